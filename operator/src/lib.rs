@@ -1,0 +1,11 @@
+//! govkh: the Law on Digital Government of the Kingdom of Cambodia as a Kubernetes API,
+//! reconciled cluster state, enforced policies and compliance reports.
+//!
+//! The crate keeps a kube-free core (API types, the statutory clock, manifest loading, the
+//! inventory, evaluation, findings, output) apart from the kube I/O, so that the core is
+//! testable without a cluster.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod clock;
+pub mod crdgen;
