@@ -168,7 +168,9 @@ pub fn evaluate(
     verdict
 }
 
-/// The first day after `today` whose state differs from today's. The state is constant between
+/// The first day after `today` whose state, approval in force or running deadline differs from
+/// today's (a running deadline that passes turns a warning into a breach even when the state's
+/// name stays the same). The state is constant between
 /// the days on which something dated happens (a deadline passes, a request, decision or expiry
 /// takes effect), so only those days need to be tried.
 fn next_boundary(
@@ -196,7 +198,9 @@ fn next_boundary(
     candidates.dedup();
     candidates.into_iter().find(|day| {
         let v = state_on(tenancy, resource_level, approvals, cloud, *day);
-        v.state != current.state || v.approval_in_force != current.approval_in_force
+        v.state != current.state
+            || v.approval_in_force != current.approval_in_force
+            || v.next_deadline != current.next_deadline
     })
 }
 
@@ -547,8 +551,9 @@ mod tests {
             Some(("appr".into(), ApprovalState::Pending))
         );
         assert_eq!(v.next_deadline, Some(day("2027-03-01")));
-        // Pending never turns into overdue by time alone: no boundary.
-        assert_eq!(v.next_boundary, None);
+        // Pending never turns into overdue by time alone, but the migration deadline stops
+        // running the day after it.
+        assert_eq!(v.next_boundary, Some(day("2027-03-02")));
     }
 
     #[test]

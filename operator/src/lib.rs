@@ -7,5 +7,12 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod cli;
 pub mod clock;
 pub mod crdgen;
+pub mod evaluate;
+pub mod finding;
+pub mod inventory;
+pub mod manifest;
+pub mod output;
+pub mod schema;

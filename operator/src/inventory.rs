@@ -1,0 +1,263 @@
+//! The inventory: every object the evaluation may look at, indexed by kind and name — our kinds
+//! decoded, namespaces with the ministry, placement and data class they belong to, and all other
+//! objects as they were read. It is built from manifests today and from the cluster's watches
+//! later; the evaluation does not know which.
+//!
+//! Building it refuses duplicates (two objects of the same kind and name, or a namespace claimed
+//! by two tenancies), naming both places, and keeps the first.
+
+use std::collections::BTreeMap;
+
+use crate::{
+    api::{
+        Approval, CloudTenancy, DataAccessGrant, DataClass, GovernmentCloud, LABEL_DATA_CLASS,
+        LABEL_MINISTRY, Ministry, Placement, PrivateNetworkLink,
+    },
+    manifest::{LoadError, Loaded, Object, Source},
+};
+
+/// An object with where it came from (no source when it was read from a cluster).
+#[derive(Clone, Debug)]
+pub struct Entry<T> {
+    /// Where it was read from.
+    pub source: Option<Source>,
+    /// The object.
+    pub object: T,
+}
+
+/// What govkh knows about a namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamespaceInfo {
+    /// The ministry it belongs to (tenancy, else its label).
+    pub ministry: Option<String>,
+    /// Its placement, when a tenancy provisions it.
+    pub placement: Option<Placement>,
+    /// Its default data class (tenancy, else its label).
+    pub data_class: Option<String>,
+    /// The tenancy that provisions it.
+    pub tenancy: Option<String>,
+}
+
+/// Everything the evaluation may look at.
+#[derive(Clone, Debug, Default)]
+pub struct Inventory {
+    /// The `national` GovernmentCloud.
+    pub government_cloud: Option<Entry<GovernmentCloud>>,
+    /// Ministries by code.
+    pub ministries: BTreeMap<String, Entry<Ministry>>,
+    /// Tenancies by name.
+    pub tenancies: BTreeMap<String, Entry<CloudTenancy>>,
+    /// Links by name.
+    pub links: BTreeMap<String, Entry<PrivateNetworkLink>>,
+    /// Data classes by name.
+    pub data_classes: BTreeMap<String, Entry<DataClass>>,
+    /// Grants by name.
+    pub grants: BTreeMap<String, Entry<DataAccessGrant>>,
+    /// Approvals by name.
+    pub approvals: BTreeMap<String, Entry<Approval>>,
+    /// Namespaces by name: those tenancies provision and those read as objects.
+    pub namespaces: BTreeMap<String, NamespaceInfo>,
+    /// Every object that is not of our kinds (Namespaces included), in input order.
+    pub others: Vec<Loaded>,
+}
+
+fn insert<T>(
+    map: &mut BTreeMap<String, Entry<T>>,
+    name: &str,
+    kind: &str,
+    source: &Source,
+    object: T,
+    errors: &mut Vec<LoadError>,
+) {
+    if let Some(first) = map.get(name) {
+        errors.push(duplicate(kind, name, source, first.source.as_ref()));
+        return;
+    }
+    map.insert(
+        name.to_string(),
+        Entry {
+            source: Some(source.clone()),
+            object,
+        },
+    );
+}
+
+fn duplicate(kind: &str, name: &str, source: &Source, first: Option<&Source>) -> LoadError {
+    let place = first.map(|s| format!(" at {s}")).unwrap_or_default();
+    LoadError {
+        source: source.clone(),
+        object: Some(format!("{kind}/{name}")),
+        message: format!(
+            "duplicate name: {kind}/{name} is already defined{place}; this one is ignored"
+        ),
+    }
+}
+
+impl Inventory {
+    /// Build the inventory from loaded objects. Returns the problems found on the way
+    /// (duplicates); the objects concerned are left out after their first occurrence.
+    pub fn build(objects: Vec<Loaded>) -> (Inventory, Vec<LoadError>) {
+        let mut inv = Inventory::default();
+        let mut errors = Vec::new();
+        let mut other_ids: BTreeMap<String, Source> = BTreeMap::new();
+        for loaded in objects {
+            let Loaded {
+                source,
+                name,
+                object,
+                ..
+            } = loaded.clone();
+            match object {
+                Object::GovernmentCloud(o) => match &inv.government_cloud {
+                    Some(first) => errors.push(duplicate(
+                        "GovernmentCloud",
+                        &name,
+                        &source,
+                        first.source.as_ref(),
+                    )),
+                    None => {
+                        inv.government_cloud = Some(Entry {
+                            source: Some(source),
+                            object: *o,
+                        })
+                    }
+                },
+                Object::Ministry(o) => insert(
+                    &mut inv.ministries,
+                    &name,
+                    "Ministry",
+                    &source,
+                    *o,
+                    &mut errors,
+                ),
+                Object::CloudTenancy(o) => insert(
+                    &mut inv.tenancies,
+                    &name,
+                    "CloudTenancy",
+                    &source,
+                    *o,
+                    &mut errors,
+                ),
+                Object::PrivateNetworkLink(o) => insert(
+                    &mut inv.links,
+                    &name,
+                    "PrivateNetworkLink",
+                    &source,
+                    *o,
+                    &mut errors,
+                ),
+                Object::DataClass(o) => insert(
+                    &mut inv.data_classes,
+                    &name,
+                    "DataClass",
+                    &source,
+                    *o,
+                    &mut errors,
+                ),
+                Object::DataAccessGrant(o) => insert(
+                    &mut inv.grants,
+                    &name,
+                    "DataAccessGrant",
+                    &source,
+                    *o,
+                    &mut errors,
+                ),
+                Object::Approval(o) => insert(
+                    &mut inv.approvals,
+                    &name,
+                    "Approval",
+                    &source,
+                    *o,
+                    &mut errors,
+                ),
+                Object::Other(_) => {
+                    let id = format!("{}/{}", loaded.api_version, loaded.id());
+                    if let Some(first) = other_ids.get(&id) {
+                        errors.push(duplicate(
+                            &loaded.kind,
+                            &loaded
+                                .namespace
+                                .as_ref()
+                                .map(|ns| format!("{ns}/{name}"))
+                                .unwrap_or(name.clone()),
+                            &source,
+                            Some(first),
+                        ));
+                        continue;
+                    }
+                    other_ids.insert(id, source);
+                    inv.others.push(loaded);
+                }
+            }
+        }
+        inv.index_namespaces(&mut errors);
+        (inv, errors)
+    }
+
+    /// Fill `namespaces` from the tenancies (which win) and from Namespace objects' labels.
+    fn index_namespaces(&mut self, errors: &mut Vec<LoadError>) {
+        for (tname, t) in &self.tenancies {
+            for ns in &t.object.spec.namespaces {
+                if let Some(info) = self.namespaces.get(&ns.name) {
+                    let first = info.tenancy.clone().unwrap_or_default();
+                    if let Some(source) = &t.source {
+                        errors.push(LoadError {
+                            source: source.clone(),
+                            object: Some(format!("CloudTenancy/{tname}")),
+                            message: format!(
+                                "namespace {} is already provisioned by CloudTenancy/{first}: a namespace belongs to one tenancy",
+                                ns.name
+                            ),
+                        });
+                    }
+                    continue;
+                }
+                self.namespaces.insert(
+                    ns.name.clone(),
+                    NamespaceInfo {
+                        ministry: Some(t.object.spec.ministry.clone()),
+                        placement: Some(t.object.spec.placement),
+                        data_class: ns.data_class.clone(),
+                        tenancy: Some(tname.clone()),
+                    },
+                );
+            }
+        }
+        for o in &self.others {
+            if o.kind != "Namespace" || !o.api_version.eq("v1") {
+                continue;
+            }
+            let labels = o.raw.get("metadata").and_then(|m| m.get("labels"));
+            let label = |k: &str| {
+                labels
+                    .and_then(|l| l.get(k))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let info = self.namespaces.entry(o.name.clone()).or_default();
+            if info.ministry.is_none() {
+                info.ministry = label(LABEL_MINISTRY);
+            }
+            if info.data_class.is_none() {
+                info.data_class = label(LABEL_DATA_CLASS);
+            }
+        }
+    }
+
+    /// Number of objects in the inventory.
+    pub fn len(&self) -> usize {
+        usize::from(self.government_cloud.is_some())
+            + self.ministries.len()
+            + self.tenancies.len()
+            + self.links.len()
+            + self.data_classes.len()
+            + self.grants.len()
+            + self.approvals.len()
+            + self.others.len()
+    }
+
+    /// Whether the inventory holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

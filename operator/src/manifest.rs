@@ -1,0 +1,533 @@
+//! Loading manifests: files, directories (recursive, `.yaml`/`.yml`/`.json`) and `-` for
+//! standard input; multi-document YAML; `List` objects. Objects of our kinds are validated
+//! against the generated CRD schemas (structure and CEL) and decoded into their types; every
+//! other object is kept as a dynamic object with its apiVersion and kind.
+//!
+//! Each document is parsed on its own, so one broken document is reported (file, document
+//! number, line, problem) and the others are still loaded. Nothing here reads the clock or a
+//! cluster.
+
+use std::{
+    fmt,
+    io::Read,
+    path::{Path, PathBuf},
+};
+
+use kube::core::DynamicObject;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{
+    api::{
+        API_VERSION, Approval, CloudTenancy, DataAccessGrant, DataClass, GROUP, GovernmentCloud,
+        Ministry, PrivateNetworkLink,
+    },
+    schema::SchemaSet,
+};
+
+/// Largest manifest file read, in bytes. Larger files are refused unread.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest single object, in bytes of YAML or JSON: the API server's request limit (etcd's
+/// default value size), so what passes here can also be stored.
+pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
+
+/// Where an object or a problem comes from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Source {
+    /// The file (`-` for standard input).
+    pub file: String,
+    /// The document's number in the file, from 1.
+    pub document: usize,
+    /// The line the document starts on, from 1.
+    pub line: usize,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: document {} (line {})",
+            self.file, self.document, self.line
+        )
+    }
+}
+
+/// A manifest that could not be loaded, or an object that is invalid.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LoadError {
+    /// Where.
+    pub source: Source,
+    /// The object (`Kind/name`), when it could be told.
+    pub object: Option<String>,
+    /// What is wrong and, where it helps, what to do.
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.object {
+            Some(o) => write!(f, "{}: {o}: {}", self.source, self.message),
+            None => write!(f, "{}: {}", self.source, self.message),
+        }
+    }
+}
+
+/// An object of one of our kinds, decoded, or any other Kubernetes object.
+#[derive(Clone, Debug)]
+pub enum Object {
+    /// A `GovernmentCloud`.
+    GovernmentCloud(Box<GovernmentCloud>),
+    /// A `Ministry`.
+    Ministry(Box<Ministry>),
+    /// A `CloudTenancy`.
+    CloudTenancy(Box<CloudTenancy>),
+    /// A `PrivateNetworkLink`.
+    PrivateNetworkLink(Box<PrivateNetworkLink>),
+    /// A `DataClass`.
+    DataClass(Box<DataClass>),
+    /// A `DataAccessGrant`.
+    DataAccessGrant(Box<DataAccessGrant>),
+    /// An `Approval`.
+    Approval(Box<Approval>),
+    /// Any other object, with its apiVersion and kind.
+    Other(Box<DynamicObject>),
+}
+
+/// Kinds of the `digital.gov.kh` API.
+pub const OUR_KINDS: [&str; 7] = [
+    "GovernmentCloud",
+    "Ministry",
+    "CloudTenancy",
+    "PrivateNetworkLink",
+    "DataClass",
+    "DataAccessGrant",
+    "Approval",
+];
+
+/// A loaded object with where it came from and its raw form.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// Where it came from.
+    pub source: Source,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`, for namespaced objects.
+    pub namespace: Option<String>,
+    /// The object as read (JSON value), for policies that read it as data.
+    pub raw: Value,
+    /// The decoded object.
+    pub object: Object,
+}
+
+impl Loaded {
+    /// `Kind/name` or `Kind/namespace/name`.
+    pub fn id(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{}/{}/{}", self.kind, ns, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// What a load produced: the objects, and the problems, in input order.
+#[derive(Debug, Default)]
+pub struct LoadResult {
+    /// Objects loaded.
+    pub objects: Vec<Loaded>,
+    /// Problems found.
+    pub errors: Vec<LoadError>,
+}
+
+/// Reads manifests from paths (`-` is standard input, read from `stdin`).
+pub struct Loader {
+    schemas: SchemaSet,
+}
+
+impl Default for Loader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Loader {
+    /// A loader validating against this build's CRD schemas.
+    pub fn new() -> Self {
+        Loader {
+            schemas: SchemaSet::generated(),
+        }
+    }
+
+    /// Load every path; directories recursively, in name order.
+    pub fn load_paths(&self, paths: &[PathBuf], stdin: &mut dyn Read) -> LoadResult {
+        let mut result = LoadResult::default();
+        for path in paths {
+            if path.as_os_str() == "-" {
+                let mut text = String::new();
+                let limited = stdin.take(MAX_FILE_BYTES + 1).read_to_string(&mut text);
+                match limited {
+                    Ok(n) if n as u64 > MAX_FILE_BYTES => result.errors.push(file_error(
+                        "-",
+                        format!(
+                            "standard input is larger than {} MiB: split it into several files",
+                            MAX_FILE_BYTES / (1024 * 1024)
+                        ),
+                    )),
+                    Ok(_) => self.load_text("-", &text, false, &mut result),
+                    Err(e) => result
+                        .errors
+                        .push(file_error("-", format!("cannot read standard input: {e}"))),
+                }
+            } else {
+                self.load_path(path, true, &mut result);
+            }
+        }
+        result
+    }
+
+    fn load_path(&self, path: &Path, named: bool, result: &mut LoadResult) {
+        let shown = path.display().to_string();
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                result
+                    .errors
+                    .push(file_error(&shown, format!("cannot read: {e}")));
+                return;
+            }
+        };
+        if meta.is_dir() {
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Err(e) => {
+                    result
+                        .errors
+                        .push(file_error(&shown, format!("cannot list directory: {e}")));
+                    return;
+                }
+            };
+            entries.sort();
+            for entry in entries {
+                let hidden = entry
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'));
+                if hidden {
+                    continue;
+                }
+                if entry.is_dir() || is_manifest(&entry) {
+                    self.load_path(&entry, false, result);
+                }
+            }
+            return;
+        }
+        // A file named on the command line is read whatever its extension; inside directories
+        // only manifests are.
+        if !named && !is_manifest(path) {
+            return;
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            result.errors.push(file_error(&shown, format!(
+                "file is {} bytes, more than the {} MiB govkh reads: split it into several files",
+                meta.len(),
+                MAX_FILE_BYTES / (1024 * 1024)
+            )));
+            return;
+        }
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let json = path.extension().is_some_and(|e| e == "json");
+                    self.load_text(&shown, &text, json, result)
+                }
+                Err(_) => result
+                    .errors
+                    .push(file_error(&shown, "is not UTF-8 text".into())),
+            },
+            Err(e) => result
+                .errors
+                .push(file_error(&shown, format!("cannot read: {e}"))),
+        }
+    }
+
+    /// Load one file's text.
+    pub fn load_text(&self, file: &str, text: &str, json: bool, result: &mut LoadResult) {
+        let documents = if json {
+            vec![(1, text.to_string())]
+        } else {
+            split_documents(text)
+        };
+        let mut found = 0usize;
+        let mut failed = 0usize;
+        for (i, (line, doc)) in documents.iter().enumerate() {
+            let source = Source {
+                file: file.to_string(),
+                document: i + 1,
+                line: *line,
+            };
+            if doc.len() > MAX_OBJECT_BYTES {
+                failed += 1;
+                result.errors.push(LoadError {
+                    source,
+                    object: None,
+                    message: format!(
+                        "document is {} bytes, more than the {} KiB the API server accepts for one object",
+                        doc.len(),
+                        MAX_OBJECT_BYTES / 1024
+                    ),
+                });
+                continue;
+            }
+            let parsed: Result<Value, String> = if json {
+                serde_json::from_str(doc).map_err(|e| e.to_string())
+            } else {
+                serde_saphyr::from_str(doc).map_err(|e| e.to_string())
+            };
+            let value = match parsed {
+                Ok(Value::Null) => continue,
+                Ok(v) => v,
+                Err(e) => {
+                    failed += 1;
+                    let kind = if json { "JSON" } else { "YAML" };
+                    result.errors.push(LoadError {
+                        source,
+                        object: None,
+                        message: format!("invalid {kind}: {}", one_line(&e)),
+                    });
+                    continue;
+                }
+            };
+            found += 1;
+            for item in expand_lists(value) {
+                match self.decode(&source, item) {
+                    Ok(obj) => result.objects.push(obj),
+                    Err(e) => result.errors.push(e),
+                }
+            }
+        }
+        if found == 0 && failed == 0 {
+            result.errors.push(file_error(
+                file,
+                "contains no Kubernetes object (the file is empty or only comments)".into(),
+            ));
+        }
+    }
+
+    /// Decode one object: check its identity, validate ours against the CRD, decode the type.
+    fn decode(&self, source: &Source, value: Value) -> Result<Loaded, LoadError> {
+        let err = |object: Option<String>, message: String| LoadError {
+            source: source.clone(),
+            object,
+            message,
+        };
+        let Value::Object(map) = &value else {
+            return Err(err(
+                None,
+                format!(
+                    "expected a Kubernetes object (a mapping), found {}",
+                    describe(&value)
+                ),
+            ));
+        };
+        let field = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_string);
+        let (Some(api_version), Some(kind)) = (field("apiVersion"), field("kind")) else {
+            let missing: Vec<&str> = ["apiVersion", "kind"]
+                .into_iter()
+                .filter(|k| field(k).is_none())
+                .collect();
+            return Err(err(
+                None,
+                format!(
+                    "not a Kubernetes object: {} missing or not a string",
+                    missing.join(" and ")
+                ),
+            ));
+        };
+        let meta = map.get("metadata");
+        let name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let namespace = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            return Err(err(
+                Some(kind.clone()),
+                "metadata.name: Required value (every object needs a name)".into(),
+            ));
+        };
+        let id = format!("{kind}/{name}");
+        let group = api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
+        if group != GROUP {
+            let obj: DynamicObject = serde_json::from_value(value.clone())
+                .map_err(|e| err(Some(id.clone()), format!("malformed object: {e}")))?;
+            return Ok(Loaded {
+                source: source.clone(),
+                api_version,
+                kind,
+                name,
+                namespace,
+                raw: value,
+                object: Object::Other(Box::new(obj)),
+            });
+        }
+        if api_version != API_VERSION {
+            return Err(err(
+                Some(id),
+                format!("apiVersion {api_version} is not served: use {API_VERSION}"),
+            ));
+        }
+        if !OUR_KINDS.contains(&kind.as_str()) {
+            return Err(err(
+                Some(id),
+                format!(
+                    "unknown kind {kind:?} in {API_VERSION}; the kinds are {}",
+                    OUR_KINDS.join(", ")
+                ),
+            ));
+        }
+        if namespace.is_some() {
+            return Err(err(
+                Some(id),
+                format!("{kind} is cluster-scoped: remove metadata.namespace"),
+            ));
+        }
+        let problems = self.schemas.validate(&kind, &value);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(err(Some(id), list.join("; ")));
+        }
+        let object = match kind.as_str() {
+            "GovernmentCloud" => Object::GovernmentCloud(typed(&value, source, &id)?),
+            "Ministry" => Object::Ministry(typed(&value, source, &id)?),
+            "CloudTenancy" => Object::CloudTenancy(typed(&value, source, &id)?),
+            "PrivateNetworkLink" => Object::PrivateNetworkLink(typed(&value, source, &id)?),
+            "DataClass" => Object::DataClass(typed(&value, source, &id)?),
+            "DataAccessGrant" => Object::DataAccessGrant(typed(&value, source, &id)?),
+            _ => Object::Approval(typed(&value, source, &id)?),
+        };
+        Ok(Loaded {
+            source: source.clone(),
+            api_version,
+            kind,
+            name,
+            namespace: None,
+            raw: value,
+            object,
+        })
+    }
+
+    /// The schemas this loader validates against.
+    pub fn schemas(&self) -> &SchemaSet {
+        &self.schemas
+    }
+}
+
+fn typed<T: DeserializeOwned>(
+    value: &Value,
+    source: &Source,
+    id: &str,
+) -> Result<Box<T>, LoadError> {
+    serde_json::from_value(value.clone())
+        .map(Box::new)
+        .map_err(|e| LoadError {
+            source: source.clone(),
+            object: Some(id.to_string()),
+            message: format!("cannot decode: {e}"),
+        })
+}
+
+fn file_error(file: &str, message: String) -> LoadError {
+    LoadError {
+        source: Source {
+            file: file.to_string(),
+            document: 0,
+            line: 0,
+        },
+        object: None,
+        message,
+    }
+}
+
+fn is_manifest(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+}
+
+/// Split a YAML stream into documents at `---` lines, with each document's first line. Done
+/// by hand rather than by the parser so that a syntax error in one document leaves the others
+/// readable.
+pub fn split_documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    for (i, line) in text.lines().enumerate() {
+        let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        if marker || line == "..." {
+            if current.trim().is_empty() {
+                current.clear();
+            } else {
+                docs.push((start, std::mem::take(&mut current)));
+            }
+            start = i + 2;
+            // `--- {inline: content}` keeps what follows the marker.
+            if let Some(rest) = line
+                .strip_prefix("---")
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+            {
+                start = i + 1;
+                current.push_str(rest);
+                current.push('\n');
+            }
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    if !current.trim().is_empty() {
+        docs.push((start, current));
+    }
+    docs
+}
+
+/// `kind: List` (and `FooList`) objects, as `kubectl get -o yaml` writes them, stand for their
+/// items.
+fn expand_lists(value: Value) -> Vec<Value> {
+    let is_list = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k == "List" || k.ends_with("List"))
+        && value.get("items").is_some_and(Value::is_array);
+    if !is_list {
+        return vec![value];
+    }
+    match value {
+        Value::Object(mut m) => match m.remove("items") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,187 @@
+//! Rendering an evaluation for people (text, grouped by ministry) and for programs (JSON with a
+//! versioned, documented shape). Renderers only format: they decide nothing.
+
+use std::{collections::BTreeMap, fmt::Write};
+
+use serde::Serialize;
+
+use crate::{
+    evaluate::{Evaluation, TenancyClock},
+    finding::{Action, Finding},
+};
+
+/// The `schemaVersion` of `govkh check --output json`. Bumped on any incompatible change.
+pub const CHECK_SCHEMA_VERSION: &str = "govkh.digital.gov.kh/check/v1";
+
+/// Findings by action.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ActionCounts {
+    /// `deny` findings.
+    pub deny: usize,
+    /// `warn` findings.
+    pub warn: usize,
+    /// `dryrun` findings.
+    pub dryrun: usize,
+    /// `error` findings.
+    pub error: usize,
+}
+
+impl ActionCounts {
+    /// Count findings by action.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut c = ActionCounts::default();
+        for f in findings {
+            match f.action {
+                Action::Deny => c.deny += 1,
+                Action::Warn => c.warn += 1,
+                Action::Dryrun => c.dryrun += 1,
+                Action::Error => c.error += 1,
+            }
+        }
+        c
+    }
+}
+
+/// The summary of a check.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Objects loaded and evaluated.
+    pub objects: usize,
+    /// Findings by action.
+    pub findings: ActionCounts,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckJson<'a> {
+    schema_version: &'static str,
+    now: String,
+    today: String,
+    summary: &'a Summary,
+    findings: &'a [Finding],
+    tenancies: &'a [TenancyClock],
+}
+
+/// The JSON document of `govkh check --output json`.
+pub fn json(eval: &Evaluation, now: &str, summary: &Summary) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(&CheckJson {
+        schema_version: CHECK_SCHEMA_VERSION,
+        now: now.to_string(),
+        today: eval.today.to_string(),
+        summary,
+        findings: &eval.findings,
+        tenancies: &eval.tenancies,
+    })
+}
+
+/// The text report of `govkh check`: findings grouped by ministry, then the tenancies' clocks,
+/// then a summary line.
+pub fn text(eval: &Evaluation, summary: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "govkh check: as of {} (Asia/Phnom_Penh)", eval.today);
+    let mut groups: BTreeMap<Option<&str>, Vec<&Finding>> = BTreeMap::new();
+    for f in &eval.findings {
+        groups.entry(f.ministry.as_deref()).or_default().push(f);
+    }
+    for (ministry, findings) in &groups {
+        let _ = writeln!(out);
+        match ministry {
+            Some(m) => {
+                let _ = writeln!(out, "{m}");
+            }
+            None => {
+                let _ = writeln!(out, "(no ministry)");
+            }
+        }
+        for f in findings {
+            let articles = if f.articles.is_empty() {
+                String::new()
+            } else {
+                format!("  Art. {}", f.articles.join(", "))
+            };
+            let state = f
+                .state
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:<5} {:<8} {}{}  [{}{}]",
+                f.action.as_str().to_uppercase(),
+                f.severity.as_str(),
+                f.resource.display(),
+                articles,
+                f.policy,
+                state
+            );
+            let _ = writeln!(out, "        {}", f.message);
+            if let Some(d) = f.deadline {
+                let _ = writeln!(out, "        deadline: {d}");
+            }
+            if let Some(e) = &f.excused_by {
+                let _ = writeln!(out, "        see: {e}");
+            }
+            if let Some(s) = &f.source {
+                let _ = writeln!(out, "        at: {s}");
+            }
+        }
+    }
+    if !eval.tenancies.is_empty() {
+        let _ = writeln!(out, "\nStatutory clock (Art. 10)");
+        let header = [
+            "TENANCY",
+            "MINISTRY",
+            "PLACEMENT",
+            "STATE",
+            "APPLY-BY",
+            "MIGRATE-BY",
+            "CHANGES-ON",
+            "APPROVAL",
+        ];
+        let rows: Vec<[String; 8]> = eval
+            .tenancies
+            .iter()
+            .map(|t| {
+                let d = |d: Option<crate::api::Day>| {
+                    d.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+                };
+                [
+                    t.name.clone(),
+                    t.ministry.clone(),
+                    t.placement.to_string(),
+                    t.state.to_string(),
+                    d(t.application_deadline),
+                    d(t.migration_deadline),
+                    d(t.next_boundary),
+                    t.approval.clone().unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(str::len);
+        for r in &rows {
+            for (w, c) in widths.iter_mut().zip(r.iter()) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let line = |cells: Vec<&str>| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(widths.iter())
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            format!("  {}", padded.join("  ").trim_end())
+        };
+        let _ = writeln!(out, "{}", line(header.to_vec()));
+        for r in &rows {
+            let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
+        }
+    }
+    let c = &summary.findings;
+    let _ = writeln!(
+        out,
+        "\n{} objects checked: {} deny, {} warn, {} dryrun, {} error",
+        summary.objects, c.deny, c.warn, c.dryrun, c.error
+    );
+    out
+}

@@ -1,0 +1,377 @@
+//! Validation of our objects against the CRDs generated from the Rust types, offline, the way
+//! the API server validates them: first the structural OpenAPI schema (types, enums, patterns,
+//! bounds, required and unknown fields, list keys), then the CEL `x-kubernetes-validations`
+//! rules (evaluated by kube's CEL engine). `govkh check` thereby refuses exactly what
+//! `kubectl apply` would, with the same rule texts, before anything reaches a cluster.
+//!
+//! It never mutates the object and knows nothing about the law: the rules live in the types.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use kube::core::cel::{CompiledSchema, Validator, compile_schema};
+use regex::Regex;
+use serde_json::Value;
+
+use crate::{api::Day, crdgen};
+
+/// One problem with one field, named by its path (`spec.namespaces[0].name`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path of the field from the object's root.
+    pub path: String,
+    /// What is wrong, in the API server's words where it has them.
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+struct KindSchema {
+    schema: Value,
+    compiled: CompiledSchema,
+}
+
+/// The schemas of every kind of the API, prepared once.
+pub struct SchemaSet {
+    kinds: HashMap<String, KindSchema>,
+    patterns: std::sync::Mutex<HashMap<String, Option<Regex>>>,
+    cel: Validator,
+}
+
+impl std::fmt::Debug for SchemaSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaSet")
+            .field("kinds", &self.kinds.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl SchemaSet {
+    /// Schemas of the CRDs generated from this build's types.
+    pub fn generated() -> Self {
+        let mut kinds = HashMap::new();
+        for (_, crd) in crdgen::all() {
+            let schema = crd
+                .spec
+                .versions
+                .first()
+                .and_then(|v| v.schema.as_ref())
+                .and_then(|s| s.open_api_v3_schema.as_ref())
+                .and_then(|s| serde_json::to_value(s).ok());
+            if let Some(schema) = schema {
+                let compiled = compile_schema(&schema);
+                kinds.insert(crd.spec.names.kind.clone(), KindSchema { schema, compiled });
+            }
+        }
+        SchemaSet {
+            kinds,
+            patterns: Default::default(),
+            cel: Validator::new(),
+        }
+    }
+
+    /// The kinds this set knows.
+    pub fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.kinds.keys().map(String::as_str)
+    }
+
+    /// The OpenAPI schema of `kind`, if it is one of ours.
+    pub fn schema(&self, kind: &str) -> Option<&Value> {
+        self.kinds.get(kind).map(|k| &k.schema)
+    }
+
+    /// Every problem the API server would report on creating `object` of `kind`. Structural
+    /// errors come first; CEL rules run only on a structurally valid object, as on the server.
+    pub fn validate(&self, kind: &str, object: &Value) -> Vec<FieldError> {
+        let Some(k) = self.kinds.get(kind) else {
+            return vec![FieldError {
+                path: String::new(),
+                message: format!("no schema for kind {kind}"),
+            }];
+        };
+        let mut errors = Vec::new();
+        // apiVersion, kind and metadata are the server's own business; our schema's root
+        // properties describe spec and status.
+        let mut body = object.clone();
+        if let Some(map) = body.as_object_mut() {
+            map.remove("apiVersion");
+            map.remove("kind");
+        }
+        self.structural(&k.schema, &body, "", &mut errors);
+        if errors.is_empty() {
+            if let Err(cel_errors) = self.cel.validate_compiled(&k.compiled, object, None) {
+                for e in cel_errors.into_vec() {
+                    errors.push(FieldError {
+                        path: e.field_path.clone(),
+                        message: e.message.clone(),
+                    });
+                }
+            }
+        }
+        errors
+    }
+
+    fn pattern(&self, p: &str) -> Option<Regex> {
+        let Ok(mut cache) = self.patterns.lock() else {
+            return Regex::new(p).ok();
+        };
+        cache
+            .entry(p.to_string())
+            .or_insert_with(|| Regex::new(p).ok())
+            .clone()
+    }
+
+    fn structural(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+        let at = |message: String| FieldError {
+            path: path.to_string(),
+            message,
+        };
+        if value.is_null() {
+            if schema.get("nullable").and_then(Value::as_bool) != Some(true) {
+                errors.push(at("Invalid value: null: must not be null".into()));
+            }
+            return;
+        }
+        if schema
+            .get("x-kubernetes-int-or-string")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
+            if !(value.is_string() || value.is_i64() || value.is_u64()) {
+                errors.push(at(format!(
+                    "Invalid value: {}: must be an integer or a string",
+                    short(value)
+                )));
+            }
+            return;
+        }
+        if let Some(ty) = schema.get("type").and_then(Value::as_str) {
+            let ok = match ty {
+                "object" => value.is_object(),
+                "array" => value.is_array(),
+                "string" => value.is_string(),
+                "integer" => value.is_i64() || value.is_u64(),
+                "number" => value.is_number(),
+                "boolean" => value.is_boolean(),
+                _ => true,
+            };
+            if !ok {
+                errors.push(at(format!(
+                    "Invalid value: {}: must be of type {ty}, not {}",
+                    short(value),
+                    json_type(value)
+                )));
+                return;
+            }
+        }
+        if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+            if !allowed.contains(value) {
+                let list: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
+                errors.push(at(format!(
+                    "Unsupported value: {}: supported values: {}",
+                    short(value),
+                    list.join(", ")
+                )));
+            }
+        }
+        match value {
+            Value::String(s) => self.string(schema, s, path, errors),
+            Value::Number(n) => {
+                let x = n.as_f64().unwrap_or(0.0);
+                if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
+                    if x < min {
+                        errors.push(at(format!(
+                            "Invalid value: {n}: must be greater than or equal to {min}"
+                        )));
+                    }
+                }
+                if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
+                    if x > max {
+                        errors.push(at(format!(
+                            "Invalid value: {n}: must be less than or equal to {max}"
+                        )));
+                    }
+                }
+            }
+            Value::Array(items) => self.array(schema, items, path, errors),
+            Value::Object(map) => self.object(schema, map, path, errors),
+            _ => {}
+        }
+    }
+
+    fn string(&self, schema: &Value, s: &str, path: &str, errors: &mut Vec<FieldError>) {
+        let at = |message: String| FieldError {
+            path: path.to_string(),
+            message,
+        };
+        let len = s.chars().count() as u64;
+        if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
+            if len < min {
+                errors.push(at(format!(
+                    "Invalid value: {:?}: must be at least {min} characters long",
+                    s
+                )));
+            }
+        }
+        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
+            if len > max {
+                errors.push(at(format!(
+                    "Too long: may not be more than {max} characters (has {len})"
+                )));
+            }
+        }
+        if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
+            if let Some(re) = self.pattern(p) {
+                if !re.is_match(s) {
+                    errors.push(at(format!("Invalid value: {s:?}: should match '{p}'")));
+                    return;
+                }
+            }
+        }
+        if schema.get("format").and_then(Value::as_str) == Some("date") {
+            if let Err(e) = s.parse::<Day>() {
+                errors.push(at(format!("Invalid value: {s:?}: {e}")));
+            }
+        }
+    }
+
+    fn array(&self, schema: &Value, items: &[Value], path: &str, errors: &mut Vec<FieldError>) {
+        let at = |message: String| FieldError {
+            path: path.to_string(),
+            message,
+        };
+        let n = items.len() as u64;
+        if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
+            if n < min {
+                errors.push(at(format!(
+                    "Invalid value: {n} items: must have at least {min} items"
+                )));
+            }
+        }
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
+            if n > max {
+                errors.push(at(format!("Too many: {n}: must have at most {max} items")));
+            }
+        }
+        if let Some(item_schema) = schema.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                self.structural(item_schema, item, &format!("{path}[{i}]"), errors);
+            }
+        }
+        match schema.get("x-kubernetes-list-type").and_then(Value::as_str) {
+            Some("map") => {
+                let keys: Vec<&str> = schema
+                    .get("x-kubernetes-list-map-keys")
+                    .and_then(Value::as_array)
+                    .map(|k| k.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let mut seen = HashSet::new();
+                for (i, item) in items.iter().enumerate() {
+                    let key: Vec<&Value> = keys
+                        .iter()
+                        .map(|k| item.get(*k).unwrap_or(&Value::Null))
+                        .collect();
+                    let key = serde_json::to_string(&key).unwrap_or_default();
+                    if !seen.insert(key) {
+                        let shown: BTreeMap<&str, &Value> = keys
+                            .iter()
+                            .map(|k| (*k, item.get(*k).unwrap_or(&Value::Null)))
+                            .collect();
+                        errors.push(FieldError {
+                            path: format!("{path}[{i}]"),
+                            message: format!(
+                                "Duplicate value: {}",
+                                serde_json::to_string(&shown).unwrap_or_default()
+                            ),
+                        });
+                    }
+                }
+            }
+            Some("set") => {
+                let mut seen = HashSet::new();
+                for (i, item) in items.iter().enumerate() {
+                    if !seen.insert(item.to_string()) {
+                        errors.push(FieldError {
+                            path: format!("{path}[{i}]"),
+                            message: format!("Duplicate value: {}", short(item)),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn object(
+        &self,
+        schema: &Value,
+        map: &serde_json::Map<String, Value>,
+        path: &str,
+        errors: &mut Vec<FieldError>,
+    ) {
+        let join = |k: &str| {
+            if path.is_empty() {
+                k.to_string()
+            } else {
+                format!("{path}.{k}")
+            }
+        };
+        let properties = schema.get("properties").and_then(Value::as_object);
+        if let Some(required) = schema.get("required").and_then(Value::as_array) {
+            for r in required.iter().filter_map(Value::as_str) {
+                if !map.contains_key(r) {
+                    errors.push(FieldError {
+                        path: join(r),
+                        message: "Required value".into(),
+                    });
+                }
+            }
+        }
+        let preserve = schema
+            .get("x-kubernetes-preserve-unknown-fields")
+            .and_then(Value::as_bool)
+            == Some(true);
+        let additional = schema.get("additionalProperties");
+        for (k, v) in map {
+            if let Some(prop) = properties.and_then(|p| p.get(k)) {
+                self.structural(prop, v, &join(k), errors);
+            } else if let Some(add) = additional.filter(|a| a.is_object()) {
+                self.structural(add, v, &join(k), errors);
+            } else if !preserve && path != "metadata" && !(path.is_empty() && k == "metadata") {
+                errors.push(FieldError {
+                    path: join(k),
+                    message: format!("unknown field {:?}", join(k)),
+                });
+            }
+        }
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A value as shown in an error, cut short so one huge field cannot flood the output.
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    } else {
+        s
+    }
+}
