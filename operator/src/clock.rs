@@ -128,11 +128,7 @@ pub fn outside_reason(
         Placement::External => Some(Outside::External),
         Placement::GovernmentLeased => {
             let provider = tenancy.provider.clone().unwrap_or_default();
-            if cloud
-                .approved_leased_providers
-                .iter()
-                .any(|p| *p == provider)
-            {
+            if cloud.approved_leased_providers.contains(&provider) {
                 None
             } else {
                 Some(Outside::UnapprovedLeasedProvider(provider))
@@ -604,7 +600,7 @@ mod tests {
         let v = run(
             &external(),
             ResourceLevel::Full,
-            &[a.clone()],
+            std::slice::from_ref(&a),
             &cloud("2026-03-01"),
             "2026-11-26",
         );
@@ -616,7 +612,7 @@ mod tests {
         let v = run(
             &external(),
             ResourceLevel::Full,
-            &[a.clone()],
+            std::slice::from_ref(&a),
             &cloud("2026-03-01"),
             "2027-05-10",
         );
@@ -634,6 +630,26 @@ mod tests {
             Some(("appr".into(), ApprovalState::Expired))
         );
         assert_eq!(v.next_boundary, None);
+    }
+
+    #[test]
+    fn an_expiry_before_the_migration_deadline_has_a_boundary_when_that_deadline_passes() {
+        let a = decided(
+            request("2026-04-20"),
+            Verdict::Approved,
+            "2026-05-10",
+            Some("2026-10-31"),
+        );
+        let v = run(
+            &external(),
+            ResourceLevel::Full,
+            &[a],
+            &cloud("2026-03-01"),
+            "2026-11-26",
+        );
+        assert_eq!(v.state, ClockState::ExceptionExpired);
+        assert_eq!(v.next_deadline, Some(day("2027-03-01")));
+        assert_eq!(v.next_boundary, Some(day("2027-03-02")));
     }
 
     #[test]
@@ -656,7 +672,7 @@ mod tests {
         let v = run(
             &external(),
             ResourceLevel::Full,
-            &[a.clone()],
+            std::slice::from_ref(&a),
             &cloud("2026-03-01"),
             "2026-07-01",
         );

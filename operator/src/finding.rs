@@ -103,7 +103,7 @@ impl ResourceRef {
 
     /// `Kind/name`, `Kind/namespace/name`, or what is known of it.
     pub fn display(&self) -> String {
-        let kind = self.kind.as_deref().unwrap_or("object");
+        let kind = self.kind.as_deref().unwrap_or("-");
         match (&self.namespace, &self.name) {
             (Some(ns), Some(n)) => format!("{kind}/{ns}/{n}"),
             (None, Some(n)) => format!("{kind}/{n}"),

@@ -36,7 +36,7 @@ pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 pub struct Source {
     /// The file (`-` for standard input).
     pub file: String,
-    /// The document's number in the file, from 1.
+    /// The document's number in the file, from 1; 0 when the problem is the whole file.
     pub document: usize,
     /// The line the document starts on, from 1.
     pub line: usize,
@@ -295,7 +295,10 @@ impl Loader {
                     result.errors.push(LoadError {
                         source,
                         object: None,
-                        message: format!("invalid {kind}: {}", one_line(&e)),
+                        message: format!(
+                            "invalid {kind}: {}",
+                            absolute_lines(&one_line(&e), *line)
+                        ),
                     });
                     continue;
                 }
@@ -528,6 +531,22 @@ fn describe(v: &Value) -> &'static str {
     }
 }
 
+/// The parser counts lines from the document's start; people count them from the file's.
+fn absolute_lines(message: &str, document_start: usize) -> String {
+    let Ok(re) = regex::Regex::new(r"line (\d+)") else {
+        return message.to_string();
+    };
+    re.replace_all(message, |c: &regex::Captures<'_>| {
+        let n: usize = c[1].parse().unwrap_or(0);
+        format!("line {}", n + document_start.saturating_sub(1))
+    })
+    .into_owned()
+}
+
+/// The parser's message on one line, without the source excerpt it appends after `-->`.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let head = s.split(" --> ").next().unwrap_or(s);
+    let head = head.split("\n -->").next().unwrap_or(head);
+    let head = head.trim_start_matches("error: ");
+    head.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -105,14 +105,14 @@ impl SchemaSet {
             map.remove("kind");
         }
         self.structural(&k.schema, &body, "", &mut errors);
-        if errors.is_empty() {
-            if let Err(cel_errors) = self.cel.validate_compiled(&k.compiled, object, None) {
-                for e in cel_errors.into_vec() {
-                    errors.push(FieldError {
-                        path: e.field_path.clone(),
-                        message: e.message.clone(),
-                    });
-                }
+        if errors.is_empty()
+            && let Err(cel_errors) = self.cel.validate_compiled(&k.compiled, object, None)
+        {
+            for e in cel_errors.into_vec() {
+                errors.push(FieldError {
+                    path: e.field_path.clone(),
+                    message: e.message.clone(),
+                });
             }
         }
         errors
@@ -171,33 +171,33 @@ impl SchemaSet {
                 return;
             }
         }
-        if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-            if !allowed.contains(value) {
-                let list: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
-                errors.push(at(format!(
-                    "Unsupported value: {}: supported values: {}",
-                    short(value),
-                    list.join(", ")
-                )));
-            }
+        if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+            && !allowed.contains(value)
+        {
+            let list: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
+            errors.push(at(format!(
+                "Unsupported value: {}: supported values: {}",
+                short(value),
+                list.join(", ")
+            )));
         }
         match value {
             Value::String(s) => self.string(schema, s, path, errors),
             Value::Number(n) => {
                 let x = n.as_f64().unwrap_or(0.0);
-                if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
-                    if x < min {
-                        errors.push(at(format!(
-                            "Invalid value: {n}: must be greater than or equal to {min}"
-                        )));
-                    }
+                if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+                    && x < min
+                {
+                    errors.push(at(format!(
+                        "Invalid value: {n}: must be greater than or equal to {min}"
+                    )));
                 }
-                if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-                    if x > max {
-                        errors.push(at(format!(
-                            "Invalid value: {n}: must be less than or equal to {max}"
-                        )));
-                    }
+                if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+                    && x > max
+                {
+                    errors.push(at(format!(
+                        "Invalid value: {n}: must be less than or equal to {max}"
+                    )));
                 }
             }
             Value::Array(items) => self.array(schema, items, path, errors),
@@ -212,33 +212,32 @@ impl SchemaSet {
             message,
         };
         let len = s.chars().count() as u64;
-        if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-            if len < min {
-                errors.push(at(format!(
-                    "Invalid value: {:?}: must be at least {min} characters long",
-                    s
-                )));
-            }
+        if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+            && len < min
+        {
+            errors.push(at(format!(
+                "Invalid value: {:?}: must be at least {min} characters long",
+                s
+            )));
         }
-        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
-            if len > max {
-                errors.push(at(format!(
-                    "Too long: may not be more than {max} characters (has {len})"
-                )));
-            }
+        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+            && len > max
+        {
+            errors.push(at(format!(
+                "Too long: may not be more than {max} characters (has {len})"
+            )));
         }
-        if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
-            if let Some(re) = self.pattern(p) {
-                if !re.is_match(s) {
-                    errors.push(at(format!("Invalid value: {s:?}: should match '{p}'")));
-                    return;
-                }
-            }
+        if let Some(p) = schema.get("pattern").and_then(Value::as_str)
+            && let Some(re) = self.pattern(p)
+            && !re.is_match(s)
+        {
+            errors.push(at(format!("Invalid value: {s:?}: should match '{p}'")));
+            return;
         }
-        if schema.get("format").and_then(Value::as_str) == Some("date") {
-            if let Err(e) = s.parse::<Day>() {
-                errors.push(at(format!("Invalid value: {s:?}: {e}")));
-            }
+        if schema.get("format").and_then(Value::as_str) == Some("date")
+            && let Err(e) = s.parse::<Day>()
+        {
+            errors.push(at(format!("Invalid value: {s:?}: {e}")));
         }
     }
 
@@ -248,17 +247,17 @@ impl SchemaSet {
             message,
         };
         let n = items.len() as u64;
-        if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-            if n < min {
-                errors.push(at(format!(
-                    "Invalid value: {n} items: must have at least {min} items"
-                )));
-            }
+        if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+            && n < min
+        {
+            errors.push(at(format!(
+                "Invalid value: {n} items: must have at least {min} items"
+            )));
         }
-        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
-            if n > max {
-                errors.push(at(format!("Too many: {n}: must have at most {max} items")));
-            }
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+            && n > max
+        {
+            errors.push(at(format!("Too many: {n}: must have at most {max} items")));
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, item) in items.iter().enumerate() {

@@ -1,0 +1,311 @@
+//! The `govkh` binary as a user runs it: `check` on `examples/` at fixed dates, on the broken
+//! fixtures, on standard input; bad usage.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{
+    io::Write,
+    path::PathBuf,
+    process::{Command, Output, Stdio},
+};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn govkh(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .current_dir(root())
+        .args(args)
+        .env_remove("GOVKH_NOW")
+        .output()
+        .unwrap()
+}
+
+fn json_check(date: &str) -> (i32, Value) {
+    let out = govkh(&["check", "examples/", "--now", date, "--output", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap(), v)
+}
+
+fn states(v: &Value) -> Vec<(String, String)> {
+    v["tenancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn state_of(v: &Value, name: &str) -> String {
+    states(v)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, s)| s)
+        .unwrap_or_else(|| panic!("no tenancy {name}"))
+}
+
+#[test]
+fn examples_on_the_demo_date() {
+    let (code, v) = json_check("2026-11-26");
+    assert_eq!(code, 0, "nothing is denied on 2026-11-26: {v:#}");
+    assert_eq!(v["schemaVersion"], "govkh.digital.gov.kh/check/v1");
+    assert_eq!(v["today"], "2026-11-26");
+    let expected = [
+        ("gdt-efiling", "ApplicationWindowMissed"),
+        ("gdt-legacy", "ExceptionDenied"),
+        ("mef-analytics", "ExceptionExpired"),
+        ("mef-workloads", "Compliant"),
+        ("moeys-elearning", "ExceptionPending"),
+        ("moh-records", "Compliant"),
+        ("moi-private", "Compliant"),
+        ("mptc-core", "Compliant"),
+        ("nssf-claims", "ApplicationWindowMissed"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(states(&v), expected);
+    let mef = v["tenancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "mef-workloads")
+        .unwrap();
+    assert_eq!(mef["approval"], "mef-aws-continuation");
+    assert_eq!(mef["nextBoundary"], "2027-05-11");
+    assert_eq!(v["summary"]["findings"]["warn"], 5);
+    assert_eq!(v["summary"]["findings"]["deny"], 0);
+    for f in v["findings"].as_array().unwrap() {
+        assert_eq!(f["articles"], serde_json::json!(["10"]), "{f}");
+        assert!(
+            f["ministry"].is_string() && f["message"].as_str().unwrap().contains("Art. 10"),
+            "{f}"
+        );
+    }
+    let nssf = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"]["name"] == "nssf-claims")
+        .unwrap();
+    assert_eq!(nssf["deadline"], "2027-03-01");
+    assert_eq!(nssf["source"]["file"], "examples/10-tenancies.yaml");
+}
+
+#[test]
+fn examples_before_the_application_deadline() {
+    let (code, v) = json_check("2026-04-01");
+    assert_eq!(code, 0);
+    for name in [
+        "gdt-efiling",
+        "gdt-legacy",
+        "mef-analytics",
+        "mef-workloads",
+        "moeys-elearning",
+        "nssf-claims",
+    ] {
+        assert_eq!(state_of(&v, name), "WithinApplicationWindow", "{name}");
+    }
+    assert_eq!(state_of(&v, "moi-private"), "Compliant");
+}
+
+#[test]
+fn examples_after_the_migration_deadline_are_denied() {
+    let (code, v) = json_check("2027-03-15");
+    assert_eq!(code, 1, "overdue migrations are denied");
+    for name in ["gdt-efiling", "gdt-legacy", "nssf-claims"] {
+        assert_eq!(state_of(&v, name), "MigrationOverdue", "{name}");
+    }
+    assert_eq!(state_of(&v, "mef-analytics"), "ExceptionExpired");
+    assert_eq!(state_of(&v, "mef-workloads"), "Compliant");
+    assert_eq!(v["summary"]["findings"]["deny"], 4);
+}
+
+#[test]
+fn text_output_is_grouped_by_ministry_with_a_summary() {
+    let out = govkh(&["check", "examples", "--now", "2026-11-26"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("govkh check: as of 2026-11-26 (Asia/Phnom_Penh)"),
+        "{text}"
+    );
+    let gdt = text.find("\ngdt\n").expect("a gdt group");
+    let nssf = text.find("\nnssf\n").expect("an nssf group");
+    assert!(gdt < nssf, "ministries in order");
+    assert!(text.contains("WARN  high     CloudTenancy/nssf-claims  Art. 10  [statutory-clock (ApplicationWindowMissed)]"), "{text}");
+    assert!(text.contains("Statutory clock (Art. 10)"));
+    assert!(
+        text.trim_end()
+            .ends_with("objects checked: 0 deny, 5 warn, 0 dryrun, 0 error"),
+        "{text}"
+    );
+}
+
+#[test]
+fn broken_manifests_give_one_clear_error_each_and_exit_2() {
+    let out = govkh(&[
+        "check",
+        "tests/fixtures/broken",
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["action"] == "error")
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["source"]["file"].as_str().unwrap_or("-"),
+                f["resource"]["name"].as_str().unwrap_or("-"),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let expect = [
+        ("bad-yaml.yaml", "invalid YAML: line 5 column 5"),
+        (
+            "wrong-types.yaml",
+            "spec.placement: Unsupported value: \"orbit\"",
+        ),
+        (
+            "wrong-types.yaml",
+            "spec.namespaces: Invalid value: \"mptc-a, mptc-b\": must be of type array",
+        ),
+        ("unknown-kind.yaml", "unknown kind \"DataCenter\""),
+        (
+            "dangling-ministry.yaml",
+            "spec.ministry names Ministry `mlvt`, which does not exist",
+        ),
+        (
+            "duplicate.yaml",
+            "duplicate name: Ministry/mptc is already defined at tests/fixtures/broken/00-context.yaml: document 2",
+        ),
+        ("empty.yaml", "contains no Kubernetes object"),
+        ("missing-field.yaml", "spec.domain: Required value"),
+        ("unknown-field.yaml", "unknown field \"spec.webiste\""),
+        (
+            "cel-rules.yaml",
+            "spec.provider is required unless placement is government-private",
+        ),
+        ("cel-rules.yaml", "top-secret data is prohibited (Art. 26)"),
+        ("cel-rules.yaml", "needs the data subject's consent"),
+        (
+            "cel-rules.yaml",
+            "must be an address on the ministry's own .gov.kh domain (Art. 21)",
+        ),
+        (
+            "cel-rules.yaml",
+            "needs the committee's approval: set spec.approval",
+        ),
+        ("cel-rules.yaml", "must be named 'national'"),
+        (
+            "not-an-object.yaml",
+            "expected a Kubernetes object (a mapping), found a list",
+        ),
+        ("not-an-object.yaml", "apiVersion missing"),
+    ];
+    for (file, needle) in expect {
+        let n = errors
+            .iter()
+            .filter(|e| e.contains(file) && e.contains(needle))
+            .count();
+        assert_eq!(
+            n, 1,
+            "expected one error in {file} saying {needle:?}; errors: {errors:#?}"
+        );
+    }
+    assert_eq!(errors.len(), 16, "one error per problem: {errors:#?}");
+    // The valid document after the broken one in bad-yaml.yaml was still loaded.
+    assert!(!errors.iter().any(|e| e.contains("mfa")), "{errors:#?}");
+    assert_eq!(v["summary"]["objects"], 5);
+}
+
+#[test]
+fn standard_input_is_read_for_dash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .current_dir(root())
+        .args([
+            "check",
+            "-",
+            "examples/00-government-cloud.yaml",
+            "examples/02-ministries.yaml",
+            "--now",
+            "2027-03-15",
+            "--output",
+            "json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"apiVersion: digital.gov.kh/v1alpha1\nkind: CloudTenancy\nmetadata: {name: piped}\nspec: {ministry: moh, placement: external, provider: aws}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(state_of(&v, "piped"), "MigrationOverdue");
+    assert_eq!(v["findings"][0]["source"]["file"], "-");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = govkh(&["check", "examples", "--now", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--now \"yesterday\""));
+    let out = govkh(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = govkh(&["check", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("at: no/such/dir"));
+}
+
+#[test]
+fn now_accepts_an_instant_and_counts_the_day_in_phnom_penh() {
+    // 17:30 UTC on 30 May 2026 is already 31 May in Phnom Penh: the application window closed.
+    let out = govkh(&[
+        "check",
+        "examples",
+        "--now",
+        "2026-05-30T17:30:00Z",
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["today"], "2026-05-31");
+    assert_eq!(state_of(&v, "nssf-claims"), "ApplicationWindowMissed");
+    let out = govkh(&[
+        "check",
+        "examples",
+        "--now",
+        "2026-05-30T16:59:00Z",
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(state_of(&v, "nssf-claims"), "WithinApplicationWindow");
+}

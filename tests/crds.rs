@@ -1,0 +1,231 @@
+//! `crds/` is generated from the Rust types: these tests fail when the two differ, and check
+//! that each CRD is one the API server accepts. Regenerate with
+//! `cargo run -- crds --out-dir crds` (or `GOVKH_UPDATE_CRDS=1 cargo test --test crds`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use govkh::crdgen;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use serde_json::Value;
+
+fn crds_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crds")
+}
+
+#[test]
+fn crds_dir_matches_the_generated_crds() {
+    let dir = crds_dir();
+    let update = std::env::var_os("GOVKH_UPDATE_CRDS").is_some();
+    let mut expected_files = Vec::new();
+    for (file, crd) in crdgen::all() {
+        expected_files.push(file.to_string());
+        let generated = crdgen::to_yaml(&crd).unwrap();
+        let path = dir.join(file);
+        if update {
+            std::fs::write(&path, &generated).unwrap();
+            continue;
+        }
+        let stored = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            stored == generated,
+            "crds/{file} differs from what the Rust types generate: run `cargo run -- crds --out-dir crds` and commit"
+        );
+    }
+    let mut present: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+    expected_files.sort();
+    assert_eq!(
+        present, expected_files,
+        "crds/ holds files the generator does not write"
+    );
+}
+
+#[test]
+fn govkh_crds_prints_the_same_documents() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .arg("crds")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    for (file, _) in crdgen::all() {
+        let stored = std::fs::read_to_string(crds_dir().join(file)).unwrap();
+        assert!(
+            printed.contains(&stored),
+            "`govkh crds` does not print crds/{file}"
+        );
+    }
+}
+
+fn stored_crds() -> Vec<(String, CustomResourceDefinition, Value)> {
+    crdgen::all()
+        .into_iter()
+        .map(|(file, _)| {
+            let text = std::fs::read_to_string(crds_dir().join(file)).unwrap();
+            let crd: CustomResourceDefinition = serde_saphyr::from_str(&text)
+                .unwrap_or_else(|e| panic!("crds/{file} is not a CustomResourceDefinition: {e}"));
+            let value: Value = serde_saphyr::from_str(&text).unwrap();
+            (file.to_string(), crd, value)
+        })
+        .collect()
+}
+
+#[test]
+fn every_crd_is_a_valid_apiextensions_v1_crd() {
+    for (file, crd, _) in stored_crds() {
+        let spec = &crd.spec;
+        assert_eq!(spec.group, "digital.gov.kh", "{file}");
+        assert_eq!(
+            spec.scope, "Cluster",
+            "{file}: every kind is cluster-scoped"
+        );
+        assert_eq!(
+            crd.metadata.name.as_deref(),
+            Some(format!("{}.{}", spec.names.plural, spec.group).as_str()),
+            "{file}"
+        );
+        assert!(
+            spec.names
+                .categories
+                .as_ref()
+                .is_some_and(|c| c.contains(&"govkh".to_string())),
+            "{file}: not in the govkh category"
+        );
+        assert!(
+            spec.names
+                .short_names
+                .as_ref()
+                .is_some_and(|s| !s.is_empty()),
+            "{file}: no short name"
+        );
+        assert!(!spec.versions.is_empty(), "{file}");
+        assert!(
+            spec.versions.iter().all(|v| v.served),
+            "{file}: every version is served"
+        );
+        assert_eq!(
+            spec.versions.iter().filter(|v| v.storage).count(),
+            1,
+            "{file}: exactly one storage version"
+        );
+        for v in &spec.versions {
+            let status = v.subresources.as_ref().and_then(|s| s.status.as_ref());
+            assert!(
+                status.is_some(),
+                "{file}: {} has no status subresource",
+                v.name
+            );
+            assert!(
+                v.schema
+                    .as_ref()
+                    .and_then(|s| s.open_api_v3_schema.as_ref())
+                    .is_some(),
+                "{file}: no schema"
+            );
+            for col in v.additional_printer_columns.iter().flatten() {
+                assert!(
+                    col.json_path.starts_with('.'),
+                    "{file}: printer column {} path {}",
+                    col.name,
+                    col.json_path
+                );
+            }
+        }
+    }
+}
+
+/// Walks a schema and calls `f` with each property's path and schema.
+fn walk<'a>(schema: &'a Value, path: String, f: &mut dyn FnMut(&str, &'a Value)) {
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        for (k, v) in props {
+            let p = format!("{path}.{k}");
+            f(&p, v);
+            walk(v, p, f);
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        walk(items, format!("{path}[]"), f);
+    }
+}
+
+#[test]
+fn every_field_is_documented_for_kubectl_explain() {
+    for (file, _, value) in stored_crds() {
+        let schema = &value["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+        let mut undocumented = Vec::new();
+        walk(schema, String::new(), &mut |path, s| {
+            let inside_k8s_type = path.contains(".metadata");
+            let described = s
+                .get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| !d.trim().is_empty());
+            if !described
+                && !inside_k8s_type
+                && path != ".metadata"
+                && path != ".apiVersion"
+                && path != ".kind"
+            {
+                undocumented.push(path.to_string());
+            }
+        });
+        assert!(
+            undocumented.is_empty(),
+            "{file}: fields without a description: {undocumented:?}"
+        );
+    }
+}
+
+#[test]
+fn every_cel_rule_compiles_and_has_a_message() {
+    let mut rules = 0;
+    for (file, _, value) in stored_crds() {
+        let schema = &value["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+        let mut broken = Vec::new();
+        let mut compile = |path: &str, s: &Value| {
+            if s.get("x-kubernetes-validations").is_some() {
+                let compiled = kube::core::cel::compile_schema(s);
+                for e in compiled.compilation_errors() {
+                    broken.push(format!("{path}: {e:?}"));
+                }
+            }
+        };
+        compile("", schema);
+        walk(schema, String::new(), &mut compile);
+        assert!(
+            broken.is_empty(),
+            "{file}: CEL rules that do not compile: {broken:?}"
+        );
+        let text = serde_json::to_string(schema).unwrap();
+        rules += text.matches("\"rule\"").count();
+        let mut missing = Vec::new();
+        let mut check = |path: &str, s: &Value| {
+            for r in s
+                .get("x-kubernetes-validations")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if r.get("message")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
+                    missing.push(format!("{path}: {}", r["rule"]));
+                }
+            }
+        };
+        check("", schema);
+        walk(schema, String::new(), &mut check);
+        assert!(
+            missing.is_empty(),
+            "{file}: rules without a message for ministries: {missing:?}"
+        );
+    }
+    assert!(
+        rules >= 15,
+        "expected the CEL rules of API.md, found {rules}"
+    );
+}
