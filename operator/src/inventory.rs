@@ -261,3 +261,51 @@ impl Inventory {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Loader;
+
+    #[test]
+    fn a_namespace_claimed_by_two_tenancies_is_refused_and_namespaces_are_indexed() {
+        let loader = Loader::new();
+        let mut r = crate::manifest::LoadResult::default();
+        let text = "\
+apiVersion: digital.gov.kh/v1alpha1
+kind: CloudTenancy
+metadata: {name: a}
+spec: {ministry: mef, placement: government-private, namespaces: [{name: shared, dataClass: confidential}]}
+---
+apiVersion: digital.gov.kh/v1alpha1
+kind: CloudTenancy
+metadata: {name: b}
+spec: {ministry: moh, placement: external, provider: aws, namespaces: [{name: shared}]}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: legacy, labels: {digital.gov.kh/ministry: moi, digital.gov.kh/data-class: top-secret}}
+";
+        loader.load_text("t.yaml", text, false, &mut r);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let (inv, errors) = Inventory::build(r.objects);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .message
+                .contains("namespace shared is already provisioned by CloudTenancy/a"),
+            "{}",
+            errors[0]
+        );
+        let shared = &inv.namespaces["shared"];
+        assert_eq!(shared.ministry.as_deref(), Some("mef"));
+        assert_eq!(shared.placement, Some(Placement::GovernmentPrivate));
+        assert_eq!(shared.data_class.as_deref(), Some("confidential"));
+        let legacy = &inv.namespaces["legacy"];
+        assert_eq!(
+            (legacy.ministry.as_deref(), legacy.data_class.as_deref()),
+            (Some("moi"), Some("top-secret"))
+        );
+        assert_eq!(inv.len(), 3);
+    }
+}

@@ -550,3 +550,84 @@ fn one_line(s: &str) -> String {
     let head = head.trim_start_matches("error: ");
     head.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_split_at_markers_with_their_first_line() {
+        let text = "---\na: 1\n---\n# only a comment\n---\nb: 2\n...\n--- {c: 3}\n";
+        let docs = split_documents(text);
+        let starts: Vec<usize> = docs.iter().map(|(l, _)| *l).collect();
+        assert_eq!(starts, [2, 4, 6, 8]);
+        assert_eq!(docs[3].1, "{c: 3}\n");
+    }
+
+    #[test]
+    fn lists_stand_for_their_items() {
+        let loader = Loader::new();
+        let mut r = LoadResult::default();
+        let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n- {apiVersion: v1, kind: Namespace, metadata: {name: b}}\n";
+        loader.load_text("l.yaml", text, false, &mut r);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let names: Vec<&str> = r.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn an_oversized_document_is_refused_and_the_next_one_loaded() {
+        let loader = Loader::new();
+        let mut r = LoadResult::default();
+        let big = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata: {{x: \"{}\"}}\n",
+            "x".repeat(MAX_OBJECT_BYTES)
+        );
+        let text = format!("{big}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: ok}}\n");
+        loader.load_text("big.yaml", &text, false, &mut r);
+        assert_eq!(r.errors.len(), 1);
+        assert!(
+            r.errors[0].message.contains("more than the 1536 KiB"),
+            "{}",
+            r.errors[0]
+        );
+        assert_eq!(r.objects.len(), 1);
+    }
+
+    #[test]
+    fn json_files_and_namespaced_objects_of_our_kinds() {
+        let loader = Loader::new();
+        let mut r = LoadResult::default();
+        let text = r#"{"apiVersion": "digital.gov.kh/v1alpha1", "kind": "DataClass", "metadata": {"name": "x", "namespace": "default"}, "spec": {}}"#;
+        loader.load_text("x.json", text, true, &mut r);
+        assert_eq!(r.errors.len(), 1);
+        assert!(
+            r.errors[0].message.contains("cluster-scoped"),
+            "{}",
+            r.errors[0]
+        );
+        let mut r = LoadResult::default();
+        loader.load_text("y.json", "{not json", true, &mut r);
+        assert!(
+            r.errors[0].message.starts_with("invalid JSON"),
+            "{}",
+            r.errors[0]
+        );
+    }
+
+    #[test]
+    fn an_unserved_version_of_our_group_is_named() {
+        let loader = Loader::new();
+        let mut r = LoadResult::default();
+        loader.load_text(
+            "v.yaml",
+            "apiVersion: digital.gov.kh/v1\nkind: Ministry\nmetadata: {name: m}\n",
+            false,
+            &mut r,
+        );
+        assert_eq!(
+            r.errors[0].message,
+            "apiVersion digital.gov.kh/v1 is not served: use digital.gov.kh/v1alpha1"
+        );
+    }
+}

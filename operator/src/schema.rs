@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::core::cel::{CompiledSchema, Validator, compile_schema};
 use regex::Regex;
 use serde_json::Value;
@@ -56,8 +57,13 @@ impl std::fmt::Debug for SchemaSet {
 impl SchemaSet {
     /// Schemas of the CRDs generated from this build's types.
     pub fn generated() -> Self {
+        Self::from_crds(crdgen::all().into_iter().map(|(_, crd)| crd))
+    }
+
+    /// Schemas of the given CRDs (their first version), e.g. as read back from `crds/`.
+    pub fn from_crds(crds: impl IntoIterator<Item = CustomResourceDefinition>) -> Self {
         let mut kinds = HashMap::new();
-        for (_, crd) in crdgen::all() {
+        for crd in crds {
             let schema = crd
                 .spec
                 .versions
@@ -372,5 +378,83 @@ fn short(v: &Value) -> String {
         format!("{}…", s.chars().take(80).collect::<String>())
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn tenancy(spec: Value) -> Value {
+        json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "CloudTenancy", "metadata": {"name": "t"}, "spec": spec})
+    }
+
+    fn messages(kind: &str, v: &Value) -> Vec<String> {
+        SchemaSet::generated()
+            .validate(kind, v)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_tenancy_passes() {
+        let v = tenancy(json!({"ministry": "mef", "placement": "government-private",
+            "namespaces": [{"name": "mef-a", "quota": {"cpu": "8", "pods": 10}}]}));
+        assert_eq!(messages("CloudTenancy", &v), Vec::<String>::new());
+    }
+
+    #[test]
+    fn duplicate_list_map_keys_are_refused() {
+        let v = tenancy(json!({"ministry": "mef", "placement": "government-private",
+            "namespaces": [{"name": "mef-a"}, {"name": "mef-a"}]}));
+        assert_eq!(
+            messages("CloudTenancy", &v),
+            ["spec.namespaces[1]: Duplicate value: {\"name\":\"mef-a\"}"]
+        );
+    }
+
+    #[test]
+    fn bounds_patterns_and_nulls() {
+        let v = tenancy(json!({"ministry": "mef", "placement": "government-private",
+            "namespaces": [{"name": "Bad_Name", "quota": {"pods": -1, "cpu": 1.5}}], "since": null}));
+        let m = messages("CloudTenancy", &v);
+        assert!(
+            m.iter().any(|e| e
+                .starts_with("spec.namespaces[0].name: Invalid value: \"Bad_Name\": should match")),
+            "{m:?}"
+        );
+        assert!(m.iter().any(|e| e == "spec.namespaces[0].quota.pods: Invalid value: -1: must be greater than or equal to 0"), "{m:?}");
+        assert!(
+            m.iter().any(|e| e.starts_with(
+                "spec.namespaces[0].quota.cpu: Invalid value: 1.5: must be an integer or a string"
+            )),
+            "{m:?}"
+        );
+        // `since` is optional and nullable: null is accepted as absent.
+        assert!(!m.iter().any(|e| e.contains("since")), "{m:?}");
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        let v = tenancy(
+            json!({"ministry": "mef", "placement": "government-private", "since": "2026-02-30"}),
+        );
+        let m = messages("CloudTenancy", &v);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("spec.since: Invalid value: \"2026-02-30\""),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn cel_runs_only_on_structurally_valid_objects() {
+        // Structurally broken (unknown placement): the CEL rule about provider is not reported.
+        let v = tenancy(json!({"ministry": "mef", "placement": "orbit"}));
+        let m = messages("CloudTenancy", &v);
+        assert_eq!(m.len(), 1, "{m:?}");
     }
 }
