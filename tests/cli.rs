@@ -55,13 +55,17 @@ fn state_of(v: &Value, name: &str) -> String {
 #[test]
 fn examples_on_the_demo_date() {
     let (code, v) = json_check("2026-11-26");
-    assert_eq!(code, 0, "nothing is denied on 2026-11-26: {v:#}");
+    assert_eq!(
+        code, 1,
+        "the violating workloads are denied on 2026-11-26: {v:#}"
+    );
     assert_eq!(v["schemaVersion"], "govkh.digital.gov.kh/check/v1");
     assert_eq!(v["today"], "2026-11-26");
     let expected = [
         ("gdt-efiling", "ApplicationWindowMissed"),
         ("gdt-legacy", "ExceptionDenied"),
         ("mef-analytics", "ExceptionExpired"),
+        ("mef-core", "Compliant"),
         ("mef-workloads", "Compliant"),
         ("moeys-elearning", "ExceptionPending"),
         ("moh-records", "Compliant"),
@@ -83,14 +87,55 @@ fn examples_on_the_demo_date() {
     assert_eq!(mef["approval"], "mef-aws-continuation");
     assert_eq!(mef["nextBoundary"], "2027-05-11");
     assert_eq!(v["summary"]["findings"]["warn"], 5);
-    assert_eq!(v["summary"]["findings"]["deny"], 0);
-    for f in v["findings"].as_array().unwrap() {
+    assert_eq!(v["summary"]["findings"]["deny"], 3);
+    for f in v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["policy"] == "statutory-clock")
+    {
         assert_eq!(f["articles"], serde_json::json!(["10"]), "{f}");
         assert!(
             f["ministry"].is_string() && f["message"].as_str().unwrap().contains("Art. 10"),
             "{f}"
         );
     }
+    // The policy findings: exactly the three violating workloads, each with its articles.
+    let mut denied: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["action"] == "deny")
+        .map(|f| {
+            format!(
+                "{} {}/{} {}",
+                f["policy"].as_str().unwrap(),
+                f["resource"]["kind"].as_str().unwrap(),
+                f["resource"]["name"].as_str().unwrap(),
+                f["articles"]
+            )
+        })
+        .collect();
+    denied.sort();
+    assert_eq!(
+        denied,
+        [
+            "data-placement PersistentVolumeClaim/registry-data [\"10\",\"25\"]",
+            "no-reproduction VolumeSnapshot/registry-data-copy [\"26\"]",
+            "official-domain Ingress/elearning [\"20\",\"21\"]",
+        ]
+    );
+    let snapshot = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["policy"] == "no-reproduction")
+        .unwrap();
+    assert_eq!(
+        snapshot["penalty"],
+        serde_json::json!({"article": "40", "naturalPersonMaxRiel": 20000000, "legalPersonMaxRiel": 500000000})
+    );
+    assert_eq!(snapshot["ministry"], "moh");
     let nssf = v["findings"]
         .as_array()
         .unwrap()
@@ -104,7 +149,10 @@ fn examples_on_the_demo_date() {
 #[test]
 fn examples_before_the_application_deadline() {
     let (code, v) = json_check("2026-04-01");
-    assert_eq!(code, 0);
+    assert_eq!(
+        code, 1,
+        "the workloads' violations do not depend on the date"
+    );
     for name in [
         "gdt-efiling",
         "gdt-legacy",
@@ -127,13 +175,13 @@ fn examples_after_the_migration_deadline_are_denied() {
     }
     assert_eq!(state_of(&v, "mef-analytics"), "ExceptionExpired");
     assert_eq!(state_of(&v, "mef-workloads"), "Compliant");
-    assert_eq!(v["summary"]["findings"]["deny"], 4);
+    assert_eq!(v["summary"]["findings"]["deny"], 4 + 3);
 }
 
 #[test]
 fn text_output_is_grouped_by_ministry_with_a_summary() {
     let out = govkh(&["check", "examples", "--now", "2026-11-26"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("govkh check: as of 2026-11-26 (Asia/Phnom_Penh)"),
@@ -146,7 +194,7 @@ fn text_output_is_grouped_by_ministry_with_a_summary() {
     assert!(text.contains("Statutory clock (Art. 10)"));
     assert!(
         text.trim_end()
-            .ends_with("objects checked: 0 deny, 5 warn, 0 dryrun, 0 error"),
+            .contains("objects checked: 3 deny, 5 warn, 0 dryrun, 0 error"),
         "{text}"
     );
 }

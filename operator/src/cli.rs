@@ -17,6 +17,7 @@ use crate::{
     inventory::Inventory,
     manifest::Loader,
     output::{self, ActionCounts, Summary},
+    policy::Library,
 };
 
 /// govkh: Cambodia's Law on Digital Government on Kubernetes.
@@ -37,6 +38,28 @@ pub enum Command {
     /// Print the CustomResourceDefinitions of the digital.gov.kh API (or write them, one file
     /// per kind, into a directory).
     Crds(CrdsArgs),
+    /// Work with the Rego policy library.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// `govkh policy` commands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run every `test_*` rule of the built-in library, or of a directory of policies (with the
+    /// built-in helpers in `lib/`). Exit code 1 when a test fails, 2 when the library does not
+    /// load.
+    Test(PolicyTestArgs),
+    /// List the policies with their articles, severity, action and penalty.
+    List,
+}
+
+/// Arguments of `govkh policy test`.
+#[derive(Debug, clap::Args)]
+pub struct PolicyTestArgs {
+    /// A directory of policies and their `*_test.rego` files; default: the built-in library.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Output formats of `check`.
@@ -62,6 +85,26 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = CheckOutput::Text)]
     pub output: CheckOutput,
+    /// A directory of Rego policies (policy.rego with metadata, as in policies/) to use in
+    /// addition to the built-in library. Repeatable.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Do not use the built-in library (only the --policies directories).
+    #[arg(long)]
+    pub no_builtin_policies: bool,
+}
+
+/// The built-in library (unless refused) plus users' directories.
+pub fn load_policies(dirs: &[PathBuf], no_builtin: bool) -> Result<Library, crate::policy::Error> {
+    let mut sources = if no_builtin {
+        Vec::new()
+    } else {
+        crate::policy::builtin_sources()
+    };
+    for d in dirs {
+        sources.extend(crate::policy::dir_sources(d)?);
+    }
+    Library::load(&sources)
 }
 
 /// Arguments of `govkh crds`.
@@ -92,6 +135,8 @@ pub fn run(
     match cli.command {
         Command::Check(args) => check(args, stdin, stdout, stderr),
         Command::Crds(args) => crds(args, stdout, stderr),
+        Command::Policy(PolicyCommand::Test(args)) => policy_test(args, stdout, stderr),
+        Command::Policy(PolicyCommand::List) => policy_list(stdout, stderr),
     }
 }
 
@@ -109,18 +154,28 @@ fn check(
             return ExitCode::from(2);
         }
     };
+    // Elapsed time is reported, never used to decide anything.
+    let started = std::time::Instant::now();
     let loader = Loader::new();
     let loaded = loader.load_paths(&args.paths, stdin);
     let objects = loaded.objects.len();
     let (inventory, mut errors) = Inventory::build(loaded.objects);
     let mut all_errors = loaded.errors;
     all_errors.append(&mut errors);
-    let mut eval = evaluate(&inventory, now);
+    let policies = match load_policies(&args.policies, args.no_builtin_policies) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut eval = evaluate(&inventory, &policies, now);
     eval.findings.extend(load_error_findings(&all_errors));
     sort(&mut eval.findings);
     let summary = Summary {
         objects,
         findings: ActionCounts::of(&eval.findings),
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
     let rendered = match args.output {
         CheckOutput::Text => Ok(output::text(&eval, &summary)),
@@ -175,4 +230,82 @@ fn write_crds(dir: &std::path::Path) -> Result<(), String> {
         std::fs::write(&path, yaml).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+fn policy_test(args: PolicyTestArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+    let sources = match &args.dir {
+        None => Ok(crate::policy::builtin_sources()),
+        Some(dir) => crate::policy::dir_sources(dir).map(|mut own| {
+            // A user's policies may import the built-in helpers.
+            let mut all: Vec<_> = crate::policy::builtin_sources()
+                .into_iter()
+                .filter(|s| s.path.starts_with("policies/lib/"))
+                .collect();
+            all.append(&mut own);
+            all
+        }),
+    };
+    let results = match sources.and_then(|s| crate::policy::run_tests(&s)) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut failed = 0;
+    for r in &results {
+        match &r.outcome {
+            Ok(()) => {
+                let _ = writeln!(stdout, "PASS  {}  {}", r.policy, r.name);
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(stdout, "FAIL  {}  {}: {e}", r.policy, r.name);
+            }
+        }
+    }
+    let _ = writeln!(
+        stdout,
+        "{} passed, {} failed",
+        results.len() - failed,
+        failed
+    );
+    if results.is_empty() {
+        let _ = writeln!(stderr, "error: no test_* rules found");
+        return ExitCode::from(2);
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn policy_list(stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+    match Library::builtin() {
+        Ok(lib) => {
+            for p in lib.policies() {
+                let m = &p.meta;
+                let penalty = m
+                    .penalty
+                    .as_ref()
+                    .map(|p| format!("  penalty Art. {}", p.article))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    stdout,
+                    "{:<22} Art. {:<8} {:<8} {:<6} {}{penalty}",
+                    m.id,
+                    m.articles.join(", "),
+                    m.severity.as_str(),
+                    m.action.as_str(),
+                    m.title
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

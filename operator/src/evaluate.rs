@@ -3,11 +3,14 @@
 //! controllers' status and the committee's report call it too, so an expired approval or grant
 //! is expired for all of them at once. It never reads the wall clock: `now` is given.
 //!
-//! Today it runs the statutory clock (Art. 10) and checks references between objects; the Rego
-//! policies plug into the same function and produce the same `Finding`.
+//! It runs the statutory clock (Art. 10), checks references between objects, and runs every
+//! Rego policy on every object; all three produce the same `Finding`. Approval and grant states
+//! are computed once here (by `clock`) and handed to the policies, so an expired approval or
+//! grant is expired for the clock and every policy alike.
 
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
+use serde_json::{Value as Json, json};
 
 use crate::{
     api::{ClockState, Day, Placement, ResourceLevel, SubjectKind},
@@ -15,6 +18,7 @@ use crate::{
     finding::{Action, Finding, ResourceRef, Severity},
     inventory::Inventory,
     manifest::{LoadError, Source},
+    policy::Library,
 };
 
 /// Policy id of the statutory clock's findings.
@@ -70,11 +74,23 @@ pub struct Evaluation {
     pub tenancies: Vec<TenancyClock>,
 }
 
-/// Evaluate an inventory as of `now`.
-pub fn evaluate(inv: &Inventory, now: Timestamp) -> Evaluation {
+/// Evaluate an inventory as of `now`: the clock, the references, and every policy on every
+/// object (as if each were being created).
+pub fn evaluate(inv: &Inventory, policies: &Library, now: Timestamp) -> Evaluation {
     let today = Day::in_phnom_penh(now);
     let mut findings = references(inv);
     let tenancies = statutory_clock(inv, today, &mut findings);
+    let evaluator = Evaluator::new(inv, policies, now, &tenancies);
+    for (object, source) in objects(inv) {
+        let review = Review {
+            operation: "CREATE".into(),
+            object,
+            old_object: None,
+            user_info: None,
+            source,
+        };
+        findings.extend(evaluator.review(&review));
+    }
     sort(&mut findings);
     Evaluation {
         today,
@@ -433,5 +449,264 @@ fn exists(inv: &Inventory, kind: &str, name: &str) -> bool {
         "CloudTenancy" => inv.tenancies.contains_key(name),
         "PrivateNetworkLink" => inv.links.contains_key(name),
         _ => false,
+    }
+}
+
+/// One request to judge: an object being created or changed, and by whom.
+#[derive(Clone, Debug)]
+pub struct Review {
+    /// `CREATE`, `UPDATE` or `DELETE`.
+    pub operation: String,
+    /// The object as submitted.
+    pub object: Json,
+    /// The object before the change, for updates.
+    pub old_object: Option<Json>,
+    /// The requesting user (`username`, `groups`), at admission.
+    pub user_info: Option<Json>,
+    /// Where the object was read from, for manifests.
+    pub source: Option<Source>,
+}
+
+/// Judges reviews against the policies, with the inventory prepared once.
+pub struct Evaluator<'a> {
+    policies: &'a Library,
+    inventory: &'a Inventory,
+    shared: regorus::Value,
+    now: Timestamp,
+    today: Day,
+}
+
+impl<'a> Evaluator<'a> {
+    /// Prepare the inventory (with every approval, grant and tenancy state as of `now`) for
+    /// the policies. `tenancies` are the clock's verdicts, so the policies see the same states.
+    pub fn new(
+        inv: &'a Inventory,
+        policies: &'a Library,
+        now: Timestamp,
+        tenancies: &[TenancyClock],
+    ) -> Self {
+        let today = Day::in_phnom_penh(now);
+        let shared = regorus::Value::from(policy_inventory(inv, today, tenancies));
+        Evaluator {
+            policies,
+            inventory: inv,
+            shared,
+            now,
+            today,
+        }
+    }
+
+    /// The input document of one review, as the policies read it.
+    pub fn input(&self, review: &Review) -> regorus::Value {
+        let mut r = json!({"operation": review.operation, "object": review.object});
+        if let Some(old) = &review.old_object {
+            r["oldObject"] = old.clone();
+        }
+        if let Some(user) = &review.user_info {
+            r["userInfo"] = user.clone();
+        }
+        let doc = json!({"review": r, "now": self.now.to_string(), "today": self.today.to_string(), "config": {}});
+        let mut input = regorus::Value::from(doc);
+        if let Ok(map) = input.as_object_mut() {
+            // The inventory is converted once per evaluation and shared (reference-counted) by
+            // every object's input.
+            map.insert(regorus::Value::from("inventory"), self.shared.clone());
+        }
+        input
+    }
+
+    /// Every policy finding about one review.
+    pub fn review(&self, review: &Review) -> Vec<Finding> {
+        let input = self.input(review);
+        self.findings(review, &input)
+    }
+
+    /// The findings of every policy on a prepared input.
+    pub fn findings(&self, review: &Review, input: &regorus::Value) -> Vec<Finding> {
+        let resource = resource_of(&review.object);
+        let ministry = ministry_of(self.inventory, &review.object);
+        let mut out = Vec::new();
+        for (policy, outcome) in self.policies.evaluate(input) {
+            let meta = &policy.meta;
+            let finding = |action, severity, message, penalty| Finding {
+                policy: meta.id.clone(),
+                action,
+                severity,
+                articles: meta.articles.clone(),
+                resource: resource.clone(),
+                source: review.source.clone(),
+                ministry: ministry.clone(),
+                message,
+                state: None,
+                deadline: None,
+                penalty,
+                excused_by: None,
+            };
+            match outcome {
+                Ok(violations) => {
+                    for v in violations {
+                        let penalty = meta
+                            .penalty
+                            .as_ref()
+                            .map(|p| p.for_level(v.level.as_deref()));
+                        out.push(finding(
+                            v.action.unwrap_or(meta.action),
+                            meta.severity,
+                            v.msg,
+                            penalty,
+                        ));
+                    }
+                }
+                Err(e) => out.push(finding(
+                    Action::Error,
+                    Severity::High,
+                    format!(
+                        "policy {} failed on this object and could not judge it: {e}",
+                        meta.id
+                    ),
+                    None,
+                )),
+            }
+        }
+        out
+    }
+}
+
+/// Every object of the inventory as JSON, with where it came from.
+pub fn objects(inv: &Inventory) -> Vec<(Json, Option<Source>)> {
+    fn ours<'e, T: Serialize + 'e>(
+        entries: impl Iterator<Item = &'e crate::inventory::Entry<T>>,
+        out: &mut Vec<(Json, Option<Source>)>,
+    ) {
+        for e in entries {
+            if let Ok(v) = serde_json::to_value(&e.object) {
+                out.push((v, e.source.clone()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    ours(inv.government_cloud.iter(), &mut out);
+    ours(inv.ministries.values(), &mut out);
+    ours(inv.tenancies.values(), &mut out);
+    ours(inv.links.values(), &mut out);
+    ours(inv.data_classes.values(), &mut out);
+    ours(inv.grants.values(), &mut out);
+    ours(inv.approvals.values(), &mut out);
+    for o in &inv.others {
+        out.push((o.raw.clone(), Some(o.source.clone())));
+    }
+    out
+}
+
+fn resource_of(object: &Json) -> ResourceRef {
+    let s = |v: &Json| v.as_str().map(str::to_string);
+    ResourceRef {
+        api_version: s(&object["apiVersion"]),
+        kind: s(&object["kind"]),
+        name: s(&object["metadata"]["name"]),
+        namespace: s(&object["metadata"]["namespace"]),
+    }
+}
+
+/// The ministry an object concerns: its namespace's, or the one its spec names.
+fn ministry_of(inv: &Inventory, object: &Json) -> Option<String> {
+    let s = |v: &Json| v.as_str().map(str::to_string);
+    if let Some(ns) = object["metadata"]["namespace"].as_str() {
+        return inv.namespaces.get(ns).and_then(|n| n.ministry.clone());
+    }
+    let spec = &object["spec"];
+    match object["kind"].as_str()? {
+        "Ministry" => s(&object["metadata"]["name"]),
+        "CloudTenancy" => s(&spec["ministry"]),
+        "PrivateNetworkLink" => s(&spec["from"]["ministry"]),
+        "DataAccessGrant" => s(&spec["owner"]),
+        "Approval" => {
+            let subject = spec["subject"]["name"].as_str()?;
+            match spec["subject"]["kind"].as_str()? {
+                "CloudTenancy" => inv
+                    .tenancies
+                    .get(subject)
+                    .map(|t| t.object.spec.ministry.clone()),
+                _ => inv
+                    .links
+                    .get(subject)
+                    .map(|l| l.object.spec.from.ministry.clone()),
+            }
+        }
+        _ => None,
+    }
+}
+
+fn spec_of<T: Serialize>(object: &T) -> Json {
+    serde_json::to_value(object)
+        .ok()
+        .and_then(|v| v.get("spec").cloned())
+        .unwrap_or(Json::Null)
+}
+
+/// The inventory as the policies read it (`input.inventory`), states computed as of `today`.
+pub fn policy_inventory(inv: &Inventory, today: Day, tenancies: &[TenancyClock]) -> Json {
+    let mut out = json!({
+        "governmentCloud": inv.government_cloud.as_ref().map(|e| json!({"spec": spec_of(&e.object)})),
+        "ministries": {}, "tenancies": {}, "links": {}, "dataClasses": {}, "grants": {},
+        "approvals": {}, "namespaces": {}, "volumes": {},
+    });
+    for (n, e) in &inv.ministries {
+        out["ministries"][n] = json!({"spec": spec_of(&e.object)});
+    }
+    for (n, e) in &inv.tenancies {
+        let clock = tenancies.iter().find(|t| t.name == *n);
+        out["tenancies"][n] = json!({
+            "spec": spec_of(&e.object),
+            "state": clock.map(|c| c.state.as_str()),
+            "outside": clock.map(|c| c.outside),
+        });
+    }
+    for (n, e) in &inv.links {
+        out["links"][n] = json!({"spec": spec_of(&e.object)});
+    }
+    for (n, e) in &inv.data_classes {
+        out["dataClasses"][n] = json!({"spec": spec_of(&e.object)});
+    }
+    for (n, e) in &inv.grants {
+        let state =
+            serde_json::to_value(clock::grant_state(&e.object.spec, today)).unwrap_or_default();
+        out["grants"][n] = json!({"spec": spec_of(&e.object), "state": state});
+    }
+    for (n, e) in &inv.approvals {
+        let state = clock::approval_state(&e.object.spec, today).map(|s| s.as_str());
+        out["approvals"][n] = json!({"spec": spec_of(&e.object), "state": state});
+    }
+    for (n, info) in &inv.namespaces {
+        out["namespaces"][n] = json!({
+            "ministry": info.ministry, "placement": info.placement.map(|p| p.as_str()),
+            "dataClass": info.data_class, "tenancy": info.tenancy, "personalData": info.personal_data,
+        });
+    }
+    for o in inv
+        .others
+        .iter()
+        .filter(|o| o.kind == "PersistentVolumeClaim")
+    {
+        let ns = o.namespace.clone().unwrap_or_default();
+        let class = o.raw["metadata"]["labels"][crate::api::LABEL_DATA_CLASS]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| inv.namespaces.get(&ns).and_then(|n| n.data_class.clone()));
+        out["volumes"][format!("{ns}/{}", o.name)] = json!({"dataClass": class});
+    }
+    strip_nulls(&mut out);
+    out
+}
+
+/// JSON nulls would read as defined values in Rego; an absent field is what policies test for.
+fn strip_nulls(v: &mut Json) {
+    match v {
+        Json::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        Json::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
     }
 }

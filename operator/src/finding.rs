@@ -2,12 +2,12 @@
 //! how serious that is, what govkh does about it, and by when the ministry must act. Every sink
 //! (CLI, admission, status, reports) reads this one type.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{api::Day, manifest::Source};
 
 /// What govkh does about a finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// The input could not be evaluated (bad manifest, missing reference, failing policy).
@@ -33,7 +33,7 @@ impl Action {
 }
 
 /// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// A breach of the law now, with consequences.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::{
     api::{
         Approval, CloudTenancy, DataAccessGrant, DataClass, GovernmentCloud, LABEL_DATA_CLASS,
-        LABEL_MINISTRY, Ministry, Placement, PrivateNetworkLink,
+        LABEL_MINISTRY, LABEL_PERSONAL_DATA, Ministry, Placement, PrivateNetworkLink,
     },
     manifest::{LoadError, Loaded, Object, Source},
 };
@@ -36,6 +36,8 @@ pub struct NamespaceInfo {
     pub data_class: Option<String>,
     /// The tenancy that provisions it.
     pub tenancy: Option<String>,
+    /// Whether it holds personal data (Art. 29).
+    pub personal_data: bool,
 }
 
 /// Everything the evaluation may look at.
@@ -219,6 +221,7 @@ impl Inventory {
                         placement: Some(t.object.spec.placement),
                         data_class: ns.data_class.clone(),
                         tenancy: Some(tname.clone()),
+                        personal_data: ns.personal_data,
                     },
                 );
             }
@@ -241,6 +244,7 @@ impl Inventory {
             if info.data_class.is_none() {
                 info.data_class = label(LABEL_DATA_CLASS);
             }
+            info.personal_data |= label(LABEL_PERSONAL_DATA).as_deref() == Some("true");
         }
     }
 

@@ -15,4 +15,5 @@ pub mod finding;
 pub mod inventory;
 pub mod manifest;
 pub mod output;
+pub mod policy;
 pub mod schema;

@@ -50,6 +50,8 @@ pub struct Summary {
     pub objects: usize,
     /// Findings by action.
     pub findings: ActionCounts,
+    /// Wall time of loading and evaluating, in milliseconds.
+    pub duration_ms: u64,
 }
 
 #[derive(Serialize)]
@@ -180,8 +182,13 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
     let c = &summary.findings;
     let _ = writeln!(
         out,
-        "\n{} objects checked: {} deny, {} warn, {} dryrun, {} error",
-        summary.objects, c.deny, c.warn, c.dryrun, c.error
+        "\n{} objects checked: {} deny, {} warn, {} dryrun, {} error ({:.2} s)",
+        summary.objects,
+        c.deny,
+        c.warn,
+        c.dryrun,
+        c.error,
+        summary.duration_ms as f64 / 1000.0
     );
     out
 }

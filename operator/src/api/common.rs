@@ -20,6 +20,8 @@ pub const API_VERSION: &str = "digital.gov.kh/v1alpha1";
 pub const LABEL_MINISTRY: &str = "digital.gov.kh/ministry";
 /// Label naming the DataClass of what an object (or a namespace, by default) holds.
 pub const LABEL_DATA_CLASS: &str = "digital.gov.kh/data-class";
+/// Label marking a namespace that holds personal data (`"true"`), Art. 29.
+pub const LABEL_PERSONAL_DATA: &str = "digital.gov.kh/personal-data";
 /// Label naming the placement of a provisioned namespace.
 pub const LABEL_PLACEMENT: &str = "digital.gov.kh/placement";
 

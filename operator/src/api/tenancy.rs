@@ -87,6 +87,11 @@ pub struct TenancyNamespace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 63))]
     pub data_class: Option<String>,
+    /// Whether the namespace holds personal data of individuals: other ministries then reach it
+    /// only under a DataAccessGrant for personal data with the data subjects' consent (Art. 29).
+    /// Set as the namespace's `digital.gov.kh/personal-data` label.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub personal_data: bool,
     /// Resource quota of the namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<NamespaceQuota>,

@@ -1,0 +1,61 @@
+# Helpers shared by the govkh policies: where an object lives, which ministry and data class
+# it belongs to, and what the inventory says about them.
+package govkh.lib
+
+obj := input.review.object
+
+namespace := obj.metadata.namespace
+
+# The ministry whose namespace the object is in.
+ministry := input.inventory.namespaces[namespace].ministry
+
+ministry_spec := input.inventory.ministries[ministry].spec
+
+# Kinds that run pods.
+workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
+
+is_workload if workload_kinds[obj.kind]
+
+# Labels of the pods an object runs (its pod template), else its own.
+pod_labels := obj.spec.template.metadata.labels if obj.kind != "CronJob"
+
+pod_labels := obj.spec.jobTemplate.spec.template.metadata.labels if obj.kind == "CronJob"
+
+own_class := obj.metadata.labels["digital.gov.kh/data-class"]
+
+template_class := pod_labels["digital.gov.kh/data-class"]
+
+namespace_class := input.inventory.namespaces[namespace].dataClass
+
+# The object's data class: its own label, its pod template's, else its namespace's default.
+data_class := own_class
+
+data_class := template_class if not own_class
+
+data_class := namespace_class if {
+	not own_class
+	not template_class
+}
+
+class_spec(name) := input.inventory.dataClasses[name].spec
+
+# The data class of a volume claim "<ns>/<name>", else of its namespace.
+volume_class(ns, name) := input.inventory.volumes[sprintf("%s/%s", [ns, name])].dataClass
+
+volume_class(ns, name) := input.inventory.namespaces[ns].dataClass if {
+	not input.inventory.volumes[sprintf("%s/%s", [ns, name])].dataClass
+}
+
+# An active grant from the owner ministry to the grantee ministry covering namespace ns.
+active_grant(owner, grantee, ns) := name if {
+	some name, g in input.inventory.grants
+	g.state == "Active"
+	g.spec.owner == owner
+	g.spec.grantee.ministry == grantee
+	ns in g.spec.namespaces
+}
+
+# Whether host is the domain itself or inside it.
+in_domain(host, domain) if host == domain
+
+in_domain(host, domain) if endswith(host, concat("", [".", domain]))

@@ -1,0 +1,70 @@
+# Art. 26, 28: top-secret data is not disseminated; confidential data only with authorisation,
+# and sharing is done securely. Workloads whose data class forbids public exposure are not
+# exposed (Service LoadBalancer/NodePort, Ingress, HTTPRoute); a PrivateNetworkLink from
+# another ministry into namespaces holding data whose sharing is Prohibited is refused, and
+# into WithGrant data only with an active DataAccessGrant.
+package govkh.no_dissemination
+
+import data.govkh.lib
+
+metadata := {
+	"id": "no-dissemination",
+	"title": "No public exposure or cross-ministry paths to protected data without a grant",
+	"articles": ["26", "28"],
+	"severity": "critical",
+	"action": "deny",
+	"penalty": {
+		"article": "40",
+		"naturalPerson": {"top-secret": 20000000, "confidential": 10000000},
+		"legalPerson": {"top-secret": 500000000, "confidential": 100000000},
+	},
+}
+
+public_service if {
+	lib.obj.kind == "Service"
+	lib.obj.spec.type in {"LoadBalancer", "NodePort"}
+}
+
+exposure := sprintf("Service type %s", [lib.obj.spec.type]) if public_service
+
+exposure := lib.obj.kind if lib.obj.kind in {"Ingress", "HTTPRoute"}
+
+violation contains {"msg": msg, "level": spec.level} if {
+	exposure
+	class := lib.data_class
+	spec := lib.class_spec(class)
+	not spec.publicExposure
+	msg := sprintf("%s %s exposes namespace %s, which holds %s data, to the public (%s): dissemination of this data is prohibited or needs authorisation (Art. 26, 28)", [lib.obj.kind, lib.obj.metadata.name, lib.namespace, class, exposure])
+}
+
+link := lib.obj.spec if lib.obj.kind == "PrivateNetworkLink"
+
+# The namespaces a link reaches: those named, else all of the target ministry's.
+target_namespaces contains ns if {
+	some ns in link.to.namespaces
+}
+
+target_namespaces contains ns if {
+	count(object.get(link.to, "namespaces", [])) == 0
+	some ns, info in input.inventory.namespaces
+	info.ministry == link.to.ministry
+}
+
+violation contains {"msg": msg, "level": spec.level} if {
+	link.to.ministry != link.from.ministry
+	some ns in target_namespaces
+	class := input.inventory.namespaces[ns].dataClass
+	spec := lib.class_spec(class)
+	spec.sharing == "Prohibited"
+	msg := sprintf("PrivateNetworkLink %s opens a path from %s into %s's namespace %s, which holds %s data: its dissemination is prohibited (Art. 26)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class])
+}
+
+violation contains {"msg": msg, "level": spec.level} if {
+	link.to.ministry != link.from.ministry
+	some ns in target_namespaces
+	class := input.inventory.namespaces[ns].dataClass
+	spec := lib.class_spec(class)
+	spec.sharing == "WithGrant"
+	not lib.active_grant(link.to.ministry, link.from.ministry, ns)
+	msg := sprintf("PrivateNetworkLink %s opens a path from %s into %s's namespace %s (%s data) without an active DataAccessGrant from %s (Art. 26, 28)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class, link.to.ministry])
+}

@@ -1,0 +1,61 @@
+package govkh.no_dissemination_test
+
+import data.govkh.no_dissemination
+
+inventory := {
+	"namespaces": {
+		"moh-registry": {"ministry": "moh", "dataClass": "top-secret"},
+		"moh-records": {"ministry": "moh", "dataClass": "confidential"},
+		"moh-portal": {"ministry": "moh", "dataClass": "open"},
+		"mef-tax": {"ministry": "mef", "dataClass": "confidential"},
+	},
+	"dataClasses": {
+		"top-secret": {"spec": {"level": "top-secret", "sharing": "Prohibited", "publicExposure": false}},
+		"confidential": {"spec": {"level": "confidential", "sharing": "WithGrant", "publicExposure": false}},
+		"open": {"spec": {"level": "open", "sharing": "Allowed", "publicExposure": true}},
+	},
+	"grants": {"g": {"state": "Active", "spec": {"owner": "moh", "grantee": {"ministry": "mef"}, "namespaces": ["moh-records"]}}},
+}
+
+service(ns, type) := {"review": {"object": {"kind": "Service", "metadata": {"name": "s", "namespace": ns}, "spec": {"type": type}}}, "inventory": inventory}
+
+link(to) := {"review": {"object": {"kind": "PrivateNetworkLink", "metadata": {"name": "l"}, "spec": {"from": {"ministry": "mef"}, "to": to}}}, "inventory": inventory}
+
+test_load_balancer_for_top_secret_denied if {
+	count(no_dissemination.violation) == 1 with input as service("moh-registry", "LoadBalancer")
+}
+
+test_node_port_for_confidential_denied if {
+	count(no_dissemination.violation) == 1 with input as service("moh-records", "NodePort")
+}
+
+test_cluster_ip_allowed if {
+	count(no_dissemination.violation) == 0 with input as service("moh-registry", "ClusterIP")
+}
+
+test_public_service_for_open_data_allowed if {
+	count(no_dissemination.violation) == 0 with input as service("moh-portal", "LoadBalancer")
+}
+
+test_link_into_top_secret_denied if {
+	count(no_dissemination.violation) == 1 with input as link({"ministry": "moh", "namespaces": ["moh-registry"]})
+}
+
+test_link_into_confidential_with_active_grant_allowed if {
+	count(no_dissemination.violation) == 0 with input as link({"ministry": "moh", "namespaces": ["moh-records"]})
+}
+
+test_link_into_confidential_without_grant_denied if {
+	expired := object.union(inventory, {"grants": {"g": {"state": "Expired"}}})
+	i := {"review": link({"ministry": "moh", "namespaces": ["moh-records"]}).review, "inventory": expired}
+	count(no_dissemination.violation) == 1 with input as i
+}
+
+test_link_to_all_namespaces_reaches_the_top_secret_one if {
+	vs := no_dissemination.violation with input as link({"ministry": "moh"})
+	count(vs) == 1
+}
+
+test_link_to_a_shared_service_cidr_is_not_checked_here if {
+	count(no_dissemination.violation) == 0 with input as link({"cidrs": ["10.80.4.0/24"]})
+}

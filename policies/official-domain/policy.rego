@@ -1,0 +1,36 @@
+# Art. 20, 21: ministries use the government domain for their official websites. An Ingress or
+# HTTPRoute in a ministry's namespace publishes hosts inside that ministry's own domain.
+package govkh.official_domain
+
+import data.govkh.lib
+
+metadata := {
+	"id": "official-domain",
+	"title": "Official websites under the ministry's own .gov.kh domain",
+	"articles": ["20", "21"],
+	"severity": "high",
+	"action": "deny",
+	"penalty": {"article": "38", "naturalPerson": 200000},
+}
+
+hosts contains h if {
+	lib.obj.kind == "Ingress"
+	h := lib.obj.spec.rules[_].host
+}
+
+hosts contains h if {
+	lib.obj.kind == "Ingress"
+	h := lib.obj.spec.tls[_].hosts[_]
+}
+
+hosts contains h if {
+	lib.obj.kind == "HTTPRoute"
+	h := lib.obj.spec.hostnames[_]
+}
+
+violation contains {"msg": msg} if {
+	some host in hosts
+	domain := lib.ministry_spec.domain
+	not lib.in_domain(lower(host), domain)
+	msg := sprintf("%s %s publishes host %q outside the ministry's official domain %s: official websites use the ministry's .gov.kh domain (Art. 20, 21)", [lib.obj.kind, lib.obj.metadata.name, host, domain])
+}

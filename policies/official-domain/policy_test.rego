@@ -1,0 +1,48 @@
+package govkh.official_domain_test
+
+import data.govkh.official_domain
+
+inventory := {
+	"namespaces": {"mef-tax": {"ministry": "mef"}},
+	"ministries": {"mef": {"spec": {"domain": "mef.gov.kh"}}},
+}
+
+ingress(host) := {"review": {"object": {
+	"kind": "Ingress",
+	"metadata": {"name": "site", "namespace": "mef-tax"},
+	"spec": {"rules": [{"host": host}]},
+}}, "inventory": inventory}
+
+test_host_inside_the_domain_is_allowed if {
+	count(official_domain.violation) == 0 with input as ingress("tax.mef.gov.kh")
+}
+
+test_the_domain_itself_is_allowed if {
+	count(official_domain.violation) == 0 with input as ingress("mef.gov.kh")
+}
+
+test_host_outside_the_domain_is_denied if {
+	count(official_domain.violation) == 1 with input as ingress("mef-tax.example.com")
+}
+
+test_another_ministrys_domain_is_denied if {
+	count(official_domain.violation) == 1 with input as ingress("tax.gdt.gov.kh")
+}
+
+test_a_suffix_trick_is_denied if {
+	count(official_domain.violation) == 1 with input as ingress("evilmef.gov.kh")
+}
+
+test_httproute_hostnames_are_checked if {
+	route := {"review": {"object": {
+		"kind": "HTTPRoute",
+		"metadata": {"name": "r", "namespace": "mef-tax"},
+		"spec": {"hostnames": ["tax.mef.gov.kh", "tax.mef.com.kh"]},
+	}}, "inventory": inventory}
+	count(official_domain.violation) == 1 with input as route
+}
+
+test_objects_outside_ministry_namespaces_are_ignored if {
+	i := {"review": {"object": {"kind": "Ingress", "metadata": {"name": "x", "namespace": "kube-system"}, "spec": {"rules": [{"host": "x.example.com"}]}}}, "inventory": inventory}
+	count(official_domain.violation) == 0 with input as i
+}

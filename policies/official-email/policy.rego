@@ -1,0 +1,37 @@
+# Art. 21: ministries create email under the government domain and use it for official
+# purposes. The DTU's contact address, and the address a written request to the committee is
+# made from, are on the ministry's own .gov.kh domain.
+package govkh.official_email
+
+import data.govkh.lib
+
+metadata := {
+	"id": "official-email",
+	"title": "Official email under the ministry's own .gov.kh domain",
+	"articles": ["21"],
+	"severity": "medium",
+	"action": "deny",
+	"penalty": {"article": "38", "naturalPerson": 200000},
+}
+
+email_domain(address) := lower(parts[1]) if {
+	parts := split(address, "@")
+	count(parts) == 2
+}
+
+violation contains {"msg": msg} if {
+	lib.obj.kind == "Ministry"
+	address := lib.obj.spec.digitalTransformationUnit.contactEmail
+	domain := lib.obj.spec.domain
+	not lib.in_domain(email_domain(address), domain)
+	msg := sprintf("the Digital Transformation Unit's contact %q is not on the ministry's domain %s: official email uses the ministry's .gov.kh domain (Art. 21)", [address, domain])
+}
+
+# A written request names its sender; when it is an email address, it must be an official one.
+violation contains {"msg": msg} if {
+	lib.obj.kind == "Approval"
+	address := lib.obj.spec.request.requestedBy
+	contains(address, "@")
+	not endswith(email_domain(address), ".gov.kh")
+	msg := sprintf("the written request %s was sent from %q, not from an official .gov.kh address (Art. 21)", [lib.obj.spec.request.document, address])
+}

@@ -1,0 +1,50 @@
+# Art. 29: a person accesses data only with the ministry's written permission, and personal
+# data only with the data subject's consent as well. A DataAccessGrant for personal data names
+# the consent; a path from another ministry into a namespace labelled as holding personal data
+# (digital.gov.kh/personal-data=true) needs an active grant for personal data with consent.
+package govkh.personal_data_consent
+
+import data.govkh.lib
+
+metadata := {
+	"id": "personal-data-consent",
+	"title": "Personal data only with permission and the data subject's consent",
+	"articles": ["29"],
+	"severity": "critical",
+	"action": "deny",
+}
+
+violation contains {"msg": msg} if {
+	lib.obj.kind == "DataAccessGrant"
+	lib.obj.spec.personalData == true
+	not consented(lib.obj.spec)
+	msg := sprintf("DataAccessGrant %s gives access to personal data without the data subject's consent: set spec.consentReference (Art. 29)", [lib.obj.metadata.name])
+}
+
+consented(spec) if count(trim_space(spec.consentReference)) > 0
+
+consent_grant(owner, grantee, ns) if {
+	some g in input.inventory.grants
+	g.state == "Active"
+	g.spec.owner == owner
+	g.spec.grantee.ministry == grantee
+	ns in g.spec.namespaces
+	g.spec.personalData == true
+	consented(g.spec)
+}
+
+link := lib.obj.spec if lib.obj.kind == "PrivateNetworkLink"
+
+violation contains {"msg": msg} if {
+	link.to.ministry != link.from.ministry
+	some ns, info in input.inventory.namespaces
+	info.ministry == link.to.ministry
+	info.personalData == true
+	reaches(ns)
+	not consent_grant(link.to.ministry, link.from.ministry, ns)
+	msg := sprintf("PrivateNetworkLink %s gives %s access to %s's namespace %s, which holds personal data, without an active DataAccessGrant for personal data with the subjects' consent (Art. 29)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns])
+}
+
+reaches(ns) if ns in link.to.namespaces
+
+reaches(_) if count(object.get(link.to, "namespaces", [])) == 0
