@@ -151,11 +151,30 @@ pub struct Violation {
 /// The outcome of one policy on one object.
 pub type Outcome = std::result::Result<Vec<Violation>, String>;
 
+/// How policies are executed: regorus's tree-walking interpreter, or its compiled virtual
+/// machine (RVM). They find the same violations on every sample and example (a test checks
+/// it), but regorus 0.14's RVM turns a runtime error (a type error, a failing builtin, a
+/// division by zero) into "undefined" — a silent pass — where the interpreter reports it. A
+/// policy error must be a finding, so the interpreter is the default whatever the speed (the
+/// benchmark measures both).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// The interpreter (the default).
+    #[default]
+    Interpreter,
+    /// The compiled RVM: faster, but blind to runtime errors (see above).
+    Rvm,
+}
+
 /// An immutable, prepared set of policies.
 #[derive(Clone)]
 pub struct Library {
     engine: Engine,
     policies: Vec<Policy>,
+    /// One compiled program per policy (None where the RVM cannot compile it: the interpreter
+    /// runs that policy instead).
+    programs: Vec<Option<std::sync::Arc<regorus::rvm::program::Program>>>,
+    mode: Mode,
 }
 
 impl std::fmt::Debug for Library {
@@ -225,16 +244,20 @@ fn is_test(path: &str) -> bool {
     path.ends_with("_test.rego")
 }
 
+fn timer() -> regorus::utils::limits::ExecutionTimerConfig {
+    regorus::utils::limits::ExecutionTimerConfig {
+        limit: EVALUATION_TIME_LIMIT,
+        check_interval: NonZeroU32::MIN.saturating_add(63),
+    }
+}
+
 fn new_engine() -> Engine {
     let mut engine = Engine::new();
     // Rego v1 is the default; policies must not depend on the wall clock or the network.
     engine.set_rego_v0(false);
-    if let Some(check_interval) = NonZeroU32::new(64) {
-        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-            limit: EVALUATION_TIME_LIMIT,
-            check_interval,
-        });
-    }
+    engine.set_execution_timer_config(timer());
+    // A builtin's error must surface as an error finding, not as undefined (a silent pass).
+    engine.set_strict_builtin_errors(true);
     engine
 }
 
@@ -313,7 +336,35 @@ impl Library {
                 file,
             });
         }
-        Ok(Library { engine, policies })
+        let programs = policies
+            .iter()
+            .map(|p| {
+                let entry: regorus::Rc<str> = format!("{}.violation", p.package).into();
+                let compiled = engine.compile_with_entrypoint(&entry).ok()?;
+                regorus::languages::rego::compiler::Compiler::compile_from_policy(
+                    &compiled,
+                    &[entry.as_ref()],
+                )
+                .ok()
+            })
+            .collect();
+        Ok(Library {
+            engine,
+            policies,
+            programs,
+            mode: Mode::default(),
+        })
+    }
+
+    /// The same library executed in `mode`.
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// How many policies the RVM compiled (the others run on the interpreter).
+    pub fn compiled_policies(&self) -> usize {
+        self.programs.iter().filter(|p| p.is_some()).count()
     }
 
     /// The built-in library.
@@ -328,16 +379,35 @@ impl Library {
 
     /// Evaluate every policy on one input document (converted once, shared by all policies).
     pub fn evaluate(&self, input: &Value) -> Vec<(&Policy, Outcome)> {
-        let mut engine = self.engine.clone();
-        engine.set_input(input.clone());
+        let mut engine: Option<Engine> = None;
         self.policies
             .iter()
-            .map(|p| {
-                let outcome = engine
-                    .eval_rule(format!("{}.violation", p.package))
-                    .map_err(|e| one_line(&e.to_string()))
-                    .and_then(|v| violations(&v));
-                (p, outcome)
+            .zip(&self.programs)
+            .map(|(p, program)| {
+                let entry = format!("{}.violation", p.package);
+                let result = match (self.mode, program) {
+                    (Mode::Rvm, Some(program)) => {
+                        let mut vm = regorus::rvm::RegoVM::new();
+                        vm.load_program(program.clone());
+                        vm.set_execution_timer_config(Some(timer()));
+                        // A builtin's error must surface as an error finding, not as undefined.
+                        vm.set_strict_builtin_errors(true);
+                        vm.set_input(input.clone());
+                        vm.execute_entry_point_by_name(&entry)
+                            .map_err(|e| one_line(&e.to_string()))
+                    }
+                    _ => {
+                        let engine = engine.get_or_insert_with(|| {
+                            let mut e = self.engine.clone();
+                            e.set_input(input.clone());
+                            e
+                        });
+                        engine
+                            .eval_rule(entry)
+                            .map_err(|e| one_line(&e.to_string()))
+                    }
+                };
+                (p, result.and_then(|v| violations(&v)))
             })
             .collect()
     }
