@@ -357,3 +357,108 @@ fn now_accepts_an_instant_and_counts_the_day_in_phnom_penh() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(state_of(&v, "nssf-claims"), "WithinApplicationWindow");
 }
+
+#[test]
+fn sarif_output_names_rules_articles_and_locations() {
+    let out = govkh(&[
+        "check",
+        "examples",
+        "--now",
+        "2026-11-26",
+        "--output",
+        "sarif",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let domain = rules.iter().find(|r| r["id"] == "official-domain").unwrap();
+    assert_eq!(
+        domain["properties"]["articles"],
+        serde_json::json!(["20", "21"])
+    );
+    let results = run["results"].as_array().unwrap();
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "official-domain")
+        .unwrap();
+    assert_eq!(r["level"], "error");
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "examples/workloads/moeys-elearning.yaml"
+    );
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        1
+    );
+    assert_eq!(
+        results.iter().filter(|r| r["level"] == "warning").count(),
+        5
+    );
+    for r in results {
+        assert!(
+            rules.iter().any(|rule| rule["id"] == r["ruleId"]),
+            "undeclared rule {}",
+            r["ruleId"]
+        );
+    }
+}
+
+#[test]
+fn a_users_policy_directory_adds_to_the_library() {
+    let dir = std::env::temp_dir().join(format!("govkh-user-policies-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("no-latest")).unwrap();
+    std::fs::write(
+        dir.join("no-latest/policy.rego"),
+        r#"package govkh.no_latest
+metadata := {"id": "no-latest", "title": "Pinned images", "articles": ["28"], "severity": "low", "action": "warn"}
+violation contains {"msg": "image not pinned"} if {
+	some c in input.review.object.spec.template.spec.containers
+	endswith(c.image, ":latest")
+}
+"#,
+    )
+    .unwrap();
+    let out = govkh(&[
+        "check",
+        "examples",
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+        "--policies",
+        dir.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["summary"]["findings"]["deny"], 3,
+        "built-in policies still run"
+    );
+    let out = govkh(&[
+        "check",
+        "examples",
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+        "--no-builtin-policies",
+        "--policies",
+        dir.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["summary"]["findings"]["deny"], 0,
+        "only the user's (warn) policy and the clock"
+    );
+    std::fs::write(
+        dir.join("no-latest/policy.rego"),
+        "package govkh.no_latest\nviolation contains x if {\n",
+    )
+    .unwrap();
+    let out = govkh(&["check", "examples", "--policies", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-latest/policy.rego"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -69,6 +69,8 @@ pub enum CheckOutput {
     Text,
     /// A stable JSON document (see the README).
     Json,
+    /// SARIF 2.1.0, for CI systems and editors.
+    Sarif,
 }
 
 /// Arguments of `govkh check`.
@@ -180,6 +182,7 @@ fn check(
     let rendered = match args.output {
         CheckOutput::Text => Ok(output::text(&eval, &summary)),
         CheckOutput::Json => output::json(&eval, &now.to_string(), &summary).map(|j| j + "\n"),
+        CheckOutput::Sarif => output::sarif(&eval, &sarif_rules(&policies)).map(|j| j + "\n"),
     };
     match rendered {
         Ok(s) => {
@@ -308,4 +311,36 @@ fn policy_list(stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The rules a SARIF log declares: every policy, and the built-in checks.
+fn sarif_rules(policies: &Library) -> Vec<output::SarifRule> {
+    use crate::finding::Action;
+    let mut rules = vec![
+        output::SarifRule {
+            id: crate::evaluate::POLICY_CLOCK.into(),
+            title: "The statutory clock: apply within 90 days or migrate within a year".into(),
+            articles: vec!["10".into()],
+            action: Action::Deny,
+        },
+        output::SarifRule {
+            id: crate::evaluate::POLICY_REFERENCES.into(),
+            title: "References name objects that exist".into(),
+            articles: vec![],
+            action: Action::Error,
+        },
+        output::SarifRule {
+            id: crate::evaluate::POLICY_MANIFEST.into(),
+            title: "Manifests load and validate against the CRDs".into(),
+            articles: vec![],
+            action: Action::Error,
+        },
+    ];
+    rules.extend(policies.policies().iter().map(|p| output::SarifRule {
+        id: p.meta.id.clone(),
+        title: p.meta.title.clone(),
+        articles: p.meta.articles.clone(),
+        action: p.meta.action,
+    }));
+    rules
 }

@@ -192,3 +192,83 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
     );
     out
 }
+
+/// A SARIF rule: id, title and articles.
+#[derive(Clone, Debug)]
+pub struct SarifRule {
+    /// The policy id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The articles it implements.
+    pub articles: Vec<String>,
+    /// Its default action.
+    pub action: Action,
+}
+
+fn sarif_level(a: Action) -> &'static str {
+    match a {
+        Action::Error | Action::Deny => "error",
+        Action::Warn => "warning",
+        Action::Dryrun => "note",
+    }
+}
+
+/// The findings as a SARIF 2.1.0 log, so CI systems and editors can show them: one rule per
+/// policy (with its articles), one result per finding, located at the manifest's document.
+pub fn sarif(eval: &Evaluation, rules: &[SarifRule]) -> Result<String, serde_json::Error> {
+    let rules_json: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": {"text": r.title},
+                "fullDescription": {"text": format!("{} (Art. {})", r.title, r.articles.join(", "))},
+                "defaultConfiguration": {"level": sarif_level(r.action)},
+                "properties": {"articles": r.articles, "tags": r.articles.iter().map(|a| format!("Art. {a}")).collect::<Vec<_>>()},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = eval
+        .findings
+        .iter()
+        .map(|f| {
+            let mut result = serde_json::json!({
+                "ruleId": f.policy,
+                "level": sarif_level(f.action),
+                "message": {"text": format!("{}: {}", f.resource.display(), f.message)},
+                "properties": {
+                    "action": f.action.as_str(),
+                    "severity": f.severity.as_str(),
+                    "articles": f.articles,
+                    "ministry": f.ministry,
+                    "deadline": f.deadline.map(|d| d.to_string()),
+                    "penalty": f.penalty,
+                },
+            });
+            if let Some(s) = f.source.as_ref().filter(|s| s.file != "-") {
+                let mut location =
+                    serde_json::json!({"physicalLocation": {"artifactLocation": {"uri": s.file}}});
+                if s.line > 0 {
+                    location["physicalLocation"]["region"] =
+                        serde_json::json!({"startLine": s.line});
+                }
+                result["locations"] = serde_json::json!([location]);
+            }
+            result
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "govkh",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules_json,
+            }},
+            "results": results,
+        }],
+    }))
+}
