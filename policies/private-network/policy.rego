@@ -24,10 +24,20 @@ approved if {
 	approval.spec.subject.name == lib.obj.metadata.name
 }
 
+# How the named approval stands today, in words.
+approval_state := approval.state
+
+approval_state := "not yet requested" if {
+	approval
+	not approval.state
+}
+
+approval_state := "missing" if not approval
+
 violation contains {"msg": msg} if {
 	link.network == "alternative"
 	not approved
-	state := object.get(approval, "state", "missing")
+	state := approval_state
 	msg := sprintf("PrivateNetworkLink %s runs over an alternative network, but its approval %q is %s (not in force for this link): use the government private network or obtain the committee's approval (Art. 9)", [lib.obj.metadata.name, object.get(link, "approval", ""), state])
 }
 

@@ -46,3 +46,13 @@ test_egress_rule_without_destinations_flagged if {
 test_non_ministry_namespaces_ignored if {
 	count(private_network.violation) == 0 with input as netpol("kube-system", [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}])
 }
+
+test_the_message_says_how_the_approval_stands if {
+	vs := private_network.violation with input as link("alternative", "Expired")
+	some v in vs
+	contains(v.msg, "is Expired")
+	missing := {"review": link("alternative", "x").review, "inventory": {"approvals": {}}}
+	ws := private_network.violation with input as missing
+	some w in ws
+	contains(w.msg, "is missing")
+}

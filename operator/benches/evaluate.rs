@@ -1,0 +1,171 @@
+//! Benchmark of the evaluation core: the whole policy catalogue on generated inventories of 1k
+//! and 10k realistic workloads (3-6 KB each), one core, both regorus modes in the same run.
+//! Reports µs per object (p50/p99), objects per second, the share of time spent converting
+//! the input, and policy compilation time. Run: `cargo bench --bench evaluate`.
+//! Numbers are reported, never asserted: the machines are shared and noisy.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::{path::PathBuf, time::Instant};
+
+use govkh::{
+    evaluate::{Evaluator, Review, evaluate, objects},
+    inventory::Inventory,
+    manifest::Loader,
+    policy::{Library, Mode},
+};
+use k8s_openapi::jiff::Timestamp;
+use serde_json::{Value, json};
+
+const NAMESPACES: [&str; 8] = [
+    "mef-tax",
+    "mef-portal",
+    "moh-records",
+    "moh-registry",
+    "moeys-elearning",
+    "nssf-claims",
+    "gdt-api",
+    "mptc-registry",
+];
+const CLASSES: [Option<&str>; 4] = [None, Some("confidential"), Some("open"), Some("top-secret")];
+
+/// A Deployment of 3-6 KB: labels, annotations, two containers with env, resources, mounts.
+fn workload(i: usize) -> Value {
+    let ns = NAMESPACES[i % NAMESPACES.len()];
+    let mut labels =
+        json!({"app": format!("svc-{i}"), "tier": "backend", "team": format!("team-{}", i % 17)});
+    if let Some(c) = CLASSES[i % CLASSES.len()] {
+        labels["digital.gov.kh/data-class"] = json!(c);
+    }
+    let env: Vec<Value> = (0..(20 + i % 40)).map(|k| json!({"name": format!("SETTING_{k}"), "value": format!("value-{i}-{k}-abcdefghij")})).collect();
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": format!("svc-{i}"), "namespace": ns, "labels": labels,
+            "annotations": {"deployment.kubernetes.io/revision": "3", "owner": format!("dtu-{}", i % 7), "description": "generated for the govkh benchmark"}},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": format!("svc-{i}")}},
+            "template": {"metadata": {"labels": labels},
+                "spec": {"containers": [
+                    {"name": "app", "image": format!("registry.mptc.gov.kh/app/svc-{i}:1.{}", i % 9), "env": env,
+                     "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+                     "ports": [{"containerPort": 8080}], "volumeMounts": [{"name": "data", "mountPath": "/data"}]},
+                    {"name": "sidecar", "image": "registry.mptc.gov.kh/proxy:2.1", "args": ["--listen=:15001", "--upstream=127.0.0.1:8080"]}],
+                 "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": format!("data-{i}")}}]}}}
+    })
+}
+
+fn inventory(n: usize) -> Inventory {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut loaded = Loader::new().load_paths(&[examples], &mut std::io::empty());
+    let template = loaded
+        .objects
+        .iter()
+        .find(|o| o.kind == "Deployment")
+        .unwrap()
+        .clone();
+    for i in 0..n {
+        let mut o = template.clone();
+        o.raw = workload(i);
+        o.name = format!("svc-{i}");
+        o.namespace = o.raw["metadata"]["namespace"].as_str().map(str::to_string);
+        loaded.objects.push(o);
+    }
+    Inventory::build(loaded.objects).0
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+struct Run {
+    p50: f64,
+    p99: f64,
+    per_sec: f64,
+    convert_share: f64,
+    findings: usize,
+}
+
+fn run(inv: &Inventory, lib: &Library, now: Timestamp) -> Run {
+    let clock = evaluate(&Inventory::default(), lib, now).tenancies;
+    let evaluator = Evaluator::new(inv, lib, now, &clock);
+    let mut totals = Vec::new();
+    let (mut convert, mut all) = (0.0, 0.0);
+    let mut findings = 0;
+    for (object, source) in objects(inv) {
+        let review = Review {
+            operation: "CREATE".into(),
+            object,
+            old_object: None,
+            user_info: None,
+            source,
+        };
+        let t0 = Instant::now();
+        let input = evaluator.input(&review);
+        let t1 = Instant::now();
+        findings += evaluator.findings(&review, &input).len();
+        let t2 = Instant::now();
+        let c = (t1 - t0).as_secs_f64() * 1e6;
+        let total = (t2 - t0).as_secs_f64() * 1e6;
+        convert += c;
+        all += total;
+        totals.push(total);
+    }
+    totals.sort_by(|a, b| a.total_cmp(b));
+    Run {
+        p50: percentile(&totals, 0.5),
+        p99: percentile(&totals, 0.99),
+        per_sec: totals.len() as f64 / (all / 1e6),
+        convert_share: convert / all,
+        findings,
+    }
+}
+
+fn main() {
+    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+    let mut compile: Vec<f64> = (0..15)
+        .map(|_| {
+            let t = Instant::now();
+            let lib = Library::builtin().unwrap();
+            std::hint::black_box(lib);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    compile.sort_by(|a, b| a.total_cmp(b));
+    let lib = Library::builtin().unwrap();
+    println!(
+        "policy library: {} policies; compilation (parse + metadata + RVM programs) median {:.1} ms over 15 runs",
+        lib.policies().len(),
+        percentile(&compile, 0.5)
+    );
+    println!();
+    println!(
+        "| objects | mode | p50 µs/object | p99 µs/object | objects/s (1 core) | input conversion share | findings |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for n in [1_000, 10_000] {
+        let inv = inventory(n);
+        let size: usize = objects(&inv)
+            .iter()
+            .map(|(o, _)| o.to_string().len())
+            .sum::<usize>()
+            / objects(&inv).len().max(1);
+        let mut base = None;
+        for mode in [Mode::Interpreter, Mode::Rvm] {
+            let r = run(&inv, &lib.clone().with_mode(mode), now);
+            let ratio = base
+                .map(|b: f64| format!(" ({:.2}x the interpreter)", r.per_sec / b))
+                .unwrap_or_default();
+            base.get_or_insert(r.per_sec);
+            println!(
+                "| {} (avg {:.1} KB) | {:?} | {:.0} | {:.0} | {:.0}{ratio} | {:.0}% | {} |",
+                inv.len(),
+                size as f64 / 1024.0,
+                mode,
+                r.p50,
+                r.p99,
+                r.per_sec,
+                r.convert_share * 100.0,
+                r.findings
+            );
+        }
+    }
+}
