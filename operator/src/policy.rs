@@ -174,8 +174,14 @@ pub struct Library {
     /// One compiled program per policy (None where the RVM cannot compile it: the interpreter
     /// runs that policy instead).
     programs: Vec<Option<std::sync::Arc<regorus::rvm::program::Program>>>,
+    /// One program computing every policy's violations at once (the RVM's fast path).
+    all_program: Option<std::sync::Arc<regorus::rvm::program::Program>>,
     mode: Mode,
 }
+
+/// The rule that gathers every policy's violations, so one evaluation per object serves all
+/// policies (the helpers in `lib` are then derived once, not once per policy).
+const ALL_RULE: &str = "data.govkh_internal.all.results";
 
 impl std::fmt::Debug for Library {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -336,6 +342,33 @@ impl Library {
                 file,
             });
         }
+        // The aggregate: {"<index>": <package>.violation, ...}.
+        let entries: Vec<String> = policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("    \"{i}\": {}.violation,", p.package))
+            .collect();
+        let aggregate = format!(
+            "package govkh_internal.all\n\nresults := {{\n{}\n}}\n",
+            entries.join("\n")
+        );
+        engine
+            .add_policy("govkh-internal/all.rego".into(), aggregate)
+            .map_err(|e| Error::Parse {
+                file: "govkh-internal/all.rego".into(),
+                message: one_line(&e.to_string()),
+            })?;
+        let all_entry: regorus::Rc<str> = ALL_RULE.into();
+        let all_program = engine
+            .compile_with_entrypoint(&all_entry)
+            .ok()
+            .and_then(|compiled| {
+                regorus::languages::rego::compiler::Compiler::compile_from_policy(
+                    &compiled,
+                    &[ALL_RULE],
+                )
+                .ok()
+            });
         let programs = policies
             .iter()
             .map(|p| {
@@ -352,6 +385,7 @@ impl Library {
             engine,
             policies,
             programs,
+            all_program,
             mode: Mode::default(),
         })
     }
@@ -378,7 +412,37 @@ impl Library {
     }
 
     /// Evaluate every policy on one input document (converted once, shared by all policies).
+    /// All policies are evaluated together; if that fails, each is evaluated alone so that the
+    /// failure is attributed to the policy that caused it.
     pub fn evaluate(&self, input: &Value) -> Vec<(&Policy, Outcome)> {
+        let together = match (self.mode, &self.all_program) {
+            (Mode::Rvm, Some(program)) => run_vm(program, input, ALL_RULE),
+            _ => {
+                let mut engine = self.engine.clone();
+                engine.set_input(input.clone());
+                engine
+                    .eval_rule(ALL_RULE.to_string())
+                    .map_err(|e| one_line(&e.to_string()))
+            }
+        };
+        if let Ok(Value::Object(results)) = together {
+            let split: Option<Vec<(&Policy, Outcome)>> = self
+                .policies
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let v = results.get(&Value::from(i.to_string()))?;
+                    Some((p, violations(v)))
+                })
+                .collect();
+            if let Some(split) = split {
+                return split;
+            }
+        }
+        self.evaluate_one_by_one(input)
+    }
+
+    fn evaluate_one_by_one(&self, input: &Value) -> Vec<(&Policy, Outcome)> {
         let mut engine: Option<Engine> = None;
         self.policies
             .iter()
@@ -386,16 +450,7 @@ impl Library {
             .map(|(p, program)| {
                 let entry = format!("{}.violation", p.package);
                 let result = match (self.mode, program) {
-                    (Mode::Rvm, Some(program)) => {
-                        let mut vm = regorus::rvm::RegoVM::new();
-                        vm.load_program(program.clone());
-                        vm.set_execution_timer_config(Some(timer()));
-                        // A builtin's error must surface as an error finding, not as undefined.
-                        vm.set_strict_builtin_errors(true);
-                        vm.set_input(input.clone());
-                        vm.execute_entry_point_by_name(&entry)
-                            .map_err(|e| one_line(&e.to_string()))
-                    }
+                    (Mode::Rvm, Some(program)) => run_vm(program, input, &entry),
                     _ => {
                         let engine = engine.get_or_insert_with(|| {
                             let mut e = self.engine.clone();
@@ -411,6 +466,21 @@ impl Library {
             })
             .collect()
     }
+}
+
+fn run_vm(
+    program: &std::sync::Arc<regorus::rvm::program::Program>,
+    input: &Value,
+    entry: &str,
+) -> std::result::Result<Value, String> {
+    let mut vm = regorus::rvm::RegoVM::new();
+    vm.load_program(program.clone());
+    vm.set_execution_timer_config(Some(timer()));
+    // A builtin's error must surface as an error finding, not as undefined.
+    vm.set_strict_builtin_errors(true);
+    vm.set_input(input.clone());
+    vm.execute_entry_point_by_name(entry)
+        .map_err(|e| one_line(&e.to_string()))
 }
 
 fn violations(v: &Value) -> Outcome {
