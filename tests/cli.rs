@@ -462,3 +462,51 @@ violation contains {"msg": "image not pinned"} if {
     assert!(err.contains("no-latest/policy.rego"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn deeply_nested_input_is_refused_clearly_and_the_rest_is_checked() {
+    let dir = std::env::temp_dir().join(format!("govkh-deep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let nest = |d: usize| format!("{}{}", "[".repeat(d), "]".repeat(d));
+    std::fs::write(dir.join("deep.yaml"), format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep, namespace: mef-tax}}\nextra: {}\n", nest(100))).unwrap();
+    std::fs::write(dir.join("deep.json"), format!("{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"d\"}}, \"x\": {}}}", nest(5000))).unwrap();
+    // Deep, but within the parsers' limits: evaluated like any object.
+    std::fs::write(dir.join("ok.json"), format!("{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"ok\", \"namespace\": \"mef-tax\"}}, \"x\": {}}}", nest(120))).unwrap();
+    let out = govkh(&[
+        "check",
+        dir.to_str().unwrap(),
+        "examples",
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["action"] == "error")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("invalid YAML") && e.contains("Depth")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("invalid JSON") && e.contains("recursion limit")),
+        "{errors:?}"
+    );
+    assert_eq!(
+        v["summary"]["objects"], 40,
+        "the examples and ok.json were checked"
+    );
+    assert_eq!(v["summary"]["findings"]["deny"], 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
