@@ -41,6 +41,43 @@ pub enum Command {
     /// Work with the Rego policy library.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// The Digital Government Committee's compliance report: per-ministry scores, the
+    /// statutory clock, findings by article with their fines, approvals, grants, deadlines.
+    Report(ReportArgs),
+}
+
+/// Formats of `govkh report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page (charts, sortable table, printable).
+    Html,
+    /// Markdown, for pasting into documents.
+    Md,
+    /// JSON, schema `govkh.digital.gov.kh/report/v1`.
+    Json,
+    /// CSV, one row per finding.
+    Csv,
+}
+
+/// Arguments of `govkh report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Files or directories of manifests, or `-` for standard input (as for `check`).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The day the report describes (YYYY-MM-DD, Asia/Phnom_Penh) or an RFC 3339 instant.
+    /// Defaults to now.
+    #[arg(long, env = "GOVKH_AS_OF", value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Additional policy directories, as for `check`.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
 }
 
 /// `govkh policy` commands.
@@ -139,6 +176,7 @@ pub fn run(
         Command::Crds(args) => crds(args, stdout, stderr),
         Command::Policy(PolicyCommand::Test(args)) => policy_test(args, stdout, stderr),
         Command::Policy(PolicyCommand::List) => policy_list(stdout, stderr),
+        Command::Report(args) => report(args, stdin, stdout, stderr),
     }
 }
 
@@ -343,4 +381,85 @@ fn sarif_rules(policies: &Library) -> Vec<output::SarifRule> {
         action: p.meta.action,
     }));
     rules
+}
+
+fn report(
+    args: ReportArgs,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let now = match args.as_of.as_deref().map(parse_now).transpose() {
+        Ok(Some(ts)) => ts,
+        Ok(None) => Timestamp::now(),
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {}", e.replace("--now", "--as-of"));
+            return ExitCode::from(2);
+        }
+    };
+    let policies = match load_policies(&args.policies, false) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = Loader::new().load_paths(&args.paths, stdin);
+    let (inventory, mut errors) = Inventory::build(loaded.objects);
+    let mut all_errors = loaded.errors;
+    all_errors.append(&mut errors);
+    let mut eval = evaluate(&inventory, &policies, now);
+    eval.findings.extend(load_error_findings(&all_errors));
+    sort(&mut eval.findings);
+    let report = crate::report::build(&inventory, &eval, &policies);
+    let text = match args.format {
+        ReportFormat::Html => Ok(crate::report::html(&report)),
+        ReportFormat::Md => Ok(crate::report::markdown(&report)),
+        ReportFormat::Json => crate::report::json(&report),
+        ReportFormat::Csv => Ok(crate::report::csv(&report)),
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: cannot render the report: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !all_errors.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "warning: {} manifest problems; they are listed in the report",
+            all_errors.len()
+        );
+    }
+    match &args.output {
+        None => match stdout.write_all(text.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(2),
+        },
+        Some(path) => match write_atomically(path, text.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// Write a file so that readers see the old content or the new, never a half-written one.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.govkh-{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

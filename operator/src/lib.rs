@@ -16,4 +16,5 @@ pub mod inventory;
 pub mod manifest;
 pub mod output;
 pub mod policy;
+pub mod report;
 pub mod schema;

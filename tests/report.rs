@@ -1,0 +1,326 @@
+//! `govkh report`: golden files of every format on `examples/` at a fixed date (regenerate with
+//! `GOVKH_UPDATE_GOLDEN=1 cargo test --test report` and review the diff), a well-formed and
+//! self-contained HTML page, inert hostile input, and a large render.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{
+    path::PathBuf,
+    process::{Command, Output},
+};
+
+use govkh::{
+    evaluate::evaluate,
+    finding::{Action, Finding, Penalty, ResourceRef, Severity},
+    inventory::Inventory,
+    manifest::Loader,
+    policy::Library,
+    report,
+};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn govkh(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .current_dir(root())
+        .args(args)
+        .env_remove("GOVKH_AS_OF")
+        .output()
+        .unwrap()
+}
+
+fn render(format: &str) -> String {
+    let out = govkh(&[
+        "report",
+        "examples",
+        "--as-of",
+        "2026-11-26",
+        "--format",
+        format,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn golden_files_of_every_format() {
+    let update = std::env::var_os("GOVKH_UPDATE_GOLDEN").is_some();
+    for (format, file) in [
+        ("html", "report.html"),
+        ("md", "report.md"),
+        ("json", "report.json"),
+        ("csv", "report.csv"),
+    ] {
+        let got = render(format);
+        let path = root().join("tests/golden").join(file);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            got == want,
+            "tests/golden/{file} differs: rerun with GOVKH_UPDATE_GOLDEN=1 and review the diff"
+        );
+    }
+}
+
+/// Parse as XML: every element closed, attributes quoted, entities valid.
+fn assert_well_formed(html: &str) {
+    let body = html.trim_start_matches("<!DOCTYPE html>\n");
+    let mut reader = quick_xml::Reader::from_str(body);
+    let mut depth = 0i64;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Text(t)) => {
+                // Entities must be ones an HTML parser and an XML parser read alike.
+                t.decode().unwrap();
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    assert_eq!(depth, 0, "unbalanced elements");
+}
+
+#[test]
+fn the_html_is_well_formed_self_contained_and_complete() {
+    let html = render("html");
+    assert_well_formed(&html);
+    for external in [
+        "http://", "https://", "src=", "url(", "@import", "<link", "<img", "<iframe",
+    ] {
+        assert!(!html.contains(external), "external reference {external:?}");
+    }
+    // In the order the committee reads it.
+    let order = [
+        "class=\"summary\"",
+        "id=\"ministries\"",
+        "<svg role=\"img\" aria-label=\"Compliance score",
+        "aria-label=\"Timeline",
+        "id=\"m-gdt\"",
+        "id=\"m-nssf\"",
+        "Fines and unpaid fines",
+        "Approvals (Art. 9, 10)",
+        "Data-access grants",
+        "Annex",
+    ];
+    let positions: Vec<usize> = order
+        .iter()
+        .map(|o| html.find(o).unwrap_or_else(|| panic!("missing {o}")))
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "sections out of order: {positions:?}"
+    );
+    assert!(
+        html.contains("lang=\"km\">ក្រសួងសុខាភិបាល</span>"),
+        "Khmer names rendered"
+    );
+    assert!(
+        html.contains("page-break-before: always"),
+        "a page per ministry in print"
+    );
+    assert!(
+        html.contains("500,000,000"),
+        "Art. 40 legal-person maximum for the top-secret snapshot"
+    );
+    assert!(
+        html.contains("today 2026-11-26"),
+        "today marked on the timeline"
+    );
+    assert!(html.contains("How the score is computed."));
+}
+
+#[test]
+fn every_format_tells_the_same_story() {
+    let json: serde_json::Value = serde_json::from_str(&render("json")).unwrap();
+    assert_eq!(json["schemaVersion"], "govkh.digital.gov.kh/report/v1");
+    assert_eq!(json["asOf"], "2026-11-26");
+    assert_eq!(json["summary"]["findings"]["deny"], 3);
+    let moh = json["ministries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == "moh")
+        .unwrap();
+    assert_eq!(moh["score"], 50, "two critical denials: 100 - 25 - 25");
+    let fines = moh["fines"].as_array().unwrap();
+    assert_eq!(fines.len(), 1);
+    assert_eq!(fines[0]["article"], "40");
+    let md = render("md");
+    assert!(
+        md.contains("| Ministry of Health (moh) | 50 | 2 | 0 | 0 |"),
+        "{md}"
+    );
+    let csv = render("csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 1 + 8, "a header and one row per finding");
+    assert!(
+        rows.iter().any(|r| r.contains(
+            ",moh,no-reproduction,deny,critical,26,VolumeSnapshot,moh-registry,registry-data-copy,"
+        )),
+        "{csv}"
+    );
+}
+
+#[test]
+fn hostile_names_and_messages_render_inert() {
+    let dir = std::env::temp_dir().join(format!("govkh-inject-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("m.yaml"),
+        r#"apiVersion: digital.gov.kh/v1alpha1
+kind: Ministry
+metadata: {name: evil}
+spec:
+  displayName: "<script>alert('x')</script> & \"Co\""
+  khmerName: "</span><img src=x onerror=alert(1)>"
+  domain: evil.gov.kh
+  resourceLevel: full
+  digitalTransformationUnit: {contactEmail: dtu@evil.gov.kh}
+---
+apiVersion: digital.gov.kh/v1alpha1
+kind: CloudTenancy
+metadata: {name: evil-t}
+spec: {ministry: evil, placement: government-private, namespaces: [{name: evil-ns, dataClass: open}]}
+---
+apiVersion: digital.gov.kh/v1alpha1
+kind: DataClass
+metadata: {name: open}
+spec: {level: open, allowedPlacements: [government-private], reproduction: Allowed, sharing: Allowed, publicExposure: true}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: site, namespace: evil-ns}
+spec:
+  rules: [{host: "\"><script>alert(2)</script>|`=cmd|"}]
+"#,
+    )
+    .unwrap();
+    let path = dir.to_str().unwrap();
+    let html = String::from_utf8(
+        govkh(&["report", path, "--as-of", "2026-11-26", "--format", "html"]).stdout,
+    )
+    .unwrap();
+    assert_well_formed(&html);
+    assert!(!html.contains("<script>alert"), "script injected");
+    assert!(!html.contains("<img"), "element injected");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"));
+    let md = String::from_utf8(
+        govkh(&["report", path, "--as-of", "2026-11-26", "--format", "md"]).stdout,
+    )
+    .unwrap();
+    assert!(!md.contains("<script>") && !md.contains("<img"), "{md}");
+    assert!(md.contains("&lt;script&gt;"));
+    let csv = String::from_utf8(
+        govkh(&["report", path, "--as-of", "2026-11-26", "--format", "csv"]).stdout,
+    )
+    .unwrap();
+    let row = csv.lines().find(|l| l.contains("official-domain")).unwrap();
+    assert!(
+        row.contains("\"\"><script>"),
+        "quotes doubled inside a quoted field: {row}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let path = std::env::temp_dir().join(format!("govkh-report-{}.html", std::process::id()));
+    let out = govkh(&[
+        "report",
+        "examples",
+        "--as-of",
+        "2026-11-26",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let html = std::fs::read_to_string(&path).unwrap();
+    assert!(html.ends_with("</html>\n"));
+    // A failed run leaves the previous report untouched.
+    let out = govkh(&[
+        "report",
+        "examples",
+        "--as-of",
+        "yesterday",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), html);
+    std::fs::remove_file(&path).unwrap();
+}
+
+/// 200 ministries, 10,000 findings: the report is built and rendered in every format.
+pub fn large_report() -> report::Report {
+    let mut yaml = String::new();
+    for i in 0..200 {
+        yaml.push_str(&format!(
+            "---\napiVersion: digital.gov.kh/v1alpha1\nkind: Ministry\nmetadata: {{name: m{i}}}\nspec: {{displayName: Ministry {i}, domain: m{i}.gov.kh, resourceLevel: full, digitalTransformationUnit: {{contactEmail: dtu@m{i}.gov.kh}}}}\n"
+        ));
+    }
+    let loader = Loader::new();
+    let mut loaded = govkh::manifest::LoadResult::default();
+    loader.load_text("large.yaml", &yaml, false, &mut loaded);
+    let (inv, _) = Inventory::build(loaded.objects);
+    let lib = Library::builtin().unwrap();
+    let mut eval = evaluate(&inv, &lib, "2026-11-26T03:00:00Z".parse().unwrap());
+    for i in 0..10_000 {
+        eval.findings.push(Finding {
+            policy: "no-reproduction".into(),
+            action: if i % 3 == 0 {
+                Action::Deny
+            } else {
+                Action::Warn
+            },
+            severity: Severity::High,
+            articles: vec!["26".into()],
+            resource: ResourceRef {
+                api_version: Some("v1".into()),
+                kind: Some("PersistentVolumeClaim".into()),
+                name: Some(format!("pvc-{i}")),
+                namespace: Some(format!("ns-{}", i % 200)),
+            },
+            source: None,
+            ministry: Some(format!("m{}", i % 200)),
+            message: format!("copy number {i} of a confidential volume without a grant (Art. 26)"),
+            state: None,
+            deadline: None,
+            penalty: Some(Penalty {
+                article: "40".into(),
+                natural_person_max_riel: Some(10_000_000),
+                legal_person_max_riel: Some(100_000_000),
+            }),
+            excused_by: None,
+        });
+    }
+    report::build(&inv, &eval, &lib)
+}
+
+#[test]
+fn a_report_of_200_ministries_and_10000_findings_renders() {
+    let r = large_report();
+    assert_eq!(r.ministries.len(), 200);
+    let html = report::html(&r);
+    assert_well_formed(&html);
+    assert_eq!(html.matches("class=\"finding\"").count(), 10_000);
+    assert_eq!(report::csv(&r).lines().count(), 10_001);
+    assert!(report::markdown(&r).len() > 500_000);
+    assert!(report::json(&r).unwrap().len() > 1_000_000);
+    assert!(
+        r.ministries.iter().all(|m| m.score == 0),
+        "50 findings each"
+    );
+}
