@@ -63,8 +63,23 @@ pub enum ReportFormat {
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// Files or directories of manifests, or `-` for standard input (as for `check`).
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        value_name = "PATH"
+    )]
     pub paths: Vec<PathBuf>,
+    /// Read the live cluster instead of manifests: our kinds, the Namespaces and, in the
+    /// ministries' namespaces, the objects the policies judge (Secrets and ConfigMaps by
+    /// metadata only). Needs list permission on them.
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster (default: $KUBECONFIG, ~/.kube/config, or in-cluster).
+    #[arg(long, env = "KUBECONFIG", value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
     /// The day the report describes (YYYY-MM-DD, Asia/Phnom_Penh) or an RFC 3339 instant.
     /// Defaults to now.
     #[arg(long, env = "GOVKH_AS_OF", value_name = "DATE")]
@@ -404,7 +419,18 @@ fn report(
             return ExitCode::from(2);
         }
     };
-    let loaded = Loader::new().load_paths(&args.paths, stdin);
+    let loader = Loader::new();
+    let loaded = if args.cluster {
+        match read_cluster(&loader, args.kubeconfig.as_deref(), args.context.as_deref()) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = writeln!(stderr, "error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        loader.load_paths(&args.paths, stdin)
+    };
     let (inventory, mut errors) = Inventory::build(loaded.objects);
     let mut all_errors = loaded.errors;
     all_errors.append(&mut errors);
@@ -461,5 +487,42 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Connect (kubeconfig, else in-cluster) and read the inventory; the runtime lives only here.
+fn read_cluster(
+    loader: &Loader,
+    kubeconfig: Option<&std::path::Path>,
+    context: Option<&str>,
+) -> Result<crate::manifest::LoadResult, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let options = kube::config::KubeConfigOptions {
+            context: context.map(str::to_string),
+            ..Default::default()
+        };
+        let config = match kubeconfig {
+            Some(path) => {
+                let kc = kube::config::Kubeconfig::read_from(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                kube::Config::from_custom_kubeconfig(kc, &options)
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None if context.is_some() => kube::Config::from_kubeconfig(&options)
+                .await
+                .map_err(|e| e.to_string())?,
+            None => kube::Config::infer()
+                .await
+                .map_err(|e| format!("no cluster configuration found: {e}"))?,
+        };
+        let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
+        crate::cluster::read(client, loader)
+            .await
+            .map_err(|e| e.to_string())
     })
 }

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod crdgen;
 pub mod evaluate;
 pub mod finding;

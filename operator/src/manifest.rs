@@ -425,6 +425,11 @@ impl Loader {
         })
     }
 
+    /// Validate and decode one object read from elsewhere (a cluster), as if from a manifest.
+    pub fn load_value(&self, source: &Source, value: Value) -> Result<Loaded, LoadError> {
+        self.decode(source, value)
+    }
+
     /// The schemas this loader validates against.
     pub fn schemas(&self) -> &SchemaSet {
         &self.schemas

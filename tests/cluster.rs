@@ -1,0 +1,213 @@
+//! `govkh report --cluster` reads the cluster through kube against a mocked API server
+//! (tower-test): the exact requests, pagination, metadata-only reads of Secrets and
+//! ConfigMaps, a missing optional CRD, namespaces outside the ministries ignored — and the same
+//! evaluation as from manifests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{collections::BTreeMap, path::PathBuf, pin::pin};
+
+use govkh::{
+    cluster, evaluate::evaluate, inventory::Inventory, manifest::Loader, output::ActionCounts,
+    policy::Library,
+};
+use http::{Request, Response};
+use kube::client::Body;
+use serde_json::{Value, json};
+
+fn examples() -> Vec<Value> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    Loader::new()
+        .load_paths(&[root], &mut std::io::empty())
+        .objects
+        .into_iter()
+        .map(|o| o.raw)
+        .collect()
+}
+
+fn plural(kind: &str) -> String {
+    cluster::RESOURCES
+        .iter()
+        .find(|r| r.kind == kind)
+        .map(|r| r.plural.to_string())
+        .unwrap_or_default()
+}
+
+/// What the mocked API server holds, by plural.
+fn cluster_objects() -> BTreeMap<String, Vec<Value>> {
+    let mut by: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for o in examples() {
+        by.entry(plural(o["kind"].as_str().unwrap()))
+            .or_default()
+            .push(o);
+    }
+    // The Namespaces the operator would have created, and one that is nobody's.
+    for t in by.get("cloudtenancies").cloned().unwrap_or_default() {
+        for ns in t["spec"]["namespaces"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            by.entry("namespaces".into()).or_default().push(json!({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": ns["name"], "labels": {"digital.gov.kh/ministry": t["spec"]["ministry"]}, "managedFields": [{"manager": "govkh"}]}}));
+        }
+    }
+    by.entry("namespaces".into()).or_default().push(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}),
+    );
+    by.entry("deployments".into()).or_default().push(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "coredns", "namespace": "kube-system"}, "spec": {"template": {"spec": {"containers": []}}}}));
+    by.entry("secrets".into())
+        .or_default()
+        .push(json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "db", "namespace": "mef-tax"}, "data": {"password": "c2VjcmV0"}}));
+    by
+}
+
+fn list(items: Vec<Value>, next: Option<&str>) -> Value {
+    json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "42", "continue": next.unwrap_or("")}, "items": items})
+}
+
+#[tokio::test]
+async fn report_reads_the_cluster_like_the_manifests() {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let objects = cluster_objects();
+    let responder = tokio::spawn(async move {
+        let mut handle = pin!(handle);
+        let mut seen = Vec::new();
+        while let Some((request, send)) = handle.next_request().await {
+            let uri = request.uri().to_string();
+            let metadata_only = request
+                .headers()
+                .get(http::header::ACCEPT)
+                .is_some_and(|a| a.to_str().unwrap_or("").contains("PartialObjectMetadata"));
+            seen.push(format!(
+                "{} {uri}{}",
+                request.method(),
+                if metadata_only { " (metadata)" } else { "" }
+            ));
+            let path = uri.split('?').next().unwrap_or("");
+            let resource = path.rsplit('/').next().unwrap_or("").to_string();
+            let (status, body) = if resource == "volumesnapshots" {
+                (
+                    404,
+                    json!({"apiVersion": "v1", "kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404, "message": "the server could not find the requested resource"}),
+                )
+            } else {
+                let mut items = objects.get(&resource).cloned().unwrap_or_default();
+                if metadata_only {
+                    items = items.into_iter().map(|o| json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": o["metadata"]})).collect();
+                }
+                // Ministries come in two pages.
+                if resource == "ministries" && !uri.contains("continue=") {
+                    let rest = items.split_off(3);
+                    drop(rest);
+                    (200, list(items, Some("page-2")))
+                } else if resource == "ministries" {
+                    (200, list(items.split_off(3), None))
+                } else {
+                    (200, list(items, None))
+                }
+            };
+            let response = Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                .unwrap();
+            send.send_response(response);
+        }
+        seen
+    });
+    let client = kube::Client::new(service, "default");
+    let loader = Loader::new();
+    let loaded = cluster::read(client, &loader).await.unwrap();
+    let requests = responder.await.unwrap();
+
+    let expected = [
+        "GET /apis/digital.gov.kh/v1alpha1/governmentclouds?&limit=500",
+        "GET /apis/digital.gov.kh/v1alpha1/ministries?&limit=500",
+        "GET /apis/digital.gov.kh/v1alpha1/ministries?&limit=500&continue=page-2",
+        "GET /apis/digital.gov.kh/v1alpha1/cloudtenancies?&limit=500",
+        "GET /apis/digital.gov.kh/v1alpha1/privatenetworklinks?&limit=500",
+        "GET /apis/digital.gov.kh/v1alpha1/dataclasses?&limit=500",
+        "GET /apis/digital.gov.kh/v1alpha1/dataaccessgrants?&limit=500",
+        "GET /apis/digital.gov.kh/v1alpha1/approvals?&limit=500",
+        "GET /api/v1/namespaces?&limit=500",
+        "GET /apis/apps/v1/deployments?&limit=500",
+        "GET /apis/apps/v1/statefulsets?&limit=500",
+        "GET /apis/apps/v1/daemonsets?&limit=500",
+        "GET /apis/batch/v1/jobs?&limit=500",
+        "GET /apis/batch/v1/cronjobs?&limit=500",
+        "GET /api/v1/persistentvolumeclaims?&limit=500",
+        "GET /api/v1/services?&limit=500",
+        "GET /apis/networking.k8s.io/v1/ingresses?&limit=500",
+        "GET /apis/networking.k8s.io/v1/networkpolicies?&limit=500",
+        "GET /api/v1/secrets?&limit=500 (metadata)",
+        "GET /api/v1/configmaps?&limit=500 (metadata)",
+        "GET /apis/snapshot.storage.k8s.io/v1/volumesnapshots?&limit=500",
+        "GET /apis/gateway.networking.k8s.io/v1/httproutes?&limit=500",
+    ];
+    assert_eq!(requests, expected);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert!(
+        !loaded.objects.iter().any(|o| o.name == "coredns"),
+        "kube-system is nobody's namespace"
+    );
+    let secret = loaded.objects.iter().find(|o| o.kind == "Secret").unwrap();
+    assert!(
+        secret.raw.get("data").is_none(),
+        "a Secret's data is never read"
+    );
+    assert!(
+        loaded
+            .objects
+            .iter()
+            .all(|o| o.raw["metadata"].get("managedFields").is_none())
+    );
+
+    // The same verdicts as from the manifests (the VolumeSnapshot's CRD is missing here, so its
+    // finding is not).
+    let (inv, errors) = Inventory::build(loaded.objects);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(inv.ministries.len(), 7);
+    let lib = Library::builtin().unwrap();
+    let eval = evaluate(&inv, &lib, "2026-11-26T03:00:00Z".parse().unwrap());
+    let counts = ActionCounts::of(&eval.findings);
+    assert_eq!(
+        (counts.deny, counts.warn, counts.error),
+        (2, 5, 0),
+        "{:#?}",
+        eval.findings
+    );
+    assert!(
+        !eval
+            .findings
+            .iter()
+            .any(|f| f.policy == "unclassified-data")
+    );
+}
+
+#[tokio::test]
+async fn missing_crds_are_named_with_the_fix() {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let responder = tokio::spawn(async move {
+        let mut handle = pin!(handle);
+        if let Some((_, send)) = handle.next_request().await {
+            let body = json!({"apiVersion": "v1", "kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404, "message": "not found"});
+            send.send_response(
+                Response::builder()
+                    .status(404)
+                    .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                    .unwrap(),
+            );
+        }
+    });
+    let err = cluster::read(kube::Client::new(service, "default"), &Loader::new())
+        .await
+        .unwrap_err()
+        .to_string();
+    responder.await.unwrap();
+    assert_eq!(
+        err,
+        "the digital.gov.kh CRDs are not installed in this cluster (governmentclouds.digital.gov.kh not found): kubectl apply -f crds/"
+    );
+}
