@@ -13,8 +13,7 @@ use k8s_openapi::jiff::Timestamp;
 use crate::{
     api::Day,
     crdgen,
-    evaluate::{evaluate, load_error_findings, sort},
-    inventory::Inventory,
+    evaluate::evaluate_loaded,
     manifest::Loader,
     output::{self, ActionCounts, Summary},
     policy::Library,
@@ -214,9 +213,6 @@ fn check(
     let loader = Loader::new();
     let loaded = loader.load_paths(&args.paths, stdin);
     let objects = loaded.objects.len();
-    let (inventory, mut errors) = Inventory::build(loaded.objects);
-    let mut all_errors = loaded.errors;
-    all_errors.append(&mut errors);
     let policies = match load_policies(&args.policies, args.no_builtin_policies) {
         Ok(p) => p,
         Err(e) => {
@@ -224,9 +220,7 @@ fn check(
             return ExitCode::from(2);
         }
     };
-    let mut eval = evaluate(&inventory, &policies, now);
-    eval.findings.extend(load_error_findings(&all_errors));
-    sort(&mut eval.findings);
+    let (_, eval, _) = evaluate_loaded(loaded, &policies, now);
     let summary = Summary {
         objects,
         findings: ActionCounts::of(&eval.findings),
@@ -431,12 +425,7 @@ fn report(
     } else {
         loader.load_paths(&args.paths, stdin)
     };
-    let (inventory, mut errors) = Inventory::build(loaded.objects);
-    let mut all_errors = loaded.errors;
-    all_errors.append(&mut errors);
-    let mut eval = evaluate(&inventory, &policies, now);
-    eval.findings.extend(load_error_findings(&all_errors));
-    sort(&mut eval.findings);
+    let (inventory, eval, problems) = evaluate_loaded(loaded, &policies, now);
     let report = crate::report::build(&inventory, &eval, &policies);
     let text = match args.format {
         ReportFormat::Html => Ok(crate::report::html(&report)),
@@ -451,11 +440,10 @@ fn report(
             return ExitCode::from(2);
         }
     };
-    if !all_errors.is_empty() {
+    if problems > 0 {
         let _ = writeln!(
             stderr,
-            "warning: {} manifest problems; they are listed in the report",
-            all_errors.len()
+            "warning: {problems} manifest problems; they are listed in the report"
         );
     }
     match &args.output {

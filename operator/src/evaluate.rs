@@ -452,6 +452,23 @@ fn exists(inv: &Inventory, kind: &str, name: &str) -> bool {
     }
 }
 
+/// Build the inventory from loaded objects and evaluate it: what `check` and `report` both do.
+/// Problems met while loading or indexing become `error` findings of the evaluation. Returns
+/// the inventory, the evaluation and the number of such problems.
+pub fn evaluate_loaded(
+    loaded: crate::manifest::LoadResult,
+    policies: &Library,
+    now: Timestamp,
+) -> (Inventory, Evaluation, usize) {
+    let (inventory, mut problems) = Inventory::build(loaded.objects);
+    let mut all = loaded.errors;
+    all.append(&mut problems);
+    let mut eval = evaluate(&inventory, policies, now);
+    eval.findings.extend(load_error_findings(&all));
+    sort(&mut eval.findings);
+    (inventory, eval, all.len())
+}
+
 /// One request to judge: an object being created or changed, and by whom.
 #[derive(Clone, Debug)]
 pub struct Review {
