@@ -299,21 +299,11 @@ fn network_policies(
     ]
 }
 
-/// The patch that releases a namespace a tenancy no longer provisions (`deletionPolicy:
-/// Retain`): labelled orphaned, no longer owned, so deleting the tenancy never deletes its data.
-pub fn orphaned_namespace(name: &str) -> Namespace {
-    Namespace {
-        metadata: ObjectMeta {
-            name: Some(name.to_string()),
-            labels: Some(labels(&[
-                (LABEL_ORPHANED, "true"),
-                (LABEL_MANAGED_BY, FIELD_MANAGER),
-            ])),
-            owner_references: Some(vec![]),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+/// The JSON merge patch that releases a namespace a tenancy no longer provisions
+/// (`deletionPolicy: Retain`): labelled orphaned, no longer owned — so deleting the tenancy
+/// never deletes its data — and every other label (ministry, data class) kept.
+pub fn orphan_patch() -> serde_json::Value {
+    serde_json::json!({"metadata": {"labels": {LABEL_ORPHANED: "true"}, "ownerReferences": null}})
 }
 
 #[cfg(test)]
@@ -484,8 +474,13 @@ spec: {establishedOn: '2026-03-01', operator: mptc, privateNetwork: {cidrs: [10.
 
     #[test]
     fn an_orphaned_namespace_is_labelled_and_released() {
-        let ns = orphaned_namespace("mef-old");
-        assert_eq!(ns.metadata.labels.as_ref().unwrap()[LABEL_ORPHANED], "true");
-        assert_eq!(ns.metadata.owner_references, Some(vec![]));
+        let p = orphan_patch();
+        assert_eq!(p["metadata"]["labels"][LABEL_ORPHANED], "true");
+        assert!(p["metadata"]["ownerReferences"].is_null());
+        assert_eq!(
+            p["metadata"]["labels"].as_object().unwrap().len(),
+            1,
+            "other labels untouched"
+        );
     }
 }

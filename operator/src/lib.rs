@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod cluster;
 pub mod conditions;
+pub mod controller;
 pub mod crdgen;
 pub mod desired;
 pub mod evaluate;

@@ -1,0 +1,130 @@
+//! The controllers: thin kube I/O around the core. Each reconcile reads what it needs, validates
+//! it, builds the desired objects with `desired`, applies them server-side under one field
+//! manager, and writes status only when it changed. Errors are classified: an invalid object
+//! waits for a change (and says why in its status); an API error backs off exponentially.
+//! Time comes from the context's clock, never read inside the logic.
+
+pub mod tenancy;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use k8s_openapi::jiff::Timestamp;
+use kube::{Client, Resource, ResourceExt, runtime::controller::Action};
+
+/// What every reconcile shares.
+pub struct Context {
+    /// The API client.
+    pub client: Client,
+    /// The clock (injected so tests and "as of" runs are reproducible).
+    pub now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+    /// Consecutive failures per object, for the backoff.
+    failures: Mutex<HashMap<String, u32>>,
+}
+
+impl Context {
+    /// A context with the given client and clock.
+    pub fn new(client: Client, now: Arc<dyn Fn() -> Timestamp + Send + Sync>) -> Self {
+        Context {
+            client,
+            now,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn failed(&self, key: &str) -> u32 {
+        let Ok(mut f) = self.failures.lock() else {
+            return 1;
+        };
+        let n = f.entry(key.to_string()).or_insert(0);
+        *n = n.saturating_add(1);
+        *n
+    }
+
+    fn succeeded(&self, key: &str) {
+        if let Ok(mut f) = self.failures.lock() {
+            f.remove(key);
+        }
+    }
+}
+
+/// Why a reconcile failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The object cannot be reconciled as it is (a missing reference): wait for a change.
+    #[error("{0}")]
+    Invalid(String),
+    /// The API server failed or refused a request: try again later.
+    #[error("Kubernetes API: {0}")]
+    Kube(#[from] kube::Error),
+    /// Adding or removing the finalizer, or the cleanup, failed.
+    #[error("finalizer: {0}")]
+    Finalizer(String),
+}
+
+impl Error {
+    /// Whether retrying without a change cannot help.
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Error::Invalid(_))
+    }
+}
+
+/// Delay before the `failures`-th retry: 5 s, doubling, at most 5 minutes.
+pub fn backoff(failures: u32) -> Duration {
+    let secs = 5u64.saturating_mul(1u64 << failures.saturating_sub(1).min(6));
+    Duration::from_secs(secs.min(300))
+}
+
+/// What to do after a failed reconcile.
+pub fn error_policy<K: Resource<DynamicType = ()>>(
+    obj: Arc<K>,
+    error: &Error,
+    ctx: Arc<Context>,
+) -> Action {
+    let key = format!("{}/{}", K::kind(&()), obj.name_any());
+    if error.is_invalid() {
+        tracing::info!(object = %key, reason = %error, "waiting for a change");
+        return Action::await_change();
+    }
+    let n = ctx.failed(&key);
+    tracing::warn!(object = %key, error = %error, attempt = n, "reconcile failed; backing off");
+    Action::requeue(backoff(n))
+}
+
+/// Record a success (resets the backoff).
+pub fn succeeded<K: Resource<DynamicType = ()>>(obj: &K, ctx: &Context) {
+    ctx.succeeded(&format!("{}/{}", K::kind(&()), obj.name_any()));
+}
+
+/// Time from `now` until `at`, at least one second (a requeue in the past would spin).
+pub fn until(now: Timestamp, at: Timestamp) -> Duration {
+    let secs = at.as_second().saturating_sub(now.as_second()).max(1);
+    Duration::from_secs(u64::try_from(secs).unwrap_or(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_five_minutes() {
+        let d: Vec<u64> = (1..=9).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(d, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
+    }
+
+    #[test]
+    fn requeue_delay_is_never_zero() {
+        let now: Timestamp = "2026-05-30T16:00:00Z".parse().unwrap();
+        assert_eq!(
+            until(now, "2026-05-30T17:00:00Z".parse().unwrap()).as_secs(),
+            3600
+        );
+        assert_eq!(
+            until(now, "2026-05-30T15:00:00Z".parse().unwrap()).as_secs(),
+            1
+        );
+    }
+}

@@ -1,0 +1,282 @@
+//! The CloudTenancy reconciler: provisions the tenancy's namespaces and what they hold
+//! (`desired::tenancy_objects`), releases namespaces it no longer declares, and reports the
+//! statutory clock in status, requeueing exactly when the state changes by time alone.
+//! The finalizer exists only to release the namespaces (label them orphaned, drop the owner
+//! reference) before a `Retain` tenancy goes; with `Delete` the garbage collector removes them.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::{
+    core::v1::{LimitRange, Namespace, ResourceQuota},
+    networking::v1::NetworkPolicy,
+    rbac::v1::RoleBinding,
+};
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{ListParams, Patch, PatchParams},
+    runtime::{
+        controller::Action,
+        finalizer::{Event, finalizer},
+    },
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::{Context, Error, succeeded, until};
+use crate::{
+    api::{
+        Approval, ClockState, CloudTenancy, CloudTenancyStatus, DeletionPolicy,
+        GOVERNMENT_CLOUD_NAME, GovernmentCloud, Ministry, SubjectKind, conditions as cond,
+    },
+    clock::{self, NamedApproval},
+    conditions,
+    desired::{self, FIELD_MANAGER},
+};
+
+/// The finalizer that releases a `Retain` tenancy's namespaces before it goes.
+pub const FINALIZER: &str = "digital.gov.kh/release-namespaces";
+
+/// Reconcile one tenancy.
+pub async fn reconcile(tenancy: Arc<CloudTenancy>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let api: Api<CloudTenancy> = Api::all(ctx.client.clone());
+    let result = finalizer(&api, FINALIZER, tenancy.clone(), |event| async {
+        match event {
+            Event::Apply(t) => apply(&t, &ctx).await,
+            Event::Cleanup(t) => cleanup(&t, &ctx).await,
+        }
+    })
+    .await;
+    match result {
+        Ok(action) => {
+            succeeded(&*tenancy, &ctx);
+            Ok(action)
+        }
+        Err(
+            kube::runtime::finalizer::Error::ApplyFailed(e)
+            | kube::runtime::finalizer::Error::CleanupFailed(e),
+        ) => Err(e),
+        Err(e) => Err(Error::Finalizer(e.to_string())),
+    }
+}
+
+async fn apply_one<K>(api: Api<K>, obj: &K) -> Result<(), Error>
+where
+    K: Resource + Clone + DeserializeOwned + Serialize + std::fmt::Debug,
+{
+    let name = obj.meta().name.clone().unwrap_or_default();
+    api.patch(
+        &name,
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(obj),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
+    let client = &ctx.client;
+    let now = (ctx.now)();
+    let name = t.name_any();
+    // Read.
+    let ministry = Api::<Ministry>::all(client.clone())
+        .get_opt(&t.spec.ministry)
+        .await?;
+    let cloud = Api::<GovernmentCloud>::all(client.clone())
+        .get_opt(GOVERNMENT_CLOUD_NAME)
+        .await?;
+    let approvals = Api::<Approval>::all(client.clone())
+        .list(&ListParams::default())
+        .await?;
+    // Validate: without its ministry or the government cloud the tenancy cannot be judged.
+    let (ministry, cloud) = match (ministry, cloud) {
+        (Some(m), Some(c)) => (m, c),
+        (m, _) => {
+            let (reason, message) = if m.is_none() {
+                (
+                    "MinistryNotFound",
+                    format!(
+                        "Ministry {} does not exist: create it, or correct spec.ministry",
+                        t.spec.ministry
+                    ),
+                )
+            } else {
+                ("GovernmentCloudNotFound", "there is no GovernmentCloud named national: the statutory clock (Art. 10) counts from its establishment".to_string())
+            };
+            let mut status = t.status.clone().unwrap_or_default();
+            conditions::set(
+                &mut status.conditions,
+                cond::READY,
+                false,
+                reason,
+                &message,
+                t.metadata.generation,
+                now,
+            );
+            write_status(t, status, ctx).await?;
+            return Err(Error::Invalid(message));
+        }
+    };
+    // Build and apply.
+    let d = desired::tenancy_objects(t, &ministry, &cloud);
+    for ns in &d.namespaces {
+        apply_one(Api::<Namespace>::all(client.clone()), ns).await?;
+    }
+    for q in &d.quotas {
+        apply_one(
+            Api::<ResourceQuota>::namespaced(
+                client.clone(),
+                q.metadata.namespace.as_deref().unwrap_or_default(),
+            ),
+            q,
+        )
+        .await?;
+    }
+    for l in &d.limit_ranges {
+        apply_one(
+            Api::<LimitRange>::namespaced(
+                client.clone(),
+                l.metadata.namespace.as_deref().unwrap_or_default(),
+            ),
+            l,
+        )
+        .await?;
+    }
+    for n in &d.network_policies {
+        apply_one(
+            Api::<NetworkPolicy>::namespaced(
+                client.clone(),
+                n.metadata.namespace.as_deref().unwrap_or_default(),
+            ),
+            n,
+        )
+        .await?;
+    }
+    for r in &d.role_bindings {
+        apply_one(
+            Api::<RoleBinding>::namespaced(
+                client.clone(),
+                r.metadata.namespace.as_deref().unwrap_or_default(),
+            ),
+            r,
+        )
+        .await?;
+    }
+    let current: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
+    let previous = t
+        .status
+        .as_ref()
+        .map(|s| s.namespaces.clone())
+        .unwrap_or_default();
+    for gone in previous.iter().filter(|n| !current.contains(n)) {
+        release(gone, ctx).await?;
+    }
+    // Status: the statutory clock as of now.
+    let named: Vec<NamedApproval<'_>> = approvals
+        .items
+        .iter()
+        .filter(|a| a.spec.subject.kind == SubjectKind::CloudTenancy && a.spec.subject.name == name)
+        .map(|a| NamedApproval {
+            name: a.metadata.name.as_deref().unwrap_or_default(),
+            spec: &a.spec,
+        })
+        .collect();
+    let today = crate::api::Day::in_phnom_penh(now);
+    let v = clock::evaluate(
+        &t.spec,
+        ministry.spec.resource_level,
+        &named,
+        &cloud.spec,
+        today,
+    );
+    let mut status = t.status.clone().unwrap_or_default();
+    let generation = t.metadata.generation;
+    conditions::set(
+        &mut status.conditions,
+        cond::READY,
+        true,
+        "Reconciled",
+        "namespaces, quotas, network policies and role bindings applied",
+        generation,
+        now,
+    );
+    conditions::set(
+        &mut status.conditions,
+        cond::SYNCED,
+        true,
+        "Applied",
+        "",
+        generation,
+        now,
+    );
+    conditions::set(
+        &mut status.conditions,
+        cond::COMPLIANT,
+        v.state == ClockState::Compliant,
+        v.state.as_str(),
+        &v.message,
+        generation,
+        now,
+    );
+    status.observed_generation = generation;
+    status.state = Some(v.state);
+    status.application_deadline = v.application_deadline;
+    status.migration_deadline = v.migration_deadline;
+    status.next_deadline = v.next_deadline;
+    status.next_boundary = v.next_boundary;
+    status.approval = v.approval_in_force.clone();
+    status.namespaces = current;
+    write_status(t, status, ctx).await?;
+    Ok(match v.next_boundary {
+        Some(day) => Action::requeue(until(now, day.start())),
+        None => Action::await_change(),
+    })
+}
+
+/// Patch status only when it differs: an unchanged tenancy's second reconcile writes nothing.
+async fn write_status(
+    t: &CloudTenancy,
+    status: CloudTenancyStatus,
+    ctx: &Context,
+) -> Result<(), Error> {
+    if t.status.as_ref() == Some(&status) {
+        return Ok(());
+    }
+    let body = serde_json::json!({"apiVersion": CloudTenancy::api_version(&()), "kind": CloudTenancy::kind(&()), "status": status});
+    Api::<CloudTenancy>::all(ctx.client.clone())
+        .patch_status(
+            &t.name_any(),
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&body),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn release(namespace: &str, ctx: &Context) -> Result<(), Error> {
+    let api = Api::<Namespace>::all(ctx.client.clone());
+    match api
+        .patch(
+            namespace,
+            &PatchParams::default(),
+            &Patch::Merge(desired::orphan_patch()),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Already gone: nothing to keep.
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn cleanup(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
+    if t.spec.deletion_policy == DeletionPolicy::Retain {
+        let mut names: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
+        names.extend(t.status.iter().flat_map(|s| s.namespaces.clone()));
+        names.sort();
+        names.dedup();
+        for n in &names {
+            release(n, ctx).await?;
+        }
+    }
+    Ok(Action::await_change())
+}
