@@ -510,3 +510,66 @@ fn deeply_nested_input_is_refused_clearly_and_the_rest_is_checked() {
     assert_eq!(v["summary"]["findings"]["deny"], 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn run_serves_probes_while_waiting_for_crds_and_gives_up_clearly() {
+    use std::io::{Read, Write as _};
+    let free = |_: ()| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (api_port, probe_port) = (free(()), free(()));
+    let dir = std::env::temp_dir().join(format!("govkh-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!("apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{api_port}'}}}}]\nusers: [{{name: u, user: {{}}}}]\ncontexts: [{{name: x, context: {{cluster: c, user: u}}}}]\ncurrent-context: x\n"),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .args([
+            "run",
+            "--crd-timeout",
+            "4",
+            "--probe-addr",
+            &format!("127.0.0.1:{probe_port}"),
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let get = |path: &str| -> Option<String> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", probe_port)).ok()?;
+        s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+            .ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        Some(out)
+    };
+    let mut health = None;
+    for _ in 0..40 {
+        health = get("/healthz");
+        if health.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(health.unwrap().starts_with("HTTP/1.1 200"));
+    assert!(
+        get("/readyz").unwrap().starts_with("HTTP/1.1 503"),
+        "not ready before the controllers run"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not established after 4s: kubectl apply -f crds/"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -43,6 +43,40 @@ pub enum Command {
     /// The Digital Government Committee's compliance report: per-ministry scores, the
     /// statutory clock, findings by article with their fines, approvals, grants, deadlines.
     Report(ReportArgs),
+    /// Run the operator: waits for the CRDs, reconciles CloudTenancies (namespaces, quotas,
+    /// network policies, role bindings, the statutory clock in status), serves /healthz,
+    /// /readyz and /metrics, stops on SIGTERM. Run one replica: leader election is not
+    /// implemented yet.
+    Run(RunArgs),
+}
+
+/// Log formats of `govkh run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Arguments of `govkh run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Address of the plain-HTTP /healthz, /readyz and /metrics endpoints.
+    #[arg(long, env = "GOVKH_PROBE_ADDR", default_value = "0.0.0.0:8080")]
+    pub probe_addr: std::net::SocketAddr,
+    /// Seconds to wait for the CRDs to be established before giving up.
+    #[arg(long, env = "GOVKH_CRD_TIMEOUT", default_value_t = 120)]
+    pub crd_timeout: u64,
+    /// Kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, env = "KUBECONFIG", value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, env = "GOVKH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `govkh=debug,kube=info`.
+    #[arg(long, env = "GOVKH_LOG", default_value = "info")]
+    pub log_level: String,
 }
 
 /// Formats of `govkh report`.
@@ -191,6 +225,7 @@ pub fn run(
         Command::Policy(PolicyCommand::Test(args)) => policy_test(args, stdout, stderr),
         Command::Policy(PolicyCommand::List) => policy_list(stdout, stderr),
         Command::Report(args) => report(args, stdin, stdout, stderr),
+        Command::Run(args) => run_operator(args, stderr),
     }
 }
 
@@ -513,4 +548,48 @@ fn read_cluster(
             .await
             .map_err(|e| e.to_string())
     })
+}
+
+fn run_operator(args: RunArgs, stderr: &mut dyn Write) -> ExitCode {
+    let filter = match tracing_subscriber::EnvFilter::try_new(&args.log_level) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: --log-level {:?}: {e}", args.log_level);
+            return ExitCode::from(2);
+        }
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let installed = match args.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    if let Err(e) = installed {
+        let _ = writeln!(stderr, "error: cannot set up logging: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = crate::run::RunOptions {
+        probe_addr: args.probe_addr,
+        crd_timeout: std::time::Duration::from_secs(args.crd_timeout),
+        kubeconfig: args.kubeconfig,
+    };
+    match runtime.block_on(crate::run::run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "govkh run failed");
+            let _ = writeln!(stderr, "error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

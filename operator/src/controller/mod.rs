@@ -21,6 +21,8 @@ pub struct Context {
     pub client: Client,
     /// The clock (injected so tests and "as of" runs are reproducible).
     pub now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+    /// The metrics registry.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Consecutive failures per object, for the backoff.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -31,6 +33,7 @@ impl Context {
         Context {
             client,
             now,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
             failures: Mutex::new(HashMap::new()),
         }
     }

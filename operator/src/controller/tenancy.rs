@@ -37,17 +37,29 @@ pub const FINALIZER: &str = "digital.gov.kh/release-namespaces";
 
 /// Reconcile one tenancy.
 pub async fn reconcile(tenancy: Arc<CloudTenancy>, ctx: Arc<Context>) -> Result<Action, Error> {
+    // Timing is measured for the metrics only; it decides nothing.
+    let started = std::time::Instant::now();
+    let result = reconcile_inner(tenancy, &ctx).await;
+    ctx.metrics.reconciled(
+        "cloudtenancy",
+        started.elapsed().as_secs_f64(),
+        result.is_ok(),
+    );
+    result
+}
+
+async fn reconcile_inner(tenancy: Arc<CloudTenancy>, ctx: &Arc<Context>) -> Result<Action, Error> {
     let api: Api<CloudTenancy> = Api::all(ctx.client.clone());
     let result = finalizer(&api, FINALIZER, tenancy.clone(), |event| async {
         match event {
-            Event::Apply(t) => apply(&t, &ctx).await,
-            Event::Cleanup(t) => cleanup(&t, &ctx).await,
+            Event::Apply(t) => apply(&t, ctx).await,
+            Event::Cleanup(t) => cleanup(&t, ctx).await,
         }
     })
     .await;
     match result {
         Ok(action) => {
-            succeeded(&*tenancy, &ctx);
+            succeeded(&*tenancy, ctx);
             Ok(action)
         }
         Err(
