@@ -345,3 +345,204 @@ async fn a_namespace_dropped_from_the_spec_is_released() {
     let status = &requests.last().unwrap().1["status"];
     assert_eq!(status["namespaces"], json!(["nssf-claims"]));
 }
+
+// ---- PrivateNetworkLink ----
+
+use govkh::{api::PrivateNetworkLink, controller::link};
+
+/// A mocked API server answering from `route(method, path, body)`; returns the requests seen.
+async fn with_server<F, Fut, T>(
+    route: impl Fn(&str, &str, &Value) -> (u16, Value) + Send + 'static,
+    body: F,
+) -> (T, Vec<(String, Value)>)
+where
+    F: FnOnce(kube::Client) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let responder = tokio::spawn(async move {
+        let mut handle = pin!(handle);
+        let mut seen = Vec::new();
+        while let Some((request, send)) = handle.next_request().await {
+            let method = request.method().to_string();
+            let uri = request.uri().to_string();
+            let bytes = http_body_util::BodyExt::collect(request.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let b: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let (status, out) = route(&method, uri.split('?').next().unwrap(), &b);
+            seen.push((format!("{method} {uri}"), b));
+            send.send_response(respond(status, &out));
+        }
+        seen
+    });
+    let out = body(kube::Client::new(service, "default")).await;
+    (out, responder.await.unwrap())
+}
+
+fn link_json(network: &str, status_policies: &[&str]) -> Value {
+    let mut l = json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "PrivateNetworkLink",
+        "metadata": {"name": "mef-gdt-microwave", "uid": "22220000-0000-4000-8000-000000000002", "generation": 3},
+        "spec": {"from": {"ministry": "mef", "namespaces": ["mef-tax"]}, "to": {"ministry": "gdt", "namespaces": ["gdt-api"]},
+                 "ports": [{"protocol": "TCP", "port": 443}], "network": network, "approval": "mef-gdt-microwave"}});
+    if !status_policies.is_empty() {
+        l["status"] = json!({"networkPolicies": status_policies});
+    }
+    l
+}
+
+fn approval(valid_until: &str) -> Value {
+    json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "Approval", "metadata": {"name": "mef-gdt-microwave"},
+        "spec": {"subject": {"kind": "PrivateNetworkLink", "name": "mef-gdt-microwave"}, "article": "9",
+                 "request": {"requestedOn": "2026-08-01", "requestedBy": "dtu@mef.gov.kh", "document": "MEF/77"},
+                 "decision": {"verdict": "Approved", "decidedOn": "2026-08-20", "document": "DGC/44", "reviewer": "DGC"},
+                 "validUntil": valid_until}})
+}
+
+fn link_routes(
+    approval: Option<Value>,
+    link: Value,
+) -> impl Fn(&str, &str, &Value) -> (u16, Value) + Send + 'static {
+    move |method, path, body| {
+        let ministry = |code: &str| {
+            json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "Ministry", "metadata": {"name": code},
+            "spec": {"displayName": code, "domain": format!("{code}.gov.kh"), "resourceLevel": "full", "digitalTransformationUnit": {"contactEmail": format!("dtu@{code}.gov.kh")}}})
+        };
+        let not_found = json!({"apiVersion": "v1", "kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404, "message": "not found"});
+        match (method, path) {
+            ("GET", "/apis/digital.gov.kh/v1alpha1/ministries/mef") => (200, ministry("mef")),
+            ("GET", "/apis/digital.gov.kh/v1alpha1/ministries/gdt") => (200, ministry("gdt")),
+            ("GET", "/apis/digital.gov.kh/v1alpha1/approvals/mef-gdt-microwave") => match &approval
+            {
+                Some(a) => (200, a.clone()),
+                None => (404, not_found),
+            },
+            ("PATCH", p) if p.ends_with("/status") => {
+                let mut l = link.clone();
+                l["status"] = body["status"].clone();
+                (200, l)
+            }
+            ("PATCH", _) => (200, body.clone()),
+            ("DELETE", _) => (
+                200,
+                json!({"apiVersion": "v1", "kind": "Status", "status": "Success"}),
+            ),
+            _ => (404, not_found),
+        }
+    }
+}
+
+async fn reconcile_link(
+    l: Value,
+    approval: Option<Value>,
+    now: &str,
+) -> (Result<Action, Error>, Vec<(String, Value)>) {
+    let now: Timestamp = now.parse().unwrap();
+    let obj: PrivateNetworkLink = serde_json::from_value(l.clone()).unwrap();
+    with_server(link_routes(approval, l), move |client| async move {
+        let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
+        link::reconcile(Arc::new(obj), ctx).await
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_approved_alternative_link_gets_its_policies_and_is_requeued_when_the_approval_ends() {
+    let (result, requests) = reconcile_link(
+        link_json("alternative", &[]),
+        Some(approval("2027-06-30")),
+        "2026-11-26T03:00:00Z",
+    )
+    .await;
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "GET /apis/digital.gov.kh/v1alpha1/ministries/mef",
+            "GET /apis/digital.gov.kh/v1alpha1/ministries/gdt",
+            "GET /apis/digital.gov.kh/v1alpha1/approvals/mef-gdt-microwave",
+            "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
+            "PATCH /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
+            "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
+        ]
+    );
+    assert_eq!(
+        requests[3].1["spec"]["egress"][0]["ports"],
+        json!([{"protocol": "TCP", "port": 443}])
+    );
+    let status = &requests[5].1["status"];
+    assert_eq!(status["state"], "Established");
+    assert_eq!(
+        status["networkPolicies"],
+        json!([
+            "mef-tax/govkh-link-mef-gdt-microwave",
+            "gdt-api/govkh-link-mef-gdt-microwave"
+        ])
+    );
+    let boundary: Timestamp = "2027-06-30T17:00:00Z".parse().unwrap();
+    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+    assert_eq!(
+        result.unwrap(),
+        Action::requeue(Duration::from_secs(
+            (boundary.as_second() - now.as_second()) as u64
+        ))
+    );
+}
+
+#[tokio::test]
+async fn when_the_approval_expires_the_policies_are_removed_and_the_link_refused() {
+    let carried = [
+        "mef-tax/govkh-link-mef-gdt-microwave",
+        "gdt-api/govkh-link-mef-gdt-microwave",
+    ];
+    let (result, requests) = reconcile_link(
+        link_json("alternative", &carried),
+        Some(approval("2027-06-30")),
+        "2027-06-30T17:00:00Z",
+    )
+    .await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        got[3..],
+        [
+            "DELETE /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?",
+            "DELETE /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?",
+            "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
+        ]
+    );
+    let status = &requests[5].1["status"];
+    assert_eq!(status["state"], "Refused");
+    assert!(status.get("networkPolicies").is_none());
+    let compliant = status["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Compliant")
+        .unwrap();
+    assert_eq!(compliant["reason"], "ApprovalExpired");
+}
+
+#[tokio::test]
+async fn an_alternative_link_without_its_approval_awaits_it_and_carries_nothing() {
+    let (result, requests) =
+        reconcile_link(link_json("alternative", &[]), None, "2026-11-26T03:00:00Z").await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(got.len(), 4, "{got:#?}");
+    assert_eq!(requests[3].1["status"]["state"], "AwaitingApproval");
+}
+
+#[tokio::test]
+async fn a_private_network_link_needs_no_approval() {
+    let (_, requests) = reconcile_link(
+        link_json("government-private", &[]),
+        None,
+        "2026-11-26T03:00:00Z",
+    )
+    .await;
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert!(!got.iter().any(|r| r.contains("/approvals/")), "{got:#?}");
+    assert_eq!(requests.last().unwrap().1["status"]["state"], "Established");
+}

@@ -484,3 +484,178 @@ spec: {establishedOn: '2026-03-01', operator: mptc, privateNetwork: {cidrs: [10.
         );
     }
 }
+
+/// Name of the NetworkPolicy carrying link `link` in each namespace it touches.
+pub fn link_policy_name(link: &str) -> String {
+    // NetworkPolicy names are DNS subdomains of at most 253 characters; link names are too.
+    format!("govkh-link-{link}")
+}
+
+fn names_selector(namespaces: &[String]) -> LabelSelector {
+    LabelSelector {
+        match_expressions: Some(vec![
+            k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement {
+                key: "kubernetes.io/metadata.name".into(),
+                operator: "In".into(),
+                values: Some(namespaces.to_vec()),
+            },
+        ]),
+        ..Default::default()
+    }
+}
+
+/// The NetworkPolicies that carry a permitted link (Art. 9, 28): in every source namespace,
+/// egress to exactly the target namespaces (or CIDRs) on exactly the declared ports; in every
+/// target namespace, ingress from exactly the source namespaces on those ports. Owned by the
+/// link, so they go with it.
+pub fn link_policies(
+    link: &crate::api::PrivateNetworkLink,
+    from_namespaces: &[String],
+    to_namespaces: &[String],
+) -> Vec<NetworkPolicy> {
+    let owner = link.controller_owner_ref(&());
+    let name = link_policy_name(link.metadata.name.as_deref().unwrap_or_default());
+    let link_name = link.metadata.name.clone().unwrap_or_default();
+    let ports: Vec<NetworkPolicyPort> = link
+        .spec
+        .ports
+        .iter()
+        .map(|p| {
+            port(
+                match p.protocol {
+                    crate::api::Protocol::Tcp => "TCP",
+                    crate::api::Protocol::Udp => "UDP",
+                    crate::api::Protocol::Sctp => "SCTP",
+                },
+                p.port,
+            )
+        })
+        .collect();
+    let to_peers: Vec<NetworkPolicyPeer> = if link.spec.to.cidrs.is_empty() {
+        vec![NetworkPolicyPeer {
+            namespace_selector: Some(names_selector(to_namespaces)),
+            ..Default::default()
+        }]
+    } else {
+        link.spec
+            .to
+            .cidrs
+            .iter()
+            .map(|c| NetworkPolicyPeer {
+                ip_block: Some(IPBlock {
+                    cidr: c.clone(),
+                    except: None,
+                }),
+                ..Default::default()
+            })
+            .collect()
+    };
+    let label = [(LABEL_LINK, link_name.as_str())];
+    let mut out: Vec<NetworkPolicy> = from_namespaces
+        .iter()
+        .map(|ns| NetworkPolicy {
+            metadata: meta(&name, Some(ns), &owner, &label),
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(LabelSelector::default()),
+                policy_types: Some(vec!["Egress".into()]),
+                egress: Some(vec![NetworkPolicyEgressRule {
+                    to: Some(to_peers.clone()),
+                    ports: Some(ports.clone()),
+                }]),
+                ..Default::default()
+            }),
+        })
+        .collect();
+    if link.spec.to.cidrs.is_empty() {
+        out.extend(to_namespaces.iter().map(|ns| NetworkPolicy {
+            metadata: meta(&name, Some(ns), &owner, &label),
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(LabelSelector::default()),
+                policy_types: Some(vec!["Ingress".into()]),
+                ingress: Some(vec![NetworkPolicyIngressRule {
+                    from: Some(vec![NetworkPolicyPeer {
+                        namespace_selector: Some(names_selector(from_namespaces)),
+                        ..Default::default()
+                    }]),
+                    ports: Some(ports.clone()),
+                }]),
+                ..Default::default()
+            }),
+        }));
+    }
+    out
+}
+
+/// Label naming the link a NetworkPolicy carries.
+pub const LABEL_LINK: &str = "digital.gov.kh/link";
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    fn link(to: serde_json::Value) -> crate::api::PrivateNetworkLink {
+        serde_json::from_value(serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "PrivateNetworkLink",
+            "metadata": {"name": "mef-to-gdt", "uid": "11110000-0000-4000-8000-000000000001"},
+            "spec": {"from": {"ministry": "mef", "namespaces": ["mef-tax"]}, "to": to, "ports": [{"protocol": "TCP", "port": 443}], "network": "government-private"}}))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_link_between_ministries_opens_exactly_the_declared_ports_both_ways() {
+        let l = link(serde_json::json!({"ministry": "gdt", "namespaces": ["gdt-api"]}));
+        let p = link_policies(&l, &["mef-tax".into()], &["gdt-api".into()]);
+        assert_eq!(p.len(), 2);
+        let egress = p[0].spec.as_ref().unwrap().egress.as_ref().unwrap();
+        assert_eq!(p[0].metadata.namespace.as_deref(), Some("mef-tax"));
+        let sel = egress[0].to.as_ref().unwrap()[0]
+            .namespace_selector
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            sel.match_expressions.as_ref().unwrap()[0].values,
+            Some(vec!["gdt-api".to_string()])
+        );
+        assert_eq!(
+            egress[0].ports.as_ref().unwrap()[0].port,
+            Some(IntOrString::Int(443))
+        );
+        let ingress = p[1].spec.as_ref().unwrap().ingress.as_ref().unwrap();
+        assert_eq!(p[1].metadata.namespace.as_deref(), Some("gdt-api"));
+        assert_eq!(
+            ingress[0].from.as_ref().unwrap()[0]
+                .namespace_selector
+                .as_ref()
+                .unwrap()
+                .match_expressions
+                .as_ref()
+                .unwrap()[0]
+                .values,
+            Some(vec!["mef-tax".to_string()])
+        );
+        assert_eq!(p[0].metadata.name.as_deref(), Some("govkh-link-mef-to-gdt"));
+        assert_eq!(
+            p[0].metadata.labels.as_ref().unwrap()[LABEL_LINK],
+            "mef-to-gdt"
+        );
+        assert_eq!(
+            p[0].metadata.owner_references.as_ref().unwrap()[0].kind,
+            "PrivateNetworkLink"
+        );
+    }
+
+    #[test]
+    fn a_link_to_a_shared_service_opens_egress_to_its_cidrs_only() {
+        let l = link(serde_json::json!({"cidrs": ["10.80.4.0/24"]}));
+        let p = link_policies(&l, &["mef-tax".into(), "mef-portal".into()], &[]);
+        assert_eq!(
+            p.len(),
+            2,
+            "egress in each source namespace, no ingress side"
+        );
+        let to = &p[1].spec.as_ref().unwrap().egress.as_ref().unwrap()[0]
+            .to
+            .as_ref()
+            .unwrap()[0];
+        assert_eq!(to.ip_block.as_ref().unwrap().cidr, "10.80.4.0/24");
+    }
+}

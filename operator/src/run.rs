@@ -14,7 +14,7 @@ use std::{
 
 use futures::StreamExt;
 use k8s_openapi::{
-    api::core::v1::Namespace,
+    api::{core::v1::Namespace, networking::v1::NetworkPolicy},
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
     jiff::Timestamp,
 };
@@ -24,10 +24,10 @@ use kube::{
 };
 
 use crate::{
-    api::{Approval, CloudTenancy, GovernmentCloud, Ministry, SubjectKind},
-    controller::{self, Context, tenancy},
+    api::{Approval, CloudTenancy, GovernmentCloud, Ministry, PrivateNetworkLink, SubjectKind},
+    controller::{self, Context, link, tenancy},
     crdgen,
-    desired::{FIELD_MANAGER, LABEL_MANAGED_BY},
+    desired::{FIELD_MANAGER, LABEL_LINK, LABEL_MANAGED_BY},
     serve::{Probes, serve},
 };
 
@@ -106,6 +106,27 @@ pub fn tenancy_of_approval(approval: &Approval) -> Option<ObjectRef<CloudTenancy
         .then(|| ObjectRef::new(&approval.spec.subject.name))
 }
 
+/// The link an Approval is about, if it is about one.
+pub fn link_of_approval(approval: &Approval) -> Option<ObjectRef<PrivateNetworkLink>> {
+    (approval.spec.subject.kind == SubjectKind::PrivateNetworkLink)
+        .then(|| ObjectRef::new(&approval.spec.subject.name))
+}
+
+/// The links from or to a Ministry.
+pub fn links_of_ministry(
+    store: &Store<PrivateNetworkLink>,
+    ministry: &str,
+) -> Vec<ObjectRef<PrivateNetworkLink>> {
+    store
+        .state()
+        .iter()
+        .filter(|l| {
+            l.spec.from.ministry == ministry || l.spec.to.ministry.as_deref() == Some(ministry)
+        })
+        .map(|l| ObjectRef::from_obj(&**l))
+        .collect()
+}
+
 /// Run the operator until a termination signal.
 pub async fn run(options: RunOptions) -> Result<(), String> {
     let config = match &options.kubeconfig {
@@ -169,17 +190,46 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
             },
         )
         .shutdown_on_signal();
+    let links = Controller::new(
+        Api::<PrivateNetworkLink>::all(client.clone()),
+        watcher::Config::default().any_semantic(),
+    );
+    let link_store = links.store();
+    let links = links
+        .owns(
+            Api::<NetworkPolicy>::all(client.clone()),
+            watcher::Config::default().labels(LABEL_LINK),
+        )
+        .watches(
+            Api::<Approval>::all(client.clone()),
+            watcher::Config::default(),
+            |a| link_of_approval(&a),
+        )
+        .watches(
+            Api::<Ministry>::all(client.clone()),
+            watcher::Config::default(),
+            move |m| links_of_ministry(&link_store, &m.name_any()),
+        )
+        .shutdown_on_signal();
     ready.store(true, Ordering::Relaxed);
     tracing::info!("controllers started");
-    controller
-        .run(tenancy::reconcile, controller::error_policy, ctx)
+    let tenancies = controller
+        .run(tenancy::reconcile, controller::error_policy, ctx.clone())
         .for_each(|result| async move {
             match result {
                 Ok((object, action)) => tracing::debug!(object = %object, ?action, "reconciled"),
                 Err(e) => tracing::warn!(error = %e, "reconcile error"),
             }
-        })
-        .await;
+        });
+    let links = links
+        .run(link::reconcile, controller::error_policy, ctx)
+        .for_each(|result| async move {
+            match result {
+                Ok((object, action)) => tracing::debug!(object = %object, ?action, "reconciled"),
+                Err(e) => tracing::warn!(error = %e, "reconcile error"),
+            }
+        });
+    futures::future::join(tenancies, links).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -215,8 +265,13 @@ mod tests {
             tenancy_of_approval(&a).map(|r| r.name),
             Some("mef-workloads".to_string())
         );
-        let mut link = a.clone();
-        link.spec.subject.kind = SubjectKind::PrivateNetworkLink;
-        assert!(tenancy_of_approval(&link).is_none());
+        let mut for_link = a.clone();
+        for_link.spec.subject.kind = SubjectKind::PrivateNetworkLink;
+        assert!(tenancy_of_approval(&for_link).is_none());
+        assert_eq!(
+            link_of_approval(&for_link).map(|r| r.name),
+            Some("mef-workloads".to_string())
+        );
+        assert!(link_of_approval(&a).is_none());
     }
 }

@@ -4,6 +4,7 @@
 //! waits for a change (and says why in its status); an API error backs off exponentially.
 //! Time comes from the context's clock, never read inside the logic.
 
+pub mod link;
 pub mod tenancy;
 
 use std::{
@@ -100,6 +101,18 @@ pub fn error_policy<K: Resource<DynamicType = ()>>(
 /// Record a success (resets the backoff).
 pub fn succeeded<K: Resource<DynamicType = ()>>(obj: &K, ctx: &Context) {
     ctx.succeeded(&format!("{}/{}", K::kind(&()), obj.name_any()));
+}
+
+/// Server-side apply of one object we own, under govkh's field manager.
+pub(crate) async fn apply_one<K>(api: kube::Api<K>, obj: &K) -> Result<(), Error>
+where
+    K: Resource + Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
+{
+    let name = obj.meta().name.clone().unwrap_or_default();
+    let params = kube::api::PatchParams::apply(crate::desired::FIELD_MANAGER).force();
+    api.patch(&name, &params, &kube::api::Patch::Apply(obj))
+        .await?;
+    Ok(())
 }
 
 /// Time from `now` until `at`, at least one second (a requeue in the past would spin).

@@ -19,9 +19,8 @@ use kube::{
         finalizer::{Event, finalizer},
     },
 };
-use serde::{Serialize, de::DeserializeOwned};
 
-use super::{Context, Error, succeeded, until};
+use super::{Context, Error, apply_one, succeeded, until};
 use crate::{
     api::{
         Approval, ClockState, CloudTenancy, CloudTenancyStatus, DeletionPolicy,
@@ -68,20 +67,6 @@ async fn reconcile_inner(tenancy: Arc<CloudTenancy>, ctx: &Arc<Context>) -> Resu
         ) => Err(e),
         Err(e) => Err(Error::Finalizer(e.to_string())),
     }
-}
-
-async fn apply_one<K>(api: Api<K>, obj: &K) -> Result<(), Error>
-where
-    K: Resource + Clone + DeserializeOwned + Serialize + std::fmt::Debug,
-{
-    let name = obj.meta().name.clone().unwrap_or_default();
-    api.patch(
-        &name,
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(obj),
-    )
-    .await?;
-    Ok(())
 }
 
 async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {

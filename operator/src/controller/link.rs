@@ -1,0 +1,282 @@
+//! The PrivateNetworkLink reconciler (Art. 9, 28): while the link is permitted — over the
+//! government private network, or over an alternative network with the committee's Approval in
+//! force for it — NetworkPolicies in both ministries' namespaces allow exactly the declared
+//! ports between exactly those namespaces (or to the declared CIDRs). When it stops being
+//! permitted (approval pending, denied, expired or deleted; a ministry gone) they are removed and
+//! the state says why. Requeued when the approval ends. The policies are owned by the link, so
+//! deleting the link removes them.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::{core::v1::Namespace, networking::v1::NetworkPolicy};
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{DeleteParams, ListParams, Patch, PatchParams},
+    runtime::controller::Action,
+};
+
+use super::{Context, Error, apply_one, succeeded, until};
+use crate::{
+    api::{
+        Approval, ApprovalState, Day, LABEL_MINISTRY, LinkNetwork, LinkState, Ministry,
+        PrivateNetworkLink, PrivateNetworkLinkStatus, SubjectKind, conditions as cond,
+    },
+    clock, conditions,
+    desired::{self, FIELD_MANAGER},
+};
+
+/// Whether a link may carry traffic today, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Permission {
+    /// The state to report.
+    pub state: LinkState,
+    /// The condition reason.
+    pub reason: &'static str,
+    /// A sentence for the ministry.
+    pub message: String,
+    /// The first day the answer changes by time alone.
+    pub next_boundary: Option<Day>,
+}
+
+/// Decide whether `link` is permitted on `today` (pure).
+pub fn permission(
+    link: &PrivateNetworkLink,
+    ministries_exist: bool,
+    approval: Option<&Approval>,
+    today: Day,
+) -> Permission {
+    let p = |state, reason, message: String, next_boundary| Permission {
+        state,
+        reason,
+        message,
+        next_boundary,
+    };
+    let name = link.name_any();
+    if !ministries_exist {
+        return p(
+            LinkState::Refused,
+            "MinistryNotFound",
+            "a ministry of this link does not exist".into(),
+            None,
+        );
+    }
+    if link.spec.network == LinkNetwork::GovernmentPrivate {
+        return p(
+            LinkState::Established,
+            "GovernmentPrivateNetwork",
+            "carried by the government private network (Art. 9)".into(),
+            None,
+        );
+    }
+    let Some(a) = approval else {
+        return p(
+            LinkState::AwaitingApproval,
+            "ApprovalNotFound",
+            format!(
+                "an alternative network needs the committee's approval; Approval {} does not exist (Art. 9)",
+                link.spec.approval.clone().unwrap_or_default()
+            ),
+            None,
+        );
+    };
+    if a.spec.subject.kind != SubjectKind::PrivateNetworkLink || a.spec.subject.name != name {
+        return p(
+            LinkState::AwaitingApproval,
+            "ApprovalForAnotherSubject",
+            format!("Approval {} is not about this link (Art. 9)", a.name_any()),
+            None,
+        );
+    }
+    match clock::approval_state(&a.spec, today) {
+        Some(ApprovalState::InForce) => p(
+            LinkState::Established,
+            "ApprovalInForce",
+            format!(
+                "alternative network approved by the committee ({})",
+                a.name_any()
+            ),
+            a.spec.valid_until.map(Day::next),
+        ),
+        None => p(
+            LinkState::AwaitingApproval,
+            "ApprovalPending",
+            "the request is dated in the future".into(),
+            Some(a.spec.request.requested_on),
+        ),
+        Some(ApprovalState::Pending) => p(
+            LinkState::AwaitingApproval,
+            "ApprovalPending",
+            "the committee has not decided yet (Art. 9)".into(),
+            a.spec
+                .decision
+                .as_ref()
+                .map(|d| d.decided_on)
+                .filter(|d| *d > today),
+        ),
+        Some(ApprovalState::Denied) => p(
+            LinkState::Refused,
+            "ApprovalDenied",
+            "the committee refused the alternative network (Art. 9)".into(),
+            None,
+        ),
+        Some(ApprovalState::Expired) => p(
+            LinkState::Refused,
+            "ApprovalExpired",
+            format!(
+                "the approval ended on {} (Art. 9)",
+                a.spec
+                    .valid_until
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            ),
+            None,
+        ),
+    }
+}
+
+/// Reconcile one link.
+pub async fn reconcile(link: Arc<PrivateNetworkLink>, ctx: Arc<Context>) -> Result<Action, Error> {
+    // Timing is measured for the metrics only; it decides nothing.
+    let started = std::time::Instant::now();
+    let result = reconcile_inner(&link, &ctx).await;
+    ctx.metrics.reconciled(
+        "privatenetworklink",
+        started.elapsed().as_secs_f64(),
+        result.is_ok(),
+    );
+    if result.is_ok() {
+        succeeded(&*link, &ctx);
+    }
+    result
+}
+
+async fn namespaces_of(
+    ctx: &Context,
+    ministry: &str,
+    listed: &[String],
+) -> Result<Vec<String>, Error> {
+    if !listed.is_empty() {
+        return Ok(listed.to_vec());
+    }
+    let lp = ListParams::default().labels(&format!("{LABEL_MINISTRY}={ministry}"));
+    let list = Api::<Namespace>::all(ctx.client.clone()).list(&lp).await?;
+    Ok(list.items.iter().map(|n| n.name_any()).collect())
+}
+
+async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Action, Error> {
+    let now = (ctx.now)();
+    let today = Day::in_phnom_penh(now);
+    let ministries = Api::<Ministry>::all(ctx.client.clone());
+    let from_exists = ministries
+        .get_opt(&link.spec.from.ministry)
+        .await?
+        .is_some();
+    let to_exists = match &link.spec.to.ministry {
+        Some(m) => ministries.get_opt(m).await?.is_some(),
+        None => true,
+    };
+    let approval = match &link.spec.approval {
+        Some(a) if link.spec.network == LinkNetwork::Alternative => {
+            Api::<Approval>::all(ctx.client.clone()).get_opt(a).await?
+        }
+        _ => None,
+    };
+    let decision = permission(link, from_exists && to_exists, approval.as_ref(), today);
+    let desired = if decision.state == LinkState::Established {
+        let from = namespaces_of(ctx, &link.spec.from.ministry, &link.spec.from.namespaces).await?;
+        let to = match &link.spec.to.ministry {
+            Some(m) => namespaces_of(ctx, m, &link.spec.to.namespaces).await?,
+            None => Vec::new(),
+        };
+        desired::link_policies(link, &from, &to)
+    } else {
+        Vec::new()
+    };
+    for np in &desired {
+        apply_one(
+            Api::<NetworkPolicy>::namespaced(
+                ctx.client.clone(),
+                np.metadata.namespace.as_deref().unwrap_or_default(),
+            ),
+            np,
+        )
+        .await?;
+    }
+    let carried: Vec<String> = desired
+        .iter()
+        .map(|n| {
+            format!(
+                "{}/{}",
+                n.metadata.namespace.as_deref().unwrap_or_default(),
+                n.metadata.name.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    // Remove what the link no longer carries.
+    for stale in link
+        .status
+        .iter()
+        .flat_map(|s| s.network_policies.iter())
+        .filter(|p| !carried.contains(p))
+    {
+        let Some((ns, name)) = stale.split_once('/') else {
+            continue;
+        };
+        match Api::<NetworkPolicy>::namespaced(ctx.client.clone(), ns)
+            .delete(name, &DeleteParams::default())
+            .await
+        {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut status = link.status.clone().unwrap_or_default();
+    let generation = link.metadata.generation;
+    let established = decision.state == LinkState::Established;
+    conditions::set(
+        &mut status.conditions,
+        cond::READY,
+        true,
+        "Reconciled",
+        "",
+        generation,
+        now,
+    );
+    conditions::set(
+        &mut status.conditions,
+        cond::COMPLIANT,
+        established,
+        decision.reason,
+        &decision.message,
+        generation,
+        now,
+    );
+    status.observed_generation = generation;
+    status.state = Some(decision.state);
+    status.network_policies = carried;
+    write_status(link, status, ctx).await?;
+    Ok(match decision.next_boundary {
+        Some(day) => Action::requeue(until(now, day.start())),
+        None => Action::await_change(),
+    })
+}
+
+async fn write_status(
+    link: &PrivateNetworkLink,
+    status: PrivateNetworkLinkStatus,
+    ctx: &Context,
+) -> Result<(), Error> {
+    if link.status.as_ref() == Some(&status) {
+        return Ok(());
+    }
+    let body = serde_json::json!({"apiVersion": PrivateNetworkLink::api_version(&()), "kind": PrivateNetworkLink::kind(&()), "status": status});
+    Api::<PrivateNetworkLink>::all(ctx.client.clone())
+        .patch_status(
+            &link.name_any(),
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&body),
+        )
+        .await?;
+    Ok(())
+}
