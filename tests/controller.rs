@@ -52,14 +52,16 @@ fn respond(status: u16, body: &Value) -> Response<Body> {
         .unwrap()
 }
 
-/// Run one reconcile; return its result and the requests as "METHOD uri" with their bodies.
-async fn reconcile(
-    t: Value,
-    server: Server,
-    now: &str,
-) -> (Result<Action, Error>, Vec<(String, Value)>) {
+/// A mocked API server answering from `route(method, path, body)`; returns the requests seen.
+async fn with_server<F, Fut, T>(
+    route: impl Fn(&str, &str, &Value) -> (u16, Value) + Send + 'static,
+    body: F,
+) -> (T, Vec<(String, Value)>)
+where
+    F: FnOnce(kube::Client) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let tenancy_for_server = t.clone();
     let responder = tokio::spawn(async move {
         let mut handle = pin!(handle);
         let mut seen = Vec::new();
@@ -70,66 +72,82 @@ async fn reconcile(
                 .await
                 .unwrap()
                 .to_bytes();
-            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            seen.push((format!("{method} {uri}"), body.clone()));
-            let path = uri.split('?').next().unwrap().to_string();
-            let not_found = json!({"apiVersion": "v1", "kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404, "message": "not found"});
-            let response = match (method.as_str(), path.as_str()) {
-                ("GET", "/apis/digital.gov.kh/v1alpha1/ministries/nssf") => {
-                    match &server.ministry {
-                        Some(m) => respond(200, m),
-                        None => respond(404, &not_found),
-                    }
-                }
-                ("GET", "/apis/digital.gov.kh/v1alpha1/governmentclouds/national") => {
-                    respond(200, &server.cloud)
-                }
-                ("GET", "/apis/digital.gov.kh/v1alpha1/approvals") => respond(
-                    200,
-                    &json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": server.approvals}),
-                ),
-                ("PATCH", p) if p.starts_with("/apis/digital.gov.kh/v1alpha1/cloudtenancies/") => {
-                    let mut t = tenancy_for_server.clone();
-                    if p.ends_with("/status") {
-                        t["status"] = body["status"].clone();
-                    } else if let Some(ops) = body.as_array() {
-                        // The finalizer helper's JSON patch: apply its "add"/"remove" of finalizers.
-                        for op in ops {
-                            if op["op"] == "add" && op["path"] == "/metadata/finalizers" {
-                                t["metadata"]["finalizers"] = op["value"].clone();
-                            }
-                            if op["op"] == "remove" {
-                                t["metadata"]["finalizers"] = json!([]);
-                            }
-                        }
-                    }
-                    respond(200, &t)
-                }
-                ("PATCH", p)
-                    if p.starts_with("/api/v1/namespaces/")
-                        && !p.contains("/resourcequotas/")
-                        && !p.contains("/limitranges/") =>
-                {
-                    respond(
-                        200,
-                        &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": p.rsplit('/').next().unwrap()}}),
-                    )
-                }
-                ("PATCH", _) => respond(200, &body),
-                _ => respond(404, &not_found),
-            };
-            send.send_response(response);
+            let b: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let (status, out) = route(&method, uri.split('?').next().unwrap(), &b);
+            seen.push((format!("{method} {uri}"), b));
+            send.send_response(respond(status, &out));
         }
         seen
     });
+    let out = body(kube::Client::new(service, "default")).await;
+    (out, responder.await.unwrap())
+}
+
+/// The mocked API server of the tenancy tests.
+fn tenancy_routes(
+    tenancy: Value,
+    server: Server,
+) -> impl Fn(&str, &str, &Value) -> (u16, Value) + Send + 'static {
+    move |method, path, body| {
+        let not_found = json!({"apiVersion": "v1", "kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404, "message": "not found"});
+        match (method, path) {
+            ("GET", "/apis/digital.gov.kh/v1alpha1/ministries/nssf") => match &server.ministry {
+                Some(m) => (200, m.clone()),
+                None => (404, not_found),
+            },
+            ("GET", "/apis/digital.gov.kh/v1alpha1/governmentclouds/national") => {
+                (200, server.cloud.clone())
+            }
+            ("GET", "/apis/digital.gov.kh/v1alpha1/approvals") => (
+                200,
+                json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": server.approvals}),
+            ),
+            ("PATCH", p) if p.starts_with("/apis/digital.gov.kh/v1alpha1/cloudtenancies/") => {
+                let mut t = tenancy.clone();
+                if p.ends_with("/status") {
+                    t["status"] = body["status"].clone();
+                } else if let Some(ops) = body.as_array() {
+                    // The finalizer helper's JSON patch: apply its "add"/"remove" of finalizers.
+                    for op in ops {
+                        if op["op"] == "add" && op["path"] == "/metadata/finalizers" {
+                            t["metadata"]["finalizers"] = op["value"].clone();
+                        }
+                        if op["op"] == "remove" {
+                            t["metadata"]["finalizers"] = json!([]);
+                        }
+                    }
+                }
+                (200, t)
+            }
+            ("PATCH", p)
+                if p.starts_with("/api/v1/namespaces/")
+                    && !p.contains("/resourcequotas/")
+                    && !p.contains("/limitranges/") =>
+            {
+                (
+                    200,
+                    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": p.rsplit('/').next().unwrap()}}),
+                )
+            }
+            ("PATCH", _) => (200, body.clone()),
+            _ => (404, not_found),
+        }
+    }
+}
+
+/// Run one reconcile; return its result and the requests as "METHOD uri" with their bodies.
+async fn reconcile(
+    t: Value,
+    server: Server,
+    now: &str,
+) -> (Result<Action, Error>, Vec<(String, Value)>) {
     let now: Timestamp = now.parse().unwrap();
-    let ctx = Arc::new(Context::new(
-        kube::Client::new(service, "default"),
-        Arc::new(move || now),
-    ));
-    let t: CloudTenancy = serde_json::from_value(t).unwrap();
-    let result = tenancy::reconcile(Arc::new(t), ctx).await;
-    (result, responder.await.unwrap())
+    let obj: CloudTenancy = serde_json::from_value(t.clone()).unwrap();
+    with_server(tenancy_routes(t, server), move |client| async move {
+        let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
+        tenancy::reconcile(Arc::new(obj), ctx).await
+    })
+    .await
 }
 
 const APPLY: &str = "?&force=true&fieldManager=govkh";
@@ -349,37 +367,6 @@ async fn a_namespace_dropped_from_the_spec_is_released() {
 // ---- PrivateNetworkLink ----
 
 use govkh::{api::PrivateNetworkLink, controller::link};
-
-/// A mocked API server answering from `route(method, path, body)`; returns the requests seen.
-async fn with_server<F, Fut, T>(
-    route: impl Fn(&str, &str, &Value) -> (u16, Value) + Send + 'static,
-    body: F,
-) -> (T, Vec<(String, Value)>)
-where
-    F: FnOnce(kube::Client) -> Fut,
-    Fut: std::future::Future<Output = T>,
-{
-    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let responder = tokio::spawn(async move {
-        let mut handle = pin!(handle);
-        let mut seen = Vec::new();
-        while let Some((request, send)) = handle.next_request().await {
-            let method = request.method().to_string();
-            let uri = request.uri().to_string();
-            let bytes = http_body_util::BodyExt::collect(request.into_body())
-                .await
-                .unwrap()
-                .to_bytes();
-            let b: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            let (status, out) = route(&method, uri.split('?').next().unwrap(), &b);
-            seen.push((format!("{method} {uri}"), b));
-            send.send_response(respond(status, &out));
-        }
-        seen
-    });
-    let out = body(kube::Client::new(service, "default")).await;
-    (out, responder.await.unwrap())
-}
 
 fn link_json(network: &str, status_policies: &[&str]) -> Value {
     let mut l = json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "PrivateNetworkLink",

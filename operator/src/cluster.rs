@@ -166,9 +166,12 @@ async fn list_all(
             (
                 page.items
                     .iter()
-                    .filter_map(|o| serde_json::to_value(&o.metadata).ok())
-                    .map(|m| serde_json::json!({"metadata": m}))
-                    .collect(),
+                    .map(|o| {
+                        serde_json::to_value(&o.metadata)
+                            .map(|m| serde_json::json!({"metadata": m}))
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(kube::Error::SerdeError)?,
                 page.metadata.continue_,
             )
         } else {
@@ -176,8 +179,9 @@ async fn list_all(
             (
                 page.items
                     .iter()
-                    .filter_map(|o| serde_json::to_value(o).ok())
-                    .collect(),
+                    .map(serde_json::to_value)
+                    .collect::<Result<_, _>>()
+                    .map_err(kube::Error::SerdeError)?,
                 page.metadata.continue_,
             )
         };

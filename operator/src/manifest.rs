@@ -201,7 +201,19 @@ impl Loader {
         };
         if meta.is_dir() {
             let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Ok(rd) => {
+                    let mut paths = Vec::new();
+                    for entry in rd {
+                        match entry {
+                            Ok(e) => paths.push(e.path()),
+                            Err(e) => result.errors.push(file_error(
+                                &shown,
+                                format!("cannot read a directory entry: {e}"),
+                            )),
+                        }
+                    }
+                    paths
+                }
                 Err(e) => {
                     result
                         .errors

@@ -127,6 +127,17 @@ pub fn links_of_ministry(
         .collect()
 }
 
+/// Log one reconcile's outcome (the controllers' stream items).
+fn log_outcome<T: std::fmt::Display, E: std::fmt::Display>(
+    result: Result<(T, kube::runtime::controller::Action), E>,
+) -> std::future::Ready<()> {
+    match result {
+        Ok((object, action)) => tracing::debug!(object = %object, ?action, "reconciled"),
+        Err(e) => tracing::warn!(error = %e, "reconcile error"),
+    }
+    std::future::ready(())
+}
+
 /// Run the operator until a termination signal.
 pub async fn run(options: RunOptions) -> Result<(), String> {
     let config = match &options.kubeconfig {
@@ -215,20 +226,10 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     tracing::info!("controllers started");
     let tenancies = controller
         .run(tenancy::reconcile, controller::error_policy, ctx.clone())
-        .for_each(|result| async move {
-            match result {
-                Ok((object, action)) => tracing::debug!(object = %object, ?action, "reconciled"),
-                Err(e) => tracing::warn!(error = %e, "reconcile error"),
-            }
-        });
+        .for_each(log_outcome);
     let links = links
         .run(link::reconcile, controller::error_policy, ctx)
-        .for_each(|result| async move {
-            match result {
-                Ok((object, action)) => tracing::debug!(object = %object, ?action, "reconciled"),
-                Err(e) => tracing::warn!(error = %e, "reconcile error"),
-            }
-        });
+        .for_each(log_outcome);
     futures::future::join(tenancies, links).await;
     tracing::info!("stopped");
     Ok(())

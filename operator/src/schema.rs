@@ -42,7 +42,7 @@ struct KindSchema {
 /// The schemas of every kind of the API, prepared once.
 pub struct SchemaSet {
     kinds: HashMap<String, KindSchema>,
-    patterns: std::sync::Mutex<HashMap<String, Option<Regex>>>,
+    patterns: std::sync::Mutex<HashMap<String, Result<Regex, String>>>,
     cel: Validator,
 }
 
@@ -124,13 +124,16 @@ impl SchemaSet {
         errors
     }
 
-    fn pattern(&self, p: &str) -> Option<Regex> {
+    /// The compiled pattern, or why it does not compile (then the value is refused: a check
+    /// that cannot run must not pass).
+    fn pattern(&self, p: &str) -> Result<Regex, String> {
+        let compile = |p: &str| Regex::new(p).map_err(|e| e.to_string());
         let Ok(mut cache) = self.patterns.lock() else {
-            return Regex::new(p).ok();
+            return compile(p);
         };
         cache
             .entry(p.to_string())
-            .or_insert_with(|| Regex::new(p).ok())
+            .or_insert_with(|| compile(p))
             .clone()
     }
 
@@ -233,12 +236,20 @@ impl SchemaSet {
                 "Too long: may not be more than {max} characters (has {len})"
             )));
         }
-        if let Some(p) = schema.get("pattern").and_then(Value::as_str)
-            && let Some(re) = self.pattern(p)
-            && !re.is_match(s)
-        {
-            errors.push(at(format!("Invalid value: {s:?}: should match '{p}'")));
-            return;
+        if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
+            match self.pattern(p) {
+                Ok(re) if re.is_match(s) => {}
+                Ok(_) => {
+                    errors.push(at(format!("Invalid value: {s:?}: should match '{p}'")));
+                    return;
+                }
+                Err(e) => {
+                    errors.push(at(format!(
+                        "the schema's pattern '{p}' cannot be checked: {e}"
+                    )));
+                    return;
+                }
+            }
         }
         if schema.get("format").and_then(Value::as_str) == Some("date")
             && let Err(e) = s.parse::<Day>()
@@ -435,6 +446,21 @@ mod tests {
         );
         // `since` is optional and nullable: null is accepted as absent.
         assert!(!m.iter().any(|e| e.contains("since")), "{m:?}");
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_refuses_the_value() {
+        let set = SchemaSet::generated();
+        let schema = json!({"type": "object", "properties": {"x": {"type": "string", "pattern": "(unclosed"}}});
+        let mut errors = Vec::new();
+        set.structural(&schema, &json!({"x": "anything"}), "", &mut errors);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .message
+                .starts_with("the schema's pattern '(unclosed' cannot be checked"),
+            "{errors:?}"
+        );
     }
 
     #[test]

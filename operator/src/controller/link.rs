@@ -10,19 +10,18 @@ use std::sync::Arc;
 
 use k8s_openapi::api::{core::v1::Namespace, networking::v1::NetworkPolicy};
 use kube::{
-    Api, Resource, ResourceExt,
-    api::{DeleteParams, ListParams, Patch, PatchParams},
+    Api, ResourceExt,
+    api::{DeleteParams, ListParams},
     runtime::controller::Action,
 };
 
-use super::{Context, Error, apply_one, succeeded, until};
+use super::{Context, Error, apply_one, requeue_at, succeeded, write_status};
 use crate::{
     api::{
         Approval, ApprovalState, Day, LABEL_MINISTRY, LinkNetwork, LinkState, Ministry,
-        PrivateNetworkLink, PrivateNetworkLinkStatus, SubjectKind, conditions as cond,
+        PrivateNetworkLink, SubjectKind, conditions as cond,
     },
-    clock, conditions,
-    desired::{self, FIELD_MANAGER},
+    clock, conditions, desired,
 };
 
 /// Whether a link may carry traffic today, and why.
@@ -255,28 +254,6 @@ async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Act
     status.observed_generation = generation;
     status.state = Some(decision.state);
     status.network_policies = carried;
-    write_status(link, status, ctx).await?;
-    Ok(match decision.next_boundary {
-        Some(day) => Action::requeue(until(now, day.start())),
-        None => Action::await_change(),
-    })
-}
-
-async fn write_status(
-    link: &PrivateNetworkLink,
-    status: PrivateNetworkLinkStatus,
-    ctx: &Context,
-) -> Result<(), Error> {
-    if link.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    let body = serde_json::json!({"apiVersion": PrivateNetworkLink::api_version(&()), "kind": PrivateNetworkLink::kind(&()), "status": status});
-    Api::<PrivateNetworkLink>::all(ctx.client.clone())
-        .patch_status(
-            &link.name_any(),
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(&body),
-        )
-        .await?;
-    Ok(())
+    write_status(link, link.status.as_ref(), &status, ctx).await?;
+    Ok(requeue_at(now, decision.next_boundary))
 }

@@ -115,6 +115,38 @@ where
     Ok(())
 }
 
+/// Patch `status` onto `obj` by server-side apply, only when it differs from what the object
+/// already shows: an unchanged object's second reconcile writes nothing.
+pub(crate) async fn write_status<K, S>(
+    obj: &K,
+    current: Option<&S>,
+    status: &S,
+    ctx: &Context,
+) -> Result<(), Error>
+where
+    K: Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+    S: PartialEq + serde::Serialize,
+{
+    if current == Some(status) {
+        return Ok(());
+    }
+    let body = serde_json::json!({"apiVersion": K::api_version(&()), "kind": K::kind(&()), "status": status});
+    let params = kube::api::PatchParams::apply(crate::desired::FIELD_MANAGER).force();
+    kube::Api::<K>::all(ctx.client.clone())
+        .patch_status(&obj.name_any(), &params, &kube::api::Patch::Apply(&body))
+        .await?;
+    Ok(())
+}
+
+/// Requeue at the start of `boundary` (the day a state changes by time alone), else wait for a
+/// change.
+pub(crate) fn requeue_at(now: Timestamp, boundary: Option<crate::api::Day>) -> Action {
+    match boundary {
+        Some(day) => Action::requeue(until(now, day.start())),
+        None => Action::await_change(),
+    }
+}
+
 /// Time from `now` until `at`, at least one second (a requeue in the past would spin).
 pub fn until(now: Timestamp, at: Timestamp) -> Duration {
     let secs = at.as_second().saturating_sub(now.as_second()).max(1);

@@ -12,7 +12,7 @@ use k8s_openapi::api::{
     rbac::v1::RoleBinding,
 };
 use kube::{
-    Api, Resource, ResourceExt,
+    Api, ResourceExt,
     api::{ListParams, Patch, PatchParams},
     runtime::{
         controller::Action,
@@ -20,15 +20,14 @@ use kube::{
     },
 };
 
-use super::{Context, Error, apply_one, succeeded, until};
+use super::{Context, Error, apply_one, requeue_at, succeeded, write_status};
 use crate::{
     api::{
-        Approval, ClockState, CloudTenancy, CloudTenancyStatus, DeletionPolicy,
-        GOVERNMENT_CLOUD_NAME, GovernmentCloud, Ministry, SubjectKind, conditions as cond,
+        Approval, ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
+        Ministry, SubjectKind, conditions as cond,
     },
     clock::{self, NamedApproval},
-    conditions,
-    desired::{self, FIELD_MANAGER},
+    conditions, desired,
 };
 
 /// The finalizer that releases a `Retain` tenancy's namespaces before it goes.
@@ -108,7 +107,7 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
                 t.metadata.generation,
                 now,
             );
-            write_status(t, status, ctx).await?;
+            write_status(t, t.status.as_ref(), &status, ctx).await?;
             return Err(Error::Invalid(message));
         }
     };
@@ -221,31 +220,8 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     status.next_boundary = v.next_boundary;
     status.approval = v.approval_in_force.clone();
     status.namespaces = current;
-    write_status(t, status, ctx).await?;
-    Ok(match v.next_boundary {
-        Some(day) => Action::requeue(until(now, day.start())),
-        None => Action::await_change(),
-    })
-}
-
-/// Patch status only when it differs: an unchanged tenancy's second reconcile writes nothing.
-async fn write_status(
-    t: &CloudTenancy,
-    status: CloudTenancyStatus,
-    ctx: &Context,
-) -> Result<(), Error> {
-    if t.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    let body = serde_json::json!({"apiVersion": CloudTenancy::api_version(&()), "kind": CloudTenancy::kind(&()), "status": status});
-    Api::<CloudTenancy>::all(ctx.client.clone())
-        .patch_status(
-            &t.name_any(),
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(&body),
-        )
-        .await?;
-    Ok(())
+    write_status(t, t.status.as_ref(), &status, ctx).await?;
+    Ok(requeue_at(now, v.next_boundary))
 }
 
 async fn release(namespace: &str, ctx: &Context) -> Result<(), Error> {
