@@ -73,7 +73,13 @@ where
                 .unwrap()
                 .to_bytes();
             let b: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            let (status, out) = route(&method, uri.split('?').next().unwrap(), &b);
+            let path = uri.split('?').next().unwrap();
+            // Events are accepted as they come; the tests read them from the requests seen.
+            let (status, out) = if method == "POST" && path.ends_with("/events") {
+                (201, b.clone())
+            } else {
+                route(&method, path, &b)
+            };
             seen.push((format!("{method} {uri}"), b));
             send.send_response(respond(status, &out));
         }
@@ -82,6 +88,36 @@ where
     let out = body(kube::Client::new(service, "default")).await;
     (out, responder.await.unwrap())
 }
+
+/// The body of the last status write.
+fn last_status(requests: &[(String, Value)]) -> &Value {
+    &requests
+        .iter()
+        .rev()
+        .find(|(r, _)| r.contains("/status?"))
+        .expect("a status write")
+        .1["status"]
+}
+
+/// The Events published, as (type, reason, regarding object's name).
+fn events(requests: &[(String, Value)]) -> Vec<(String, String, String)> {
+    requests
+        .iter()
+        .filter(|(r, _)| r.starts_with("POST /apis/events.k8s.io/v1/namespaces/default/events"))
+        .map(|(_, b)| {
+            (
+                b["type"].as_str().unwrap_or_default().to_string(),
+                b["reason"].as_str().unwrap_or_default().to_string(),
+                b["regarding"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+const EVENTS: &str = "POST /apis/events.k8s.io/v1/namespaces/default/events?";
 
 /// The mocked API server of the tenancy tests.
 fn tenancy_routes(
@@ -179,8 +215,21 @@ async fn first_reconcile_provisions_everything_and_writes_the_clock_into_status(
     expected.push(format!(
         "PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims/status{APPLY}"
     ));
+    expected.push(EVENTS.into());
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(got, expected);
+    assert_eq!(
+        events(&requests),
+        [(
+            "Warning".to_string(),
+            "ApplicationWindowMissed".to_string(),
+            "nssf-claims".to_string()
+        )]
+    );
+    assert_eq!(
+        requests.last().unwrap().1["reportingController"],
+        "digital.gov.kh/govkh"
+    );
     let ns = &requests[3].1;
     assert_eq!(ns["metadata"]["labels"]["digital.gov.kh/ministry"], "nssf");
     assert_eq!(ns["metadata"]["ownerReferences"][0]["name"], "nssf-claims");
@@ -188,7 +237,7 @@ async fn first_reconcile_provisions_everything_and_writes_the_clock_into_status(
         requests[4].1["spec"]["hard"],
         json!({"requests.cpu": "4", "pods": "50"})
     );
-    let status = &requests.last().unwrap().1["status"];
+    let status = last_status(&requests);
     assert_eq!(status["state"], "ApplicationWindowMissed");
     assert_eq!(status["applicationDeadline"], "2026-05-30");
     assert_eq!(status["migrationDeadline"], "2027-03-01");
@@ -224,8 +273,8 @@ async fn first_reconcile_provisions_everything_and_writes_the_clock_into_status(
 async fn a_second_reconcile_of_an_unchanged_tenancy_writes_no_status() {
     let (_, requests) = reconcile(tenancy_json(true), server(), "2026-11-26T03:00:00Z").await;
     let mut t = tenancy_json(true);
-    t["status"] = requests.last().unwrap().1["status"].clone();
-    // A day later nothing has changed for the law: same status, no status write.
+    t["status"] = last_status(&requests).clone();
+    // A day later nothing has changed for the law: same status, no status write, no Event.
     let (result, requests) = reconcile(t, server(), "2026-11-27T03:00:00Z").await;
     result.unwrap();
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
@@ -255,7 +304,7 @@ async fn an_expiring_approval_requeues_at_its_end_and_then_reports_expired() {
                  "validUntil": "2026-12-31"}}),
     ];
     let (result, requests) = reconcile(tenancy_json(true), s.clone(), "2026-11-26T03:00:00Z").await;
-    let status = &requests.last().unwrap().1["status"];
+    let status = last_status(&requests);
     assert_eq!(
         (status["state"].as_str(), status["approval"].as_str()),
         (Some("Compliant"), Some("nssf-continuation"))
@@ -272,9 +321,17 @@ async fn an_expiring_approval_requeues_at_its_end_and_then_reports_expired() {
     let mut t = tenancy_json(true);
     t["status"] = status.clone();
     let (_, requests) = reconcile(t, s, "2026-12-31T17:00:00Z").await;
-    let status = &requests.last().unwrap().1["status"];
+    let status = last_status(&requests);
     assert_eq!(status["state"], "ExceptionExpired");
     assert!(status.get("approval").is_none());
+    assert_eq!(
+        events(&requests),
+        [(
+            "Warning".to_string(),
+            "ExceptionExpired".to_string(),
+            "nssf-claims".to_string()
+        )]
+    );
 }
 
 #[tokio::test]
@@ -305,7 +362,15 @@ async fn a_tenancy_of_an_unknown_ministry_waits_and_says_why() {
         ),
         (Some("Ready"), Some("False"), Some("MinistryNotFound"))
     );
-    assert_eq!(requests.len(), 4, "nothing provisioned");
+    assert_eq!(requests.len(), 5, "nothing provisioned: {got:#?}");
+    assert_eq!(
+        events(&requests),
+        [(
+            "Warning".to_string(),
+            "MinistryNotFound".to_string(),
+            "nssf-claims".to_string()
+        )]
+    );
 }
 
 fn deleted(policy: &str) -> Value {
@@ -360,7 +425,7 @@ async fn a_namespace_dropped_from_the_spec_is_released() {
         got.contains(&"PATCH /api/v1/namespaces/nssf-archive?"),
         "{got:#?}"
     );
-    let status = &requests.last().unwrap().1["status"];
+    let status = last_status(&requests);
     assert_eq!(status["namespaces"], json!(["nssf-claims"]));
 }
 
@@ -452,7 +517,16 @@ async fn an_approved_alternative_link_gets_its_policies_and_is_requeued_when_the
             "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
             "PATCH /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
             "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
+            EVENTS,
         ]
+    );
+    assert_eq!(
+        events(&requests),
+        [(
+            "Normal".to_string(),
+            "LinkEstablished".to_string(),
+            "mef-gdt-microwave".to_string()
+        )]
     );
     assert_eq!(
         requests[3].1["spec"]["egress"][0]["ports"],
@@ -497,8 +571,10 @@ async fn when_the_approval_expires_the_policies_are_removed_and_the_link_refused
             "DELETE /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?",
             "DELETE /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?",
             "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
+            EVENTS,
         ]
     );
+    assert_eq!(events(&requests)[0].1, "LinkRefused");
     let status = &requests[5].1["status"];
     assert_eq!(status["state"], "Refused");
     assert!(status.get("networkPolicies").is_none());
@@ -517,8 +593,9 @@ async fn an_alternative_link_without_its_approval_awaits_it_and_carries_nothing(
         reconcile_link(link_json("alternative", &[]), None, "2026-11-26T03:00:00Z").await;
     assert_eq!(result.unwrap(), Action::await_change());
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
-    assert_eq!(got.len(), 4, "{got:#?}");
+    assert_eq!(got.len(), 5, "{got:#?}");
     assert_eq!(requests[3].1["status"]["state"], "AwaitingApproval");
+    assert_eq!(events(&requests)[0].1, "LinkAwaitingApproval");
 }
 
 #[tokio::test]
@@ -531,5 +608,636 @@ async fn a_private_network_link_needs_no_approval() {
     .await;
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
     assert!(!got.iter().any(|r| r.contains("/approvals/")), "{got:#?}");
-    assert_eq!(requests.last().unwrap().1["status"]["state"], "Established");
+    assert_eq!(last_status(&requests)["state"], "Established");
+}
+
+// ---- DataAccessGrant ----
+
+use govkh::{api::DataAccessGrant, controller::grant};
+
+fn grant_json(grantee: Value, status_policies: &[&str]) -> Value {
+    let mut g = json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "DataAccessGrant",
+        "metadata": {"name": "gdt-declarations-to-mef", "uid": "33330000-0000-4000-8000-000000000003", "generation": 1},
+        "spec": {"owner": "gdt", "grantee": grantee, "dataClass": "confidential", "namespaces": ["gdt-declarations"],
+                 "dataTypes": ["tax declarations"], "reason": "revenue audit", "authorizedBy": "owner-ministry", "document": "GDT/2026/7",
+                 "validFrom": "2026-06-01", "validUntil": "2026-12-31", "access": {"ports": [{"protocol": "TCP", "port": 5432}]}}});
+    if !status_policies.is_empty() {
+        g["status"] = json!({"state": "Active", "networkPolicies": status_policies});
+    }
+    g
+}
+
+fn grant_routes(grant: Value) -> impl Fn(&str, &str, &Value) -> (u16, Value) + Send + 'static {
+    let links = link_routes(None, grant.clone());
+    move |method, path, body| match (method, path) {
+        ("GET", "/api/v1/namespaces") => (
+            200,
+            json!({"apiVersion": "v1", "kind": "NamespaceList", "metadata": {}, "items": [
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mef-core", "labels": {"digital.gov.kh/ministry": "mef"}}},
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mef-tax", "labels": {"digital.gov.kh/ministry": "mef"}}}]}),
+        ),
+        _ => links(method, path, body),
+    }
+}
+
+async fn reconcile_grant(g: Value, now: &str) -> (Result<Action, Error>, Vec<(String, Value)>) {
+    let now: Timestamp = now.parse().unwrap();
+    let obj: DataAccessGrant = serde_json::from_value(g.clone()).unwrap();
+    with_server(grant_routes(g), move |client| async move {
+        let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
+        grant::reconcile(Arc::new(obj), ctx).await
+    })
+    .await
+}
+
+const GRANT_POLICIES: [&str; 3] = [
+    "mef-core/govkh-grant-gdt-declarations-to-mef",
+    "mef-tax/govkh-grant-gdt-declarations-to-mef",
+    "gdt-declarations/govkh-grant-gdt-declarations-to-mef",
+];
+
+#[tokio::test]
+async fn an_active_grant_opens_exactly_the_granted_path_until_its_last_day() {
+    let (result, requests) = reconcile_grant(
+        grant_json(json!({"ministry": "mef"}), &[]),
+        "2026-11-26T03:00:00Z",
+    )
+    .await;
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    let netpol = |ns: &str| {
+        format!(
+            "PATCH /apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies/govkh-grant-gdt-declarations-to-mef{APPLY}"
+        )
+    };
+    assert_eq!(
+        got,
+        [
+            "GET /apis/digital.gov.kh/v1alpha1/ministries/gdt",
+            "GET /apis/digital.gov.kh/v1alpha1/ministries/mef",
+            "GET /api/v1/namespaces?&labelSelector=digital.gov.kh%2Fministry%3Dmef",
+            &netpol("mef-core"),
+            &netpol("mef-tax"),
+            &netpol("gdt-declarations"),
+            &format!(
+                "PATCH /apis/digital.gov.kh/v1alpha1/dataaccessgrants/gdt-declarations-to-mef/status{APPLY}"
+            ),
+            EVENTS,
+        ]
+    );
+    // Egress from the grantee's namespaces to the owner's listed namespace, on 5432 only.
+    let egress = &requests[3].1["spec"];
+    assert_eq!(egress["policyTypes"], json!(["Egress"]));
+    assert_eq!(
+        egress["egress"][0]["ports"],
+        json!([{"protocol": "TCP", "port": 5432}])
+    );
+    assert_eq!(
+        egress["egress"][0]["to"][0]["namespaceSelector"]["matchExpressions"][0]["values"],
+        json!(["gdt-declarations"])
+    );
+    let ingress = &requests[5].1;
+    assert_eq!(
+        ingress["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"],
+        json!(["mef-core", "mef-tax"])
+    );
+    assert_eq!(
+        ingress["metadata"]["labels"]["digital.gov.kh/grant"],
+        "gdt-declarations-to-mef"
+    );
+    assert_eq!(
+        ingress["metadata"]["ownerReferences"][0]["kind"],
+        "DataAccessGrant"
+    );
+    let status = last_status(&requests);
+    assert_eq!(status["state"], "Active");
+    assert_eq!(status["networkPolicies"], json!(GRANT_POLICIES));
+    assert_eq!(events(&requests)[0].1, "GrantActive");
+    // Requeued at the first instant after the last day: 2027-01-01 00:00 in Phnom Penh.
+    let end: Timestamp = "2026-12-31T17:00:00Z".parse().unwrap();
+    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+    assert_eq!(
+        result.unwrap(),
+        Action::requeue(Duration::from_secs(
+            (end.as_second() - now.as_second()) as u64
+        ))
+    );
+}
+
+#[tokio::test]
+async fn a_grant_that_ends_closes_its_path_and_says_so() {
+    let (result, requests) = reconcile_grant(
+        grant_json(json!({"ministry": "mef"}), &GRANT_POLICIES),
+        "2026-12-31T17:00:00Z",
+    )
+    .await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    let delete = |ns: &str| {
+        format!(
+            "DELETE /apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies/govkh-grant-gdt-declarations-to-mef?"
+        )
+    };
+    assert_eq!(
+        got[2..],
+        [
+            delete("mef-core").as_str(),
+            &delete("mef-tax"),
+            &delete("gdt-declarations"),
+            &format!(
+                "PATCH /apis/digital.gov.kh/v1alpha1/dataaccessgrants/gdt-declarations-to-mef/status{APPLY}"
+            ),
+            EVENTS,
+        ]
+    );
+    let status = last_status(&requests);
+    assert_eq!(status["state"], "Expired");
+    assert!(status.get("networkPolicies").is_none());
+    assert_eq!(
+        events(&requests),
+        [(
+            "Normal".to_string(),
+            "GrantExpired".to_string(),
+            "gdt-declarations-to-mef".to_string()
+        )]
+    );
+    // Once expired, a second reconcile writes nothing at all.
+    let mut g = grant_json(json!({"ministry": "mef"}), &[]);
+    g["status"] = status.clone();
+    let (_, requests) = reconcile_grant(g, "2027-01-05T03:00:00Z").await;
+    assert!(
+        requests.iter().all(|(r, _)| r.starts_with("GET ")),
+        "{requests:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_grant_to_a_person_opens_no_network_path() {
+    let (_, requests) = reconcile_grant(
+        grant_json(json!({"person": "Dr. Sok Dara"}), &[]),
+        "2026-11-26T03:00:00Z",
+    )
+    .await;
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert!(
+        !got.iter().any(|r| r.contains("networkpolicies")),
+        "{got:#?}"
+    );
+    assert_eq!(last_status(&requests)["state"], "Active");
+}
+
+// ---- Approval ----
+
+use govkh::{api::Approval, controller::approval as approval_controller};
+
+#[tokio::test]
+async fn an_approval_reports_its_state_and_expires_on_the_day_after_valid_until() {
+    let a = approval("2026-12-31");
+    let obj: Approval = serde_json::from_value(a.clone()).unwrap();
+    let run = |now: &'static str, obj: Approval, a: Value| async move {
+        let now: Timestamp = now.parse().unwrap();
+        let link = link_json("alternative", &[]);
+        with_server(
+            move |method: &str, path: &str, body: &Value| match (method, path) {
+                ("GET", "/apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave") => {
+                    (200, link.clone())
+                }
+                ("PATCH", _) => {
+                    let mut out = a.clone();
+                    out["status"] = body["status"].clone();
+                    (200, out)
+                }
+                _ => (404, json!({"kind": "Status", "code": 404})),
+            },
+            move |client| async move {
+                let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
+                approval_controller::reconcile(Arc::new(obj), ctx).await
+            },
+        )
+        .await
+    };
+    let (result, requests) = run("2026-11-26T03:00:00Z", obj.clone(), a.clone()).await;
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "GET /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave",
+            &format!(
+                "PATCH /apis/digital.gov.kh/v1alpha1/approvals/mef-gdt-microwave/status{APPLY}"
+            ),
+            EVENTS,
+        ]
+    );
+    assert_eq!(last_status(&requests)["state"], "InForce");
+    assert_eq!(events(&requests)[0].1, "ApprovalInForce");
+    let end: Timestamp = "2026-12-31T17:00:00Z".parse().unwrap();
+    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+    assert_eq!(
+        result.unwrap(),
+        Action::requeue(Duration::from_secs(
+            (end.as_second() - now.as_second()) as u64
+        ))
+    );
+    // At the boundary: Expired, a Warning Event; the link controller sees the status change.
+    let mut obj2 = obj.clone();
+    obj2.status = serde_json::from_value(last_status(&requests).clone()).unwrap();
+    let (result, requests) = run("2026-12-31T17:00:00Z", obj2, a).await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    assert_eq!(last_status(&requests)["state"], "Expired");
+    assert_eq!(
+        events(&requests),
+        [(
+            "Warning".to_string(),
+            "ApprovalExpired".to_string(),
+            "mef-gdt-microwave".to_string()
+        )]
+    );
+}
+
+// ---- Ministry and GovernmentCloud (from the audit) ----
+
+use govkh::{
+    api::{GovernmentCloud, Ministry},
+    audit::Audit,
+    controller::{cloud, ministry},
+};
+
+fn audit_of_examples(now: &str) -> Audit {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let loaded = govkh::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
+    let lib = govkh::policy::Library::builtin().unwrap();
+    let (inv, eval, problems) =
+        govkh::evaluate::evaluate_loaded(loaded, &lib, now.parse().unwrap());
+    govkh::audit::summarize(&inv, &eval, &lib, problems)
+}
+
+fn example(kind: &str, name: &str) -> Value {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let loaded = govkh::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
+    let o = loaded
+        .objects
+        .into_iter()
+        .find(|o| o.kind == kind && o.name == name)
+        .unwrap();
+    let mut v = o.raw;
+    v["metadata"]["generation"] = json!(1);
+    v
+}
+
+#[tokio::test]
+async fn a_ministry_shows_its_namespaces_and_the_audit_of_the_same_core_as_check() {
+    let m = example("Ministry", "mef");
+    let obj: Ministry = serde_json::from_value(m.clone()).unwrap();
+    let audit = audit_of_examples("2026-11-26T03:00:00Z");
+    let expected = audit.ministries["mef"].clone();
+    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+    let (result, requests) = with_server(
+        move |method: &str, path: &str, body: &Value| match (method, path) {
+            ("GET", "/api/v1/namespaces") => (
+                200,
+                json!({"apiVersion": "v1", "kind": "NamespaceList", "metadata": {}, "items": [
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mef-tax"}},
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mef-core"}}]}),
+            ),
+            _ => {
+                let mut out = m.clone();
+                out["status"] = body["status"].clone();
+                (200, out)
+            }
+        },
+        move |client| async move {
+            let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
+            ctx.set_audit(audit);
+            let r = ministry::reconcile(Arc::new(obj), ctx.clone()).await;
+            let metrics = ctx.metrics.render();
+            assert!(
+                metrics.contains("govkh_compliance_score{ministry=\"mef\"}"),
+                "{metrics}"
+            );
+            r
+        },
+    )
+    .await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        got[..2],
+        [
+            "GET /api/v1/namespaces?&labelSelector=digital.gov.kh%2Fministry%3Dmef",
+            &format!("PATCH /apis/digital.gov.kh/v1alpha1/ministries/mef/status{APPLY}"),
+        ]
+    );
+    let status = last_status(&requests);
+    assert_eq!(status["namespaces"], json!(["mef-core", "mef-tax"]));
+    assert_eq!(
+        status["compliance"],
+        serde_json::to_value(&expected).unwrap()
+    );
+    let compliant = status["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Compliant")
+        .unwrap();
+    assert_eq!(
+        compliant["status"],
+        if expected.findings.deny == 0 {
+            "True"
+        } else {
+            "False"
+        }
+    );
+    assert_eq!(
+        events(&requests).len(),
+        1,
+        "one Event for the first verdict"
+    );
+}
+
+#[tokio::test]
+async fn the_government_cloud_counts_tenancies_and_warns_when_some_fall_overdue() {
+    let gc = example("GovernmentCloud", "national");
+    let obj: GovernmentCloud = serde_json::from_value(gc.clone()).unwrap();
+    let audit = audit_of_examples("2027-03-15T03:00:00Z");
+    let counts = audit.tenancies.clone();
+    let now: Timestamp = "2027-03-15T03:00:00Z".parse().unwrap();
+    let (result, requests) = with_server(
+        move |method: &str, path: &str, body: &Value| match (method, path) {
+            ("GET", "/apis/digital.gov.kh/v1alpha1/ministries/mptc") => (
+                200,
+                json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "Ministry", "metadata": {"name": "mptc"},
+                  "spec": {"displayName": "MPTC", "domain": "mptc.gov.kh", "resourceLevel": "full", "digitalTransformationUnit": {"contactEmail": "dtu@mptc.gov.kh"}}}),
+            ),
+            _ => {
+                let mut out = gc.clone();
+                out["status"] = body["status"].clone();
+                (200, out)
+            }
+        },
+        move |client| async move {
+            let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
+            ctx.set_audit(audit);
+            cloud::reconcile(Arc::new(obj), ctx).await
+        },
+    )
+    .await;
+    result.unwrap();
+    let status = last_status(&requests);
+    assert_eq!(status["ministries"], 7);
+    assert_eq!(status["tenancies"], serde_json::to_value(&counts).unwrap());
+    assert!(counts.overdue >= 1);
+    assert_eq!(
+        events(&requests),
+        [(
+            "Warning".to_string(),
+            "MigrationOverdue".to_string(),
+            "national".to_string()
+        )]
+    );
+}
+
+// ---- Malformed objects ----
+
+#[tokio::test]
+async fn a_malformed_object_is_skipped_with_a_warning_event_and_waits_for_a_change() {
+    let guard: kube::core::DeserializeGuard<CloudTenancy> = serde_json::from_value(
+        json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "CloudTenancy", "metadata": {"name": "broken", "uid": "1"},
+               "spec": {"ministry": 42}}),
+    )
+    .unwrap();
+    assert!(guard.0.is_err());
+    let (result, requests) = with_server(
+        |_: &str, _: &str, _: &Value| (404, json!({})),
+        move |client| async move {
+            let ctx = Arc::new(Context::new(client, Arc::new(Timestamp::now)));
+            govkh::controller::guarded(Arc::new(guard), ctx, tenancy::reconcile).await
+        },
+    )
+    .await;
+    let err = result.unwrap_err();
+    assert!(
+        err.is_invalid() && err.to_string().contains("broken"),
+        "{err}"
+    );
+    assert_eq!(
+        events(&requests),
+        [(
+            "Warning".to_string(),
+            "InvalidObject".to_string(),
+            "broken".to_string()
+        )]
+    );
+    assert_eq!(requests.len(), 1, "nothing but the Event: {requests:#?}");
+}
+
+// ---- Leader election ----
+
+use govkh::lease::{Elector, Timing};
+
+fn lease_json(holder: Option<&str>, renewed: &str) -> Value {
+    json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "govkh-leader", "namespace": "govkh-system", "resourceVersion": "900"},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 15, "acquireTime": "2026-11-26T03:00:00.000000Z",
+                 "renewTime": renewed, "leaseTransitions": 2}})
+}
+
+/// One election attempt by `me` at `now` against a server holding `lease` and answering writes
+/// with `write_status`.
+async fn elect(
+    me: &'static str,
+    lease: Option<Value>,
+    write_status: u16,
+    now: &str,
+) -> (bool, Vec<(String, Value)>) {
+    let now: Timestamp = now.parse().unwrap();
+    let (won, requests) = with_server(
+        move |method: &str, _: &str, body: &Value| match (method, &lease) {
+            ("GET", Some(l)) => (200, l.clone()),
+            ("GET", None) => (404, json!({"kind": "Status", "code": 404, "reason": "NotFound"})),
+            _ if write_status == 409 => (
+                409,
+                json!({"kind": "Status", "code": 409, "reason": "Conflict", "message": "the object has been modified"}),
+            ),
+            _ => (write_status, body.clone()),
+        },
+        move |client| async move {
+            let e = Elector::new(
+                client,
+                "govkh-system",
+                "govkh-leader",
+                me,
+                Timing::default(),
+                Arc::new(move || now),
+            );
+            e.try_acquire_or_renew().await.unwrap()
+        },
+    )
+    .await;
+    (won, requests)
+}
+
+const LEASE: &str = "/apis/coordination.k8s.io/v1/namespaces/govkh-system/leases";
+
+#[tokio::test]
+async fn the_first_replica_creates_the_lease() {
+    let (won, requests) = elect("pod-a", None, 201, "2026-11-26T03:00:00Z").await;
+    assert!(won);
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            format!("GET {LEASE}/govkh-leader"),
+            format!("POST {LEASE}?")
+        ]
+    );
+    let spec = &requests[1].1["spec"];
+    assert_eq!(spec["holderIdentity"], "pod-a");
+    assert_eq!(spec["leaseDurationSeconds"], 15);
+    assert_eq!(spec["leaseTransitions"], 0);
+}
+
+#[tokio::test]
+async fn a_live_holder_keeps_the_lease_and_the_other_replica_writes_nothing() {
+    let (won, requests) = elect(
+        "pod-b",
+        Some(lease_json(Some("pod-a"), "2026-11-26T03:00:00.000000Z")),
+        200,
+        "2026-11-26T03:00:14Z",
+    )
+    .await;
+    assert!(!won);
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+}
+
+#[tokio::test]
+async fn a_dead_holders_lease_is_taken_over_after_its_duration_with_its_resource_version() {
+    let (won, requests) = elect(
+        "pod-b",
+        Some(lease_json(Some("pod-a"), "2026-11-26T03:00:00.000000Z")),
+        200,
+        "2026-11-26T03:00:16Z",
+    )
+    .await;
+    assert!(won);
+    assert_eq!(requests[1].0, format!("PUT {LEASE}/govkh-leader?"));
+    let body = &requests[1].1;
+    assert_eq!(body["metadata"]["resourceVersion"], "900");
+    assert_eq!(body["spec"]["holderIdentity"], "pod-b");
+    assert_eq!(body["spec"]["leaseTransitions"], 3);
+}
+
+#[tokio::test]
+async fn of_two_replicas_racing_for_an_expired_lease_the_one_that_loses_the_write_does_not_lead() {
+    let (won, requests) = elect(
+        "pod-c",
+        Some(lease_json(Some("pod-a"), "2026-11-26T03:00:00.000000Z")),
+        409,
+        "2026-11-26T03:00:16Z",
+    )
+    .await;
+    assert!(!won, "a 409 Conflict means another replica wrote first");
+    assert_eq!(requests.len(), 2);
+}
+
+#[tokio::test]
+async fn the_holder_renews_and_releases_its_lease() {
+    let (won, requests) = elect(
+        "pod-a",
+        Some(lease_json(Some("pod-a"), "2026-11-26T03:00:00.000000Z")),
+        200,
+        "2026-11-26T03:00:05Z",
+    )
+    .await;
+    assert!(won);
+    assert_eq!(requests[1].1["spec"]["leaseTransitions"], 2);
+    assert_eq!(
+        requests[1].1["spec"]["renewTime"],
+        "2026-11-26T03:00:05.000000Z"
+    );
+    let now: Timestamp = "2026-11-26T03:00:06Z".parse().unwrap();
+    let (_, requests) = with_server(
+        |method: &str, _: &str, body: &Value| match method {
+            "GET" => (
+                200,
+                lease_json(Some("pod-a"), "2026-11-26T03:00:05.000000Z"),
+            ),
+            _ => (200, body.clone()),
+        },
+        move |client| async move {
+            Elector::new(
+                client,
+                "govkh-system",
+                "govkh-leader",
+                "pod-a",
+                Timing::default(),
+                Arc::new(move || now),
+            )
+            .release()
+            .await
+        },
+    )
+    .await;
+    assert_eq!(requests[1].0, format!("PUT {LEASE}/govkh-leader?"));
+    assert!(requests[1].1["spec"].get("holderIdentity").is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_leader_that_finds_another_holder_at_renewal_stops_leading() {
+    let now: Timestamp = "2026-11-26T03:00:20Z".parse().unwrap();
+    let (why, requests) = with_server(
+        |_: &str, _: &str, _: &Value| {
+            (
+                200,
+                lease_json(Some("pod-b"), "2026-11-26T03:00:19.000000Z"),
+            )
+        },
+        move |client| async move {
+            Elector::new(
+                client,
+                "govkh-system",
+                "govkh-leader",
+                "pod-a",
+                Timing::default(),
+                Arc::new(move || now),
+            )
+            .keep()
+            .await
+        },
+    )
+    .await;
+    assert!(why.contains("held by another replica"), "{why}");
+    assert_eq!(
+        requests.len(),
+        1,
+        "no write once the Lease is someone else's"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_leader_that_cannot_renew_within_the_deadline_stops_leading() {
+    let now: Timestamp = "2026-11-26T03:00:20Z".parse().unwrap();
+    let (why, requests) = with_server(
+        |_: &str, _: &str, _: &Value| {
+            (
+                503,
+                json!({"kind": "Status", "code": 503, "message": "unavailable"}),
+            )
+        },
+        move |client| async move {
+            Elector::new(
+                client,
+                "govkh-system",
+                "govkh-leader",
+                "pod-a",
+                Timing::default(),
+                Arc::new(move || now),
+            )
+            .keep()
+            .await
+        },
+    )
+    .await;
+    assert!(why.contains("not renewed for 10s"), "{why}");
+    // Renewals at 5 s and 10 s failed; it gave up at the 10 s deadline, before the 15 s lease
+    // could pass to another replica.
+    assert_eq!(requests.len(), 2);
 }

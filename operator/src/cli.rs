@@ -43,10 +43,10 @@ pub enum Command {
     /// The Digital Government Committee's compliance report: per-ministry scores, the
     /// statutory clock, findings by article with their fines, approvals, grants, deadlines.
     Report(ReportArgs),
-    /// Run the operator: waits for the CRDs, reconciles CloudTenancies (namespaces, quotas,
-    /// network policies, role bindings, the statutory clock in status), serves /healthz,
-    /// /readyz and /metrics, stops on SIGTERM. Run one replica: leader election is not
-    /// implemented yet.
+    /// Run the operator: waits for the CRDs, reconciles tenancies (namespaces, quotas, network
+    /// policies, role bindings, the statutory clock), links, grants, approvals, ministries and
+    /// the government cloud, audits the cluster periodically, serves /healthz, /readyz and
+    /// /metrics, stops on SIGTERM. With --leader-elect, replicas share a Lease.
     Run(RunArgs),
 }
 
@@ -77,6 +77,29 @@ pub struct RunArgs {
     /// Log filter, e.g. `info` or `govkh=debug,kube=info`.
     #[arg(long, env = "GOVKH_LOG", default_value = "info")]
     pub log_level: String,
+    /// Reconciles each controller runs at once (at least 1).
+    #[arg(long, env = "GOVKH_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Seconds between two audits of the cluster (Ministry and GovernmentCloud status, the
+    /// findings and deadline metrics).
+    #[arg(long, env = "GOVKH_AUDIT_INTERVAL", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..))]
+    pub audit_interval: u64,
+    /// Take a Lease before writing, so that of several replicas exactly one writes.
+    #[arg(long, env = "GOVKH_LEADER_ELECT")]
+    pub leader_elect: bool,
+    /// Namespace of the leader Lease (the operator's own namespace).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "govkh-system")]
+    pub leader_election_namespace: String,
+    /// Name of the leader Lease.
+    #[arg(
+        long,
+        env = "GOVKH_LEADER_ELECTION_NAME",
+        default_value = "govkh-leader"
+    )]
+    pub leader_election_name: String,
+    /// This replica's identity in the Lease and in Events (the pod's name).
+    #[arg(long, env = "POD_NAME", default_value = "govkh")]
+    pub identity: String,
 }
 
 /// Formats of `govkh report`.
@@ -583,6 +606,13 @@ fn run_operator(args: RunArgs, stderr: &mut dyn Write) -> ExitCode {
         probe_addr: args.probe_addr,
         crd_timeout: std::time::Duration::from_secs(args.crd_timeout),
         kubeconfig: args.kubeconfig,
+        concurrency: args.concurrency,
+        audit_interval: std::time::Duration::from_secs(args.audit_interval),
+        identity: args.identity,
+        leader_election: args.leader_elect.then_some(crate::run::LeaderElection {
+            namespace: args.leader_election_namespace,
+            name: args.leader_election_name,
+        }),
     };
     match runtime.block_on(crate::run::run(options)) {
         Ok(()) => ExitCode::SUCCESS,

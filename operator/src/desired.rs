@@ -513,11 +513,63 @@ pub fn link_policies(
     from_namespaces: &[String],
     to_namespaces: &[String],
 ) -> Vec<NetworkPolicy> {
-    let owner = link.controller_owner_ref(&());
-    let name = link_policy_name(link.metadata.name.as_deref().unwrap_or_default());
     let link_name = link.metadata.name.clone().unwrap_or_default();
-    let ports: Vec<NetworkPolicyPort> = link
-        .spec
+    allowance_policies(&Allowance {
+        name: &link_policy_name(&link_name),
+        owner: &link.controller_owner_ref(&()),
+        label: (LABEL_LINK, &link_name),
+        ports: &link.spec.ports,
+        from_namespaces,
+        to_namespaces,
+        to_cidrs: &link.spec.to.cidrs,
+    })
+}
+
+/// Name of the NetworkPolicy carrying grant `grant` in each namespace it touches.
+pub fn grant_policy_name(grant: &str) -> String {
+    format!("govkh-grant-{grant}")
+}
+
+/// The NetworkPolicies that open an active DataAccessGrant's network path (Art. 26, 29): egress
+/// from every grantee namespace to exactly the owner's listed namespaces, ingress into those
+/// from exactly the grantee's namespaces, on exactly the granted ports. Empty when the grant
+/// opens no path (no `access`, or a person rather than a ministry is the grantee). Owned by the
+/// grant, so they go with it.
+pub fn grant_policies(
+    grant: &crate::api::DataAccessGrant,
+    grantee_namespaces: &[String],
+) -> Vec<NetworkPolicy> {
+    let Some(access) = &grant.spec.access else {
+        return Vec::new();
+    };
+    if grant.spec.grantee.ministry.is_none() || grantee_namespaces.is_empty() {
+        return Vec::new();
+    }
+    let grant_name = grant.metadata.name.clone().unwrap_or_default();
+    allowance_policies(&Allowance {
+        name: &grant_policy_name(&grant_name),
+        owner: &grant.controller_owner_ref(&()),
+        label: (LABEL_GRANT, &grant_name),
+        ports: &access.ports,
+        from_namespaces: grantee_namespaces,
+        to_namespaces: &grant.spec.namespaces,
+        to_cidrs: &[],
+    })
+}
+
+/// A network path to open: from namespaces to namespaces (or CIDRs) on ports.
+struct Allowance<'a> {
+    name: &'a str,
+    owner: &'a Option<OwnerReference>,
+    label: (&'a str, &'a str),
+    ports: &'a [crate::api::Port],
+    from_namespaces: &'a [String],
+    to_namespaces: &'a [String],
+    to_cidrs: &'a [String],
+}
+
+fn allowance_policies(a: &Allowance<'_>) -> Vec<NetworkPolicy> {
+    let ports: Vec<NetworkPolicyPort> = a
         .ports
         .iter()
         .map(|p| {
@@ -531,15 +583,13 @@ pub fn link_policies(
             )
         })
         .collect();
-    let to_peers: Vec<NetworkPolicyPeer> = if link.spec.to.cidrs.is_empty() {
+    let to_peers: Vec<NetworkPolicyPeer> = if a.to_cidrs.is_empty() {
         vec![NetworkPolicyPeer {
-            namespace_selector: Some(names_selector(to_namespaces)),
+            namespace_selector: Some(names_selector(a.to_namespaces)),
             ..Default::default()
         }]
     } else {
-        link.spec
-            .to
-            .cidrs
+        a.to_cidrs
             .iter()
             .map(|c| NetworkPolicyPeer {
                 ip_block: Some(IPBlock {
@@ -550,11 +600,12 @@ pub fn link_policies(
             })
             .collect()
     };
-    let label = [(LABEL_LINK, link_name.as_str())];
-    let mut out: Vec<NetworkPolicy> = from_namespaces
+    let label = [a.label];
+    let mut out: Vec<NetworkPolicy> = a
+        .from_namespaces
         .iter()
         .map(|ns| NetworkPolicy {
-            metadata: meta(&name, Some(ns), &owner, &label),
+            metadata: meta(a.name, Some(ns), a.owner, &label),
             spec: Some(NetworkPolicySpec {
                 pod_selector: Some(LabelSelector::default()),
                 policy_types: Some(vec!["Egress".into()]),
@@ -566,15 +617,15 @@ pub fn link_policies(
             }),
         })
         .collect();
-    if link.spec.to.cidrs.is_empty() {
-        out.extend(to_namespaces.iter().map(|ns| NetworkPolicy {
-            metadata: meta(&name, Some(ns), &owner, &label),
+    if a.to_cidrs.is_empty() {
+        out.extend(a.to_namespaces.iter().map(|ns| NetworkPolicy {
+            metadata: meta(a.name, Some(ns), a.owner, &label),
             spec: Some(NetworkPolicySpec {
                 pod_selector: Some(LabelSelector::default()),
                 policy_types: Some(vec!["Ingress".into()]),
                 ingress: Some(vec![NetworkPolicyIngressRule {
                     from: Some(vec![NetworkPolicyPeer {
-                        namespace_selector: Some(names_selector(from_namespaces)),
+                        namespace_selector: Some(names_selector(a.from_namespaces)),
                         ..Default::default()
                     }]),
                     ports: Some(ports.clone()),
@@ -585,6 +636,9 @@ pub fn link_policies(
     }
     out
 }
+
+/// Label naming the grant a NetworkPolicy carries.
+pub const LABEL_GRANT: &str = "digital.gov.kh/grant";
 
 /// Label naming the link a NetworkPolicy carries.
 pub const LABEL_LINK: &str = "digital.gov.kh/link";

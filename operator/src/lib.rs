@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
@@ -17,6 +18,7 @@ pub mod desired;
 pub mod evaluate;
 pub mod finding;
 pub mod inventory;
+pub mod lease;
 pub mod manifest;
 pub mod metrics;
 pub mod output;

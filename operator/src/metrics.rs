@@ -1,12 +1,12 @@
 //! Prometheus metrics, in a registry owned by the operator's context (so tests can read it),
-//! never in globals. Label values come from small fixed sets (controller names, outcomes),
-//! never from object names.
+//! never in globals. Label values come from bounded sets — controller names, ministry codes,
+//! article numbers, actions, clock states — never from the names of workloads or namespaces.
 
 use std::sync::Mutex;
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
 
@@ -17,12 +17,43 @@ pub struct ControllerLabels {
     pub controller: String,
 }
 
+/// Labels of the findings gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FindingLabels {
+    /// The ministry's code, or `none`.
+    pub ministry: String,
+    /// The article, e.g. `10`, or `none`.
+    pub article: String,
+    /// `deny`, `warn`, `dryrun` or `error`.
+    pub action: String,
+}
+
+/// Labels of the per-ministry gauges.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MinistryLabels {
+    /// The ministry's code.
+    pub ministry: String,
+}
+
+/// Labels of the tenancy-state gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StateLabels {
+    /// The statutory clock's state.
+    pub state: String,
+}
+
 /// The operator's metrics.
 pub struct Metrics {
     registry: Mutex<Registry>,
     reconciles: Family<ControllerLabels, Counter>,
     failures: Family<ControllerLabels, Counter>,
     duration: Family<ControllerLabels, Histogram>,
+    findings: Family<FindingLabels, Gauge>,
+    deadline_days: Family<MinistryLabels, Gauge>,
+    score: Family<MinistryLabels, Gauge>,
+    tenancies: Family<StateLabels, Gauge>,
+    audits: Counter,
+    audit_failures: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -63,12 +94,93 @@ impl Metrics {
             "How long reconciles take, by controller",
             duration.clone(),
         );
+        let findings = Family::<FindingLabels, Gauge>::default();
+        registry.register(
+            "findings",
+            "Findings of the last audit, by ministry, article and action",
+            findings.clone(),
+        );
+        let deadline_days = Family::<MinistryLabels, Gauge>::default();
+        registry.register(
+            "deadline_days",
+            "Days from the last audit's day to the ministry's nearest running statutory deadline",
+            deadline_days.clone(),
+        );
+        let score = Family::<MinistryLabels, Gauge>::default();
+        registry.register(
+            "compliance_score",
+            "The ministry's 0-100 compliance score at the last audit",
+            score.clone(),
+        );
+        let tenancies = Family::<StateLabels, Gauge>::default();
+        registry.register(
+            "tenancies",
+            "CloudTenancies by statutory clock state at the last audit",
+            tenancies.clone(),
+        );
+        let audits = Counter::default();
+        registry.register("audits", "Audits of the cluster run", audits.clone());
+        let audit_failures = Counter::default();
+        registry.register(
+            "audit_failures",
+            "Audits that could not read the cluster",
+            audit_failures.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             reconciles,
             failures,
             duration,
+            findings,
+            deadline_days,
+            score,
+            tenancies,
+            audits,
+            audit_failures,
         }
+    }
+
+    /// Replace the audit gauges with what `audit` found: series of ministries, articles or
+    /// states that no longer occur disappear rather than keep their last value.
+    pub fn audited(&self, audit: &crate::audit::Audit) {
+        self.audits.inc();
+        self.findings.clear();
+        for ((ministry, article, action), n) in &audit.findings {
+            self.findings
+                .get_or_create(&FindingLabels {
+                    ministry: ministry.clone(),
+                    article: article.clone(),
+                    action: (*action).to_string(),
+                })
+                .set(i64::from(*n));
+        }
+        self.deadline_days.clear();
+        for (ministry, days) in audit.days_to_deadline() {
+            self.deadline_days
+                .get_or_create(&MinistryLabels { ministry })
+                .set(days);
+        }
+        self.score.clear();
+        for (ministry, s) in &audit.ministries {
+            self.score
+                .get_or_create(&MinistryLabels {
+                    ministry: ministry.clone(),
+                })
+                .set(i64::from(s.score));
+        }
+        self.tenancies.clear();
+        for (state, n) in &audit.tenancy_states {
+            self.tenancies
+                .get_or_create(&StateLabels {
+                    state: (*state).to_string(),
+                })
+                .set(i64::from(*n));
+        }
+    }
+
+    /// Record an audit that could not read the cluster.
+    pub fn audit_failed(&self) {
+        self.audit_failures.inc();
     }
 
     /// Record one reconcile of `controller`.
@@ -116,5 +228,39 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn an_audit_replaces_the_previous_series() {
+        let m = Metrics::new();
+        let mut a = crate::audit::Audit::default();
+        a.findings.insert(("mef".into(), "10".into(), "deny"), 2);
+        a.tenancy_states.insert("MigrationOverdue", 1);
+        a.today = Some("2026-11-26".parse().unwrap());
+        a.ministries.insert(
+            "mef".into(),
+            crate::api::ComplianceSummary {
+                score: 70,
+                next_deadline: Some("2027-03-01".parse().unwrap()),
+                ..Default::default()
+            },
+        );
+        m.audited(&a);
+        let text = m.render();
+        for line in [
+            "govkh_findings{ministry=\"mef\",article=\"10\",action=\"deny\"} 2",
+            "govkh_tenancies{state=\"MigrationOverdue\"} 1",
+            "govkh_deadline_days{ministry=\"mef\"} 95",
+            "govkh_compliance_score{ministry=\"mef\"} 70",
+            "govkh_audits_total 1",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+        a.findings.clear();
+        a.findings.insert(("moh".into(), "29".into(), "warn"), 1);
+        m.audited(&a);
+        let text = m.render();
+        assert!(!text.contains("ministry=\"mef\",article=\"10\""), "{text}");
+        assert!(text.contains("govkh_findings{ministry=\"moh\",article=\"29\",action=\"warn\"} 1"));
     }
 }

@@ -1,7 +1,8 @@
 //! `govkh run`: the operator process. It connects (in-cluster, `KUBECONFIG` or `--kubeconfig`),
-//! waits until our CRDs are established, serves `/healthz`, `/readyz` and `/metrics`, runs the
-//! controllers and stops cleanly on SIGTERM or SIGINT. The wall clock is read here, at the edge,
-//! and handed to the reconcilers.
+//! waits until our CRDs are established, serves `/healthz`, `/readyz` and `/metrics`, takes the
+//! leader Lease when several replicas run, runs the six controllers and the periodic audit,
+//! and stops cleanly on SIGTERM or SIGINT (giving the Lease up). The wall clock is read here,
+//! at the edge, and handed to the reconcilers.
 
 use std::{
     net::SocketAddr,
@@ -20,14 +21,21 @@ use k8s_openapi::{
 };
 use kube::{
     Api, Client, ResourceExt,
+    core::DeserializeGuard,
     runtime::{Controller, reflector::ObjectRef, reflector::Store, watcher},
 };
 
 use crate::{
-    api::{Approval, CloudTenancy, GovernmentCloud, Ministry, PrivateNetworkLink, SubjectKind},
-    controller::{self, Context, link, tenancy},
+    api::{
+        Approval, CloudTenancy, DataAccessGrant, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
+        LABEL_MINISTRY, Ministry, PrivateNetworkLink, SubjectKind,
+    },
+    audit,
+    controller::{self, Context, approval, cloud, grant, link, ministry, tenancy},
     crdgen,
-    desired::{FIELD_MANAGER, LABEL_LINK, LABEL_MANAGED_BY},
+    desired::{FIELD_MANAGER, LABEL_GRANT, LABEL_LINK, LABEL_MANAGED_BY},
+    lease,
+    policy::Library,
     serve::{Probes, serve},
 };
 
@@ -40,6 +48,23 @@ pub struct RunOptions {
     pub crd_timeout: Duration,
     /// Kubeconfig file, if not in-cluster or `KUBECONFIG`.
     pub kubeconfig: Option<std::path::PathBuf>,
+    /// Reconciles run at once, per controller.
+    pub concurrency: u16,
+    /// Time between two audits of the cluster.
+    pub audit_interval: Duration,
+    /// This replica's name (the pod's), for Events and the Lease.
+    pub identity: String,
+    /// Leader election, when several replicas run.
+    pub leader_election: Option<LeaderElection>,
+}
+
+/// Where the replicas elect their leader.
+#[derive(Debug, Clone)]
+pub struct LeaderElection {
+    /// Namespace of the Lease (the operator's own).
+    pub namespace: String,
+    /// Name of the Lease.
+    pub name: String,
 }
 
 /// Whether every CRD of ours is established.
@@ -87,55 +112,135 @@ async fn wait_for_crds(client: &Client, timeout: Duration) -> Result<(), String>
     }
 }
 
-/// The tenancies that depend on a Ministry.
-pub fn tenancies_of_ministry(
-    store: &Store<CloudTenancy>,
-    ministry: &str,
-) -> Vec<ObjectRef<CloudTenancy>> {
+/// Objects of kind `K` read through a guard, as references for a controller's queue.
+fn refs<K>(names: impl IntoIterator<Item = String>) -> Vec<ObjectRef<DeserializeGuard<K>>>
+where
+    K: kube::Resource<DynamicType = ()>,
+{
+    names.into_iter().map(|n| ObjectRef::new(&n)).collect()
+}
+
+/// The well-formed objects of a guarded store.
+fn valid<K>(store: &Store<DeserializeGuard<K>>) -> Vec<K>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + 'static,
+{
     store
         .state()
         .iter()
+        .filter_map(|g| g.0.as_ref().ok().cloned())
+        .collect()
+}
+
+/// The tenancies that depend on a Ministry.
+pub fn tenancies_of_ministry(tenancies: &[CloudTenancy], ministry: &str) -> Vec<String> {
+    tenancies
+        .iter()
         .filter(|t| t.spec.ministry == ministry)
-        .map(|t| ObjectRef::from_obj(&**t))
+        .map(|t| t.name_any())
         .collect()
 }
 
 /// The tenancy an Approval is about, if it is about one.
-pub fn tenancy_of_approval(approval: &Approval) -> Option<ObjectRef<CloudTenancy>> {
+pub fn tenancy_of_approval(approval: &Approval) -> Option<String> {
     (approval.spec.subject.kind == SubjectKind::CloudTenancy)
-        .then(|| ObjectRef::new(&approval.spec.subject.name))
+        .then(|| approval.spec.subject.name.clone())
 }
 
 /// The link an Approval is about, if it is about one.
-pub fn link_of_approval(approval: &Approval) -> Option<ObjectRef<PrivateNetworkLink>> {
+pub fn link_of_approval(approval: &Approval) -> Option<String> {
     (approval.spec.subject.kind == SubjectKind::PrivateNetworkLink)
-        .then(|| ObjectRef::new(&approval.spec.subject.name))
+        .then(|| approval.spec.subject.name.clone())
 }
 
 /// The links from or to a Ministry.
-pub fn links_of_ministry(
-    store: &Store<PrivateNetworkLink>,
-    ministry: &str,
-) -> Vec<ObjectRef<PrivateNetworkLink>> {
-    store
-        .state()
+pub fn links_of_ministry(links: &[PrivateNetworkLink], ministry: &str) -> Vec<String> {
+    links
         .iter()
         .filter(|l| {
             l.spec.from.ministry == ministry || l.spec.to.ministry.as_deref() == Some(ministry)
         })
-        .map(|l| ObjectRef::from_obj(&**l))
+        .map(|l| l.name_any())
         .collect()
 }
 
-/// Log one reconcile's outcome (the controllers' stream items).
-fn log_outcome<T: std::fmt::Display, E: std::fmt::Display>(
-    result: Result<(T, kube::runtime::controller::Action), E>,
-) -> std::future::Ready<()> {
-    match result {
-        Ok((object, action)) => tracing::debug!(object = %object, ?action, "reconciled"),
-        Err(e) => tracing::warn!(error = %e, "reconcile error"),
+/// The grants that involve a Ministry, as owner or grantee.
+pub fn grants_of_ministry(grants: &[DataAccessGrant], ministry: &str) -> Vec<String> {
+    grants
+        .iter()
+        .filter(|g| {
+            g.spec.owner == ministry || g.spec.grantee.ministry.as_deref() == Some(ministry)
+        })
+        .map(|g| g.name_any())
+        .collect()
+}
+
+/// The approvals about an object of `kind` named `name`.
+pub fn approvals_about(approvals: &[Approval], kind: SubjectKind, name: &str) -> Vec<String> {
+    approvals
+        .iter()
+        .filter(|a| a.spec.subject.kind == kind && a.spec.subject.name == name)
+        .map(|a| a.name_any())
+        .collect()
+}
+
+/// The ministry a namespace belongs to, by its label.
+fn ministry_of(ns: &Namespace) -> Option<String> {
+    ns.labels().get(LABEL_MINISTRY).cloned()
+}
+
+/// A stream yielding once per completed audit.
+fn audits(rx: tokio::sync::watch::Receiver<u64>) -> impl futures::Stream<Item = ()> + Send {
+    futures::stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok()?;
+        Some(((), rx))
+    })
+}
+
+/// Audit the cluster every `interval`, keep the result in the context, and signal `done`.
+async fn audit_loop(
+    ctx: Arc<Context>,
+    policies: Arc<Library>,
+    interval: Duration,
+    done: tokio::sync::watch::Sender<u64>,
+) {
+    let mut n = 0u64;
+    loop {
+        match audit::run(ctx.client.clone(), &policies, (ctx.now)()).await {
+            Ok(a) => {
+                tracing::info!(
+                    ministries = a.ministries.len(),
+                    findings = a.findings.values().sum::<u32>(),
+                    problems = a.problems,
+                    "audit complete"
+                );
+                ctx.set_audit(a);
+                n = n.wrapping_add(1);
+                let _ = done.send(n);
+            }
+            Err(e) => {
+                ctx.metrics.audit_failed();
+                tracing::warn!(error = %e, "audit failed");
+            }
+        }
+        tokio::time::sleep(interval).await;
     }
-    std::future::ready(())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
 }
 
 /// Run the operator until a termination signal.
@@ -153,8 +258,14 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
             .map_err(|e| format!("no cluster configuration found: {e}"))?,
     };
     let client = Client::try_from(config).map_err(|e| e.to_string())?;
+    let policies = Arc::new(Library::builtin().map_err(|e| e.to_string())?);
     let ready = Arc::new(AtomicBool::new(false));
-    let ctx = Arc::new(Context::new(client.clone(), Arc::new(Timestamp::now)));
+    let clock: Arc<dyn Fn() -> Timestamp + Send + Sync> = Arc::new(Timestamp::now);
+    let ctx = Arc::new(Context::with_reporter(
+        client.clone(),
+        clock.clone(),
+        Some(options.identity.clone()),
+    ));
     let listener = tokio::net::TcpListener::bind(options.probe_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.probe_addr))?;
@@ -167,72 +278,256 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     ));
     tracing::info!(addr = %options.probe_addr, "serving /healthz, /readyz, /metrics");
     wait_for_crds(&client, options.crd_timeout).await?;
+    // A replica waiting for the Lease is healthy and ready: a warm standby.
+    ready.store(true, Ordering::Relaxed);
+    let elector = options.leader_election.as_ref().map(|le| {
+        lease::Elector::new(
+            client.clone(),
+            &le.namespace,
+            &le.name,
+            &options.identity,
+            lease::Timing::default(),
+            clock.clone(),
+        )
+    });
+    if let Some(e) = &elector {
+        tracing::info!(identity = %options.identity, "waiting to lead");
+        tokio::select! {
+            () = e.acquire() => {}
+            () = shutdown_signal() => return Ok(()),
+        }
+    }
 
-    let tenancies: Api<CloudTenancy> = Api::all(client.clone());
-    let controller = Controller::new(tenancies, watcher::Config::default().any_semantic());
-    let store = controller.store();
-    let by_ministry = store.clone();
-    let everyone = store.clone();
-    let controller = controller
+    let cfg = kube::runtime::controller::Config::default().concurrency(options.concurrency);
+    let (audit_tx, audit_rx) = tokio::sync::watch::channel(0u64);
+
+    // CloudTenancy: owns its namespaces; depends on its Ministry, its Approvals and the cloud.
+    let tenancies = Controller::new(
+        Api::<DeserializeGuard<CloudTenancy>>::all(client.clone()),
+        watcher::Config::default().any_semantic(),
+    )
+    .with_config(cfg.clone());
+    let (by_ministry, everyone) = (tenancies.store(), tenancies.store());
+    let tenancies = tenancies
         .owns(
             Api::<Namespace>::all(client.clone()),
             watcher::Config::default().labels(&format!("{LABEL_MANAGED_BY}={FIELD_MANAGER}")),
         )
         .watches(
-            Api::<Ministry>::all(client.clone()),
+            Api::<DeserializeGuard<Ministry>>::all(client.clone()),
             watcher::Config::default(),
-            move |m| tenancies_of_ministry(&by_ministry, &m.name_any()),
+            move |m| refs(tenancies_of_ministry(&valid(&by_ministry), &m.name_any())),
         )
         .watches(
-            Api::<Approval>::all(client.clone()),
+            Api::<DeserializeGuard<Approval>>::all(client.clone()),
             watcher::Config::default(),
-            |a| tenancy_of_approval(&a),
+            |a| refs(a.0.as_ref().ok().and_then(tenancy_of_approval)),
         )
         // The establishment date and windows move every tenancy's deadlines.
         .watches(
-            Api::<GovernmentCloud>::all(client.clone()),
+            Api::<DeserializeGuard<GovernmentCloud>>::all(client.clone()),
             watcher::Config::default(),
-            move |_| {
-                everyone
-                    .state()
-                    .iter()
-                    .map(|t| ObjectRef::from_obj(&**t))
-                    .collect::<Vec<_>>()
-            },
+            move |_| refs(valid(&everyone).iter().map(|t| t.name_any())),
         )
-        .shutdown_on_signal();
+        .shutdown_on_signal()
+        .run(
+            |t, c| controller::guarded(t, c, tenancy::reconcile),
+            controller::error_policy,
+            ctx.clone(),
+        )
+        .for_each(log_outcome);
+
+    // PrivateNetworkLink: owns its NetworkPolicies; depends on its Approval and Ministries.
     let links = Controller::new(
-        Api::<PrivateNetworkLink>::all(client.clone()),
+        Api::<DeserializeGuard<PrivateNetworkLink>>::all(client.clone()),
         watcher::Config::default().any_semantic(),
-    );
-    let link_store = links.store();
+    )
+    .with_config(cfg.clone());
+    let (link_store, link_ns_store) = (links.store(), links.store());
     let links = links
         .owns(
             Api::<NetworkPolicy>::all(client.clone()),
             watcher::Config::default().labels(LABEL_LINK),
         )
         .watches(
-            Api::<Approval>::all(client.clone()),
+            Api::<DeserializeGuard<Approval>>::all(client.clone()),
             watcher::Config::default(),
-            |a| link_of_approval(&a),
+            |a| refs(a.0.as_ref().ok().and_then(link_of_approval)),
         )
         .watches(
-            Api::<Ministry>::all(client.clone()),
+            Api::<DeserializeGuard<Ministry>>::all(client.clone()),
             watcher::Config::default(),
-            move |m| links_of_ministry(&link_store, &m.name_any()),
+            move |m| refs(links_of_ministry(&valid(&link_store), &m.name_any())),
         )
-        .shutdown_on_signal();
-    ready.store(true, Ordering::Relaxed);
+        // A ministry's new namespace joins the links that cover all its namespaces.
+        .watches(
+            Api::<Namespace>::all(client.clone()),
+            watcher::Config::default().labels(LABEL_MINISTRY),
+            move |ns| {
+                refs(
+                    ministry_of(&ns)
+                        .map(|m| links_of_ministry(&valid(&link_ns_store), &m))
+                        .unwrap_or_default(),
+                )
+            },
+        )
+        .shutdown_on_signal()
+        .run(
+            |l, c| controller::guarded(l, c, link::reconcile),
+            controller::error_policy,
+            ctx.clone(),
+        )
+        .for_each(log_outcome);
+
+    // DataAccessGrant: owns its NetworkPolicies; depends on both Ministries and the grantee's
+    // namespaces.
+    let grants = Controller::new(
+        Api::<DeserializeGuard<DataAccessGrant>>::all(client.clone()),
+        watcher::Config::default().any_semantic(),
+    )
+    .with_config(cfg.clone());
+    let (grant_store, grant_ns_store) = (grants.store(), grants.store());
+    let grants = grants
+        .owns(
+            Api::<NetworkPolicy>::all(client.clone()),
+            watcher::Config::default().labels(LABEL_GRANT),
+        )
+        .watches(
+            Api::<DeserializeGuard<Ministry>>::all(client.clone()),
+            watcher::Config::default(),
+            move |m| refs(grants_of_ministry(&valid(&grant_store), &m.name_any())),
+        )
+        .watches(
+            Api::<Namespace>::all(client.clone()),
+            watcher::Config::default().labels(LABEL_MINISTRY),
+            move |ns| {
+                refs(
+                    ministry_of(&ns)
+                        .map(|m| grants_of_ministry(&valid(&grant_ns_store), &m))
+                        .unwrap_or_default(),
+                )
+            },
+        )
+        .shutdown_on_signal()
+        .run(
+            |g, c| controller::guarded(g, c, grant::reconcile),
+            controller::error_policy,
+            ctx.clone(),
+        )
+        .for_each(log_outcome);
+
+    // Approval: its state; whether its subject exists.
+    let approvals = Controller::new(
+        Api::<DeserializeGuard<Approval>>::all(client.clone()),
+        watcher::Config::default().any_semantic(),
+    )
+    .with_config(cfg.clone());
+    let (for_tenancies, for_links) = (approvals.store(), approvals.store());
+    let approvals = approvals
+        .watches(
+            Api::<DeserializeGuard<CloudTenancy>>::all(client.clone()),
+            watcher::Config::default().any_semantic(),
+            move |t| {
+                refs(approvals_about(
+                    &valid(&for_tenancies),
+                    SubjectKind::CloudTenancy,
+                    &t.name_any(),
+                ))
+            },
+        )
+        .watches(
+            Api::<DeserializeGuard<PrivateNetworkLink>>::all(client.clone()),
+            watcher::Config::default().any_semantic(),
+            move |l| {
+                refs(approvals_about(
+                    &valid(&for_links),
+                    SubjectKind::PrivateNetworkLink,
+                    &l.name_any(),
+                ))
+            },
+        )
+        .shutdown_on_signal()
+        .run(
+            |a, c| controller::guarded(a, c, approval::reconcile),
+            controller::error_policy,
+            ctx.clone(),
+        )
+        .for_each(log_outcome);
+
+    // Ministry: its namespaces and, after every audit, its compliance.
+    let ministries = Controller::new(
+        Api::<DeserializeGuard<Ministry>>::all(client.clone()),
+        watcher::Config::default().any_semantic(),
+    )
+    .with_config(cfg.clone())
+    .watches(
+        Api::<Namespace>::all(client.clone()),
+        watcher::Config::default().labels(LABEL_MINISTRY),
+        |ns| refs(ministry_of(&ns)),
+    )
+    .reconcile_all_on(audits(audit_rx.clone()))
+    .shutdown_on_signal()
+    .run(
+        |m, c| controller::guarded(m, c, ministry::reconcile),
+        controller::error_policy,
+        ctx.clone(),
+    )
+    .for_each(log_outcome);
+
+    // GovernmentCloud: the singleton's checks and, after every audit, its counts.
+    let clouds = Controller::new(
+        Api::<DeserializeGuard<GovernmentCloud>>::all(client.clone()),
+        watcher::Config::default().any_semantic(),
+    )
+    .with_config(cfg)
+    .watches(
+        Api::<DeserializeGuard<Ministry>>::all(client.clone()),
+        watcher::Config::default().any_semantic(),
+        |_| refs([GOVERNMENT_CLOUD_NAME.to_string()]),
+    )
+    .reconcile_all_on(audits(audit_rx))
+    .shutdown_on_signal()
+    .run(
+        |g, c| controller::guarded(g, c, cloud::reconcile),
+        controller::error_policy,
+        ctx.clone(),
+    )
+    .for_each(log_outcome);
+
     tracing::info!("controllers started");
-    let tenancies = controller
-        .run(tenancy::reconcile, controller::error_policy, ctx.clone())
-        .for_each(log_outcome);
-    let links = links
-        .run(link::reconcile, controller::error_policy, ctx)
-        .for_each(log_outcome);
-    futures::future::join(tenancies, links).await;
+    let controllers = async {
+        futures::join!(tenancies, links, grants, approvals, ministries, clouds);
+    };
+    let lost = async {
+        match &elector {
+            Some(e) => e.keep().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = controllers => {}
+        () = audit_loop(ctx.clone(), policies, options.audit_interval, audit_tx) => {}
+        why = lost => {
+            // Stop writing at once: returning drops every controller mid-flight.
+            return Err(format!("lost leadership ({why}); exiting so that another replica takes over"));
+        }
+    }
+    if let Some(e) = &elector {
+        e.release().await;
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Log one reconcile's outcome (the controllers' stream items).
+fn log_outcome<T: std::fmt::Display, E: std::fmt::Display>(
+    result: Result<(T, kube::runtime::controller::Action), E>,
+) -> std::future::Ready<()> {
+    match result {
+        Ok((object, action)) => tracing::debug!(object = %object, ?action, "reconciled"),
+        Err(e) => tracing::warn!(error = %e, "reconcile error"),
+    }
+    std::future::ready(())
 }
 
 #[cfg(test)]
@@ -262,15 +557,12 @@ mod tests {
     fn approvals_map_to_their_tenancy_only() {
         let a: Approval = serde_json::from_value(serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "Approval", "metadata": {"name": "a"},
             "spec": {"subject": {"kind": "CloudTenancy", "name": "mef-workloads"}, "article": "10", "request": {"requestedOn": "2026-04-20", "requestedBy": "x", "document": "d"}}})).unwrap();
-        assert_eq!(
-            tenancy_of_approval(&a).map(|r| r.name),
-            Some("mef-workloads".to_string())
-        );
+        assert_eq!(tenancy_of_approval(&a), Some("mef-workloads".to_string()));
         let mut for_link = a.clone();
         for_link.spec.subject.kind = SubjectKind::PrivateNetworkLink;
         assert!(tenancy_of_approval(&for_link).is_none());
         assert_eq!(
-            link_of_approval(&for_link).map(|r| r.name),
+            link_of_approval(&for_link),
             Some("mef-workloads".to_string())
         );
         assert!(link_of_approval(&a).is_none());

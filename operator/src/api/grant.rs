@@ -136,4 +136,8 @@ pub struct DataAccessGrantStatus {
     /// `Pending`, `Active` or `Expired`, as of the evaluation day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<GrantState>,
+    /// The NetworkPolicies (`namespace/name`) opening the grant's network path while it is
+    /// active; empty before `validFrom` and after `validUntil`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_policies: Vec<String>,
 }

@@ -8,18 +8,15 @@
 
 use std::sync::Arc;
 
-use k8s_openapi::api::{core::v1::Namespace, networking::v1::NetworkPolicy};
-use kube::{
-    Api, ResourceExt,
-    api::{DeleteParams, ListParams},
-    runtime::controller::Action,
-};
+use kube::{Api, ResourceExt, runtime::controller::Action};
 
-use super::{Context, Error, apply_one, requeue_at, succeeded, write_status};
+use super::{
+    Context, Error, namespaces_of, requeue_at, succeeded, sync_network_policies, write_status,
+};
 use crate::{
     api::{
-        Approval, ApprovalState, Day, LABEL_MINISTRY, LinkNetwork, LinkState, Ministry,
-        PrivateNetworkLink, SubjectKind, conditions as cond,
+        Approval, ApprovalState, Day, LinkNetwork, LinkState, Ministry, PrivateNetworkLink,
+        SubjectKind, conditions as cond,
     },
     clock, conditions, desired,
 };
@@ -149,19 +146,6 @@ pub async fn reconcile(link: Arc<PrivateNetworkLink>, ctx: Arc<Context>) -> Resu
     result
 }
 
-async fn namespaces_of(
-    ctx: &Context,
-    ministry: &str,
-    listed: &[String],
-) -> Result<Vec<String>, Error> {
-    if !listed.is_empty() {
-        return Ok(listed.to_vec());
-    }
-    let lp = ListParams::default().labels(&format!("{LABEL_MINISTRY}={ministry}"));
-    let list = Api::<Namespace>::all(ctx.client.clone()).list(&lp).await?;
-    Ok(list.items.iter().map(|n| n.name_any()).collect())
-}
-
 async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Action, Error> {
     let now = (ctx.now)();
     let today = Day::in_phnom_penh(now);
@@ -191,45 +175,12 @@ async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Act
     } else {
         Vec::new()
     };
-    for np in &desired {
-        apply_one(
-            Api::<NetworkPolicy>::namespaced(
-                ctx.client.clone(),
-                np.metadata.namespace.as_deref().unwrap_or_default(),
-            ),
-            np,
-        )
-        .await?;
-    }
-    let carried: Vec<String> = desired
-        .iter()
-        .map(|n| {
-            format!(
-                "{}/{}",
-                n.metadata.namespace.as_deref().unwrap_or_default(),
-                n.metadata.name.as_deref().unwrap_or_default()
-            )
-        })
-        .collect();
-    // Remove what the link no longer carries.
-    for stale in link
+    let previous = link
         .status
-        .iter()
-        .flat_map(|s| s.network_policies.iter())
-        .filter(|p| !carried.contains(p))
-    {
-        let Some((ns, name)) = stale.split_once('/') else {
-            continue;
-        };
-        match Api::<NetworkPolicy>::namespaced(ctx.client.clone(), ns)
-            .delete(name, &DeleteParams::default())
-            .await
-        {
-            Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 404 => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+        .as_ref()
+        .map(|s| s.network_policies.clone())
+        .unwrap_or_default();
+    let carried = sync_network_policies(ctx, &desired, &previous).await?;
     let mut status = link.status.clone().unwrap_or_default();
     let generation = link.metadata.generation;
     let established = decision.state == LinkState::Established;
@@ -252,8 +203,17 @@ async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Act
         now,
     );
     status.observed_generation = generation;
+    let previous_state = status.state;
     status.state = Some(decision.state);
     status.network_policies = carried;
     write_status(link, link.status.as_ref(), &status, ctx).await?;
+    if previous_state != Some(decision.state) {
+        let (warning, reason) = match decision.state {
+            LinkState::Established => (false, "LinkEstablished"),
+            LinkState::AwaitingApproval => (true, "LinkAwaitingApproval"),
+            LinkState::Refused => (true, "LinkRefused"),
+        };
+        ctx.event(link, warning, reason, &decision.message).await;
+    }
     Ok(requeue_at(now, decision.next_boundary))
 }

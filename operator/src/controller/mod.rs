@@ -4,17 +4,33 @@
 //! waits for a change (and says why in its status); an API error backs off exponentially.
 //! Time comes from the context's clock, never read inside the logic.
 
+pub mod approval;
+pub mod cloud;
+pub mod grant;
 pub mod link;
+pub mod ministry;
 pub mod tenancy;
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, RwLock},
     time::Duration,
 };
 
-use k8s_openapi::jiff::Timestamp;
-use kube::{Client, Resource, ResourceExt, runtime::controller::Action};
+use k8s_openapi::{
+    api::{core::v1::Namespace, networking::v1::NetworkPolicy},
+    jiff::Timestamp,
+};
+use kube::{
+    Api, Client, Resource, ResourceExt,
+    api::{DeleteParams, ListParams},
+    runtime::{
+        controller::Action,
+        events::{Event, EventType, Recorder, Reporter},
+    },
+};
+
+use crate::api::LABEL_MINISTRY;
 
 /// What every reconcile shares.
 pub struct Context {
@@ -24,18 +40,75 @@ pub struct Context {
     pub now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
     /// The metrics registry.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Publishes Kubernetes Events about our objects.
+    recorder: Recorder,
     /// Consecutive failures per object, for the backoff.
     failures: Mutex<HashMap<String, u32>>,
+    /// The last audit of the cluster, once there is one.
+    audit: RwLock<Option<Arc<crate::audit::Audit>>>,
 }
 
 impl Context {
     /// A context with the given client and clock.
     pub fn new(client: Client, now: Arc<dyn Fn() -> Timestamp + Send + Sync>) -> Self {
+        Self::with_reporter(client, now, None)
+    }
+
+    /// A context whose Events name `instance` (the pod) as their reporting instance.
+    pub fn with_reporter(
+        client: Client,
+        now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+        instance: Option<String>,
+    ) -> Self {
+        let reporter = Reporter {
+            controller: REPORTING_CONTROLLER.into(),
+            instance,
+        };
         Context {
+            recorder: Recorder::new(client.clone(), reporter),
             client,
             now,
             metrics: Arc::new(crate::metrics::Metrics::new()),
             failures: Mutex::new(HashMap::new()),
+            audit: RwLock::new(None),
+        }
+    }
+
+    /// The last audit, if one has completed.
+    pub fn audit(&self) -> Option<Arc<crate::audit::Audit>> {
+        self.audit.read().ok().and_then(|a| a.clone())
+    }
+
+    /// Keep `audit` as the latest, and publish its metrics.
+    pub fn set_audit(&self, audit: crate::audit::Audit) {
+        self.metrics.audited(&audit);
+        if let Ok(mut a) = self.audit.write() {
+            *a = Some(Arc::new(audit));
+        }
+    }
+
+    /// Publish an Event about `obj`. An Event is a courtesy to whoever runs `kubectl describe`:
+    /// failing to publish one is logged, never a reason to fail the reconcile.
+    pub async fn event<K: Resource<DynamicType = ()>>(
+        &self,
+        obj: &K,
+        warning: bool,
+        reason: &str,
+        note: &str,
+    ) {
+        let event = Event {
+            type_: if warning {
+                EventType::Warning
+            } else {
+                EventType::Normal
+            },
+            reason: reason.to_string(),
+            note: (!note.is_empty()).then(|| note.chars().take(1000).collect()),
+            action: "Reconcile".into(),
+            secondary: None,
+        };
+        if let Err(e) = self.recorder.publish(&event, &obj.object_ref(&())).await {
+            tracing::warn!(object = %obj.meta().name.as_deref().unwrap_or_default(), reason, error = %e, "cannot publish an Event");
         }
     }
 
@@ -54,6 +127,9 @@ impl Context {
         }
     }
 }
+
+/// The `reportingController` of govkh's Events.
+pub const REPORTING_CONTROLLER: &str = "digital.gov.kh/govkh";
 
 /// Why a reconcile failed.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +174,35 @@ pub fn error_policy<K: Resource<DynamicType = ()>>(
     Action::requeue(backoff(n))
 }
 
+/// Reconcile an object read through a `DeserializeGuard`: a well-formed object goes to
+/// `reconcile`; one that cannot be read as `K` (written before a schema change, or with the
+/// schema's validation bypassed) is logged, gets a Warning Event, and waits for a change —
+/// without stopping the watch for every other object.
+pub async fn guarded<K, F, Fut>(
+    obj: Arc<kube::core::DeserializeGuard<K>>,
+    ctx: Arc<Context>,
+    reconcile: F,
+) -> Result<Action, Error>
+where
+    K: Resource<DynamicType = ()> + Clone,
+    F: FnOnce(Arc<K>, Arc<Context>) -> Fut,
+    Fut: std::future::Future<Output = Result<Action, Error>>,
+{
+    match &obj.0 {
+        Ok(k) => reconcile(Arc::new(k.clone()), ctx).await,
+        Err(invalid) => {
+            let message = format!("cannot be read as a {}: {}", K::kind(&()), invalid.error);
+            tracing::warn!(object = %obj.name_any(), %message, "skipping a malformed object");
+            ctx.event(&*obj, true, "InvalidObject", &message).await;
+            Err(Error::Invalid(format!(
+                "{} {}: {message}",
+                K::kind(&()),
+                obj.name_any()
+            )))
+        }
+    }
+}
+
 /// Record a success (resets the backoff).
 pub fn succeeded<K: Resource<DynamicType = ()>>(obj: &K, ctx: &Context) {
     ctx.succeeded(&format!("{}/{}", K::kind(&()), obj.name_any()));
@@ -136,6 +241,65 @@ where
         .patch_status(&obj.name_any(), &params, &kube::api::Patch::Apply(&body))
         .await?;
     Ok(())
+}
+
+/// The namespaces a ministry's side of a link or grant covers: those listed, else every
+/// namespace labelled with the ministry.
+pub(crate) async fn namespaces_of(
+    ctx: &Context,
+    ministry: &str,
+    listed: &[String],
+) -> Result<Vec<String>, Error> {
+    if !listed.is_empty() {
+        return Ok(listed.to_vec());
+    }
+    let lp = ListParams::default().labels(&format!("{LABEL_MINISTRY}={ministry}"));
+    let list = Api::<Namespace>::all(ctx.client.clone()).list(&lp).await?;
+    Ok(list.items.iter().map(|n| n.name_any()).collect())
+}
+
+/// Apply `desired` NetworkPolicies, delete those of `previous` (as `namespace/name`) no longer
+/// desired, and return the desired ones as `namespace/name`, the list kept in status.
+pub(crate) async fn sync_network_policies(
+    ctx: &Context,
+    desired: &[NetworkPolicy],
+    previous: &[String],
+) -> Result<Vec<String>, Error> {
+    for np in desired {
+        apply_one(
+            Api::<NetworkPolicy>::namespaced(
+                ctx.client.clone(),
+                np.metadata.namespace.as_deref().unwrap_or_default(),
+            ),
+            np,
+        )
+        .await?;
+    }
+    let carried: Vec<String> = desired
+        .iter()
+        .map(|n| {
+            format!(
+                "{}/{}",
+                n.metadata.namespace.as_deref().unwrap_or_default(),
+                n.metadata.name.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    for stale in previous.iter().filter(|p| !carried.contains(p)) {
+        let Some((ns, name)) = stale.split_once('/') else {
+            continue;
+        };
+        match Api::<NetworkPolicy>::namespaced(ctx.client.clone(), ns)
+            .delete(name, &DeleteParams::default())
+            .await
+        {
+            Ok(_) => {}
+            // Already gone (deleted by hand, or with its namespace): nothing to remove.
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(carried)
 }
 
 /// Requeue at the start of `boundary` (the day a state changes by time alone), else wait for a

@@ -107,7 +107,11 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
                 t.metadata.generation,
                 now,
             );
+            let changed = t.status.as_ref() != Some(&status);
             write_status(t, t.status.as_ref(), &status, ctx).await?;
+            if changed {
+                ctx.event(t, true, reason, &message).await;
+            }
             return Err(Error::Invalid(message));
         }
     };
@@ -213,6 +217,7 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
         now,
     );
     status.observed_generation = generation;
+    let previous_state = status.state;
     status.state = Some(v.state);
     status.application_deadline = v.application_deadline;
     status.migration_deadline = v.migration_deadline;
@@ -221,6 +226,16 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     status.approval = v.approval_in_force.clone();
     status.namespaces = current;
     write_status(t, t.status.as_ref(), &status, ctx).await?;
+    if previous_state != Some(v.state) {
+        // The reason is the state itself: `MigrationOverdue`, `ExceptionExpired`, ...
+        ctx.event(
+            t,
+            v.state != ClockState::Compliant && v.state != ClockState::WithinApplicationWindow,
+            v.state.as_str(),
+            &v.message,
+        )
+        .await;
+    }
     Ok(requeue_at(now, v.next_boundary))
 }
 

@@ -1,0 +1,363 @@
+//! Leader election on a `coordination.k8s.io/v1` Lease, so that of several replicas exactly one
+//! writes. The rules are client-go's: a replica takes the Lease when nobody holds it or when the
+//! holder has not renewed it for `leaseDurationSeconds`; the holder renews it every
+//! `renew_period`; every write is a replace carrying the `resourceVersion` it read, so two
+//! replicas racing for an expired Lease cannot both win (the loser gets 409 Conflict). A holder
+//! that cannot renew within `renew_deadline` (shorter than the lease duration) gives up before
+//! anybody else may take over, so two replicas never write at once.
+//!
+//! The decision is a pure function of the Lease and the time (`decide`); `Elector` adds the
+//! API calls.
+
+use std::{sync::Arc, time::Duration};
+
+use k8s_openapi::{
+    api::coordination::v1::{Lease, LeaseSpec},
+    apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta},
+    jiff::Timestamp,
+};
+use kube::{Api, api::PostParams};
+
+/// What to do with the Lease as it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// No Lease exists: create it, held by us.
+    Create,
+    /// Nobody holds it, or its holder let it expire: take it over.
+    Take,
+    /// We hold it: renew it.
+    Renew,
+    /// Someone else holds it: wait this long, at most, before trying again.
+    Wait(Duration),
+}
+
+/// Timing of the election.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// How long a Lease stays valid without renewal.
+    pub lease_duration: Duration,
+    /// How often the holder renews.
+    pub renew_period: Duration,
+    /// How long the holder keeps leading while renewals fail; less than `lease_duration`.
+    pub renew_deadline: Duration,
+    /// How often a candidate tries to take the Lease.
+    pub retry_period: Duration,
+}
+
+impl Default for Timing {
+    /// client-go's defaults: 15 s lease, 10 s renew deadline, 2 s retry.
+    fn default() -> Self {
+        Timing {
+            lease_duration: Duration::from_secs(15),
+            renew_period: Duration::from_secs(5),
+            renew_deadline: Duration::from_secs(10),
+            retry_period: Duration::from_secs(2),
+        }
+    }
+}
+
+fn millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// Decide what `identity` may do with `lease` at `now` (pure).
+pub fn decide(lease: Option<&Lease>, identity: &str, now: Timestamp, timing: &Timing) -> Decision {
+    let Some(lease) = lease else {
+        return Decision::Create;
+    };
+    let spec = lease.spec.clone().unwrap_or_default();
+    let holder = spec.holder_identity.as_deref().unwrap_or_default();
+    if holder == identity {
+        return Decision::Renew;
+    }
+    if holder.is_empty() {
+        return Decision::Take;
+    }
+    let Some(renewed) = spec.renew_time.or(spec.acquire_time).map(|t| t.0) else {
+        return Decision::Take;
+    };
+    let duration_ms = spec
+        .lease_duration_seconds
+        .map(|s| i64::from(s.max(1)) * 1000)
+        .unwrap_or_else(|| i64::try_from(timing.lease_duration.as_millis()).unwrap_or(i64::MAX));
+    let expires = millis(renewed).saturating_add(duration_ms);
+    let left = expires.saturating_sub(millis(now));
+    if left < 0 {
+        Decision::Take
+    } else {
+        Decision::Wait(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
+    }
+}
+
+/// The Lease to write for `decision` (pure): held by `identity`, renewed `now`; a takeover
+/// counts a transition and restarts `acquireTime`. Keeps the `resourceVersion` read, so the
+/// write fails if someone else wrote in between.
+pub fn desired(
+    current: Option<&Lease>,
+    name: &str,
+    namespace: &str,
+    identity: &str,
+    now: Timestamp,
+    timing: &Timing,
+    decision: &Decision,
+) -> Lease {
+    let spec = current.and_then(|l| l.spec.clone()).unwrap_or_default();
+    let transitions = spec.lease_transitions.unwrap_or(0);
+    let (acquire_time, lease_transitions) = match decision {
+        Decision::Renew => (
+            spec.acquire_time.clone().or(Some(MicroTime(now))),
+            transitions,
+        ),
+        Decision::Create => (Some(MicroTime(now)), 0),
+        Decision::Take | Decision::Wait(_) => (Some(MicroTime(now)), transitions.saturating_add(1)),
+    };
+    Lease {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(namespace.to_string()),
+            resource_version: current.and_then(|l| l.metadata.resource_version.clone()),
+            ..Default::default()
+        },
+        spec: Some(LeaseSpec {
+            holder_identity: Some(identity.to_string()),
+            lease_duration_seconds: Some(
+                i32::try_from(timing.lease_duration.as_secs()).unwrap_or(i32::MAX),
+            ),
+            acquire_time,
+            renew_time: Some(MicroTime(now)),
+            lease_transitions: Some(lease_transitions),
+            ..spec
+        }),
+    }
+}
+
+/// One replica's part in the election.
+pub struct Elector {
+    api: Api<Lease>,
+    name: String,
+    namespace: String,
+    identity: String,
+    timing: Timing,
+    now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+}
+
+impl Elector {
+    /// A candidate `identity` for Lease `namespace/name`.
+    pub fn new(
+        client: kube::Client,
+        namespace: &str,
+        name: &str,
+        identity: &str,
+        timing: Timing,
+        now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+    ) -> Self {
+        Elector {
+            api: Api::namespaced(client, namespace),
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            identity: identity.to_string(),
+            timing,
+            now,
+        }
+    }
+
+    /// Try once to take or renew the Lease. `Ok(true)`: we lead until `renew_deadline` from now.
+    /// A lost race (409) is `Ok(false)`, not an error.
+    pub async fn try_acquire_or_renew(&self) -> Result<bool, kube::Error> {
+        let current = self.api.get_opt(&self.name).await?;
+        let now = (self.now)();
+        let decision = decide(current.as_ref(), &self.identity, now, &self.timing);
+        if let Decision::Wait(_) = decision {
+            return Ok(false);
+        }
+        let lease = desired(
+            current.as_ref(),
+            &self.name,
+            &self.namespace,
+            &self.identity,
+            now,
+            &self.timing,
+            &decision,
+        );
+        let written = if decision == Decision::Create {
+            self.api.create(&PostParams::default(), &lease).await
+        } else {
+            self.api
+                .replace(&self.name, &PostParams::default(), &lease)
+                .await
+        };
+        match written {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Wait until this replica leads.
+    pub async fn acquire(&self) {
+        loop {
+            match self.try_acquire_or_renew().await {
+                Ok(true) => {
+                    tracing::info!(lease = %self.name, identity = %self.identity, "leading");
+                    return;
+                }
+                Ok(false) => {
+                    tracing::debug!(lease = %self.name, "another replica leads; waiting");
+                }
+                Err(e) => tracing::warn!(lease = %self.name, error = %e, "cannot read the lease"),
+            }
+            tokio::time::sleep(self.timing.retry_period).await;
+        }
+    }
+
+    /// Keep leading; returns when leadership is lost (another replica holds the Lease, or no
+    /// renewal succeeded for `renew_deadline`). The caller must stop writing at once.
+    pub async fn keep(&self) -> String {
+        let mut last = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(self.timing.renew_period).await;
+            match self.try_acquire_or_renew().await {
+                Ok(true) => last = tokio::time::Instant::now(),
+                Ok(false) => return format!("Lease {} is held by another replica", self.name),
+                Err(e) => {
+                    tracing::warn!(lease = %self.name, error = %e, "cannot renew the lease");
+                }
+            }
+            if last.elapsed() >= self.timing.renew_deadline {
+                return format!(
+                    "Lease {} not renewed for {}s",
+                    self.name,
+                    self.timing.renew_deadline.as_secs()
+                );
+            }
+        }
+    }
+
+    /// Give the Lease up (on shutdown), so another replica takes over at once rather than
+    /// after the lease duration. Best effort: failing only delays the handover.
+    pub async fn release(&self) {
+        let Ok(Some(mut lease)) = self.api.get_opt(&self.name).await else {
+            return;
+        };
+        let Some(spec) = lease.spec.as_mut() else {
+            return;
+        };
+        if spec.holder_identity.as_deref() != Some(self.identity.as_str()) {
+            return;
+        }
+        spec.holder_identity = None;
+        spec.lease_duration_seconds = Some(1);
+        spec.renew_time = Some(MicroTime((self.now)()));
+        if let Err(e) = self
+            .api
+            .replace(&self.name, &PostParams::default(), &lease)
+            .await
+        {
+            tracing::warn!(lease = %self.name, error = %e, "cannot release the lease");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn lease(holder: Option<&str>, renewed: &str) -> Lease {
+        Lease {
+            metadata: ObjectMeta {
+                name: Some("govkh".into()),
+                namespace: Some("govkh-system".into()),
+                resource_version: Some("42".into()),
+                ..Default::default()
+            },
+            spec: Some(LeaseSpec {
+                holder_identity: holder.map(str::to_string),
+                lease_duration_seconds: Some(15),
+                acquire_time: Some(MicroTime(at("2026-11-26T00:00:00Z"))),
+                renew_time: Some(MicroTime(at(renewed))),
+                lease_transitions: Some(3),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn a_fresh_lease_of_another_holder_is_respected_until_it_expires() {
+        let t = Timing::default();
+        let l = lease(Some("pod-a"), "2026-11-26T00:00:10Z");
+        assert_eq!(
+            decide(Some(&l), "pod-b", at("2026-11-26T00:00:20Z"), &t),
+            Decision::Wait(Duration::from_secs(5))
+        );
+        assert_eq!(
+            decide(Some(&l), "pod-b", at("2026-11-26T00:00:25Z"), &t),
+            Decision::Wait(Duration::ZERO),
+            "valid through its last instant"
+        );
+        assert_eq!(
+            decide(Some(&l), "pod-b", at("2026-11-26T00:00:25.001Z"), &t),
+            Decision::Take
+        );
+        assert_eq!(
+            decide(Some(&l), "pod-a", at("2026-11-26T00:00:20Z"), &t),
+            Decision::Renew
+        );
+        assert_eq!(
+            decide(None, "pod-b", at("2026-11-26T00:00:20Z"), &t),
+            Decision::Create
+        );
+        let released = lease(None, "2026-11-26T00:00:10Z");
+        assert_eq!(
+            decide(Some(&released), "pod-b", at("2026-11-26T00:00:11Z"), &t),
+            Decision::Take
+        );
+    }
+
+    #[test]
+    fn a_takeover_counts_a_transition_and_a_renewal_keeps_the_acquire_time() {
+        let t = Timing::default();
+        let l = lease(Some("pod-a"), "2026-11-26T00:00:10Z");
+        let now = at("2026-11-26T00:01:00Z");
+        let taken = desired(
+            Some(&l),
+            "govkh",
+            "govkh-system",
+            "pod-b",
+            now,
+            &t,
+            &Decision::Take,
+        );
+        let spec = taken.spec.clone().unwrap();
+        assert_eq!(spec.holder_identity.as_deref(), Some("pod-b"));
+        assert_eq!(spec.lease_transitions, Some(4));
+        assert_eq!(spec.acquire_time, Some(MicroTime(now)));
+        assert_eq!(taken.metadata.resource_version.as_deref(), Some("42"));
+        let renewed = desired(
+            Some(&l),
+            "govkh",
+            "govkh-system",
+            "pod-a",
+            now,
+            &t,
+            &Decision::Renew,
+        );
+        let spec = renewed.spec.unwrap();
+        assert_eq!(spec.lease_transitions, Some(3));
+        assert_eq!(
+            spec.acquire_time,
+            Some(MicroTime(at("2026-11-26T00:00:00Z")))
+        );
+        assert_eq!(spec.renew_time, Some(MicroTime(now)));
+    }
+
+    #[test]
+    fn the_holder_gives_up_before_anyone_may_take_over() {
+        let t = Timing::default();
+        assert!(t.renew_deadline < t.lease_duration);
+        assert!(t.renew_period < t.renew_deadline);
+    }
+}
