@@ -45,6 +45,50 @@ fn crds_dir_matches_the_generated_crds() {
 }
 
 #[test]
+fn the_charts_crds_are_the_generated_crds() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../charts/govkh/crds");
+    let update = std::env::var_os("GOVKH_UPDATE_CRDS").is_some();
+    let mut expected = Vec::new();
+    for (file, crd) in crdgen::all() {
+        expected.push(file.to_string());
+        let generated = crdgen::to_yaml(&crd).unwrap();
+        if update {
+            std::fs::write(dir.join(file), &generated).unwrap();
+            continue;
+        }
+        let stored = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(
+            stored == generated,
+            "charts/govkh/crds/{file} differs from the generated CRD: run `cargo run -- crds --out-dir charts/govkh/crds` and commit"
+        );
+    }
+    let mut present: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+    expected.sort();
+    assert_eq!(present, expected, "charts/govkh/crds/ holds other files");
+}
+
+#[test]
+fn the_charts_rbac_rules_are_the_generated_rules() {
+    let chart = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../charts/govkh");
+    let update = std::env::var_os("GOVKH_UPDATE_CRDS").is_some();
+    for (path, generated) in govkh::rbac::chart_files().unwrap() {
+        if update {
+            std::fs::write(chart.join(path), &generated).unwrap();
+            continue;
+        }
+        let stored = std::fs::read_to_string(chart.join(path)).unwrap_or_default();
+        assert!(
+            stored == generated,
+            "charts/govkh/{path} differs from what the operator needs: run `cargo run -- rbac --chart-dir charts/govkh` and commit"
+        );
+    }
+}
+
+#[test]
 fn govkh_crds_prints_the_same_documents() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_govkh"))
         .arg("crds")

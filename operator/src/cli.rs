@@ -37,6 +37,9 @@ pub enum Command {
     /// Print the CustomResourceDefinitions of the digital.gov.kh API (or write them, one file
     /// per kind, into a directory).
     Crds(CrdsArgs),
+    /// Print the RBAC rules `govkh run` needs (the ClusterRole's, then the Role's for the
+    /// leader Lease), or write them into a chart directory's `files/`.
+    Rbac(RbacArgs),
     /// Work with the Rego policy library.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -225,6 +228,15 @@ pub struct CrdsArgs {
     pub out_dir: Option<PathBuf>,
 }
 
+/// Arguments of `govkh rbac`.
+#[derive(Debug, clap::Args)]
+pub struct RbacArgs {
+    /// Write `files/clusterrole-rules.yaml` and `files/role-rules.yaml` into this chart
+    /// directory instead of printing them.
+    #[arg(long, value_name = "CHART_DIR")]
+    pub chart_dir: Option<PathBuf>,
+}
+
 /// Parse `--now`: a calendar day (its first instant in Phnom Penh) or an RFC 3339 instant.
 pub fn parse_now(s: &str) -> Result<Timestamp, String> {
     if let Ok(day) = s.parse::<Day>() {
@@ -245,6 +257,7 @@ pub fn run(
     match cli.command {
         Command::Check(args) => check(args, stdin, stdout, stderr),
         Command::Crds(args) => crds(args, stdout, stderr),
+        Command::Rbac(args) => rbac(args, stdout, stderr),
         Command::Policy(PolicyCommand::Test(args)) => policy_test(args, stdout, stderr),
         Command::Policy(PolicyCommand::List) => policy_list(stdout, stderr),
         Command::Report(args) => report(args, stdin, stdout, stderr),
@@ -321,6 +334,35 @@ fn crds(args: CrdsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitC
             .and_then(|y| stdout.write_all(y.as_bytes()).map_err(|e| e.to_string())),
         Some(dir) => write_crds(dir),
     };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn rbac(args: RbacArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+    let result = crate::rbac::chart_files()
+        .map_err(|e| e.to_string())
+        .and_then(|files| {
+            for (path, text) in files {
+                match &args.chart_dir {
+                    None => writeln!(stdout, "---\n# {path}\n{text}").map_err(|e| e.to_string())?,
+                    Some(dir) => {
+                        let p = dir.join(path);
+                        if let Some(parent) = p.parent() {
+                            std::fs::create_dir_all(parent)
+                                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                        }
+                        std::fs::write(&p, text)
+                            .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+                    }
+                }
+            }
+            Ok(())
+        });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod output;
 pub mod policy;
+pub mod rbac;
 pub mod report;
 pub mod run;
 pub mod schema;

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""The Helm chart, linted and rendered with the real Helm v4 SDK (PyPI helm-python-sdk).
+
+Checks that charts/govkh lints clean (strict), renders with its defaults and with other values,
+refuses what it must refuse, carries exactly the generated CRDs and RBAC rules, and passes
+`govkh run` only flags the binary accepts. Prints one line per test and a summary in the form
+cargo prints ("test result: ok. N passed; M failed"), and exits 1 on any failure.
+
+Run from the repository root after `cargo build` (it reads target/debug/govkh).
+"""
+
+import os
+import subprocess
+import sys
+import traceback
+
+import helm_python as helm
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHART = os.path.join(ROOT, "charts", "govkh")
+BINARY = os.path.join(ROOT, "target", "debug", "govkh")
+
+
+def render(values=None, namespace="govkh-system"):
+    """Render the chart; return its objects by (kind, name)."""
+    chart = helm.Chart.load(CHART)
+    try:
+        out = chart.render(values or {}, name="govkh", namespace=namespace)
+    finally:
+        chart.close()
+    objects = {}
+    for path, text in out.items():
+        if path.endswith("NOTES.txt"):
+            continue
+        for doc in yaml.safe_load_all(text):
+            if doc:
+                key = (doc["kind"], doc["metadata"]["name"])
+                assert key not in objects, f"{key} rendered twice"
+                objects[key] = doc
+    return objects
+
+
+def container(objects):
+    return objects[("Deployment", "govkh")]["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_lints_clean_in_strict_mode():
+    report = helm.lint(CHART, strict=True, kube_version="v1.33.0")
+    assert report["errors"] == [], report
+    serious = [m for m in report["messages"] if m["severity"] >= 2]
+    assert serious == [], serious
+
+
+def test_defaults_run_two_replicas_with_leader_election():
+    objects = render()
+    deployment = objects[("Deployment", "govkh")]
+    assert deployment["spec"]["replicas"] == 2
+    c = container(objects)
+    assert c["args"][0] == "run"
+    assert "--leader-elect" in c["args"], c["args"]
+    assert "--leader-election-name=govkh-leader" in c["args"]
+    env = {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in c["env"]}
+    assert env == {"POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace"}
+    assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
+    assert ("PodDisruptionBudget", "govkh") in objects
+    assert objects[("Service", "govkh-metrics")]["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_rbac_is_the_generated_rules_bound_to_the_service_account():
+    objects = render()
+    with open(os.path.join(CHART, "files", "clusterrole-rules.yaml")) as f:
+        cluster_rules = yaml.safe_load(f)
+    with open(os.path.join(CHART, "files", "role-rules.yaml")) as f:
+        role_rules = yaml.safe_load(f)
+    assert objects[("ClusterRole", "govkh")]["rules"] == cluster_rules
+    role = objects[("Role", "govkh")]
+    assert role["metadata"]["namespace"] == "govkh-system"
+    assert role["rules"] == role_rules
+    assert any("leases" in r["resources"] for r in role_rules)
+    for kind, role_kind in (("ClusterRoleBinding", "ClusterRole"), ("RoleBinding", "Role")):
+        b = objects[(kind, "govkh")]
+        assert b["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": "govkh"}
+        assert b["subjects"] == [{"kind": "ServiceAccount", "name": "govkh", "namespace": "govkh-system"}]
+    assert objects[("ServiceAccount", "govkh")]["metadata"]["namespace"] == "govkh-system"
+
+
+def test_one_replica_may_run_without_leader_election():
+    objects = render({"replicaCount": 1, "leaderElection": {"enabled": False}})
+    c = container(objects)
+    assert not any(a.startswith("--leader-elect") for a in c["args"]), c["args"]
+    assert ("PodDisruptionBudget", "govkh") not in objects
+
+
+def test_two_replicas_without_leader_election_are_refused():
+    try:
+        render({"replicaCount": 2, "leaderElection": {"enabled": False}})
+    except helm.HelmError as e:
+        assert "leaderElection.enabled" in str(e), e
+        return
+    raise AssertionError("rendered two writers")
+
+
+def test_unknown_or_invalid_values_are_refused_by_the_schema():
+    for bad in ({"replicaCount": 0}, {"log": {"format": "xml"}}, {"leaderElekshun": True}):
+        try:
+            render(bad)
+        except helm.HelmError:
+            continue
+        raise AssertionError(f"accepted {bad}")
+
+
+def test_values_reach_the_arguments():
+    objects = render({"concurrency": 9, "auditIntervalSeconds": 60, "log": {"format": "text", "level": "debug"},
+                      "image": {"repository": "example.org/govkh", "tag": "9.9.9", "pullPolicy": "Always"}})
+    c = container(objects)
+    for arg in ("--concurrency=9", "--audit-interval=60", "--log-format=text", "--log-level=debug"):
+        assert arg in c["args"], (arg, c["args"])
+    assert c["image"] == "example.org/govkh:9.9.9"
+
+
+def test_the_binary_accepts_every_flag_the_chart_passes():
+    help_text = subprocess.run([BINARY, "run", "--help"], check=True, capture_output=True, text=True).stdout
+    for arg in container(render())["args"][1:]:
+        flag = arg.split("=", 1)[0]
+        assert flag in help_text, f"govkh run does not know {flag}"
+
+
+def test_chart_crds_are_the_generated_crds():
+    generated = subprocess.run([BINARY, "crds"], check=True, capture_output=True, text=True).stdout
+    crd_dir = os.path.join(CHART, "crds")
+    files = sorted(os.listdir(crd_dir))
+    assert files == sorted(os.listdir(os.path.join(ROOT, "crds"))), files
+    for name in files:
+        with open(os.path.join(crd_dir, name)) as f:
+            text = f.read()
+        assert text in generated, f"charts/govkh/crds/{name} is not what `govkh crds` prints"
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    passed = failed = 0
+    for name, fn in tests:
+        try:
+            fn()
+            print(f"test chart::{name} ... ok")
+            passed += 1
+        except Exception:  # noqa: BLE001 - every failure is reported, then counted
+            print(f"test chart::{name} ... FAILED")
+            traceback.print_exc()
+            failed += 1
+    status = "ok" if failed == 0 else "FAILED"
+    print(f"\ntest result: {status}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
