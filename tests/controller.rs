@@ -188,6 +188,14 @@ async fn reconcile(
 
 const APPLY: &str = "?&force=true&fieldManager=govkh";
 
+/// The requeue of a reconcile run at `now` that should come back exactly at `at`.
+fn requeue_from_to(now: &str, at: &str) -> Action {
+    let (now, at): (Timestamp, Timestamp) = (now.parse().unwrap(), at.parse().unwrap());
+    Action::requeue(Duration::from_secs(
+        (at.as_second() - now.as_second()) as u64,
+    ))
+}
+
 fn first_reconcile_requests() -> Vec<String> {
     let ns = "/api/v1/namespaces/nssf-claims";
     let netpol = "/apis/networking.k8s.io/v1/namespaces/nssf-claims/networkpolicies";
@@ -259,13 +267,9 @@ async fn first_reconcile_provisions_everything_and_writes_the_clock_into_status(
         (Some("False"), Some("ApplicationWindowMissed"), Some(1))
     );
     // Requeued exactly when the migration deadline passes: 2027-03-02 00:00 in Phnom Penh.
-    let until: Timestamp = "2027-03-01T17:00:00Z".parse().unwrap();
-    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
     assert_eq!(
         action,
-        Action::requeue(Duration::from_secs(
-            (until.as_second() - now.as_second()) as u64
-        ))
+        requeue_from_to("2026-11-26T03:00:00Z", "2027-03-01T17:00:00Z")
     );
 }
 
@@ -309,13 +313,9 @@ async fn an_expiring_approval_requeues_at_its_end_and_then_reports_expired() {
         (status["state"].as_str(), status["approval"].as_str()),
         (Some("Compliant"), Some("nssf-continuation"))
     );
-    let boundary: Timestamp = "2026-12-31T17:00:00Z".parse().unwrap();
-    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
     assert_eq!(
         result.unwrap(),
-        Action::requeue(Duration::from_secs(
-            (boundary.as_second() - now.as_second()) as u64
-        ))
+        requeue_from_to("2026-11-26T03:00:00Z", "2026-12-31T17:00:00Z")
     );
     // At the boundary the approval has expired.
     let mut t = tenancy_json(true);
@@ -541,13 +541,9 @@ async fn an_approved_alternative_link_gets_its_policies_and_is_requeued_when_the
             "gdt-api/govkh-link-mef-gdt-microwave"
         ])
     );
-    let boundary: Timestamp = "2027-06-30T17:00:00Z".parse().unwrap();
-    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
     assert_eq!(
         result.unwrap(),
-        Action::requeue(Duration::from_secs(
-            (boundary.as_second() - now.as_second()) as u64
-        ))
+        requeue_from_to("2026-11-26T03:00:00Z", "2027-06-30T17:00:00Z")
     );
 }
 
@@ -713,13 +709,9 @@ async fn an_active_grant_opens_exactly_the_granted_path_until_its_last_day() {
     assert_eq!(status["networkPolicies"], json!(GRANT_POLICIES));
     assert_eq!(events(&requests)[0].1, "GrantActive");
     // Requeued at the first instant after the last day: 2027-01-01 00:00 in Phnom Penh.
-    let end: Timestamp = "2026-12-31T17:00:00Z".parse().unwrap();
-    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
     assert_eq!(
         result.unwrap(),
-        Action::requeue(Duration::from_secs(
-            (end.as_second() - now.as_second()) as u64
-        ))
+        requeue_from_to("2026-11-26T03:00:00Z", "2026-12-31T17:00:00Z")
     );
 }
 
@@ -829,13 +821,9 @@ async fn an_approval_reports_its_state_and_expires_on_the_day_after_valid_until(
     );
     assert_eq!(last_status(&requests)["state"], "InForce");
     assert_eq!(events(&requests)[0].1, "ApprovalInForce");
-    let end: Timestamp = "2026-12-31T17:00:00Z".parse().unwrap();
-    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
     assert_eq!(
         result.unwrap(),
-        Action::requeue(Duration::from_secs(
-            (end.as_second() - now.as_second()) as u64
-        ))
+        requeue_from_to("2026-11-26T03:00:00Z", "2026-12-31T17:00:00Z")
     );
     // At the boundary: Expired, a Warning Event; the link controller sees the status change.
     let mut obj2 = obj.clone();
@@ -1040,6 +1028,18 @@ fn lease_json(holder: Option<&str>, renewed: &str) -> Value {
                  "renewTime": renewed, "leaseTransitions": 2}})
 }
 
+/// A candidate `me` for the Lease `govkh-system/govkh-leader`, with the clock stopped at `now`.
+fn elector(client: kube::Client, me: &str, now: Timestamp) -> Elector {
+    Elector::new(
+        client,
+        "govkh-system",
+        "govkh-leader",
+        me,
+        Timing::default(),
+        Arc::new(move || now),
+    )
+}
+
 /// One election attempt by `me` at `now` against a server holding `lease` and answering writes
 /// with `write_status`.
 async fn elect(
@@ -1060,14 +1060,7 @@ async fn elect(
             _ => (write_status, body.clone()),
         },
         move |client| async move {
-            let e = Elector::new(
-                client,
-                "govkh-system",
-                "govkh-leader",
-                me,
-                Timing::default(),
-                Arc::new(move || now),
-            );
+            let e = elector(client, me, now);
             e.try_acquire_or_renew().await.unwrap()
         },
     )
@@ -1162,18 +1155,7 @@ async fn the_holder_renews_and_releases_its_lease() {
             ),
             _ => (200, body.clone()),
         },
-        move |client| async move {
-            Elector::new(
-                client,
-                "govkh-system",
-                "govkh-leader",
-                "pod-a",
-                Timing::default(),
-                Arc::new(move || now),
-            )
-            .release()
-            .await
-        },
+        move |client| async move { elector(client, "pod-a", now).release().await },
     )
     .await;
     assert_eq!(requests[1].0, format!("PUT {LEASE}/govkh-leader?"));
@@ -1190,18 +1172,7 @@ async fn a_leader_that_finds_another_holder_at_renewal_stops_leading() {
                 lease_json(Some("pod-b"), "2026-11-26T03:00:19.000000Z"),
             )
         },
-        move |client| async move {
-            Elector::new(
-                client,
-                "govkh-system",
-                "govkh-leader",
-                "pod-a",
-                Timing::default(),
-                Arc::new(move || now),
-            )
-            .keep()
-            .await
-        },
+        move |client| async move { elector(client, "pod-a", now).keep().await },
     )
     .await;
     assert!(why.contains("held by another replica"), "{why}");
@@ -1222,22 +1193,31 @@ async fn a_leader_that_cannot_renew_within_the_deadline_stops_leading() {
                 json!({"kind": "Status", "code": 503, "message": "unavailable"}),
             )
         },
-        move |client| async move {
-            Elector::new(
-                client,
-                "govkh-system",
-                "govkh-leader",
-                "pod-a",
-                Timing::default(),
-                Arc::new(move || now),
-            )
-            .keep()
-            .await
-        },
+        move |client| async move { elector(client, "pod-a", now).keep().await },
     )
     .await;
     assert!(why.contains("not renewed for 10s"), "{why}");
     // Renewals at 5 s and 10 s failed; it gave up at the 10 s deadline, before the 15 s lease
     // could pass to another replica.
     assert_eq!(requests.len(), 2);
+}
+
+#[tokio::test]
+async fn a_grant_of_an_unknown_ministry_opens_nothing_and_waits_saying_why() {
+    let mut g = grant_json(json!({"ministry": "mef"}), &[]);
+    g["spec"]["owner"] = json!("nope");
+    let (result, requests) = reconcile_grant(g, "2026-11-26T03:00:00Z").await;
+    assert!(result.unwrap_err().is_invalid());
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert!(
+        !got.iter().any(|r| r.contains("networkpolicies")),
+        "{got:#?}"
+    );
+    let ready = &last_status(&requests)["conditions"][0];
+    assert_eq!(
+        (ready["status"].as_str(), ready["reason"].as_str()),
+        (Some("False"), Some("MinistryNotFound"))
+    );
+    let reasons: Vec<String> = events(&requests).into_iter().map(|e| e.1).collect();
+    assert_eq!(reasons, ["MinistryNotFound"]);
 }

@@ -98,6 +98,32 @@ where
     }
 }
 
+/// Wait until the cluster-scoped `K` named `name` shows `want` as `state_of` reads it.
+async fn wait_for_state<K, S>(
+    client: &Client,
+    name: &str,
+    want: S,
+    state_of: impl Fn(K) -> Option<S>,
+) -> Result<(), String>
+where
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::ClusterResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    S: PartialEq + std::fmt::Debug + Copy,
+{
+    let api: Api<K> = Api::all(client.clone());
+    let what = format!("{} {name} is {want:?}", K::kind(&()));
+    wait_for(&what, || async {
+        let got = api.get(name).await.map_err(|e| e.to_string())?;
+        let state = state_of(got);
+        (state == Some(want))
+            .then_some(())
+            .ok_or(format!("state {state:?}"))
+    })
+    .await
+}
+
 /// The operator under test; killed when dropped.
 struct Operator(Child);
 
@@ -231,25 +257,13 @@ async fn checks(client: &Client) -> Result<(), String> {
     for (name, a) in &inv.approvals {
         let want = clock::approval_state(&a.object.spec, today)
             .unwrap_or(govkh::api::ApprovalState::Pending);
-        let api: Api<Approval> = Api::all(client.clone());
-        wait_for(&format!("Approval {name} is {want:?}"), || async {
-            let got = api.get(name).await.map_err(|e| e.to_string())?;
-            let state = got.status.and_then(|s| s.state);
-            (state == Some(want))
-                .then_some(())
-                .ok_or(format!("state {state:?}"))
-        })
-        .await?;
+        wait_for_state::<Approval, _>(client, name, want, |a| a.status.and_then(|s| s.state))
+            .await?;
     }
     for (name, g) in &inv.grants {
         let want = clock::grant_state(&g.object.spec, today);
-        let api: Api<DataAccessGrant> = Api::all(client.clone());
-        wait_for(&format!("DataAccessGrant {name} is {want:?}"), || async {
-            let got = api.get(name).await.map_err(|e| e.to_string())?;
-            let state = got.status.and_then(|s| s.state);
-            (state == Some(want))
-                .then_some(())
-                .ok_or(format!("state {state:?}"))
+        wait_for_state::<DataAccessGrant, _>(client, name, want, |g| {
+            g.status.and_then(|s| s.state)
         })
         .await?;
     }
@@ -265,18 +279,11 @@ async fn checks(client: &Client) -> Result<(), String> {
             .and_then(|a| inv.approvals.get(a))
             .map(|a| &a.object);
         let want = permission(&l.object, true, approval, today).state;
-        let api: Api<PrivateNetworkLink> = Api::all(client.clone());
-        wait_for(
-            &format!("PrivateNetworkLink {name} is {want:?}"),
-            || async {
-                let got = api.get(name).await.map_err(|e| e.to_string())?;
-                let state = got.status.as_ref().and_then(|s| s.state);
-                (state == Some(want))
-                    .then_some(())
-                    .ok_or(format!("state {state:?}"))
-            },
-        )
+        wait_for_state::<PrivateNetworkLink, _>(client, name, want, |l| {
+            l.status.and_then(|s| s.state)
+        })
         .await?;
+        let api: Api<PrivateNetworkLink> = Api::all(client.clone());
         let got = api.get(name).await.map_err(|e| e.to_string())?;
         let carried = got.status.map(|s| s.network_policies).unwrap_or_default();
         if (want == LinkState::Established) == carried.is_empty() {

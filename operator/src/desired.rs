@@ -712,4 +712,63 @@ mod link_tests {
             .unwrap()[0];
         assert_eq!(to.ip_block.as_ref().unwrap().cidr, "10.80.4.0/24");
     }
+
+    fn grant(grantee: serde_json::Value, access: bool) -> crate::api::DataAccessGrant {
+        let mut g = serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "DataAccessGrant",
+            "metadata": {"name": "gdt-to-mef", "uid": "33330000-0000-4000-8000-000000000003"},
+            "spec": {"owner": "gdt", "grantee": grantee, "dataClass": "confidential", "namespaces": ["gdt-declarations"],
+                     "dataTypes": ["declarations"], "reason": "audit", "authorizedBy": "committee", "document": "DGC/1",
+                     "validFrom": "2026-06-01", "validUntil": "2026-12-31"}});
+        if access {
+            g["spec"]["access"] = serde_json::json!({"ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "UDP", "port": 53}]});
+        }
+        serde_json::from_value(g).unwrap()
+    }
+
+    #[test]
+    fn a_grant_opens_egress_from_the_grantee_and_ingress_at_the_owner_on_its_ports() {
+        let g = grant(serde_json::json!({"ministry": "mef"}), true);
+        let p = grant_policies(&g, &["mef-tax".into()]);
+        let where_: Vec<(&str, &str)> = p
+            .iter()
+            .map(|n| {
+                (
+                    n.metadata.namespace.as_deref().unwrap(),
+                    n.spec.as_ref().unwrap().policy_types.as_ref().unwrap()[0].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            where_,
+            [("mef-tax", "Egress"), ("gdt-declarations", "Ingress")]
+        );
+        let ports = p[1].spec.as_ref().unwrap().ingress.as_ref().unwrap()[0]
+            .ports
+            .as_ref()
+            .unwrap();
+        assert_eq!(ports.len(), 2);
+        assert_eq!(ports[1].protocol.as_deref(), Some("UDP"));
+        assert_eq!(
+            p[0].metadata.name.as_deref(),
+            Some("govkh-grant-gdt-to-mef")
+        );
+        assert_eq!(
+            p[0].metadata.labels.as_ref().unwrap()[LABEL_GRANT],
+            "gdt-to-mef"
+        );
+    }
+
+    #[test]
+    fn a_grant_without_access_or_to_a_person_opens_nothing() {
+        let ns = ["mef-tax".to_string()];
+        assert!(
+            grant_policies(&grant(serde_json::json!({"ministry": "mef"}), false), &ns).is_empty()
+        );
+        assert!(
+            grant_policies(&grant(serde_json::json!({"person": "Sok Dara"}), true), &ns).is_empty()
+        );
+        assert!(
+            grant_policies(&grant(serde_json::json!({"ministry": "mef"}), true), &[]).is_empty()
+        );
+    }
 }

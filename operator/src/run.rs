@@ -189,6 +189,35 @@ fn ministry_of(ns: &Namespace) -> Option<String> {
     ns.labels().get(LABEL_MINISTRY).cloned()
 }
 
+/// A watch mapper: a Ministry to the objects of `store` that `of` says depend on it.
+fn on_ministry<K>(
+    store: Store<DeserializeGuard<K>>,
+    of: fn(&[K], &str) -> Vec<String>,
+) -> impl Fn(DeserializeGuard<Ministry>) -> Vec<ObjectRef<DeserializeGuard<K>>>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + 'static,
+{
+    move |m| refs(of(&valid(&store), &m.name_any()))
+}
+
+/// A watch mapper: a ministry's Namespace to the objects of `store` that `of` says depend on
+/// that ministry (those covering all its namespaces gain or lose one).
+fn on_ministry_namespace<K>(
+    store: Store<DeserializeGuard<K>>,
+    of: fn(&[K], &str) -> Vec<String>,
+) -> impl Fn(Namespace) -> Vec<ObjectRef<DeserializeGuard<K>>>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + 'static,
+{
+    move |ns| {
+        refs(
+            ministry_of(&ns)
+                .map(|m| of(&valid(&store), &m))
+                .unwrap_or_default(),
+        )
+    }
+}
+
 /// A stream yielding once per completed audit.
 fn audits(rx: tokio::sync::watch::Receiver<u64>) -> impl futures::Stream<Item = ()> + Send {
     futures::stream::unfold(rx, |mut rx| async move {
@@ -307,7 +336,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         watcher::Config::default().any_semantic(),
     )
     .with_config(cfg.clone());
-    let (by_ministry, everyone) = (tenancies.store(), tenancies.store());
+    let (everyone, tenancy_store) = (tenancies.store(), tenancies.store());
     let tenancies = tenancies
         .owns(
             Api::<Namespace>::all(client.clone()),
@@ -316,7 +345,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         .watches(
             Api::<DeserializeGuard<Ministry>>::all(client.clone()),
             watcher::Config::default(),
-            move |m| refs(tenancies_of_ministry(&valid(&by_ministry), &m.name_any())),
+            on_ministry(tenancy_store, tenancies_of_ministry),
         )
         .watches(
             Api::<DeserializeGuard<Approval>>::all(client.clone()),
@@ -343,7 +372,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         watcher::Config::default().any_semantic(),
     )
     .with_config(cfg.clone());
-    let (link_store, link_ns_store) = (links.store(), links.store());
+    let link_store = links.store();
     let links = links
         .owns(
             Api::<NetworkPolicy>::all(client.clone()),
@@ -357,19 +386,13 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         .watches(
             Api::<DeserializeGuard<Ministry>>::all(client.clone()),
             watcher::Config::default(),
-            move |m| refs(links_of_ministry(&valid(&link_store), &m.name_any())),
+            on_ministry(link_store.clone(), links_of_ministry),
         )
         // A ministry's new namespace joins the links that cover all its namespaces.
         .watches(
             Api::<Namespace>::all(client.clone()),
             watcher::Config::default().labels(LABEL_MINISTRY),
-            move |ns| {
-                refs(
-                    ministry_of(&ns)
-                        .map(|m| links_of_ministry(&valid(&link_ns_store), &m))
-                        .unwrap_or_default(),
-                )
-            },
+            on_ministry_namespace(link_store, links_of_ministry),
         )
         .shutdown_on_signal()
         .run(
@@ -386,7 +409,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         watcher::Config::default().any_semantic(),
     )
     .with_config(cfg.clone());
-    let (grant_store, grant_ns_store) = (grants.store(), grants.store());
+    let grant_store = grants.store();
     let grants = grants
         .owns(
             Api::<NetworkPolicy>::all(client.clone()),
@@ -395,18 +418,12 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         .watches(
             Api::<DeserializeGuard<Ministry>>::all(client.clone()),
             watcher::Config::default(),
-            move |m| refs(grants_of_ministry(&valid(&grant_store), &m.name_any())),
+            on_ministry(grant_store.clone(), grants_of_ministry),
         )
         .watches(
             Api::<Namespace>::all(client.clone()),
             watcher::Config::default().labels(LABEL_MINISTRY),
-            move |ns| {
-                refs(
-                    ministry_of(&ns)
-                        .map(|m| grants_of_ministry(&valid(&grant_ns_store), &m))
-                        .unwrap_or_default(),
-                )
-            },
+            on_ministry_namespace(grant_store, grants_of_ministry),
         )
         .shutdown_on_signal()
         .run(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use kube::{Api, runtime::controller::Action};
 
-use super::{Context, Error, requeue_at, succeeded, write_status};
+use super::{Context, Error, instrumented, requeue_at, write_status};
 use crate::{
     api::{
         Approval, ApprovalState, CloudTenancy, Day, PrivateNetworkLink, SubjectKind,
@@ -86,15 +86,13 @@ pub fn standing(approval: &Approval, today: Day) -> Standing {
 
 /// Reconcile one approval.
 pub async fn reconcile(approval: Arc<Approval>, ctx: Arc<Context>) -> Result<Action, Error> {
-    // Timing is measured for the metrics only; it decides nothing.
-    let started = std::time::Instant::now();
-    let result = reconcile_inner(&approval, &ctx).await;
-    ctx.metrics
-        .reconciled("approval", started.elapsed().as_secs_f64(), result.is_ok());
-    if result.is_ok() {
-        succeeded(&*approval, &ctx);
-    }
-    result
+    instrumented(
+        "approval",
+        &*approval,
+        &ctx,
+        reconcile_inner(&approval, &ctx),
+    )
+    .await
 }
 
 async fn reconcile_inner(approval: &Approval, ctx: &Context) -> Result<Action, Error> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use kube::{Api, ResourceExt, runtime::controller::Action};
 
-use super::{Context, Error, succeeded, write_status};
+use super::{Context, Error, instrumented, write_status};
 use crate::{
     api::{
         GOVERNMENT_CLOUD_NAME, GovernmentCloud, GovernmentCloudStatus, Ministry, conditions as cond,
@@ -78,18 +78,13 @@ pub fn status(
 
 /// Reconcile the government cloud.
 pub async fn reconcile(cloud: Arc<GovernmentCloud>, ctx: Arc<Context>) -> Result<Action, Error> {
-    // Timing is measured for the metrics only; it decides nothing.
-    let started = std::time::Instant::now();
-    let result = reconcile_inner(&cloud, &ctx).await;
-    ctx.metrics.reconciled(
+    instrumented(
         "governmentcloud",
-        started.elapsed().as_secs_f64(),
-        result.is_ok(),
-    );
-    if result.is_ok() {
-        succeeded(&*cloud, &ctx);
-    }
-    result
+        &*cloud,
+        &ctx,
+        reconcile_inner(&cloud, &ctx),
+    )
+    .await
 }
 
 async fn reconcile_inner(cloud: &GovernmentCloud, ctx: &Context) -> Result<Action, Error> {
@@ -121,10 +116,15 @@ async fn reconcile_inner(cloud: &GovernmentCloud, ctx: &Context) -> Result<Actio
         .await;
     }
     match problem {
-        Some((_, message)) => Err(Error::Invalid(format!(
-            "GovernmentCloud {}: {message}",
-            cloud.name_any()
-        ))),
+        Some((reason, message)) => {
+            if cloud.status.as_ref() != Some(&new) {
+                ctx.event(cloud, true, reason, &message).await;
+            }
+            Err(Error::Invalid(format!(
+                "GovernmentCloud {}: {message}",
+                cloud.name_any()
+            )))
+        }
         None => Ok(Action::await_change()),
     }
 }

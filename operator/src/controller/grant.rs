@@ -10,7 +10,7 @@ use std::sync::Arc;
 use kube::{Api, ResourceExt, runtime::controller::Action};
 
 use super::{
-    Context, Error, namespaces_of, requeue_at, succeeded, sync_network_policies, write_status,
+    Context, Error, instrumented, namespaces_of, requeue_at, sync_network_policies, write_status,
 };
 use crate::{
     api::{DataAccessGrant, Day, GrantState, Ministry, conditions as cond},
@@ -87,18 +87,13 @@ pub fn decide(grant: &DataAccessGrant, ministries_exist: bool, today: Day) -> De
 
 /// Reconcile one grant.
 pub async fn reconcile(grant: Arc<DataAccessGrant>, ctx: Arc<Context>) -> Result<Action, Error> {
-    // Timing is measured for the metrics only; it decides nothing.
-    let started = std::time::Instant::now();
-    let result = reconcile_inner(&grant, &ctx).await;
-    ctx.metrics.reconciled(
+    instrumented(
         "dataaccessgrant",
-        started.elapsed().as_secs_f64(),
-        result.is_ok(),
-    );
-    if result.is_ok() {
-        succeeded(&*grant, &ctx);
-    }
-    result
+        &*grant,
+        &ctx,
+        reconcile_inner(&grant, &ctx),
+    )
+    .await
 }
 
 async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Action, Error> {
@@ -140,7 +135,8 @@ async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Actio
     status.state = Some(decision.state);
     status.network_policies = carried;
     write_status(grant, grant.status.as_ref(), &status, ctx).await?;
-    if previous_state != Some(decision.state) {
+    // A grant between missing ministries opens nothing: its Event is the MinistryNotFound below.
+    if previous_state != Some(decision.state) && decision.reason != "MinistryNotFound" {
         let reason = match decision.state {
             GrantState::Pending => "GrantPending",
             GrantState::Active => "GrantActive",
@@ -149,6 +145,10 @@ async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Actio
         ctx.event(grant, false, reason, &decision.message).await;
     }
     if decision.reason == "MinistryNotFound" {
+        if grant.status.as_ref() != Some(&status) {
+            ctx.event(grant, true, decision.reason, &decision.message)
+                .await;
+        }
         return Err(Error::Invalid(format!(
             "DataAccessGrant {}: {}",
             grant.name_any(),

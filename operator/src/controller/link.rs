@@ -11,7 +11,7 @@ use std::sync::Arc;
 use kube::{Api, ResourceExt, runtime::controller::Action};
 
 use super::{
-    Context, Error, namespaces_of, requeue_at, succeeded, sync_network_policies, write_status,
+    Context, Error, instrumented, namespaces_of, requeue_at, sync_network_policies, write_status,
 };
 use crate::{
     api::{
@@ -132,18 +132,13 @@ pub fn permission(
 
 /// Reconcile one link.
 pub async fn reconcile(link: Arc<PrivateNetworkLink>, ctx: Arc<Context>) -> Result<Action, Error> {
-    // Timing is measured for the metrics only; it decides nothing.
-    let started = std::time::Instant::now();
-    let result = reconcile_inner(&link, &ctx).await;
-    ctx.metrics.reconciled(
+    instrumented(
         "privatenetworklink",
-        started.elapsed().as_secs_f64(),
-        result.is_ok(),
-    );
-    if result.is_ok() {
-        succeeded(&*link, &ctx);
-    }
-    result
+        &*link,
+        &ctx,
+        reconcile_inner(&link, &ctx),
+    )
+    .await
 }
 
 async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Action, Error> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::{Api, ResourceExt, api::ListParams, runtime::controller::Action};
 
-use super::{Context, Error, succeeded, write_status};
+use super::{Context, Error, instrumented, write_status};
 use crate::{
     api::{ComplianceSummary, LABEL_MINISTRY, Ministry, MinistryStatus, conditions as cond},
     conditions,
@@ -85,15 +85,13 @@ pub fn status(
 
 /// Reconcile one ministry.
 pub async fn reconcile(ministry: Arc<Ministry>, ctx: Arc<Context>) -> Result<Action, Error> {
-    // Timing is measured for the metrics only; it decides nothing.
-    let started = std::time::Instant::now();
-    let result = reconcile_inner(&ministry, &ctx).await;
-    ctx.metrics
-        .reconciled("ministry", started.elapsed().as_secs_f64(), result.is_ok());
-    if result.is_ok() {
-        succeeded(&*ministry, &ctx);
-    }
-    result
+    instrumented(
+        "ministry",
+        &*ministry,
+        &ctx,
+        reconcile_inner(&ministry, &ctx),
+    )
+    .await
 }
 
 async fn reconcile_inner(ministry: &Ministry, ctx: &Context) -> Result<Action, Error> {

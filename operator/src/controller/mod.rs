@@ -203,6 +203,29 @@ where
     }
 }
 
+/// Run one reconcile of `obj` by `controller`: its duration and outcome go to the metrics, and
+/// a success resets the object's backoff.
+pub(crate) async fn instrumented<K, Fut>(
+    controller: &'static str,
+    obj: &K,
+    ctx: &Context,
+    run: Fut,
+) -> Result<Action, Error>
+where
+    K: Resource<DynamicType = ()>,
+    Fut: std::future::Future<Output = Result<Action, Error>>,
+{
+    // Timing is measured for the metrics only; it decides nothing.
+    let started = std::time::Instant::now();
+    let result = run.await;
+    ctx.metrics
+        .reconciled(controller, started.elapsed().as_secs_f64(), result.is_ok());
+    if result.is_ok() {
+        succeeded(obj, ctx);
+    }
+    result
+}
+
 /// Record a success (resets the backoff).
 pub fn succeeded<K: Resource<DynamicType = ()>>(obj: &K, ctx: &Context) {
     ctx.succeeded(&format!("{}/{}", K::kind(&()), obj.name_any()));

@@ -20,7 +20,7 @@ use kube::{
     },
 };
 
-use super::{Context, Error, apply_one, requeue_at, succeeded, write_status};
+use super::{Context, Error, apply_one, instrumented, requeue_at, write_status};
 use crate::{
     api::{
         Approval, ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
@@ -35,15 +35,13 @@ pub const FINALIZER: &str = "digital.gov.kh/release-namespaces";
 
 /// Reconcile one tenancy.
 pub async fn reconcile(tenancy: Arc<CloudTenancy>, ctx: Arc<Context>) -> Result<Action, Error> {
-    // Timing is measured for the metrics only; it decides nothing.
-    let started = std::time::Instant::now();
-    let result = reconcile_inner(tenancy, &ctx).await;
-    ctx.metrics.reconciled(
+    instrumented(
         "cloudtenancy",
-        started.elapsed().as_secs_f64(),
-        result.is_ok(),
-    );
-    result
+        &*tenancy,
+        &ctx,
+        reconcile_inner(tenancy.clone(), &ctx),
+    )
+    .await
 }
 
 async fn reconcile_inner(tenancy: Arc<CloudTenancy>, ctx: &Arc<Context>) -> Result<Action, Error> {
@@ -55,17 +53,11 @@ async fn reconcile_inner(tenancy: Arc<CloudTenancy>, ctx: &Arc<Context>) -> Resu
         }
     })
     .await;
-    match result {
-        Ok(action) => {
-            succeeded(&*tenancy, ctx);
-            Ok(action)
-        }
-        Err(
-            kube::runtime::finalizer::Error::ApplyFailed(e)
-            | kube::runtime::finalizer::Error::CleanupFailed(e),
-        ) => Err(e),
-        Err(e) => Err(Error::Finalizer(e.to_string())),
-    }
+    result.map_err(|e| match e {
+        kube::runtime::finalizer::Error::ApplyFailed(e)
+        | kube::runtime::finalizer::Error::CleanupFailed(e) => e,
+        e => Error::Finalizer(e.to_string()),
+    })
 }
 
 async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
