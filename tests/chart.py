@@ -9,9 +9,11 @@ cargo prints ("test result: ok. N passed; M failed"), and exits 1 on any failure
 Run from the repository root after `cargo build` (it reads target/debug/govkh).
 """
 
+import base64
 import os
 import subprocess
 import sys
+import tempfile
 import traceback
 
 import helm_python as helm
@@ -126,6 +128,52 @@ def test_the_binary_accepts_every_flag_the_chart_passes():
     for arg in container(render())["args"][1:]:
         flag = arg.split("=", 1)[0]
         assert flag in help_text, f"govkh run does not know {flag}"
+
+
+def test_the_webhook_is_registered_with_the_certificate_it_serves():
+    objects = render()
+    secret = objects[("Secret", "govkh-webhook-tls")]
+    pem = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    vwc = objects[("ValidatingWebhookConfiguration", "govkh")]
+    hook = vwc["webhooks"][0]
+    assert hook["admissionReviewVersions"] == ["v1"] and hook["sideEffects"] == "None"
+    assert hook["failurePolicy"] == "Ignore"
+    assert base64.b64decode(hook["clientConfig"]["caBundle"]).decode() == pem["ca.crt"]
+    assert hook["clientConfig"]["service"] == {"name": "govkh-webhook", "namespace": "govkh-system",
+                                               "path": "/validate", "port": 443}
+    with open(os.path.join(CHART, "files", "webhook-rules.yaml")) as f:
+        assert hook["rules"] == yaml.safe_load(f)
+    excluded = hook["namespaceSelector"]["matchExpressions"][0]["values"]
+    assert "kube-system" in excluded and "govkh-system" in excluded
+    # The serving certificate is signed by the CA in caBundle, for the Service's DNS name.
+    with tempfile.TemporaryDirectory() as d:
+        for name in ("ca.crt", "tls.crt"):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(pem[name])
+        subprocess.run(["openssl", "verify", "-CAfile", os.path.join(d, "ca.crt"), os.path.join(d, "tls.crt")],
+                       check=True, capture_output=True)
+        san = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", os.path.join(d, "tls.crt")],
+                             check=True, capture_output=True, text=True).stdout
+        assert "DNS:govkh-webhook.govkh-system.svc" in san, san
+    # The pod serves it: port named as the Service targets, the Secret mounted where the
+    # flags point.
+    service = objects[("Service", "govkh-webhook")]
+    assert service["spec"]["ports"][0]["targetPort"] == "webhook"
+    c = container(objects)
+    assert any(p["name"] == "webhook" and p["containerPort"] == 8443 for p in c["ports"])
+    assert "--webhook-addr=0.0.0.0:8443" in c["args"]
+    mount = c["volumeMounts"][0]["mountPath"]
+    assert f"--tls-cert-file={mount}/tls.crt" in c["args"] and f"--tls-key-file={mount}/tls.key" in c["args"]
+    pod = objects[("Deployment", "govkh")]["spec"]["template"]["spec"]
+    assert pod["volumes"][0]["secret"]["secretName"] == "govkh-webhook-tls"
+
+
+def test_without_the_webhook_nothing_of_it_is_rendered():
+    objects = render({"webhook": {"enabled": False}})
+    assert not any(kind in ("ValidatingWebhookConfiguration", "Secret") for kind, _ in objects)
+    c = container(objects)
+    assert not any(a.startswith("--webhook-addr") or a.startswith("--tls-") for a in c["args"])
+    assert "volumeMounts" not in c
 
 
 def test_chart_crds_are_the_generated_crds():

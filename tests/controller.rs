@@ -894,7 +894,7 @@ async fn a_ministry_shows_its_namespaces_and_the_audit_of_the_same_core_as_check
         },
         move |client| async move {
             let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
-            ctx.set_audit(audit);
+            ctx.set_audit(audit, true);
             let r = ministry::reconcile(Arc::new(obj), ctx.clone()).await;
             let metrics = ctx.metrics.render();
             assert!(
@@ -963,7 +963,7 @@ async fn the_government_cloud_counts_tenancies_and_warns_when_some_fall_overdue(
         },
         move |client| async move {
             let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
-            ctx.set_audit(audit);
+            ctx.set_audit(audit, true);
             cloud::reconcile(Arc::new(obj), ctx).await
         },
     )

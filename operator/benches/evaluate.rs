@@ -1,13 +1,16 @@
 //! Benchmark of the evaluation core: the whole policy catalogue on generated inventories of 1k
 //! and 10k realistic workloads (3-6 KB each), one core, both regorus modes in the same run.
 //! Reports µs per object (p50/p99), objects per second, the share of time spent converting
-//! the input, and policy compilation time. Run: `cargo bench --bench evaluate`.
+//! the input, policy compilation time, and the admission webhook's time per review with the
+//! inventory prepared once per audit against converting it per review (the baseline).
+//! Run: `cargo bench --bench evaluate`.
 //! Numbers are reported, never asserted: the machines are shared and noisy.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::{path::PathBuf, time::Instant};
 
 use govkh::{
+    audit::Snapshot,
     evaluate::{Evaluator, Review, evaluate, objects},
     inventory::Inventory,
     manifest::Loader,
@@ -167,5 +170,49 @@ fn main() {
                 r.findings
             );
         }
+    }
+
+    println!();
+    println!(
+        "| inventory objects | admission review, inventory converted per review (baseline) p50 µs | prepared once per audit p50 µs | speed-up |"
+    );
+    println!("|---|---|---|---|");
+    for n in [1_000, 10_000] {
+        let inv = inventory(n);
+        let clock = evaluate(&inv, &lib, now).tenancies;
+        let (probe, _) = objects(&inv).into_iter().last().unwrap();
+        let review = Review {
+            operation: "CREATE".into(),
+            object: probe,
+            old_object: None,
+            user_info: None,
+            source: None,
+        };
+        let mut per_review: Vec<f64> = (0..21)
+            .map(|_| {
+                let t = Instant::now();
+                let e = Evaluator::new(&inv, &lib, now, &clock);
+                std::hint::black_box(e.review(&review));
+                t.elapsed().as_secs_f64() * 1e6
+            })
+            .collect();
+        let snapshot = Snapshot::new(now, inv, clock);
+        let mut prepared: Vec<f64> = (0..201)
+            .map(|_| {
+                let t = Instant::now();
+                let e =
+                    Evaluator::with_prepared(&snapshot.inventory, &lib, now, &snapshot.prepared);
+                std::hint::black_box(e.review(&review));
+                t.elapsed().as_secs_f64() * 1e6
+            })
+            .collect();
+        per_review.sort_by(|a, b| a.total_cmp(b));
+        prepared.sort_by(|a, b| a.total_cmp(b));
+        let (base, fast) = (percentile(&per_review, 0.5), percentile(&prepared, 0.5));
+        println!(
+            "| {} | {base:.0} | {fast:.0} | {:.1}x |",
+            snapshot.inventory.len(),
+            base / fast
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! The operator's periodic audit: it reads the cluster the way `govkh report --cluster` does,
 //! evaluates it with the same core (`evaluate_loaded`, `report::build`), and keeps the result
-//! for the Ministry and GovernmentCloud reconcilers and the metrics. One evaluation, shared:
-//! a ministry's status, the committee's report and `govkh check` agree on the same day.
+//! for the Ministry and GovernmentCloud reconcilers, the metrics and — as a `Snapshot` of the
+//! inventory — the admission webhook. One evaluation, shared: a ministry's status, the
+//! committee's report, admission and `govkh check` agree on the same day.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use crate::{
     api::{ClockState, ComplianceSummary, Day, FindingCounts, TenancyCounts},
     clock::days_between,
     cluster,
-    evaluate::{Evaluation, evaluate_loaded},
+    evaluate::{Evaluation, PreparedInventory, TenancyClock, evaluate_loaded},
     finding::Action,
     inventory::Inventory,
     manifest::Loader,
@@ -36,6 +37,33 @@ pub struct Audit {
     pub findings: BTreeMap<(String, String, &'static str), u32>,
     /// Objects or lists the audit could not read.
     pub problems: usize,
+}
+
+/// The cluster's inventory as the last audit read it, with the clock's verdicts: what the
+/// admission webhook judges a request against.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// When it was read.
+    pub at: Timestamp,
+    /// The objects, indexed.
+    pub inventory: Inventory,
+    /// The statutory clock of every tenancy, as of `at`.
+    pub tenancies: Vec<TenancyClock>,
+    /// The inventory converted for the policies, as of `at`'s day.
+    pub prepared: PreparedInventory,
+}
+
+impl Snapshot {
+    /// A snapshot of `inventory` read at `at`.
+    pub fn new(at: Timestamp, inventory: Inventory, tenancies: Vec<TenancyClock>) -> Self {
+        let prepared = PreparedInventory::new(&inventory, Day::in_phnom_penh(at), &tenancies);
+        Snapshot {
+            at,
+            inventory,
+            tenancies,
+            prepared,
+        }
+    }
 }
 
 /// Every clock state, so a metric series drops to 0 instead of disappearing.
@@ -144,12 +172,13 @@ pub async fn run(
     client: kube::Client,
     policies: &Library,
     now: Timestamp,
-) -> Result<Audit, cluster::Error> {
+) -> Result<(Audit, Snapshot), cluster::Error> {
     let loaded = cluster::read(client, &Loader::new()).await?;
-    let (inv, eval, problems) = evaluate_loaded(loaded, policies, now);
-    let mut audit = summarize(&inv, &eval, policies, problems);
+    let (inventory, eval, problems) = evaluate_loaded(loaded, policies, now);
+    let mut audit = summarize(&inventory, &eval, policies, problems);
     audit.at = Some(now);
-    Ok(audit)
+    let snapshot = Snapshot::new(now, inventory, eval.tenancies);
+    Ok((audit, snapshot))
 }
 
 #[cfg(test)]

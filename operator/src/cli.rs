@@ -100,6 +100,16 @@ pub struct RunArgs {
         default_value = "govkh-leader"
     )]
     pub leader_election_name: String,
+    /// Serve the validating admission webhook (HTTPS, `POST /validate`) on this address; needs
+    /// --tls-cert-file and --tls-key-file.
+    #[arg(long, env = "GOVKH_WEBHOOK_ADDR", requires_all = ["tls_cert_file", "tls_key_file"])]
+    pub webhook_addr: Option<std::net::SocketAddr>,
+    /// PEM certificate (chain) of the webhook; re-read when the file changes.
+    #[arg(long, env = "GOVKH_TLS_CERT_FILE", value_name = "FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of the webhook; re-read when the file changes.
+    #[arg(long, env = "GOVKH_TLS_KEY_FILE", value_name = "FILE")]
+    pub tls_key_file: Option<PathBuf>,
     /// This replica's identity in the Lease and in Events (the pod's name).
     #[arg(long, env = "POD_NAME", default_value = "govkh")]
     pub identity: String,
@@ -651,6 +661,13 @@ fn run_operator(args: RunArgs, stderr: &mut dyn Write) -> ExitCode {
         concurrency: args.concurrency,
         audit_interval: std::time::Duration::from_secs(args.audit_interval),
         identity: args.identity,
+        webhook: match (args.webhook_addr, args.tls_cert_file, args.tls_key_file) {
+            (Some(addr), Some(cert), Some(key)) => Some(crate::run::WebhookOptions {
+                addr,
+                tls: crate::webhook::TlsFiles { cert, key },
+            }),
+            _ => None,
+        },
         leader_election: args.leader_elect.then_some(crate::run::LeaderElection {
             namespace: args.leader_election_namespace,
             name: args.leader_election_name,

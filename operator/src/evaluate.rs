@@ -484,6 +484,26 @@ pub struct Review {
     pub source: Option<Source>,
 }
 
+/// The inventory as the policies read it (with every approval, grant and tenancy state as of
+/// `today`), converted once and shared by every review: converting a large inventory costs far
+/// more than judging one object.
+#[derive(Clone, Debug)]
+pub struct PreparedInventory {
+    /// The day the states are computed for.
+    pub today: Day,
+    value: regorus::Value,
+}
+
+impl PreparedInventory {
+    /// Prepare `inv` as of `today`; `tenancies` are the clock's verdicts.
+    pub fn new(inv: &Inventory, today: Day, tenancies: &[TenancyClock]) -> Self {
+        PreparedInventory {
+            today,
+            value: regorus::Value::from(policy_inventory(inv, today, tenancies)),
+        }
+    }
+}
+
 /// Judges reviews against the policies, with the inventory prepared once.
 pub struct Evaluator<'a> {
     policies: &'a Library,
@@ -502,14 +522,25 @@ impl<'a> Evaluator<'a> {
         now: Timestamp,
         tenancies: &[TenancyClock],
     ) -> Self {
-        let today = Day::in_phnom_penh(now);
-        let shared = regorus::Value::from(policy_inventory(inv, today, tenancies));
+        let prepared = PreparedInventory::new(inv, Day::in_phnom_penh(now), tenancies);
+        Self::with_prepared(inv, policies, now, &prepared)
+    }
+
+    /// An evaluator on an inventory already prepared (for `prepared.today`; the caller keeps
+    /// it for that day only).
+    pub fn with_prepared(
+        inv: &'a Inventory,
+        policies: &'a Library,
+        now: Timestamp,
+        prepared: &PreparedInventory,
+    ) -> Self {
         Evaluator {
             policies,
             inventory: inv,
-            shared,
+            // Reference-counted: a cheap clone.
+            shared: prepared.value.clone(),
             now,
-            today,
+            today: prepared.today,
         }
     }
 

@@ -28,3 +28,4 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod serve;
+pub mod webhook;

@@ -42,6 +42,13 @@ pub struct StateLabels {
     pub state: String,
 }
 
+/// Labels of the admission counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AdmissionLabels {
+    /// `allowed`, `warned`, `denied`, `not-judged` or `malformed`.
+    pub result: String,
+}
+
 /// The operator's metrics.
 pub struct Metrics {
     registry: Mutex<Registry>,
@@ -54,6 +61,7 @@ pub struct Metrics {
     tenancies: Family<StateLabels, Gauge>,
     audits: Counter,
     audit_failures: Counter,
+    admissions: Family<AdmissionLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -126,7 +134,14 @@ impl Metrics {
             "Audits that could not read the cluster",
             audit_failures.clone(),
         );
+        let admissions = Family::<AdmissionLabels, Counter>::default();
+        registry.register(
+            "admission_reviews",
+            "Admission reviews answered by the webhook, by result",
+            admissions.clone(),
+        );
         Metrics {
+            admissions,
             registry: Mutex::new(registry),
             reconciles,
             failures,
@@ -176,6 +191,15 @@ impl Metrics {
                 })
                 .set(i64::from(*n));
         }
+    }
+
+    /// Record one admission review's result.
+    pub fn admitted(&self, result: &str) {
+        self.admissions
+            .get_or_create(&AdmissionLabels {
+                result: result.to_string(),
+            })
+            .inc();
     }
 
     /// Record an audit that could not read the cluster.

@@ -1,11 +1,12 @@
 //! The permissions `govkh run` needs, derived from what the code reads and writes: the kinds
 //! the audit lists (`cluster::RESOURCES`), the objects the reconcilers apply, the Events, the
-//! CRD wait and the leader Lease. `govkh rbac` prints them; the Helm chart's ClusterRole and
-//! Role include that output (`charts/govkh/files/`), and a test fails when they differ.
+//! CRD wait and the leader Lease; and the admission rules of the webhook. `govkh rbac` prints
+//! them; the Helm chart includes that output (`charts/govkh/files/`), and a test fails when
+//! they differ.
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::rbac::v1::PolicyRule;
+use k8s_openapi::api::{admissionregistration::v1::RuleWithOperations, rbac::v1::PolicyRule};
 
 use crate::cluster::RESOURCES;
 
@@ -120,8 +121,34 @@ pub fn namespace_rules() -> Vec<PolicyRule> {
 }
 
 /// Rules as the YAML list stored in the chart.
-pub fn to_yaml(rules: &[PolicyRule]) -> Result<String, serde_saphyr::ser::Error> {
+pub fn to_yaml<R: serde::Serialize>(rules: &[R]) -> Result<String, serde_saphyr::ser::Error> {
     Ok(format!("{HEADER}{}", serde_saphyr::to_string(&rules)?))
+}
+
+/// The rules of the ValidatingWebhookConfiguration: creates and updates of every kind the
+/// policies judge (what the audit reads), except Secrets and ConfigMaps — their contents are
+/// never sent to the webhook.
+pub fn webhook_rules() -> Vec<RuleWithOperations> {
+    let mut by_group_version: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for r in RESOURCES.iter().filter(|r| !r.metadata_only) {
+        by_group_version
+            .entry((r.group, r.version))
+            .or_default()
+            .push(r.plural.to_string());
+    }
+    by_group_version
+        .into_iter()
+        .map(|((group, version), mut resources)| {
+            resources.sort();
+            RuleWithOperations {
+                api_groups: Some(vec![group.to_string()]),
+                api_versions: Some(vec![version.to_string()]),
+                operations: Some(vec!["CREATE".into(), "UPDATE".into()]),
+                resources: Some(resources),
+                scope: Some("*".into()),
+            }
+        })
+        .collect()
 }
 
 /// The generated files of the chart, by path under `charts/govkh/`.
@@ -129,6 +156,7 @@ pub fn chart_files() -> Result<Vec<(&'static str, String)>, serde_saphyr::ser::E
     Ok(vec![
         ("files/clusterrole-rules.yaml", to_yaml(&cluster_rules())?),
         ("files/role-rules.yaml", to_yaml(&namespace_rules())?),
+        ("files/webhook-rules.yaml", to_yaml(&webhook_rules())?),
     ])
 }
 
@@ -189,5 +217,23 @@ mod tests {
             .collect();
         assert_eq!(bind.len(), 1);
         assert_eq!(bind[0].resource_names, Some(vec!["admin".to_string()]));
+    }
+
+    #[test]
+    fn the_webhook_sees_what_the_policies_judge_but_never_secrets() {
+        let rules = webhook_rules();
+        let all: Vec<&String> = rules
+            .iter()
+            .flat_map(|r| r.resources.iter().flatten())
+            .collect();
+        for r in RESOURCES.iter().filter(|r| !r.metadata_only) {
+            assert!(all.contains(&&r.plural.to_string()), "{}", r.plural);
+        }
+        assert!(!all.iter().any(|r| *r == "secrets" || *r == "configmaps"));
+        assert!(
+            rules
+                .iter()
+                .all(|r| r.operations == Some(vec!["CREATE".to_string(), "UPDATE".to_string()]))
+        );
     }
 }

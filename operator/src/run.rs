@@ -37,6 +37,7 @@ use crate::{
     lease,
     policy::Library,
     serve::{Probes, serve},
+    webhook,
 };
 
 /// Options of `govkh run`.
@@ -56,6 +57,17 @@ pub struct RunOptions {
     pub identity: String,
     /// Leader election, when several replicas run.
     pub leader_election: Option<LeaderElection>,
+    /// The admission webhook, when served.
+    pub webhook: Option<WebhookOptions>,
+}
+
+/// Where and with which certificate the admission webhook listens.
+#[derive(Debug, Clone)]
+pub struct WebhookOptions {
+    /// HTTPS address.
+    pub addr: SocketAddr,
+    /// Certificate and key files.
+    pub tls: webhook::TlsFiles,
 }
 
 /// Where the replicas elect their leader.
@@ -226,24 +238,28 @@ fn audits(rx: tokio::sync::watch::Receiver<u64>) -> impl futures::Stream<Item = 
     })
 }
 
-/// Audit the cluster every `interval`, keep the result in the context, and signal `done`.
+/// Audit the cluster every `interval`: keep the result and the inventory in the context (the
+/// webhook judges against it on every replica), publish the metrics while `leading`, and
+/// signal `done`.
 async fn audit_loop(
     ctx: Arc<Context>,
     policies: Arc<Library>,
     interval: Duration,
+    leading: Arc<AtomicBool>,
     done: tokio::sync::watch::Sender<u64>,
 ) {
     let mut n = 0u64;
     loop {
         match audit::run(ctx.client.clone(), &policies, (ctx.now)()).await {
-            Ok(a) => {
+            Ok((a, snapshot)) => {
                 tracing::info!(
                     ministries = a.ministries.len(),
                     findings = a.findings.values().sum::<u32>(),
                     problems = a.problems,
                     "audit complete"
                 );
-                ctx.set_audit(a);
+                ctx.set_snapshot(snapshot);
+                ctx.set_audit(a, leading.load(Ordering::Relaxed));
                 n = n.wrapping_add(1);
                 let _ = done.send(n);
             }
@@ -307,7 +323,25 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     ));
     tracing::info!(addr = %options.probe_addr, "serving /healthz, /readyz, /metrics");
     wait_for_crds(&client, options.crd_timeout).await?;
-    // A replica waiting for the Lease is healthy and ready: a warm standby.
+    // Every replica serves admission, so every replica reads the cluster; only the leader
+    // publishes the audit's metrics and reconciles.
+    if let Some(w) = &options.webhook {
+        let listener = tokio::net::TcpListener::bind(w.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", w.addr))?;
+        webhook::serve(listener, w.tls.clone(), ctx.clone(), policies.clone()).await?;
+        tracing::info!(addr = %w.addr, path = webhook::PATH, "serving the admission webhook");
+    }
+    let leading = Arc::new(AtomicBool::new(false));
+    let (audit_tx, audit_rx) = tokio::sync::watch::channel(0u64);
+    let audits_task = tokio::spawn(audit_loop(
+        ctx.clone(),
+        policies.clone(),
+        options.audit_interval,
+        leading.clone(),
+        audit_tx,
+    ));
+    // A replica waiting for the Lease is healthy and ready: a warm standby (and it admits).
     ready.store(true, Ordering::Relaxed);
     let elector = options.leader_election.as_ref().map(|le| {
         lease::Elector::new(
@@ -323,12 +357,15 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         tracing::info!(identity = %options.identity, "waiting to lead");
         tokio::select! {
             () = e.acquire() => {}
-            () = shutdown_signal() => return Ok(()),
+            () = shutdown_signal() => {
+                audits_task.abort();
+                return Ok(());
+            }
         }
     }
+    leading.store(true, Ordering::Relaxed);
 
     let cfg = kube::runtime::controller::Config::default().concurrency(options.concurrency);
-    let (audit_tx, audit_rx) = tokio::sync::watch::channel(0u64);
 
     // CloudTenancy: owns its namespaces; depends on its Ministry, its Approvals and the cloud.
     let tenancies = Controller::new(
@@ -523,12 +560,12 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     };
     tokio::select! {
         () = controllers => {}
-        () = audit_loop(ctx.clone(), policies, options.audit_interval, audit_tx) => {}
         why = lost => {
             // Stop writing at once: returning drops every controller mid-flight.
             return Err(format!("lost leadership ({why}); exiting so that another replica takes over"));
         }
     }
+    audits_task.abort();
     if let Some(e) = &elector {
         e.release().await;
     }

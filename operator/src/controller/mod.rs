@@ -46,6 +46,8 @@ pub struct Context {
     failures: Mutex<HashMap<String, u32>>,
     /// The last audit of the cluster, once there is one.
     audit: RwLock<Option<Arc<crate::audit::Audit>>>,
+    /// The inventory of the last audit, for the webhook.
+    snapshot: RwLock<Option<Arc<crate::audit::Snapshot>>>,
 }
 
 impl Context {
@@ -71,6 +73,7 @@ impl Context {
             metrics: Arc::new(crate::metrics::Metrics::new()),
             failures: Mutex::new(HashMap::new()),
             audit: RwLock::new(None),
+            snapshot: RwLock::new(None),
         }
     }
 
@@ -79,11 +82,26 @@ impl Context {
         self.audit.read().ok().and_then(|a| a.clone())
     }
 
-    /// Keep `audit` as the latest, and publish its metrics.
-    pub fn set_audit(&self, audit: crate::audit::Audit) {
-        self.metrics.audited(&audit);
+    /// Keep `audit` as the latest; publish its metrics when `publish` (only the leader does,
+    /// so that summing a metric over the replicas does not count a finding twice).
+    pub fn set_audit(&self, audit: crate::audit::Audit, publish: bool) {
+        if publish {
+            self.metrics.audited(&audit);
+        }
         if let Ok(mut a) = self.audit.write() {
             *a = Some(Arc::new(audit));
+        }
+    }
+
+    /// The inventory the webhook judges against, once the cluster has been read.
+    pub fn snapshot(&self) -> Option<Arc<crate::audit::Snapshot>> {
+        self.snapshot.read().ok().and_then(|s| s.clone())
+    }
+
+    /// Keep `snapshot` as the latest inventory.
+    pub fn set_snapshot(&self, snapshot: crate::audit::Snapshot) {
+        if let Ok(mut s) = self.snapshot.write() {
+            *s = Some(Arc::new(snapshot));
         }
     }
 

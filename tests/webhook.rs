@@ -1,0 +1,339 @@
+//! The admission webhook: the handler on the examples' inventory (the same core as `check`),
+//! and the server over real TLS with a certificate made for the test, including rotation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{path::PathBuf, sync::Arc};
+
+use govkh::{
+    audit::Snapshot,
+    controller::Context,
+    evaluate::evaluate_loaded,
+    manifest::Loader,
+    policy::Library,
+    webhook::{self, Outcome, TlsFiles},
+};
+use k8s_openapi::jiff::Timestamp;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const NOW: &str = "2026-11-26T03:00:00Z";
+
+fn snapshot() -> Snapshot {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let loaded = Loader::new().load_paths(&[dir], &mut std::io::empty());
+    let lib = Library::builtin().unwrap();
+    let (inventory, eval, problems) = evaluate_loaded(loaded, &lib, NOW.parse().unwrap());
+    assert_eq!(problems, 0);
+    Snapshot::new(NOW.parse().unwrap(), inventory, eval.tenancies)
+}
+
+fn review(operation: &str, object: Value, groups: &[&str]) -> Vec<u8> {
+    let kind = object["kind"].as_str().unwrap().to_string();
+    let api_version = object["apiVersion"].as_str().unwrap().to_string();
+    let (group, version) = api_version.split_once('/').unwrap_or(("", &api_version));
+    serde_json::to_vec(&json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+            "kind": {"group": group, "version": version, "kind": kind},
+            "resource": {"group": group, "version": version, "resource": format!("{}s", kind.to_lowercase())},
+            "name": object["metadata"]["name"], "namespace": object["metadata"]["namespace"],
+            "operation": operation,
+            "userInfo": {"username": "sok@moeys.gov.kh", "groups": groups},
+            "object": object,
+            "dryRun": false
+        }
+    }))
+    .unwrap()
+}
+
+fn ingress(namespace: &str, host: &str) -> Value {
+    json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "site", "namespace": namespace},
+        "spec": {"rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix",
+            "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}})
+}
+
+fn approval() -> Value {
+    json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "Approval", "metadata": {"name": "moeys-self-approved"},
+        "spec": {"subject": {"kind": "CloudTenancy", "name": "moeys-elearning"}, "article": "10",
+                 "request": {"requestedOn": "2026-05-28", "requestedBy": "dtu@moeys.gov.kh", "document": "MOEYS/1"},
+                 "decision": {"verdict": "Approved", "decidedOn": "2026-11-20", "document": "X", "reviewer": "MoEYS"}}})
+}
+
+fn judge(body: &[u8], snapshot: Option<&Snapshot>) -> (Value, Outcome) {
+    let lib = Library::builtin().unwrap();
+    let (review, outcome) = webhook::admit(body, snapshot, &lib, NOW.parse().unwrap()).unwrap();
+    (serde_json::to_value(review).unwrap(), outcome)
+}
+
+#[test]
+fn a_site_outside_the_ministrys_domain_is_refused_naming_the_articles() {
+    let s = snapshot();
+    let (r, outcome) = judge(
+        &review(
+            "CREATE",
+            ingress("moeys-elearning", "elearning-moeys.example.com"),
+            &[],
+        ),
+        Some(&s),
+    );
+    assert_eq!(outcome, Outcome::Denied);
+    let response = &r["response"];
+    assert_eq!(response["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+    assert_eq!(response["allowed"], false);
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("[official-domain]")
+            && message.contains("Art. 20, 21")
+            && message.contains("penalty Art. 38"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_same_site_on_the_ministrys_domain_is_allowed() {
+    let s = snapshot();
+    let (r, outcome) = judge(
+        &review(
+            "CREATE",
+            ingress("moeys-elearning", "elearning.moeys.gov.kh"),
+            &[],
+        ),
+        Some(&s),
+    );
+    assert_eq!(r["response"]["allowed"], true, "{r}");
+    assert_eq!(outcome, Outcome::Allowed);
+}
+
+#[test]
+fn only_the_committee_writes_approvals() {
+    let s = snapshot();
+    let (r, outcome) = judge(&review("CREATE", approval(), &["moeys-dtu"]), Some(&s));
+    assert_eq!(outcome, Outcome::Denied);
+    let message = r["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("[approval-authority]") && message.contains("sok@moeys.gov.kh"),
+        "{message}"
+    );
+    let (r, outcome) = judge(
+        &review("CREATE", approval(), &["digital-government-committee"]),
+        Some(&s),
+    );
+    assert_eq!(outcome, Outcome::Allowed, "{r}");
+}
+
+#[test]
+fn before_the_first_read_of_the_cluster_requests_pass_with_a_warning() {
+    let (r, outcome) = judge(
+        &review(
+            "CREATE",
+            ingress("moeys-elearning", "elearning-moeys.example.com"),
+            &[],
+        ),
+        None,
+    );
+    assert_eq!(outcome, Outcome::NotJudged);
+    assert_eq!(r["response"]["allowed"], true);
+    assert!(
+        r["response"]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("not judged")
+    );
+}
+
+#[test]
+fn a_body_that_is_not_an_admission_review_is_an_error() {
+    let lib = Library::builtin().unwrap();
+    let now: Timestamp = NOW.parse().unwrap();
+    let err = webhook::admit(b"{\"kind\": 3", None, &lib, now).unwrap_err();
+    assert!(err.contains("not an AdmissionReview"), "{err}");
+    let err = webhook::admit(
+        br#"{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}"#,
+        None,
+        &lib,
+        now,
+    )
+    .unwrap_err();
+    assert!(err.contains("without a request"), "{err}");
+}
+
+// ---- over TLS ----
+
+/// A self-signed certificate for `localhost`, written as PEM files; returns its DER too.
+fn certificate(dir: &std::path::Path) -> (TlsFiles, Vec<u8>) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let files = TlsFiles {
+        cert: dir.join("tls.crt"),
+        key: dir.join("tls.key"),
+    };
+    std::fs::write(&files.cert, cert.pem()).unwrap();
+    std::fs::write(&files.key, key.serialize_pem()).unwrap();
+    (files, cert.der().to_vec())
+}
+
+/// One HTTPS request to `addr`, trusting only `ca`; returns the status and body.
+async fn https(
+    addr: std::net::SocketAddr,
+    ca: &[u8],
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(ca.to_vec()))
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    tls.read_to_end(&mut out).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status: u16 = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.as_bytes().to_vec())
+        .unwrap_or_default();
+    (status, body)
+}
+
+async fn server(files: TlsFiles) -> (std::net::SocketAddr, Arc<Context>) {
+    let client = offline_client();
+    let now: Timestamp = NOW.parse().unwrap();
+    let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
+    ctx.set_snapshot(snapshot());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    webhook::serve(
+        listener,
+        files,
+        ctx.clone(),
+        Arc::new(Library::builtin().unwrap()),
+    )
+    .await
+    .unwrap();
+    (addr, ctx)
+}
+
+/// A client whose API server never answers: the webhook needs none.
+fn offline_client() -> kube::Client {
+    kube::Client::new(
+        tower_test::mock::pair::<
+            http::Request<kube::client::Body>,
+            http::Response<kube::client::Body>,
+        >()
+        .0,
+        "default",
+    )
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("govkh-webhook-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[tokio::test]
+async fn the_api_server_gets_a_refusal_over_tls_and_the_metrics_count_it() {
+    let dir = tempdir("serve");
+    let (files, ca) = certificate(&dir);
+    let (addr, ctx) = server(files).await;
+    let body = review(
+        "CREATE",
+        ingress("moeys-elearning", "elearning-moeys.example.com"),
+        &[],
+    );
+    let (status, out) = https(addr, &ca, "POST", "/validate", &body).await;
+    assert_eq!(status, 200);
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["kind"], "AdmissionReview");
+    assert_eq!(r["response"]["allowed"], false);
+    assert_eq!(
+        https(addr, &ca, "POST", "/validate", b"nonsense").await.0,
+        400
+    );
+    assert_eq!(https(addr, &ca, "GET", "/validate", b"").await.0, 405);
+    assert_eq!(https(addr, &ca, "POST", "/other", b"").await.0, 404);
+    let metrics = ctx.metrics.render();
+    assert!(
+        metrics.contains("govkh_admission_reviews_total{result=\"denied\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("govkh_admission_reviews_total{result=\"malformed\"} 1"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_rotated_certificate_is_served_without_a_restart() {
+    let dir = tempdir("rotate");
+    let (files, first) = certificate(&dir);
+    let (addr, _ctx) = server(files).await;
+    let body = review(
+        "CREATE",
+        ingress("moeys-elearning", "elearning.moeys.gov.kh"),
+        &[],
+    );
+    assert_eq!(https(addr, &first, "POST", "/validate", &body).await.0, 200);
+    // Secret volumes are updated by replacing the files; make sure the mtime moves.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (_, second) = certificate(&dir);
+    assert_ne!(first, second);
+    assert_eq!(
+        https(addr, &second, "POST", "/validate", &body).await.0,
+        200
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_certificate_stops_the_start() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = offline_client();
+    let ctx = Arc::new(Context::new(client, Arc::new(Timestamp::now)));
+    let files = TlsFiles {
+        cert: PathBuf::from("/nonexistent/tls.crt"),
+        key: PathBuf::from("/nonexistent/tls.key"),
+    };
+    let err = webhook::serve(listener, files, ctx, Arc::new(Library::builtin().unwrap()))
+        .await
+        .unwrap_err();
+    assert!(err.contains("/nonexistent/tls.crt"), "{err}");
+}
+
+#[test]
+fn a_review_on_a_later_day_than_the_audit_is_judged_as_of_that_day() {
+    let s = snapshot();
+    let lib = Library::builtin().unwrap();
+    // The audit's day is 2026-11-26; a request months later still gets the law applied.
+    let later: Timestamp = "2027-03-15T03:00:00Z".parse().unwrap();
+    let body = review(
+        "CREATE",
+        ingress("moeys-elearning", "elearning-moeys.example.com"),
+        &[],
+    );
+    let (_, outcome) = webhook::admit(&body, Some(&s), &lib, later).unwrap();
+    assert_eq!(outcome, Outcome::Denied);
+    assert_ne!(
+        s.prepared.today,
+        govkh::api::Day::in_phnom_penh(later),
+        "the prepared inventory is not reused across days"
+    );
+}
