@@ -22,7 +22,7 @@ use k8s_openapi::{
 use kube::{
     Api, Client, ResourceExt,
     core::DeserializeGuard,
-    runtime::{Controller, reflector::ObjectRef, reflector::Store, watcher},
+    runtime::{Controller, WatchStreamExt, reflector::ObjectRef, reflector::Store, watcher},
 };
 
 use crate::{
@@ -238,13 +238,83 @@ fn audits(rx: tokio::sync::watch::Receiver<u64>) -> impl futures::Stream<Item = 
     })
 }
 
-/// Audit the cluster every `interval`: keep the result and the inventory in the context (the
-/// webhook judges against it on every replica), publish the metrics while `leading`, and
-/// signal `done`.
+/// Least time between two audits, however often the inventory changes.
+pub const AUDIT_MIN_GAP: Duration = Duration::from_secs(10);
+
+/// Wake `changed` whenever an object of kind `K` is created, changed or deleted (the watch
+/// restarts with backoff on errors; a malformed object is still an event).
+fn wake_on_change<K>(api: Api<K>, config: watcher::Config, changed: Arc<tokio::sync::Notify>)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+{
+    tokio::spawn(
+        watcher(api, config)
+            .default_backoff()
+            .for_each(move |event| {
+                if let Ok(watcher::Event::Apply(_) | watcher::Event::Delete(_)) = event {
+                    changed.notify_one();
+                }
+                std::future::ready(())
+            }),
+    );
+}
+
+/// Watch what the inventory is made of — our kinds and the ministries' namespaces — so that
+/// the audit (and the webhook's inventory) follows a change within seconds, not at the next
+/// `--audit-interval`.
+fn watch_inventory(client: &Client, changed: &Arc<tokio::sync::Notify>) {
+    let c = watcher::Config::default();
+    wake_on_change(
+        Api::<DeserializeGuard<GovernmentCloud>>::all(client.clone()),
+        c.clone(),
+        changed.clone(),
+    );
+    wake_on_change(
+        Api::<DeserializeGuard<Ministry>>::all(client.clone()),
+        c.clone(),
+        changed.clone(),
+    );
+    wake_on_change(
+        Api::<DeserializeGuard<CloudTenancy>>::all(client.clone()),
+        c.clone(),
+        changed.clone(),
+    );
+    wake_on_change(
+        Api::<DeserializeGuard<PrivateNetworkLink>>::all(client.clone()),
+        c.clone(),
+        changed.clone(),
+    );
+    wake_on_change(
+        Api::<DeserializeGuard<crate::api::DataClass>>::all(client.clone()),
+        c.clone(),
+        changed.clone(),
+    );
+    wake_on_change(
+        Api::<DeserializeGuard<DataAccessGrant>>::all(client.clone()),
+        c.clone(),
+        changed.clone(),
+    );
+    wake_on_change(
+        Api::<DeserializeGuard<Approval>>::all(client.clone()),
+        c,
+        changed.clone(),
+    );
+    wake_on_change(
+        Api::<Namespace>::all(client.clone()),
+        watcher::Config::default().labels(LABEL_MINISTRY),
+        changed.clone(),
+    );
+}
+
+/// Audit the cluster at least every `interval`, and sooner (but not within `AUDIT_MIN_GAP`)
+/// when `changed` wakes it: keep the result and the inventory in the context (the webhook
+/// judges against it on every replica), publish the metrics while `leading`, and signal
+/// `done`.
 async fn audit_loop(
     ctx: Arc<Context>,
     policies: Arc<Library>,
     interval: Duration,
+    changed: Arc<tokio::sync::Notify>,
     leading: Arc<AtomicBool>,
     done: tokio::sync::watch::Sender<u64>,
 ) {
@@ -268,7 +338,17 @@ async fn audit_loop(
                 tracing::warn!(error = %e, "audit failed");
             }
         }
-        tokio::time::sleep(interval).await;
+        until_next_audit(&changed, interval).await;
+    }
+}
+
+/// Wait until the next audit is due: `interval` after the last, or `AUDIT_MIN_GAP` after it if
+/// something changed meanwhile (a change during the audit counts: `Notify` keeps it).
+pub async fn until_next_audit(changed: &tokio::sync::Notify, interval: Duration) {
+    tokio::time::sleep(AUDIT_MIN_GAP).await;
+    tokio::select! {
+        () = tokio::time::sleep(interval.saturating_sub(AUDIT_MIN_GAP)) => {}
+        () = changed.notified() => {}
     }
 }
 
@@ -334,10 +414,13 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     }
     let leading = Arc::new(AtomicBool::new(false));
     let (audit_tx, audit_rx) = tokio::sync::watch::channel(0u64);
+    let changed = Arc::new(tokio::sync::Notify::new());
+    watch_inventory(&client, &changed);
     let audits_task = tokio::spawn(audit_loop(
         ctx.clone(),
         policies.clone(),
         options.audit_interval,
+        changed,
         leading.clone(),
         audit_tx,
     ));
@@ -604,6 +687,23 @@ mod tests {
         assert_eq!(
             all_established(&crds),
             Err("privatenetworklinks.digital.gov.kh".to_string())
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_next_audit_comes_at_the_interval_or_soon_after_a_change() {
+        let changed = tokio::sync::Notify::new();
+        let interval = Duration::from_secs(300);
+        let start = tokio::time::Instant::now();
+        until_next_audit(&changed, interval).await;
+        assert_eq!(start.elapsed(), interval, "nothing changed");
+        let start = tokio::time::Instant::now();
+        changed.notify_one();
+        until_next_audit(&changed, interval).await;
+        assert_eq!(
+            start.elapsed(),
+            AUDIT_MIN_GAP,
+            "a change, but never sooner than the gap"
         );
     }
 
