@@ -1,6 +1,7 @@
 //! `govkh run`: the operator process. It connects (in-cluster, `KUBECONFIG` or `--kubeconfig`),
-//! waits until our CRDs are established, serves `/healthz`, `/readyz` and `/metrics`, takes the
-//! leader Lease when several replicas run, runs the six controllers and the periodic audit,
+//! waits until our CRDs are established, serves `/healthz`, `/readyz` and `/metrics` and (on
+//! every replica) the admission webhook, audits the cluster when it changes and periodically,
+//! takes the leader Lease when several replicas run, runs the six controllers while it leads,
 //! and stops cleanly on SIGTERM or SIGINT (giving the Lease up). The wall clock is read here,
 //! at the edge, and handed to the reconcilers.
 
