@@ -5,12 +5,11 @@
 
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Namespace;
-use kube::{Api, ResourceExt, api::ListParams, runtime::controller::Action};
+use kube::{ResourceExt, runtime::controller::Action};
 
-use super::{Context, Error, instrumented, write_status};
+use super::{Context, Error, instrumented, namespaces_of, write_status};
 use crate::{
-    api::{ComplianceSummary, LABEL_MINISTRY, Ministry, MinistryStatus, conditions as cond},
+    api::{ComplianceSummary, Ministry, MinistryStatus, conditions as cond},
     conditions,
 };
 
@@ -97,14 +96,7 @@ pub async fn reconcile(ministry: Arc<Ministry>, ctx: Arc<Context>) -> Result<Act
 async fn reconcile_inner(ministry: &Ministry, ctx: &Context) -> Result<Action, Error> {
     let now = (ctx.now)();
     let code = ministry.name_any();
-    let lp = ListParams::default().labels(&format!("{LABEL_MINISTRY}={code}"));
-    let namespaces: Vec<String> = Api::<Namespace>::all(ctx.client.clone())
-        .list(&lp)
-        .await?
-        .items
-        .iter()
-        .map(|n| n.name_any())
-        .collect();
+    let namespaces = namespaces_of(ctx, &code, &[]).await?;
     let audit = ctx.audit();
     let new = status(
         ministry,
