@@ -1,6 +1,7 @@
 //! The operator's plain-HTTP endpoints for the kubelet and Prometheus: `/healthz` (the process
-//! answers), `/readyz` (the controllers have started), `/metrics`. Deliberately tiny: three
-//! GET routes, bounded reads, a timeout per connection; no TLS (it is not the webhook).
+//! answers), `/readyz` (the CRDs are established and the webhook serves), `/metrics`.
+//! Deliberately tiny: three GET routes, bounded reads, a timeout per connection; no TLS (it is
+//! not the webhook).
 
 use std::{
     sync::{
@@ -23,7 +24,8 @@ const MAX_REQUEST: usize = 8 * 1024;
 /// What the endpoints report.
 #[derive(Clone, Debug)]
 pub struct Probes {
-    /// Set once the controllers run.
+    /// Set once the CRDs are established and the webhook (if any) serves; a standby waiting
+    /// for the Lease is ready too.
     pub ready: Arc<AtomicBool>,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
@@ -39,7 +41,7 @@ pub fn respond(request_line: &str, probes: &Probes) -> (u16, &'static str, Strin
     match path.split('?').next().unwrap_or("") {
         "/healthz" => (200, "text/plain", "ok\n".into()),
         "/readyz" if probes.ready.load(Ordering::Relaxed) => (200, "text/plain", "ready\n".into()),
-        "/readyz" => (503, "text/plain", "controllers not started\n".into()),
+        "/readyz" => (503, "text/plain", "waiting for the CRDs\n".into()),
         "/metrics" => (
             200,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
