@@ -2,26 +2,16 @@
 //! fixtures, on standard input; bad usage.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::{
     io::Write,
-    path::PathBuf,
-    process::{Command, Output, Stdio},
+    process::{Command, Stdio},
 };
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn govkh(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_govkh"))
-        .current_dir(root())
-        .args(args)
-        .env_remove("GOVKH_NOW")
-        .output()
-        .unwrap()
-}
+use common::{govkh, root};
 
 fn json_check(date: &str) -> (i32, Value) {
     let out = govkh(&["check", "examples/", "--now", date, "--output", "json"]);

@@ -2,6 +2,8 @@
 //! in order: method, path (with the field manager) and body.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::{pin::pin, sync::Arc, time::Duration};
 
 use govkh::{
@@ -850,8 +852,7 @@ use govkh::{
 };
 
 fn audit_of_examples(now: &str) -> Audit {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let loaded = govkh::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
+    let loaded = common::examples();
     let lib = govkh::policy::Library::builtin().unwrap();
     let (inv, eval, problems) =
         govkh::evaluate::evaluate_loaded(loaded, &lib, now.parse().unwrap());
@@ -859,8 +860,7 @@ fn audit_of_examples(now: &str) -> Audit {
 }
 
 fn example(kind: &str, name: &str) -> Value {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let loaded = govkh::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
+    let loaded = common::examples();
     let o = loaded
         .objects
         .into_iter()

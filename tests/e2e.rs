@@ -18,6 +18,8 @@
 //! so it is never counted as passed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -58,9 +60,7 @@ const FILES: [&str; 7] = [
     "40-grants.yaml",
 ];
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use common::root;
 
 fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
     let out = Command::new("kubectl")

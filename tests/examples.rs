@@ -2,7 +2,7 @@
 //! would check them) and the examples are a complete national set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+mod common;
 
 use govkh::{
     inventory::Inventory,
@@ -10,13 +10,11 @@ use govkh::{
     schema::SchemaSet,
 };
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use common::root;
 
 #[test]
 fn every_example_of_our_kinds_validates_against_its_crd_schema() {
-    let loaded = Loader::new().load_paths(&[root().join("examples")], &mut std::io::empty());
+    let loaded = common::examples();
     let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
     assert!(
         errors.is_empty(),
@@ -47,7 +45,7 @@ fn every_example_of_our_kinds_validates_against_its_crd_schema() {
 
 #[test]
 fn the_examples_are_a_complete_national_set() {
-    let loaded = Loader::new().load_paths(&[root().join("examples")], &mut std::io::empty());
+    let loaded = common::examples();
     let (inv, errors) = Inventory::build(loaded.objects);
     assert!(errors.is_empty(), "{errors:?}");
     assert!(inv.government_cloud.is_some());

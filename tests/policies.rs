@@ -210,13 +210,10 @@ violation contains {"msg": "x"} if { x := to_number(input.review.object.metadata
     let eval = evaluate(&inv, &lib, now());
     assert!(eval.findings.is_empty());
     let evaluator = Evaluator::new(&inv, &lib, now(), &[]);
-    let review = Review {
-        operation: "CREATE".into(),
-        object: json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "not-a-number", "namespace": "x"}}),
-        old_object: None,
-        user_info: None,
-        source: None,
-    };
+    let review = Review::create(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "not-a-number", "namespace": "x"}}),
+        None,
+    );
     let findings = evaluator.review(&review);
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].action, Action::Error);
@@ -246,13 +243,10 @@ violation contains {"msg": "x"} if {
     let lib = Library::load(&[src]).unwrap();
     let inv = Inventory::default();
     let evaluator = Evaluator::new(&inv, &lib, now(), &[]);
-    let review = Review {
-        operation: "CREATE".into(),
-        object: json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}),
-        old_object: None,
-        user_info: None,
-        source: None,
-    };
+    let review = Review::create(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}),
+        None,
+    );
     let findings = evaluator.review(&review);
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].action, Action::Error);
@@ -321,13 +315,10 @@ fn runtime_errors_in_policies_are_reported_by_the_default_mode() {
         let lib = Library::load(std::slice::from_ref(&src)).unwrap();
         let inv = Inventory::default();
         let evaluator = Evaluator::new(&inv, &lib, now(), &[]);
-        let review = Review {
-            operation: "CREATE".into(),
-            object: json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "abc"}}),
-            old_object: None,
-            user_info: None,
-            source: None,
-        };
+        let review = Review::create(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "abc"}}),
+            None,
+        );
         let f = evaluator.review(&review);
         assert_eq!(f.len(), 1, "{body}: {f:?}");
         assert_eq!(f[0].action, Action::Error, "{body}");

@@ -3,10 +3,7 @@
 //! self-contained HTML page, inert hostile input, and a large render.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::{
-    path::PathBuf,
-    process::{Command, Output},
-};
+mod common;
 
 use govkh::{
     evaluate::evaluate,
@@ -17,18 +14,7 @@ use govkh::{
     report,
 };
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn govkh(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_govkh"))
-        .current_dir(root())
-        .args(args)
-        .env_remove("GOVKH_AS_OF")
-        .output()
-        .unwrap()
-}
+use common::govkh;
 
 fn render(format: &str) -> String {
     let out = govkh(&[
@@ -58,7 +44,7 @@ fn golden_files_of_every_format() {
         ("csv", "report.csv"),
     ] {
         let got = render(format);
-        let path = root().join("tests/golden").join(file);
+        let path = common::root().join("tests/golden").join(file);
         if update {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &got).unwrap();

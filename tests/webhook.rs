@@ -2,13 +2,14 @@
 //! and the server over real TLS with a certificate made for the test, including rotation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::{path::PathBuf, sync::Arc};
 
 use govkh::{
     audit::Snapshot,
     controller::Context,
     evaluate::evaluate_loaded,
-    manifest::Loader,
     policy::Library,
     webhook::{self, Outcome, TlsFiles},
 };
@@ -19,8 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const NOW: &str = "2026-11-26T03:00:00Z";
 
 fn snapshot() -> Snapshot {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let loaded = Loader::new().load_paths(&[dir], &mut std::io::empty());
+    let loaded = common::examples();
     let lib = Library::builtin().unwrap();
     let (inventory, eval, problems) = evaluate_loaded(loaded, &lib, NOW.parse().unwrap());
     assert_eq!(problems, 0);

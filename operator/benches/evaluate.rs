@@ -94,13 +94,7 @@ fn run(inv: &Inventory, lib: &Library, now: Timestamp) -> Run {
     let (mut convert, mut all) = (0.0, 0.0);
     let mut findings = 0;
     for (object, source) in objects(inv) {
-        let review = Review {
-            operation: "CREATE".into(),
-            object,
-            old_object: None,
-            user_info: None,
-            source,
-        };
+        let review = Review::create(object, source);
         let t0 = Instant::now();
         let input = evaluator.input(&review);
         let t1 = Instant::now();
@@ -181,13 +175,7 @@ fn main() {
         let inv = inventory(n);
         let clock = evaluate(&inv, &lib, now).tenancies;
         let (probe, _) = objects(&inv).into_iter().last().unwrap();
-        let review = Review {
-            operation: "CREATE".into(),
-            object: probe,
-            old_object: None,
-            user_info: None,
-            source: None,
-        };
+        let review = Review::create(probe, None);
         let mut per_review: Vec<f64> = (0..21)
             .map(|_| {
                 let t = Instant::now();

@@ -241,13 +241,7 @@ fn network_policies(
         .private_network
         .cidrs
         .iter()
-        .map(|c| NetworkPolicyPeer {
-            ip_block: Some(IPBlock {
-                cidr: c.clone(),
-                except: None,
-            }),
-            ..Default::default()
-        })
+        .map(|c| cidr_peer(c))
         .collect();
     let dns = NetworkPolicyPeer {
         namespace_selector: Some(selector(&[("kubernetes.io/metadata.name", "kube-system")])),
@@ -491,6 +485,17 @@ pub fn link_policy_name(link: &str) -> String {
     format!("govkh-link-{link}")
 }
 
+/// A peer: the addresses of `cidr`.
+fn cidr_peer(cidr: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        ip_block: Some(IPBlock {
+            cidr: cidr.to_string(),
+            except: None,
+        }),
+        ..Default::default()
+    }
+}
+
 fn names_selector(namespaces: &[String]) -> LabelSelector {
     LabelSelector {
         match_expressions: Some(vec![
@@ -589,16 +594,7 @@ fn allowance_policies(a: &Allowance<'_>) -> Vec<NetworkPolicy> {
             ..Default::default()
         }]
     } else {
-        a.to_cidrs
-            .iter()
-            .map(|c| NetworkPolicyPeer {
-                ip_block: Some(IPBlock {
-                    cidr: c.clone(),
-                    except: None,
-                }),
-                ..Default::default()
-            })
-            .collect()
+        a.to_cidrs.iter().map(|c| cidr_peer(c)).collect()
     };
     let label = [a.label];
     let mut out: Vec<NetworkPolicy> = a

@@ -82,13 +82,7 @@ pub fn evaluate(inv: &Inventory, policies: &Library, now: Timestamp) -> Evaluati
     let tenancies = statutory_clock(inv, today, &mut findings);
     let evaluator = Evaluator::new(inv, policies, now, &tenancies);
     for (object, source) in objects(inv) {
-        let review = Review {
-            operation: "CREATE".into(),
-            object,
-            old_object: None,
-            user_info: None,
-            source,
-        };
+        let review = Review::create(object, source);
         findings.extend(evaluator.review(&review));
     }
     sort(&mut findings);
@@ -500,6 +494,20 @@ impl PreparedInventory {
         PreparedInventory {
             today,
             value: regorus::Value::from(policy_inventory(inv, today, tenancies)),
+        }
+    }
+}
+
+impl Review {
+    /// The review of creating `object` with no requesting user: how `check`, the audit and
+    /// the samples judge a manifest.
+    pub fn create(object: Json, source: Option<Source>) -> Self {
+        Review {
+            operation: "CREATE".into(),
+            object,
+            old_object: None,
+            user_info: None,
+            source,
         }
     }
 }
