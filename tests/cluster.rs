@@ -6,8 +6,9 @@
 
 use std::{collections::BTreeMap, path::PathBuf, pin::pin};
 
-use govkh::{
-    cluster, evaluate::evaluate, inventory::Inventory, manifest::Loader, output::ActionCounts,
+use govkh::cluster;
+use govkh_core::{
+    evaluate::evaluate, inventory::Inventory, manifest::Loader, output::ActionCounts,
     policy::Library,
 };
 use http::{Request, Response};
@@ -25,7 +26,7 @@ fn examples() -> Vec<Value> {
 }
 
 fn plural(kind: &str) -> String {
-    cluster::RESOURCES
+    govkh_core::resources::RESOURCES
         .iter()
         .find(|r| r.kind == kind)
         .map(|r| r.plural.to_string())

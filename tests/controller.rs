@@ -6,10 +6,8 @@ mod common;
 
 use std::{pin::pin, sync::Arc, time::Duration};
 
-use govkh::{
-    api::CloudTenancy,
-    controller::{Context, Error, tenancy},
-};
+use govkh::controller::{Context, Error, tenancy};
+use govkh_core::api::CloudTenancy;
 use http::{Request, Response};
 use k8s_openapi::jiff::Timestamp;
 use kube::{client::Body, runtime::controller::Action};
@@ -433,7 +431,8 @@ async fn a_namespace_dropped_from_the_spec_is_released() {
 
 // ---- PrivateNetworkLink ----
 
-use govkh::{api::PrivateNetworkLink, controller::link};
+use govkh::controller::link;
+use govkh_core::api::PrivateNetworkLink;
 
 fn link_json(network: &str, status_policies: &[&str]) -> Value {
     let mut l = json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "PrivateNetworkLink",
@@ -611,7 +610,8 @@ async fn a_private_network_link_needs_no_approval() {
 
 // ---- DataAccessGrant ----
 
-use govkh::{api::DataAccessGrant, controller::grant};
+use govkh::controller::grant;
+use govkh_core::api::DataAccessGrant;
 
 fn grant_json(grantee: Value, status_policies: &[&str]) -> Value {
     let mut g = json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "DataAccessGrant",
@@ -781,7 +781,8 @@ async fn a_grant_to_a_person_opens_no_network_path() {
 
 // ---- Approval ----
 
-use govkh::{api::Approval, controller::approval as approval_controller};
+use govkh::controller::approval as approval_controller;
+use govkh_core::api::Approval;
 
 #[tokio::test]
 async fn an_approval_reports_its_state_and_expires_on_the_day_after_valid_until() {
@@ -845,18 +846,18 @@ async fn an_approval_reports_its_state_and_expires_on_the_day_after_valid_until(
 
 // ---- Ministry and GovernmentCloud (from the audit) ----
 
-use govkh::{
+use govkh::controller::{cloud, ministry};
+use govkh_core::{
     api::{GovernmentCloud, Ministry},
-    audit::Audit,
-    controller::{cloud, ministry},
+    summary::Audit,
 };
 
 fn audit_of_examples(now: &str) -> Audit {
     let loaded = common::examples();
-    let lib = govkh::policy::Library::builtin().unwrap();
+    let lib = govkh_core::policy::Library::builtin().unwrap();
     let (inv, eval, problems) =
-        govkh::evaluate::evaluate_loaded(loaded, &lib, now.parse().unwrap());
-    govkh::audit::summarize(&inv, &eval, &lib, problems)
+        govkh_core::evaluate::evaluate_loaded(loaded, &lib, now.parse().unwrap());
+    govkh_core::summary::summarize(&inv, &eval, &lib, problems)
 }
 
 fn example(kind: &str, name: &str) -> Value {

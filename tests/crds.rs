@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use govkh::crdgen;
+use govkh_core::crdgen;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ fn the_charts_crds_are_the_generated_crds() {
 fn the_charts_rbac_rules_are_the_generated_rules() {
     let chart = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../charts/govkh");
     let update = std::env::var_os("GOVKH_UPDATE_CRDS").is_some();
-    for (path, generated) in govkh::rbac::chart_files().unwrap() {
+    for (path, generated) in govkh_core::rbac::chart_files().unwrap() {
         if update {
             std::fs::write(chart.join(path), &generated).unwrap();
             continue;

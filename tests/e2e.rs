@@ -26,14 +26,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use govkh::{
+use govkh_core::verdict;
+use govkh_core::{
     api::{
         Approval, CloudTenancy, DataAccessGrant, Day, GovernmentCloud, LinkState, Ministry,
         PrivateNetworkLink,
     },
-    clock,
-    controller::link::permission,
-    desired,
+    clock, desired,
     evaluate::evaluate_loaded,
     inventory::Inventory,
     manifest::Loader,
@@ -134,7 +133,7 @@ impl Drop for Operator {
     }
 }
 
-fn examples_inventory(now: Timestamp) -> (Inventory, govkh::evaluate::Evaluation) {
+fn examples_inventory(now: Timestamp) -> (Inventory, govkh_core::evaluate::Evaluation) {
     let paths: Vec<PathBuf> = FILES
         .iter()
         .map(|f| root().join("examples").join(f))
@@ -256,7 +255,7 @@ async fn checks(client: &Client) -> Result<(), String> {
     // Approvals and grants: the state of today.
     for (name, a) in &inv.approvals {
         let want = clock::approval_state(&a.object.spec, today)
-            .unwrap_or(govkh::api::ApprovalState::Pending);
+            .unwrap_or(govkh_core::api::ApprovalState::Pending);
         wait_for_state::<Approval, _>(client, name, want, |a| a.status.and_then(|s| s.state))
             .await?;
     }
@@ -278,7 +277,7 @@ async fn checks(client: &Client) -> Result<(), String> {
             .as_ref()
             .and_then(|a| inv.approvals.get(a))
             .map(|a| &a.object);
-        let want = permission(&l.object, true, approval, today).state;
+        let want = verdict::link(&l.object, true, approval, today).state;
         wait_for_state::<PrivateNetworkLink, _>(client, name, want, |l| {
             l.status.and_then(|s| s.state)
         })

@@ -4,7 +4,7 @@
 
 mod common;
 
-use govkh::{
+use govkh_core::{
     inventory::Inventory,
     manifest::{Loader, Object},
     schema::SchemaSet,

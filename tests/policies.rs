@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use govkh::{
-    evaluate::{Evaluator, Review, evaluate},
+use govkh_core::{
+    evaluate::{Evaluator, Operation, Review, evaluate},
     finding::Action,
     inventory::Inventory,
     manifest::Loader,
@@ -122,7 +122,7 @@ fn sample_findings(policy_id: &str, sample: &Path) -> Vec<String> {
     let full = evaluate(&inv, &lib, now());
     let evaluator = Evaluator::new(&inv, &lib, now(), &full.tenancies);
     let review = Review {
-        operation: "CREATE".into(),
+        operation: Operation::Create,
         object: subject.raw.clone(),
         old_object: None,
         user_info,

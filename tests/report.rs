@@ -5,7 +5,7 @@
 
 mod common;
 
-use govkh::{
+use govkh_core::{
     evaluate::evaluate,
     finding::{Action, Finding, Penalty, ResourceRef, Severity},
     inventory::Inventory,
@@ -258,7 +258,7 @@ pub fn large_report() -> report::Report {
         ));
     }
     let loader = Loader::new();
-    let mut loaded = govkh::manifest::LoadResult::default();
+    let mut loaded = govkh_core::manifest::LoadResult::default();
     loader.load_text("large.yaml", &yaml, false, &mut loaded);
     let (inv, _) = Inventory::build(loaded.objects);
     let lib = Library::builtin().unwrap();

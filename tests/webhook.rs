@@ -7,12 +7,10 @@ mod common;
 use std::{path::PathBuf, sync::Arc};
 
 use govkh::{
-    audit::Snapshot,
     controller::Context,
-    evaluate::evaluate_loaded,
-    policy::Library,
-    webhook::{self, Outcome, TlsFiles},
+    webhook::{self, AdmissionOutcome, TlsFiles},
 };
+use govkh_core::{evaluate::evaluate_loaded, policy::Library, summary::Snapshot};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -61,7 +59,7 @@ fn approval() -> Value {
                  "decision": {"verdict": "Approved", "decidedOn": "2026-11-20", "document": "X", "reviewer": "MoEYS"}}})
 }
 
-fn judge(body: &[u8], snapshot: Option<&Snapshot>) -> (Value, Outcome) {
+fn judge(body: &[u8], snapshot: Option<&Snapshot>) -> (Value, AdmissionOutcome) {
     let lib = Library::builtin().unwrap();
     let (review, outcome) = webhook::admit(body, snapshot, &lib, NOW.parse().unwrap()).unwrap();
     (serde_json::to_value(review).unwrap(), outcome)
@@ -78,7 +76,7 @@ fn a_site_outside_the_ministrys_domain_is_refused_naming_the_articles() {
         ),
         Some(&s),
     );
-    assert_eq!(outcome, Outcome::Denied);
+    assert_eq!(outcome, AdmissionOutcome::Denied);
     let response = &r["response"];
     assert_eq!(response["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
     assert_eq!(response["allowed"], false);
@@ -103,14 +101,14 @@ fn the_same_site_on_the_ministrys_domain_is_allowed() {
         Some(&s),
     );
     assert_eq!(r["response"]["allowed"], true, "{r}");
-    assert_eq!(outcome, Outcome::Allowed);
+    assert_eq!(outcome, AdmissionOutcome::Allowed);
 }
 
 #[test]
 fn only_the_committee_writes_approvals() {
     let s = snapshot();
     let (r, outcome) = judge(&review("CREATE", approval(), &["moeys-dtu"]), Some(&s));
-    assert_eq!(outcome, Outcome::Denied);
+    assert_eq!(outcome, AdmissionOutcome::Denied);
     let message = r["response"]["status"]["message"].as_str().unwrap();
     assert!(
         message.contains("[approval-authority]") && message.contains("sok@moeys.gov.kh"),
@@ -120,7 +118,7 @@ fn only_the_committee_writes_approvals() {
         &review("CREATE", approval(), &["digital-government-committee"]),
         Some(&s),
     );
-    assert_eq!(outcome, Outcome::Allowed, "{r}");
+    assert_eq!(outcome, AdmissionOutcome::Allowed, "{r}");
 }
 
 #[test]
@@ -133,7 +131,7 @@ fn before_the_first_read_of_the_cluster_requests_pass_with_a_warning() {
         ),
         None,
     );
-    assert_eq!(outcome, Outcome::NotJudged);
+    assert_eq!(outcome, AdmissionOutcome::NotJudged);
     assert_eq!(r["response"]["allowed"], true);
     assert!(
         r["response"]["warnings"][0]
@@ -330,10 +328,10 @@ fn a_review_on_a_later_day_than_the_audit_is_judged_as_of_that_day() {
         &[],
     );
     let (_, outcome) = webhook::admit(&body, Some(&s), &lib, later).unwrap();
-    assert_eq!(outcome, Outcome::Denied);
+    assert_eq!(outcome, AdmissionOutcome::Denied);
     assert_ne!(
         s.prepared.today,
-        govkh::api::Day::in_phnom_penh(later),
+        govkh_core::api::Day::in_phnom_penh(later),
         "the prepared inventory is not reused across days"
     );
 }
@@ -351,5 +349,5 @@ fn a_namespace_the_last_audit_did_not_see_is_judged_leniently_until_the_next() {
         ),
         Some(&s),
     );
-    assert_eq!(outcome, Outcome::Allowed, "{r}");
+    assert_eq!(outcome, AdmissionOutcome::Allowed, "{r}");
 }

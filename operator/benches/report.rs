@@ -40,16 +40,19 @@ fn main() {
     println!("| build (load, evaluate, model) | {build:.0} |");
     println!(
         "| html ({} KB) | {:.0} |",
-        govkh::report::html(&r).len() / 1024,
-        time(&|| govkh::report::html(&r).len())
+        govkh_core::report::html(&r).len() / 1024,
+        time(&|| govkh_core::report::html(&r).len())
     );
     println!(
         "| markdown | {:.0} |",
-        time(&|| govkh::report::markdown(&r).len())
+        time(&|| govkh_core::report::markdown(&r).len())
     );
     println!(
         "| json | {:.0} |",
-        time(&|| govkh::report::json(&r).unwrap().len())
+        time(&|| govkh_core::report::json(&r).unwrap().len())
     );
-    println!("| csv | {:.0} |", time(&|| govkh::report::csv(&r).len()));
+    println!(
+        "| csv | {:.0} |",
+        time(&|| govkh_core::report::csv(&r).len())
+    );
 }

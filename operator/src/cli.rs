@@ -10,7 +10,7 @@ use std::{
 use clap::{Parser, Subcommand, ValueEnum};
 use k8s_openapi::jiff::Timestamp;
 
-use crate::{
+use govkh_core::{
     api::Day,
     crdgen,
     evaluate::evaluate_loaded,
@@ -218,14 +218,17 @@ pub struct CheckArgs {
 }
 
 /// The built-in library (unless refused) plus users' directories.
-pub fn load_policies(dirs: &[PathBuf], no_builtin: bool) -> Result<Library, crate::policy::Error> {
+pub fn load_policies(
+    dirs: &[PathBuf],
+    no_builtin: bool,
+) -> Result<Library, govkh_core::policy::Error> {
     let mut sources = if no_builtin {
         Vec::new()
     } else {
-        crate::policy::builtin_sources()
+        govkh_core::policy::builtin_sources()
     };
     for d in dirs {
-        sources.extend(crate::policy::dir_sources(d)?);
+        sources.extend(govkh_core::policy::dir_sources(d)?);
     }
     Library::load(&sources)
 }
@@ -354,7 +357,7 @@ fn crds(args: CrdsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitC
 }
 
 fn rbac(args: RbacArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
-    let result = crate::rbac::chart_files()
+    let result = govkh_core::rbac::chart_files()
         .map_err(|e| e.to_string())
         .and_then(|files| {
             for (path, text) in files {
@@ -394,10 +397,10 @@ fn write_crds(dir: &std::path::Path) -> Result<(), String> {
 
 fn policy_test(args: PolicyTestArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
     let sources = match &args.dir {
-        None => Ok(crate::policy::builtin_sources()),
-        Some(dir) => crate::policy::dir_sources(dir).map(|mut own| {
+        None => Ok(govkh_core::policy::builtin_sources()),
+        Some(dir) => govkh_core::policy::dir_sources(dir).map(|mut own| {
             // A user's policies may import the built-in helpers.
-            let mut all: Vec<_> = crate::policy::builtin_sources()
+            let mut all: Vec<_> = govkh_core::policy::builtin_sources()
                 .into_iter()
                 .filter(|s| s.path.starts_with("policies/lib/"))
                 .collect();
@@ -405,7 +408,7 @@ fn policy_test(args: PolicyTestArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
             all
         }),
     };
-    let results = match sources.and_then(|s| crate::policy::run_tests(&s)) {
+    let results = match sources.and_then(|s| govkh_core::policy::run_tests(&s)) {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
@@ -472,22 +475,22 @@ fn policy_list(stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
 
 /// The rules a SARIF log declares: every policy, and the built-in checks.
 fn sarif_rules(policies: &Library) -> Vec<output::SarifRule> {
-    use crate::finding::Action;
+    use govkh_core::finding::Action;
     let mut rules = vec![
         output::SarifRule {
-            id: crate::evaluate::POLICY_CLOCK.into(),
+            id: govkh_core::evaluate::POLICY_CLOCK.into(),
             title: "The statutory clock: apply within 90 days or migrate within a year".into(),
             articles: vec!["10".into()],
             action: Action::Deny,
         },
         output::SarifRule {
-            id: crate::evaluate::POLICY_REFERENCES.into(),
+            id: govkh_core::evaluate::POLICY_REFERENCES.into(),
             title: "References name objects that exist".into(),
             articles: vec![],
             action: Action::Error,
         },
         output::SarifRule {
-            id: crate::evaluate::POLICY_MANIFEST.into(),
+            id: govkh_core::evaluate::POLICY_MANIFEST.into(),
             title: "Manifests load and validate against the CRDs".into(),
             articles: vec![],
             action: Action::Error,
@@ -536,12 +539,12 @@ fn report(
         loader.load_paths(&args.paths, stdin)
     };
     let (inventory, eval, problems) = evaluate_loaded(loaded, &policies, now);
-    let report = crate::report::build(&inventory, &eval, &policies);
+    let report = govkh_core::report::build(&inventory, &eval, &policies);
     let text = match args.format {
-        ReportFormat::Html => Ok(crate::report::html(&report)),
-        ReportFormat::Md => Ok(crate::report::markdown(&report)),
-        ReportFormat::Json => crate::report::json(&report),
-        ReportFormat::Csv => Ok(crate::report::csv(&report)),
+        ReportFormat::Html => Ok(govkh_core::report::html(&report)),
+        ReportFormat::Md => Ok(govkh_core::report::markdown(&report)),
+        ReportFormat::Json => govkh_core::report::json(&report),
+        ReportFormat::Csv => Ok(govkh_core::report::csv(&report)),
     };
     let text = match text {
         Ok(t) => t,
@@ -593,7 +596,7 @@ fn read_cluster(
     loader: &Loader,
     kubeconfig: Option<&std::path::Path>,
     context: Option<&str>,
-) -> Result<crate::manifest::LoadResult, String> {
+) -> Result<govkh_core::manifest::LoadResult, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

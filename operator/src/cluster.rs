@@ -13,9 +13,10 @@ use kube::{
 };
 use serde_json::Value;
 
-use crate::{
-    api::{GROUP, LABEL_MINISTRY, VERSION},
+use govkh_core::{
+    api::{GROUP, LABEL_MINISTRY},
     manifest::{LoadError, LoadResult, Loader, Source},
+    resources::RESOURCES,
 };
 
 /// Why the cluster could not be read.
@@ -36,119 +37,8 @@ pub enum Error {
     },
 }
 
-/// One kind read from the cluster.
-#[derive(Clone, Copy, Debug)]
-pub struct Resource {
-    /// API group (empty for the core group).
-    pub group: &'static str,
-    /// Version.
-    pub version: &'static str,
-    /// Kind.
-    pub kind: &'static str,
-    /// Plural resource name.
-    pub plural: &'static str,
-    /// Whether the kind is namespaced (then only ministries' namespaces are kept).
-    pub namespaced: bool,
-    /// Read metadata only (Secrets, ConfigMaps).
-    pub metadata_only: bool,
-    /// Whether the kind may be absent from a cluster (its CRD not installed).
-    pub optional: bool,
-}
-
-const fn ours(kind: &'static str, plural: &'static str) -> Resource {
-    Resource {
-        group: GROUP,
-        version: VERSION,
-        kind,
-        plural,
-        namespaced: false,
-        metadata_only: false,
-        optional: false,
-    }
-}
-
-const fn theirs(
-    group: &'static str,
-    version: &'static str,
-    kind: &'static str,
-    plural: &'static str,
-) -> Resource {
-    Resource {
-        group,
-        version,
-        kind,
-        plural,
-        namespaced: true,
-        metadata_only: false,
-        optional: false,
-    }
-}
-
-/// Everything read, in this order.
-pub const RESOURCES: &[Resource] = &[
-    ours("GovernmentCloud", "governmentclouds"),
-    ours("Ministry", "ministries"),
-    ours("CloudTenancy", "cloudtenancies"),
-    ours("PrivateNetworkLink", "privatenetworklinks"),
-    ours("DataClass", "dataclasses"),
-    ours("DataAccessGrant", "dataaccessgrants"),
-    ours("Approval", "approvals"),
-    Resource {
-        group: "",
-        version: "v1",
-        kind: "Namespace",
-        plural: "namespaces",
-        namespaced: false,
-        metadata_only: false,
-        optional: false,
-    },
-    theirs("apps", "v1", "Deployment", "deployments"),
-    theirs("apps", "v1", "StatefulSet", "statefulsets"),
-    theirs("apps", "v1", "DaemonSet", "daemonsets"),
-    theirs("batch", "v1", "Job", "jobs"),
-    theirs("batch", "v1", "CronJob", "cronjobs"),
-    theirs("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
-    theirs("", "v1", "Service", "services"),
-    theirs("networking.k8s.io", "v1", "Ingress", "ingresses"),
-    theirs(
-        "networking.k8s.io",
-        "v1",
-        "NetworkPolicy",
-        "networkpolicies",
-    ),
-    Resource {
-        metadata_only: true,
-        ..theirs("", "v1", "Secret", "secrets")
-    },
-    Resource {
-        metadata_only: true,
-        ..theirs("", "v1", "ConfigMap", "configmaps")
-    },
-    Resource {
-        optional: true,
-        ..theirs(
-            "snapshot.storage.k8s.io",
-            "v1",
-            "VolumeSnapshot",
-            "volumesnapshots",
-        )
-    },
-    Resource {
-        optional: true,
-        ..theirs("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes")
-    },
-];
-
 /// Objects per list request.
 pub const PAGE_SIZE: u32 = 500;
-
-fn api_version(r: &Resource) -> String {
-    if r.group.is_empty() {
-        r.version.to_string()
-    } else {
-        format!("{}/{}", r.group, r.version)
-    }
-}
 
 fn is_not_found(e: &kube::Error) -> bool {
     matches!(e, kube::Error::Api(s) if s.code == 404)
@@ -203,11 +93,7 @@ pub async fn read(client: Client, loader: &Loader) -> Result<LoadResult, Error> 
         let gvk = GroupVersionKind::gvk(r.group, r.version, r.kind);
         let ar = ApiResource::from_gvk_with_plural(&gvk, r.plural);
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
-        let resource = if r.group.is_empty() {
-            r.plural.to_string()
-        } else {
-            format!("{}.{}", r.plural, r.group)
-        };
+        let resource = r.qualified_plural();
         let source = Source {
             file: format!("cluster:{resource}"),
             document: 0,
@@ -237,7 +123,7 @@ pub async fn read(client: Client, loader: &Loader) -> Result<LoadResult, Error> 
         for mut item in items {
             if let Some(map) = item.as_object_mut() {
                 // List items may omit their type; what the server keeps for itself is noise.
-                map.insert("apiVersion".into(), Value::from(api_version(r)));
+                map.insert("apiVersion".into(), Value::from(r.api_version()));
                 map.insert("kind".into(), Value::from(r.kind));
                 if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
                     meta.remove("managedFields");

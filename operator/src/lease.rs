@@ -20,7 +20,7 @@ use kube::{Api, api::PostParams};
 
 /// What to do with the Lease as it stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub enum LeaseDecision {
     /// No Lease exists: create it, held by us.
     Create,
     /// Nobody holds it, or its holder let it expire: take it over.
@@ -61,20 +61,25 @@ fn millis(t: Timestamp) -> i64 {
 }
 
 /// Decide what `identity` may do with `lease` at `now` (pure).
-pub fn decide(lease: Option<&Lease>, identity: &str, now: Timestamp, timing: &Timing) -> Decision {
+pub fn decide(
+    lease: Option<&Lease>,
+    identity: &str,
+    now: Timestamp,
+    timing: &Timing,
+) -> LeaseDecision {
     let Some(lease) = lease else {
-        return Decision::Create;
+        return LeaseDecision::Create;
     };
     let spec = lease.spec.clone().unwrap_or_default();
     let holder = spec.holder_identity.as_deref().unwrap_or_default();
     if holder == identity {
-        return Decision::Renew;
+        return LeaseDecision::Renew;
     }
     if holder.is_empty() {
-        return Decision::Take;
+        return LeaseDecision::Take;
     }
     let Some(renewed) = spec.renew_time.or(spec.acquire_time).map(|t| t.0) else {
-        return Decision::Take;
+        return LeaseDecision::Take;
     };
     let duration_ms = spec
         .lease_duration_seconds
@@ -83,9 +88,9 @@ pub fn decide(lease: Option<&Lease>, identity: &str, now: Timestamp, timing: &Ti
     let expires = millis(renewed).saturating_add(duration_ms);
     let left = expires.saturating_sub(millis(now));
     if left < 0 {
-        Decision::Take
+        LeaseDecision::Take
     } else {
-        Decision::Wait(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
+        LeaseDecision::Wait(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
     }
 }
 
@@ -99,17 +104,19 @@ pub fn desired(
     identity: &str,
     now: Timestamp,
     timing: &Timing,
-    decision: &Decision,
+    decision: &LeaseDecision,
 ) -> Lease {
     let spec = current.and_then(|l| l.spec.clone()).unwrap_or_default();
     let transitions = spec.lease_transitions.unwrap_or(0);
     let (acquire_time, lease_transitions) = match decision {
-        Decision::Renew => (
+        LeaseDecision::Renew => (
             spec.acquire_time.clone().or(Some(MicroTime(now))),
             transitions,
         ),
-        Decision::Create => (Some(MicroTime(now)), 0),
-        Decision::Take | Decision::Wait(_) => (Some(MicroTime(now)), transitions.saturating_add(1)),
+        LeaseDecision::Create => (Some(MicroTime(now)), 0),
+        LeaseDecision::Take | LeaseDecision::Wait(_) => {
+            (Some(MicroTime(now)), transitions.saturating_add(1))
+        }
     };
     Lease {
         metadata: ObjectMeta {
@@ -167,7 +174,7 @@ impl Elector {
         let current = self.api.get_opt(&self.name).await?;
         let now = (self.now)();
         let decision = decide(current.as_ref(), &self.identity, now, &self.timing);
-        if let Decision::Wait(_) = decision {
+        if let LeaseDecision::Wait(_) = decision {
             return Ok(false);
         }
         let lease = desired(
@@ -179,7 +186,7 @@ impl Elector {
             &self.timing,
             &decision,
         );
-        let written = if decision == Decision::Create {
+        let written = if decision == LeaseDecision::Create {
             self.api.create(&PostParams::default(), &lease).await
         } else {
             self.api
@@ -291,29 +298,29 @@ mod tests {
         let l = lease(Some("pod-a"), "2026-11-26T00:00:10Z");
         assert_eq!(
             decide(Some(&l), "pod-b", at("2026-11-26T00:00:20Z"), &t),
-            Decision::Wait(Duration::from_secs(5))
+            LeaseDecision::Wait(Duration::from_secs(5))
         );
         assert_eq!(
             decide(Some(&l), "pod-b", at("2026-11-26T00:00:25Z"), &t),
-            Decision::Wait(Duration::ZERO),
+            LeaseDecision::Wait(Duration::ZERO),
             "valid through its last instant"
         );
         assert_eq!(
             decide(Some(&l), "pod-b", at("2026-11-26T00:00:25.001Z"), &t),
-            Decision::Take
+            LeaseDecision::Take
         );
         assert_eq!(
             decide(Some(&l), "pod-a", at("2026-11-26T00:00:20Z"), &t),
-            Decision::Renew
+            LeaseDecision::Renew
         );
         assert_eq!(
             decide(None, "pod-b", at("2026-11-26T00:00:20Z"), &t),
-            Decision::Create
+            LeaseDecision::Create
         );
         let released = lease(None, "2026-11-26T00:00:10Z");
         assert_eq!(
             decide(Some(&released), "pod-b", at("2026-11-26T00:00:11Z"), &t),
-            Decision::Take
+            LeaseDecision::Take
         );
     }
 
@@ -329,7 +336,7 @@ mod tests {
             "pod-b",
             now,
             &t,
-            &Decision::Take,
+            &LeaseDecision::Take,
         );
         let spec = taken.spec.clone().unwrap();
         assert_eq!(spec.holder_identity.as_deref(), Some("pod-b"));
@@ -343,7 +350,7 @@ mod tests {
             "pod-a",
             now,
             &t,
-            &Decision::Renew,
+            &LeaseDecision::Renew,
         );
         let spec = renewed.spec.unwrap();
         assert_eq!(spec.lease_transitions, Some(3));

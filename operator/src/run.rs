@@ -27,18 +27,24 @@ use kube::{
 };
 
 use crate::{
+    audit,
+    controller::{self, Context, approval, cloud, grant, link, ministry, tenancy},
+    lease,
+    serve::{Probes, serve},
+    webhook,
+};
+use govkh_core::{
     api::{
         Approval, CloudTenancy, DataAccessGrant, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
         LABEL_MINISTRY, Ministry, PrivateNetworkLink, SubjectKind,
     },
-    audit,
-    controller::{self, Context, approval, cloud, grant, link, ministry, tenancy},
-    crdgen,
+    crdgen::all_established,
+    dependents::{
+        approvals_about, grants_of_ministry, link_of_approval, links_of_ministry,
+        tenancies_of_ministry, tenancy_of_approval,
+    },
     desired::{FIELD_MANAGER, LABEL_GRANT, LABEL_LINK, LABEL_MANAGED_BY},
-    lease,
     policy::Library,
-    serve::{Probes, serve},
-    webhook,
 };
 
 /// Options of `govkh run`.
@@ -80,29 +86,6 @@ pub struct LeaderElection {
     pub name: String,
 }
 
-/// Whether every CRD of ours is established.
-pub fn all_established(crds: &[CustomResourceDefinition]) -> Result<(), String> {
-    for (_, ours) in crdgen::all() {
-        let name = ours.metadata.name.clone().unwrap_or_default();
-        let established = crds
-            .iter()
-            .find(|c| c.metadata.name.as_deref() == Some(name.as_str()))
-            .is_some_and(|c| {
-                c.status
-                    .as_ref()
-                    .and_then(|s| s.conditions.as_ref())
-                    .is_some_and(|cs| {
-                        cs.iter()
-                            .any(|x| x.type_ == "Established" && x.status == "True")
-                    })
-            });
-        if !established {
-            return Err(name);
-        }
-    }
-    Ok(())
-}
-
 async fn wait_for_crds(client: &Client, timeout: Duration) -> Result<(), String> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     let deadline = tokio::time::Instant::now() + timeout;
@@ -142,58 +125,6 @@ where
         .state()
         .iter()
         .filter_map(|g| g.0.as_ref().ok().cloned())
-        .collect()
-}
-
-/// The tenancies that depend on a Ministry.
-pub fn tenancies_of_ministry(tenancies: &[CloudTenancy], ministry: &str) -> Vec<String> {
-    tenancies
-        .iter()
-        .filter(|t| t.spec.ministry == ministry)
-        .map(|t| t.name_any())
-        .collect()
-}
-
-/// The tenancy an Approval is about, if it is about one.
-pub fn tenancy_of_approval(approval: &Approval) -> Option<String> {
-    (approval.spec.subject.kind == SubjectKind::CloudTenancy)
-        .then(|| approval.spec.subject.name.clone())
-}
-
-/// The link an Approval is about, if it is about one.
-pub fn link_of_approval(approval: &Approval) -> Option<String> {
-    (approval.spec.subject.kind == SubjectKind::PrivateNetworkLink)
-        .then(|| approval.spec.subject.name.clone())
-}
-
-/// The links from or to a Ministry.
-pub fn links_of_ministry(links: &[PrivateNetworkLink], ministry: &str) -> Vec<String> {
-    links
-        .iter()
-        .filter(|l| {
-            l.spec.from.ministry == ministry || l.spec.to.ministry.as_deref() == Some(ministry)
-        })
-        .map(|l| l.name_any())
-        .collect()
-}
-
-/// The grants that involve a Ministry, as owner or grantee.
-pub fn grants_of_ministry(grants: &[DataAccessGrant], ministry: &str) -> Vec<String> {
-    grants
-        .iter()
-        .filter(|g| {
-            g.spec.owner == ministry || g.spec.grantee.ministry.as_deref() == Some(ministry)
-        })
-        .map(|g| g.name_any())
-        .collect()
-}
-
-/// The approvals about an object of `kind` named `name`.
-pub fn approvals_about(approvals: &[Approval], kind: SubjectKind, name: &str) -> Vec<String> {
-    approvals
-        .iter()
-        .filter(|a| a.spec.subject.kind == kind && a.spec.subject.name == name)
-        .map(|a| a.name_any())
         .collect()
 }
 
@@ -286,7 +217,7 @@ fn watch_inventory(client: &Client, changed: &Arc<tokio::sync::Notify>) {
         changed.clone(),
     );
     wake_on_change(
-        Api::<DeserializeGuard<crate::api::DataClass>>::all(client.clone()),
+        Api::<DeserializeGuard<govkh_core::api::DataClass>>::all(client.clone()),
         c.clone(),
         changed.clone(),
     );
@@ -672,25 +603,6 @@ fn log_outcome<T: std::fmt::Display, E: std::fmt::Display>(
 mod tests {
     use super::*;
 
-    #[test]
-    fn crds_count_as_established_only_with_the_condition() {
-        let mut crds: Vec<CustomResourceDefinition> =
-            crdgen::all().into_iter().map(|(_, c)| c).collect();
-        assert_eq!(
-            all_established(&crds),
-            Err("governmentclouds.digital.gov.kh".to_string())
-        );
-        for c in &mut crds {
-            c.status = Some(serde_json::from_value(serde_json::json!({"conditions": [{"type": "Established", "status": "True", "lastTransitionTime": "2026-11-26T00:00:00Z"}]})).unwrap());
-        }
-        assert_eq!(all_established(&crds), Ok(()));
-        crds.remove(3);
-        assert_eq!(
-            all_established(&crds),
-            Err("privatenetworklinks.digital.gov.kh".to_string())
-        );
-    }
-
     #[tokio::test(start_paused = true)]
     async fn the_next_audit_comes_at_the_interval_or_soon_after_a_change() {
         let changed = tokio::sync::Notify::new();
@@ -706,20 +618,5 @@ mod tests {
             AUDIT_MIN_GAP,
             "a change, but never sooner than the gap"
         );
-    }
-
-    #[test]
-    fn approvals_map_to_their_tenancy_only() {
-        let a: Approval = serde_json::from_value(serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "Approval", "metadata": {"name": "a"},
-            "spec": {"subject": {"kind": "CloudTenancy", "name": "mef-workloads"}, "article": "10", "request": {"requestedOn": "2026-04-20", "requestedBy": "x", "document": "d"}}})).unwrap();
-        assert_eq!(tenancy_of_approval(&a), Some("mef-workloads".to_string()));
-        let mut for_link = a.clone();
-        for_link.spec.subject.kind = SubjectKind::PrivateNetworkLink;
-        assert!(tenancy_of_approval(&for_link).is_none());
-        assert_eq!(
-            link_of_approval(&for_link),
-            Some("mef-workloads".to_string())
-        );
-        assert!(link_of_approval(&a).is_none());
     }
 }

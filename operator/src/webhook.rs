@@ -26,12 +26,12 @@ use kube::core::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use tokio::net::TcpListener;
 
-use crate::{
-    audit::Snapshot,
-    controller::Context,
-    evaluate::{Evaluator, Review},
+use crate::controller::Context;
+use govkh_core::{
+    evaluate::{Evaluator, Operation as ReviewOperation, Review},
     finding::{Action, Finding},
     policy::Library,
+    summary::Snapshot,
 };
 
 /// Largest AdmissionReview read: an object and its old version, 1.5 MiB each, and the envelope.
@@ -42,7 +42,7 @@ pub const PATH: &str = "/validate";
 
 /// What one review came to, for the metrics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum AdmissionOutcome {
     /// Allowed with no finding.
     Allowed,
     /// Allowed with warnings.
@@ -53,14 +53,14 @@ pub enum Outcome {
     NotJudged,
 }
 
-impl Outcome {
+impl AdmissionOutcome {
     /// Its name as a metric label.
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Allowed => "allowed",
-            Outcome::Warned => "warned",
-            Outcome::Denied => "denied",
-            Outcome::NotJudged => "not-judged",
+            AdmissionOutcome::Allowed => "allowed",
+            AdmissionOutcome::Warned => "warned",
+            AdmissionOutcome::Denied => "denied",
+            AdmissionOutcome::NotJudged => "not-judged",
         }
     }
 }
@@ -77,12 +77,12 @@ fn line(f: &Finding) -> String {
     s
 }
 
-fn operation(op: &Operation) -> &'static str {
+fn operation(op: &Operation) -> ReviewOperation {
     match op {
-        Operation::Create => "CREATE",
-        Operation::Update => "UPDATE",
-        Operation::Delete => "DELETE",
-        Operation::Connect => "CONNECT",
+        Operation::Create => ReviewOperation::Create,
+        Operation::Update => ReviewOperation::Update,
+        Operation::Delete => ReviewOperation::Delete,
+        Operation::Connect => ReviewOperation::Connect,
     }
 }
 
@@ -92,22 +92,22 @@ pub fn judge(
     snapshot: Option<&Snapshot>,
     policies: &Library,
     now: Timestamp,
-) -> (AdmissionResponse, Outcome) {
+) -> (AdmissionResponse, AdmissionOutcome) {
     let response = AdmissionResponse::from(req);
     let Some(snapshot) = snapshot else {
         let mut r = response;
         r.warnings = Some(vec![
             "govkh has not read the cluster yet: this request was not judged".into(),
         ]);
-        return (r, Outcome::NotJudged);
+        return (r, AdmissionOutcome::NotJudged);
     };
     // A deletion carries only the object that goes.
     let Some(object) = req.object.as_ref().or(req.old_object.as_ref()) else {
-        return (response, Outcome::Allowed);
+        return (response, AdmissionOutcome::Allowed);
     };
     let to_json = |o: &DynamicObject| serde_json::to_value(o).unwrap_or_default();
     let review = Review {
-        operation: operation(&req.operation).to_string(),
+        operation: operation(&req.operation),
         object: to_json(object),
         old_object: req.old_object.as_ref().map(to_json),
         user_info: serde_json::to_value(&req.user_info).ok(),
@@ -115,7 +115,7 @@ pub fn judge(
     };
     // The inventory converted by the audit serves every request of its day; after midnight
     // (Phnom Penh) approvals and grants may have changed state, so convert it anew.
-    let evaluator = if snapshot.prepared.today == crate::api::Day::in_phnom_penh(now) {
+    let evaluator = if snapshot.prepared.today == govkh_core::api::Day::in_phnom_penh(now) {
         Evaluator::with_prepared(&snapshot.inventory, policies, now, &snapshot.prepared)
     } else {
         Evaluator::new(&snapshot.inventory, policies, now, &snapshot.tenancies)
@@ -140,11 +140,11 @@ pub fn judge(
         ))
     };
     let outcome = if !denials.is_empty() {
-        Outcome::Denied
+        AdmissionOutcome::Denied
     } else if warnings.is_empty() {
-        Outcome::Allowed
+        AdmissionOutcome::Allowed
     } else {
-        Outcome::Warned
+        AdmissionOutcome::Warned
     };
     if !warnings.is_empty() {
         response.warnings = Some(warnings);
@@ -159,7 +159,7 @@ pub fn admit(
     snapshot: Option<&Snapshot>,
     policies: &Library,
     now: Timestamp,
-) -> Result<(AdmissionReview<DynamicObject>, Outcome), String> {
+) -> Result<(AdmissionReview<DynamicObject>, AdmissionOutcome), String> {
     let review: AdmissionReview<DynamicObject> =
         serde_json::from_slice(body).map_err(|e| format!("not an AdmissionReview: {e}"))?;
     let req: AdmissionRequest<DynamicObject> = review

@@ -6,7 +6,7 @@ use std::{
     process::{Command, Output},
 };
 
-use govkh::manifest::{LoadResult, Loader};
+use govkh_core::manifest::{LoadResult, Loader};
 
 /// The repository's root.
 pub fn root() -> PathBuf {

@@ -9,48 +9,25 @@ use std::sync::Arc;
 use kube::{Api, ResourceExt, runtime::controller::Action};
 
 use super::{Context, Error, instrumented, write_status};
-use crate::{
-    api::{
-        GOVERNMENT_CLOUD_NAME, GovernmentCloud, GovernmentCloudStatus, Ministry, conditions as cond,
-    },
-    audit::Audit,
-    conditions,
+use govkh_core::{
+    api::{GovernmentCloud, GovernmentCloudStatus, Ministry, conditions as cond},
+    conditions, message,
+    summary::Audit,
+    verdict::{self, Reason},
 };
-
-/// Why a GovernmentCloud cannot be used, if it cannot (pure).
-pub fn problem(cloud: &GovernmentCloud, operator_exists: bool) -> Option<(&'static str, String)> {
-    if cloud.name_any() != GOVERNMENT_CLOUD_NAME {
-        return Some((
-            "NotTheSingleton",
-            format!(
-                "there is one government cloud, named '{GOVERNMENT_CLOUD_NAME}'; this object is ignored (Art. 10)"
-            ),
-        ));
-    }
-    if !operator_exists {
-        return Some((
-            "OperatorNotFound",
-            format!(
-                "the operating Ministry {} does not exist (Art. 10: MPTC operates the government cloud)",
-                cloud.spec.operator
-            ),
-        ));
-    }
-    None
-}
 
 /// The status a GovernmentCloud should show (pure).
 pub fn status(
     cloud: &GovernmentCloud,
-    problem: Option<(&'static str, String)>,
+    problem: Option<&Reason>,
     audit: Option<&Audit>,
     now: k8s_openapi::jiff::Timestamp,
 ) -> GovernmentCloudStatus {
     let mut s = cloud.status.clone().unwrap_or_default();
     let generation = cloud.metadata.generation;
     s.observed_generation = generation;
-    let (ready, reason, message) = match (&problem, audit) {
-        (Some((reason, message)), _) => (false, *reason, message.clone()),
+    let (ready, reason, message) = match (problem, audit) {
+        (Some(reason), _) => (false, reason.as_str(), message::en::reason(reason)),
         (None, None) => (
             false,
             "AwaitingAudit",
@@ -93,9 +70,9 @@ async fn reconcile_inner(cloud: &GovernmentCloud, ctx: &Context) -> Result<Actio
         .get_opt(&cloud.spec.operator)
         .await?
         .is_some();
-    let problem = problem(cloud, operator_exists);
+    let problem = verdict::cloud_problem(cloud, operator_exists);
     let audit = ctx.audit();
-    let new = status(cloud, problem.clone(), audit.as_deref(), now);
+    let new = status(cloud, problem.as_ref(), audit.as_deref(), now);
     write_status(cloud, cloud.status.as_ref(), &new, ctx).await?;
     let overdue_before = cloud
         .status
@@ -116,9 +93,10 @@ async fn reconcile_inner(cloud: &GovernmentCloud, ctx: &Context) -> Result<Actio
         .await;
     }
     match problem {
-        Some((reason, message)) => {
+        Some(reason) => {
+            let message = message::en::reason(&reason);
             if cloud.status.as_ref() != Some(&new) {
-                ctx.event(cloud, true, reason, &message).await;
+                ctx.event(cloud, true, reason.as_str(), &message).await;
             }
             Err(Error::Invalid(format!(
                 "GovernmentCloud {}: {message}",
@@ -132,6 +110,7 @@ async fn reconcile_inner(cloud: &GovernmentCloud, ctx: &Context) -> Result<Actio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use govkh_core::verdict::cloud_problem as problem;
 
     fn cloud(name: &str) -> GovernmentCloud {
         serde_json::from_value(serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "GovernmentCloud", "metadata": {"name": name, "generation": 2},
@@ -147,11 +126,11 @@ mod tests {
     fn only_national_run_by_an_existing_ministry_is_the_government_cloud() {
         assert_eq!(problem(&cloud("national"), true), None);
         assert_eq!(
-            problem(&cloud("second"), true).map(|p| p.0),
+            problem(&cloud("second"), true).map(|p| p.as_str()),
             Some("NotTheSingleton")
         );
         assert_eq!(
-            problem(&cloud("national"), false).map(|p| p.0),
+            problem(&cloud("national"), false).map(|p| p.as_str()),
             Some("OperatorNotFound")
         );
     }
@@ -173,7 +152,7 @@ mod tests {
         assert_eq!(pending.conditions[0].reason, "AwaitingAudit");
         let wrong = status(
             &cloud("second"),
-            problem(&cloud("second"), true),
+            problem(&cloud("second"), true).as_ref(),
             Some(&a),
             now(),
         );

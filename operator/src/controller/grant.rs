@@ -7,83 +7,15 @@
 
 use std::sync::Arc;
 
-use kube::{Api, ResourceExt, runtime::controller::Action};
+use kube::{Api, runtime::controller::Action};
 
 use super::{
-    Context, Error, instrumented, namespaces_of, requeue_at, sync_network_policies, write_status,
+    Conclusion, Context, Error, conclude, instrumented, namespaces_of, sync_network_policies,
 };
-use crate::{
-    api::{DataAccessGrant, Day, GrantState, Ministry, conditions as cond},
-    clock, conditions, desired,
+use govkh_core::{
+    api::{DataAccessGrant, Day, Ministry, conditions as cond},
+    desired, message, verdict,
 };
-
-/// What a grant amounts to on a given day.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    /// `Pending`, `Active` or `Expired`.
-    pub state: GrantState,
-    /// Whether the network path is open.
-    pub open: bool,
-    /// The condition reason.
-    pub reason: &'static str,
-    /// A sentence for the ministries.
-    pub message: String,
-    /// The first day the answer changes by time alone.
-    pub next_boundary: Option<Day>,
-}
-
-/// Decide what `grant` amounts to on `today` (pure). `ministries_exist`: the owner and, if the
-/// grantee is a ministry, the grantee exist.
-pub fn decide(grant: &DataAccessGrant, ministries_exist: bool, today: Day) -> Decision {
-    let spec = &grant.spec;
-    let state = clock::grant_state(spec, today);
-    let (reason, message, next_boundary) = match state {
-        GrantState::Pending => (
-            "NotYetValid",
-            format!("the grant is valid from {}", spec.valid_from),
-            Some(spec.valid_from),
-        ),
-        GrantState::Active => (
-            "Active",
-            format!(
-                "access granted by {} ({}) until {} (Art. 29)",
-                match spec.authorized_by {
-                    crate::api::AuthorizedBy::OwnerMinistry => "the owning ministry",
-                    crate::api::AuthorizedBy::Committee => "the committee",
-                },
-                spec.document,
-                spec.valid_until
-            ),
-            Some(spec.valid_until.next()),
-        ),
-        GrantState::Expired => (
-            "Expired",
-            format!(
-                "the grant ended on {}: access revoked (Art. 29)",
-                spec.valid_until
-            ),
-            None,
-        ),
-    };
-    if !ministries_exist {
-        return Decision {
-            state,
-            open: false,
-            reason: "MinistryNotFound",
-            message:
-                "the owner or grantee Ministry of this grant does not exist: no access is opened"
-                    .into(),
-            next_boundary,
-        };
-    }
-    Decision {
-        state,
-        open: state == GrantState::Active,
-        reason,
-        message,
-        next_boundary,
-    }
-}
 
 /// Reconcile one grant.
 pub async fn reconcile(grant: Arc<DataAccessGrant>, ctx: Arc<Context>) -> Result<Action, Error> {
@@ -105,8 +37,8 @@ async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Actio
         Some(m) => ministries.get_opt(m).await?.is_some(),
         None => true,
     };
-    let decision = decide(grant, owner_exists && grantee_exists, today);
-    let desired = match (&grant.spec.grantee.ministry, decision.open) {
+    let verdict = verdict::grant(&grant.spec, owner_exists && grantee_exists, today);
+    let desired = match (&grant.spec.grantee.ministry, verdict.opens_access()) {
         (Some(grantee), true) => {
             let from = namespaces_of(ctx, grantee, &[]).await?;
             desired::grant_policies(grant, &from)
@@ -120,90 +52,22 @@ async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Actio
         .unwrap_or_default();
     let carried = sync_network_policies(ctx, &desired, &previous).await?;
     let mut status = grant.status.clone().unwrap_or_default();
-    let generation = grant.metadata.generation;
-    conditions::set(
-        &mut status.conditions,
-        cond::READY,
-        decision.reason != "MinistryNotFound",
-        decision.reason,
-        &decision.message,
-        generation,
-        now,
-    );
-    status.observed_generation = generation;
-    let previous_state = status.state;
-    status.state = Some(decision.state);
     status.network_policies = carried;
-    write_status(grant, grant.status.as_ref(), &status, ctx).await?;
-    // A grant between missing ministries opens nothing: its Event is the MinistryNotFound below.
-    if previous_state != Some(decision.state) && decision.reason != "MinistryNotFound" {
-        let reason = match decision.state {
-            GrantState::Pending => "GrantPending",
-            GrantState::Active => "GrantActive",
-            GrantState::Expired => "GrantExpired",
-        };
-        ctx.event(grant, false, reason, &decision.message).await;
-    }
-    if decision.reason == "MinistryNotFound" {
-        if grant.status.as_ref() != Some(&status) {
-            ctx.event(grant, true, decision.reason, &decision.message)
-                .await;
-        }
-        return Err(Error::Invalid(format!(
-            "DataAccessGrant {}: {}",
-            grant.name_any(),
-            decision.message
-        )));
-    }
-    Ok(requeue_at(now, decision.next_boundary))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn grant() -> DataAccessGrant {
-        serde_json::from_value(serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "DataAccessGrant",
-            "metadata": {"name": "gdt-to-mef"},
-            "spec": {"owner": "gdt", "grantee": {"ministry": "mef"}, "dataClass": "confidential", "namespaces": ["gdt-declarations"],
-                     "dataTypes": ["declarations"], "reason": "audit", "authorizedBy": "owner-ministry", "document": "GDT/2026/7",
-                     "validFrom": "2026-06-01", "validUntil": "2026-12-31", "access": {"ports": [{"protocol": "TCP", "port": 5432}]}}}))
-        .unwrap()
-    }
-
-    fn day(s: &str) -> Day {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn a_grant_is_open_from_its_first_to_its_last_day_and_flips_on_the_day_after() {
-        let g = grant();
-        let before = decide(&g, true, day("2026-05-31"));
-        assert_eq!(
-            (before.state, before.open, before.next_boundary),
-            (GrantState::Pending, false, Some(day("2026-06-01")))
-        );
-        let first = decide(&g, true, day("2026-06-01"));
-        assert_eq!(
-            (first.state, first.open, first.next_boundary),
-            (GrantState::Active, true, Some(day("2027-01-01")))
-        );
-        let last = decide(&g, true, day("2026-12-31"));
-        assert_eq!((last.state, last.open), (GrantState::Active, true));
-        let after = decide(&g, true, day("2027-01-01"));
-        assert_eq!(
-            (after.state, after.open, after.next_boundary),
-            (GrantState::Expired, false, None)
-        );
-        assert!(after.message.contains("2026-12-31"), "{}", after.message);
-    }
-
-    #[test]
-    fn a_grant_between_missing_ministries_opens_nothing() {
-        let d = decide(&grant(), false, day("2026-07-01"));
-        assert_eq!(
-            (d.state, d.open, d.reason),
-            (GrantState::Active, false, "MinistryNotFound")
-        );
-    }
+    let message = message::en::reason(&verdict.reason);
+    // A grant between missing ministries opens nothing and shows no state change: its Event is
+    // the MinistryNotFound warning.
+    let conclusion = Conclusion {
+        state: Some(verdict.state),
+        conditions: vec![(
+            cond::READY,
+            !verdict.is_invalid(),
+            verdict.reason.as_str(),
+            &message,
+        )],
+        reason: verdict.reason.as_str(),
+        message: &message,
+        next_boundary: verdict.next_boundary,
+        invalid: verdict.is_invalid(),
+    };
+    conclude(grant, status, conclusion, ctx, now).await
 }

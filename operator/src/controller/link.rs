@@ -8,127 +8,17 @@
 
 use std::sync::Arc;
 
-use kube::{Api, ResourceExt, runtime::controller::Action};
+use kube::{Api, runtime::controller::Action};
 
 use super::{
-    Context, Error, instrumented, namespaces_of, requeue_at, sync_network_policies, write_status,
+    Conclusion, Context, Error, conclude, instrumented, namespaces_of, sync_network_policies,
 };
-use crate::{
+use govkh_core::{
     api::{
-        Approval, ApprovalState, Day, LinkNetwork, LinkState, Ministry, PrivateNetworkLink,
-        SubjectKind, conditions as cond,
+        Approval, Day, LinkNetwork, LinkState, Ministry, PrivateNetworkLink, conditions as cond,
     },
-    clock, conditions, desired,
+    desired, message, verdict,
 };
-
-/// Whether a link may carry traffic today, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Permission {
-    /// The state to report.
-    pub state: LinkState,
-    /// The condition reason.
-    pub reason: &'static str,
-    /// A sentence for the ministry.
-    pub message: String,
-    /// The first day the answer changes by time alone.
-    pub next_boundary: Option<Day>,
-}
-
-/// Decide whether `link` is permitted on `today` (pure).
-pub fn permission(
-    link: &PrivateNetworkLink,
-    ministries_exist: bool,
-    approval: Option<&Approval>,
-    today: Day,
-) -> Permission {
-    let p = |state, reason, message: String, next_boundary| Permission {
-        state,
-        reason,
-        message,
-        next_boundary,
-    };
-    let name = link.name_any();
-    if !ministries_exist {
-        return p(
-            LinkState::Refused,
-            "MinistryNotFound",
-            "a ministry of this link does not exist".into(),
-            None,
-        );
-    }
-    if link.spec.network == LinkNetwork::GovernmentPrivate {
-        return p(
-            LinkState::Established,
-            "GovernmentPrivateNetwork",
-            "carried by the government private network (Art. 9)".into(),
-            None,
-        );
-    }
-    let Some(a) = approval else {
-        return p(
-            LinkState::AwaitingApproval,
-            "ApprovalNotFound",
-            format!(
-                "an alternative network needs the committee's approval; Approval {} does not exist (Art. 9)",
-                link.spec.approval.clone().unwrap_or_default()
-            ),
-            None,
-        );
-    };
-    if a.spec.subject.kind != SubjectKind::PrivateNetworkLink || a.spec.subject.name != name {
-        return p(
-            LinkState::AwaitingApproval,
-            "ApprovalForAnotherSubject",
-            format!("Approval {} is not about this link (Art. 9)", a.name_any()),
-            None,
-        );
-    }
-    match clock::approval_state(&a.spec, today) {
-        Some(ApprovalState::InForce) => p(
-            LinkState::Established,
-            "ApprovalInForce",
-            format!(
-                "alternative network approved by the committee ({})",
-                a.name_any()
-            ),
-            a.spec.valid_until.map(Day::next),
-        ),
-        None => p(
-            LinkState::AwaitingApproval,
-            "ApprovalPending",
-            "the request is dated in the future".into(),
-            Some(a.spec.request.requested_on),
-        ),
-        Some(ApprovalState::Pending) => p(
-            LinkState::AwaitingApproval,
-            "ApprovalPending",
-            "the committee has not decided yet (Art. 9)".into(),
-            a.spec
-                .decision
-                .as_ref()
-                .map(|d| d.decided_on)
-                .filter(|d| *d > today),
-        ),
-        Some(ApprovalState::Denied) => p(
-            LinkState::Refused,
-            "ApprovalDenied",
-            "the committee refused the alternative network (Art. 9)".into(),
-            None,
-        ),
-        Some(ApprovalState::Expired) => p(
-            LinkState::Refused,
-            "ApprovalExpired",
-            format!(
-                "the approval ended on {} (Art. 9)",
-                a.spec
-                    .valid_until
-                    .map(|d| d.to_string())
-                    .unwrap_or_default()
-            ),
-            None,
-        ),
-    }
-}
 
 /// Reconcile one link.
 pub async fn reconcile(link: Arc<PrivateNetworkLink>, ctx: Arc<Context>) -> Result<Action, Error> {
@@ -159,8 +49,9 @@ async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Act
         }
         _ => None,
     };
-    let decision = permission(link, from_exists && to_exists, approval.as_ref(), today);
-    let desired = if decision.state == LinkState::Established {
+    let verdict = verdict::link(link, from_exists && to_exists, approval.as_ref(), today);
+    let established = verdict.state == LinkState::Established;
+    let desired = if established {
         let from = namespaces_of(ctx, &link.spec.from.ministry, &link.spec.from.namespaces).await?;
         let to = match &link.spec.to.ministry {
             Some(m) => namespaces_of(ctx, m, &link.spec.to.namespaces).await?,
@@ -177,38 +68,25 @@ async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Act
         .unwrap_or_default();
     let carried = sync_network_policies(ctx, &desired, &previous).await?;
     let mut status = link.status.clone().unwrap_or_default();
-    let generation = link.metadata.generation;
-    let established = decision.state == LinkState::Established;
-    conditions::set(
-        &mut status.conditions,
-        cond::READY,
-        true,
-        "Reconciled",
-        "",
-        generation,
-        now,
-    );
-    conditions::set(
-        &mut status.conditions,
-        cond::COMPLIANT,
-        established,
-        decision.reason,
-        &decision.message,
-        generation,
-        now,
-    );
-    status.observed_generation = generation;
-    let previous_state = status.state;
-    status.state = Some(decision.state);
     status.network_policies = carried;
-    write_status(link, link.status.as_ref(), &status, ctx).await?;
-    if previous_state != Some(decision.state) {
-        let (warning, reason) = match decision.state {
-            LinkState::Established => (false, "LinkEstablished"),
-            LinkState::AwaitingApproval => (true, "LinkAwaitingApproval"),
-            LinkState::Refused => (true, "LinkRefused"),
-        };
-        ctx.event(link, warning, reason, &decision.message).await;
-    }
-    Ok(requeue_at(now, decision.next_boundary))
+    let message = message::en::reason(&verdict.reason);
+    // A link that is not permitted is reconciled all the same (its policies removed): Ready,
+    // and not Compliant, with the reason.
+    let conclusion = Conclusion {
+        state: Some(verdict.state),
+        conditions: vec![
+            (cond::READY, true, "Reconciled", ""),
+            (
+                cond::COMPLIANT,
+                established,
+                verdict.reason.as_str(),
+                &message,
+            ),
+        ],
+        reason: verdict.reason.as_str(),
+        message: &message,
+        next_boundary: verdict.next_boundary,
+        invalid: false,
+    };
+    conclude(link, status, conclusion, ctx, now).await
 }

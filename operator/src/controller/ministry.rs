@@ -8,7 +8,7 @@ use std::sync::Arc;
 use kube::{ResourceExt, runtime::controller::Action};
 
 use super::{Context, Error, instrumented, namespaces_of, write_status};
-use crate::{
+use govkh_core::{
     api::{ComplianceSummary, Ministry, MinistryStatus, conditions as cond},
     conditions,
 };
@@ -136,7 +136,7 @@ fn compliant(status: Option<&MinistryStatus>) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::FindingCounts;
+    use govkh_core::api::FindingCounts;
 
     fn ministry() -> Ministry {
         serde_json::from_value(serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "Ministry",

@@ -30,7 +30,15 @@ use kube::{
     },
 };
 
-use crate::api::LABEL_MINISTRY;
+use govkh_core::{
+    api::{
+        ApprovalState, ApprovalStatus, ClockState, CloudTenancyStatus, DataAccessGrantStatus, Day,
+        GrantState, LABEL_MINISTRY, LinkState, PrivateNetworkLinkStatus,
+    },
+    conditions,
+    verdict::StateEvent,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
 /// What every reconcile shares.
 pub struct Context {
@@ -45,9 +53,9 @@ pub struct Context {
     /// Consecutive failures per object, for the backoff.
     failures: Mutex<HashMap<String, u32>>,
     /// The last audit of the cluster, once there is one.
-    audit: RwLock<Option<Arc<crate::audit::Audit>>>,
+    audit: RwLock<Option<Arc<govkh_core::summary::Audit>>>,
     /// The inventory of the last audit, for the webhook.
-    snapshot: RwLock<Option<Arc<crate::audit::Snapshot>>>,
+    snapshot: RwLock<Option<Arc<govkh_core::summary::Snapshot>>>,
 }
 
 impl Context {
@@ -78,13 +86,13 @@ impl Context {
     }
 
     /// The last audit, if one has completed.
-    pub fn audit(&self) -> Option<Arc<crate::audit::Audit>> {
+    pub fn audit(&self) -> Option<Arc<govkh_core::summary::Audit>> {
         self.audit.read().ok().and_then(|a| a.clone())
     }
 
     /// Keep `audit` as the latest; publish its metrics when `publish` (only the leader does,
     /// so that summing a metric over the replicas does not count a finding twice).
-    pub fn set_audit(&self, audit: crate::audit::Audit, publish: bool) {
+    pub fn set_audit(&self, audit: govkh_core::summary::Audit, publish: bool) {
         if publish {
             self.metrics.audited(&audit);
         }
@@ -94,12 +102,12 @@ impl Context {
     }
 
     /// The inventory the webhook judges against, once the cluster has been read.
-    pub fn snapshot(&self) -> Option<Arc<crate::audit::Snapshot>> {
+    pub fn snapshot(&self) -> Option<Arc<govkh_core::summary::Snapshot>> {
         self.snapshot.read().ok().and_then(|s| s.clone())
     }
 
     /// Keep `snapshot` as the latest inventory.
-    pub fn set_snapshot(&self, snapshot: crate::audit::Snapshot) {
+    pub fn set_snapshot(&self, snapshot: govkh_core::summary::Snapshot) {
         if let Ok(mut s) = self.snapshot.write() {
             *s = Some(Arc::new(snapshot));
         }
@@ -255,7 +263,7 @@ where
     K: Resource + Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
 {
     let name = obj.meta().name.clone().unwrap_or_default();
-    let params = kube::api::PatchParams::apply(crate::desired::FIELD_MANAGER).force();
+    let params = kube::api::PatchParams::apply(govkh_core::desired::FIELD_MANAGER).force();
     api.patch(&name, &params, &kube::api::Patch::Apply(obj))
         .await?;
     Ok(())
@@ -277,7 +285,7 @@ where
         return Ok(());
     }
     let body = serde_json::json!({"apiVersion": K::api_version(&()), "kind": K::kind(&()), "status": status});
-    let params = kube::api::PatchParams::apply(crate::desired::FIELD_MANAGER).force();
+    let params = kube::api::PatchParams::apply(govkh_core::desired::FIELD_MANAGER).force();
     kube::Api::<K>::all(ctx.client.clone())
         .patch_status(&obj.name_any(), &params, &kube::api::Patch::Apply(&body))
         .await?;
@@ -343,9 +351,127 @@ pub(crate) async fn sync_network_policies(
     Ok(carried)
 }
 
+/// The status of a kind whose reconciler concludes with a state: its conditions, its
+/// `observedGeneration` and its `state`.
+pub(crate) trait StatusWithState: Clone + Default + PartialEq + serde::Serialize {
+    /// The state written to `status.state`.
+    type State: StateEvent;
+    /// The conditions, to set.
+    fn conditions_mut(&mut self) -> &mut Vec<Condition>;
+    /// Record the generation the status describes.
+    fn observe(&mut self, generation: Option<i64>);
+    /// The state shown.
+    fn state(&self) -> Option<Self::State>;
+    /// Show `state`.
+    fn set_state(&mut self, state: Self::State);
+}
+
+macro_rules! status_with_state {
+    ($status:ty, $state:ty) => {
+        impl StatusWithState for $status {
+            type State = $state;
+            fn conditions_mut(&mut self) -> &mut Vec<Condition> {
+                &mut self.conditions
+            }
+            fn observe(&mut self, generation: Option<i64>) {
+                self.observed_generation = generation;
+            }
+            fn state(&self) -> Option<$state> {
+                self.state
+            }
+            fn set_state(&mut self, state: $state) {
+                self.state = Some(state);
+            }
+        }
+    };
+}
+
+status_with_state!(DataAccessGrantStatus, GrantState);
+status_with_state!(PrivateNetworkLinkStatus, LinkState);
+status_with_state!(ApprovalStatus, ApprovalState);
+status_with_state!(CloudTenancyStatus, ClockState);
+
+/// A condition to set: type, status, reason, message.
+pub(crate) type ConditionUpdate<'a> = (&'static str, bool, &'a str, &'a str);
+
+/// What a reconcile concluded about its object, ready to be written.
+pub(crate) struct Conclusion<'a, S: StateEvent> {
+    /// The state to show; `None` leaves the state as it was (the object could not be judged).
+    pub state: Option<S>,
+    /// The conditions to set.
+    pub conditions: Vec<ConditionUpdate<'a>>,
+    /// The condition reason that names the conclusion (the Event's reason when invalid).
+    pub reason: &'a str,
+    /// The sentence for the Event.
+    pub message: &'a str,
+    /// The next day the conclusion changes by time alone.
+    pub next_boundary: Option<Day>,
+    /// The object cannot be acted on until it, or what it names, changes.
+    pub invalid: bool,
+}
+
+/// Turn a conclusion into the object's status (starting from `status`, which the caller has
+/// filled with what is particular to its kind), an Event and the next reconcile — the same way
+/// for every reconciler: conditions with `observedGeneration`, the status written only when it
+/// changed, an Event when the state changed (a Warning with the reason when the object is
+/// invalid, and then only when its status changed), a requeue at the next boundary, or, for an
+/// invalid object, `Error::Invalid` so it waits for a change.
+pub(crate) async fn conclude<K>(
+    obj: &K,
+    mut status: K::Status,
+    c: Conclusion<'_, <K::Status as StatusWithState>::State>,
+    ctx: &Context,
+    now: Timestamp,
+) -> Result<Action, Error>
+where
+    K: Resource<DynamicType = ()>
+        + kube::core::object::HasStatus
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::Status: StatusWithState,
+{
+    let current = obj.status();
+    let generation = obj.meta().generation;
+    for (type_, ok, reason, message) in &c.conditions {
+        conditions::set(
+            status.conditions_mut(),
+            type_,
+            *ok,
+            reason,
+            message,
+            generation,
+            now,
+        );
+    }
+    status.observe(generation);
+    let previous_state = current.and_then(StatusWithState::state);
+    if let Some(state) = c.state {
+        status.set_state(state);
+    }
+    let changed = current != Some(&status);
+    write_status(obj, current, &status, ctx).await?;
+    if c.invalid {
+        if changed {
+            ctx.event(obj, true, c.reason, c.message).await;
+        }
+        return Err(Error::Invalid(format!(
+            "{} {}: {}",
+            K::kind(&()),
+            obj.name_any(),
+            c.message
+        )));
+    }
+    if let Some(state) = c.state.filter(|s| previous_state != Some(*s)) {
+        let (warning, reason) = state.event();
+        ctx.event(obj, warning, reason, c.message).await;
+    }
+    Ok(requeue_at(now, c.next_boundary))
+}
+
 /// Requeue at the start of `boundary` (the day a state changes by time alone), else wait for a
 /// change.
-pub(crate) fn requeue_at(now: Timestamp, boundary: Option<crate::api::Day>) -> Action {
+pub(crate) fn requeue_at(now: Timestamp, boundary: Option<Day>) -> Action {
     match boundary {
         Some(day) => Action::requeue(until(now, day.start())),
         None => Action::await_change(),

@@ -20,14 +20,15 @@ use kube::{
     },
 };
 
-use super::{Context, Error, apply_one, instrumented, requeue_at, write_status};
-use crate::{
+use super::{Conclusion, Context, Error, apply_one, conclude, instrumented};
+use govkh_core::{
     api::{
         Approval, ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
         Ministry, SubjectKind, conditions as cond,
     },
     clock::{self, NamedApproval},
-    conditions, desired,
+    desired, message,
+    verdict::Reason,
 };
 
 /// The finalizer that releases a `Retain` tenancy's namespaces before it goes.
@@ -78,33 +79,24 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     let (ministry, cloud) = match (ministry, cloud) {
         (Some(m), Some(c)) => (m, c),
         (m, _) => {
-            let (reason, message) = if m.is_none() {
-                (
-                    "MinistryNotFound",
-                    format!(
-                        "Ministry {} does not exist: create it, or correct spec.ministry",
-                        t.spec.ministry
-                    ),
-                )
+            let reason = if m.is_none() {
+                Reason::TenancyMinistryNotFound {
+                    ministry: t.spec.ministry.clone(),
+                }
             } else {
-                ("GovernmentCloudNotFound", "there is no GovernmentCloud named national: the statutory clock (Art. 10) counts from its establishment".to_string())
+                Reason::GovernmentCloudNotFound
             };
-            let mut status = t.status.clone().unwrap_or_default();
-            conditions::set(
-                &mut status.conditions,
-                cond::READY,
-                false,
-                reason,
-                &message,
-                t.metadata.generation,
-                now,
-            );
-            let changed = t.status.as_ref() != Some(&status);
-            write_status(t, t.status.as_ref(), &status, ctx).await?;
-            if changed {
-                ctx.event(t, true, reason, &message).await;
-            }
-            return Err(Error::Invalid(message));
+            let message = message::en::reason(&reason);
+            let conclusion = Conclusion {
+                state: None,
+                conditions: vec![(cond::READY, false, reason.as_str(), &message)],
+                reason: reason.as_str(),
+                message: &message,
+                next_boundary: None,
+                invalid: true,
+            };
+            let status = t.status.clone().unwrap_or_default();
+            return conclude(t, status, conclusion, ctx, now).await;
         }
     };
     // Build and apply.
@@ -171,7 +163,7 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
             spec: &a.spec,
         })
         .collect();
-    let today = crate::api::Day::in_phnom_penh(now);
+    let today = govkh_core::api::Day::in_phnom_penh(now);
     let v = clock::evaluate(
         &t.spec,
         ministry.spec.resource_level,
@@ -180,55 +172,36 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
         today,
     );
     let mut status = t.status.clone().unwrap_or_default();
-    let generation = t.metadata.generation;
-    conditions::set(
-        &mut status.conditions,
-        cond::READY,
-        true,
-        "Reconciled",
-        "namespaces, quotas, network policies and role bindings applied",
-        generation,
-        now,
-    );
-    conditions::set(
-        &mut status.conditions,
-        cond::SYNCED,
-        true,
-        "Applied",
-        "",
-        generation,
-        now,
-    );
-    conditions::set(
-        &mut status.conditions,
-        cond::COMPLIANT,
-        v.state == ClockState::Compliant,
-        v.state.as_str(),
-        &v.message,
-        generation,
-        now,
-    );
-    status.observed_generation = generation;
-    let previous_state = status.state;
-    status.state = Some(v.state);
     status.application_deadline = v.application_deadline;
     status.migration_deadline = v.migration_deadline;
     status.next_deadline = v.next_deadline;
     status.next_boundary = v.next_boundary;
     status.approval = v.approval_in_force.clone();
     status.namespaces = current;
-    write_status(t, t.status.as_ref(), &status, ctx).await?;
-    if previous_state != Some(v.state) {
-        // The reason is the state itself: `MigrationOverdue`, `ExceptionExpired`, ...
-        ctx.event(
-            t,
-            v.state != ClockState::Compliant && v.state != ClockState::WithinApplicationWindow,
-            v.state.as_str(),
-            &v.message,
-        )
-        .await;
-    }
-    Ok(requeue_at(now, v.next_boundary))
+    let message = message::en::clock(&v);
+    let conclusion = Conclusion {
+        state: Some(v.state),
+        conditions: vec![
+            (
+                cond::READY,
+                true,
+                "Reconciled",
+                "namespaces, quotas, network policies and role bindings applied",
+            ),
+            (cond::SYNCED, true, "Applied", ""),
+            (
+                cond::COMPLIANT,
+                v.state == ClockState::Compliant,
+                v.state.as_str(),
+                &message,
+            ),
+        ],
+        reason: v.state.as_str(),
+        message: &message,
+        next_boundary: v.next_boundary,
+        invalid: false,
+    };
+    conclude(t, status, conclusion, ctx, now).await
 }
 
 async fn release(namespace: &str, ctx: &Context) -> Result<(), Error> {

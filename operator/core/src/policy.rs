@@ -17,7 +17,10 @@ use std::{
 use regorus::{Engine, Value};
 use serde::Deserialize;
 
-use crate::finding::{Action, Penalty, Severity};
+use crate::{
+    finding::{Action, Penalty, Severity},
+    text,
+};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
@@ -149,7 +152,7 @@ pub struct Violation {
 }
 
 /// The outcome of one policy on one object.
-pub type Outcome = std::result::Result<Vec<Violation>, String>;
+pub type PolicyResult = std::result::Result<Vec<Violation>, String>;
 
 /// How policies are executed: regorus's tree-walking interpreter, or its compiled virtual
 /// machine (RVM). They find the same violations on every sample and example (a test checks
@@ -279,7 +282,7 @@ impl Library {
                 .add_policy(s.path.clone(), s.text.clone())
                 .map_err(|e| Error::Parse {
                     file: s.path.clone(),
-                    message: one_line(&e.to_string()),
+                    message: text::one_line(&e.to_string()),
                 })?;
             if s.path.ends_with("policy.rego") {
                 let has_violation = engine
@@ -312,7 +315,10 @@ impl Library {
                 Err(e) => {
                     return Err(Error::Metadata {
                         file: file.clone(),
-                        message: format!("cannot evaluate metadata: {}", one_line(&e.to_string())),
+                        message: format!(
+                            "cannot evaluate metadata: {}",
+                            text::one_line(&e.to_string())
+                        ),
                     });
                 }
             };
@@ -356,7 +362,7 @@ impl Library {
             .add_policy("govkh-internal/all.rego".into(), aggregate)
             .map_err(|e| Error::Parse {
                 file: "govkh-internal/all.rego".into(),
-                message: one_line(&e.to_string()),
+                message: text::one_line(&e.to_string()),
             })?;
         let all_entry: regorus::Rc<str> = ALL_RULE.into();
         let all_program = engine
@@ -414,7 +420,7 @@ impl Library {
     /// Evaluate every policy on one input document (converted once, shared by all policies).
     /// All policies are evaluated together; if that fails, each is evaluated alone so that the
     /// failure is attributed to the policy that caused it.
-    pub fn evaluate(&self, input: &Value) -> Vec<(&Policy, Outcome)> {
+    pub fn evaluate(&self, input: &Value) -> Vec<(&Policy, PolicyResult)> {
         let together = match (self.mode, &self.all_program) {
             (Mode::Rvm, Some(program)) => run_vm(program, input, ALL_RULE),
             _ => {
@@ -422,11 +428,11 @@ impl Library {
                 engine.set_input(input.clone());
                 engine
                     .eval_rule(ALL_RULE.to_string())
-                    .map_err(|e| one_line(&e.to_string()))
+                    .map_err(|e| text::one_line(&e.to_string()))
             }
         };
         if let Ok(Value::Object(results)) = together {
-            let split: Option<Vec<(&Policy, Outcome)>> = self
+            let split: Option<Vec<(&Policy, PolicyResult)>> = self
                 .policies
                 .iter()
                 .enumerate()
@@ -442,7 +448,7 @@ impl Library {
         self.evaluate_one_by_one(input)
     }
 
-    fn evaluate_one_by_one(&self, input: &Value) -> Vec<(&Policy, Outcome)> {
+    fn evaluate_one_by_one(&self, input: &Value) -> Vec<(&Policy, PolicyResult)> {
         let mut engine: Option<Engine> = None;
         self.policies
             .iter()
@@ -459,7 +465,7 @@ impl Library {
                         });
                         engine
                             .eval_rule(entry)
-                            .map_err(|e| one_line(&e.to_string()))
+                            .map_err(|e| text::one_line(&e.to_string()))
                     }
                 };
                 (p, result.and_then(|v| violations(&v)))
@@ -480,10 +486,10 @@ fn run_vm(
     vm.set_strict_builtin_errors(true);
     vm.set_input(input.clone());
     vm.execute_entry_point_by_name(entry)
-        .map_err(|e| one_line(&e.to_string()))
+        .map_err(|e| text::one_line(&e.to_string()))
 }
 
-fn violations(v: &Value) -> Outcome {
+fn violations(v: &Value) -> PolicyResult {
     if *v == Value::Undefined {
         return Ok(Vec::new());
     }
@@ -499,10 +505,6 @@ fn violations(v: &Value) -> Outcome {
                 .map_err(|e| format!("violation {i} is not {{msg, level?, action?}}: {e}"))
         })
         .collect()
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The result of one Rego test rule.
@@ -524,7 +526,7 @@ pub fn run_tests(sources: &[SourceFile]) -> Result<Vec<TestResult>> {
         base.add_policy(s.path.clone(), s.text.clone())
             .map_err(|e| Error::Parse {
                 file: s.path.clone(),
-                message: one_line(&e.to_string()),
+                message: text::one_line(&e.to_string()),
             })?;
     }
     let test_rule =
@@ -541,7 +543,7 @@ pub fn run_tests(sources: &[SourceFile]) -> Result<Vec<TestResult>> {
             .add_policy(s.path.clone(), s.text.clone())
             .map_err(|e| Error::Parse {
                 file: s.path.clone(),
-                message: one_line(&e.to_string()),
+                message: text::one_line(&e.to_string()),
             })?;
         let policy = Path::new(&s.path)
             .parent()
@@ -558,7 +560,7 @@ pub fn run_tests(sources: &[SourceFile]) -> Result<Vec<TestResult>> {
                 Ok(Value::Bool(true)) => Ok(()),
                 Ok(Value::Undefined) => Err("undefined (a condition did not hold)".to_string()),
                 Ok(other) => Err(format!("evaluated to {other}")),
-                Err(e) => Err(one_line(&e.to_string())),
+                Err(e) => Err(text::one_line(&e.to_string())),
             };
             results.push(TestResult {
                 policy: policy.clone(),

@@ -24,8 +24,8 @@
 //!   even past the migration deadline: the ministry did what Art. 10 asks of it.
 
 use crate::api::{
-    ApprovalSpec, ApprovalState, ClockState, CloudTenancySpec, DataAccessGrantSpec, Day,
-    GovernmentCloudSpec, GrantState, Placement, ResourceLevel, Verdict,
+    ApprovalSpec, ApprovalState, ClockState, CloudTenancySpec, CommitteeVerdict,
+    DataAccessGrantSpec, Day, GovernmentCloudSpec, GrantState, Placement, ResourceLevel,
 };
 
 /// Why a tenancy counts as outside the government cloud (Art. 10).
@@ -37,22 +37,6 @@ pub enum Outside {
     UnapprovedLeasedProvider(String),
     /// Placement `ministry-private` for a ministry with `limited` resources.
     LimitedMinistryPrivateCloud,
-}
-
-impl Outside {
-    /// A short explanation for messages.
-    pub fn describe(&self) -> String {
-        match self {
-            Outside::External => "it runs on an external cloud".to_string(),
-            Outside::UnapprovedLeasedProvider(p) => format!(
-                "its leased provider `{p}` is not among the clouds approved by the Royal Government"
-            ),
-            Outside::LimitedMinistryPrivateCloud => {
-                "the ministry has limited resources and must use the government cloud, not a private cloud"
-                    .to_string()
-            }
-        }
-    }
 }
 
 /// An approval relevant to a tenancy, with its name.
@@ -84,8 +68,59 @@ pub struct ClockVerdict {
     pub approval_in_force: Option<String>,
     /// The Approval that decided a non-compliant state (pending, denied or expired), if any.
     pub decisive_approval: Option<(String, ApprovalState)>,
-    /// A sentence for the ministry: what the state means and what to do.
-    pub message: String,
+    /// Why the clock stands where it does, with the facts a message is rendered from
+    /// (`message::en::clock`).
+    pub reason: ClockReason,
+    /// Whole days since the migration deadline passed, when it has (outside only).
+    pub days_past_migration: Option<i64>,
+}
+
+/// Why a tenancy's clock stands where it does: the fact that decided the state. A decision, not
+/// prose: messages in every language are rendered from it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClockReason {
+    /// The tenancy runs inside the government cloud.
+    Inside,
+    /// The committee's approval excuses it.
+    ApprovalInForce {
+        /// The Approval.
+        approval: String,
+        /// Its last day, when it has one.
+        valid_until: Option<Day>,
+    },
+    /// A written request made by the application deadline awaits the committee's decision.
+    TimelyRequestPending {
+        /// The Approval holding the request.
+        approval: String,
+        /// The day it was requested.
+        requested_on: Day,
+    },
+    /// The committee's approval has ended.
+    ApprovalExpired {
+        /// The Approval.
+        approval: String,
+        /// Its last day.
+        valid_until: Option<Day>,
+    },
+    /// The committee denied the request.
+    RequestDenied {
+        /// The Approval holding the denial.
+        approval: String,
+    },
+    /// No written request was made by the application deadline (there may be a late one).
+    NoTimelyRequest {
+        /// A request made after the application deadline and not decided.
+        late_request: Option<LateRequest>,
+    },
+}
+
+/// A request for an exception made after the application deadline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LateRequest {
+    /// The Approval holding it.
+    pub approval: String,
+    /// The day it was requested.
+    pub requested_on: Day,
 }
 
 /// The state of an Approval on `today`, or `None` when its request is dated after today (it had
@@ -97,7 +132,7 @@ pub fn approval_state(spec: &ApprovalSpec, today: Day) -> Option<ApprovalState> 
     let decision = spec.decision.as_ref().filter(|d| d.decided_on <= today);
     Some(match decision {
         None => ApprovalState::Pending,
-        Some(d) if d.verdict == Verdict::Denied => ApprovalState::Denied,
+        Some(d) if d.verdict == CommitteeVerdict::Denied => ApprovalState::Denied,
         Some(_) => match spec.valid_until {
             Some(until) if today > until => ApprovalState::Expired,
             _ => ApprovalState::InForce,
@@ -217,11 +252,12 @@ fn state_on(
             next_boundary: None,
             approval_in_force: None,
             decisive_approval: None,
-            message: "runs inside the government cloud (Art. 10)".to_string(),
+            reason: ClockReason::Inside,
+            days_past_migration: None,
         };
     };
     let (application, migration) = deadlines(cloud);
-    let why = outside.describe();
+    let before_migration = today <= migration;
     let mut v = ClockVerdict {
         state: ClockState::Compliant,
         outside: Some(outside),
@@ -231,7 +267,8 @@ fn state_on(
         next_boundary: None,
         approval_in_force: None,
         decisive_approval: None,
-        message: String::new(),
+        reason: ClockReason::Inside,
+        days_past_migration: (!before_migration).then(|| days_between(migration, today)),
     };
     let known: Vec<(NamedApproval<'_>, ApprovalState)> = approvals
         .iter()
@@ -251,15 +288,9 @@ fn state_on(
         v.state = ClockState::Compliant;
         v.approval_in_force = Some(a.name.to_string());
         v.next_deadline = a.spec.valid_until;
-        v.message = match a.spec.valid_until {
-            Some(until) => format!(
-                "runs outside the government cloud ({why}) with the committee's approval `{}`, in force until {until} (Art. 10)",
-                a.name
-            ),
-            None => format!(
-                "runs outside the government cloud ({why}) with the committee's approval `{}` (Art. 10)",
-                a.name
-            ),
+        v.reason = ClockReason::ApprovalInForce {
+            approval: a.name.to_string(),
+            valid_until: a.spec.valid_until,
         };
         return v;
     }
@@ -270,19 +301,10 @@ fn state_on(
     {
         v.state = ClockState::ExceptionPending;
         v.decisive_approval = Some((a.name.to_string(), *s));
-        v.next_deadline = (today <= migration).then_some(migration);
-        v.message = if today <= migration {
-            format!(
-                "runs outside the government cloud ({why}); the written request of {} (`{}`) was made on time and awaits the committee's decision; without an approval it must migrate by {migration} (Art. 10)",
-                a.spec.request.requested_on, a.name
-            )
-        } else {
-            format!(
-                "runs outside the government cloud ({why}); the written request of {} (`{}`) was made on time but the committee has still not decided, {} days after the migration deadline {migration} (Art. 10)",
-                a.spec.request.requested_on,
-                a.name,
-                days_between(migration, today)
-            )
+        v.next_deadline = before_migration.then_some(migration);
+        v.reason = ClockReason::TimelyRequestPending {
+            approval: a.name.to_string(),
+            requested_on: a.spec.request.requested_on,
         };
         return v;
     }
@@ -298,69 +320,44 @@ fn state_on(
         .max_by_key(|(day, _, _)| *day);
     if let Some((_, a, s)) = latest {
         v.decisive_approval = Some((a.name.to_string(), s));
-        match s {
-            ApprovalState::Expired => {
-                v.state = ClockState::ExceptionExpired;
-                v.next_deadline = (today <= migration).then_some(migration);
-                v.message = format!(
-                    "runs outside the government cloud ({why}); the committee's approval `{}` expired on {}: migrate into the government cloud or obtain a new approval (Art. 10)",
-                    a.name,
-                    a.spec
-                        .valid_until
-                        .map(|d| d.to_string())
-                        .unwrap_or_default()
-                );
-                return v;
-            }
-            _ if today <= migration => {
-                v.state = ClockState::ExceptionDenied;
-                v.next_deadline = Some(migration);
-                v.message = format!(
-                    "runs outside the government cloud ({why}); the committee denied the request `{}`: migrate into the government cloud by {migration} (Art. 10)",
-                    a.name
-                );
-                return v;
-            }
-            _ => {
-                v.state = ClockState::MigrationOverdue;
-                v.message = format!(
-                    "runs outside the government cloud ({why}); the committee denied the request `{}` and the migration deadline {migration} has passed, {} days ago (Art. 10)",
-                    a.name,
-                    days_between(migration, today)
-                );
-                return v;
-            }
+        if s == ApprovalState::Expired {
+            v.state = ClockState::ExceptionExpired;
+            v.next_deadline = before_migration.then_some(migration);
+            v.reason = ClockReason::ApprovalExpired {
+                approval: a.name.to_string(),
+                valid_until: a.spec.valid_until,
+            };
+        } else {
+            v.state = if before_migration {
+                ClockState::ExceptionDenied
+            } else {
+                ClockState::MigrationOverdue
+            };
+            v.next_deadline = before_migration.then_some(migration);
+            v.reason = ClockReason::RequestDenied {
+                approval: a.name.to_string(),
+            };
         }
+        return v;
     }
 
-    let late = known
-        .iter()
-        .find(|(_, s)| *s == ApprovalState::Pending)
-        .map(|(a, _)| {
-            format!(
-                "; the request `{}` of {} came after the application deadline",
-                a.name, a.spec.request.requested_on
-            )
-        })
-        .unwrap_or_default();
+    v.reason = ClockReason::NoTimelyRequest {
+        late_request: known
+            .iter()
+            .find(|(_, s)| *s == ApprovalState::Pending)
+            .map(|(a, _)| LateRequest {
+                approval: a.name.to_string(),
+                requested_on: a.spec.request.requested_on,
+            }),
+    };
     if today <= application {
         v.state = ClockState::WithinApplicationWindow;
         v.next_deadline = Some(application);
-        v.message = format!(
-            "runs outside the government cloud ({why}); apply in writing to the Digital Government Committee by {application} to continue outside, or migrate into the government cloud by {migration} (Art. 10)"
-        );
-    } else if today <= migration {
+    } else if before_migration {
         v.state = ClockState::ApplicationWindowMissed;
         v.next_deadline = Some(migration);
-        v.message = format!(
-            "runs outside the government cloud ({why}); no written request was made by the application deadline {application}{late}: migrate into the government cloud by {migration} (Art. 10)"
-        );
     } else {
         v.state = ClockState::MigrationOverdue;
-        v.message = format!(
-            "runs outside the government cloud ({why}) {} days after the migration deadline {migration}, with no exception in force{late} (Art. 10)",
-            days_between(migration, today)
-        );
     }
     v
 }
@@ -435,7 +432,7 @@ mod tests {
 
     fn decided(
         mut a: ApprovalSpec,
-        verdict: Verdict,
+        verdict: CommitteeVerdict,
         on: &str,
         until: Option<&str>,
     ) -> ApprovalSpec {
@@ -562,10 +559,14 @@ mod tests {
             "2026-06-15",
         );
         assert_eq!(v.state, ClockState::ApplicationWindowMissed);
-        assert!(
-            v.message.contains("came after the application deadline"),
-            "{}",
-            v.message
+        assert_eq!(
+            v.reason,
+            ClockReason::NoTimelyRequest {
+                late_request: Some(LateRequest {
+                    approval: "appr".into(),
+                    requested_on: day("2026-05-31")
+                })
+            }
         );
         assert_eq!(v.next_boundary, Some(day("2027-03-02")));
     }
@@ -581,11 +582,14 @@ mod tests {
         );
         assert_eq!(v.state, ClockState::ExceptionPending);
         assert_eq!(v.next_deadline, None);
-        assert!(
-            v.message
-                .contains("31 days after the migration deadline 2027-03-01"),
-            "{}",
-            v.message
+        assert_eq!(v.migration_deadline, Some(day("2027-03-01")));
+        assert_eq!(v.days_past_migration, Some(31));
+        assert_eq!(
+            v.reason,
+            ClockReason::TimelyRequestPending {
+                approval: "appr".into(),
+                requested_on: day("2026-04-20")
+            }
         );
     }
 
@@ -593,7 +597,7 @@ mod tests {
     fn an_approved_exception_is_compliant_until_it_expires() {
         let a = decided(
             request("2026-04-20"),
-            Verdict::Approved,
+            CommitteeVerdict::Approved,
             "2026-05-10",
             Some("2027-05-10"),
         );
@@ -636,7 +640,7 @@ mod tests {
     fn an_expiry_before_the_migration_deadline_has_a_boundary_when_that_deadline_passes() {
         let a = decided(
             request("2026-04-20"),
-            Verdict::Approved,
+            CommitteeVerdict::Approved,
             "2026-05-10",
             Some("2026-10-31"),
         );
@@ -654,7 +658,12 @@ mod tests {
 
     #[test]
     fn an_approval_without_valid_until_stays_in_force() {
-        let a = decided(request("2026-04-20"), Verdict::Approved, "2026-05-10", None);
+        let a = decided(
+            request("2026-04-20"),
+            CommitteeVerdict::Approved,
+            "2026-05-10",
+            None,
+        );
         let v = run(
             &external(),
             ResourceLevel::Full,
@@ -668,7 +677,12 @@ mod tests {
 
     #[test]
     fn a_denied_exception_must_migrate_then_is_overdue() {
-        let a = decided(request("2026-04-20"), Verdict::Denied, "2026-06-10", None);
+        let a = decided(
+            request("2026-04-20"),
+            CommitteeVerdict::Denied,
+            "2026-06-10",
+            None,
+        );
         let v = run(
             &external(),
             ResourceLevel::Full,
@@ -693,7 +707,7 @@ mod tests {
     fn an_approval_that_expired_before_today() {
         let a = decided(
             request("2026-04-20"),
-            Verdict::Approved,
+            CommitteeVerdict::Approved,
             "2026-05-10",
             Some("2026-10-31"),
         );
@@ -705,7 +719,13 @@ mod tests {
             "2026-11-26",
         );
         assert_eq!(v.state, ClockState::ExceptionExpired);
-        assert!(v.message.contains("expired on 2026-10-31"), "{}", v.message);
+        assert_eq!(
+            v.reason,
+            ClockReason::ApprovalExpired {
+                approval: "appr".into(),
+                valid_until: Some(day("2026-10-31"))
+            }
+        );
     }
 
     #[test]
@@ -814,7 +834,12 @@ mod tests {
     fn what_happens_after_today_does_not_count_yet() {
         // As of 2026-11-26, a decision dated 2026-12-10 has not been made: still pending, and
         // the state changes on the decision's day.
-        let a = decided(request("2026-04-20"), Verdict::Approved, "2026-12-10", None);
+        let a = decided(
+            request("2026-04-20"),
+            CommitteeVerdict::Approved,
+            "2026-12-10",
+            None,
+        );
         let v = run(
             &external(),
             ResourceLevel::Full,
@@ -838,8 +863,18 @@ mod tests {
 
     #[test]
     fn a_new_approval_in_force_prevails_over_an_earlier_denial() {
-        let denied = decided(request("2026-04-01"), Verdict::Denied, "2026-04-15", None);
-        let approved = decided(request("2026-05-20"), Verdict::Approved, "2026-06-01", None);
+        let denied = decided(
+            request("2026-04-01"),
+            CommitteeVerdict::Denied,
+            "2026-04-15",
+            None,
+        );
+        let approved = decided(
+            request("2026-05-20"),
+            CommitteeVerdict::Approved,
+            "2026-06-01",
+            None,
+        );
         let v = run(
             &external(),
             ResourceLevel::Full,
@@ -868,7 +903,7 @@ mod tests {
     fn approval_states_by_day() {
         let a = decided(
             request("2026-04-20"),
-            Verdict::Approved,
+            CommitteeVerdict::Approved,
             "2026-05-10",
             Some("2026-12-31"),
         );
@@ -889,7 +924,12 @@ mod tests {
             approval_state(&a, day("2027-01-01")),
             Some(ApprovalState::Expired)
         );
-        let d = decided(request("2026-04-20"), Verdict::Denied, "2026-05-10", None);
+        let d = decided(
+            request("2026-04-20"),
+            CommitteeVerdict::Denied,
+            "2026-05-10",
+            None,
+        );
         assert_eq!(
             approval_state(&d, day("2026-05-10")),
             Some(ApprovalState::Denied)

@@ -122,7 +122,7 @@ pub struct ApprovalRequest {
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalDecision {
     /// `Approved` or `Denied`.
-    pub verdict: Verdict,
+    pub verdict: CommitteeVerdict,
     /// Day of the decision (YYYY-MM-DD).
     pub decided_on: Day,
     /// Reference of the written decision, e.g. `DGC/2026/012`.
@@ -135,7 +135,7 @@ pub struct ApprovalDecision {
 
 /// The committee's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum Verdict {
+pub enum CommitteeVerdict {
     /// The request is granted.
     Approved,
     /// The request is refused.

@@ -23,6 +23,7 @@ use crate::{
         Ministry, PrivateNetworkLink,
     },
     schema::SchemaSet,
+    text,
 };
 
 /// Largest manifest file read, in bytes. Larger files are refused unread.
@@ -309,7 +310,7 @@ impl Loader {
                         object: None,
                         message: format!(
                             "invalid {kind}: {}",
-                            absolute_lines(&one_line(&e), *line)
+                            absolute_lines(&first_part(&e), *line)
                         ),
                     });
                     continue;
@@ -561,11 +562,11 @@ fn absolute_lines(message: &str, document_start: usize) -> String {
 }
 
 /// The parser's message on one line, without the source excerpt it appends after `-->`.
-fn one_line(s: &str) -> String {
+/// A parser's error without its source pointer (` --> …`) and `error: ` prefix, on one line.
+fn first_part(s: &str) -> String {
     let head = s.split(" --> ").next().unwrap_or(s);
     let head = head.split("\n -->").next().unwrap_or(head);
-    let head = head.trim_start_matches("error: ");
-    head.split_whitespace().collect::<Vec<_>>().join(" ")
+    text::one_line(head.trim_start_matches("error: "))
 }
 
 #[cfg(test)]

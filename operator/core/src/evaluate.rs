@@ -18,7 +18,9 @@ use crate::{
     finding::{Action, Finding, ResourceRef, Severity},
     inventory::Inventory,
     manifest::{LoadError, Source},
+    message,
     policy::Library,
+    references,
 };
 
 /// Policy id of the statutory clock's findings.
@@ -214,7 +216,7 @@ fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> 
                 resource: ResourceRef::ours("CloudTenancy", name),
                 source: entry.source.clone(),
                 ministry: Some(spec.ministry.clone()),
-                message: v.message.clone(),
+                message: message::en::clock(&v),
                 state: Some(v.state.to_string()),
                 deadline: v.next_deadline,
                 penalty: None,
@@ -241,209 +243,30 @@ fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> 
     out
 }
 
-struct Reference<'a> {
-    kind: &'static str,
-    name: &'a str,
-    source: Option<&'a Source>,
-    ministry: Option<&'a str>,
-    field: &'static str,
-    target_kind: &'static str,
-    target: &'a str,
-    articles: &'static [&'static str],
-    action: Action,
-}
-
-/// Every reference from one object to another that names an object not in the inventory.
+/// Every reference from one object to another that names an object not in the inventory, as
+/// findings with the table's action and articles.
 fn references(inv: &Inventory) -> Vec<Finding> {
-    let mut refs: Vec<Reference<'_>> = Vec::new();
-    let r =
-        |kind, name, source, ministry, field, target_kind, target, articles, action| Reference {
-            kind,
-            name,
-            source,
-            ministry,
-            field,
-            target_kind,
-            target,
-            articles,
-            action,
-        };
-    if let Some(gc) = &inv.government_cloud {
-        let name = gc.object.metadata.name.as_deref().unwrap_or("national");
-        refs.push(r(
-            "GovernmentCloud",
-            name,
-            gc.source.as_ref(),
-            None,
-            "spec.operator",
-            "Ministry",
-            &gc.object.spec.operator,
-            &["10"],
-            Action::Error,
-        ));
-    }
-    for (name, t) in &inv.tenancies {
-        let s = &t.object.spec;
-        refs.push(r(
-            "CloudTenancy",
-            name,
-            t.source.as_ref(),
-            Some(&s.ministry),
-            "spec.ministry",
-            "Ministry",
-            &s.ministry,
-            &["10"],
-            Action::Error,
-        ));
-        for ns in &s.namespaces {
-            if let Some(dc) = &ns.data_class {
-                refs.push(r(
-                    "CloudTenancy",
-                    name,
-                    t.source.as_ref(),
-                    Some(&s.ministry),
-                    "spec.namespaces[].dataClass",
-                    "DataClass",
-                    dc,
-                    &["25"],
-                    Action::Error,
-                ));
-            }
-        }
-    }
-    for (name, l) in &inv.links {
-        let s = &l.object.spec;
-        refs.push(r(
-            "PrivateNetworkLink",
-            name,
-            l.source.as_ref(),
-            Some(&s.from.ministry),
-            "spec.from.ministry",
-            "Ministry",
-            &s.from.ministry,
-            &["9"],
-            Action::Error,
-        ));
-        if let Some(m) = &s.to.ministry {
-            refs.push(r(
-                "PrivateNetworkLink",
-                name,
-                l.source.as_ref(),
-                Some(&s.from.ministry),
-                "spec.to.ministry",
-                "Ministry",
-                m,
-                &["9"],
-                Action::Error,
-            ));
-        }
-        if let Some(a) = &s.approval {
-            refs.push(r(
-                "PrivateNetworkLink",
-                name,
-                l.source.as_ref(),
-                Some(&s.from.ministry),
-                "spec.approval",
-                "Approval",
-                a,
-                &["9"],
-                Action::Error,
-            ));
-        }
-    }
-    for (name, g) in &inv.grants {
-        let s = &g.object.spec;
-        refs.push(r(
-            "DataAccessGrant",
-            name,
-            g.source.as_ref(),
-            Some(&s.owner),
-            "spec.owner",
-            "Ministry",
-            &s.owner,
-            &["26", "29"],
-            Action::Error,
-        ));
-        if let Some(m) = &s.grantee.ministry {
-            refs.push(r(
-                "DataAccessGrant",
-                name,
-                g.source.as_ref(),
-                Some(&s.owner),
-                "spec.grantee.ministry",
-                "Ministry",
-                m,
-                &["26", "29"],
-                Action::Error,
-            ));
-        }
-        refs.push(r(
-            "DataAccessGrant",
-            name,
-            g.source.as_ref(),
-            Some(&s.owner),
-            "spec.dataClass",
-            "DataClass",
-            &s.data_class,
-            &["25"],
-            Action::Error,
-        ));
-    }
-    for (name, a) in &inv.approvals {
-        let s = &a.object.spec;
-        let (target_kind, articles): (&'static str, &'static [&'static str]) = match s.subject.kind
-        {
-            SubjectKind::CloudTenancy => ("CloudTenancy", &["10"]),
-            SubjectKind::PrivateNetworkLink => ("PrivateNetworkLink", &["9"]),
-        };
-        // An approval may outlive its subject (a tenancy migrated and deleted): worth a warning.
-        refs.push(r(
-            "Approval",
-            name,
-            a.source.as_ref(),
-            None,
-            "spec.subject.name",
-            target_kind,
-            &s.subject.name,
-            articles,
-            Action::Warn,
-        ));
-    }
-    refs.into_iter()
-        .filter(|x| !exists(inv, x.target_kind, x.target))
-        .map(|x| Finding {
+    references::dangling(inv)
+        .into_iter()
+        .map(|d| Finding {
             policy: POLICY_REFERENCES.into(),
-            action: x.action,
-            severity: if x.action == Action::Error {
+            action: d.field.action,
+            severity: if d.field.action == Action::Error {
                 Severity::High
             } else {
                 Severity::Low
             },
-            articles: x.articles.iter().map(|a| a.to_string()).collect(),
-            resource: ResourceRef::ours(x.kind, x.name),
-            source: x.source.cloned(),
-            ministry: x.ministry.map(str::to_string),
-            message: format!(
-                "{} names {} `{}`, which does not exist",
-                x.field, x.target_kind, x.target
-            ),
+            articles: d.field.articles.iter().map(|a| a.to_string()).collect(),
+            resource: ResourceRef::ours(d.kind, &d.name),
+            source: d.source,
+            ministry: d.ministry,
+            message: message::en::missing_reference(&d.missing),
             state: None,
             deadline: None,
             penalty: None,
             excused_by: None,
         })
         .collect()
-}
-
-fn exists(inv: &Inventory, kind: &str, name: &str) -> bool {
-    match kind {
-        "Ministry" => inv.ministries.contains_key(name),
-        "DataClass" => inv.data_classes.contains_key(name),
-        "Approval" => inv.approvals.contains_key(name),
-        "CloudTenancy" => inv.tenancies.contains_key(name),
-        "PrivateNetworkLink" => inv.links.contains_key(name),
-        _ => false,
-    }
 }
 
 /// Build the inventory from loaded objects and evaluate it: what `check` and `report` both do.
@@ -463,11 +286,37 @@ pub fn evaluate_loaded(
     (inventory, eval, all.len())
 }
 
+/// What a request does to its object, as the API server names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Operation {
+    /// The object is created (and how `check`, the audit and the samples judge a manifest).
+    Create,
+    /// The object is changed.
+    Update,
+    /// The object is deleted.
+    Delete,
+    /// A connection to the object (`exec`, `attach`, `portforward`).
+    Connect,
+}
+
+impl Operation {
+    /// The name the policies read in `input.review.operation`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "CREATE",
+            Operation::Update => "UPDATE",
+            Operation::Delete => "DELETE",
+            Operation::Connect => "CONNECT",
+        }
+    }
+}
+
 /// One request to judge: an object being created or changed, and by whom.
 #[derive(Clone, Debug)]
 pub struct Review {
-    /// `CREATE`, `UPDATE` or `DELETE`.
-    pub operation: String,
+    /// What the request does.
+    pub operation: Operation,
     /// The object as submitted.
     pub object: Json,
     /// The object before the change, for updates.
@@ -503,7 +352,7 @@ impl Review {
     /// the samples judge a manifest.
     pub fn create(object: Json, source: Option<Source>) -> Self {
         Review {
-            operation: "CREATE".into(),
+            operation: Operation::Create,
             object,
             old_object: None,
             user_info: None,
@@ -554,7 +403,7 @@ impl<'a> Evaluator<'a> {
 
     /// The input document of one review, as the policies read it.
     pub fn input(&self, review: &Review) -> regorus::Value {
-        let mut r = json!({"operation": review.operation, "object": review.object});
+        let mut r = json!({"operation": review.operation.as_str(), "object": review.object});
         if let Some(old) = &review.old_object {
             r["oldObject"] = old.clone();
         }

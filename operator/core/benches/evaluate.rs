@@ -9,12 +9,12 @@
 
 use std::{path::PathBuf, time::Instant};
 
-use govkh::{
-    audit::Snapshot,
+use govkh_core::{
     evaluate::{Evaluator, Review, evaluate, objects},
     inventory::Inventory,
     manifest::Loader,
     policy::{Library, Mode},
+    summary::Snapshot,
 };
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
@@ -56,7 +56,7 @@ fn workload(i: usize) -> Value {
 }
 
 fn inventory(n: usize) -> Inventory {
-    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut loaded = Loader::new().load_paths(&[examples], &mut std::io::empty());
     let template = loaded
         .objects

@@ -1,0 +1,30 @@
+//! govkh-core: the Law on Digital Government of the Kingdom of Cambodia as data and decisions —
+//! the API types, the statutory clock, manifest loading and schema validation, the inventory,
+//! the Rego policy library, the one evaluation core, findings, output formats, the committee's
+//! report, the objects the reconcilers provision and the verdicts they act on.
+//!
+//! Nothing here talks to a cluster: no kube client or runtime, no tokio, no HTTP (a test runs
+//! `cargo tree` to keep it so). The `govkh` crate is the thin kube I/O around this crate.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod clock;
+pub mod conditions;
+pub mod crdgen;
+pub mod dependents;
+pub mod desired;
+pub mod evaluate;
+pub mod finding;
+pub mod inventory;
+pub mod manifest;
+pub mod message;
+pub mod output;
+pub mod policy;
+pub mod rbac;
+pub mod references;
+pub mod report;
+pub mod resources;
+pub mod schema;
+pub mod summary;
+pub mod text;
+pub mod verdict;

@@ -1,0 +1,9 @@
+//! Messages for people, rendered from decisions. The deciding code (`clock`, `references`,
+//! `verdict`) returns values with their facts and never formats; this module
+//! is the one place where those values become sentences, one submodule per language, so a
+//! message exists once in each language and a change of wording cannot change a decision.
+//!
+//! Only English exists today (`en`); another language is a sibling module rendering the same
+//! values.
+
+pub mod en;
