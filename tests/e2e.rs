@@ -14,6 +14,11 @@
 //! cloud its counts, then deletes the examples — checking that a `Retain` tenancy's namespaces
 //! stay, labelled orphaned — and cleans up everything it created.
 //!
+//! Admission too: the operator serves its webhook on loopback with a certificate made for the
+//! run and registers it by URL (`--webhook-url`, failurePolicy Fail). One `kubectl apply` of a
+//! top-secret volume and a second claim cloning it must be refused — the clone judged with the
+//! volume created a moment before (the index, or a read through to the API server).
+//!
 //! A custom harness (no libtest): without a cluster it prints one line and no "test result",
 //! so it is never counted as passed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -128,9 +133,115 @@ struct Operator(Child);
 
 impl Drop for Operator {
     fn drop(&mut self) {
+        // SIGTERM first: the operator removes its webhook registration on the way out.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// A certificate for 127.0.0.1, written as PEM files in `dir`: (certificate, key).
+fn loopback_certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let (c, k) = (dir.join("tls.crt"), dir.join("tls.key"));
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    (c, k)
+}
+
+/// The name the operator registers its webhook under (`govkh-<identity>`).
+const WEBHOOK_CONFIGURATION: &str = "govkh-e2e";
+
+/// A top-secret volume and a claim cloning it, in one apply: the clone must be refused.
+fn admission(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+    let file = dir.join("clone.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: e2e-registry-keys
+  namespace: mptc-registry
+  labels: {digital.gov.kh/data-class: top-secret}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: e2e-registry-keys-copy
+  namespace: mptc-registry
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+  dataSource: {kind: PersistentVolumeClaim, name: e2e-registry-keys}
+",
+    )
+    .map_err(|e| e.to_string())?;
+    let applied = kubectl(kubeconfig, &["apply", "-f", file.to_str().unwrap()]);
+    let copy = kubectl(
+        kubeconfig,
+        &[
+            "get",
+            "pvc",
+            "-n",
+            "mptc-registry",
+            "e2e-registry-keys-copy",
+        ],
+    );
+    let _ = kubectl(
+        kubeconfig,
+        &[
+            "delete",
+            "--ignore-not-found",
+            "--wait=false",
+            "-f",
+            file.to_str().unwrap(),
+        ],
+    );
+    match applied {
+        Ok(out) => Err(format!(
+            "the clone of a top-secret volume was admitted: {out}"
+        )),
+        Err(e) if !e.contains("[no-reproduction]") => {
+            Err(format!("refused, but not as a reproduction: {e}"))
+        }
+        Err(_) if copy.is_ok() => Err("refused, yet the clone exists".into()),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Wait until the operator's /readyz answers 200 (its index has listed every kind).
+async fn wait_ready() -> Result<(), String> {
+    wait_for("govkh /readyz", || async {
+        let mut s = tokio::net::TcpStream::connect("127.0.0.1:18080")
+            .await
+            .map_err(|e| e.to_string())?;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        s.write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)
+            .await
+            .map_err(|e| e.to_string())?;
+        out.starts_with("HTTP/1.1 200")
+            .then_some(())
+            .ok_or(out.lines().next().unwrap_or_default().to_string())
+    })
+    .await
 }
 
 fn examples_inventory(now: Timestamp) -> (Inventory, govkh_core::evaluate::Evaluation) {
@@ -170,6 +281,9 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         let path = root().join("examples").join(f);
         kubectl(&kubeconfig, &["apply", "-f", path.to_str().unwrap()])?;
     }
+    let dir = std::env::temp_dir().join(format!("govkh-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let (cert, key) = loopback_certificate(&dir);
     let operator = Operator(
         Command::new(env!("CARGO_BIN_EXE_govkh"))
             .args([
@@ -180,7 +294,17 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
                 "10",
                 "--log-format",
                 "json",
+                "--identity",
+                "e2e",
+                "--webhook-addr",
+                "127.0.0.1:18443",
+                "--webhook-url",
+                "https://127.0.0.1:18443/validate",
             ])
+            .arg("--tls-cert-file")
+            .arg(&cert)
+            .arg("--tls-key-file")
+            .arg(&key)
             .arg("--kubeconfig")
             .arg(&kubeconfig)
             .stdout(Stdio::null())
@@ -189,13 +313,31 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
             .map_err(|e| format!("cannot start govkh run: {e}"))?,
     );
     let result = checks(&client).await;
+    let admitted = match wait_ready().await {
+        Ok(()) => admission(&kubeconfig, &dir),
+        Err(e) => Err(e),
+    };
     let cleanup = cleanup(&kubeconfig, &client).await;
     drop(operator);
+    let registration = kubectl(
+        &kubeconfig,
+        &[
+            "delete",
+            "validatingwebhookconfiguration",
+            WEBHOOK_CONFIGURATION,
+            "--ignore-not-found",
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     let crds_gone = kubectl(
         &kubeconfig,
         &["delete", "--ignore-not-found", "-f", crds.to_str().unwrap()],
     );
-    result.and(cleanup).and(crds_gone.map(|_| ()))
+    result
+        .and(admitted)
+        .and(cleanup)
+        .and(registration.map(|_| ()))
+        .and(crds_gone.map(|_| ()))
 }
 
 async fn checks(client: &Client) -> Result<(), String> {

@@ -1,30 +1,26 @@
-//! The operator's periodic audit: it reads the cluster the way `govkh report --cluster` does
-//! and evaluates it with the same core (`evaluate_loaded`, then `summary::summarize`), so a
-//! ministry's status, the committee's report, admission and `govkh check` agree on the same
-//! day. Only the reading is here; the summary and the admission `Snapshot` are pure, in
-//! `govkh_core::summary`.
+//! The operator's audit: the live index evaluated with the same core as `govkh check` and
+//! `govkh report` (`evaluate`, then `summary::summarize`), so a ministry's status, the
+//! committee's report, admission and `govkh check` agree on the same day. It reads no cluster:
+//! the index is kept up to date by watches. CPU-bound: callers run it on a blocking thread.
 
 use govkh_core::{
-    evaluate::evaluate_loaded,
-    manifest::Loader,
+    evaluate::{evaluate, load_error_findings, sort},
     policy::Library,
-    summary::{Audit, Snapshot, summarize},
+    summary::{Audit, summarize},
 };
 use k8s_openapi::jiff::Timestamp;
 
-use crate::cluster;
+use crate::index::Index;
 
-/// Read the cluster and audit it as of `now`. Errors only when our own kinds cannot be read;
-/// anything else unreadable is counted in `problems` and judged as an error finding.
-pub async fn run(
-    client: kube::Client,
-    policies: &Library,
-    now: Timestamp,
-) -> Result<(Audit, Snapshot), cluster::Error> {
-    let loaded = cluster::read(client, &Loader::new()).await?;
-    let (inventory, eval, problems) = evaluate_loaded(loaded, policies, now);
-    let mut audit = summarize(&inventory, &eval, policies, problems);
+/// Audit the index as it stands, as of `now`. Objects of our kinds the index refused (they
+/// fail their schema) are counted as problems and judged as error findings.
+pub fn of_index(index: &Index, policies: &Library, now: Timestamp) -> Audit {
+    let inventory = index.inventory();
+    let refused = index.refused();
+    let mut eval = evaluate(&inventory, policies, now);
+    eval.findings.extend(load_error_findings(&refused));
+    sort(&mut eval.findings);
+    let mut audit = summarize(&inventory, &eval, policies, refused.len());
     audit.at = Some(now);
-    let snapshot = Snapshot::new(now, inventory, eval.tenancies);
-    Ok((audit, snapshot))
+    audit
 }

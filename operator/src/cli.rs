@@ -110,6 +110,25 @@ pub struct RunArgs {
     /// PEM private key of the webhook; re-read when the file changes.
     #[arg(long, env = "GOVKH_TLS_KEY_FILE", value_name = "FILE")]
     pub tls_key_file: Option<PathBuf>,
+    /// Register this process's webhook with the cluster at this HTTPS URL (a
+    /// ValidatingWebhookConfiguration `govkh-<identity>`, failurePolicy Fail), for an operator
+    /// running outside the cluster; removed on shutdown. In a cluster the chart registers it.
+    #[arg(
+        long,
+        env = "GOVKH_WEBHOOK_URL",
+        requires = "webhook_addr",
+        value_name = "URL"
+    )]
+    pub webhook_url: Option<String>,
+    /// The CA (PEM) the API server trusts for --webhook-url; default: the certificate itself
+    /// (a self-signed one).
+    #[arg(
+        long,
+        env = "GOVKH_WEBHOOK_CA_FILE",
+        requires = "webhook_url",
+        value_name = "FILE"
+    )]
+    pub webhook_ca_file: Option<PathBuf>,
     /// This replica's identity in the Lease and in Events (the pod's name).
     #[arg(long, env = "POD_NAME", default_value = "govkh")]
     pub identity: String,
@@ -667,6 +686,10 @@ fn run_operator(args: RunArgs, stderr: &mut dyn Write) -> ExitCode {
         webhook: match (args.webhook_addr, args.tls_cert_file, args.tls_key_file) {
             (Some(addr), Some(cert), Some(key)) => Some(crate::run::WebhookOptions {
                 addr,
+                register: args.webhook_url.map(|url| crate::run::Registration {
+                    url,
+                    ca_file: args.webhook_ca_file.unwrap_or_else(|| cert.clone()),
+                }),
                 tls: crate::webhook::TlsFiles { cert, key },
             }),
             _ => None,

@@ -45,7 +45,7 @@ pub struct StateLabels {
 /// Labels of the admission counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AdmissionLabels {
-    /// `allowed`, `warned`, `denied`, `not-judged` or `malformed`.
+    /// `allowed`, `warned`, `denied`, `not-judged`, `unverified` or `malformed`.
     pub result: String,
 }
 
@@ -62,6 +62,8 @@ pub struct Metrics {
     audits: Counter,
     audit_failures: Counter,
     admissions: Family<AdmissionLabels, Counter>,
+    admission_duration: Histogram,
+    reads_through: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -140,8 +142,26 @@ impl Metrics {
             "Admission reviews answered by the webhook, by result",
             admissions.clone(),
         );
+        // Admission must answer within the webhook's timeout (10 s in the chart); the buckets
+        // resolve the milliseconds a review should take and the seconds it must never reach.
+        let admission_duration = Histogram::new([
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ]);
+        registry.register(
+            "admission_duration_seconds",
+            "How long the webhook takes to answer an admission review, reads through included",
+            admission_duration.clone(),
+        );
+        let reads_through = Counter::default();
+        registry.register(
+            "admission_reads_through",
+            "Objects admission fetched from the API server because the live index did not hold them yet",
+            reads_through.clone(),
+        );
         Metrics {
             admissions,
+            admission_duration,
+            reads_through,
             registry: Mutex::new(registry),
             reconciles,
             failures,
@@ -202,6 +222,17 @@ impl Metrics {
             .inc();
     }
 
+    /// Record how long one admission review took.
+    pub fn admission_took(&self, seconds: f64) {
+        self.admission_duration.observe(seconds);
+    }
+
+    /// Record objects fetched for admission past the index.
+    pub fn read_through(&self, n: usize) {
+        self.reads_through
+            .inc_by(u64::try_from(n).unwrap_or(u64::MAX));
+    }
+
     /// Record an audit that could not read the cluster.
     pub fn audit_failed(&self) {
         self.audit_failures.inc();
@@ -252,6 +283,22 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn admission_latency_is_a_histogram() {
+        let m = Metrics::new();
+        m.admission_took(0.0012);
+        m.admission_took(0.2);
+        m.read_through(2);
+        let text = m.render();
+        for line in [
+            "govkh_admission_duration_seconds_count 2",
+            "govkh_admission_duration_seconds_bucket{le=\"0.0025\"} 1",
+            "govkh_admission_reads_through_total 2",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]

@@ -16,20 +16,23 @@ use std::{
 
 use futures::StreamExt;
 use k8s_openapi::{
-    api::{core::v1::Namespace, networking::v1::NetworkPolicy},
+    api::{
+        admissionregistration::v1::ValidatingWebhookConfiguration, core::v1::Namespace,
+        networking::v1::NetworkPolicy,
+    },
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
     jiff::Timestamp,
 };
 use kube::{
     Api, Client, ResourceExt,
     core::DeserializeGuard,
-    runtime::{Controller, WatchStreamExt, reflector::ObjectRef, reflector::Store, watcher},
+    runtime::{Controller, reflector::ObjectRef, reflector::Store, watcher},
 };
 
 use crate::{
     audit,
     controller::{self, Context, approval, cloud, grant, link, ministry, tenancy},
-    lease,
+    index, lease,
     serve::{Probes, serve},
     webhook,
 };
@@ -75,6 +78,46 @@ pub struct WebhookOptions {
     pub addr: SocketAddr,
     /// Certificate and key files.
     pub tls: webhook::TlsFiles,
+    /// Register the webhook by URL (an operator outside the cluster).
+    pub register: Option<Registration>,
+}
+
+/// How an operator outside the cluster registers its webhook.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The HTTPS URL the API server posts reviews to.
+    pub url: String,
+    /// The CA bundle (PEM) the API server trusts for it.
+    pub ca_file: std::path::PathBuf,
+}
+
+/// Apply the ValidatingWebhookConfiguration that sends admission to `r.url`; returns its name.
+async fn register(client: &Client, identity: &str, r: &Registration) -> Result<String, String> {
+    let ca = std::fs::read(&r.ca_file).map_err(|e| format!("{}: {e}", r.ca_file.display()))?;
+    let name = format!("govkh-{}", identity.to_lowercase());
+    let config = govkh_core::desired::webhook_configuration(&name, &r.url, &ca);
+    let api: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
+    api.patch(
+        &name,
+        &kube::api::PatchParams::apply(FIELD_MANAGER).force(),
+        &kube::api::Patch::Apply(&config),
+    )
+    .await
+    .map_err(|e| format!("cannot register the webhook {name}: {e}"))?;
+    tracing::info!(name = %name, url = %r.url, "webhook registered by URL");
+    Ok(name)
+}
+
+/// Remove the registration made by `register`, if any.
+async fn deregister(client: &Client, name: Option<&str>) {
+    let Some(name) = name else {
+        return;
+    };
+    let api: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
+    match api.delete(name, &Default::default()).await {
+        Ok(_) => tracing::info!(name, "webhook registration removed"),
+        Err(e) => tracing::warn!(name, error = %e, "cannot remove the webhook registration"),
+    }
 }
 
 /// Where the replicas elect their leader.
@@ -171,96 +214,29 @@ fn audits(rx: tokio::sync::watch::Receiver<u64>) -> impl futures::Stream<Item = 
 }
 
 /// Least time between two audits, however often the inventory changes.
-pub const AUDIT_MIN_GAP: Duration = Duration::from_secs(10);
+pub const AUDIT_MIN_GAP: Duration = Duration::from_secs(5);
 
-/// Wake `changed` whenever an object of kind `K` is created, changed or deleted (the watch
-/// restarts with backoff on errors; a malformed object is still an event).
-fn wake_on_change<K>(api: Api<K>, config: watcher::Config, changed: Arc<tokio::sync::Notify>)
-where
-    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
-{
-    tokio::spawn(
-        watcher(api, config)
-            .default_backoff()
-            .for_each(move |event| {
-                if let Ok(watcher::Event::Apply(_) | watcher::Event::Delete(_)) = event {
-                    changed.notify_one();
-                }
-                std::future::ready(())
-            }),
-    );
-}
-
-/// Watch what the inventory is made of — our kinds and the ministries' namespaces — so that
-/// the audit (and the webhook's inventory) follows a change within seconds, not at the next
-/// `--audit-interval`.
-fn watch_inventory(client: &Client, changed: &Arc<tokio::sync::Notify>) {
-    let c = watcher::Config::default();
-    wake_on_change(
-        Api::<DeserializeGuard<GovernmentCloud>>::all(client.clone()),
-        c.clone(),
-        changed.clone(),
-    );
-    wake_on_change(
-        Api::<DeserializeGuard<Ministry>>::all(client.clone()),
-        c.clone(),
-        changed.clone(),
-    );
-    wake_on_change(
-        Api::<DeserializeGuard<CloudTenancy>>::all(client.clone()),
-        c.clone(),
-        changed.clone(),
-    );
-    wake_on_change(
-        Api::<DeserializeGuard<PrivateNetworkLink>>::all(client.clone()),
-        c.clone(),
-        changed.clone(),
-    );
-    wake_on_change(
-        Api::<DeserializeGuard<govkh_core::api::DataClass>>::all(client.clone()),
-        c.clone(),
-        changed.clone(),
-    );
-    wake_on_change(
-        Api::<DeserializeGuard<DataAccessGrant>>::all(client.clone()),
-        c.clone(),
-        changed.clone(),
-    );
-    wake_on_change(
-        Api::<DeserializeGuard<Approval>>::all(client.clone()),
-        c,
-        changed.clone(),
-    );
-    wake_on_change(
-        Api::<Namespace>::all(client.clone()),
-        watcher::Config::default().labels(LABEL_MINISTRY),
-        changed.clone(),
-    );
-}
-
-/// Audit the cluster at least every `interval`, and sooner (but not within `AUDIT_MIN_GAP`)
-/// when `changed` wakes it: keep the result and the inventory in the context (the webhook
-/// judges against it on every replica), publish the metrics while `leading`, and signal
-/// `done`.
-async fn audit_loop(
+/// Audit the live index at least every `interval`, and sooner (but not within
+/// `AUDIT_MIN_GAP`) when it changes: keep the result in the context, publish the metrics while
+/// `leading`, and signal `done`. The evaluation runs on a blocking thread; nothing is listed.
+pub async fn audit_loop(
     ctx: Arc<Context>,
     policies: Arc<Library>,
     interval: Duration,
-    changed: Arc<tokio::sync::Notify>,
     leading: Arc<AtomicBool>,
     done: tokio::sync::watch::Sender<u64>,
 ) {
     let mut n = 0u64;
     loop {
-        match audit::run(ctx.client.clone(), &policies, (ctx.now)()).await {
-            Ok((a, snapshot)) => {
+        let (index, lib, now) = (ctx.index.clone(), policies.clone(), (ctx.now)());
+        match tokio::task::spawn_blocking(move || audit::of_index(&index, &lib, now)).await {
+            Ok(a) => {
                 tracing::info!(
                     ministries = a.ministries.len(),
                     findings = a.findings.values().sum::<u32>(),
                     problems = a.problems,
                     "audit complete"
                 );
-                ctx.set_snapshot(snapshot);
                 ctx.set_audit(a, leading.load(Ordering::Relaxed));
                 n = n.wrapping_add(1);
                 let _ = done.send(n);
@@ -270,12 +246,12 @@ async fn audit_loop(
                 tracing::warn!(error = %e, "audit failed");
             }
         }
-        until_next_audit(&changed, interval).await;
+        until_next_audit(ctx.index.notifier(), interval).await;
     }
 }
 
 /// Wait until the next audit is due: `interval` after the last, or `AUDIT_MIN_GAP` after it if
-/// something changed meanwhile (a change during the audit counts: `Notify` keeps it).
+/// the index changed meanwhile (a change during the audit counts: `Notify` keeps it).
 pub async fn until_next_audit(changed: &tokio::sync::Notify, interval: Duration) {
     tokio::time::sleep(AUDIT_MIN_GAP).await;
     tokio::select! {
@@ -335,29 +311,52 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     ));
     tracing::info!(addr = %options.probe_addr, "serving /healthz, /readyz, /metrics");
     wait_for_crds(&client, options.crd_timeout).await?;
-    // Every replica serves admission, so every replica reads the cluster; only the leader
-    // publishes the audit's metrics and reconciles.
+    // Every replica serves admission from its own index; only the leader publishes the
+    // audit's metrics and reconciles.
+    index::spawn_watches(&client, &ctx.index);
     if let Some(w) = &options.webhook {
         let listener = tokio::net::TcpListener::bind(w.addr)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", w.addr))?;
-        webhook::serve(listener, w.tls.clone(), ctx.clone(), policies.clone()).await?;
+        let admission = Arc::new(webhook::Admission::new(ctx.clone(), policies.clone()));
+        webhook::serve(listener, w.tls.clone(), admission).await?;
         tracing::info!(addr = %w.addr, path = webhook::PATH, "serving the admission webhook");
     }
+    // Registered once the index can judge: before that every request would be refused.
+    let registered = match options.webhook.as_ref().and_then(|w| w.register.as_ref()) {
+        Some(r) => {
+            while !ctx.index.is_synced() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Some(register(&client, &options.identity, r).await?)
+        }
+        None => None,
+    };
     let leading = Arc::new(AtomicBool::new(false));
     let (audit_tx, audit_rx) = tokio::sync::watch::channel(0u64);
-    let changed = Arc::new(tokio::sync::Notify::new());
-    watch_inventory(&client, &changed);
     let audits_task = tokio::spawn(audit_loop(
         ctx.clone(),
         policies.clone(),
         options.audit_interval,
-        changed,
         leading.clone(),
         audit_tx,
     ));
-    // A replica waiting for the Lease is healthy and ready: a warm standby (and it admits).
-    ready.store(true, Ordering::Relaxed);
+    // Ready once every watched kind has been listed (before that admission refuses: it has
+    // nothing to judge against). A replica waiting for the Lease is ready too: a warm standby
+    // that admits.
+    {
+        let (index, ready) = (ctx.index.clone(), ready.clone());
+        tokio::spawn(async move {
+            while !index.is_synced() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            tracing::info!(
+                objects = index.inventory().len(),
+                "the live index has listed every kind"
+            );
+            ready.store(true, Ordering::Relaxed);
+        });
+    }
     let elector = options.leader_election.as_ref().map(|le| {
         lease::Elector::new(
             client.clone(),
@@ -374,6 +373,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
             () = e.acquire() => {}
             () = shutdown_signal() => {
                 audits_task.abort();
+                deregister(&client, registered.as_deref()).await;
                 return Ok(());
             }
         }
@@ -577,10 +577,12 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         () = controllers => {}
         why = lost => {
             // Stop writing at once: returning drops every controller mid-flight.
+            deregister(&client, registered.as_deref()).await;
             return Err(format!("lost leadership ({why}); exiting so that another replica takes over"));
         }
     }
     audits_task.abort();
+    deregister(&client, registered.as_deref()).await;
     if let Some(e) = &elector {
         e.release().await;
     }

@@ -24,8 +24,8 @@ const MAX_REQUEST: usize = 8 * 1024;
 /// What the endpoints report.
 #[derive(Clone, Debug)]
 pub struct Probes {
-    /// Set once the CRDs are established and the webhook (if any) serves; a standby waiting
-    /// for the Lease is ready too.
+    /// Set once the CRDs are established, the webhook (if any) serves and the live index has
+    /// listed every kind; a standby waiting for the Lease is ready too.
     pub ready: Arc<AtomicBool>,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
@@ -41,7 +41,11 @@ pub fn respond(request_line: &str, probes: &Probes) -> (u16, &'static str, Strin
     match path.split('?').next().unwrap_or("") {
         "/healthz" => (200, "text/plain", "ok\n".into()),
         "/readyz" if probes.ready.load(Ordering::Relaxed) => (200, "text/plain", "ready\n".into()),
-        "/readyz" => (503, "text/plain", "waiting for the CRDs\n".into()),
+        "/readyz" => (
+            503,
+            "text/plain",
+            "waiting for the CRDs and the first list of every watched kind\n".into(),
+        ),
         "/metrics" => (
             200,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",

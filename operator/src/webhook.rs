@@ -1,12 +1,20 @@
 //! The validating admission webhook: `POST /validate` over HTTPS takes an `AdmissionReview`,
 //! judges the object with the same evaluation core as `govkh check` and the audit
-//! (`Evaluator::review`, with the request's `userInfo`, against the inventory of the last
-//! audit), and answers: refused when a policy denies, with every denial's message and
-//! articles; allowed with a warning per `warn` finding. A policy that fails at run time does
-//! not refuse the request (it is reported as a warning and in the metrics): the operator must
-//! not lock ministries out of their namespaces because of a bug in a policy.
+//! (`Evaluator::review`, with the request's `userInfo`, against the live index), and answers:
+//! refused when a policy denies, with every denial's message and articles; allowed with a
+//! warning per `warn` finding. A policy that fails at run time does not refuse the request (it
+//! is reported as a warning and in the metrics): the operator must not lock ministries out of
+//! their namespaces because of a bug in a policy.
 //!
-//! The handler (`admit`) is pure; `serve` adds TLS (rustls with ring, certificates re-read when
+//! The index follows the cluster by watch, but a request can outrun it (a claim that clones a
+//! volume created a moment ago in the same `kubectl apply`). So before judging, `review` reads
+//! through to the API server for every object the verdict depends on that the index does not
+//! hold yet (`dependents::admission_needs`), within `READ_THROUGH_DEADLINE`; what cannot be
+//! read refuses the request and says what could not be verified. Until the index has listed
+//! every kind once, requests are refused too: there is nothing to judge them against.
+//! Evaluation runs on blocking threads, at most one per core at a time.
+//!
+//! `judge` and `admit` are pure; `serve` adds TLS (rustls with ring, certificates re-read when
 //! their files change, as Secret volumes do on rotation) and HTTP/1.1 (hyper).
 
 use std::{
@@ -49,8 +57,10 @@ pub enum AdmissionOutcome {
     Warned,
     /// Refused.
     Denied,
-    /// Allowed without judging: no inventory has been read yet.
+    /// Refused without judging: the index has not listed the cluster yet.
     NotJudged,
+    /// Refused: something the verdict depends on could not be read in time.
+    Unverified,
 }
 
 impl AdmissionOutcome {
@@ -61,6 +71,7 @@ impl AdmissionOutcome {
             AdmissionOutcome::Warned => "warned",
             AdmissionOutcome::Denied => "denied",
             AdmissionOutcome::NotJudged => "not-judged",
+            AdmissionOutcome::Unverified => "unverified",
         }
     }
 }
@@ -95,21 +106,22 @@ pub fn judge(
 ) -> (AdmissionResponse, AdmissionOutcome) {
     let response = AdmissionResponse::from(req);
     let Some(snapshot) = snapshot else {
-        let mut r = response;
-        r.warnings = Some(vec![
-            "govkh has not read the cluster yet: this request was not judged".into(),
-        ]);
-        return (r, AdmissionOutcome::NotJudged);
+        // Fail closed: without the cluster's inventory nothing can be judged.
+        return (
+            response.deny(
+                "govkh has not finished reading the cluster, so this request cannot be judged under the Law on Digital Government yet: retry in a few seconds",
+            ),
+            AdmissionOutcome::NotJudged,
+        );
     };
     // A deletion carries only the object that goes.
     let Some(object) = req.object.as_ref().or(req.old_object.as_ref()) else {
         return (response, AdmissionOutcome::Allowed);
     };
-    let to_json = |o: &DynamicObject| serde_json::to_value(o).unwrap_or_default();
     let review = Review {
         operation: operation(&req.operation),
-        object: to_json(object),
-        old_object: req.old_object.as_ref().map(to_json),
+        object: object_json(req, object),
+        old_object: req.old_object.as_ref().map(|o| object_json(req, o)),
         user_info: serde_json::to_value(&req.user_info).ok(),
         source: None,
     };
@@ -152,6 +164,21 @@ pub fn judge(
     (response, outcome)
 }
 
+/// An object of a request as JSON, with the request's namespace when the object omits it (as
+/// it may on create).
+fn object_json(req: &AdmissionRequest<DynamicObject>, o: &DynamicObject) -> serde_json::Value {
+    let mut v = serde_json::to_value(o).unwrap_or_default();
+    if let (Some(ns), Some(meta)) = (
+        req.namespace.as_deref(),
+        v.get_mut("metadata")
+            .and_then(serde_json::Value::as_object_mut),
+    ) {
+        meta.entry("namespace")
+            .or_insert_with(|| serde_json::Value::from(ns));
+    }
+    v
+}
+
 /// Answer one AdmissionReview body (pure): the review to send back, or why the body is not
 /// one (the server answers 400).
 pub fn admit(
@@ -167,6 +194,165 @@ pub fn admit(
         .map_err(|e| format!("AdmissionReview without a request: {e}"))?;
     let (response, outcome) = judge(&req, snapshot, policies, now);
     Ok((response.into_review(), outcome))
+}
+
+/// How long admission may spend reading through to the API server: well below the webhook's
+/// `timeoutSeconds` (10 s in the chart), so the answer is ours, not the API server's timeout.
+pub const READ_THROUGH_DEADLINE: Duration = Duration::from_secs(3);
+
+/// What admission needs beside the request: the index to judge against, the client to read
+/// through with, the policies, and the pool that bounds evaluation to the cores.
+pub struct Admission {
+    /// The context: index, client, clock and metrics.
+    pub ctx: Arc<Context>,
+    /// The policies.
+    pub policies: Arc<Library>,
+    /// At most this many evaluations at once (one per core): CPU-bound work stays off the async
+    /// workers and cannot queue without bound.
+    pub pool: Arc<tokio::sync::Semaphore>,
+    /// The deadline for reads through and for a place in the pool.
+    pub deadline: Duration,
+}
+
+impl Admission {
+    /// Admission on `ctx` with one evaluation slot per core.
+    pub fn new(ctx: Arc<Context>, policies: Arc<Library>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Admission {
+            ctx,
+            policies,
+            pool: Arc::new(tokio::sync::Semaphore::new(cores)),
+            deadline: READ_THROUGH_DEADLINE,
+        }
+    }
+
+    /// Answer one AdmissionReview body: read through for what the index lacks, then judge on
+    /// the pool. `Err` when the body is not an AdmissionReview (the server answers 400).
+    pub async fn review(
+        &self,
+        body: &[u8],
+    ) -> Result<(AdmissionReview<DynamicObject>, AdmissionOutcome), String> {
+        let started = tokio::time::Instant::now();
+        let review: AdmissionReview<DynamicObject> =
+            serde_json::from_slice(body).map_err(|e| format!("not an AdmissionReview: {e}"))?;
+        let req: AdmissionRequest<DynamicObject> = review
+            .try_into()
+            .map_err(|e| format!("AdmissionReview without a request: {e}"))?;
+        let now = (self.ctx.now)();
+        let index = &self.ctx.index;
+        let snapshot = if index.is_synced() {
+            Some(index.snapshot(now))
+        } else {
+            None
+        };
+        let snapshot = match (snapshot, req.object.as_ref().or(req.old_object.as_ref())) {
+            (Some(snap), Some(object)) => {
+                let object = object_json(&req, object);
+                match self.read_through(&snap, &object, started).await {
+                    Ok(None) => Some(snap),
+                    Ok(Some(extended)) => Some(Arc::new(extended)),
+                    Err(unverified) => {
+                        let response = AdmissionResponse::from(&req).deny(format!(
+                            "refused under the Law on Digital Government: govkh could not verify {unverified}, on which the verdict depends; retry when the API server answers"
+                        ));
+                        return Ok((response.into_review(), AdmissionOutcome::Unverified));
+                    }
+                }
+            }
+            (snap, _) => snap,
+        };
+        let left = self.deadline.saturating_sub(started.elapsed());
+        let Ok(Ok(permit)) = tokio::time::timeout(left, self.pool.clone().acquire_owned()).await
+        else {
+            let response = AdmissionResponse::from(&req)
+                .deny("govkh is too busy to judge this request in time: retry");
+            return Ok((response.into_review(), AdmissionOutcome::Unverified));
+        };
+        let policies = self.policies.clone();
+        let judged = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            judge(&req, snapshot.as_deref(), &policies, now)
+        })
+        .await
+        .map_err(|e| format!("the evaluation failed: {e}"))?;
+        let (response, outcome) = judged;
+        Ok((response.into_review(), outcome))
+    }
+
+    /// Fetch from the API server what the verdict on `object` depends on and `snap` lacks.
+    /// `Ok(None)`: nothing was missing; `Ok(Some)`: the snapshot with what was fetched (an
+    /// object that does not exist is simply absent); `Err`: what could not be read.
+    async fn read_through(
+        &self,
+        snap: &Snapshot,
+        object: &serde_json::Value,
+        started: tokio::time::Instant,
+    ) -> Result<Option<Snapshot>, String> {
+        let missing: Vec<_> = govkh_core::dependents::admission_needs(object)
+            .into_iter()
+            .filter(|n| {
+                !snap
+                    .inventory
+                    .holds(n.api_version, n.kind, n.namespace.as_deref(), &n.name)
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(None);
+        }
+        let mut fetched = Vec::new();
+        for need in &missing {
+            let what = match &need.namespace {
+                Some(ns) => format!("{} {ns}/{}", need.kind, need.name),
+                None => format!("{} {}", need.kind, need.name),
+            };
+            let Some(r) = crate::index::resource_of_kind(need.api_version, need.kind) else {
+                continue;
+            };
+            let gvk = kube::core::GroupVersionKind::gvk(r.group, r.version, r.kind);
+            let ar = kube::core::ApiResource::from_gvk_with_plural(&gvk, r.plural);
+            let api: kube::Api<DynamicObject> = match &need.namespace {
+                Some(ns) => kube::Api::namespaced_with(self.ctx.client.clone(), ns, &ar),
+                None => kube::Api::all_with(self.ctx.client.clone(), &ar),
+            };
+            let left = self.deadline.saturating_sub(started.elapsed());
+            match tokio::time::timeout(left, api.get_opt(&need.name)).await {
+                Ok(Ok(Some(o))) => {
+                    let v = serde_json::to_value(o).map_err(|e| format!("{what} ({e})"))?;
+                    fetched.push((r, v));
+                }
+                Ok(Ok(None)) => {}
+                // A kind whose CRD is not installed has no such object.
+                Ok(Err(kube::Error::Api(s))) if s.code == 404 && r.optional => {}
+                Ok(Err(e)) => return Err(format!("{what} ({})", one_line_error(&e))),
+                Err(_) => {
+                    return Err(format!(
+                        "{what} (no answer within {} ms)",
+                        self.deadline.as_millis()
+                    ));
+                }
+            }
+        }
+        self.ctx.metrics.read_through(fetched.len());
+        if fetched.is_empty() {
+            return Ok(None);
+        }
+        let mut inventory = (*snap.inventory).clone();
+        for (r, v) in fetched {
+            match self.ctx.index.decode(r, v) {
+                Ok(loaded) => inventory.upsert(Arc::new(loaded)),
+                Err(e) => return Err(format!("{} ({})", e.object.unwrap_or_default(), e.message)),
+            }
+        }
+        Ok(Some(Snapshot::of(snap.at, Arc::new(inventory))))
+    }
+}
+
+/// An API error as one line: status code, reason and message, never a debug dump.
+fn one_line_error(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => format!("{} {}: {}", s.code, s.reason, s.message),
+        e => govkh_core::text::one_line(&e.to_string()),
+    }
 }
 
 /// The certificate and key files the webhook serves.
@@ -217,8 +403,7 @@ fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Response<Full<Bytes>
 
 async fn handle(
     req: Request<hyper::body::Incoming>,
-    ctx: Arc<Context>,
-    policies: Arc<Library>,
+    admission: Arc<Admission>,
 ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
     if req.uri().path() != PATH {
         return Ok(reply(404, "text/plain", b"not found\n".to_vec()));
@@ -236,17 +421,19 @@ async fn handle(
             ));
         }
     };
-    let snapshot = ctx.snapshot();
-    match admit(&body, snapshot.as_deref(), &policies, (ctx.now)()) {
+    let started = std::time::Instant::now();
+    match admission.review(&body).await {
         Ok((review, outcome)) => {
+            let ctx = &admission.ctx;
             ctx.metrics.admitted(outcome.as_str());
+            ctx.metrics.admission_took(started.elapsed().as_secs_f64());
             match serde_json::to_vec(&review) {
                 Ok(json) => Ok(reply(200, "application/json", json)),
                 Err(e) => Ok(reply(500, "text/plain", e.to_string().into_bytes())),
             }
         }
         Err(e) => {
-            ctx.metrics.admitted("malformed");
+            admission.ctx.metrics.admitted("malformed");
             Ok(reply(400, "text/plain", format!("{e}\n").into_bytes()))
         }
     }
@@ -257,8 +444,7 @@ async fn handle(
 pub async fn serve(
     listener: TcpListener,
     files: TlsFiles,
-    ctx: Arc<Context>,
-    policies: Arc<Library>,
+    admission: Arc<Admission>,
 ) -> Result<(), String> {
     let mut config = tls_config(&files)?;
     let mut loaded = modified(&files);
@@ -285,12 +471,12 @@ pub async fn serve(
                 }
             }
             let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
-            let (ctx, policies) = (ctx.clone(), policies.clone());
+            let admission = admission.clone();
             tokio::spawn(async move {
                 // A slow or silent client cannot hold a connection for ever.
                 let served = tokio::time::timeout(Duration::from_secs(60), async {
                     let tls = acceptor.accept(stream).await.map_err(|e| e.to_string())?;
-                    let service = service_fn(move |req| handle(req, ctx.clone(), policies.clone()));
+                    let service = service_fn(move |req| handle(req, admission.clone()));
                     hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(tls), service)
                         .await

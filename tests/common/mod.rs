@@ -29,3 +29,37 @@ pub fn govkh(args: &[&str]) -> Output {
 pub fn examples() -> LoadResult {
     Loader::new().load_paths(&[root().join("examples")], &mut std::io::empty())
 }
+
+/// A live index fed as its watches would feed it on start: one complete list per watched
+/// kind, holding `objects` (JSON, as the API server returns them).
+pub fn index_of(objects: &[serde_json::Value]) -> std::sync::Arc<govkh::index::Index> {
+    let index = std::sync::Arc::new(govkh::index::Index::new());
+    for r in govkh_core::resources::RESOURCES {
+        let of_kind: Vec<serde_json::Value> = objects
+            .iter()
+            .filter(|o| o["kind"] == r.kind && o["apiVersion"] == r.api_version().as_str())
+            .cloned()
+            .collect();
+        index.restart(r, of_kind);
+        index.mark_synced(r);
+    }
+    index
+}
+
+/// The examples as the API server would hold them: every object, plus a Namespace for each
+/// namespace a tenancy provisions (the operator creates them).
+pub fn examples_in_cluster() -> Vec<serde_json::Value> {
+    let mut out: Vec<serde_json::Value> = examples().objects.into_iter().map(|o| o.raw).collect();
+    let tenancies: Vec<serde_json::Value> = out
+        .iter()
+        .filter(|o| o["kind"] == "CloudTenancy")
+        .cloned()
+        .collect();
+    for t in tenancies {
+        for ns in t["spec"]["namespaces"].as_array().into_iter().flatten() {
+            out.push(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": ns["name"], "labels": {"digital.gov.kh/ministry": t["spec"]["ministry"]}}}));
+        }
+    }
+    out
+}

@@ -184,7 +184,7 @@ fn main() {
                 t.elapsed().as_secs_f64() * 1e6
             })
             .collect();
-        let snapshot = Snapshot::new(now, inv, clock);
+        let snapshot = Snapshot::new(now, std::sync::Arc::new(inv), clock);
         let mut prepared: Vec<f64> = (0..201)
             .map(|_| {
                 let t = Instant::now();

@@ -78,3 +78,208 @@ mod tests {
         assert!(link_of_approval(&a).is_none());
     }
 }
+
+/// An object a verdict on another depends on, named as the API server names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Needed {
+    /// `apiVersion`.
+    pub api_version: &'static str,
+    /// `kind`.
+    pub kind: &'static str,
+    /// The namespace, for namespaced kinds.
+    pub namespace: Option<String>,
+    /// The name.
+    pub name: String,
+}
+
+fn needed(
+    api_version: &'static str,
+    kind: &'static str,
+    namespace: Option<&str>,
+    name: &str,
+) -> Option<Needed> {
+    (!name.is_empty()).then(|| Needed {
+        api_version,
+        kind,
+        namespace: namespace.map(str::to_string),
+        name: name.to_string(),
+    })
+}
+
+/// The objects a verdict on `object` (as submitted for admission) depends on: its namespace
+/// (which ministry, placement and data class it has), the data class it is labelled with, the
+/// volume or snapshot a claim copies, the claim a snapshot copies, the ministries, classes,
+/// namespaces and approval a link, grant or tenancy names. Admission reads through to the API
+/// server for any of them its index does not hold yet, so a request that follows another
+/// closely is judged with what the first created.
+pub fn admission_needs(object: &serde_json::Value) -> Vec<Needed> {
+    use crate::api::{API_VERSION, LABEL_DATA_CLASS};
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let kind = s(&object["kind"]);
+    let api_version = s(&object["apiVersion"]);
+    let namespace = object["metadata"]["namespace"].as_str();
+    let spec = &object["spec"];
+    let mut out: Vec<Option<Needed>> = Vec::new();
+    if let Some(ns) = namespace {
+        out.push(needed("v1", "Namespace", None, ns));
+    }
+    if let Some(class) = object["metadata"]["labels"][LABEL_DATA_CLASS].as_str() {
+        out.push(needed(API_VERSION, "DataClass", None, class));
+    }
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match (api_version.as_str(), kind.as_str()) {
+        ("v1", "PersistentVolumeClaim") => {
+            // dataSourceRef supersedes dataSource, as in the policies.
+            let source = if spec["dataSourceRef"].is_object() {
+                &spec["dataSourceRef"]
+            } else {
+                &spec["dataSource"]
+            };
+            let from_ns = source["namespace"].as_str().or(namespace);
+            let name = s(&source["name"]);
+            match (
+                source["apiGroup"].as_str().unwrap_or_default(),
+                source["kind"].as_str(),
+            ) {
+                ("", Some("PersistentVolumeClaim")) => {
+                    out.push(needed("v1", "PersistentVolumeClaim", from_ns, &name));
+                    if let Some(ns) = from_ns {
+                        out.push(needed("v1", "Namespace", None, ns));
+                    }
+                }
+                ("snapshot.storage.k8s.io", Some("VolumeSnapshot")) => {
+                    out.push(needed(
+                        "snapshot.storage.k8s.io/v1",
+                        "VolumeSnapshot",
+                        from_ns,
+                        &name,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        (_, "VolumeSnapshot") if api_version.starts_with("snapshot.storage.k8s.io/") => {
+            out.push(needed(
+                "v1",
+                "PersistentVolumeClaim",
+                namespace,
+                &s(&spec["source"]["persistentVolumeClaimName"]),
+            ));
+        }
+        (API_VERSION, "PrivateNetworkLink") => {
+            for side in ["from", "to"] {
+                out.push(needed(
+                    API_VERSION,
+                    "Ministry",
+                    None,
+                    &s(&spec[side]["ministry"]),
+                ));
+                for ns in names(&spec[side]["namespaces"]) {
+                    out.push(needed("v1", "Namespace", None, &ns));
+                }
+            }
+            out.push(needed(API_VERSION, "Approval", None, &s(&spec["approval"])));
+        }
+        (API_VERSION, "DataAccessGrant") => {
+            out.push(needed(API_VERSION, "Ministry", None, &s(&spec["owner"])));
+            out.push(needed(
+                API_VERSION,
+                "Ministry",
+                None,
+                &s(&spec["grantee"]["ministry"]),
+            ));
+            out.push(needed(
+                API_VERSION,
+                "DataClass",
+                None,
+                &s(&spec["dataClass"]),
+            ));
+            for ns in names(&spec["namespaces"]) {
+                out.push(needed("v1", "Namespace", None, &ns));
+            }
+        }
+        (API_VERSION, "CloudTenancy") => {
+            out.push(needed(API_VERSION, "Ministry", None, &s(&spec["ministry"])));
+            for ns in spec["namespaces"].as_array().into_iter().flatten() {
+                out.push(needed(API_VERSION, "DataClass", None, &s(&ns["dataClass"])));
+            }
+        }
+        _ => {}
+    }
+    let mut out: Vec<Needed> = out.into_iter().flatten().collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod needs_tests {
+    use super::*;
+
+    fn names(needs: &[Needed]) -> Vec<String> {
+        needs
+            .iter()
+            .map(|n| match &n.namespace {
+                Some(ns) => format!("{}/{}/{}", n.kind, ns, n.name),
+                None => format!("{}/{}", n.kind, n.name),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_clone_needs_its_source_volume_and_both_namespaces() {
+        let clone = serde_json::json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "copy", "namespace": "moh-records"},
+            "spec": {"dataSource": {"kind": "PersistentVolumeClaim", "name": "secret-vol"}}});
+        assert_eq!(
+            names(&admission_needs(&clone)),
+            [
+                "Namespace/moh-records",
+                "PersistentVolumeClaim/moh-records/secret-vol"
+            ]
+        );
+        let from_snapshot = serde_json::json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "copy", "namespace": "a", "labels": {"digital.gov.kh/data-class": "open"}},
+            "spec": {"dataSourceRef": {"apiGroup": "snapshot.storage.k8s.io", "kind": "VolumeSnapshot", "name": "snap"},
+                     "dataSource": {"kind": "PersistentVolumeClaim", "name": "ignored"}}});
+        assert_eq!(
+            names(&admission_needs(&from_snapshot)),
+            ["DataClass/open", "VolumeSnapshot/a/snap", "Namespace/a"]
+        );
+    }
+
+    #[test]
+    fn a_link_needs_its_ministries_namespaces_and_approval() {
+        let link = serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "PrivateNetworkLink",
+            "metadata": {"name": "l"},
+            "spec": {"from": {"ministry": "mef", "namespaces": ["mef-app"]}, "to": {"ministry": "gdt"},
+                     "network": "alternative", "approval": "a1"}});
+        assert_eq!(
+            names(&admission_needs(&link)),
+            [
+                "Approval/a1",
+                "Ministry/gdt",
+                "Ministry/mef",
+                "Namespace/mef-app"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_workload_needs_its_namespace_only_and_a_cluster_object_nothing() {
+        let d = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "moeys-elearning"}, "spec": {}});
+        assert_eq!(names(&admission_needs(&d)), ["Namespace/moeys-elearning"]);
+        let c = serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "x"}});
+        assert!(admission_needs(&c).is_empty());
+    }
+}

@@ -140,6 +140,12 @@ pub fn load_error_findings(errors: &[LoadError]) -> Vec<Finding> {
         .collect()
 }
 
+/// The statutory clock of every tenancy as of `today`, without its findings: what admission
+/// needs beside the inventory.
+pub fn tenancy_clocks(inv: &Inventory, today: Day) -> Vec<TenancyClock> {
+    statutory_clock(inv, today, &mut Vec::new())
+}
+
 fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> Vec<TenancyClock> {
     let mut out = Vec::new();
     if inv.tenancies.is_empty() {
@@ -497,7 +503,7 @@ pub fn objects(inv: &Inventory) -> Vec<(Json, Option<Source>)> {
     ours(inv.data_classes.values(), &mut out);
     ours(inv.grants.values(), &mut out);
     ours(inv.approvals.values(), &mut out);
-    for o in &inv.others {
+    for o in inv.others.values() {
         out.push((o.raw.clone(), Some(o.source.clone())));
     }
     out
@@ -590,13 +596,30 @@ pub fn policy_inventory(inv: &Inventory, today: Day, tenancies: &[TenancyClock])
     }
     for o in inv
         .others
-        .iter()
+        .values()
         .filter(|o| o.kind == "PersistentVolumeClaim")
     {
         let ns = o.namespace.clone().unwrap_or_default();
         let class = o.raw["metadata"]["labels"][crate::api::LABEL_DATA_CLASS]
             .as_str()
             .map(str::to_string)
+            .or_else(|| inv.namespaces.get(&ns).and_then(|n| n.data_class.clone()));
+        out["volumes"][format!("{ns}/{}", o.name)] = json!({"dataClass": class});
+    }
+    // A snapshot holds what its claim held: a volume restored from it copies that claim's data.
+    for o in inv.others.values().filter(|o| o.kind == "VolumeSnapshot") {
+        let ns = o.namespace.clone().unwrap_or_default();
+        let claim = o.raw["spec"]["source"]["persistentVolumeClaimName"]
+            .as_str()
+            .unwrap_or_default();
+        let class = o.raw["metadata"]["labels"][crate::api::LABEL_DATA_CLASS]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| {
+                out["volumes"][format!("{ns}/{claim}")]["dataClass"]
+                    .as_str()
+                    .map(str::to_string)
+            })
             .or_else(|| inv.namespaces.get(&ns).and_then(|n| n.data_class.clone()));
         out["volumes"][format!("{ns}/{}", o.name)] = json!({"dataClass": class});
     }

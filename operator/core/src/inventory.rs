@@ -6,7 +6,7 @@
 //! Building it refuses duplicates (two objects of the same kind and name, or a namespace claimed
 //! by two tenancies), naming both places, and keeps the first.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use crate::{
     api::{
@@ -59,8 +59,18 @@ pub struct Inventory {
     pub approvals: BTreeMap<String, Entry<Approval>>,
     /// Namespaces by name: those tenancies provision and those read as objects.
     pub namespaces: BTreeMap<String, NamespaceInfo>,
-    /// Every object that is not of our kinds (Namespaces included), in input order.
-    pub others: Vec<Loaded>,
+    /// Every object that is not of our kinds (Namespaces included), by `other_key`. Shared
+    /// (`Arc`): a live index and the views it hands out hold each object once.
+    pub others: BTreeMap<String, Arc<Loaded>>,
+}
+
+/// The key of an object not of our kinds: `apiVersion/Kind/namespace/name` (no namespace part
+/// for cluster-scoped objects).
+pub fn other_key(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{api_version}/{kind}/{ns}/{name}"),
+        None => format!("{api_version}/{kind}/{name}"),
+    }
 }
 
 fn insert<T>(
@@ -101,15 +111,10 @@ impl Inventory {
     pub fn build(objects: Vec<Loaded>) -> (Inventory, Vec<LoadError>) {
         let mut inv = Inventory::default();
         let mut errors = Vec::new();
-        let mut other_ids: BTreeMap<String, Source> = BTreeMap::new();
         for loaded in objects {
-            let Loaded {
-                source,
-                name,
-                object,
-                ..
-            } = loaded.clone();
-            match object {
+            let source = loaded.source.clone();
+            let name = loaded.name.clone();
+            match loaded.object.clone() {
                 Object::GovernmentCloud(o) => match &inv.government_cloud {
                     Some(first) => errors.push(duplicate(
                         "GovernmentCloud",
@@ -172,9 +177,14 @@ impl Inventory {
                     *o,
                     &mut errors,
                 ),
-                Object::Other(_) => {
-                    let id = format!("{}/{}", loaded.api_version, loaded.id());
-                    if let Some(first) = other_ids.get(&id) {
+                Object::Other => {
+                    let key = other_key(
+                        &loaded.api_version,
+                        &loaded.kind,
+                        loaded.namespace.as_deref(),
+                        &name,
+                    );
+                    if let Some(first) = inv.others.get(&key) {
                         errors.push(duplicate(
                             &loaded.kind,
                             &loaded
@@ -183,17 +193,119 @@ impl Inventory {
                                 .map(|ns| format!("{ns}/{name}"))
                                 .unwrap_or(name.clone()),
                             &source,
-                            Some(first),
+                            Some(&first.source),
                         ));
                         continue;
                     }
-                    other_ids.insert(id, source);
-                    inv.others.push(loaded);
+                    inv.others.insert(key, Arc::new(loaded));
                 }
             }
         }
         inv.index_namespaces(&mut errors);
         (inv, errors)
+    }
+
+    /// Add or replace one object, as a watch reports it: our kinds by name, others by
+    /// `other_key`. The namespace index follows when a tenancy or a Namespace changes.
+    pub fn upsert(&mut self, loaded: Arc<Loaded>) {
+        let entry = |l: &Loaded| Some(l.source.clone()).filter(|s| !s.file.is_empty());
+        let reindex = match &loaded.object {
+            Object::GovernmentCloud(o) => {
+                self.government_cloud = Some(Entry {
+                    source: entry(&loaded),
+                    object: (**o).clone(),
+                });
+                false
+            }
+            Object::Ministry(o) => put(&mut self.ministries, &loaded, o),
+            Object::CloudTenancy(o) => {
+                put(&mut self.tenancies, &loaded, o);
+                true
+            }
+            Object::PrivateNetworkLink(o) => put(&mut self.links, &loaded, o),
+            Object::DataClass(o) => put(&mut self.data_classes, &loaded, o),
+            Object::DataAccessGrant(o) => put(&mut self.grants, &loaded, o),
+            Object::Approval(o) => put(&mut self.approvals, &loaded, o),
+            Object::Other => {
+                let is_namespace = loaded.kind == "Namespace";
+                let key = other_key(
+                    &loaded.api_version,
+                    &loaded.kind,
+                    loaded.namespace.as_deref(),
+                    &loaded.name,
+                );
+                self.others.insert(key, loaded);
+                is_namespace
+            }
+        };
+        if reindex {
+            self.reindex_namespaces();
+        }
+    }
+
+    /// Remove one object, as a watch reports its deletion. Returns whether it was there.
+    pub fn remove(
+        &mut self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> bool {
+        let ours = api_version == crate::api::API_VERSION;
+        let removed = match kind {
+            "GovernmentCloud" if ours => self.government_cloud.take().is_some(),
+            "Ministry" if ours => self.ministries.remove(name).is_some(),
+            "CloudTenancy" if ours => self.tenancies.remove(name).is_some(),
+            "PrivateNetworkLink" if ours => self.links.remove(name).is_some(),
+            "DataClass" if ours => self.data_classes.remove(name).is_some(),
+            "DataAccessGrant" if ours => self.grants.remove(name).is_some(),
+            "Approval" if ours => self.approvals.remove(name).is_some(),
+            _ => self
+                .others
+                .remove(&other_key(api_version, kind, namespace, name))
+                .is_some(),
+        };
+        if removed && (kind == "CloudTenancy" || kind == "Namespace") {
+            self.reindex_namespaces();
+        }
+        removed
+    }
+
+    /// Whether the inventory holds the object named so (a Namespace counts when a tenancy
+    /// provisions it or it was read as an object).
+    pub fn holds(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> bool {
+        let ours = api_version == crate::api::API_VERSION;
+        match kind {
+            "GovernmentCloud" if ours => self.government_cloud.is_some(),
+            "Ministry" if ours => self.ministries.contains_key(name),
+            "CloudTenancy" if ours => self.tenancies.contains_key(name),
+            "PrivateNetworkLink" if ours => self.links.contains_key(name),
+            "DataClass" if ours => self.data_classes.contains_key(name),
+            "DataAccessGrant" if ours => self.grants.contains_key(name),
+            "Approval" if ours => self.approvals.contains_key(name),
+            _ => {
+                self.others
+                    .contains_key(&other_key(api_version, kind, namespace, name))
+                    || (kind == "Namespace"
+                        && api_version == "v1"
+                        && self.namespaces.contains_key(name))
+            }
+        }
+    }
+
+    /// Recompute `namespaces` from the tenancies and Namespace objects (after a change of
+    /// either). Conflicts were reported when the objects were loaded; here the first tenancy
+    /// (by name) keeps a contested namespace, as in `build`.
+    pub fn reindex_namespaces(&mut self) {
+        self.namespaces.clear();
+        let mut ignored = Vec::new();
+        self.index_namespaces(&mut ignored);
     }
 
     /// Fill `namespaces` from the tenancies (which win) and from Namespace objects' labels.
@@ -226,7 +338,7 @@ impl Inventory {
                 );
             }
         }
-        for o in &self.others {
+        for o in self.others.values() {
             if o.kind != "Namespace" || !o.api_version.eq("v1") {
                 continue;
             }
@@ -264,6 +376,19 @@ impl Inventory {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Put one of our objects in its map, by name. Returns false: these kinds do not move the
+/// namespace index (tenancies say so themselves).
+fn put<T: Clone>(map: &mut BTreeMap<String, Entry<T>>, loaded: &Loaded, object: &T) -> bool {
+    map.insert(
+        loaded.name.clone(),
+        Entry {
+            source: Some(loaded.source.clone()).filter(|s| !s.file.is_empty()),
+            object: object.clone(),
+        },
+    );
+    false
 }
 
 #[cfg(test)]

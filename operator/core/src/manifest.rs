@@ -14,7 +14,7 @@ use std::{
 };
 
 use kube::core::DynamicObject;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::{
@@ -90,8 +90,9 @@ pub enum Object {
     DataAccessGrant(Box<DataAccessGrant>),
     /// An `Approval`.
     Approval(Box<Approval>),
-    /// Any other object, with its apiVersion and kind.
-    Other(Box<DynamicObject>),
+    /// Any other object: its fields are read from `Loaded::raw` (it is well-formed: its
+    /// metadata decoded as Kubernetes metadata when it was loaded).
+    Other,
 }
 
 /// Kinds of the `digital.gov.kh` API.
@@ -380,7 +381,8 @@ impl Loader {
         let id = format!("{kind}/{name}");
         let group = api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
         if group != GROUP {
-            let obj: DynamicObject = serde_json::from_value(value.clone())
+            // Decoded only to refuse what the API server would; the decoded copy is not kept.
+            DynamicObject::deserialize(&value)
                 .map_err(|e| err(Some(id.clone()), format!("malformed object: {e}")))?;
             return Ok(Loaded {
                 source: source.clone(),
@@ -389,7 +391,7 @@ impl Loader {
                 name,
                 namespace,
                 raw: value,
-                object: Object::Other(Box::new(obj)),
+                object: Object::Other,
             });
         }
         if api_version != API_VERSION {

@@ -4,14 +4,14 @@
 //! admission judges against. The operator's audit loop reads the cluster and calls this; no
 //! I/O happens here.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use k8s_openapi::jiff::Timestamp;
 
 use crate::{
     api::{ClockState, ComplianceSummary, Day, FindingCounts, TenancyCounts},
     clock::days_between,
-    evaluate::{Evaluation, PreparedInventory, TenancyClock},
+    evaluate::{Evaluation, PreparedInventory, TenancyClock, tenancy_clocks},
     inventory::Inventory,
     policy::Library,
     report,
@@ -36,14 +36,14 @@ pub struct Audit {
     pub problems: usize,
 }
 
-/// The cluster's inventory as the last audit read it, with the clock's verdicts: what the
-/// admission webhook judges a request against.
-#[derive(Debug)]
+/// The cluster's inventory at one moment, with the clock's verdicts and the inventory as the
+/// policies read it: what the admission webhook judges a request against.
+#[derive(Clone, Debug)]
 pub struct Snapshot {
-    /// When it was read.
+    /// When the verdicts were computed (their day is `prepared.today`).
     pub at: Timestamp,
-    /// The objects, indexed.
-    pub inventory: Inventory,
+    /// The objects, indexed (shared with the live index that handed it out).
+    pub inventory: Arc<Inventory>,
     /// The statutory clock of every tenancy, as of `at`.
     pub tenancies: Vec<TenancyClock>,
     /// The inventory converted for the policies, as of `at`'s day.
@@ -51,14 +51,29 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// A snapshot of `inventory` read at `at`.
-    pub fn new(at: Timestamp, inventory: Inventory, tenancies: Vec<TenancyClock>) -> Self {
+    /// A snapshot of `inventory` at `at`, with the clock's verdicts already computed.
+    pub fn new(at: Timestamp, inventory: Arc<Inventory>, tenancies: Vec<TenancyClock>) -> Self {
         let prepared = PreparedInventory::new(&inventory, Day::in_phnom_penh(at), &tenancies);
         Snapshot {
             at,
             inventory,
             tenancies,
             prepared,
+        }
+    }
+
+    /// A snapshot of `inventory` at `at`: the clock runs on it here.
+    pub fn of(at: Timestamp, inventory: Arc<Inventory>) -> Self {
+        let tenancies = tenancy_clocks(&inventory, Day::in_phnom_penh(at));
+        Self::new(at, inventory, tenancies)
+    }
+
+    /// The same verdicts over a newer `inventory` whose policy context (our kinds, Namespaces,
+    /// volumes) has not changed: only the objects judged differ.
+    pub fn with_inventory(&self, inventory: Arc<Inventory>) -> Self {
+        Snapshot {
+            inventory,
+            ..self.clone()
         }
     }
 }

@@ -54,8 +54,8 @@ pub struct Context {
     failures: Mutex<HashMap<String, u32>>,
     /// The last audit of the cluster, once there is one.
     audit: RwLock<Option<Arc<govkh_core::summary::Audit>>>,
-    /// The inventory of the last audit, for the webhook.
-    snapshot: RwLock<Option<Arc<govkh_core::summary::Snapshot>>>,
+    /// The live index of the cluster: what admission and the audit read.
+    pub index: Arc<crate::index::Index>,
 }
 
 impl Context {
@@ -81,8 +81,14 @@ impl Context {
             metrics: Arc::new(crate::metrics::Metrics::new()),
             failures: Mutex::new(HashMap::new()),
             audit: RwLock::new(None),
-            snapshot: RwLock::new(None),
+            index: Arc::new(crate::index::Index::new()),
         }
+    }
+
+    /// The same context reading `index`.
+    pub fn with_index(mut self, index: Arc<crate::index::Index>) -> Self {
+        self.index = index;
+        self
     }
 
     /// The last audit, if one has completed.
@@ -98,18 +104,6 @@ impl Context {
         }
         if let Ok(mut a) = self.audit.write() {
             *a = Some(Arc::new(audit));
-        }
-    }
-
-    /// The inventory the webhook judges against, once the cluster has been read.
-    pub fn snapshot(&self) -> Option<Arc<govkh_core::summary::Snapshot>> {
-        self.snapshot.read().ok().and_then(|s| s.clone())
-    }
-
-    /// Keep `snapshot` as the latest inventory.
-    pub fn set_snapshot(&self, snapshot: govkh_core::summary::Snapshot) {
-        if let Ok(mut s) = self.snapshot.write() {
-            *s = Some(Arc::new(snapshot));
         }
     }
 

@@ -1,0 +1,492 @@
+//! The live index: one watch per kind the policies and the audit read (`resources::RESOURCES`:
+//! our seven kinds, Namespaces, and the workloads, volumes, services, ingresses and network
+//! policies of ministries' namespaces; Secrets and ConfigMaps as metadata only), folded into
+//! one `Inventory` as events arrive. Admission and the audit read it; nothing lists the cluster
+//! again in steady state.
+//!
+//! - Each object is decoded and validated once, when its event arrives, and held once (behind
+//!   an `Arc`, shared by every view handed out). What the policies never read is dropped on
+//!   arrival: `metadata.managedFields`, the `kubectl.kubernetes.io/last-applied-configuration`
+//!   annotation (a second copy of the object) and the `status` of every kind but ours.
+//! - A watch (re)start lists its kind: the listed objects are buffered and replace the kind's
+//!   objects at once when the list completes, so a list cut short leaves the index as it was.
+//! - Namespaced objects are held for every namespace but judged only in ministries'
+//!   namespaces (labelled `digital.gov.kh/ministry`, or provisioned by a tenancy); when a
+//!   namespace becomes, or stops being, a ministry's, its objects join or leave the inventory.
+//! - The verdicts that depend on the day (approval, grant and tenancy states) and the
+//!   inventory as the policies read it are computed when an object they depend on changes or
+//!   the day turns in Phnom Penh, and shared by every review until then.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::{Arc, Mutex, RwLock},
+};
+
+use futures::StreamExt;
+use govkh_core::{
+    api::Day,
+    inventory::{Inventory, other_key},
+    manifest::{LoadError, Loaded, Loader, Source},
+    resources::{RESOURCES, Resource},
+    summary::Snapshot,
+};
+use k8s_openapi::jiff::Timestamp;
+use kube::{
+    Api, Client,
+    core::{ApiResource, DynamicObject, GroupVersionKind, PartialObjectMeta},
+    runtime::{WatchStreamExt, watcher},
+};
+use serde_json::Value;
+
+/// The annotation `kubectl apply` keeps a full copy of the object in.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// What the index holds and hands out.
+#[derive(Default)]
+struct State {
+    /// Every namespaced object not of our kinds, whatever its namespace, by `other_key`.
+    namespaced: BTreeMap<String, Arc<Loaded>>,
+    /// What the evaluation reads: our kinds, Namespaces, and the namespaced objects of
+    /// ministries' namespaces.
+    inventory: Arc<Inventory>,
+    /// Bumped on every change.
+    version: u64,
+    /// Bumped on a change the policies' context depends on (our kinds, Namespaces, volumes).
+    context_version: u64,
+    /// The verdicts of `context_version` on their day, computed on first use.
+    snapshot: Option<(u64, Arc<Snapshot>)>,
+    /// Objects of our kinds refused by validation, by key, with why.
+    refused: BTreeMap<String, LoadError>,
+}
+
+/// The cluster's objects, kept up to date by watches.
+pub struct Index {
+    loader: Loader,
+    state: RwLock<State>,
+    /// Kinds whose first list has completed.
+    synced: Mutex<BTreeSet<&'static str>>,
+    /// Wakes whoever waits for a change (the audit).
+    changed: tokio::sync::Notify,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Kinds whose objects shape the policies' context (`input.inventory`).
+fn shapes_context(kind: &str, api_version: &str) -> bool {
+    api_version == govkh_core::api::API_VERSION
+        || matches!(
+            kind,
+            "Namespace" | "PersistentVolumeClaim" | "VolumeSnapshot"
+        )
+}
+
+/// Drop what no policy reads, so each object costs what it holds.
+fn slim(value: &mut Value, ours: bool) {
+    let Some(map) = value.as_object_mut() else {
+        return;
+    };
+    if !ours {
+        map.remove("status");
+    }
+    if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+        if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            annotations.remove(LAST_APPLIED);
+            if annotations.is_empty() {
+                meta.remove("annotations");
+            }
+        }
+    }
+}
+
+fn source_of(r: &Resource) -> Source {
+    Source {
+        file: format!("cluster:{}", r.qualified_plural()),
+        document: 0,
+        line: 0,
+    }
+}
+
+fn is_ours(r: &Resource) -> bool {
+    r.group == govkh_core::api::GROUP
+}
+
+/// The ministries' namespaces of an inventory.
+fn ministry_namespaces(inv: &Inventory) -> BTreeSet<String> {
+    inv.namespaces
+        .iter()
+        .filter(|(_, info)| info.ministry.is_some())
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new() -> Self {
+        Index {
+            loader: Loader::new(),
+            state: RwLock::new(State::default()),
+            synced: Mutex::new(BTreeSet::new()),
+            changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut guard = match self.state.write() {
+            Ok(g) => g,
+            // A panic elsewhere while writing cannot leave a half-applied event: every change
+            // below is applied to a copy-on-write inventory in one step.
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        let guard = match self.state.read() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&guard)
+    }
+
+    /// Decode one watched (or fetched) object as a manifest would be (our kinds validated
+    /// against their schema), after dropping what no policy reads.
+    pub fn decode(&self, r: &Resource, mut value: Value) -> Result<Loaded, LoadError> {
+        if let Some(map) = value.as_object_mut() {
+            // List and watch items of a dynamic API may omit their type.
+            map.insert("apiVersion".into(), Value::from(r.api_version()));
+            map.insert("kind".into(), Value::from(r.kind));
+        }
+        slim(&mut value, is_ours(r));
+        self.loader.load_value(&source_of(r), value)
+    }
+
+    /// An object of kind `r` was added or changed.
+    pub fn apply(&self, r: &Resource, value: Value) {
+        let loaded = self.decode(r, value);
+        self.write(|s| Self::apply_in(s, r, loaded));
+        self.changed.notify_one();
+    }
+
+    fn apply_in(s: &mut State, r: &Resource, loaded: Result<Loaded, LoadError>) {
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                // A malformed object of ours is kept out (its controller publishes the
+                // Warning Event); what it was before is no longer what exists.
+                tracing::debug!(object = e.object.as_deref().unwrap_or_default(), error = %e.message, "kept out of the index");
+                if let Some((_, name)) = e.object.as_deref().and_then(|o| o.split_once('/')) {
+                    Self::remove_in(s, r, None, name);
+                }
+                if let Some(id) = e.object.clone() {
+                    s.refused.insert(id, e);
+                }
+                return;
+            }
+        };
+        s.refused
+            .remove(&format!("{}/{}", loaded.kind, loaded.name));
+        let loaded = Arc::new(loaded);
+        let context = shapes_context(&loaded.kind, &loaded.api_version);
+        if r.namespaced {
+            let key = other_key(
+                &loaded.api_version,
+                &loaded.kind,
+                loaded.namespace.as_deref(),
+                &loaded.name,
+            );
+            s.namespaced.insert(key, loaded.clone());
+            let judged = loaded.namespace.as_deref().is_some_and(|ns| {
+                s.inventory
+                    .namespaces
+                    .get(ns)
+                    .is_some_and(|i| i.ministry.is_some())
+            });
+            if judged {
+                Arc::make_mut(&mut s.inventory).upsert(loaded);
+            }
+        } else {
+            let before = ministry_namespaces(&s.inventory);
+            Arc::make_mut(&mut s.inventory).upsert(loaded);
+            Self::follow_namespaces(s, &before);
+        }
+        s.version += 1;
+        if context {
+            s.context_version += 1;
+        }
+    }
+
+    /// An object of kind `r` was deleted.
+    pub fn delete(&self, r: &Resource, value: &Value) {
+        let meta = &value["metadata"];
+        let name = meta["name"].as_str().unwrap_or_default().to_string();
+        let namespace = meta["namespace"].as_str().map(str::to_string);
+        self.write(|s| Self::remove_in(s, r, namespace.as_deref(), &name));
+        self.changed.notify_one();
+    }
+
+    fn remove_in(s: &mut State, r: &Resource, namespace: Option<&str>, name: &str) {
+        let api_version = r.api_version();
+        if r.namespaced {
+            s.namespaced
+                .remove(&other_key(&api_version, r.kind, namespace, name));
+        }
+        let before = (!r.namespaced).then(|| ministry_namespaces(&s.inventory));
+        let removed = Arc::make_mut(&mut s.inventory).remove(&api_version, r.kind, namespace, name);
+        if let Some(before) = before {
+            Self::follow_namespaces(s, &before);
+        }
+        if removed {
+            s.version += 1;
+            if shapes_context(r.kind, &api_version) {
+                s.context_version += 1;
+            }
+        }
+    }
+
+    /// After a change of tenancies or Namespaces: bring the namespaced objects of namespaces
+    /// that became a ministry's into the inventory, and take out those of namespaces that
+    /// stopped being one.
+    fn follow_namespaces(s: &mut State, before: &BTreeSet<String>) {
+        let after = ministry_namespaces(&s.inventory);
+        if &after == before {
+            return;
+        }
+        let inv = Arc::make_mut(&mut s.inventory);
+        for o in s.namespaced.values() {
+            let Some(ns) = o.namespace.as_deref() else {
+                continue;
+            };
+            match (before.contains(ns), after.contains(ns)) {
+                (false, true) => inv.upsert(o.clone()),
+                (true, false) => {
+                    inv.remove(&o.api_version, &o.kind, Some(ns), &o.name);
+                }
+                _ => {}
+            }
+        }
+        s.context_version += 1;
+    }
+
+    /// A watch of kind `r` (re)listed its objects: they replace every object of that kind at
+    /// once.
+    pub fn restart(&self, r: &Resource, values: Vec<Value>) {
+        let decoded: Vec<Result<Loaded, LoadError>> =
+            values.into_iter().map(|v| self.decode(r, v)).collect();
+        self.write(|s| {
+            let api_version = r.api_version();
+            let present: Vec<(Option<String>, String)> = if r.namespaced {
+                s.namespaced
+                    .values()
+                    .filter(|o| o.kind == r.kind && o.api_version == api_version)
+                    .map(|o| (o.namespace.clone(), o.name.clone()))
+                    .collect()
+            } else {
+                Self::names_of(&s.inventory, r)
+            };
+            for (ns, name) in present {
+                Self::remove_in(s, r, ns.as_deref(), &name);
+            }
+            s.refused
+                .retain(|id, _| !id.starts_with(&format!("{}/", r.kind)));
+            for loaded in decoded {
+                Self::apply_in(s, r, loaded);
+            }
+            s.version += 1;
+            s.context_version += 1;
+        });
+        self.changed.notify_one();
+    }
+
+    fn names_of(inv: &Inventory, r: &Resource) -> Vec<(Option<String>, String)> {
+        let names: Vec<String> = match r.kind {
+            "GovernmentCloud" if is_ours(r) => inv
+                .government_cloud
+                .iter()
+                .filter_map(|e| e.object.metadata.name.clone())
+                .collect(),
+            "Ministry" if is_ours(r) => inv.ministries.keys().cloned().collect(),
+            "CloudTenancy" if is_ours(r) => inv.tenancies.keys().cloned().collect(),
+            "PrivateNetworkLink" if is_ours(r) => inv.links.keys().cloned().collect(),
+            "DataClass" if is_ours(r) => inv.data_classes.keys().cloned().collect(),
+            "DataAccessGrant" if is_ours(r) => inv.grants.keys().cloned().collect(),
+            "Approval" if is_ours(r) => inv.approvals.keys().cloned().collect(),
+            _ => inv
+                .others
+                .values()
+                .filter(|o| o.kind == r.kind && o.api_version == r.api_version())
+                .map(|o| o.name.clone())
+                .collect(),
+        };
+        names.into_iter().map(|n| (None, n)).collect()
+    }
+
+    /// Record that the first list of `r` has completed.
+    pub fn mark_synced(&self, r: &Resource) {
+        if let Ok(mut s) = self.synced.lock() {
+            s.insert(r.kind);
+        }
+    }
+
+    /// Whether every kind has been listed once: before that, admission has no inventory to
+    /// judge against.
+    pub fn is_synced(&self) -> bool {
+        self.synced
+            .lock()
+            .map(|s| RESOURCES.iter().all(|r| s.contains(r.kind)))
+            .unwrap_or(false)
+    }
+
+    /// The inventory as it stands (shared: a cheap clone).
+    pub fn inventory(&self) -> Arc<Inventory> {
+        self.read(|s| s.inventory.clone())
+    }
+
+    /// How many changes the index has taken in.
+    pub fn version(&self) -> u64 {
+        self.read(|s| s.version)
+    }
+
+    /// Objects of our kinds refused by validation: the audit counts them as problems.
+    pub fn refused(&self) -> Vec<LoadError> {
+        self.read(|s| s.refused.values().cloned().collect())
+    }
+
+    /// Notified at every change (a change while nobody waits is kept for the next waiter).
+    pub fn notifier(&self) -> &tokio::sync::Notify {
+        &self.changed
+    }
+
+    /// What admission judges against as of `now`: the current inventory with the verdicts of
+    /// its day, computed again only when the policies' context changed or the day turned.
+    pub fn snapshot(&self, now: Timestamp) -> Arc<Snapshot> {
+        let today = Day::in_phnom_penh(now);
+        let (inventory, context_version, cached) =
+            self.read(|s| (s.inventory.clone(), s.context_version, s.snapshot.clone()));
+        if let Some((v, snap)) = cached
+            && v == context_version
+            && snap.prepared.today == today
+        {
+            return if Arc::ptr_eq(&snap.inventory, &inventory) {
+                snap
+            } else {
+                Arc::new(snap.with_inventory(inventory))
+            };
+        }
+        let fresh = Arc::new(Snapshot::of(now, inventory));
+        self.write(|s| {
+            if s.context_version == context_version {
+                s.snapshot = Some((context_version, fresh.clone()));
+            }
+        });
+        fresh
+    }
+}
+
+/// The watched kind with this `apiVersion` and `kind`, if it is one.
+pub fn resource_of_kind(api_version: &str, kind: &str) -> Option<&'static Resource> {
+    RESOURCES
+        .iter()
+        .find(|r| r.kind == kind && r.api_version() == api_version)
+}
+
+/// Feed one watch event of kind `r` into `index`. `buffer` holds a (re)list in progress: its
+/// objects replace the kind's only when the list completes.
+pub fn handle_event(
+    index: &Index,
+    r: &Resource,
+    event: watcher::Event<Value>,
+    buffer: &mut Option<Vec<Value>>,
+) {
+    match event {
+        watcher::Event::Init => *buffer = Some(Vec::new()),
+        watcher::Event::InitApply(v) => buffer.get_or_insert_with(Vec::new).push(v),
+        watcher::Event::InitDone => {
+            index.restart(r, buffer.take().unwrap_or_default());
+            index.mark_synced(r);
+        }
+        watcher::Event::Apply(v) => index.apply(r, v),
+        watcher::Event::Delete(v) => index.delete(r, &v),
+    }
+}
+
+fn to_value<T: serde::Serialize>(e: watcher::Event<T>) -> Option<watcher::Event<Value>> {
+    let v = |o: T| serde_json::to_value(o).ok();
+    Some(match e {
+        watcher::Event::Apply(o) => watcher::Event::Apply(v(o)?),
+        watcher::Event::Delete(o) => watcher::Event::Delete(v(o)?),
+        watcher::Event::Init => watcher::Event::Init,
+        watcher::Event::InitApply(o) => watcher::Event::InitApply(v(o)?),
+        watcher::Event::InitDone => watcher::Event::InitDone,
+    })
+}
+
+/// Start one watch per kind of `RESOURCES`, feeding `index`, each restarting with backoff
+/// (and a fresh list) when it fails or expires. A kind whose CRD is not installed (volume
+/// snapshots, HTTP routes) counts as listed, and empty, until it appears.
+pub fn spawn_watches(client: &Client, index: &Arc<Index>) {
+    for r in RESOURCES {
+        let gvk = GroupVersionKind::gvk(r.group, r.version, r.kind);
+        let ar = ApiResource::from_gvk_with_plural(&gvk, r.plural);
+        let index = index.clone();
+        let config = watcher::Config::default();
+        let events: futures::stream::BoxStream<
+            'static,
+            Result<watcher::Event<Value>, watcher::Error>,
+        > = if r.metadata_only {
+            let meta: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(client.clone(), &ar);
+            watcher(meta, config)
+                .default_backoff()
+                .map(|e| e.map(to_value))
+                .filter_map(|e| std::future::ready(transpose(e)))
+                .boxed()
+        } else {
+            let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+            watcher(api, config)
+                .default_backoff()
+                .map(|e| e.map(to_value))
+                .filter_map(|e| std::future::ready(transpose(e)))
+                .boxed()
+        };
+        tokio::spawn(async move {
+            let mut buffer = None;
+            let mut events = events;
+            while let Some(event) = events.next().await {
+                match event {
+                    Ok(e) => handle_event(&index, r, e, &mut buffer),
+                    Err(e) if r.optional && is_not_found(&e) => {
+                        // The kind is not served here: nothing of it to judge.
+                        index.mark_synced(r);
+                    }
+                    Err(e) => {
+                        tracing::warn!(kind = r.kind, error = %e, "watch failed; retrying with backoff");
+                    }
+                }
+            }
+        });
+    }
+}
+
+fn transpose(
+    e: Result<Option<watcher::Event<Value>>, watcher::Error>,
+) -> Option<Result<watcher::Event<Value>, watcher::Error>> {
+    match e {
+        Ok(Some(e)) => Some(Ok(e)),
+        Ok(None) => None,
+        Err(e) => Some(Err(e)),
+    }
+}
+
+fn is_not_found(e: &watcher::Error) -> bool {
+    match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.code == 404,
+        watcher::Error::WatchError(s) => s.code == 404,
+        _ => false,
+    }
+}

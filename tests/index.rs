@@ -1,0 +1,508 @@
+//! The live index and admission on it: the index fed by scripted watch events as kube's
+//! watcher delivers them (so a request that follows a change is judged with it), a relist cut
+//! short that leaves the index as it was, and admission reading through to a mocked API server
+//! for what the index does not hold yet — refusing when it cannot read it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{pin::pin, sync::Arc, time::Duration};
+
+use govkh::{
+    controller::Context,
+    index::{Index, handle_event},
+    webhook::{Admission, AdmissionOutcome},
+};
+use govkh_core::{policy::Library, resources::RESOURCES};
+use http::{Request, Response};
+use k8s_openapi::jiff::Timestamp;
+use kube::{client::Body, runtime::watcher::Event};
+use serde_json::{Value, json};
+
+const NOW: &str = "2026-11-26T03:00:00Z";
+
+fn kind(name: &str) -> &'static govkh_core::resources::Resource {
+    RESOURCES.iter().find(|r| r.kind == name).unwrap()
+}
+
+fn review(operation: &str, object: &Value, groups: &[&str]) -> Vec<u8> {
+    let kind = object["kind"].as_str().unwrap().to_string();
+    let api_version = object["apiVersion"].as_str().unwrap().to_string();
+    let (group, version) = api_version.split_once('/').unwrap_or(("", &api_version));
+    serde_json::to_vec(&json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "0b6c1b9e-0000-4000-8000-000000000001",
+            "kind": {"group": group, "version": version, "kind": kind},
+            "resource": {"group": group, "version": version, "resource": format!("{}s", kind.to_lowercase())},
+            "name": object["metadata"]["name"], "namespace": object["metadata"]["namespace"],
+            "operation": operation,
+            "userInfo": {"username": "dara@moh.gov.kh", "groups": groups},
+            "object": object,
+            "dryRun": false
+        }
+    }))
+    .unwrap()
+}
+
+fn volume(name: &str, class: Option<&str>, clone_of: Option<&str>) -> Value {
+    let mut v = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": "moh-records"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}});
+    if let Some(c) = class {
+        v["metadata"]["labels"] = json!({"digital.gov.kh/data-class": c});
+    }
+    if let Some(source) = clone_of {
+        v["spec"]["dataSource"] = json!({"kind": "PersistentVolumeClaim", "name": source});
+    }
+    v
+}
+
+/// A kube client on a mocked API server: `route` answers each request (method, path); the
+/// requests are counted in the returned log.
+fn mocked(
+    route: impl Fn(&str, &str) -> (u16, Value) + Send + 'static,
+) -> (kube::Client, Arc<std::sync::Mutex<Vec<String>>>) {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = log.clone();
+    tokio::spawn(async move {
+        let mut handle = pin!(handle);
+        while let Some((request, send)) = handle.next_request().await {
+            let method = request.method().to_string();
+            let path = request.uri().path().to_string();
+            seen.lock().unwrap().push(format!("{method} {path}"));
+            let (status, body) = route(&method, &path);
+            send.send_response(
+                Response::builder()
+                    .status(status)
+                    .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                    .unwrap(),
+            );
+        }
+    });
+    (kube::Client::new(service, "default"), log)
+}
+
+fn not_found(what: &str) -> (u16, Value) {
+    (
+        404,
+        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
+               "message": format!("{what} not found"), "code": 404}),
+    )
+}
+
+/// A client whose API server never answers.
+fn silent() -> kube::Client {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    // Keep the handle alive for the test's length: requests wait, unanswered.
+    std::mem::forget(handle);
+    kube::Client::new(service, "default")
+}
+
+fn admission(client: kube::Client, index: Arc<Index>) -> Admission {
+    let now: Timestamp = NOW.parse().unwrap();
+    let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index));
+    let mut a = Admission::new(ctx, Arc::new(Library::builtin().unwrap()));
+    a.deadline = Duration::from_millis(500);
+    a
+}
+
+async fn answer(a: &Admission, body: &[u8]) -> (bool, String, AdmissionOutcome) {
+    let (review, outcome) = a.review(body).await.unwrap();
+    let r = serde_json::to_value(review).unwrap();
+    (
+        r["response"]["allowed"].as_bool().unwrap(),
+        r["response"]["status"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        outcome,
+    )
+}
+
+#[tokio::test]
+async fn a_volume_created_then_cloned_in_the_next_request_is_refused() {
+    let index = common::index_of(&common::examples_in_cluster());
+    let a = admission(silent(), index.clone());
+    let secret = volume("registry-keys", Some("top-secret"), None);
+    let clone = volume("registry-keys-copy", None, Some("registry-keys"));
+    // The first document of the apply is created; its watch event reaches the index.
+    handle_event(
+        &index,
+        kind("PersistentVolumeClaim"),
+        Event::Apply(secret),
+        &mut None,
+    );
+    let (allowed, message, outcome) = answer(&a, &review("CREATE", &clone, &[])).await;
+    assert!(!allowed, "the clone of a top-secret volume was admitted");
+    assert_eq!(outcome, AdmissionOutcome::Denied);
+    assert!(
+        message.contains("[no-reproduction]") && message.contains("registry-keys"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_clone_of_a_volume_the_index_has_not_seen_reads_it_through() {
+    let index = common::index_of(&common::examples_in_cluster());
+    let (client, log) = mocked(|method, path| {
+        if method == "GET"
+            && path == "/api/v1/namespaces/moh-records/persistentvolumeclaims/registry-keys"
+        {
+            (200, volume("registry-keys", Some("top-secret"), None))
+        } else {
+            not_found(path)
+        }
+    });
+    let a = admission(client, index);
+    let clone = volume("registry-keys-copy", None, Some("registry-keys"));
+    let (allowed, message, _) = answer(&a, &review("CREATE", &clone, &[])).await;
+    assert!(!allowed, "{message}");
+    assert!(message.contains("[no-reproduction]"), "{message}");
+    assert_eq!(
+        log.lock().unwrap().clone(),
+        ["GET /api/v1/namespaces/moh-records/persistentvolumeclaims/registry-keys"]
+    );
+    let metrics = a.ctx.metrics.render();
+    assert!(
+        metrics.contains("govkh_admission_reads_through_total 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_clone_of_a_volume_that_does_not_exist_is_judged_without_it() {
+    let index = common::index_of(&common::examples_in_cluster());
+    let (client, log) = mocked(|_, path| not_found(path));
+    let a = admission(client, index);
+    let clone = volume("registry-keys-copy", None, Some("nothing-here"));
+    let (_, message, outcome) = answer(&a, &review("CREATE", &clone, &[])).await;
+    assert!(!message.contains("[no-reproduction]"), "{message}");
+    assert_ne!(outcome, AdmissionOutcome::Unverified);
+    assert_eq!(log.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn what_cannot_be_read_in_time_refuses_the_request_saying_what() {
+    let index = common::index_of(&common::examples_in_cluster());
+    let a = admission(silent(), index);
+    let clone = volume("registry-keys-copy", None, Some("registry-keys"));
+    let (allowed, message, outcome) = answer(&a, &review("CREATE", &clone, &[])).await;
+    assert!(!allowed);
+    assert_eq!(outcome, AdmissionOutcome::Unverified);
+    assert!(
+        message.contains("could not verify PersistentVolumeClaim moh-records/registry-keys")
+            && message.contains("no answer within 500 ms"),
+        "{message}"
+    );
+    // An API error is refused the same way, with its status in one line.
+    let (client, _) = mocked(|_, _| {
+        (
+            503,
+            json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "ServiceUnavailable",
+                   "message": "etcd is down", "code": 503}),
+        )
+    });
+    let a = admission(client, common::index_of(&common::examples_in_cluster()));
+    let (allowed, message, _) = answer(&a, &review("CREATE", &clone, &[])).await;
+    assert!(!allowed);
+    assert!(
+        message.contains("(503 ServiceUnavailable: etcd is down)"),
+        "{message}"
+    );
+}
+
+fn ingress(namespace: &str, host: &str) -> Value {
+    json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "site", "namespace": namespace},
+        "spec": {"rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix",
+            "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}})
+}
+
+fn namespace(name: &str, ministry: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"digital.gov.kh/ministry": ministry}}})
+}
+
+#[tokio::test]
+async fn a_namespace_created_then_given_a_site_outside_the_ministrys_domain_is_refused() {
+    // Through the index: the Namespace's watch event arrived first.
+    let index = common::index_of(&common::examples_in_cluster());
+    handle_event(
+        &index,
+        kind("Namespace"),
+        Event::Apply(namespace("moeys-new", "moeys")),
+        &mut None,
+    );
+    let a = admission(silent(), index);
+    let site = ingress("moeys-new", "elearning-moeys.example.com");
+    let (allowed, message, _) = answer(&a, &review("CREATE", &site, &[])).await;
+    assert!(!allowed, "{message}");
+    assert!(message.contains("[official-domain]"), "{message}");
+    // Through a read: the event has not arrived; the API server has the Namespace.
+    let (client, log) = mocked(|_, path| {
+        if path == "/api/v1/namespaces/moeys-new" {
+            (200, namespace("moeys-new", "moeys"))
+        } else {
+            not_found(path)
+        }
+    });
+    let a = admission(client, common::index_of(&common::examples_in_cluster()));
+    let (allowed, message, _) = answer(&a, &review("CREATE", &site, &[])).await;
+    assert!(!allowed, "{message}");
+    assert!(message.contains("[official-domain]"), "{message}");
+    assert_eq!(
+        log.lock().unwrap().clone(),
+        ["GET /api/v1/namespaces/moeys-new"]
+    );
+}
+
+#[tokio::test]
+async fn a_namespace_a_tenancy_just_provisioned_carries_its_placement_into_the_next_request() {
+    // MoH's records run on a government-leased cloud: top-secret data may not (Art. 10, 25).
+    let index = common::index_of(&common::examples_in_cluster());
+    let mut tenancy = common::examples_in_cluster()
+        .into_iter()
+        .find(|o| o["kind"] == "CloudTenancy" && o["metadata"]["name"] == "moh-records")
+        .expect("the examples' MoH tenancy");
+    tenancy["spec"]["namespaces"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "moh-archive"}));
+    handle_event(
+        &index,
+        kind("CloudTenancy"),
+        Event::Apply(tenancy),
+        &mut None,
+    );
+    let a = admission(silent(), index);
+    let workload = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "vault", "namespace": "moh-archive", "labels": {"digital.gov.kh/data-class": "top-secret"}},
+        "spec": {"selector": {"matchLabels": {"app": "vault"}},
+                 "template": {"metadata": {"labels": {"app": "vault"}}, "spec": {"containers": [{"name": "v", "image": "vault"}]}}}});
+    let (allowed, message, _) = answer(&a, &review("CREATE", &workload, &[])).await;
+    assert!(!allowed, "{message}");
+    assert!(message.contains("[data-placement]"), "{message}");
+}
+
+#[tokio::test]
+async fn a_grant_deleted_then_relied_on_by_a_link_is_refused() {
+    let objects = common::examples_in_cluster();
+    let link = objects
+        .iter()
+        .find(|o| o["kind"] == "PrivateNetworkLink" && o["metadata"]["name"] == "mef-to-gdt")
+        .cloned()
+        .unwrap();
+    let grant = objects
+        .iter()
+        .find(|o| {
+            o["kind"] == "DataAccessGrant" && o["metadata"]["name"] == "gdt-declarations-to-mef"
+        })
+        .cloned()
+        .unwrap();
+    let index = common::index_of(&objects);
+    let a = admission(silent(), index.clone());
+    let (allowed, message, _) = answer(&a, &review("UPDATE", &link, &[])).await;
+    assert!(
+        allowed,
+        "with the grant in force the link stands: {message}"
+    );
+    handle_event(
+        &index,
+        kind("DataAccessGrant"),
+        Event::Delete(grant),
+        &mut None,
+    );
+    let (allowed, message, _) = answer(&a, &review("UPDATE", &link, &[])).await;
+    assert!(!allowed, "the link was admitted on a revoked grant");
+    assert!(
+        message.contains("[no-dissemination]")
+            && message.contains("without an active DataAccessGrant"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_relist_cut_short_leaves_the_index_as_it_was_and_a_complete_one_replaces_the_kind() {
+    let index = common::index_of(&common::examples_in_cluster());
+    let pvc = kind("PersistentVolumeClaim");
+    let mut buffer = None;
+    handle_event(
+        &index,
+        pvc,
+        Event::Apply(volume("a", Some("open"), None)),
+        &mut buffer,
+    );
+    handle_event(
+        &index,
+        pvc,
+        Event::Apply(volume("b", Some("open"), None)),
+        &mut buffer,
+    );
+    let key = |n: &str| format!("v1/PersistentVolumeClaim/moh-records/{n}");
+    let has = |index: &Index, n: &str| index.inventory().others.contains_key(&key(n));
+    assert!(has(&index, "a") && has(&index, "b"));
+    let before = index.version();
+    // The watch expires; the relist starts and the stream dies after one object.
+    handle_event(&index, pvc, Event::Init, &mut buffer);
+    handle_event(
+        &index,
+        pvc,
+        Event::InitApply(volume("c", None, None)),
+        &mut buffer,
+    );
+    assert!(has(&index, "a") && has(&index, "b") && !has(&index, "c"));
+    assert_eq!(index.version(), before, "nothing applied mid-list");
+    // The retry lists again, completely: what the cluster holds now replaces the kind.
+    handle_event(&index, pvc, Event::Init, &mut buffer);
+    handle_event(
+        &index,
+        pvc,
+        Event::InitApply(volume("b", Some("open"), None)),
+        &mut buffer,
+    );
+    handle_event(
+        &index,
+        pvc,
+        Event::InitApply(volume("d", None, None)),
+        &mut buffer,
+    );
+    handle_event(&index, pvc, Event::InitDone, &mut buffer);
+    assert!(!has(&index, "a") && has(&index, "b") && !has(&index, "c") && has(&index, "d"));
+}
+
+#[test]
+fn the_index_keeps_out_malformed_objects_and_what_no_policy_reads() {
+    let index = common::index_of(&common::examples_in_cluster());
+    let ministry = kind("Ministry");
+    let mut broken = common::examples_in_cluster()
+        .into_iter()
+        .find(|o| o["kind"] == "Ministry" && o["metadata"]["name"] == "mef")
+        .unwrap();
+    broken["spec"]["domain"] = json!("mef.example.com");
+    handle_event(&index, ministry, Event::Apply(broken), &mut None);
+    assert!(!index.inventory().ministries.contains_key("mef"));
+    let refused = index.refused();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].message.contains("spec.domain"),
+        "{}",
+        refused[0].message
+    );
+    // The others stay.
+    assert!(index.inventory().ministries.contains_key("moh"));
+    // managedFields, the last-applied copy and the status of workloads are dropped.
+    let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "moh-records",
+                     "managedFields": [{"manager": "kubectl"}],
+                     "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{...}", "keep": "me"}},
+        "spec": {"template": {"spec": {"containers": []}}}, "status": {"replicas": 3}});
+    handle_event(
+        &index,
+        kind("Deployment"),
+        Event::Apply(d.clone()),
+        &mut None,
+    );
+    let inv = index.inventory();
+    let held = &inv.others["apps/v1/Deployment/moh-records/web"].raw;
+    assert!(held["metadata"].get("managedFields").is_none());
+    assert!(held["status"].is_null());
+    assert_eq!(held["metadata"]["annotations"], json!({"keep": "me"}));
+    // Outside ministries' namespaces objects are held but not judged; they join when their
+    // namespace becomes a ministry's.
+    d["metadata"]["namespace"] = json!("kube-system");
+    handle_event(&index, kind("Deployment"), Event::Apply(d), &mut None);
+    assert!(
+        !index
+            .inventory()
+            .others
+            .contains_key("apps/v1/Deployment/kube-system/web")
+    );
+    handle_event(
+        &index,
+        kind("Namespace"),
+        Event::Apply(namespace("kube-system", "mptc")),
+        &mut None,
+    );
+    assert!(
+        index
+            .inventory()
+            .others
+            .contains_key("apps/v1/Deployment/kube-system/web")
+    );
+}
+
+#[tokio::test]
+async fn the_verdicts_follow_the_day_without_a_change() {
+    // The MEF-GDT grant ends on 2027-06-30: on 2027-07-01 the link needs a new one.
+    let objects = common::examples_in_cluster();
+    let link = objects
+        .iter()
+        .find(|o| o["kind"] == "PrivateNetworkLink" && o["metadata"]["name"] == "mef-to-gdt")
+        .cloned()
+        .unwrap();
+    let index = common::index_of(&objects);
+    let day = index.snapshot(NOW.parse().unwrap());
+    let same = index.snapshot("2026-11-26T09:00:00Z".parse().unwrap());
+    assert!(
+        Arc::ptr_eq(&day, &same),
+        "one computation per day and change"
+    );
+    let later = index.snapshot("2027-07-01T03:00:00Z".parse().unwrap());
+    assert_ne!(day.prepared.today, later.prepared.today);
+    let now: Timestamp = "2027-07-01T03:00:00Z".parse().unwrap();
+    let ctx = Arc::new(Context::new(silent(), Arc::new(move || now)).with_index(index));
+    let a = Admission::new(ctx, Arc::new(Library::builtin().unwrap()));
+    let (allowed, message, _) = answer(&a, &review("UPDATE", &link, &[])).await;
+    assert!(!allowed, "{message}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
+    let (client, log) = mocked(|_, path| not_found(path));
+    let now: Timestamp = NOW.parse().unwrap();
+    let index = common::index_of(&common::examples_in_cluster());
+    let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index.clone()));
+    let (done, mut audits) = tokio::sync::watch::channel(0u64);
+    let task = tokio::spawn(govkh::run::audit_loop(
+        ctx.clone(),
+        Arc::new(Library::builtin().unwrap()),
+        Duration::from_secs(300),
+        Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        done,
+    ));
+    audits.changed().await.unwrap();
+    // The same summary as from the manifests (`govkh check`/`report` on examples/).
+    let first = ctx.audit().expect("an audit");
+    let lib = Library::builtin().unwrap();
+    let (inv, eval, problems) =
+        govkh_core::evaluate::evaluate_loaded(common::examples(), &lib, now);
+    let from_files = govkh_core::summary::summarize(&inv, &eval, &lib, problems);
+    assert_eq!(first.ministries, from_files.ministries);
+    assert_eq!(first.tenancies, from_files.tenancies);
+    assert_eq!(first.findings, from_files.findings);
+    // A change in the index wakes the audit within the minimum gap, not the interval.
+    handle_event(
+        &index,
+        kind("Namespace"),
+        Event::Apply(namespace("moeys-new", "moeys")),
+        &mut None,
+    );
+    let start = tokio::time::Instant::now();
+    audits.changed().await.unwrap();
+    assert!(start.elapsed() <= govkh::run::AUDIT_MIN_GAP + Duration::from_secs(1));
+    let mut n = 2;
+    let hour = tokio::time::Instant::now() + Duration::from_secs(3600);
+    while tokio::time::Instant::now() < hour {
+        audits.changed().await.unwrap();
+        n += 1;
+    }
+    task.abort();
+    assert!(n >= 12, "about one audit per interval: {n}");
+    assert!(
+        log.lock().unwrap().is_empty(),
+        "the audit talked to the API server: {:?}",
+        log.lock().unwrap()
+    );
+}
