@@ -59,6 +59,19 @@ struct State {
     refused: BTreeMap<String, LoadError>,
 }
 
+/// One change the index took in: the kind, and the object as applied or as it was when
+/// deleted (slimmed). The controllers map it to the objects that depend on it.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The object's kind.
+    pub kind: &'static str,
+    /// The object.
+    pub object: Arc<Value>,
+}
+
+/// How many changes a slow subscriber may fall behind before it is told it lagged.
+const CHANGES_BUFFERED: usize = 4096;
+
 /// The cluster's objects, kept up to date by watches.
 pub struct Index {
     loader: Loader,
@@ -67,6 +80,8 @@ pub struct Index {
     synced: Mutex<BTreeSet<&'static str>>,
     /// Wakes whoever waits for a change (the audit).
     changed: tokio::sync::Notify,
+    /// Every change, after it is applied: the controllers' triggers.
+    changes: tokio::sync::broadcast::Sender<Change>,
 }
 
 impl Default for Index {
@@ -132,7 +147,22 @@ impl Index {
             state: RwLock::new(State::default()),
             synced: Mutex::new(BTreeSet::new()),
             changed: tokio::sync::Notify::new(),
+            changes: tokio::sync::broadcast::channel(CHANGES_BUFFERED).0,
         }
+    }
+
+    /// Every change from now on, each after the index holds it: a reconcile it triggers reads
+    /// an index that already has it.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    fn announce(&self, kind: &'static str, object: Value) {
+        // Nobody listening (no controllers on a standby) is not an error.
+        let _ = self.changes.send(Change {
+            kind,
+            object: Arc::new(object),
+        });
     }
 
     fn write<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
@@ -168,8 +198,12 @@ impl Index {
     /// An object of kind `r` was added or changed.
     pub fn apply(&self, r: &Resource, value: Value) {
         let loaded = self.decode(r, value);
+        let announced = loaded.as_ref().ok().map(|l| l.raw.clone());
         self.write(|s| Self::apply_in(s, r, loaded));
         self.changed.notify_one();
+        if let Some(object) = announced {
+            self.announce(r.kind, object);
+        }
     }
 
     fn apply_in(s: &mut State, r: &Resource, loaded: Result<Loaded, LoadError>) {
@@ -227,6 +261,7 @@ impl Index {
         let namespace = meta["namespace"].as_str().map(str::to_string);
         self.write(|s| Self::remove_in(s, r, namespace.as_deref(), &name));
         self.changed.notify_one();
+        self.announce(r.kind, value.clone());
     }
 
     fn remove_in(s: &mut State, r: &Resource, namespace: Option<&str>, name: &str) {
@@ -277,18 +312,25 @@ impl Index {
     pub fn restart(&self, r: &Resource, values: Vec<Value>) {
         let decoded: Vec<Result<Loaded, LoadError>> =
             values.into_iter().map(|v| self.decode(r, v)).collect();
+        // What changed while the watch was down is unknown: every object of the kind, gone or
+        // listed, is announced.
+        let mut announced: Vec<Value> = decoded
+            .iter()
+            .filter_map(|l| l.as_ref().ok().map(|l| l.raw.clone()))
+            .collect();
         self.write(|s| {
             let api_version = r.api_version();
-            let present: Vec<(Option<String>, String)> = if r.namespaced {
+            let present: Vec<(Option<String>, String, Value)> = if r.namespaced {
                 s.namespaced
                     .values()
                     .filter(|o| o.kind == r.kind && o.api_version == api_version)
-                    .map(|o| (o.namespace.clone(), o.name.clone()))
+                    .map(|o| (o.namespace.clone(), o.name.clone(), o.raw.clone()))
                     .collect()
             } else {
-                Self::names_of(&s.inventory, r)
+                Self::held(&s.inventory, r)
             };
-            for (ns, name) in present {
+            for (ns, name, object) in present {
+                announced.push(object);
                 Self::remove_in(s, r, ns.as_deref(), &name);
             }
             s.refused
@@ -300,29 +342,55 @@ impl Index {
             s.context_version += 1;
         });
         self.changed.notify_one();
+        for object in announced {
+            self.announce(r.kind, object);
+        }
     }
 
-    fn names_of(inv: &Inventory, r: &Resource) -> Vec<(Option<String>, String)> {
-        let names: Vec<String> = match r.kind {
-            "GovernmentCloud" if is_ours(r) => inv
-                .government_cloud
+    /// The cluster-scoped objects of kind `r` the inventory holds: (no namespace, name, object).
+    fn held(inv: &Inventory, r: &Resource) -> Vec<(Option<String>, String, Value)> {
+        fn ours<T: serde::Serialize>(
+            entries: &BTreeMap<String, govkh_core::inventory::Entry<T>>,
+        ) -> Vec<(Option<String>, String, Value)> {
+            entries
                 .iter()
-                .filter_map(|e| e.object.metadata.name.clone())
-                .collect(),
-            "Ministry" if is_ours(r) => inv.ministries.keys().cloned().collect(),
-            "CloudTenancy" if is_ours(r) => inv.tenancies.keys().cloned().collect(),
-            "PrivateNetworkLink" if is_ours(r) => inv.links.keys().cloned().collect(),
-            "DataClass" if is_ours(r) => inv.data_classes.keys().cloned().collect(),
-            "DataAccessGrant" if is_ours(r) => inv.grants.keys().cloned().collect(),
-            "Approval" if is_ours(r) => inv.approvals.keys().cloned().collect(),
-            _ => inv
+                .map(|(n, e)| {
+                    (
+                        None,
+                        n.clone(),
+                        serde_json::to_value(&e.object).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        }
+        if !is_ours(r) {
+            return inv
                 .others
                 .values()
                 .filter(|o| o.kind == r.kind && o.api_version == r.api_version())
-                .map(|o| o.name.clone())
+                .map(|o| (None, o.name.clone(), o.raw.clone()))
+                .collect();
+        }
+        match r.kind {
+            "GovernmentCloud" => inv
+                .government_cloud
+                .iter()
+                .map(|e| {
+                    (
+                        None,
+                        e.object.metadata.name.clone().unwrap_or_default(),
+                        serde_json::to_value(&e.object).unwrap_or_default(),
+                    )
+                })
                 .collect(),
-        };
-        names.into_iter().map(|n| (None, n)).collect()
+            "Ministry" => ours(&inv.ministries),
+            "CloudTenancy" => ours(&inv.tenancies),
+            "PrivateNetworkLink" => ours(&inv.links),
+            "DataClass" => ours(&inv.data_classes),
+            "DataAccessGrant" => ours(&inv.grants),
+            "Approval" => ours(&inv.approvals),
+            _ => Vec::new(),
+        }
     }
 
     /// Record that the first list of `r` has completed.

@@ -24,9 +24,9 @@ use k8s_openapi::{
     jiff::Timestamp,
 };
 use kube::{
-    Api, Client, ResourceExt,
+    Api, Client,
     core::DeserializeGuard,
-    runtime::{Controller, reflector::ObjectRef, reflector::Store, watcher},
+    runtime::{Controller, reflector::ObjectRef, watcher},
 };
 
 use crate::{
@@ -38,14 +38,11 @@ use crate::{
 };
 use govkh_core::{
     api::{
-        Approval, CloudTenancy, DataAccessGrant, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
-        LABEL_MINISTRY, Ministry, PrivateNetworkLink, SubjectKind,
+        Approval, CloudTenancy, DataAccessGrant, GOVERNMENT_CLOUD_NAME, GovernmentCloud, Ministry,
+        PrivateNetworkLink,
     },
     crdgen::all_established,
-    dependents::{
-        approvals_about, grants_of_ministry, link_of_approval, links_of_ministry,
-        tenancies_of_ministry, tenancy_of_approval,
-    },
+    dependents::{Dependents, of_change},
     desired::{FIELD_MANAGER, LABEL_GRANT, LABEL_LINK, LABEL_MANAGED_BY},
     policy::Library,
 };
@@ -151,57 +148,45 @@ async fn wait_for_crds(client: &Client, timeout: Duration) -> Result<(), String>
     }
 }
 
-/// Objects of kind `K` read through a guard, as references for a controller's queue.
-fn refs<K>(names: impl IntoIterator<Item = String>) -> Vec<ObjectRef<DeserializeGuard<K>>>
+/// A controller's triggers from the live index: every change the index takes in, mapped by
+/// `pick` to the objects of the controller's kind that depend on it (`dependents::of_change`,
+/// read from the index after it holds the change). A subscriber that fell behind the buffer
+/// reconciles every object of its kind the index holds: nothing is missed silently.
+fn triggers<K>(
+    index: &Arc<index::Index>,
+    pick: fn(Dependents) -> Vec<String>,
+) -> impl futures::Stream<Item = ObjectRef<DeserializeGuard<K>>> + Send + 'static
 where
-    K: kube::Resource<DynamicType = ()>,
+    K: kube::Resource<DynamicType = ()> + 'static,
 {
-    names.into_iter().map(|n| ObjectRef::new(&n)).collect()
+    let rx = index.subscribe();
+    let index = index.clone();
+    futures::stream::unfold((rx, index), move |(mut rx, index)| async move {
+        let names: Vec<String> = match rx.recv().await {
+            Ok(change) => pick(of_change(&index.inventory(), change.kind, &change.object)),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::info!(missed, kind = %K::kind(&()), "fell behind the index; reconciling every object");
+                every::<K>(&index.inventory())
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((futures::stream::iter(names.into_iter().map(|n| ObjectRef::new(&n))), (rx, index)))
+    })
+    .flatten()
 }
 
-/// The well-formed objects of a guarded store.
-fn valid<K>(store: &Store<DeserializeGuard<K>>) -> Vec<K>
-where
-    K: kube::Resource<DynamicType = ()> + Clone + 'static,
-{
-    store
-        .state()
-        .iter()
-        .filter_map(|g| g.0.as_ref().ok().cloned())
-        .collect()
-}
-
-/// The ministry a namespace belongs to, by its label.
-fn ministry_of(ns: &Namespace) -> Option<String> {
-    ns.labels().get(LABEL_MINISTRY).cloned()
-}
-
-/// A watch mapper: a Ministry to the objects of `store` that `of` says depend on it.
-fn on_ministry<K>(
-    store: Store<DeserializeGuard<K>>,
-    of: fn(&[K], &str) -> Vec<String>,
-) -> impl Fn(DeserializeGuard<Ministry>) -> Vec<ObjectRef<DeserializeGuard<K>>>
-where
-    K: kube::Resource<DynamicType = ()> + Clone + 'static,
-{
-    move |m| refs(of(&valid(&store), &m.name_any()))
-}
-
-/// A watch mapper: a ministry's Namespace to the objects of `store` that `of` says depend on
-/// that ministry (those covering all its namespaces gain or lose one).
-fn on_ministry_namespace<K>(
-    store: Store<DeserializeGuard<K>>,
-    of: fn(&[K], &str) -> Vec<String>,
-) -> impl Fn(Namespace) -> Vec<ObjectRef<DeserializeGuard<K>>>
-where
-    K: kube::Resource<DynamicType = ()> + Clone + 'static,
-{
-    move |ns| {
-        refs(
-            ministry_of(&ns)
-                .map(|m| of(&valid(&store), &m))
-                .unwrap_or_default(),
-        )
+/// Every object of our kind `K` the inventory holds, by name.
+fn every<K: kube::Resource<DynamicType = ()>>(
+    inv: &govkh_core::inventory::Inventory,
+) -> Vec<String> {
+    match K::kind(&()).as_ref() {
+        "CloudTenancy" => inv.tenancies.keys().cloned().collect(),
+        "PrivateNetworkLink" => inv.links.keys().cloned().collect(),
+        "DataAccessGrant" => inv.grants.keys().cloned().collect(),
+        "Approval" => inv.approvals.keys().cloned().collect(),
+        "Ministry" => inv.ministries.keys().cloned().collect(),
+        "GovernmentCloud" => vec![GOVERNMENT_CLOUD_NAME.to_string()],
+        _ => Vec::new(),
     }
 }
 
@@ -381,78 +366,52 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     leading.store(true, Ordering::Relaxed);
 
     let cfg = kube::runtime::controller::Config::default().concurrency(options.concurrency);
+    // The reconcilers read the index: it must hold the cluster before the first reconcile,
+    // or a tenancy would find no Ministry.
+    while !ctx.index.is_synced() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let index = ctx.index.clone();
 
-    // CloudTenancy: owns its namespaces; depends on its Ministry, its Approvals and the cloud.
+    // CloudTenancy: owns its namespaces; depends on its Ministry, its Approvals and the cloud
+    // (triggered by the index's changes, after the index holds them).
     let tenancies = Controller::new(
         Api::<DeserializeGuard<CloudTenancy>>::all(client.clone()),
         watcher::Config::default().any_semantic(),
     )
-    .with_config(cfg.clone());
-    let (everyone, tenancy_store) = (tenancies.store(), tenancies.store());
-    let tenancies = tenancies
-        .owns(
-            Api::<Namespace>::all(client.clone()),
-            watcher::Config::default().labels(&format!("{LABEL_MANAGED_BY}={FIELD_MANAGER}")),
-        )
-        .watches(
-            Api::<DeserializeGuard<Ministry>>::all(client.clone()),
-            watcher::Config::default(),
-            on_ministry(tenancy_store, tenancies_of_ministry),
-        )
-        .watches(
-            Api::<DeserializeGuard<Approval>>::all(client.clone()),
-            watcher::Config::default(),
-            |a| refs(a.0.as_ref().ok().and_then(tenancy_of_approval)),
-        )
-        // The establishment date and windows move every tenancy's deadlines.
-        .watches(
-            Api::<DeserializeGuard<GovernmentCloud>>::all(client.clone()),
-            watcher::Config::default(),
-            move |_| refs(valid(&everyone).iter().map(|t| t.name_any())),
-        )
-        .shutdown_on_signal()
-        .run(
-            |t, c| controller::guarded(t, c, tenancy::reconcile),
-            controller::error_policy,
-            ctx.clone(),
-        )
-        .for_each(log_outcome);
+    .with_config(cfg.clone())
+    .owns(
+        Api::<Namespace>::all(client.clone()),
+        watcher::Config::default().labels(&format!("{LABEL_MANAGED_BY}={FIELD_MANAGER}")),
+    )
+    .reconcile_on(triggers(&index, |d| d.tenancies))
+    .shutdown_on_signal()
+    .run(
+        |t, c| controller::guarded(t, c, tenancy::reconcile),
+        controller::error_policy,
+        ctx.clone(),
+    )
+    .for_each(log_outcome);
 
-    // PrivateNetworkLink: owns its NetworkPolicies; depends on its Approval and Ministries.
+    // PrivateNetworkLink: owns its NetworkPolicies; depends on its Approval, both Ministries
+    // and their namespaces.
     let links = Controller::new(
         Api::<DeserializeGuard<PrivateNetworkLink>>::all(client.clone()),
         watcher::Config::default().any_semantic(),
     )
-    .with_config(cfg.clone());
-    let link_store = links.store();
-    let links = links
-        .owns(
-            Api::<NetworkPolicy>::all(client.clone()),
-            watcher::Config::default().labels(LABEL_LINK),
-        )
-        .watches(
-            Api::<DeserializeGuard<Approval>>::all(client.clone()),
-            watcher::Config::default(),
-            |a| refs(a.0.as_ref().ok().and_then(link_of_approval)),
-        )
-        .watches(
-            Api::<DeserializeGuard<Ministry>>::all(client.clone()),
-            watcher::Config::default(),
-            on_ministry(link_store.clone(), links_of_ministry),
-        )
-        // A ministry's new namespace joins the links that cover all its namespaces.
-        .watches(
-            Api::<Namespace>::all(client.clone()),
-            watcher::Config::default().labels(LABEL_MINISTRY),
-            on_ministry_namespace(link_store, links_of_ministry),
-        )
-        .shutdown_on_signal()
-        .run(
-            |l, c| controller::guarded(l, c, link::reconcile),
-            controller::error_policy,
-            ctx.clone(),
-        )
-        .for_each(log_outcome);
+    .with_config(cfg.clone())
+    .owns(
+        Api::<NetworkPolicy>::all(client.clone()),
+        watcher::Config::default().labels(LABEL_LINK),
+    )
+    .reconcile_on(triggers(&index, |d| d.links))
+    .shutdown_on_signal()
+    .run(
+        |l, c| controller::guarded(l, c, link::reconcile),
+        controller::error_policy,
+        ctx.clone(),
+    )
+    .for_each(log_outcome);
 
     // DataAccessGrant: owns its NetworkPolicies; depends on both Ministries and the grantee's
     // namespaces.
@@ -460,68 +419,34 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         Api::<DeserializeGuard<DataAccessGrant>>::all(client.clone()),
         watcher::Config::default().any_semantic(),
     )
-    .with_config(cfg.clone());
-    let grant_store = grants.store();
-    let grants = grants
-        .owns(
-            Api::<NetworkPolicy>::all(client.clone()),
-            watcher::Config::default().labels(LABEL_GRANT),
-        )
-        .watches(
-            Api::<DeserializeGuard<Ministry>>::all(client.clone()),
-            watcher::Config::default(),
-            on_ministry(grant_store.clone(), grants_of_ministry),
-        )
-        .watches(
-            Api::<Namespace>::all(client.clone()),
-            watcher::Config::default().labels(LABEL_MINISTRY),
-            on_ministry_namespace(grant_store, grants_of_ministry),
-        )
-        .shutdown_on_signal()
-        .run(
-            |g, c| controller::guarded(g, c, grant::reconcile),
-            controller::error_policy,
-            ctx.clone(),
-        )
-        .for_each(log_outcome);
+    .with_config(cfg.clone())
+    .owns(
+        Api::<NetworkPolicy>::all(client.clone()),
+        watcher::Config::default().labels(LABEL_GRANT),
+    )
+    .reconcile_on(triggers(&index, |d| d.grants))
+    .shutdown_on_signal()
+    .run(
+        |g, c| controller::guarded(g, c, grant::reconcile),
+        controller::error_policy,
+        ctx.clone(),
+    )
+    .for_each(log_outcome);
 
     // Approval: its state; whether its subject exists.
     let approvals = Controller::new(
         Api::<DeserializeGuard<Approval>>::all(client.clone()),
         watcher::Config::default().any_semantic(),
     )
-    .with_config(cfg.clone());
-    let (for_tenancies, for_links) = (approvals.store(), approvals.store());
-    let approvals = approvals
-        .watches(
-            Api::<DeserializeGuard<CloudTenancy>>::all(client.clone()),
-            watcher::Config::default().any_semantic(),
-            move |t| {
-                refs(approvals_about(
-                    &valid(&for_tenancies),
-                    SubjectKind::CloudTenancy,
-                    &t.name_any(),
-                ))
-            },
-        )
-        .watches(
-            Api::<DeserializeGuard<PrivateNetworkLink>>::all(client.clone()),
-            watcher::Config::default().any_semantic(),
-            move |l| {
-                refs(approvals_about(
-                    &valid(&for_links),
-                    SubjectKind::PrivateNetworkLink,
-                    &l.name_any(),
-                ))
-            },
-        )
-        .shutdown_on_signal()
-        .run(
-            |a, c| controller::guarded(a, c, approval::reconcile),
-            controller::error_policy,
-            ctx.clone(),
-        )
-        .for_each(log_outcome);
+    .with_config(cfg.clone())
+    .reconcile_on(triggers(&index, |d| d.approvals))
+    .shutdown_on_signal()
+    .run(
+        |a, c| controller::guarded(a, c, approval::reconcile),
+        controller::error_policy,
+        ctx.clone(),
+    )
+    .for_each(log_outcome);
 
     // Ministry: its namespaces and, after every audit, its compliance.
     let ministries = Controller::new(
@@ -529,11 +454,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         watcher::Config::default().any_semantic(),
     )
     .with_config(cfg.clone())
-    .watches(
-        Api::<Namespace>::all(client.clone()),
-        watcher::Config::default().labels(LABEL_MINISTRY),
-        |ns| refs(ministry_of(&ns)),
-    )
+    .reconcile_on(triggers(&index, |d| d.ministries))
     .reconcile_all_on(audits(audit_rx.clone()))
     .shutdown_on_signal()
     .run(
@@ -549,11 +470,13 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         watcher::Config::default().any_semantic(),
     )
     .with_config(cfg)
-    .watches(
-        Api::<DeserializeGuard<Ministry>>::all(client.clone()),
-        watcher::Config::default().any_semantic(),
-        |_| refs([GOVERNMENT_CLOUD_NAME.to_string()]),
-    )
+    .reconcile_on(triggers(&index, |d| {
+        if d.cloud {
+            vec![GOVERNMENT_CLOUD_NAME.to_string()]
+        } else {
+            Vec::new()
+        }
+    }))
     .reconcile_all_on(audits(audit_rx))
     .shutdown_on_signal()
     .run(
@@ -604,6 +527,41 @@ fn log_outcome<T: std::fmt::Display, E: std::fmt::Display>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_controller_is_triggered_by_the_index_after_the_index_holds_the_change() {
+        let index = Arc::new(index::Index::new());
+        let r = |kind: &str| {
+            govkh_core::resources::RESOURCES
+                .iter()
+                .find(|r| r.kind == kind)
+                .unwrap()
+        };
+        let tenancy = serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "CloudTenancy",
+            "metadata": {"name": "mef-core"},
+            "spec": {"ministry": "mef", "placement": "government-private", "namespaces": [{"name": "mef-tax"}]}});
+        index.apply(r("CloudTenancy"), tenancy);
+        let mut tenancies = Box::pin(triggers::<CloudTenancy>(&index, |d| d.tenancies));
+        let mut clouds = Box::pin(triggers::<GovernmentCloud>(&index, |d| {
+            if d.cloud {
+                vec![GOVERNMENT_CLOUD_NAME.to_string()]
+            } else {
+                Vec::new()
+            }
+        }));
+        let ministry = serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "Ministry",
+            "metadata": {"name": "mef"},
+            "spec": {"displayName": "MEF", "domain": "mef.gov.kh", "resourceLevel": "full",
+                     "digitalTransformationUnit": {"contactEmail": "dtu@mef.gov.kh"}}});
+        index.apply(r("Ministry"), ministry);
+        let next = tenancies.next().await.unwrap();
+        assert_eq!(next.name, "mef-core");
+        assert_eq!(clouds.next().await.unwrap().name, "national");
+        assert!(
+            index.inventory().ministries.contains_key("mef"),
+            "the reconcile it triggers reads an index that has the change"
+        );
+    }
 
     #[tokio::test(start_paused = true)]
     async fn the_next_audit_comes_at_the_interval_or_soon_after_a_change() {

@@ -1,16 +1,25 @@
 //! Which of our objects depend on which: the tenancies of a ministry, the subject of an
-//! approval, the links and grants that involve a ministry. The controllers' watches use these
-//! to turn a change of one object into reconciles of the objects that depend on it; they are
-//! pure, so the mapping is tested without a cluster.
+//! approval, the links and grants that involve a ministry. The controllers turn a change in
+//! the live index into reconciles of the objects that depend on it (`of_change`), and
+//! admission reads through for what a verdict depends on (`admission_needs`); both are pure,
+//! so the mapping is tested without a cluster.
 
 use kube::ResourceExt;
 
-use crate::api::{Approval, CloudTenancy, DataAccessGrant, PrivateNetworkLink, SubjectKind};
+use crate::{
+    api::{
+        Approval, CloudTenancy, DataAccessGrant, LABEL_MINISTRY, PrivateNetworkLink, SubjectKind,
+    },
+    inventory::Inventory,
+};
 
 /// The tenancies that depend on a Ministry.
-pub fn tenancies_of_ministry(tenancies: &[CloudTenancy], ministry: &str) -> Vec<String> {
+pub fn tenancies_of_ministry<'a>(
+    tenancies: impl IntoIterator<Item = &'a CloudTenancy>,
+    ministry: &str,
+) -> Vec<String> {
     tenancies
-        .iter()
+        .into_iter()
         .filter(|t| t.spec.ministry == ministry)
         .map(|t| t.name_any())
         .collect()
@@ -29,9 +38,12 @@ pub fn link_of_approval(approval: &Approval) -> Option<String> {
 }
 
 /// The links from or to a Ministry.
-pub fn links_of_ministry(links: &[PrivateNetworkLink], ministry: &str) -> Vec<String> {
+pub fn links_of_ministry<'a>(
+    links: impl IntoIterator<Item = &'a PrivateNetworkLink>,
+    ministry: &str,
+) -> Vec<String> {
     links
-        .iter()
+        .into_iter()
         .filter(|l| {
             l.spec.from.ministry == ministry || l.spec.to.ministry.as_deref() == Some(ministry)
         })
@@ -40,9 +52,12 @@ pub fn links_of_ministry(links: &[PrivateNetworkLink], ministry: &str) -> Vec<St
 }
 
 /// The grants that involve a Ministry, as owner or grantee.
-pub fn grants_of_ministry(grants: &[DataAccessGrant], ministry: &str) -> Vec<String> {
+pub fn grants_of_ministry<'a>(
+    grants: impl IntoIterator<Item = &'a DataAccessGrant>,
+    ministry: &str,
+) -> Vec<String> {
     grants
-        .iter()
+        .into_iter()
         .filter(|g| {
             g.spec.owner == ministry || g.spec.grantee.ministry.as_deref() == Some(ministry)
         })
@@ -51,17 +66,127 @@ pub fn grants_of_ministry(grants: &[DataAccessGrant], ministry: &str) -> Vec<Str
 }
 
 /// The approvals about an object of `kind` named `name`.
-pub fn approvals_about(approvals: &[Approval], kind: SubjectKind, name: &str) -> Vec<String> {
+pub fn approvals_about<'a>(
+    approvals: impl IntoIterator<Item = &'a Approval>,
+    kind: SubjectKind,
+    name: &str,
+) -> Vec<String> {
     approvals
-        .iter()
+        .into_iter()
         .filter(|a| a.spec.subject.kind == kind && a.spec.subject.name == name)
         .map(|a| a.name_any())
         .collect()
 }
 
+/// The objects to reconcile again after a change, by controller.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dependents {
+    /// CloudTenancies.
+    pub tenancies: Vec<String>,
+    /// PrivateNetworkLinks.
+    pub links: Vec<String>,
+    /// DataAccessGrants.
+    pub grants: Vec<String>,
+    /// Approvals.
+    pub approvals: Vec<String>,
+    /// Ministries.
+    pub ministries: Vec<String>,
+    /// Whether the GovernmentCloud.
+    pub cloud: bool,
+}
+
+/// What depends on the object of `kind` that changed (`object`: as applied, or as it was when
+/// deleted), with the rest read from `inv`: a Ministry moves its tenancies, links, grants and
+/// the GovernmentCloud (its operator); an Approval its subject; the GovernmentCloud every
+/// tenancy (the establishment date moves every deadline); a ministry's Namespace its links and
+/// grants (those covering all its namespaces gain or lose one) and the Ministry (its
+/// namespaces); a tenancy or link the approvals about it.
+pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dependents {
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    let tenancies = || inv.tenancies.values().map(|e| &e.object);
+    let links = || inv.links.values().map(|e| &e.object);
+    let grants = || inv.grants.values().map(|e| &e.object);
+    let approvals = || inv.approvals.values().map(|e| &e.object);
+    let mut d = Dependents::default();
+    match kind {
+        "Ministry" => {
+            d.tenancies = tenancies_of_ministry(tenancies(), name);
+            d.links = links_of_ministry(links(), name);
+            d.grants = grants_of_ministry(grants(), name);
+            d.cloud = true;
+        }
+        "Approval" => {
+            let subject = &object["spec"]["subject"];
+            let target = subject["name"].as_str().unwrap_or_default().to_string();
+            match subject["kind"].as_str() {
+                Some("CloudTenancy") => d.tenancies.push(target),
+                Some("PrivateNetworkLink") => d.links.push(target),
+                _ => {}
+            }
+        }
+        "GovernmentCloud" => d.tenancies = inv.tenancies.keys().cloned().collect(),
+        "Namespace" => {
+            if let Some(m) = object["metadata"]["labels"][LABEL_MINISTRY].as_str() {
+                d.links = links_of_ministry(links(), m);
+                d.grants = grants_of_ministry(grants(), m);
+                d.ministries.push(m.to_string());
+            }
+        }
+        "CloudTenancy" => {
+            d.approvals = approvals_about(approvals(), SubjectKind::CloudTenancy, name)
+        }
+        "PrivateNetworkLink" => {
+            d.approvals = approvals_about(approvals(), SubjectKind::PrivateNetworkLink, name);
+        }
+        _ => {}
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn examples() -> Inventory {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let loaded = crate::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
+        Inventory::build(loaded.objects).0
+    }
+
+    #[test]
+    fn a_change_reaches_what_depends_on_it() {
+        let inv = examples();
+        let mef = serde_json::json!({"metadata": {"name": "mef"}});
+        let d = of_change(&inv, "Ministry", &mef);
+        assert_eq!(d.tenancies, ["mef-analytics", "mef-core", "mef-workloads"]);
+        assert_eq!(d.links, ["mef-gdt-microwave", "mef-to-gdt"]);
+        assert_eq!(
+            d.grants,
+            ["gdt-declarations-to-mef", "moh-admissions-to-mef"]
+        );
+        assert!(d.cloud);
+        let ns = serde_json::json!({"metadata": {"name": "gdt-new", "labels": {"digital.gov.kh/ministry": "gdt"}}});
+        let d = of_change(&inv, "Namespace", &ns);
+        assert_eq!(d.ministries, ["gdt"]);
+        assert_eq!(d.links, ["mef-gdt-microwave", "mef-to-gdt"]);
+        let cloud = serde_json::json!({"metadata": {"name": "national"}});
+        assert_eq!(
+            of_change(&inv, "GovernmentCloud", &cloud).tenancies.len(),
+            inv.tenancies.len()
+        );
+        let link = serde_json::json!({"metadata": {"name": "mef-gdt-microwave"}});
+        assert_eq!(
+            of_change(&inv, "PrivateNetworkLink", &link).approvals,
+            ["mef-gdt-microwave"]
+        );
+        // A deleted approval still names its subject: it is read from the object as it was.
+        let gone = serde_json::json!({"metadata": {"name": "x"}, "spec": {"subject": {"kind": "PrivateNetworkLink", "name": "mef-gdt-microwave"}}});
+        assert_eq!(
+            of_change(&inv, "Approval", &gone).links,
+            ["mef-gdt-microwave"]
+        );
+        assert_eq!(of_change(&inv, "Deployment", &mef), Dependents::default());
+    }
 
     #[test]
     fn approvals_map_to_their_tenancy_only() {

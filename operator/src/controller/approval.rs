@@ -6,11 +6,11 @@
 
 use std::sync::Arc;
 
-use kube::{Api, runtime::controller::Action};
+use kube::runtime::controller::Action;
 
 use super::{Conclusion, Context, Error, conclude, instrumented};
 use govkh_core::{
-    api::{Approval, CloudTenancy, Day, PrivateNetworkLink, SubjectKind, conditions as cond},
+    api::{Approval, Day, SubjectKind, conditions as cond},
     message,
     verdict::{self, Reason},
 };
@@ -29,15 +29,10 @@ pub async fn reconcile(approval: Arc<Approval>, ctx: Arc<Context>) -> Result<Act
 async fn reconcile_inner(approval: &Approval, ctx: &Context) -> Result<Action, Error> {
     let now = (ctx.now)();
     let subject = &approval.spec.subject;
+    let inv = ctx.index.inventory();
     let subject_exists = match subject.kind {
-        SubjectKind::CloudTenancy => Api::<CloudTenancy>::all(ctx.client.clone())
-            .get_opt(&subject.name)
-            .await?
-            .is_some(),
-        SubjectKind::PrivateNetworkLink => Api::<PrivateNetworkLink>::all(ctx.client.clone())
-            .get_opt(&subject.name)
-            .await?
-            .is_some(),
+        SubjectKind::CloudTenancy => inv.tenancies.contains_key(&subject.name),
+        SubjectKind::PrivateNetworkLink => inv.links.contains_key(&subject.name),
     };
     let verdict = verdict::approval(&approval.spec, Day::in_phnom_penh(now));
     let message = message::en::reason(&verdict.reason);

@@ -6,11 +6,11 @@
 
 use std::sync::Arc;
 
-use kube::{Api, ResourceExt, runtime::controller::Action};
+use kube::{ResourceExt, runtime::controller::Action};
 
 use super::{Context, Error, instrumented, write_status};
 use govkh_core::{
-    api::{GovernmentCloud, GovernmentCloudStatus, Ministry, conditions as cond},
+    api::{GovernmentCloud, GovernmentCloudStatus, conditions as cond},
     conditions, message,
     summary::Audit,
     verdict::{self, Reason},
@@ -66,10 +66,11 @@ pub async fn reconcile(cloud: Arc<GovernmentCloud>, ctx: Arc<Context>) -> Result
 
 async fn reconcile_inner(cloud: &GovernmentCloud, ctx: &Context) -> Result<Action, Error> {
     let now = (ctx.now)();
-    let operator_exists = Api::<Ministry>::all(ctx.client.clone())
-        .get_opt(&cloud.spec.operator)
-        .await?
-        .is_some();
+    let operator_exists = ctx
+        .index
+        .inventory()
+        .ministries
+        .contains_key(&cloud.spec.operator);
     let problem = verdict::cloud_problem(cloud, operator_exists);
     let audit = ctx.audit();
     let new = status(cloud, problem.as_ref(), audit.as_deref(), now);

@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
-use kube::{Api, runtime::controller::Action};
+use kube::runtime::controller::Action;
 
 use super::{
     Conclusion, Context, Error, conclude, instrumented, namespaces_of, sync_network_policies,
 };
 use govkh_core::{
-    api::{DataAccessGrant, Day, Ministry, conditions as cond},
+    api::{DataAccessGrant, Day, conditions as cond},
     desired, message, verdict,
 };
 
@@ -31,16 +31,18 @@ pub async fn reconcile(grant: Arc<DataAccessGrant>, ctx: Arc<Context>) -> Result
 async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Action, Error> {
     let now = (ctx.now)();
     let today = Day::in_phnom_penh(now);
-    let ministries = Api::<Ministry>::all(ctx.client.clone());
-    let owner_exists = ministries.get_opt(&grant.spec.owner).await?.is_some();
-    let grantee_exists = match &grant.spec.grantee.ministry {
-        Some(m) => ministries.get_opt(m).await?.is_some(),
-        None => true,
-    };
+    let inv = ctx.index.inventory();
+    let owner_exists = inv.ministries.contains_key(&grant.spec.owner);
+    let grantee_exists = grant
+        .spec
+        .grantee
+        .ministry
+        .as_ref()
+        .is_none_or(|m| inv.ministries.contains_key(m));
     let verdict = verdict::grant(&grant.spec, owner_exists && grantee_exists, today);
     let desired = match (&grant.spec.grantee.ministry, verdict.opens_access()) {
         (Some(grantee), true) => {
-            let from = namespaces_of(ctx, grantee, &[]).await?;
+            let from = namespaces_of(ctx, grantee, &[]);
             desired::grant_policies(grant, &from)
         }
         _ => Vec::new(),

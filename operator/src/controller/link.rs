@@ -8,15 +8,13 @@
 
 use std::sync::Arc;
 
-use kube::{Api, runtime::controller::Action};
+use kube::runtime::controller::Action;
 
 use super::{
     Conclusion, Context, Error, conclude, instrumented, namespaces_of, sync_network_policies,
 };
 use govkh_core::{
-    api::{
-        Approval, Day, LinkNetwork, LinkState, Ministry, PrivateNetworkLink, conditions as cond,
-    },
+    api::{Day, LinkNetwork, LinkState, PrivateNetworkLink, conditions as cond},
     desired, message, verdict,
 };
 
@@ -34,27 +32,26 @@ pub async fn reconcile(link: Arc<PrivateNetworkLink>, ctx: Arc<Context>) -> Resu
 async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Action, Error> {
     let now = (ctx.now)();
     let today = Day::in_phnom_penh(now);
-    let ministries = Api::<Ministry>::all(ctx.client.clone());
-    let from_exists = ministries
-        .get_opt(&link.spec.from.ministry)
-        .await?
-        .is_some();
-    let to_exists = match &link.spec.to.ministry {
-        Some(m) => ministries.get_opt(m).await?.is_some(),
-        None => true,
-    };
+    let inv = ctx.index.inventory();
+    let from_exists = inv.ministries.contains_key(&link.spec.from.ministry);
+    let to_exists = link
+        .spec
+        .to
+        .ministry
+        .as_ref()
+        .is_none_or(|m| inv.ministries.contains_key(m));
     let approval = match &link.spec.approval {
         Some(a) if link.spec.network == LinkNetwork::Alternative => {
-            Api::<Approval>::all(ctx.client.clone()).get_opt(a).await?
+            inv.approvals.get(a).map(|e| e.object.clone())
         }
         _ => None,
     };
     let verdict = verdict::link(link, from_exists && to_exists, approval.as_ref(), today);
     let established = verdict.state == LinkState::Established;
     let desired = if established {
-        let from = namespaces_of(ctx, &link.spec.from.ministry, &link.spec.from.namespaces).await?;
+        let from = namespaces_of(ctx, &link.spec.from.ministry, &link.spec.from.namespaces);
         let to = match &link.spec.to.ministry {
-            Some(m) => namespaces_of(ctx, m, &link.spec.to.namespaces).await?,
+            Some(m) => namespaces_of(ctx, m, &link.spec.to.namespaces),
             None => Vec::new(),
         };
         desired::link_policies(link, &from, &to)

@@ -96,7 +96,7 @@ pub async fn reconcile(ministry: Arc<Ministry>, ctx: Arc<Context>) -> Result<Act
 async fn reconcile_inner(ministry: &Ministry, ctx: &Context) -> Result<Action, Error> {
     let now = (ctx.now)();
     let code = ministry.name_any();
-    let namespaces = namespaces_of(ctx, &code, &[]).await?;
+    let namespaces = namespaces_of(ctx, &code, &[]);
     let audit = ctx.audit();
     let new = status(
         ministry,

@@ -17,13 +17,10 @@ use std::{
     time::Duration,
 };
 
-use k8s_openapi::{
-    api::{core::v1::Namespace, networking::v1::NetworkPolicy},
-    jiff::Timestamp,
-};
+use k8s_openapi::{api::networking::v1::NetworkPolicy, jiff::Timestamp};
 use kube::{
     Api, Client, Resource, ResourceExt,
-    api::{DeleteParams, ListParams},
+    api::DeleteParams,
     runtime::{
         controller::Action,
         events::{Event, EventType, Recorder, Reporter},
@@ -287,18 +284,28 @@ where
 }
 
 /// The namespaces a ministry's side of a link or grant covers: those listed, else every
-/// namespace labelled with the ministry.
-pub(crate) async fn namespaces_of(
-    ctx: &Context,
-    ministry: &str,
-    listed: &[String],
-) -> Result<Vec<String>, Error> {
+/// Namespace labelled with the ministry — read from the live index, not the API server.
+pub(crate) fn namespaces_of(ctx: &Context, ministry: &str, listed: &[String]) -> Vec<String> {
     if !listed.is_empty() {
-        return Ok(listed.to_vec());
+        return listed.to_vec();
     }
-    let lp = ListParams::default().labels(&format!("{LABEL_MINISTRY}={ministry}"));
-    let list = Api::<Namespace>::all(ctx.client.clone()).list(&lp).await?;
-    Ok(list.items.iter().map(|n| n.name_any()).collect())
+    let inv = ctx.index.inventory();
+    inv.namespaces
+        .keys()
+        .filter(|name| {
+            inv.others
+                .get(&govkh_core::inventory::other_key(
+                    "v1",
+                    "Namespace",
+                    None,
+                    name,
+                ))
+                .is_some_and(|o| {
+                    o.raw["metadata"]["labels"][LABEL_MINISTRY].as_str() == Some(ministry)
+                })
+        })
+        .cloned()
+        .collect()
 }
 
 /// Apply `desired` NetworkPolicies, delete those of `previous` (as `namespace/name`) no longer

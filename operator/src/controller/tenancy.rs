@@ -13,7 +13,7 @@ use k8s_openapi::api::{
 };
 use kube::{
     Api, ResourceExt,
-    api::{ListParams, Patch, PatchParams},
+    api::{Patch, PatchParams},
     runtime::{
         controller::Action,
         finalizer::{Event, finalizer},
@@ -23,8 +23,8 @@ use kube::{
 use super::{Conclusion, Context, Error, apply_one, conclude, instrumented};
 use govkh_core::{
     api::{
-        Approval, ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
-        Ministry, SubjectKind, conditions as cond,
+        ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, SubjectKind,
+        conditions as cond,
     },
     clock::{self, NamedApproval},
     desired, message,
@@ -65,16 +65,17 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     let client = &ctx.client;
     let now = (ctx.now)();
     let name = t.name_any();
-    // Read.
-    let ministry = Api::<Ministry>::all(client.clone())
-        .get_opt(&t.spec.ministry)
-        .await?;
-    let cloud = Api::<GovernmentCloud>::all(client.clone())
-        .get_opt(GOVERNMENT_CLOUD_NAME)
-        .await?;
-    let approvals = Api::<Approval>::all(client.clone())
-        .list(&ListParams::default())
-        .await?;
+    // Read, from the live index.
+    let inv = ctx.index.inventory();
+    let ministry = inv
+        .ministries
+        .get(&t.spec.ministry)
+        .map(|e| e.object.clone());
+    let cloud = inv
+        .government_cloud
+        .as_ref()
+        .filter(|e| e.object.metadata.name.as_deref() == Some(GOVERNMENT_CLOUD_NAME))
+        .map(|e| e.object.clone());
     // Validate: without its ministry or the government cloud the tenancy cannot be judged.
     let (ministry, cloud) = match (ministry, cloud) {
         (Some(m), Some(c)) => (m, c),
@@ -154,13 +155,16 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
         release(gone, ctx).await?;
     }
     // Status: the statutory clock as of now.
-    let named: Vec<NamedApproval<'_>> = approvals
-        .items
+    let named: Vec<NamedApproval<'_>> = inv
+        .approvals
         .iter()
-        .filter(|a| a.spec.subject.kind == SubjectKind::CloudTenancy && a.spec.subject.name == name)
-        .map(|a| NamedApproval {
-            name: a.metadata.name.as_deref().unwrap_or_default(),
-            spec: &a.spec,
+        .filter(|(_, a)| {
+            a.object.spec.subject.kind == SubjectKind::CloudTenancy
+                && a.object.spec.subject.name == name
+        })
+        .map(|(n, a)| NamedApproval {
+            name: n,
+            spec: &a.object.spec,
         })
         .collect();
     let today = govkh_core::api::Day::in_phnom_penh(now);
