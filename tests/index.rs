@@ -404,8 +404,10 @@ fn the_index_keeps_out_malformed_objects_and_what_no_policy_reads() {
         Event::Apply(d.clone()),
         &mut None,
     );
-    let inv = index.inventory();
-    let held = &inv.others["apps/v1/Deployment/moh-records/web"].raw;
+    let held = index
+        .object("apps/v1", "Deployment", Some("moh-records"), "web")
+        .unwrap();
+    assert!(index.judges("apps/v1", "Deployment", Some("moh-records"), "web"));
     assert!(held["metadata"].get("managedFields").is_none());
     assert!(held["status"].is_null());
     assert_eq!(held["metadata"]["annotations"], json!({"keep": "me"}));
@@ -413,23 +415,33 @@ fn the_index_keeps_out_malformed_objects_and_what_no_policy_reads() {
     // namespace becomes a ministry's.
     d["metadata"]["namespace"] = json!("kube-system");
     handle_event(&index, kind("Deployment"), Event::Apply(d), &mut None);
+    let judged = |index: &Index| index.judges("apps/v1", "Deployment", Some("kube-system"), "web");
     assert!(
-        !index
-            .inventory()
-            .others
-            .contains_key("apps/v1/Deployment/kube-system/web")
+        index
+            .object("apps/v1", "Deployment", Some("kube-system"), "web")
+            .is_some()
     );
+    assert!(!judged(&index));
     handle_event(
         &index,
         kind("Namespace"),
         Event::Apply(namespace("kube-system", "mptc")),
         &mut None,
     );
+    assert!(judged(&index));
+    // Volume claims shape the policies' context: they join the inventory itself.
+    handle_event(
+        &index,
+        kind("PersistentVolumeClaim"),
+        Event::Apply(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data", "namespace": "kube-system"}, "spec": {}})),
+        &mut None,
+    );
     assert!(
         index
             .inventory()
             .others
-            .contains_key("apps/v1/Deployment/kube-system/web")
+            .contains_key("v1/PersistentVolumeClaim/kube-system/data")
     );
 }
 

@@ -4,7 +4,7 @@
 //! the index is kept up to date by watches. CPU-bound: callers run it on a blocking thread.
 
 use govkh_core::{
-    evaluate::{evaluate, load_error_findings, sort},
+    evaluate::{evaluate_with, load_error_findings, sort},
     policy::Library,
     summary::{Audit, summarize},
 };
@@ -17,7 +17,16 @@ use crate::index::Index;
 pub fn of_index(index: &Index, policies: &Library, now: Timestamp) -> Audit {
     let inventory = index.inventory();
     let refused = index.refused();
-    let mut eval = evaluate(&inventory, policies, now);
+    // Decoded one at a time: the audit's memory does not grow with the cluster's workloads.
+    let compact = index
+        .judged_compact()
+        .into_iter()
+        .filter_map(|(text, source)| {
+            serde_json::from_str(&text)
+                .ok()
+                .map(|object| (object, Some(source)))
+        });
+    let mut eval = evaluate_with(&inventory, compact, policies, now);
     eval.findings.extend(load_error_findings(&refused));
     sort(&mut eval.findings);
     let mut audit = summarize(&inventory, &eval, policies, refused.len());

@@ -41,11 +41,25 @@ use serde_json::Value;
 /// The annotation `kubectl apply` keeps a full copy of the object in.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
+/// A namespaced object no other object's verdict depends on (a workload, a Service, an
+/// Ingress, ...), held as compact JSON text: it is read only when the audit judges it, so it
+/// costs its size, not the several times more of a decoded JSON tree.
+#[derive(Clone, Debug)]
+struct Compact {
+    kind: &'static str,
+    namespace: String,
+    name: String,
+    text: Arc<str>,
+}
+
 /// What the index holds and hands out.
 #[derive(Default)]
 struct State {
-    /// Every namespaced object not of our kinds, whatever its namespace, by `other_key`.
+    /// Every namespaced volume claim and snapshot (they shape the policies' context), whatever
+    /// its namespace, by `other_key`.
     namespaced: BTreeMap<String, Arc<Loaded>>,
+    /// Every other namespaced object, whatever its namespace, by `other_key`.
+    compact: BTreeMap<String, Compact>,
     /// What the evaluation reads: our kinds, Namespaces, and the namespaced objects of
     /// ministries' namespaces.
     inventory: Arc<Inventory>,
@@ -224,8 +238,27 @@ impl Index {
         };
         s.refused
             .remove(&format!("{}/{}", loaded.kind, loaded.name));
-        let loaded = Arc::new(loaded);
         let context = shapes_context(&loaded.kind, &loaded.api_version);
+        if r.namespaced && !context {
+            let key = other_key(
+                &loaded.api_version,
+                &loaded.kind,
+                loaded.namespace.as_deref(),
+                &loaded.name,
+            );
+            s.compact.insert(
+                key,
+                Compact {
+                    kind: r.kind,
+                    namespace: loaded.namespace.clone().unwrap_or_default(),
+                    name: loaded.name.clone(),
+                    text: Arc::from(loaded.raw.to_string()),
+                },
+            );
+            s.version += 1;
+            return;
+        }
+        let loaded = Arc::new(loaded);
         if r.namespaced {
             let key = other_key(
                 &loaded.api_version,
@@ -267,8 +300,12 @@ impl Index {
     fn remove_in(s: &mut State, r: &Resource, namespace: Option<&str>, name: &str) {
         let api_version = r.api_version();
         if r.namespaced {
-            s.namespaced
-                .remove(&other_key(&api_version, r.kind, namespace, name));
+            let key = other_key(&api_version, r.kind, namespace, name);
+            s.namespaced.remove(&key);
+            if s.compact.remove(&key).is_some() {
+                s.version += 1;
+                return;
+            }
         }
         let before = (!r.namespaced).then(|| ministry_namespaces(&s.inventory));
         let removed = Arc::make_mut(&mut s.inventory).remove(&api_version, r.kind, namespace, name);
@@ -325,6 +362,13 @@ impl Index {
                     .values()
                     .filter(|o| o.kind == r.kind && o.api_version == api_version)
                     .map(|o| (o.namespace.clone(), o.name.clone(), o.raw.clone()))
+                    .chain(s.compact.values().filter(|c| c.kind == r.kind).map(|c| {
+                        (
+                            Some(c.namespace.clone()),
+                            c.name.clone(),
+                            serde_json::from_str(&c.text).unwrap_or_default(),
+                        )
+                    }))
                     .collect()
             } else {
                 Self::held(&s.inventory, r)
@@ -409,9 +453,97 @@ impl Index {
             .unwrap_or(false)
     }
 
-    /// The inventory as it stands (shared: a cheap clone).
+    /// The inventory as it stands (shared: a cheap clone): our kinds, Namespaces, and the
+    /// volume claims and snapshots of ministries' namespaces. The other objects of ministries'
+    /// namespaces are in `judged_compact`.
     pub fn inventory(&self) -> Arc<Inventory> {
         self.read(|s| s.inventory.clone())
+    }
+
+    /// The compact objects of ministries' namespaces, as (JSON text, where it was read), for
+    /// the audit to decode and judge one at a time (the texts are shared, not copied).
+    pub fn judged_compact(&self) -> Vec<(Arc<str>, Source)> {
+        self.read(|s| {
+            s.compact
+                .values()
+                .filter(|c| {
+                    s.inventory
+                        .namespaces
+                        .get(&c.namespace)
+                        .is_some_and(|i| i.ministry.is_some())
+                })
+                .map(|c| {
+                    let source = RESOURCES.iter().find(|r| r.kind == c.kind).map_or_else(
+                        || Source {
+                            file: format!("cluster:{}", c.kind),
+                            document: 0,
+                            line: 0,
+                        },
+                        source_of,
+                    );
+                    (c.text.clone(), source)
+                })
+                .collect()
+        })
+    }
+
+    /// How many objects the index holds (of every namespace).
+    pub fn len(&self) -> usize {
+        self.read(|s| {
+            let judged_namespaced = s
+                .inventory
+                .others
+                .values()
+                .filter(|o| o.namespace.is_some())
+                .count();
+            s.inventory.len() - judged_namespaced + s.namespaced.len() + s.compact.len()
+        })
+    }
+
+    /// Whether the index holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// One object as the index holds it (slimmed), whatever its namespace: for tests and
+    /// diagnostics.
+    pub fn object(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<Value> {
+        let key = other_key(api_version, kind, namespace, name);
+        self.read(|s| {
+            s.compact
+                .get(&key)
+                .and_then(|c| serde_json::from_str(&c.text).ok())
+                .or_else(|| s.namespaced.get(&key).map(|o| o.raw.clone()))
+                .or_else(|| s.inventory.others.get(&key).map(|o| o.raw.clone()))
+        })
+    }
+
+    /// Whether the object named so is judged: held, and in a ministry's namespace when
+    /// namespaced.
+    pub fn judges(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> bool {
+        let key = other_key(api_version, kind, namespace, name);
+        self.read(|s| {
+            let ministrys = |ns: &str| {
+                s.inventory
+                    .namespaces
+                    .get(ns)
+                    .is_some_and(|i| i.ministry.is_some())
+            };
+            s.inventory.holds(api_version, kind, namespace, name)
+                || s.compact.get(&key).is_some_and(|c| ministrys(&c.namespace))
+        })
     }
 
     /// How many changes the index has taken in.

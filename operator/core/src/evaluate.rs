@@ -79,11 +79,24 @@ pub struct Evaluation {
 /// Evaluate an inventory as of `now`: the clock, the references, and every policy on every
 /// object (as if each were being created).
 pub fn evaluate(inv: &Inventory, policies: &Library, now: Timestamp) -> Evaluation {
+    evaluate_with(inv, std::iter::empty(), policies, now)
+}
+
+/// `evaluate`, judging besides the inventory's own objects the `extra` ones: objects that
+/// live in a ministry's namespace but shape nothing other objects are judged by (workloads,
+/// Services, Ingresses, ...), which a live index keeps compact and hands over one at a time,
+/// so they are never all decoded at once.
+pub fn evaluate_with(
+    inv: &Inventory,
+    extra: impl IntoIterator<Item = (Json, Option<Source>)>,
+    policies: &Library,
+    now: Timestamp,
+) -> Evaluation {
     let today = Day::in_phnom_penh(now);
     let mut findings = references(inv);
     let tenancies = statutory_clock(inv, today, &mut findings);
     let evaluator = Evaluator::new(inv, policies, now, &tenancies);
-    for (object, source) in objects(inv) {
+    for (object, source) in objects(inv).into_iter().chain(extra) {
         let review = Review::create(object, source);
         findings.extend(evaluator.review(&review));
     }
