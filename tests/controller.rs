@@ -19,6 +19,58 @@ struct Server {
     ministry: Option<Value>,
     cloud: Value,
     approvals: Vec<Value>,
+    /// Children carrying govkh's owner labels, as the label-selected lists return them.
+    children: Vec<Value>,
+}
+
+/// The children lists (metadata only) the reconcilers make to prune: what `children` holds of
+/// the listed kind and matching the owner in the label selector.
+fn children_list(path: &str, query: &str, children: &[Value]) -> Option<Value> {
+    let kind = match path.rsplit('/').next()? {
+        "resourcequotas" => "ResourceQuota",
+        "limitranges" => "LimitRange",
+        "networkpolicies" => "NetworkPolicy",
+        "rolebindings" => "RoleBinding",
+        _ => return None,
+    };
+    let selector = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("labelSelector="))?
+        .replace("%2F", "/")
+        .replace("%3D", "=")
+        .replace("%2C", ",");
+    let wanted: Vec<(&str, &str)> = selector
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let items: Vec<Value> = children
+        .iter()
+        .filter(|c| c["kind"] == kind)
+        .filter(|c| {
+            wanted
+                .iter()
+                .all(|(k, v)| c["metadata"]["labels"][*k].as_str() == Some(*v))
+        })
+        .map(|c| json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": c["metadata"]}))
+        .collect();
+    Some(
+        json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": {}, "items": items}),
+    )
+}
+
+/// The query of a prune's list of an owner's children.
+fn owned_by(kind: &str, name: &str) -> String {
+    format!(
+        "?&labelSelector=app.kubernetes.io%2Fmanaged-by%3Dgovkh%2Cdigital.gov.kh%2Fowner-kind%3D{kind}%2Cdigital.gov.kh%2Fowner-name%3D{name}"
+    )
+}
+
+/// A child as govkh labels it.
+fn child(kind: &str, api_version: &str, namespace: &str, name: &str, owner: (&str, &str)) -> Value {
+    json!({"apiVersion": api_version, "kind": kind,
+        "metadata": {"name": name, "namespace": namespace, "labels": {
+            "app.kubernetes.io/managed-by": "govkh", "digital.gov.kh/owner-kind": owner.0,
+            "digital.gov.kh/owner-name": owner.1}}})
 }
 
 fn server() -> Server {
@@ -30,6 +82,7 @@ fn server() -> Server {
         cloud: json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "GovernmentCloud", "metadata": {"name": "national"},
             "spec": {"establishedOn": "2026-03-01", "operator": "mptc", "privateNetwork": {"cidrs": ["10.80.0.0/12"]}}}),
         approvals: vec![],
+        children: vec![],
     }
 }
 
@@ -50,6 +103,11 @@ fn respond(status: u16, body: &Value) -> Response<Body> {
         .header("content-type", "application/json")
         .body(Body::from(serde_json::to_vec(body).unwrap()))
         .unwrap()
+}
+
+thread_local! {
+    /// The labelled children the mocked API server holds (set by a test before it runs).
+    static CHILDREN: std::cell::RefCell<Vec<Value>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A mocked API server answering from `route(method, path, body)`; returns the requests seen.
@@ -74,9 +132,16 @@ where
                 .to_bytes();
             let b: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             let path = uri.split('?').next().unwrap();
-            // Events are accepted as they come; the tests read them from the requests seen.
+            let query = uri.split_once('?').map(|(_, q)| q).unwrap_or_default();
+            // Events are accepted as they come; the tests read them from the requests seen;
+            // the prune lists of children answer from CHILDREN.
             let (status, out) = if method == "POST" && path.ends_with("/events") {
                 (201, b.clone())
+            } else if method == "GET"
+                && let Some(list) =
+                    children_list(path, query, &CHILDREN.with(|c| c.borrow().clone()))
+            {
+                (200, list)
             } else {
                 route(&method, path, &b)
             };
@@ -184,6 +249,7 @@ async fn reconcile(
     held.extend(server.ministry.clone());
     held.extend(server.approvals.clone());
     let index = common::index_of(&held);
+    CHILDREN.with(|c| *c.borrow_mut() = server.children.clone());
     with_server(tenancy_routes(t, server), move |client| async move {
         let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index));
         tenancy::reconcile(Arc::new(obj), ctx).await
@@ -213,6 +279,22 @@ fn first_reconcile_requests() -> Vec<String> {
         format!("PATCH {netpol}/govkh-allow-private-network{APPLY}"),
         format!(
             "PATCH /apis/rbac.authorization.k8s.io/v1/namespaces/nssf-claims/rolebindings/govkh-dtu-admin{APPLY}"
+        ),
+        format!(
+            "GET /api/v1/resourcequotas{}",
+            owned_by("CloudTenancy", "nssf-claims")
+        ),
+        format!(
+            "GET /api/v1/limitranges{}",
+            owned_by("CloudTenancy", "nssf-claims")
+        ),
+        format!(
+            "GET /apis/networking.k8s.io/v1/networkpolicies{}",
+            owned_by("CloudTenancy", "nssf-claims")
+        ),
+        format!(
+            "GET /apis/rbac.authorization.k8s.io/v1/rolebindings{}",
+            owned_by("CloudTenancy", "nssf-claims")
         ),
     ]
 }
@@ -486,6 +568,29 @@ async fn reconcile_link(
     approval: Option<Value>,
     now: &str,
 ) -> (Result<Action, Error>, Vec<(String, Value)>) {
+    // The cluster holds the policies the link's status reports.
+    let children = carried_children(&l, ("PrivateNetworkLink", "mef-gdt-microwave"));
+    reconcile_link_with(l, approval, now, children).await
+}
+
+/// The NetworkPolicies `owner`'s status reports, as the cluster holds them (labelled).
+fn carried_children(o: &Value, owner: (&str, &str)) -> Vec<Value> {
+    o["status"]["networkPolicies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str()?.split_once('/'))
+        .map(|(ns, name)| child("NetworkPolicy", "networking.k8s.io/v1", ns, name, owner))
+        .collect()
+}
+
+async fn reconcile_link_with(
+    l: Value,
+    approval: Option<Value>,
+    now: &str,
+    children: Vec<Value>,
+) -> (Result<Action, Error>, Vec<(String, Value)>) {
+    CHILDREN.with(|c| *c.borrow_mut() = children);
     let now: Timestamp = now.parse().unwrap();
     let obj: PrivateNetworkLink = serde_json::from_value(l.clone()).unwrap();
     let mut held = vec![ministry_json("mef"), ministry_json("gdt")];
@@ -517,6 +622,10 @@ async fn an_approved_alternative_link_gets_its_policies_and_is_requeued_when_the
         [
             "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
             "PATCH /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
+            &format!(
+                "GET /apis/networking.k8s.io/v1/networkpolicies{}",
+                owned_by("PrivateNetworkLink", "mef-gdt-microwave")
+            ),
             "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
             EVENTS,
         ]
@@ -533,7 +642,7 @@ async fn an_approved_alternative_link_gets_its_policies_and_is_requeued_when_the
         requests[0].1["spec"]["egress"][0]["ports"],
         json!([{"protocol": "TCP", "port": 443}])
     );
-    let status = &requests[2].1["status"];
+    let status = &requests[3].1["status"];
     assert_eq!(status["state"], "Established");
     assert_eq!(
         status["networkPolicies"],
@@ -565,6 +674,10 @@ async fn when_the_approval_expires_the_policies_are_removed_and_the_link_refused
     assert_eq!(
         got,
         [
+            &format!(
+                "GET /apis/networking.k8s.io/v1/networkpolicies{}",
+                owned_by("PrivateNetworkLink", "mef-gdt-microwave")
+            ),
             "DELETE /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?",
             "DELETE /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?",
             "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
@@ -572,7 +685,7 @@ async fn when_the_approval_expires_the_policies_are_removed_and_the_link_refused
         ]
     );
     assert_eq!(events(&requests)[0].1, "LinkRefused");
-    let status = &requests[2].1["status"];
+    let status = &requests[3].1["status"];
     assert_eq!(status["state"], "Refused");
     assert!(status.get("networkPolicies").is_none());
     let compliant = status["conditions"]
@@ -590,8 +703,8 @@ async fn an_alternative_link_without_its_approval_awaits_it_and_carries_nothing(
         reconcile_link(link_json("alternative", &[]), None, "2026-11-26T03:00:00Z").await;
     assert_eq!(result.unwrap(), Action::await_change());
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
-    assert_eq!(got.len(), 2, "{got:#?}");
-    assert_eq!(requests[0].1["status"]["state"], "AwaitingApproval");
+    assert_eq!(got.len(), 3, "{got:#?}");
+    assert_eq!(requests[1].1["status"]["state"], "AwaitingApproval");
     assert_eq!(events(&requests)[0].1, "LinkAwaitingApproval");
 }
 
@@ -639,6 +752,8 @@ fn grant_routes(grant: Value) -> impl Fn(&str, &str, &Value) -> (u16, Value) + S
 }
 
 async fn reconcile_grant(g: Value, now: &str) -> (Result<Action, Error>, Vec<(String, Value)>) {
+    let children = carried_children(&g, ("DataAccessGrant", "gdt-declarations-to-mef"));
+    CHILDREN.with(|c| *c.borrow_mut() = children);
     let now: Timestamp = now.parse().unwrap();
     let obj: DataAccessGrant = serde_json::from_value(g.clone()).unwrap();
     let index = common::index_of(&[
@@ -679,6 +794,10 @@ async fn an_active_grant_opens_exactly_the_granted_path_until_its_last_day() {
             &netpol("mef-core"),
             &netpol("mef-tax"),
             &netpol("gdt-declarations"),
+            &format!(
+                "GET /apis/networking.k8s.io/v1/networkpolicies{}",
+                owned_by("DataAccessGrant", "gdt-declarations-to-mef")
+            ),
             &format!(
                 "PATCH /apis/digital.gov.kh/v1alpha1/dataaccessgrants/gdt-declarations-to-mef/status{APPLY}"
             ),
@@ -737,6 +856,10 @@ async fn a_grant_that_ends_closes_its_path_and_says_so() {
     assert_eq!(
         got,
         [
+            &format!(
+                "GET /apis/networking.k8s.io/v1/networkpolicies{}",
+                owned_by("DataAccessGrant", "gdt-declarations-to-mef")
+            ),
             delete("mef-core").as_str(),
             &delete("mef-tax"),
             &delete("gdt-declarations"),
@@ -775,8 +898,10 @@ async fn a_grant_to_a_person_opens_no_network_path() {
     )
     .await;
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    // Nothing opened (the prune's list of the grant's children is a read).
     assert!(
-        !got.iter().any(|r| r.contains("networkpolicies")),
+        !got.iter()
+            .any(|r| !r.starts_with("GET ") && r.contains("networkpolicies")),
         "{got:#?}"
     );
     assert_eq!(last_status(&requests)["state"], "Active");
@@ -1218,8 +1343,10 @@ async fn a_grant_of_an_unknown_ministry_opens_nothing_and_waits_saying_why() {
     let (result, requests) = reconcile_grant(g, "2026-11-26T03:00:00Z").await;
     assert!(result.unwrap_err().is_invalid());
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    // Nothing opened (the prune's list of the grant's children is a read).
     assert!(
-        !got.iter().any(|r| r.contains("networkpolicies")),
+        !got.iter()
+            .any(|r| !r.starts_with("GET ") && r.contains("networkpolicies")),
         "{got:#?}"
     );
     let ready = &last_status(&requests)["conditions"][0];
@@ -1229,4 +1356,162 @@ async fn a_grant_of_an_unknown_ministry_opens_nothing_and_waits_saying_why() {
     );
     let reasons: Vec<String> = events(&requests).into_iter().map(|e| e.1).collect();
     assert_eq!(reasons, ["MinistryNotFound"]);
+}
+
+// ---- Pruning: what is no longer desired is taken back ----
+
+fn deletes(requests: &[(String, Value)]) -> Vec<String> {
+    requests
+        .iter()
+        .filter(|(r, _)| r.starts_with("DELETE "))
+        .map(|(r, _)| r.trim_end_matches('?').to_string())
+        .collect()
+}
+
+/// What the tenancy of `server()` provisioned in the cluster, labelled as govkh labels it.
+fn nssf_children() -> Vec<Value> {
+    let owner = ("CloudTenancy", "nssf-claims");
+    vec![
+        child("ResourceQuota", "v1", "nssf-claims", "govkh-quota", owner),
+        child("LimitRange", "v1", "nssf-claims", "govkh-limits", owner),
+        child(
+            "RoleBinding",
+            "rbac.authorization.k8s.io/v1",
+            "nssf-claims",
+            "govkh-dtu-admin",
+            owner,
+        ),
+        child(
+            "NetworkPolicy",
+            "networking.k8s.io/v1",
+            "nssf-claims",
+            "govkh-default-deny",
+            owner,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn emptying_the_dtu_groups_revokes_their_admin_binding() {
+    let mut s = server();
+    s.ministry.as_mut().unwrap()["spec"]["digitalTransformationUnit"]["groups"] = json!([]);
+    s.children = nssf_children();
+    let (result, requests) = reconcile(tenancy_json(true), s, "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    assert_eq!(
+        deletes(&requests),
+        [
+            "DELETE /apis/rbac.authorization.k8s.io/v1/namespaces/nssf-claims/rolebindings/govkh-dtu-admin"
+        ]
+    );
+    assert!(
+        !requests
+            .iter()
+            .any(|(r, _)| r.starts_with("PATCH") && r.contains("/rolebindings/")),
+        "no binding applied"
+    );
+}
+
+#[tokio::test]
+async fn removing_a_namespaces_quota_deletes_its_quota_and_limits() {
+    let mut t = tenancy_json(true);
+    t["spec"]["namespaces"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("quota");
+    let mut s = server();
+    s.children = nssf_children();
+    let (result, requests) = reconcile(t, s, "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    assert_eq!(
+        deletes(&requests),
+        [
+            "DELETE /api/v1/namespaces/nssf-claims/resourcequotas/govkh-quota",
+            "DELETE /api/v1/namespaces/nssf-claims/limitranges/govkh-limits",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_child_made_by_hand_with_the_owner_labels_is_pruned_and_an_unlabelled_one_never() {
+    let mut s = server();
+    s.children = nssf_children();
+    // Labelled as the tenancy's, but nothing the tenancy desires: pruned.
+    s.children.push(child(
+        "NetworkPolicy",
+        "networking.k8s.io/v1",
+        "nssf-claims",
+        "allow-everything",
+        ("CloudTenancy", "nssf-claims"),
+    ));
+    // Same name as a child of the tenancy, in another namespace, without govkh's labels: the
+    // label-selected list never returns it, so it is never touched.
+    s.children.push(json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "govkh-default-deny", "namespace": "kube-system", "labels": {"team": "platform"}}}));
+    // Another tenancy's child: not this one's to prune.
+    s.children.push(child(
+        "NetworkPolicy",
+        "networking.k8s.io/v1",
+        "mef-tax",
+        "govkh-default-deny",
+        ("CloudTenancy", "mef-core"),
+    ));
+    let (result, requests) = reconcile(tenancy_json(true), s, "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    assert_eq!(
+        deletes(&requests),
+        [
+            "DELETE /apis/networking.k8s.io/v1/namespaces/nssf-claims/networkpolicies/allow-everything"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_links_policies_are_found_and_removed_even_when_its_status_forgot_them() {
+    // The status that remembered the policies was lost; the cluster still holds them.
+    let owner = ("PrivateNetworkLink", "mef-gdt-microwave");
+    let children = vec![
+        child(
+            "NetworkPolicy",
+            "networking.k8s.io/v1",
+            "mef-tax",
+            "govkh-link-mef-gdt-microwave",
+            owner,
+        ),
+        child(
+            "NetworkPolicy",
+            "networking.k8s.io/v1",
+            "gdt-api",
+            "govkh-link-mef-gdt-microwave",
+            owner,
+        ),
+    ];
+    let (result, requests) = reconcile_link_with(
+        link_json("alternative", &[]),
+        Some(approval("2027-06-30")),
+        "2027-06-30T17:00:00Z",
+        children,
+    )
+    .await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    assert_eq!(
+        deletes(&requests),
+        [
+            "DELETE /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave",
+            "DELETE /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave",
+        ]
+    );
+    assert_eq!(last_status(&requests)["state"], "Refused");
+}
+
+#[test]
+fn children_carry_their_owners_labels_even_with_long_names() {
+    use govkh_core::desired::{LABEL_OWNER_NAME, label_value, owner_selector};
+    assert_eq!(label_value("nssf-claims"), "nssf-claims");
+    let long = "a".repeat(70);
+    let v = label_value(&long);
+    assert!(v.len() <= 63, "{v}");
+    assert_eq!(v, label_value(&long), "stable");
+    assert_ne!(label_value(&"b".repeat(70)), v);
+    assert!(owner_selector("CloudTenancy", &long).ends_with(&format!("{LABEL_OWNER_NAME}={v}")));
 }

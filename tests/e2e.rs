@@ -17,7 +17,8 @@
 //! Admission too: the operator serves its webhook on loopback with a certificate made for the
 //! run and registers it by URL (`--webhook-url`, failurePolicy Fail). One `kubectl apply` of a
 //! top-secret volume and a second claim cloning it must be refused — the clone judged with the
-//! volume created a moment before (the index, or a read through to the API server).
+//! volume created a moment before (the index, or a read through to the API server). And what
+//! is given is taken back: emptying MoEYS's DTU groups removes their `admin` RoleBinding.
 //!
 //! A custom harness (no libtest): without a cluster it prints one line and no "test result",
 //! so it is never counted as passed.
@@ -223,6 +224,31 @@ spec:
     }
 }
 
+/// MoEYS's DTU groups emptied: the `admin` binding in its tenancy's namespace is taken back.
+async fn revocation(kubeconfig: &Path, client: &Client) -> Result<(), String> {
+    kubectl(
+        kubeconfig,
+        &[
+            "patch",
+            "ministry",
+            "moeys",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"digitalTransformationUnit":{"groups":[]}}}"#,
+        ],
+    )?;
+    let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), "moeys-elearning");
+    wait_for("RoleBinding moeys-elearning/govkh-dtu-admin revoked", || async {
+        match bindings.get_opt(desired::names::DTU_ADMIN).await {
+            Ok(None) => Ok(()),
+            Ok(Some(_)) => Err("still there".to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await
+}
+
 /// Wait until the operator's /readyz answers 200 (its index has listed every kind).
 async fn wait_ready() -> Result<(), String> {
     wait_for("govkh /readyz", || async {
@@ -317,6 +343,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         Ok(()) => admission(&kubeconfig, &dir),
         Err(e) => Err(e),
     };
+    let revoked = revocation(&kubeconfig, &client).await;
     let cleanup = cleanup(&kubeconfig, &client).await;
     drop(operator);
     let registration = kubectl(
@@ -335,6 +362,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     );
     result
         .and(admitted)
+        .and(revoked)
         .and(cleanup)
         .and(registration.map(|_| ()))
         .and(crds_gone.map(|_| ()))

@@ -43,6 +43,48 @@ pub const LABEL_TENANCY: &str = "digital.gov.kh/tenancy";
 pub const LABEL_ORPHANED: &str = "digital.gov.kh/orphaned";
 /// `app.kubernetes.io/managed-by` on everything govkh applies.
 pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// The kind of the object that provisioned a child (`CloudTenancy`, `PrivateNetworkLink`,
+/// `DataAccessGrant`): with `LABEL_OWNER_NAME`, how its reconciler finds its children to prune
+/// what is no longer desired, whatever its status remembers.
+pub const LABEL_OWNER_KIND: &str = "digital.gov.kh/owner-kind";
+/// The name of the object that provisioned a child (see `label_value` for long names).
+pub const LABEL_OWNER_NAME: &str = "digital.gov.kh/owner-name";
+
+/// `s` as a label value: itself when it fits a label (63 characters), else its first 54
+/// characters, `-` and 8 hex digits of its FNV-1a hash — stable, so the same owner always
+/// finds its children.
+pub fn label_value(s: &str) -> String {
+    if s.len() <= 63 {
+        return s.to_string();
+    }
+    let hash = s.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let head: String = s.chars().take(54).collect();
+    format!("{}-{hash:08x}", head.trim_end_matches(['-', '.']))
+}
+
+/// The labels that tie a child to its owner.
+pub fn owner_labels(kind: &str, name: &str) -> [(&'static str, String); 2] {
+    [
+        (LABEL_OWNER_KIND, kind.to_string()),
+        (LABEL_OWNER_NAME, label_value(name)),
+    ]
+}
+
+/// The label selector of the children `kind`/`name` provisioned: managed by govkh and owned
+/// by it. An object without these labels is never selected, so never pruned.
+pub fn owner_selector(kind: &str, name: &str) -> String {
+    format!(
+        "{LABEL_MANAGED_BY}={FIELD_MANAGER},{LABEL_OWNER_KIND}={kind},{LABEL_OWNER_NAME}={}",
+        label_value(name)
+    )
+}
+
+/// Of the children that exist (`namespace/name`), those not desired: what to prune.
+pub fn undesired<'a>(existing: &'a [String], desired: &[String]) -> Vec<&'a String> {
+    existing.iter().filter(|e| !desired.contains(e)).collect()
+}
 
 /// Names of the objects provisioned in each namespace.
 pub mod names {
@@ -121,6 +163,8 @@ pub fn tenancy_objects(
     let tenancy_name = tenancy.metadata.name.clone().unwrap_or_default();
     let code = tenancy.spec.ministry.as_str();
     let placement = tenancy.spec.placement.as_str();
+    let owned = owner_labels("CloudTenancy", &tenancy_name);
+    let own: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut out = TenancyObjects::default();
     for ns in &tenancy.spec.namespaces {
         out.namespaces
@@ -140,7 +184,7 @@ pub fn tenancy_objects(
                 }
             }
             out.quotas.push(ResourceQuota {
-                metadata: meta(names::QUOTA, Some(name), &owner, &[]),
+                metadata: meta(names::QUOTA, Some(name), &owner, &own),
                 spec: Some(ResourceQuotaSpec {
                     hard: Some(hard),
                     ..Default::default()
@@ -148,7 +192,7 @@ pub fn tenancy_objects(
                 ..Default::default()
             });
             out.limit_ranges.push(LimitRange {
-                metadata: meta(names::LIMITS, Some(name), &owner, &[]),
+                metadata: meta(names::LIMITS, Some(name), &owner, &own),
                 spec: Some(LimitRangeSpec {
                     limits: vec![LimitRangeItem {
                         type_: "Container".into(),
@@ -166,11 +210,11 @@ pub fn tenancy_objects(
             });
         }
         out.network_policies
-            .extend(network_policies(name, code, cloud, &owner));
+            .extend(network_policies(name, code, cloud, &owner, &own));
         let groups = &ministry.spec.digital_transformation_unit.groups;
         if !groups.is_empty() {
             out.role_bindings.push(RoleBinding {
-                metadata: meta(names::DTU_ADMIN, Some(name), &owner, &[]),
+                metadata: meta(names::DTU_ADMIN, Some(name), &owner, &own),
                 role_ref: RoleRef {
                     api_group: "rbac.authorization.k8s.io".into(),
                     kind: "ClusterRole".into(),
@@ -230,6 +274,7 @@ fn network_policies(
     ministry: &str,
     cloud: &GovernmentCloud,
     owner: &Option<OwnerReference>,
+    own: &[(&str, &str)],
 ) -> Vec<NetworkPolicy> {
     let all_pods = LabelSelector::default();
     let same_ministry = NetworkPolicyPeer {
@@ -250,7 +295,7 @@ fn network_policies(
     };
     vec![
         NetworkPolicy {
-            metadata: meta(names::DEFAULT_DENY, Some(ns), owner, &[]),
+            metadata: meta(names::DEFAULT_DENY, Some(ns), owner, own),
             spec: Some(NetworkPolicySpec {
                 pod_selector: Some(all_pods.clone()),
                 policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
@@ -258,7 +303,7 @@ fn network_policies(
             }),
         },
         NetworkPolicy {
-            metadata: meta(names::ALLOW_MINISTRY, Some(ns), owner, &[]),
+            metadata: meta(names::ALLOW_MINISTRY, Some(ns), owner, own),
             spec: Some(NetworkPolicySpec {
                 pod_selector: Some(all_pods.clone()),
                 policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
@@ -273,7 +318,7 @@ fn network_policies(
             }),
         },
         NetworkPolicy {
-            metadata: meta(names::ALLOW_PRIVATE_NETWORK, Some(ns), owner, &[]),
+            metadata: meta(names::ALLOW_PRIVATE_NETWORK, Some(ns), owner, own),
             spec: Some(NetworkPolicySpec {
                 pod_selector: Some(all_pods),
                 policy_types: Some(vec!["Egress".into()]),
@@ -459,6 +504,38 @@ spec: {establishedOn: '2026-03-01', operator: mptc, privateNetwork: {cidrs: [10.
     }
 
     #[test]
+    fn every_child_carries_its_owners_labels_and_namespaces_do_not() {
+        let (t, m, c) = objects(FIXTURE);
+        let o = tenancy_objects(&t, &m, &c);
+        let name = t.metadata.name.clone().unwrap();
+        let metas = o
+            .quotas
+            .iter()
+            .map(|x| &x.metadata)
+            .chain(o.limit_ranges.iter().map(|x| &x.metadata))
+            .chain(o.network_policies.iter().map(|x| &x.metadata))
+            .chain(o.role_bindings.iter().map(|x| &x.metadata));
+        let mut n = 0;
+        for meta in metas {
+            let labels = meta.labels.as_ref().unwrap();
+            assert_eq!(labels[LABEL_MANAGED_BY], FIELD_MANAGER);
+            assert_eq!(labels[LABEL_OWNER_KIND], "CloudTenancy");
+            assert_eq!(labels[LABEL_OWNER_NAME], name);
+            n += 1;
+        }
+        assert!(n >= 6, "{n}");
+        // Namespaces hold data: they are released, never pruned, so they carry no owner labels.
+        assert!(
+            !o.namespaces[0]
+                .metadata
+                .labels
+                .as_ref()
+                .unwrap()
+                .contains_key(LABEL_OWNER_KIND)
+        );
+    }
+
+    #[test]
     fn without_a_uid_nothing_claims_ownership() {
         let (mut t, m, c) = objects(FIXTURE);
         t.metadata.uid = None;
@@ -522,6 +599,7 @@ pub fn link_policies(
     allowance_policies(&Allowance {
         name: &link_policy_name(&link_name),
         owner: &link.controller_owner_ref(&()),
+        owner_kind: "PrivateNetworkLink",
         label: (LABEL_LINK, &link_name),
         ports: &link.spec.ports,
         from_namespaces,
@@ -554,6 +632,7 @@ pub fn grant_policies(
     allowance_policies(&Allowance {
         name: &grant_policy_name(&grant_name),
         owner: &grant.controller_owner_ref(&()),
+        owner_kind: "DataAccessGrant",
         label: (LABEL_GRANT, &grant_name),
         ports: &access.ports,
         from_namespaces: grantee_namespaces,
@@ -566,6 +645,7 @@ pub fn grant_policies(
 struct Allowance<'a> {
     name: &'a str,
     owner: &'a Option<OwnerReference>,
+    owner_kind: &'a str,
     label: (&'a str, &'a str),
     ports: &'a [crate::api::Port],
     from_namespaces: &'a [String],
@@ -596,7 +676,13 @@ fn allowance_policies(a: &Allowance<'_>) -> Vec<NetworkPolicy> {
     } else {
         a.to_cidrs.iter().map(|c| cidr_peer(c)).collect()
     };
-    let label = [a.label];
+    let owned = owner_labels(a.owner_kind, a.label.1);
+    let label = [
+        (a.label.0, label_value(a.label.1)),
+        (owned[0].0, owned[0].1.clone()),
+        (owned[1].0, owned[1].1.clone()),
+    ];
+    let label: Vec<(&str, &str)> = label.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut out: Vec<NetworkPolicy> = a
         .from_namespaces
         .iter()
@@ -687,6 +773,11 @@ mod link_tests {
             p[0].metadata.labels.as_ref().unwrap()[LABEL_LINK],
             "mef-to-gdt"
         );
+        for policy in &p {
+            let labels = policy.metadata.labels.as_ref().unwrap();
+            assert_eq!(labels[LABEL_OWNER_KIND], "PrivateNetworkLink");
+            assert_eq!(labels[LABEL_OWNER_NAME], "mef-to-gdt");
+        }
         assert_eq!(
             p[0].metadata.owner_references.as_ref().unwrap()[0].kind,
             "PrivateNetworkLink"

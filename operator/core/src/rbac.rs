@@ -75,7 +75,11 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
     add("", "resourcequotas", APPLY);
     add("", "limitranges", APPLY);
     add("networking.k8s.io", "networkpolicies", APPLY);
+    // Children no longer desired are pruned (found by their owner labels).
     add("networking.k8s.io", "networkpolicies", &["delete"]);
+    add("", "resourcequotas", &["delete"]);
+    add("", "limitranges", &["delete"]);
+    add("rbac.authorization.k8s.io", "rolebindings", &["delete"]);
     add("rbac.authorization.k8s.io", "rolebindings", APPLY);
     add("events.k8s.io", "events", &["create", "patch"]);
     add(

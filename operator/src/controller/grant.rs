@@ -47,12 +47,8 @@ async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Actio
         }
         _ => Vec::new(),
     };
-    let previous = grant
-        .status
-        .as_ref()
-        .map(|s| s.network_policies.clone())
-        .unwrap_or_default();
-    let carried = sync_network_policies(ctx, &desired, &previous).await?;
+    let name = grant.metadata.name.clone().unwrap_or_default();
+    let carried = sync_network_policies(ctx, ("DataAccessGrant", &name), &desired).await?;
     let mut status = grant.status.clone().unwrap_or_default();
     status.network_policies = carried;
     let message = message::en::reason(&verdict.reason);

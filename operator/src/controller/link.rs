@@ -58,12 +58,8 @@ async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Act
     } else {
         Vec::new()
     };
-    let previous = link
-        .status
-        .as_ref()
-        .map(|s| s.network_policies.clone())
-        .unwrap_or_default();
-    let carried = sync_network_policies(ctx, &desired, &previous).await?;
+    let name = link.metadata.name.clone().unwrap_or_default();
+    let carried = sync_network_policies(ctx, ("PrivateNetworkLink", &name), &desired).await?;
     let mut status = link.status.clone().unwrap_or_default();
     status.network_policies = carried;
     let message = message::en::reason(&verdict.reason);

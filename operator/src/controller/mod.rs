@@ -308,12 +308,13 @@ pub(crate) fn namespaces_of(ctx: &Context, ministry: &str, listed: &[String]) ->
         .collect()
 }
 
-/// Apply `desired` NetworkPolicies, delete those of `previous` (as `namespace/name`) no longer
-/// desired, and return the desired ones as `namespace/name`, the list kept in status.
+/// Apply `desired` NetworkPolicies and prune those `owner` provisioned that are no longer
+/// desired (found by their owner labels, not by what status remembers). Returns the desired
+/// ones as `namespace/name`, the list status reports.
 pub(crate) async fn sync_network_policies(
     ctx: &Context,
+    owner: (&str, &str),
     desired: &[NetworkPolicy],
-    previous: &[String],
 ) -> Result<Vec<String>, Error> {
     for np in desired {
         apply_one(
@@ -325,31 +326,74 @@ pub(crate) async fn sync_network_policies(
         )
         .await?;
     }
-    let carried: Vec<String> = desired
+    let carried = keys(desired);
+    prune::<NetworkPolicy>(ctx, owner, &carried).await?;
+    Ok(carried)
+}
+
+/// `namespace/name` of each object.
+pub(crate) fn keys<K: Resource>(objects: &[K]) -> Vec<String> {
+    objects
         .iter()
-        .map(|n| {
+        .map(|o| {
             format!(
                 "{}/{}",
-                n.metadata.namespace.as_deref().unwrap_or_default(),
-                n.metadata.name.as_deref().unwrap_or_default()
+                o.meta().namespace.as_deref().unwrap_or_default(),
+                o.meta().name.as_deref().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// Delete the children of kind `K` that `owner` (kind, name) provisioned and no longer
+/// desires (`desired`: `namespace/name`). The children are found by label
+/// (`desired::owner_selector`): an object without govkh's owner labels is never touched, and a
+/// child whose owner's status forgot it is still found.
+pub(crate) async fn prune<K>(
+    ctx: &Context,
+    (kind, name): (&str, &str),
+    desired: &[String],
+) -> Result<(), Error>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let selector = govkh_core::desired::owner_selector(kind, name);
+    let existing = Api::<K>::all(ctx.client.clone())
+        .list_metadata(&kube::api::ListParams::default().labels(&selector))
+        .await?;
+    let existing: Vec<String> = existing
+        .items
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o.metadata.namespace.as_deref().unwrap_or_default(),
+                o.metadata.name.as_deref().unwrap_or_default()
             )
         })
         .collect();
-    for stale in previous.iter().filter(|p| !carried.contains(p)) {
-        let Some((ns, name)) = stale.split_once('/') else {
+    for stale in govkh_core::desired::undesired(&existing, desired) {
+        let Some((ns, child)) = stale.split_once('/') else {
             continue;
         };
-        match Api::<NetworkPolicy>::namespaced(ctx.client.clone(), ns)
-            .delete(name, &DeleteParams::default())
+        match Api::<K>::namespaced(ctx.client.clone(), ns)
+            .delete(child, &DeleteParams::default())
             .await
         {
-            Ok(_) => {}
+            Ok(_) => tracing::info!(
+                owner = %format!("{kind}/{name}"),
+                child = %format!("{}/{stale}", K::kind(&())),
+                "pruned a child no longer desired"
+            ),
             // Already gone (deleted by hand, or with its namespace): nothing to remove.
             Err(kube::Error::Api(s)) if s.code == 404 => {}
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(carried)
+    Ok(())
 }
 
 /// The status of a kind whose reconciler concludes with a state: its conditions, its

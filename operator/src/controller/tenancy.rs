@@ -20,7 +20,7 @@ use kube::{
     },
 };
 
-use super::{Conclusion, Context, Error, apply_one, conclude, instrumented};
+use super::{Conclusion, Context, Error, apply_one, conclude, instrumented, keys, prune};
 use govkh_core::{
     api::{
         ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, SubjectKind,
@@ -145,6 +145,13 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
         )
         .await?;
     }
+    // Prune what is no longer desired (a quota removed, DTU groups emptied): found by the
+    // owner labels, so nothing the tenancy did not provision is touched.
+    let owner = ("CloudTenancy", name.as_str());
+    prune::<ResourceQuota>(ctx, owner, &keys(&d.quotas)).await?;
+    prune::<LimitRange>(ctx, owner, &keys(&d.limit_ranges)).await?;
+    prune::<NetworkPolicy>(ctx, owner, &keys(&d.network_policies)).await?;
+    prune::<RoleBinding>(ctx, owner, &keys(&d.role_bindings)).await?;
     let current: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
     let previous = t
         .status
