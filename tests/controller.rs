@@ -1235,34 +1235,93 @@ async fn a_live_holder_keeps_the_lease_and_the_other_replica_writes_nothing() {
     assert_eq!(requests.len(), 1, "{requests:#?}");
 }
 
-#[tokio::test]
-async fn a_dead_holders_lease_is_taken_over_after_its_duration_with_its_resource_version() {
-    let (won, requests) = elect(
-        "pod-b",
-        Some(lease_json(Some("pod-a"), "2026-11-26T03:00:00.000000Z")),
-        200,
-        "2026-11-26T03:00:16Z",
+/// Two election attempts by the same candidate `me`, `gap` apart on its own clock (paused
+/// time), against a server holding the unchanging `lease`: (first won, second won, requests).
+async fn elect_twice(
+    me: &'static str,
+    lease: Value,
+    write_status: u16,
+    gap: Duration,
+) -> (bool, bool, Vec<(String, Value)>) {
+    // The candidate's wall clock is far from the holder's: it must not matter.
+    let now: Timestamp = "2031-01-01T00:00:00Z".parse().unwrap();
+    let ((first, second), requests) = with_server(
+        move |method: &str, _: &str, body: &Value| match method {
+            "GET" => (200, lease.clone()),
+            _ if write_status == 409 => (
+                409,
+                json!({"kind": "Status", "code": 409, "reason": "Conflict", "message": "the object has been modified"}),
+            ),
+            _ => (write_status, body.clone()),
+        },
+        move |client| async move {
+            let e = elector(client, me, now);
+            let first = e.try_acquire_or_renew().await.unwrap();
+            tokio::time::sleep(gap).await;
+            let second = e.try_acquire_or_renew().await.unwrap();
+            (first, second)
+        },
     )
     .await;
-    assert!(won);
-    assert_eq!(requests[1].0, format!("PUT {LEASE}/govkh-leader?"));
-    let body = &requests[1].1;
+    (first, second, requests)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dead_holders_lease_is_taken_over_a_duration_after_it_was_seen_with_its_resource_version()
+{
+    let dead = lease_json(Some("pod-a"), "2026-11-26T03:00:00.000000Z");
+    // Seen for the first time: whatever its renewTime says, a whole duration to wait.
+    let (first, second, requests) =
+        elect_twice("pod-b", dead.clone(), 200, Duration::from_secs(14)).await;
+    assert!(!first && !second, "not before 15 s unchanged");
+    assert_eq!(requests.len(), 2, "two reads, no write");
+    let (first, second, requests) = elect_twice("pod-b", dead, 200, Duration::from_secs(15)).await;
+    assert!(!first && second);
+    assert_eq!(requests[2].0, format!("PUT {LEASE}/govkh-leader?"));
+    let body = &requests[2].1;
     assert_eq!(body["metadata"]["resourceVersion"], "900");
     assert_eq!(body["spec"]["holderIdentity"], "pod-b");
     assert_eq!(body["spec"]["leaseTransitions"], 3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn of_two_replicas_racing_for_an_expired_lease_the_one_that_loses_the_write_does_not_lead() {
-    let (won, requests) = elect(
+    let (_, second, requests) = elect_twice(
         "pod-c",
-        Some(lease_json(Some("pod-a"), "2026-11-26T03:00:00.000000Z")),
+        lease_json(Some("pod-a"), "2026-11-26T03:00:00.000000Z"),
         409,
-        "2026-11-26T03:00:16Z",
+        Duration::from_secs(15),
     )
     .await;
-    assert!(!won, "a 409 Conflict means another replica wrote first");
-    assert_eq!(requests.len(), 2);
+    assert!(!second, "a 409 Conflict means another replica wrote first");
+    assert_eq!(requests.len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_leader_whose_renewal_hangs_stops_leading_before_the_lease_could_be_taken() {
+    let now: Timestamp = "2026-11-26T03:00:20Z".parse().unwrap();
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    // The API server takes the request and never answers.
+    let _keep = tokio::spawn(async move {
+        let mut handle = pin!(handle);
+        let mut held = Vec::new();
+        while let Some(pending) = handle.next_request().await {
+            held.push(pending);
+        }
+    });
+    let client = kube::Client::new(service, "default");
+    let start = tokio::time::Instant::now();
+    let why = elector(client, "pod-a", now).keep().await;
+    assert!(
+        why.contains("did not answer within the 10s deadline"),
+        "{why}"
+    );
+    let stopped = start.elapsed();
+    assert_eq!(stopped, Duration::from_secs(10), "at the renew deadline");
+    assert!(
+        stopped < Timing::default().lease_duration,
+        "before another replica may take the lease"
+    );
 }
 
 #[tokio::test]
@@ -1331,9 +1390,9 @@ async fn a_leader_that_cannot_renew_within_the_deadline_stops_leading() {
     )
     .await;
     assert!(why.contains("not renewed for 10s"), "{why}");
-    // Renewals at 5 s and 10 s failed; it gave up at the 10 s deadline, before the 15 s lease
-    // could pass to another replica.
-    assert_eq!(requests.len(), 2);
+    // The renewal at 5 s failed; at the 10 s deadline it gave up without another try, before
+    // the 15 s lease could pass to another replica.
+    assert_eq!(requests.len(), 1);
 }
 
 #[tokio::test]

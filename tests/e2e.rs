@@ -239,13 +239,16 @@ async fn revocation(kubeconfig: &Path, client: &Client) -> Result<(), String> {
         ],
     )?;
     let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), "moeys-elearning");
-    wait_for("RoleBinding moeys-elearning/govkh-dtu-admin revoked", || async {
-        match bindings.get_opt(desired::names::DTU_ADMIN).await {
-            Ok(None) => Ok(()),
-            Ok(Some(_)) => Err("still there".to_string()),
-            Err(e) => Err(e.to_string()),
-        }
-    })
+    wait_for(
+        "RoleBinding moeys-elearning/govkh-dtu-admin revoked",
+        || async {
+            match bindings.get_opt(desired::names::DTU_ADMIN).await {
+                Ok(None) => Ok(()),
+                Ok(Some(_)) => Err("still there".to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        },
+    )
     .await
 }
 

@@ -1,15 +1,22 @@
 //! Leader election on a `coordination.k8s.io/v1` Lease, so that of several replicas exactly one
 //! writes. The rules are client-go's: a replica takes the Lease when nobody holds it or when the
-//! holder has not renewed it for `leaseDurationSeconds`; the holder renews it every
-//! `renew_period`; every write is a replace carrying the `resourceVersion` it read, so two
-//! replicas racing for an expired Lease cannot both win (the loser gets 409 Conflict). A holder
-//! that cannot renew within `renew_deadline` (shorter than the lease duration) gives up before
-//! anybody else may take over, so two replicas never write at once.
+//! holder has not renewed it for `leaseDurationSeconds` — judged by when *this* replica last
+//! saw the Lease change, on its own monotonic clock, never by comparing the holder's
+//! `renewTime` with the local wall clock (clocks of two nodes may disagree by more than a
+//! lease). The holder renews it every `renew_period`; every write is a replace carrying the
+//! `resourceVersion` it read, so two replicas racing for an expired Lease cannot both win (the
+//! loser gets 409 Conflict). Each renewal is bounded by the time left before `renew_deadline`
+//! (the client has no read timeout of its own), and a holder that has not renewed by then
+//! (shorter than the lease duration) stops leading before anybody else may take over, so two
+//! replicas never write at once.
 //!
-//! The decision is a pure function of the Lease and the time (`decide`); `Elector` adds the
-//! API calls.
+//! The decision is a pure function of the Lease and of how long it has been seen unchanged
+//! (`decide`); `Elector` adds the API calls and the observation.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use k8s_openapi::{
     api::coordination::v1::{Lease, LeaseSpec},
@@ -56,15 +63,32 @@ impl Default for Timing {
     }
 }
 
-fn millis(t: Timestamp) -> i64 {
-    t.as_millisecond()
+/// What identifies one state of the Lease: a renewal or a takeover changes it.
+type Record = (
+    Option<String>,
+    Option<MicroTime>,
+    Option<MicroTime>,
+    Option<i32>,
+);
+
+fn record(lease: Option<&Lease>) -> Option<Record> {
+    let spec = lease?.spec.clone().unwrap_or_default();
+    Some((
+        spec.holder_identity,
+        spec.renew_time,
+        spec.acquire_time,
+        spec.lease_transitions,
+    ))
 }
 
-/// Decide what `identity` may do with `lease` at `now` (pure).
+/// Decide what `identity` may do with `lease`, which this replica has seen unchanged for
+/// `unchanged_for` (pure). Another holder's Lease expires `leaseDurationSeconds` after this
+/// replica first saw its current state: the timestamps in it are the holder's clock's, and
+/// only say who wrote.
 pub fn decide(
     lease: Option<&Lease>,
     identity: &str,
-    now: Timestamp,
+    unchanged_for: Duration,
     timing: &Timing,
 ) -> LeaseDecision {
     let Some(lease) = lease else {
@@ -78,19 +102,13 @@ pub fn decide(
     if holder.is_empty() {
         return LeaseDecision::Take;
     }
-    let Some(renewed) = spec.renew_time.or(spec.acquire_time).map(|t| t.0) else {
-        return LeaseDecision::Take;
-    };
-    let duration_ms = spec
+    let duration = spec
         .lease_duration_seconds
-        .map(|s| i64::from(s.max(1)) * 1000)
-        .unwrap_or_else(|| i64::try_from(timing.lease_duration.as_millis()).unwrap_or(i64::MAX));
-    let expires = millis(renewed).saturating_add(duration_ms);
-    let left = expires.saturating_sub(millis(now));
-    if left < 0 {
-        LeaseDecision::Take
-    } else {
-        LeaseDecision::Wait(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
+        .map(|s| Duration::from_secs(u64::try_from(s.max(1)).unwrap_or(1)))
+        .unwrap_or(timing.lease_duration);
+    match duration.checked_sub(unchanged_for) {
+        Some(left) if !left.is_zero() => LeaseDecision::Wait(left),
+        _ => LeaseDecision::Take,
     }
 }
 
@@ -146,6 +164,8 @@ pub struct Elector {
     identity: String,
     timing: Timing,
     now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+    /// The Lease's state as this replica last saw it, and when (monotonic) it first saw it.
+    observed: Mutex<Option<(Record, tokio::time::Instant)>>,
 }
 
 impl Elector {
@@ -165,6 +185,33 @@ impl Elector {
             identity: identity.to_string(),
             timing,
             now,
+            observed: Mutex::new(None),
+        }
+    }
+
+    /// How long this replica has seen `lease` in its current state (zero when it just changed,
+    /// or is seen for the first time).
+    fn unchanged_for(&self, lease: Option<&Lease>) -> Duration {
+        let current = record(lease);
+        let Ok(mut observed) = self.observed.lock() else {
+            return Duration::ZERO;
+        };
+        match (&*observed, current) {
+            (Some((seen, since)), Some(now)) if *seen == now => since.elapsed(),
+            (_, Some(now)) => {
+                *observed = Some((now, tokio::time::Instant::now()));
+                Duration::ZERO
+            }
+            (_, None) => {
+                *observed = None;
+                Duration::ZERO
+            }
+        }
+    }
+
+    fn saw_written(&self, lease: &Lease) {
+        if let (Ok(mut observed), Some(r)) = (self.observed.lock(), record(Some(lease))) {
+            *observed = Some((r, tokio::time::Instant::now()));
         }
     }
 
@@ -173,7 +220,13 @@ impl Elector {
     pub async fn try_acquire_or_renew(&self) -> Result<bool, kube::Error> {
         let current = self.api.get_opt(&self.name).await?;
         let now = (self.now)();
-        let decision = decide(current.as_ref(), &self.identity, now, &self.timing);
+        let unchanged_for = self.unchanged_for(current.as_ref());
+        let decision = decide(
+            current.as_ref(),
+            &self.identity,
+            unchanged_for,
+            &self.timing,
+        );
         if let LeaseDecision::Wait(_) = decision {
             return Ok(false);
         }
@@ -194,7 +247,10 @@ impl Elector {
                 .await
         };
         match written {
-            Ok(_) => Ok(true),
+            Ok(w) => {
+                self.saw_written(&w);
+                Ok(true)
+            }
             Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
             Err(e) => Err(e),
         }
@@ -203,7 +259,9 @@ impl Elector {
     /// Wait until this replica leads.
     pub async fn acquire(&self) {
         loop {
-            match self.try_acquire_or_renew().await {
+            let attempt =
+                tokio::time::timeout(self.timing.renew_deadline, self.try_acquire_or_renew());
+            match attempt.await.unwrap_or(Ok(false)) {
                 Ok(true) => {
                     tracing::info!(lease = %self.name, identity = %self.identity, "leading");
                     return;
@@ -223,21 +281,38 @@ impl Elector {
         let mut last = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(self.timing.renew_period).await;
-            match self.try_acquire_or_renew().await {
-                Ok(true) => last = tokio::time::Instant::now(),
-                Ok(false) => return format!("Lease {} is held by another replica", self.name),
-                Err(e) => {
+            // A renewal that has not answered by the deadline is a renewal that failed: by then
+            // another replica may be about to take over.
+            let left = self.timing.renew_deadline.saturating_sub(last.elapsed());
+            if left.is_zero() {
+                return self.not_renewed();
+            }
+            match tokio::time::timeout(left, self.try_acquire_or_renew()).await {
+                Ok(Ok(true)) => last = tokio::time::Instant::now(),
+                Ok(Ok(false)) => return format!("Lease {} is held by another replica", self.name),
+                Ok(Err(e)) => {
                     tracing::warn!(lease = %self.name, error = %e, "cannot renew the lease");
+                }
+                Err(_) => {
+                    return format!(
+                        "Lease {}: a renewal did not answer within the {}s deadline",
+                        self.name,
+                        self.timing.renew_deadline.as_secs()
+                    );
                 }
             }
             if last.elapsed() >= self.timing.renew_deadline {
-                return format!(
-                    "Lease {} not renewed for {}s",
-                    self.name,
-                    self.timing.renew_deadline.as_secs()
-                );
+                return self.not_renewed();
             }
         }
+    }
+
+    fn not_renewed(&self) -> String {
+        format!(
+            "Lease {} not renewed for {}s",
+            self.name,
+            self.timing.renew_deadline.as_secs()
+        )
     }
 
     /// Give the Lease up (on shutdown), so another replica takes over at once rather than
@@ -293,33 +368,50 @@ mod tests {
     }
 
     #[test]
-    fn a_fresh_lease_of_another_holder_is_respected_until_it_expires() {
+    fn another_holders_lease_expires_a_lease_duration_after_this_replica_saw_it_change() {
         let t = Timing::default();
         let l = lease(Some("pod-a"), "2026-11-26T00:00:10Z");
+        let secs = Duration::from_secs;
         assert_eq!(
-            decide(Some(&l), "pod-b", at("2026-11-26T00:00:20Z"), &t),
-            LeaseDecision::Wait(Duration::from_secs(5))
+            decide(Some(&l), "pod-b", Duration::ZERO, &t),
+            LeaseDecision::Wait(secs(15)),
+            "just seen: a whole lease duration to go"
         );
         assert_eq!(
-            decide(Some(&l), "pod-b", at("2026-11-26T00:00:25Z"), &t),
-            LeaseDecision::Wait(Duration::ZERO),
-            "valid through its last instant"
+            decide(Some(&l), "pod-b", secs(10), &t),
+            LeaseDecision::Wait(secs(5))
         );
+        assert_eq!(decide(Some(&l), "pod-b", secs(15), &t), LeaseDecision::Take);
         assert_eq!(
-            decide(Some(&l), "pod-b", at("2026-11-26T00:00:25.001Z"), &t),
-            LeaseDecision::Take
-        );
-        assert_eq!(
-            decide(Some(&l), "pod-a", at("2026-11-26T00:00:20Z"), &t),
+            decide(Some(&l), "pod-a", secs(20), &t),
             LeaseDecision::Renew
         );
         assert_eq!(
-            decide(None, "pod-b", at("2026-11-26T00:00:20Z"), &t),
+            decide(None, "pod-b", Duration::ZERO, &t),
             LeaseDecision::Create
         );
         let released = lease(None, "2026-11-26T00:00:10Z");
         assert_eq!(
-            decide(Some(&released), "pod-b", at("2026-11-26T00:00:11Z"), &t),
+            decide(Some(&released), "pod-b", Duration::ZERO, &t),
+            LeaseDecision::Take
+        );
+    }
+
+    #[test]
+    fn the_holders_timestamps_never_decide_expiry() {
+        // A holder whose clock runs an hour behind (renewTime long past by ours) is still
+        // renewing: its Lease, just seen changing, is respected a full duration.
+        let t = Timing::default();
+        let behind = lease(Some("pod-a"), "2020-01-01T00:00:00Z");
+        assert_eq!(
+            decide(Some(&behind), "pod-b", Duration::ZERO, &t),
+            LeaseDecision::Wait(Duration::from_secs(15))
+        );
+        // One whose clock runs ahead (renewTime in our future) and stopped renewing is taken
+        // over once it has not changed for a lease duration, not when its timestamp says.
+        let ahead = lease(Some("pod-a"), "2099-01-01T00:00:00Z");
+        assert_eq!(
+            decide(Some(&ahead), "pod-b", Duration::from_secs(15), &t),
             LeaseDecision::Take
         );
     }
