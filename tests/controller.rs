@@ -207,6 +207,14 @@ fn tenancy_routes(
                 let mut t = tenancy.clone();
                 if p.ends_with("/status") {
                     t["status"] = body["status"].clone();
+                } else if body["metadata"].is_object() && !body.is_array() {
+                    // Our server-side apply of metadata.finalizers alone.
+                    match body["metadata"].get("finalizers") {
+                        Some(f) => t["metadata"]["finalizers"] = f.clone(),
+                        None => {
+                            t["metadata"].as_object_mut().unwrap().remove("finalizers");
+                        }
+                    }
                 } else if let Some(ops) = body.as_array() {
                     // The finalizer helper's JSON patch: apply its "add"/"remove" of finalizers.
                     for op in ops {
@@ -376,9 +384,13 @@ async fn the_finalizer_is_added_first() {
     assert_eq!(requests.len(), 1);
     assert_eq!(
         requests[0].0,
-        "PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims?"
+        format!("PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims{APPLY}")
     );
-    assert!(requests[0].1.to_string().contains(tenancy::FINALIZER));
+    assert_eq!(
+        requests[0].1["metadata"]["finalizers"],
+        json!([tenancy::FINALIZER]),
+        "applied, not a JSON patch with a test of the current list"
+    );
 }
 
 #[tokio::test]
@@ -468,7 +480,7 @@ async fn deleting_a_retain_tenancy_keeps_and_labels_its_namespaces() {
         [
             "PATCH /api/v1/namespaces/nssf-claims?",
             "PATCH /api/v1/namespaces/nssf-old?",
-            "PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims?"
+            &format!("PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims{APPLY}")
         ]
     );
     assert_eq!(
@@ -476,8 +488,8 @@ async fn deleting_a_retain_tenancy_keeps_and_labels_its_namespaces() {
         json!({"metadata": {"labels": {"digital.gov.kh/orphaned": "true"}, "ownerReferences": null}})
     );
     assert!(
-        requests[2].1.to_string().contains("remove"),
-        "the finalizer is removed last"
+        requests[2].1["metadata"].get("finalizers").is_none(),
+        "the finalizer is removed last, by an apply without it"
     );
 }
 
@@ -488,7 +500,53 @@ async fn deleting_a_delete_tenancy_leaves_its_namespaces_to_the_garbage_collecto
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(
         got,
-        ["PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims?"]
+        [format!(
+            "PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims{APPLY}"
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_finalizer_added_by_an_earlier_json_patch_is_still_removed() {
+    // The cluster's tenancy carries the finalizer under another manager: our apply without
+    // it leaves it, so it is taken out of the list by a merge patch guarded by resourceVersion.
+    let t = deleted("Retain");
+    let obj: CloudTenancy = serde_json::from_value(t.clone()).unwrap();
+    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+    let (result, requests) = with_server(
+        move |method: &str, path: &str, body: &Value| {
+            let mut current = t.clone();
+            current["metadata"]["finalizers"] = json!(["other.example/keep", tenancy::FINALIZER]);
+            current["metadata"]["resourceVersion"] = json!("77");
+            match method {
+                "PATCH" if path.starts_with("/apis/digital.gov.kh/") => {
+                    if body["metadata"]["finalizers"].is_array() && body.get("apiVersion").is_none()
+                    {
+                        current["metadata"]["finalizers"] = body["metadata"]["finalizers"].clone();
+                    }
+                    (200, current)
+                }
+                _ => (
+                    200,
+                    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}),
+                ),
+            }
+        },
+        move |client| async move {
+            let ctx = Arc::new(Context::new(client, Arc::new(move || now)));
+            tenancy::reconcile(Arc::new(obj), ctx).await
+        },
+    )
+    .await;
+    result.unwrap();
+    let last = requests.last().unwrap();
+    assert_eq!(
+        last.0,
+        "PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims?"
+    );
+    assert_eq!(
+        last.1,
+        json!({"metadata": {"finalizers": ["other.example/keep"], "resourceVersion": "77"}})
     );
 }
 

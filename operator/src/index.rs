@@ -81,6 +81,8 @@ pub struct Change {
     pub kind: &'static str,
     /// The object.
     pub object: Arc<Value>,
+    /// Whether it was deleted (or is gone from a relist).
+    pub deleted: bool,
 }
 
 /// How many changes a slow subscriber may fall behind before it is told it lagged.
@@ -171,11 +173,12 @@ impl Index {
         self.changes.subscribe()
     }
 
-    fn announce(&self, kind: &'static str, object: Value) {
+    fn announce(&self, kind: &'static str, object: Value, deleted: bool) {
         // Nobody listening (no controllers on a standby) is not an error.
         let _ = self.changes.send(Change {
             kind,
             object: Arc::new(object),
+            deleted,
         });
     }
 
@@ -216,7 +219,7 @@ impl Index {
         self.write(|s| Self::apply_in(s, r, loaded));
         self.changed.notify_one();
         if let Some(object) = announced {
-            self.announce(r.kind, object);
+            self.announce(r.kind, object, false);
         }
     }
 
@@ -294,7 +297,7 @@ impl Index {
         let namespace = meta["namespace"].as_str().map(str::to_string);
         self.write(|s| Self::remove_in(s, r, namespace.as_deref(), &name));
         self.changed.notify_one();
-        self.announce(r.kind, value.clone());
+        self.announce(r.kind, value.clone(), true);
     }
 
     fn remove_in(s: &mut State, r: &Resource, namespace: Option<&str>, name: &str) {
@@ -351,10 +354,11 @@ impl Index {
             values.into_iter().map(|v| self.decode(r, v)).collect();
         // What changed while the watch was down is unknown: every object of the kind, gone or
         // listed, is announced.
-        let mut announced: Vec<Value> = decoded
+        let listed: Vec<Value> = decoded
             .iter()
             .filter_map(|l| l.as_ref().ok().map(|l| l.raw.clone()))
             .collect();
+        let mut gone: Vec<Value> = Vec::new();
         self.write(|s| {
             let api_version = r.api_version();
             let present: Vec<(Option<String>, String, Value)> = if r.namespaced {
@@ -374,7 +378,7 @@ impl Index {
                 Self::held(&s.inventory, r)
             };
             for (ns, name, object) in present {
-                announced.push(object);
+                gone.push(object);
                 Self::remove_in(s, r, ns.as_deref(), &name);
             }
             s.refused
@@ -386,8 +390,12 @@ impl Index {
             s.context_version += 1;
         });
         self.changed.notify_one();
-        for object in announced {
-            self.announce(r.kind, object);
+        // Gone first, then listed: an object in both is announced last as present.
+        for object in gone {
+            self.announce(r.kind, object, true);
+        }
+        for object in listed {
+            self.announce(r.kind, object, false);
         }
     }
 

@@ -42,6 +42,15 @@ pub struct StateLabels {
     pub state: String,
 }
 
+/// Labels of the failure counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FailureLabels {
+    /// The controller.
+    pub controller: String,
+    /// The failure's category (`controller::Error::category`).
+    pub category: String,
+}
+
 /// Labels of the admission counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AdmissionLabels {
@@ -53,7 +62,7 @@ pub struct AdmissionLabels {
 pub struct Metrics {
     registry: Mutex<Registry>,
     reconciles: Family<ControllerLabels, Counter>,
-    failures: Family<ControllerLabels, Counter>,
+    failures: Family<FailureLabels, Counter>,
     duration: Family<ControllerLabels, Histogram>,
     findings: Family<FindingLabels, Gauge>,
     deadline_days: Family<MinistryLabels, Gauge>,
@@ -83,7 +92,7 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("govkh");
         let reconciles = Family::<ControllerLabels, Counter>::default();
-        let failures = Family::<ControllerLabels, Counter>::default();
+        let failures = Family::<FailureLabels, Counter>::default();
         let duration = Family::<ControllerLabels, Histogram>::new_with_constructor(|| {
             Histogram::new([
                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -96,7 +105,7 @@ impl Metrics {
         );
         registry.register(
             "reconcile_failures",
-            "Reconciles that failed, by controller",
+            "Reconciles that failed, by controller and category (invalid, conflict, not-found, forbidden, unavailable, api)",
             failures.clone(),
         );
         registry.register(
@@ -238,14 +247,19 @@ impl Metrics {
         self.audit_failures.inc();
     }
 
-    /// Record one reconcile of `controller`.
-    pub fn reconciled(&self, controller: &'static str, seconds: f64, ok: bool) {
+    /// Record one reconcile of `controller`; `failed` is the failure's category, if it failed.
+    pub fn reconciled(&self, controller: &'static str, seconds: f64, failed: Option<&'static str>) {
         let labels = ControllerLabels {
             controller: controller.to_string(),
         };
         self.reconciles.get_or_create(&labels).inc();
-        if !ok {
-            self.failures.get_or_create(&labels).inc();
+        if let Some(category) = failed {
+            self.failures
+                .get_or_create(&FailureLabels {
+                    controller: controller.to_string(),
+                    category: category.to_string(),
+                })
+                .inc();
         }
         self.duration.get_or_create(&labels).observe(seconds);
     }
@@ -267,15 +281,17 @@ mod tests {
     #[test]
     fn reconciles_and_failures_are_counted_per_controller() {
         let m = Metrics::new();
-        m.reconciled("cloudtenancy", 0.02, true);
-        m.reconciled("cloudtenancy", 0.3, false);
+        m.reconciled("cloudtenancy", 0.02, None);
+        m.reconciled("cloudtenancy", 0.3, Some("unavailable"));
         let text = m.render();
         assert!(
             text.contains("govkh_reconciles_total{controller=\"cloudtenancy\"} 2"),
             "{text}"
         );
         assert!(
-            text.contains("govkh_reconcile_failures_total{controller=\"cloudtenancy\"} 1"),
+            text.contains(
+                "govkh_reconcile_failures_total{controller=\"cloudtenancy\",category=\"unavailable\"} 1"
+            ),
             "{text}"
         );
         assert!(

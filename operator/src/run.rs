@@ -372,6 +372,25 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let index = ctx.index.clone();
+    // A deleted object's backoff and what it waited for are forgotten: the maps do not grow
+    // with objects that are gone.
+    {
+        let mut changes = index.subscribe();
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            loop {
+                match changes.recv().await {
+                    Ok(c) if c.deleted => {
+                        if let Some(name) = c.object["metadata"]["name"].as_str() {
+                            ctx.forget(c.kind, name);
+                        }
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+    }
 
     // CloudTenancy: owns its namespaces; depends on its Ministry, its Approvals and the cloud
     // (triggered by the index's changes, after the index holds them).
@@ -513,13 +532,33 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     Ok(())
 }
 
-/// Log one reconcile's outcome (the controllers' stream items).
-fn log_outcome<T: std::fmt::Display, E: std::fmt::Display>(
-    result: Result<(T, kube::runtime::controller::Action), E>,
-) -> std::future::Ready<()> {
+/// Log one reconcile's outcome (the controllers' stream items) by what it means: a success or
+/// a trigger for an object no longer in the store is `debug`; a failed reconcile was already
+/// logged by `error_policy` (once, with its category), so it is `debug` here; a watch that
+/// failed is a one-line `warn`; only the controller's machinery failing is an `error`.
+fn log_outcome<K>(
+    result: Result<
+        (ObjectRef<K>, kube::runtime::controller::Action),
+        kube::runtime::controller::Error<controller::Error, watcher::Error>,
+    >,
+) -> std::future::Ready<()>
+where
+    K: kube::Resource,
+    K::DynamicType: std::fmt::Debug,
+{
+    use kube::runtime::controller::Error as E;
     match result {
-        Ok((object, action)) => tracing::debug!(object = %object, ?action, "reconciled"),
-        Err(e) => tracing::warn!(error = %e, "reconcile error"),
+        Ok((object, action)) => tracing::debug!(object = %object.name, ?action, "reconciled"),
+        Err(E::ObjectNotFound(object)) => {
+            tracing::debug!(object = %object.name, "trigger for an object no longer in the store");
+        }
+        Err(E::ReconcilerFailed(error, object)) => {
+            tracing::debug!(object = %object.name, category = error.category(), %error, "reconcile failed");
+        }
+        Err(E::QueueError(error)) => {
+            tracing::warn!(error = %govkh_core::text::one_line(&error.to_string()), "a watch failed; retrying with backoff");
+        }
+        Err(E::RunnerError(error)) => tracing::error!(%error, "the controller's runner failed"),
     }
     std::future::ready(())
 }

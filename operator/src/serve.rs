@@ -117,7 +117,7 @@ mod tests {
             ready: Arc::new(AtomicBool::new(false)),
             metrics: Arc::new(Metrics::new()),
         };
-        probes.metrics.reconciled("cloudtenancy", 0.01, true);
+        probes.metrics.reconciled("cloudtenancy", 0.01, None);
         let server = tokio::spawn(serve(listener, probes.clone()));
         let get = |path: &'static str| async move {
             let mut s = TcpStream::connect(addr).await.unwrap();

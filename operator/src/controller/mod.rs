@@ -49,6 +49,8 @@ pub struct Context {
     recorder: Recorder,
     /// Consecutive failures per object, for the backoff.
     failures: Mutex<HashMap<String, u32>>,
+    /// What each object waits for, as last logged (so it is logged once).
+    waiting: Mutex<HashMap<String, String>>,
     /// The last audit of the cluster, once there is one.
     audit: RwLock<Option<Arc<govkh_core::summary::Audit>>>,
     /// The live index of the cluster: what admission and the audit read.
@@ -77,6 +79,7 @@ impl Context {
             now,
             metrics: Arc::new(crate::metrics::Metrics::new()),
             failures: Mutex::new(HashMap::new()),
+            waiting: Mutex::new(HashMap::new()),
             audit: RwLock::new(None),
             index: Arc::new(crate::index::Index::new()),
         }
@@ -142,6 +145,27 @@ impl Context {
         if let Ok(mut f) = self.failures.lock() {
             f.remove(key);
         }
+        if let Ok(mut w) = self.waiting.lock() {
+            w.remove(key);
+        }
+    }
+
+    /// Whether `key` starts waiting for `why` now (it was not already waiting for it).
+    fn waiting_first(&self, key: &str, why: &str) -> bool {
+        let Ok(mut w) = self.waiting.lock() else {
+            return true;
+        };
+        w.insert(key.to_string(), why.to_string()).as_deref() != Some(why)
+    }
+
+    /// Forget an object that is gone: its backoff and what it waited for.
+    pub fn forget(&self, kind: &str, name: &str) {
+        self.succeeded(&format!("{kind}/{name}"));
+    }
+
+    /// How many objects have a backoff running (for tests and diagnostics).
+    pub fn backoffs(&self) -> usize {
+        self.failures.lock().map_or(0, |f| f.len())
     }
 }
 
@@ -155,17 +179,39 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
     /// The API server failed or refused a request: try again later.
-    #[error("Kubernetes API: {0}")]
+    #[error("Kubernetes API: {}", api_error(.0))]
     Kube(#[from] kube::Error),
-    /// Adding or removing the finalizer, or the cleanup, failed.
-    #[error("finalizer: {0}")]
-    Finalizer(String),
+}
+
+/// An API error in one line — status code, reason, message — never a debug dump.
+pub fn api_error(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => format!("{} {}: {}", s.code, s.reason, s.message),
+        e => govkh_core::text::one_line(&e.to_string()),
+    }
 }
 
 impl Error {
     /// Whether retrying without a change cannot help.
     pub fn is_invalid(&self) -> bool {
         matches!(self, Error::Invalid(_))
+    }
+
+    /// The failure's category, a label of `reconcile_failures_total`: `invalid` (waits for a
+    /// change), `conflict` (409: someone else wrote first), `not-found`, `forbidden` (RBAC),
+    /// `unavailable` (5xx, timeouts, connection), `api` (any other API refusal).
+    pub fn category(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid",
+            Error::Kube(kube::Error::Api(s)) => match s.code {
+                409 => "conflict",
+                404 => "not-found",
+                401 | 403 => "forbidden",
+                500..=599 => "unavailable",
+                _ => "api",
+            },
+            Error::Kube(_) => "unavailable",
+        }
     }
 }
 
@@ -183,11 +229,14 @@ pub fn error_policy<K: Resource<DynamicType = ()>>(
 ) -> Action {
     let key = format!("{}/{}", K::kind(&()), obj.name_any());
     if error.is_invalid() {
-        tracing::info!(object = %key, reason = %error, "waiting for a change");
+        // Waiting for an object that has not arrived yet is said once, not at every trigger.
+        if ctx.waiting_first(&key, &error.to_string()) {
+            tracing::info!(object = %key, reason = %error, "waiting for a change");
+        }
         return Action::await_change();
     }
     let n = ctx.failed(&key);
-    tracing::warn!(object = %key, error = %error, attempt = n, "reconcile failed; backing off");
+    tracing::warn!(object = %key, category = error.category(), error = %error, attempt = n, "reconcile failed; backing off");
     Action::requeue(backoff(n))
 }
 
@@ -232,11 +281,20 @@ where
     K: Resource<DynamicType = ()>,
     Fut: std::future::Future<Output = Result<Action, Error>>,
 {
+    // Every line logged in the reconcile carries the controller and the object.
+    let span = tracing::info_span!(
+        "reconcile",
+        controller,
+        object = %format!("{}/{}", K::kind(&()), obj.meta().name.as_deref().unwrap_or_default())
+    );
     // Timing is measured for the metrics only; it decides nothing.
     let started = std::time::Instant::now();
-    let result = run.await;
-    ctx.metrics
-        .reconciled(controller, started.elapsed().as_secs_f64(), result.is_ok());
+    let result = tracing::Instrument::instrument(run, span).await;
+    ctx.metrics.reconciled(
+        controller,
+        started.elapsed().as_secs_f64(),
+        result.as_ref().err().map(Error::category),
+    );
     if result.is_ok() {
         succeeded(obj, ctx);
     }
@@ -532,6 +590,48 @@ pub fn until(now: Timestamp, at: Timestamp) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn api(code: u16, reason: &str) -> Error {
+        Error::Kube(kube::Error::Api(
+            kube::core::Status::failure("namespaces \"moh-records\" not found", reason)
+                .with_code(code)
+                .boxed(),
+        ))
+    }
+
+    #[test]
+    fn api_errors_are_one_line_with_a_category() {
+        let e = api(404, "NotFound");
+        assert_eq!(
+            e.to_string(),
+            "Kubernetes API: 404 NotFound: namespaces \"moh-records\" not found"
+        );
+        assert!(!e.to_string().contains("Status {"), "no debug dump");
+        assert_eq!(e.category(), "not-found");
+        assert_eq!(api(409, "Conflict").category(), "conflict");
+        assert_eq!(api(403, "Forbidden").category(), "forbidden");
+        assert_eq!(api(503, "ServiceUnavailable").category(), "unavailable");
+        assert_eq!(Error::Invalid("x".into()).category(), "invalid");
+    }
+
+    #[tokio::test]
+    async fn waiting_is_said_once_per_object_and_a_deleted_object_is_forgotten() {
+        let (service, _handle) = tower_test::mock::pair::<
+            http::Request<kube::client::Body>,
+            http::Response<kube::client::Body>,
+        >();
+        let ctx = Context::new(Client::new(service, "default"), Arc::new(Timestamp::now));
+        assert!(ctx.waiting_first("CloudTenancy/a", "Ministry mot does not exist"));
+        assert!(!ctx.waiting_first("CloudTenancy/a", "Ministry mot does not exist"));
+        assert!(ctx.waiting_first("CloudTenancy/a", "no GovernmentCloud"));
+        assert_eq!(ctx.failed("CloudTenancy/b"), 1);
+        assert_eq!(ctx.failed("CloudTenancy/b"), 2);
+        assert_eq!(ctx.backoffs(), 1);
+        ctx.forget("CloudTenancy", "b");
+        ctx.forget("CloudTenancy", "a");
+        assert_eq!(ctx.backoffs(), 0);
+        assert!(ctx.waiting_first("CloudTenancy/a", "no GovernmentCloud"));
+    }
 
     #[test]
     fn backoff_doubles_up_to_five_minutes() {

@@ -3,6 +3,9 @@
 //! statutory clock in status, requeueing exactly when the state changes by time alone.
 //! The finalizer exists only to release the namespaces (label them orphaned, drop the owner
 //! reference) before a `Retain` tenancy goes; with `Delete` the garbage collector removes them.
+//! It is added and removed by server-side apply of `metadata.finalizers` alone (a set), not by
+//! a JSON patch testing the current list: a reconcile of a cached object older than the
+//! finalizer it just added applied the same again instead of failing with 422 Invalid.
 
 use std::sync::Arc;
 
@@ -14,10 +17,7 @@ use k8s_openapi::api::{
 use kube::{
     Api, ResourceExt,
     api::{Patch, PatchParams},
-    runtime::{
-        controller::Action,
-        finalizer::{Event, finalizer},
-    },
+    runtime::controller::Action,
 };
 
 use super::{Conclusion, Context, Error, apply_one, conclude, instrumented, keys, prune};
@@ -46,19 +46,56 @@ pub async fn reconcile(tenancy: Arc<CloudTenancy>, ctx: Arc<Context>) -> Result<
 }
 
 async fn reconcile_inner(tenancy: Arc<CloudTenancy>, ctx: &Arc<Context>) -> Result<Action, Error> {
-    let api: Api<CloudTenancy> = Api::all(ctx.client.clone());
-    let result = finalizer(&api, FINALIZER, tenancy.clone(), |event| async {
-        match event {
-            Event::Apply(t) => apply(&t, ctx).await,
-            Event::Cleanup(t) => cleanup(&t, ctx).await,
+    let t = &*tenancy;
+    let ours = t.finalizers().iter().any(|f| f == FINALIZER);
+    if t.metadata.deletion_timestamp.is_some() {
+        if ours {
+            cleanup(t, ctx).await?;
+            set_finalizer(t, ctx, false).await?;
         }
-    })
-    .await;
-    result.map_err(|e| match e {
-        kube::runtime::finalizer::Error::ApplyFailed(e)
-        | kube::runtime::finalizer::Error::CleanupFailed(e) => e,
-        e => Error::Finalizer(e.to_string()),
-    })
+        return Ok(Action::await_change());
+    }
+    if !ours {
+        // The finalizer's change wakes the next reconcile, which provisions.
+        set_finalizer(t, ctx, true).await?;
+        return Ok(Action::await_change());
+    }
+    apply(t, ctx).await
+}
+
+/// Add (`present`) or remove our finalizer by server-side apply of `metadata.finalizers`
+/// alone: the finalizers are a set, so the apply merges with anyone else's and needs no
+/// `test` of the current list — a reconcile that runs on a cached object older than the
+/// finalizer it added a moment ago does not fail with 422, it applies the same again.
+async fn set_finalizer(t: &CloudTenancy, ctx: &Context, present: bool) -> Result<(), Error> {
+    let name = t.name_any();
+    let api: Api<CloudTenancy> = Api::all(ctx.client.clone());
+    let mut body = serde_json::json!({
+        "apiVersion": govkh_core::api::API_VERSION,
+        "kind": "CloudTenancy",
+        "metadata": {"name": name},
+    });
+    if present {
+        body["metadata"]["finalizers"] = serde_json::json!([FINALIZER]);
+    }
+    let params = PatchParams::apply(desired::FIELD_MANAGER).force();
+    let after = api.patch(&name, &params, &Patch::Apply(&body)).await?;
+    if !present && after.finalizers().iter().any(|f| f == FINALIZER) {
+        // Added before govkh applied it (by a JSON patch of an earlier version): not ours by
+        // apply, so taken out by a merge patch of the list, guarded by the resourceVersion.
+        let rest: Vec<&String> = after
+            .finalizers()
+            .iter()
+            .filter(|f| *f != FINALIZER)
+            .collect();
+        let patch = serde_json::json!({"metadata": {
+            "finalizers": rest,
+            "resourceVersion": after.metadata.resource_version,
+        }});
+        api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await?;
+    }
+    Ok(())
 }
 
 async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
@@ -232,7 +269,7 @@ async fn release(namespace: &str, ctx: &Context) -> Result<(), Error> {
     }
 }
 
-async fn cleanup(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
+async fn cleanup(t: &CloudTenancy, ctx: &Context) -> Result<(), Error> {
     if t.spec.deletion_policy == DeletionPolicy::Retain {
         let mut names: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
         names.extend(t.status.iter().flat_map(|s| s.namespaces.clone()));
@@ -242,5 +279,5 @@ async fn cleanup(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
             release(n, ctx).await?;
         }
     }
-    Ok(Action::await_change())
+    Ok(())
 }
