@@ -535,8 +535,10 @@ fn run_serves_probes_while_waiting_for_crds_and_gives_up_clearly() {
         .unwrap();
     let get = |path: &str| -> Option<String> {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", probe_port)).ok()?;
-        s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
-            .ok()?;
+        s.write_all(
+            format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes(),
+        )
+        .ok()?;
         let mut out = String::new();
         s.read_to_string(&mut out).ok()?;
         Some(out)
@@ -556,10 +558,11 @@ fn run_serves_probes_while_waiting_for_crds_and_gives_up_clearly() {
     );
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // Nothing listens on the API server's port: that is what it says, not that the CRDs
+    // should be installed; in one line, with no debug dump.
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("is not established after 4s: kubectl apply -f crds/"),
-        "{err}"
-    );
+    assert!(err.contains("cannot reach the API server"), "{err}");
+    assert!(!err.contains("kubectl apply -f crds/"), "{err}");
+    assert!(!err.contains("Status {"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -18,7 +18,8 @@
 //! run and registers it by URL (`--webhook-url`, failurePolicy Fail). One `kubectl apply` of a
 //! top-secret volume and a second claim cloning it must be refused — the clone judged with the
 //! volume created a moment before (the index, or a read through to the API server). And what
-//! is given is taken back: emptying MoEYS's DTU groups removes their `admin` RoleBinding.
+//! is given is taken back: emptying MoEYS's DTU groups removes their `admin` RoleBinding. The
+//! operator's log of a healthy start, once every object has arrived, holds no WARN or ERROR.
 //!
 //! A custom harness (no libtest): without a cluster it prints one line and no "test result",
 //! so it is never counted as passed.
@@ -252,6 +253,24 @@ async fn revocation(kubeconfig: &Path, client: &Client) -> Result<(), String> {
     .await
 }
 
+/// The operator's log (JSON lines) up to now holds no WARN or ERROR line.
+fn quiet_start(log: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let loud: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("\"level\":\"WARN\"") || l.contains("\"level\":\"ERROR\""))
+        .collect();
+    if loud.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the operator logged {} WARN/ERROR line(s) on a healthy start:\n{}",
+            loud.len(),
+            loud.join("\n")
+        ))
+    }
+}
+
 /// Wait until the operator's /readyz answers 200 (its index has listed every kind).
 async fn wait_ready() -> Result<(), String> {
     wait_for("govkh /readyz", || async {
@@ -337,11 +356,15 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
             .arg("--kubeconfig")
             .arg(&kubeconfig)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("operator.log")).map_err(|e| e.to_string())?,
+            ))
             .spawn()
             .map_err(|e| format!("cannot start govkh run: {e}"))?,
     );
     let result = checks(&client).await;
+    // Once every object has arrived and been judged, a healthy start has said nothing alarming.
+    let quiet = quiet_start(&dir.join("operator.log"));
     let admitted = match wait_ready().await {
         Ok(()) => admission(&kubeconfig, &dir),
         Err(e) => Err(e),
@@ -364,6 +387,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         &["delete", "--ignore-not-found", "-f", crds.to_str().unwrap()],
     );
     result
+        .and(quiet)
         .and(admitted)
         .and(revoked)
         .and(cleanup)

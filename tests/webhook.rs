@@ -151,7 +151,7 @@ fn a_body_that_is_not_an_admission_review_is_an_error() {
     let lib = Library::builtin().unwrap();
     let now: Timestamp = NOW.parse().unwrap();
     let err = webhook::admit(b"{\"kind\": 3", None, &lib, now).unwrap_err();
-    assert!(err.contains("not an AdmissionReview"), "{err}");
+    assert!(err.to_string().contains("not an AdmissionReview"), "{err}");
     let err = webhook::admit(
         br#"{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}"#,
         None,
@@ -159,7 +159,7 @@ fn a_body_that_is_not_an_admission_review_is_an_error() {
         now,
     )
     .unwrap_err();
-    assert!(err.contains("without a request"), "{err}");
+    assert!(err.to_string().contains("without a request"), "{err}");
 }
 
 // ---- over TLS ----
@@ -317,7 +317,7 @@ async fn a_missing_certificate_stops_the_start() {
     let err = webhook::serve(listener, files, Arc::new(admission))
         .await
         .unwrap_err();
-    assert!(err.contains("/nonexistent/tls.crt"), "{err}");
+    assert!(err.to_string().contains("/nonexistent/tls.crt"), "{err}");
 }
 
 #[test]

@@ -47,6 +47,50 @@ use govkh_core::{
     policy::Library,
 };
 
+/// Why `govkh run` stopped, or could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No usable cluster configuration (kubeconfig, in-cluster).
+    #[error("{0}")]
+    Config(String),
+    /// The API server could not be reached, or refused us, at start.
+    #[error("cannot reach the API server: {}", controller::api_error(.0))]
+    Connect(kube::Error),
+    /// Our CRDs are not established in time.
+    #[error("CRD {crd} is not established after {secs}s: kubectl apply -f crds/")]
+    CrdsMissing {
+        /// The first CRD not established.
+        crd: String,
+        /// How long we waited.
+        secs: u64,
+    },
+    /// The built-in policy library does not load (a build defect).
+    #[error("the built-in policies do not load: {0}")]
+    Policies(#[from] govkh_core::policy::Error),
+    /// An address cannot be listened on.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The webhook cannot serve.
+    #[error("webhook: {0}")]
+    Webhook(#[from] webhook::Error),
+    /// The webhook cannot be registered by URL.
+    #[error("cannot register the webhook {name}: {reason}")]
+    Registration {
+        /// The ValidatingWebhookConfiguration's name.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// Leadership was lost: exit so that another replica takes over.
+    #[error("lost leadership ({0}); exiting so that another replica takes over")]
+    LostLeadership(String),
+}
+
 /// Options of `govkh run`.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -89,9 +133,12 @@ pub struct Registration {
 }
 
 /// Apply the ValidatingWebhookConfiguration that sends admission to `r.url`; returns its name.
-async fn register(client: &Client, identity: &str, r: &Registration) -> Result<String, String> {
-    let ca = std::fs::read(&r.ca_file).map_err(|e| format!("{}: {e}", r.ca_file.display()))?;
+async fn register(client: &Client, identity: &str, r: &Registration) -> Result<String, Error> {
     let name = format!("govkh-{}", identity.to_lowercase());
+    let ca = std::fs::read(&r.ca_file).map_err(|e| Error::Registration {
+        name: name.clone(),
+        reason: format!("{}: {e}", r.ca_file.display()),
+    })?;
     let config = govkh_core::desired::webhook_configuration(&name, &r.url, &ca);
     let api: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
     api.patch(
@@ -100,7 +147,10 @@ async fn register(client: &Client, identity: &str, r: &Registration) -> Result<S
         &kube::api::Patch::Apply(&config),
     )
     .await
-    .map_err(|e| format!("cannot register the webhook {name}: {e}"))?;
+    .map_err(|e| Error::Registration {
+        name: name.clone(),
+        reason: controller::api_error(&e),
+    })?;
     tracing::info!(name = %name, url = %r.url, "webhook registered by URL");
     Ok(name)
 }
@@ -126,24 +176,34 @@ pub struct LeaderElection {
     pub name: String,
 }
 
-async fn wait_for_crds(client: &Client, timeout: Duration) -> Result<(), String> {
+async fn wait_for_crds(client: &Client, timeout: Duration) -> Result<(), Error> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
+        // An API server that cannot be reached is said as such: installing the CRDs would not
+        // help.
         let missing = match api.list(&Default::default()).await {
             Ok(list) => match all_established(&list.items) {
                 Ok(()) => return Ok(()),
-                Err(name) => name,
+                Err(name) => Ok(name),
             },
-            Err(e) => format!("(cannot list CRDs: {e})"),
+            Err(e) => Err(e),
         };
         if tokio::time::Instant::now() >= deadline {
-            return Err(format!(
-                "CRD {missing} is not established after {}s: kubectl apply -f crds/",
-                timeout.as_secs()
-            ));
+            return Err(match missing {
+                Ok(crd) => Error::CrdsMissing {
+                    crd,
+                    secs: timeout.as_secs(),
+                },
+                Err(e) => Error::Connect(e),
+            });
         }
-        tracing::info!(crd = %missing, "waiting for the CRDs to be established");
+        match &missing {
+            Ok(crd) => tracing::info!(crd = %crd, "waiting for the CRDs to be established"),
+            Err(e) => {
+                tracing::info!(error = %controller::api_error(e), "waiting for the API server")
+            }
+        }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
@@ -262,21 +322,21 @@ async fn shutdown_signal() {
 }
 
 /// Run the operator until a termination signal.
-pub async fn run(options: RunOptions) -> Result<(), String> {
+pub async fn run(options: RunOptions) -> Result<(), Error> {
     let config = match &options.kubeconfig {
         Some(path) => {
             let kc = kube::config::Kubeconfig::read_from(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+                .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
             kube::Config::from_custom_kubeconfig(kc, &Default::default())
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| Error::Config(e.to_string()))?
         }
         None => kube::Config::infer()
             .await
-            .map_err(|e| format!("no cluster configuration found: {e}"))?,
+            .map_err(|e| Error::Config(format!("no cluster configuration found: {e}")))?,
     };
-    let client = Client::try_from(config).map_err(|e| e.to_string())?;
-    let policies = Arc::new(Library::builtin().map_err(|e| e.to_string())?);
+    let client = Client::try_from(config).map_err(Error::Connect)?;
+    let policies = Arc::new(Library::builtin()?);
     let ready = Arc::new(AtomicBool::new(false));
     let clock: Arc<dyn Fn() -> Timestamp + Send + Sync> = Arc::new(Timestamp::now);
     let ctx = Arc::new(Context::with_reporter(
@@ -286,7 +346,10 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     ));
     let listener = tokio::net::TcpListener::bind(options.probe_addr)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", options.probe_addr))?;
+        .map_err(|source| Error::Listen {
+            addr: options.probe_addr,
+            source,
+        })?;
     tokio::spawn(serve(
         listener,
         Probes {
@@ -302,7 +365,10 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
     if let Some(w) = &options.webhook {
         let listener = tokio::net::TcpListener::bind(w.addr)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", w.addr))?;
+            .map_err(|source| Error::Listen {
+                addr: w.addr,
+                source,
+            })?;
         let admission = Arc::new(webhook::Admission::new(ctx.clone(), policies.clone()));
         webhook::serve(listener, w.tls.clone(), admission).await?;
         tracing::info!(addr = %w.addr, path = webhook::PATH, "serving the admission webhook");
@@ -520,7 +586,7 @@ pub async fn run(options: RunOptions) -> Result<(), String> {
         why = lost => {
             // Stop writing at once: returning drops every controller mid-flight.
             deregister(&client, registered.as_deref()).await;
-            return Err(format!("lost leadership ({why}); exiting so that another replica takes over"));
+            return Err(Error::LostLeadership(why));
         }
     }
     audits_task.abort();

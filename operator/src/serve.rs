@@ -1,7 +1,9 @@
 //! The operator's plain-HTTP endpoints for the kubelet and Prometheus: `/healthz` (the process
-//! answers), `/readyz` (the CRDs are established and the webhook serves), `/metrics`.
-//! Deliberately tiny: three GET routes, bounded reads, a timeout per connection; no TLS (it is
-//! not the webhook).
+//! answers), `/readyz` (the CRDs are established, the webhook serves and the live index has
+//! listed every kind), `/metrics`. Three GET routes served by the same HTTP stack as the
+//! webhook (hyper, HTTP/1.1), with the same discipline: requests without a body, a timeout
+//! per connection, a pause after a failed accept instead of a spin; no TLS (it is not the
+//! webhook).
 
 use std::{
     sync::{
@@ -11,10 +13,9 @@ use std::{
     time::Duration,
 };
 
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
-};
+use http_body_util::Full;
+use hyper::body::Bytes;
+use tokio::net::TcpListener;
 
 use crate::metrics::Metrics;
 
@@ -55,50 +56,44 @@ pub fn respond(request_line: &str, probes: &Probes) -> (u16, &'static str, Strin
     }
 }
 
-async fn handle(mut stream: TcpStream, probes: Probes) -> std::io::Result<()> {
-    let mut buf = vec![0u8; MAX_REQUEST];
-    let mut len = 0;
-    let read = async {
-        loop {
-            let n = stream.read(&mut buf[len..]).await?;
-            len += n;
-            if n == 0 || buf[..len].windows(4).any(|w| w == b"\r\n\r\n") || len == buf.len() {
-                return Ok::<_, std::io::Error>(());
-            }
-        }
-    };
-    if tokio::time::timeout(Duration::from_secs(5), read)
-        .await
-        .is_err()
-    {
-        return Ok(());
+async fn handle(
+    req: hyper::Request<hyper::body::Incoming>,
+    probes: Probes,
+) -> Result<hyper::Response<Full<Bytes>>, std::convert::Infallible> {
+    let line = format!("{} {}", req.method(), req.uri().path());
+    let (code, content_type, body) = respond(&line, &probes);
+    let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() =
+        http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = http::HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(http::header::CONTENT_TYPE, v);
     }
-    let head = String::from_utf8_lossy(&buf[..len]);
-    let line = head.lines().next().unwrap_or("");
-    let (code, content_type, body) = respond(line, &probes);
-    let reason = match code {
-        200 => "OK",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        _ => "Service Unavailable",
-    };
-    let response = format!(
-        "HTTP/1.1 {code} {reason}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(response.as_bytes()).await?;
-    stream.shutdown().await
+    Ok(r)
 }
 
 /// Serve the endpoints on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, probes: Probes) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors, say: wait rather than spin.
+                tracing::warn!(error = %e, "probe server cannot accept a connection");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
         };
         let probes = probes.clone();
         tokio::spawn(async move {
-            if let Err(e) = handle(stream, probes).await {
+            let service = hyper::service::service_fn(move |req| handle(req, probes.clone()));
+            let served = tokio::time::timeout(
+                Duration::from_secs(30),
+                hyper::server::conn::http1::Builder::new()
+                    .max_buf_size(MAX_REQUEST)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+            )
+            .await;
+            if let Ok(Err(e)) = served {
                 tracing::debug!(error = %e, "probe connection failed");
             }
         });
@@ -120,10 +115,13 @@ mod tests {
         probes.metrics.reconciled("cloudtenancy", 0.01, None);
         let server = tokio::spawn(serve(listener, probes.clone()));
         let get = |path: &'static str| async move {
-            let mut s = TcpStream::connect(addr).await.unwrap();
-            s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
-                .await
-                .unwrap();
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(
+                format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes(),
+            )
+            .await
+            .unwrap();
             let mut out = String::new();
             s.read_to_string(&mut out).await.unwrap();
             out

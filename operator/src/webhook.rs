@@ -164,6 +164,15 @@ pub fn judge(
     (response, outcome)
 }
 
+/// The request of an AdmissionReview body.
+fn request_of(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, Error> {
+    let review: AdmissionReview<DynamicObject> = serde_json::from_slice(body)
+        .map_err(|e| Error::Malformed(format!("not an AdmissionReview: {e}")))?;
+    review
+        .try_into()
+        .map_err(|e| Error::Malformed(format!("AdmissionReview without a request: {e}")))
+}
+
 /// An object of a request as JSON, with the request's namespace when the object omits it (as
 /// it may on create).
 fn object_json(req: &AdmissionRequest<DynamicObject>, o: &DynamicObject) -> serde_json::Value {
@@ -186,12 +195,8 @@ pub fn admit(
     snapshot: Option<&Snapshot>,
     policies: &Library,
     now: Timestamp,
-) -> Result<(AdmissionReview<DynamicObject>, AdmissionOutcome), String> {
-    let review: AdmissionReview<DynamicObject> =
-        serde_json::from_slice(body).map_err(|e| format!("not an AdmissionReview: {e}"))?;
-    let req: AdmissionRequest<DynamicObject> = review
-        .try_into()
-        .map_err(|e| format!("AdmissionReview without a request: {e}"))?;
+) -> Result<(AdmissionReview<DynamicObject>, AdmissionOutcome), Error> {
+    let req = request_of(body)?;
     let (response, outcome) = judge(&req, snapshot, policies, now);
     Ok((response.into_review(), outcome))
 }
@@ -231,13 +236,9 @@ impl Admission {
     pub async fn review(
         &self,
         body: &[u8],
-    ) -> Result<(AdmissionReview<DynamicObject>, AdmissionOutcome), String> {
+    ) -> Result<(AdmissionReview<DynamicObject>, AdmissionOutcome), Error> {
         let started = tokio::time::Instant::now();
-        let review: AdmissionReview<DynamicObject> =
-            serde_json::from_slice(body).map_err(|e| format!("not an AdmissionReview: {e}"))?;
-        let req: AdmissionRequest<DynamicObject> = review
-            .try_into()
-            .map_err(|e| format!("AdmissionReview without a request: {e}"))?;
+        let req = request_of(body)?;
         let now = (self.ctx.now)();
         let index = &self.ctx.index;
         let snapshot = if index.is_synced() {
@@ -274,7 +275,7 @@ impl Admission {
             judge(&req, snapshot.as_deref(), &policies, now)
         })
         .await
-        .map_err(|e| format!("the evaluation failed: {e}"))?;
+        .map_err(|e| Error::Evaluation(e.to_string()))?;
         let (response, outcome) = judged;
         Ok((response.into_review(), outcome))
     }
@@ -355,6 +356,35 @@ fn one_line_error(e: &kube::Error) -> String {
     }
 }
 
+/// Why the webhook cannot serve, or a request cannot be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body is not an AdmissionReview with a request (the server answers 400).
+    #[error("{0}")]
+    Malformed(String),
+    /// A certificate or key file cannot be read or holds nothing usable.
+    #[error("{file}: {message}")]
+    Certificate {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The certificate and key do not make a TLS configuration.
+    #[error("{cert} and {key}: {source}")]
+    Tls {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file.
+        key: PathBuf,
+        /// rustls's reason.
+        source: rustls::Error,
+    },
+    /// The evaluation thread failed.
+    #[error("the evaluation failed: {0}")]
+    Evaluation(String),
+}
+
 /// The certificate and key files the webhook serves.
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
@@ -365,24 +395,33 @@ pub struct TlsFiles {
 }
 
 /// Build the TLS configuration from the files.
-pub fn tls_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, String> {
+pub fn tls_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Error> {
+    let bad = |file: &Path, message: String| Error::Certificate {
+        file: file.to_path_buf(),
+        message,
+    };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
-        .map_err(|e| format!("{}: {e}", files.cert.display()))?
+        .map_err(|e| bad(&files.cert, e.to_string()))?
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: {e}", files.cert.display()))?;
+        .map_err(|e| bad(&files.cert, e.to_string()))?;
     if certs.is_empty() {
-        return Err(format!("{}: no certificate", files.cert.display()));
+        return Err(bad(&files.cert, "no certificate".into()));
     }
-    let key = PrivateKeyDer::from_pem_file(&files.key)
-        .map_err(|e| format!("{}: {e}", files.key.display()))?;
+    let key =
+        PrivateKeyDer::from_pem_file(&files.key).map_err(|e| bad(&files.key, e.to_string()))?;
+    let tls = |source: rustls::Error| Error::Tls {
+        cert: files.cert.clone(),
+        key: files.key.clone(),
+        source,
+    };
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map_err(|e| e.to_string())?
+    .map_err(tls)?
     .with_no_client_auth()
     .with_single_cert(certs, key)
-    .map_err(|e| format!("{} and {}: {e}", files.cert.display(), files.key.display()))?;
+    .map_err(tls)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -445,7 +484,7 @@ pub async fn serve(
     listener: TcpListener,
     files: TlsFiles,
     admission: Arc<Admission>,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let mut config = tls_config(&files)?;
     let mut loaded = modified(&files);
     tokio::spawn(async move {
