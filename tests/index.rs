@@ -26,23 +26,13 @@ fn kind(name: &str) -> &'static govkh_core::resources::Resource {
 }
 
 fn review(operation: &str, object: &Value, groups: &[&str]) -> Vec<u8> {
-    let kind = object["kind"].as_str().unwrap().to_string();
-    let api_version = object["apiVersion"].as_str().unwrap().to_string();
-    let (group, version) = api_version.split_once('/').unwrap_or(("", &api_version));
-    serde_json::to_vec(&json!({
-        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "request": {
-            "uid": "0b6c1b9e-0000-4000-8000-000000000001",
-            "kind": {"group": group, "version": version, "kind": kind},
-            "resource": {"group": group, "version": version, "resource": format!("{}s", kind.to_lowercase())},
-            "name": object["metadata"]["name"], "namespace": object["metadata"]["namespace"],
-            "operation": operation,
-            "userInfo": {"username": "dara@moh.gov.kh", "groups": groups},
-            "object": object,
-            "dryRun": false
-        }
-    }))
-    .unwrap()
+    common::admission_review(
+        "0b6c1b9e-0000-4000-8000-000000000001",
+        "dara@moh.gov.kh",
+        operation,
+        object,
+        groups,
+    )
 }
 
 fn volume(name: &str, class: Option<&str>, clone_of: Option<&str>) -> Value {

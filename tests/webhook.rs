@@ -30,23 +30,13 @@ fn snapshot() -> Snapshot {
 }
 
 fn review(operation: &str, object: Value, groups: &[&str]) -> Vec<u8> {
-    let kind = object["kind"].as_str().unwrap().to_string();
-    let api_version = object["apiVersion"].as_str().unwrap().to_string();
-    let (group, version) = api_version.split_once('/').unwrap_or(("", &api_version));
-    serde_json::to_vec(&json!({
-        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "request": {
-            "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
-            "kind": {"group": group, "version": version, "kind": kind},
-            "resource": {"group": group, "version": version, "resource": format!("{}s", kind.to_lowercase())},
-            "name": object["metadata"]["name"], "namespace": object["metadata"]["namespace"],
-            "operation": operation,
-            "userInfo": {"username": "sok@moeys.gov.kh", "groups": groups},
-            "object": object,
-            "dryRun": false
-        }
-    }))
-    .unwrap()
+    common::admission_review(
+        "705ab4f5-6393-11e8-b7cc-42010a800002",
+        "sok@moeys.gov.kh",
+        operation,
+        &object,
+        groups,
+    )
 }
 
 fn ingress(namespace: &str, host: &str) -> Value {

@@ -23,6 +23,9 @@
 #[path = "../core/benches/support/workloads.rs"]
 mod workloads;
 
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
 use std::{
     process::Command,
     sync::Arc,
@@ -31,7 +34,7 @@ use std::{
 
 use govkh::{
     controller::Context,
-    index::{Index, handle_event},
+    index::handle_event,
     webhook::{Admission, TlsFiles},
 };
 use govkh_core::{
@@ -49,23 +52,9 @@ const N: usize = 10_000;
 const NOW: &str = "2026-11-26T03:00:00Z";
 
 /// The examples as the API server holds them (with the namespaces the operator creates) and
-/// `n` workloads, with what the server adds to every object (managedFields, the last-applied
-/// copy kubectl keeps, status).
+/// `n` workloads as served.
 fn cluster_objects(n: usize) -> Vec<Value> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let loaded = Loader::new().load_paths(&[root], &mut std::io::empty());
-    let mut out: Vec<Value> = loaded.objects.into_iter().map(|o| o.raw).collect();
-    let tenancies: Vec<Value> = out
-        .iter()
-        .filter(|o| o["kind"] == "CloudTenancy")
-        .cloned()
-        .collect();
-    for t in tenancies {
-        for ns in t["spec"]["namespaces"].as_array().into_iter().flatten() {
-            out.push(json!({"apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": ns["name"], "labels": {"digital.gov.kh/ministry": t["spec"]["ministry"]}}}));
-        }
-    }
+    let mut out = common::examples_in_cluster();
     out.extend((0..n).map(served));
     out
 }
@@ -81,20 +70,6 @@ fn served(i: usize) -> Value {
     w["status"] = json!({"replicas": 2, "readyReplicas": 2, "observedGeneration": 3,
         "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"}]});
     w
-}
-
-fn index_of(objects: &[Value]) -> Arc<Index> {
-    let index = Arc::new(Index::new());
-    for r in RESOURCES {
-        let of_kind: Vec<Value> = objects
-            .iter()
-            .filter(|o| o["kind"] == r.kind && o["apiVersion"] == r.api_version().as_str())
-            .cloned()
-            .collect();
-        index.restart(r, of_kind);
-        index.mark_synced(r);
-    }
-    index
 }
 
 /// (VmRSS, VmHWM) of this process, in MiB.
@@ -120,7 +95,7 @@ fn memory_child(variant: &str) {
     let examples = cluster_objects(0);
     match variant {
         "index" => {
-            let index = index_of(&examples);
+            let index = common::index_of(&examples);
             let deployment = RESOURCES.iter().find(|r| r.kind == "Deployment").unwrap();
             for i in 0..N {
                 handle_event(&index, deployment, Event::Apply(served(i)), &mut None);
@@ -224,7 +199,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn event_to_verdict() {
     let now: Timestamp = NOW.parse().unwrap();
-    let index = index_of(&cluster_objects(N));
+    let index = common::index_of(&cluster_objects(N));
     let _ = index.snapshot(now);
     let deployment = RESOURCES.iter().find(|r| r.kind == "Deployment").unwrap();
     let claim = RESOURCES
@@ -321,7 +296,7 @@ fn admission() {
         let now: Timestamp = NOW.parse().unwrap();
         let ctx = Arc::new(
             Context::new(kube::Client::new(service, "default"), Arc::new(move || now))
-                .with_index(index_of(&cluster_objects(N))),
+                .with_index(common::index_of(&cluster_objects(N))),
         );
         let admission = Admission::new(ctx, Arc::new(Library::builtin().unwrap()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -63,3 +63,31 @@ pub fn examples_in_cluster() -> Vec<serde_json::Value> {
     }
     out
 }
+
+/// An AdmissionReview body as the API server posts it: `operation` of `object` by `username`
+/// in `groups`, with request id `uid`.
+pub fn admission_review(
+    uid: &str,
+    username: &str,
+    operation: &str,
+    object: &serde_json::Value,
+    groups: &[&str],
+) -> Vec<u8> {
+    let kind = object["kind"].as_str().unwrap().to_string();
+    let api_version = object["apiVersion"].as_str().unwrap().to_string();
+    let (group, version) = api_version.split_once('/').unwrap_or(("", &api_version));
+    serde_json::to_vec(&serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": group, "version": version, "kind": kind},
+            "resource": {"group": group, "version": version, "resource": format!("{}s", kind.to_lowercase())},
+            "name": object["metadata"]["name"], "namespace": object["metadata"]["namespace"],
+            "operation": operation,
+            "userInfo": {"username": username, "groups": groups},
+            "object": object,
+            "dryRun": false
+        }
+    }))
+    .unwrap()
+}
