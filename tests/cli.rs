@@ -566,3 +566,148 @@ fn run_serves_probes_while_waiting_for_crds_and_gives_up_clearly() {
     assert!(!err.contains("Status {"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A fresh directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("govkh-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn a_folder_linked_to_itself_is_read_once_and_ends() {
+    let dir = scratch("symlinks");
+    std::fs::copy(
+        common::root().join("examples/workloads/moeys-elearning.yaml"),
+        dir.join("site.yaml"),
+    )
+    .unwrap();
+    for link in ["s1", "s2", "s3"] {
+        std::os::unix::fs::symlink(".", dir.join(link)).unwrap();
+    }
+    let out = common::govkh(&[
+        "check",
+        dir.to_str().unwrap(),
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("duplicate name"), "{stderr}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("duplicate name"),
+        "read once"
+    );
+    // The same objects as the file alone: the links add nothing.
+    let alone = common::govkh(&[
+        "check",
+        dir.join("site.yaml").to_str().unwrap(),
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+    ]);
+    let alone: Value = serde_json::from_slice(&alone.stdout).unwrap();
+    assert!(alone["summary"]["objects"].as_u64().unwrap() > 0);
+    assert_eq!(v["summary"]["objects"], alone["summary"]["objects"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn only_regular_files_are_read() {
+    let out = common::govkh(&["check", "/dev/urandom", "--now", "2026-11-26"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let all = format!("{stdout}{stderr}");
+    assert!(
+        all.contains("/dev/urandom") && all.contains("is not a regular file"),
+        "{all}"
+    );
+}
+
+#[test]
+fn an_empty_folder_is_said_and_upper_case_extensions_are_read() {
+    let dir = scratch("empty");
+    let out = common::govkh(&["check", dir.to_str().unwrap(), "--now", "2026-11-26"]);
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("holds no manifest"), "{all}");
+    std::fs::copy(
+        common::root().join("examples/workloads/moeys-elearning.yaml"),
+        dir.join("SITE.YAML"),
+    )
+    .unwrap();
+    let out = common::govkh(&[
+        "check",
+        dir.to_str().unwrap(),
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["summary"]["objects"].as_u64().unwrap() > 0,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn terminal_escapes_in_names_are_shown_not_obeyed() {
+    let dir = scratch("escapes");
+    let file = dir.join("site.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: \"\\e[2K\\rsite\"
+  namespace: moeys-elearning
+spec:
+  rules: [{host: elearning-moeys.example.com}]
+",
+    )
+    .unwrap();
+    let out = common::govkh(&[
+        "check",
+        "examples",
+        file.to_str().unwrap(),
+        "--now",
+        "2026-11-26",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "a raw escape reached the terminal"
+    );
+    assert!(
+        !stdout.contains('\r'),
+        "a raw carriage return reached the terminal"
+    );
+    assert!(stdout.contains("\\x1b[2K\\x0dsite"), "{stdout}");
+    let sarif = common::govkh(&[
+        "check",
+        "examples",
+        file.to_str().unwrap(),
+        "--now",
+        "2026-11-26",
+        "--output",
+        "sarif",
+    ]);
+    let sarif = String::from_utf8_lossy(&sarif.stdout);
+    assert!(
+        sarif.contains("\\\\x1b[2K"),
+        "SARIF message escaped: {sarif}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -31,6 +31,21 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Largest single object, in bytes of YAML or JSON: the API server's request limit (etcd's
 /// default value size), so what passes here can also be stored.
 pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
+/// Deepest directory nesting read below a path named on the command line.
+pub const MAX_DEPTH: usize = 32;
+/// Most files read in one run.
+pub const MAX_FILES: usize = 100_000;
+
+/// One walk of the paths named on the command line: each real directory is visited once (a
+/// symbolic link back up the tree is not followed again), at most `MAX_DEPTH` deep, at most
+/// `MAX_FILES` files.
+#[derive(Default)]
+struct Walk {
+    visited: std::collections::HashSet<PathBuf>,
+    files: usize,
+    /// Set once the file bound is reached: said once, then nothing more is read.
+    full: bool,
+}
 
 /// Where an object or a problem comes from.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -166,6 +181,7 @@ impl Loader {
     /// Load every path; directories recursively, in name order.
     pub fn load_paths(&self, paths: &[PathBuf], stdin: &mut dyn Read) -> LoadResult {
         let mut result = LoadResult::default();
+        let mut walk = Walk::default();
         for path in paths {
             if path.as_os_str() == "-" {
                 let mut text = String::new();
@@ -184,14 +200,26 @@ impl Loader {
                         .push(file_error("-", format!("cannot read standard input: {e}"))),
                 }
             } else {
-                self.load_path(path, true, &mut result);
+                let before = result.objects.len() + result.errors.len();
+                self.load_path(path, 0, &mut walk, &mut result);
+                // A directory that holds no manifest is said, not passed as "0 objects".
+                if path.is_dir() && result.objects.len() + result.errors.len() == before {
+                    result.errors.push(file_error(
+                        &path.display().to_string(),
+                        "holds no manifest (.yaml, .yml or .json file): nothing to check".into(),
+                    ));
+                }
             }
         }
         result
     }
 
-    fn load_path(&self, path: &Path, named: bool, result: &mut LoadResult) {
+    fn load_path(&self, path: &Path, depth: usize, walk: &mut Walk, result: &mut LoadResult) {
+        let named = depth == 0;
         let shown = path.display().to_string();
+        if walk.full {
+            return;
+        }
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
@@ -202,6 +230,19 @@ impl Loader {
             }
         };
         if meta.is_dir() {
+            // The real directory, whatever links led here: each is read once, so a link to
+            // itself or to a parent is not a loop.
+            let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if !walk.visited.insert(real) {
+                return;
+            }
+            if depth > MAX_DEPTH {
+                result.errors.push(file_error(
+                    &shown,
+                    format!("is nested more than {MAX_DEPTH} directories deep: not read"),
+                ));
+                return;
+            }
             let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
                 Ok(rd) => {
                     let mut paths = Vec::new();
@@ -233,7 +274,7 @@ impl Loader {
                     continue;
                 }
                 if entry.is_dir() || is_manifest(&entry) {
-                    self.load_path(&entry, false, result);
+                    self.load_path(&entry, depth + 1, walk, result);
                 }
             }
             return;
@@ -241,6 +282,23 @@ impl Loader {
         // A file named on the command line is read whatever its extension; inside directories
         // only manifests are.
         if !named && !is_manifest(path) {
+            return;
+        }
+        // Devices, pipes and sockets have no size to check and may never end.
+        if !meta.is_file() {
+            result.errors.push(file_error(
+                &shown,
+                "is not a regular file (a device, pipe or socket): not read".into(),
+            ));
+            return;
+        }
+        walk.files += 1;
+        if walk.files > MAX_FILES {
+            walk.full = true;
+            result.errors.push(file_error(
+                &shown,
+                format!("more than {MAX_FILES} files: this one and the rest are not read"),
+            ));
             return;
         }
         if meta.len() > MAX_FILE_BYTES {
@@ -251,10 +309,25 @@ impl Loader {
             )));
             return;
         }
-        match std::fs::read(path) {
+        // Read through a cap: a file that grows after its size was checked stops at the limit.
+        let read = std::fs::File::open(path).and_then(|f| {
+            let mut bytes = Vec::new();
+            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        });
+        match read {
+            Ok(bytes) if bytes.len() as u64 > MAX_FILE_BYTES => result.errors.push(file_error(
+                &shown,
+                format!(
+                    "file grew past the {} MiB govkh reads while it was read: split it into several files",
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            )),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
-                    let json = path.extension().is_some_and(|e| e == "json");
+                    let json = path
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
                     self.load_text(&shown, &text, json, result)
                 }
                 Err(_) => result
@@ -480,7 +553,7 @@ fn file_error(file: &str, message: String) -> LoadError {
 fn is_manifest(p: &Path) -> bool {
     p.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
 }
 
 /// Split a YAML stream into documents at `---` lines, with each document's first line. Done

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::{
     evaluate::{Evaluation, TenancyClock},
     finding::{Action, Finding},
+    text::printable,
 };
 
 /// The `schemaVersion` of `govkh check --output json`. Bumped on any incompatible change.
@@ -107,25 +108,27 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
                 .as_deref()
                 .map(|s| format!(" ({s})"))
                 .unwrap_or_default();
+            // Names, messages and paths come from manifests: control characters are shown, not
+            // obeyed by the terminal.
             let _ = writeln!(
                 out,
                 "  {:<5} {:<8} {}{}  [{}{}]",
                 f.action.as_str().to_uppercase(),
                 f.severity.as_str(),
-                f.resource.display(),
+                printable(&f.resource.display()),
                 articles,
-                f.policy,
+                printable(&f.policy),
                 state
             );
-            let _ = writeln!(out, "        {}", f.message);
+            let _ = writeln!(out, "        {}", printable(&f.message));
             if let Some(d) = f.deadline {
                 let _ = writeln!(out, "        deadline: {d}");
             }
             if let Some(e) = &f.excused_by {
-                let _ = writeln!(out, "        see: {e}");
+                let _ = writeln!(out, "        see: {}", printable(e));
             }
             if let Some(s) = &f.source {
-                let _ = writeln!(out, "        at: {s}");
+                let _ = writeln!(out, "        at: {}", printable(&s.to_string()));
             }
         }
     }
@@ -237,7 +240,7 @@ pub fn sarif(eval: &Evaluation, rules: &[SarifRule]) -> Result<String, serde_jso
             let mut result = serde_json::json!({
                 "ruleId": f.policy,
                 "level": sarif_level(f.action),
-                "message": {"text": format!("{}: {}", f.resource.display(), f.message)},
+                "message": {"text": printable(&format!("{}: {}", f.resource.display(), f.message))},
                 "properties": {
                     "action": f.action.as_str(),
                     "severity": f.severity.as_str(),

@@ -7,8 +7,43 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `s` safe to print: every control character (the escape that starts a terminal sequence,
+/// carriage return, backspace, ...) written as `\x1b`-style text, so a name or message from
+/// a manifest cannot rewrite a terminal line, a CI log or a report. Newlines and tabs are
+/// escaped too: one finding stays one line.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            let n = u32::from(c);
+            if n <= 0xff {
+                out.push_str(&format!("\\x{n:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{n:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(super::printable("site"), "site");
+        assert_eq!(
+            super::printable("\u{1b}[2K\rDENY gone"),
+            "\\x1b[2K\\x0dDENY gone"
+        );
+        assert_eq!(super::printable("a\u{9b}b"), "a\\x9bb", "C1 CSI too");
+        assert_eq!(super::printable("é ☃"), "é ☃", "other text untouched");
+    }
+
     #[test]
     fn one_line_collapses_whitespace() {
         assert_eq!(super::one_line("  a\n\t b  c\n"), "a b c");

@@ -11,6 +11,7 @@ use crate::{api::Day, clock::days_between, finding::Finding};
 
 /// Escape text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
+    let s = crate::text::printable(s);
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

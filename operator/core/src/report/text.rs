@@ -8,7 +8,8 @@ use crate::finding::Finding;
 /// Text from manifests, made safe for a Markdown table cell or line: no table breaks, no raw
 /// HTML, no code-span breaks.
 fn md(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::text::printable(&s.replace(['\n', '\r'], " "))
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
