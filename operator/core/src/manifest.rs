@@ -59,13 +59,34 @@ pub struct Source {
 }
 
 impl fmt::Display for Source {
+    /// `file: document N (line L)`; a problem with the whole file (document 0) names the file
+    /// alone.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.document == 0 {
+            return f.write_str(&self.file);
+        }
         write!(
             f,
             "{}: document {} (line {})",
             self.file, self.document, self.line
         )
     }
+}
+
+/// Edit distance between two short strings (Levenshtein), to recognise a mistyped group.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// A manifest that could not be loaded, or an object that is invalid.
@@ -453,6 +474,24 @@ impl Loader {
         };
         let id = format!("{kind}/{name}");
         let group = api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
+        // An object meant for govkh but mistyped would otherwise pass unjudged, counted as
+        // checked: a group that looks like ours, or one of our kinds under another group, is
+        // refused with what was meant.
+        if group != GROUP && (group.eq_ignore_ascii_case(GROUP) || edit_distance(group, GROUP) <= 2)
+        {
+            return Err(err(
+                Some(id),
+                format!("apiVersion {api_version} is not served: did you mean {API_VERSION}?"),
+            ));
+        }
+        if group != GROUP && OUR_KINDS.contains(&kind.as_str()) {
+            return Err(err(
+                Some(id),
+                format!(
+                    "{kind} is a kind of {API_VERSION}, not of {api_version}: did you mean apiVersion: {API_VERSION}?"
+                ),
+            ));
+        }
         if group != GROUP {
             // Decoded only to refuse what the API server would; the decoded copy is not kept.
             DynamicObject::deserialize(&value)
@@ -647,6 +686,54 @@ fn first_part(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_alike_groups_and_our_kinds_elsewhere_are_refused_with_what_was_meant() {
+        let loader = Loader::new();
+        for (api_version, kind) in [
+            ("digitalgov.kh/v1alpha1", "Approval"),
+            ("Digital.Gov.Kh/v1alpha1", "Approval"),
+            ("digital.gov.kg/v1alpha1", "Ministry"),
+            ("v1", "Ministry"),
+            ("apps/v1", "CloudTenancy"),
+        ] {
+            let mut r = LoadResult::default();
+            let text = format!("apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x}}\n");
+            loader.load_text("t.yaml", &text, false, &mut r);
+            assert!(r.objects.is_empty(), "{api_version} {kind} passed");
+            assert!(
+                r.errors[0].message.contains("did you mean"),
+                "{api_version}: {}",
+                r.errors[0].message
+            );
+        }
+        // Real kinds of other groups stay what they are.
+        let mut r = LoadResult::default();
+        loader.load_text(
+            "t.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n",
+            false,
+            &mut r,
+        );
+        assert_eq!(r.objects.len(), 1, "{:?}", r.errors);
+        assert_eq!(edit_distance("digital.gov.kh", "digitalgov.kh"), 1);
+    }
+
+    #[test]
+    fn a_whole_file_problem_names_the_file_alone() {
+        let whole = Source {
+            file: "a.yaml".into(),
+            document: 0,
+            line: 0,
+        };
+        assert_eq!(whole.to_string(), "a.yaml");
+        let doc = Source {
+            file: "a.yaml".into(),
+            document: 2,
+            line: 7,
+        };
+        assert_eq!(doc.to_string(), "a.yaml: document 2 (line 7)");
+    }
 
     #[test]
     fn documents_are_split_at_markers_with_their_first_line() {
