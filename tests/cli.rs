@@ -711,3 +711,63 @@ spec:
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn two_ministries_cannot_claim_one_domain_nor_one_inside_anothers() {
+    let dir = scratch("domains");
+    let file = dir.join("rogue.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: digital.gov.kh/v1alpha1
+kind: Ministry
+metadata: {name: rogue}
+spec:
+  displayName: Rogue
+  domain: mef.gov.kh
+  resourceLevel: limited
+  digitalTransformationUnit: {contactEmail: dtu@mef.gov.kh}
+---
+apiVersion: digital.gov.kh/v1alpha1
+kind: Ministry
+metadata: {name: taxes}
+spec:
+  displayName: Taxes
+  domain: tax.mef.gov.kh
+  resourceLevel: limited
+  digitalTransformationUnit: {contactEmail: dtu@tax.mef.gov.kh}
+",
+    )
+    .unwrap();
+    let out = common::govkh(&[
+        "check",
+        "examples",
+        file.to_str().unwrap(),
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let clashes: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["policy"] == "references" && f["articles"] == serde_json::json!(["20", "21"]))
+        .map(|f| {
+            assert_eq!(f["action"], "deny");
+            (
+                f["resource"]["name"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = clashes.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["mef", "rogue", "taxes", "taxes"], "{clashes:#?}");
+    assert!(
+        clashes[1].1.contains("is also Ministry `mef`'s domain"),
+        "{clashes:#?}"
+    );
+    assert!(clashes[2].1.contains("inside Ministry"), "{clashes:#?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

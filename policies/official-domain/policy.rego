@@ -1,5 +1,7 @@
 # Art. 20, 21: ministries use the government domain for their official websites. An Ingress or
-# HTTPRoute in a ministry's namespace publishes hosts inside that ministry's own domain.
+# HTTPRoute in a ministry's namespace publishes hosts inside that ministry's own domain, and
+# never inside a domain another ministry holds (tax.mef.gov.kh held by another ministry is not
+# MEF's to publish, though it ends in mef.gov.kh).
 package govkh.official_domain
 
 import data.govkh.lib
@@ -33,4 +35,12 @@ violation contains {"msg": msg} if {
 	domain := lib.ministry_spec.domain
 	not lib.in_domain(lower(host), domain)
 	msg := sprintf("%s %s publishes host %q outside the ministry's official domain %s: official websites use the ministry's .gov.kh domain (Art. 20, 21)", [lib.obj.kind, lib.obj.metadata.name, host, domain])
+}
+
+violation contains {"msg": msg} if {
+	some host in hosts
+	some other, m in input.inventory.ministries
+	other != lib.ministry
+	lib.in_domain(lower(host), lower(m.spec.domain))
+	msg := sprintf("%s %s publishes host %q inside Ministry %s's domain %s: a ministry publishes only under its own domain (Art. 20, 21)", [lib.obj.kind, lib.obj.metadata.name, host, other, m.spec.domain])
 }

@@ -46,3 +46,19 @@ test_objects_outside_ministry_namespaces_are_ignored if {
 	i := {"review": {"object": {"kind": "Ingress", "metadata": {"name": "x", "namespace": "kube-system"}, "spec": {"rules": [{"host": "x.example.com"}]}}}, "inventory": inventory}
 	count(official_domain.violation) == 0 with input as i
 }
+
+test_a_domain_another_ministry_holds_is_denied_even_inside_ones_own if {
+	held := {
+		"namespaces": {"mef-tax": {"ministry": "mef"}},
+		"ministries": {
+			"mef": {"spec": {"domain": "mef.gov.kh"}},
+			"taxes": {"spec": {"domain": "tax.mef.gov.kh"}},
+		},
+	}
+	review := {"review": {"object": {
+		"kind": "Ingress",
+		"metadata": {"name": "site", "namespace": "mef-tax"},
+		"spec": {"rules": [{"host": "portal.tax.mef.gov.kh"}, {"host": "budget.mef.gov.kh"}]},
+	}}, "inventory": held}
+	count(official_domain.violation) == 1 with input as review
+}

@@ -94,6 +94,7 @@ pub fn evaluate_with(
 ) -> Evaluation {
     let today = Day::in_phnom_penh(now);
     let mut findings = references(inv);
+    findings.extend(domain_clashes(inv));
     let tenancies = statutory_clock(inv, today, &mut findings);
     let evaluator = Evaluator::new(inv, policies, now, &tenancies);
     for (object, source) in objects(inv).into_iter().chain(extra) {
@@ -260,6 +261,30 @@ fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> 
         });
     }
     out
+}
+
+/// Ministries whose official domain another ministry holds, as `references` denials.
+fn domain_clashes(inv: &Inventory) -> Vec<Finding> {
+    references::domain_clashes(inv)
+        .into_iter()
+        .map(|c| Finding {
+            policy: POLICY_REFERENCES.into(),
+            action: Action::Deny,
+            severity: Severity::High,
+            articles: vec!["20".into(), "21".into()],
+            resource: ResourceRef::ours("Ministry", &c.ministry),
+            source: inv
+                .ministries
+                .get(&c.ministry)
+                .and_then(|m| m.source.clone()),
+            ministry: Some(c.ministry.clone()),
+            message: message::en::domain_clash(&c),
+            state: None,
+            deadline: None,
+            penalty: None,
+            excused_by: None,
+        })
+        .collect()
 }
 
 /// Every reference from one object to another that names an object not in the inventory, as

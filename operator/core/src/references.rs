@@ -289,6 +289,47 @@ pub fn dangling(inv: &Inventory) -> Vec<Dangling> {
     out
 }
 
+/// A ministry whose official domain another ministry holds: the same domain, or one inside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainClash {
+    /// The ministry whose domain clashes.
+    pub ministry: String,
+    /// Its domain.
+    pub domain: String,
+    /// The ministry holding that domain, or the one it is inside.
+    pub holder: String,
+    /// The holder's domain.
+    pub holder_domain: String,
+}
+
+/// Every clash of official domains (Art. 20, 21: a ministry's web and mail are under its own
+/// domain): two ministries claiming one domain are both named; a domain inside another
+/// ministry's (`tax.mef.gov.kh` inside `mef.gov.kh`) names the inner one.
+pub fn domain_clashes(inv: &Inventory) -> Vec<DomainClash> {
+    let domains: Vec<(&String, String)> = inv
+        .ministries
+        .iter()
+        .map(|(code, m)| (code, m.object.spec.domain.to_ascii_lowercase()))
+        .collect();
+    let mut out = Vec::new();
+    for (code, domain) in &domains {
+        for (other, other_domain) in &domains {
+            if code == other {
+                continue;
+            }
+            if domain == other_domain || domain.ends_with(&format!(".{other_domain}")) {
+                out.push(DomainClash {
+                    ministry: (*code).clone(),
+                    domain: domain.clone(),
+                    holder: (*other).clone(),
+                    holder_domain: other_domain.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn exists(inv: &Inventory, kind: &str, name: &str) -> bool {
     match kind {
         "Ministry" => inv.ministries.contains_key(name),

@@ -112,6 +112,21 @@ pub fn clock(v: &ClockVerdict) -> String {
     }
 }
 
+/// A ministry's domain that another ministry holds.
+pub fn domain_clash(c: &crate::references::DomainClash) -> String {
+    if c.domain == c.holder_domain {
+        format!(
+            "spec.domain {} is also Ministry `{}`'s domain: two ministries cannot share one official domain (Art. 20, 21)",
+            c.domain, c.holder
+        )
+    } else {
+        format!(
+            "spec.domain {} is inside Ministry `{}`'s domain {}: a ministry's official domain is its own, not another's (Art. 20, 21)",
+            c.domain, c.holder, c.holder_domain
+        )
+    }
+}
+
 /// A reference to an object that does not exist.
 pub fn missing_reference(r: &MissingReference) -> String {
     format!(
