@@ -771,3 +771,59 @@ spec:
     assert!(clashes[2].1.contains("inside Ministry"), "{clashes:#?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_ministrys_files_alone_say_what_they_lack_and_with_the_national_set_are_judged() {
+    let alone = common::govkh(&[
+        "check",
+        "examples/workloads/moeys-elearning.yaml",
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&alone.stdout).unwrap();
+    let context: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["policy"] == "context")
+        .collect();
+    assert_eq!(context.len(), 1, "{v:#}");
+    assert_eq!(context[0]["action"], "warn");
+    assert_eq!(context[0]["resource"]["name"], "moeys-elearning");
+    assert!(
+        context[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--inventory"),
+        "{v:#}"
+    );
+    // The MEF workloads alone are not denied for a class "that does not exist": nothing is
+    // known of the classes, which is said, not judged.
+    let workloads = common::govkh(&["check", "examples/workloads", "--now", "2026-11-26"]);
+    let text = String::from_utf8_lossy(&workloads.stdout);
+    assert!(!text.contains("does not exist"), "{text}");
+    assert_eq!(workloads.status.code(), Some(0), "{text}");
+    // With the national set as context, the file's own breach is found, and only its own.
+    let judged = common::govkh(&[
+        "check",
+        "examples/workloads/moeys-elearning.yaml",
+        "--inventory",
+        "examples",
+        "--now",
+        "2026-11-26",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(judged.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&judged.stdout).unwrap();
+    let policies: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(policies, ["official-domain"], "{v:#}");
+    assert_eq!(v["summary"]["objects"], 1);
+}

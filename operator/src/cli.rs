@@ -234,6 +234,12 @@ pub struct CheckArgs {
     /// Do not use the built-in library (only the --policies directories).
     #[arg(long)]
     pub no_builtin_policies: bool,
+    /// Manifests read for context only (the national set: the GovernmentCloud, Ministries,
+    /// tenancies, classes, grants, approvals): they tell whose each namespace is, but their
+    /// own findings are not reported. Repeatable. How a ministry checks its own repository:
+    /// `govkh check ./ --inventory national-manifests/`.
+    #[arg(long = "inventory", value_name = "PATH")]
+    pub inventory: Vec<PathBuf>,
 }
 
 /// The built-in library (unless refused) plus users' directories.
@@ -314,8 +320,35 @@ fn check(
     // Elapsed time is reported, never used to decide anything.
     let started = std::time::Instant::now();
     let loader = Loader::new();
-    let loaded = loader.load_paths(&args.paths, stdin);
+    let mut loaded = loader.load_paths(&args.paths, stdin);
     let objects = loaded.objects.len();
+    // Context: what the files judged already hold stays theirs; the rest is added unjudged.
+    let judged_files: std::collections::BTreeSet<String> = loaded
+        .objects
+        .iter()
+        .map(|o| o.source.file.clone())
+        .collect();
+    if !args.inventory.is_empty() {
+        let context = loader.load_paths(&args.inventory, &mut std::io::empty());
+        let ids: std::collections::BTreeSet<String> = loaded
+            .objects
+            .iter()
+            .map(|o| format!("{}/{}", o.api_version, o.id()))
+            .collect();
+        if !context.errors.is_empty() {
+            let _ = writeln!(
+                stderr,
+                "warning: {} problem(s) in the --inventory manifests; those objects give no context",
+                context.errors.len()
+            );
+        }
+        loaded.objects.extend(
+            context
+                .objects
+                .into_iter()
+                .filter(|o| !ids.contains(&format!("{}/{}", o.api_version, o.id()))),
+        );
+    }
     let policies = match load_policies(&args.policies, args.no_builtin_policies) {
         Ok(p) => p,
         Err(e) => {
@@ -323,7 +356,16 @@ fn check(
             return ExitCode::from(2);
         }
     };
-    let (_, eval, _) = evaluate_loaded(loaded, &policies, now);
+    let (_, mut eval, _) = evaluate_loaded(loaded, &policies, now);
+    if !args.inventory.is_empty() {
+        // Only the files checked are judged; the context's own findings are not theirs.
+        eval.findings.retain(|f| {
+            f.source
+                .as_ref()
+                .is_none_or(|s| judged_files.contains(&s.file) || s.file == "-")
+        });
+        eval.tenancies.clear();
+    }
     let summary = Summary {
         objects,
         findings: ActionCounts::of(&eval.findings),

@@ -44,3 +44,8 @@ test_other_kinds_are_ignored if {
 	i := {"review": {"object": {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "moh-leased", "labels": {"digital.gov.kh/data-class": "top-secret"}}}}, "inventory": inventory}
 	count(data_placement.violation) == 0 with input as i
 }
+
+test_without_any_class_known_a_class_is_not_called_missing if {
+	alone := {"review": {"object": {"kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "x", "labels": {"digital.gov.kh/data-class": "confidential"}}}}, "inventory": {"namespaces": {}}}
+	count(data_placement.violation) == 0 with input as alone
+}

@@ -8,6 +8,8 @@
 //! are computed once here (by `clock`) and handed to the policies, so an expired approval or
 //! grant is expired for the clock and every policy alike.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -29,6 +31,9 @@ pub const POLICY_CLOCK: &str = "statutory-clock";
 pub const POLICY_REFERENCES: &str = "references";
 /// Policy id of findings about manifests that could not be loaded.
 pub const POLICY_MANIFEST: &str = "manifest";
+/// Policy id of findings about what could not be judged for want of context (an object in a
+/// namespace the inventory does not know).
+pub const POLICY_CONTEXT: &str = "context";
 
 /// The statutory clock's verdict on one tenancy, as reported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -95,6 +100,7 @@ pub fn evaluate_with(
     let today = Day::in_phnom_penh(now);
     let mut findings = references(inv);
     findings.extend(domain_clashes(inv));
+    findings.extend(unknown_namespaces(inv));
     let tenancies = statutory_clock(inv, today, &mut findings);
     let evaluator = Evaluator::new(inv, policies, now, &tenancies);
     for (object, source) in objects(inv).into_iter().chain(extra) {
@@ -261,6 +267,46 @@ fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> 
         });
     }
     out
+}
+
+/// Objects in a namespace the inventory does not know — no tenancy provisions it, no Namespace
+/// says whose it is — said out loud: the ministry policies (official domains, placement,
+/// reproduction, dissemination, personal data, unclassified data) could not apply to them,
+/// which is not a pass. One warning per namespace.
+fn unknown_namespaces(inv: &Inventory) -> Vec<Finding> {
+    let mut unknown: BTreeMap<&str, (usize, Option<&Source>)> = BTreeMap::new();
+    for o in inv.others.values() {
+        let Some(ns) = o.namespace.as_deref() else {
+            continue;
+        };
+        if inv.namespaces.get(ns).is_some_and(|i| i.ministry.is_some()) {
+            continue;
+        }
+        let e = unknown.entry(ns).or_insert((0, Some(&o.source)));
+        e.0 += 1;
+    }
+    unknown
+        .into_iter()
+        .map(|(ns, (n, source))| Finding {
+            policy: POLICY_CONTEXT.into(),
+            action: Action::Warn,
+            severity: Severity::Medium,
+            articles: Vec::new(),
+            resource: ResourceRef {
+                api_version: Some("v1".into()),
+                kind: Some("Namespace".into()),
+                name: Some(ns.to_string()),
+                namespace: None,
+            },
+            source: source.cloned(),
+            ministry: None,
+            message: message::en::unknown_namespace(ns, n),
+            state: None,
+            deadline: None,
+            penalty: None,
+            excused_by: None,
+        })
+        .collect()
 }
 
 /// Ministries whose official domain another ministry holds, as `references` denials.

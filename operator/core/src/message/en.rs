@@ -112,6 +112,13 @@ pub fn clock(v: &ClockVerdict) -> String {
     }
 }
 
+/// Objects in a namespace nothing ties to a ministry.
+pub fn unknown_namespace(namespace: &str, objects: usize) -> String {
+    format!(
+        "namespace {namespace} ({objects} object(s)) belongs to no ministry known here: no CloudTenancy provisions it and no Namespace labels it, so the ministry policies (official domain, placement, reproduction, dissemination, personal data, unclassified data) were not applied; give the context with --inventory DIR (the national manifests) or --cluster"
+    )
+}
+
 /// A ministry's domain that another ministry holds.
 pub fn domain_clash(c: &crate::references::DomainClash) -> String {
     if c.domain == c.holder_domain {
