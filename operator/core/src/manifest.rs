@@ -390,7 +390,9 @@ impl Loader {
                 continue;
             }
             let parsed: Result<Value, String> = if json {
-                serde_json::from_str(doc).map_err(|e| e.to_string())
+                serde_json::from_str::<UniqueKeys>(doc)
+                    .map(|u| u.0)
+                    .map_err(|e| e.to_string())
             } else {
                 serde_saphyr::from_str(doc).map_err(|e| e.to_string())
             };
@@ -675,12 +677,84 @@ fn absolute_lines(message: &str, document_start: usize) -> String {
     .into_owned()
 }
 
-/// The parser's message on one line, without the source excerpt it appends after `-->`.
-/// A parser's error without its source pointer (` --> …`) and `error: ` prefix, on one line.
+/// A parser's error without its source pointer (` --> …`) and `error: ` prefix, on one line,
+/// in words for people rather than the library's (its option names, its debug output).
 fn first_part(s: &str) -> String {
     let head = s.split(" --> ").next().unwrap_or(s);
     let head = head.split("\n -->").next().unwrap_or(head);
-    text::one_line(head.trim_start_matches("error: "))
+    plain(&text::one_line(head.trim_start_matches("error: ")))
+}
+
+/// The YAML library's phrasings that name its internals, said plainly.
+fn plain(message: &str) -> String {
+    let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let Some((before, what)) = message.split_once("budget breached: ") else {
+        return message;
+    };
+    let why = if what.starts_with("Depth") {
+        "the document is nested too deeply"
+    } else if what.starts_with("Nodes") || what.starts_with("Alias") {
+        "the document expands to too many nodes (aliases repeated over and over, an \"alias bomb\", or a document too large)"
+    } else {
+        "the document is larger than govkh reads (too many events, scalars or bytes)"
+    };
+    format!("{before}{why}: refused")
+}
+
+/// A JSON value whose objects have no repeated key: JSON text with one is refused, as YAML
+/// with one is (serde_json alone would keep the last silently).
+struct UniqueKeys(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(UniqueKeys(v)) = a.next_element()? {
+                    out.push(v);
+                }
+                Ok(Value::Array(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(key) = a.next_key::<String>()? {
+                    let UniqueKeys(v) = a.next_value()?;
+                    if out.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("duplicate key: {key}")));
+                    }
+                    out.insert(key, v);
+                }
+                Ok(Value::Object(out))
+            }
+        }
+        d.deserialize_any(V).map(UniqueKeys)
+    }
 }
 
 #[cfg(test)]
@@ -717,6 +791,53 @@ mod tests {
         );
         assert_eq!(r.objects.len(), 1, "{:?}", r.errors);
         assert_eq!(edit_distance("digital.gov.kh", "digitalgov.kh"), 1);
+    }
+
+    #[test]
+    fn json_duplicate_keys_are_refused_as_yaml_ones_are_and_said_plainly() {
+        let loader = Loader::new();
+        let mut r = LoadResult::default();
+        loader.load_text(
+            "d.json",
+            r#"{"apiVersion": "v1", "kind": "ConfigMap", "kind": "Secret", "metadata": {"name": "x"}}"#,
+            true,
+            &mut r,
+        );
+        assert!(r.objects.is_empty());
+        assert!(
+            r.errors[0].message.contains("duplicate key: kind"),
+            "{}",
+            r.errors[0].message
+        );
+        let mut r = LoadResult::default();
+        loader.load_text(
+            "d.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: x}\n",
+            false,
+            &mut r,
+        );
+        assert!(r.errors[0].message.contains("duplicate mapping key: kind"));
+        assert!(
+            !r.errors[0].message.contains("DuplicateKeyPolicy"),
+            "no library option names"
+        );
+        assert_eq!(
+            plain("line 6 column 11: budget breached: Nodes { nodes: 250001 }"),
+            "line 6 column 11: the document expands to too many nodes (aliases repeated over and over, an \"alias bomb\", or a document too large): refused"
+        );
+        // Arrays, numbers and nesting come through as parsed.
+        let mut r = LoadResult::default();
+        loader.load_text(
+            "l.json",
+            r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "1"}, "n": [1, 2.5, -3, true, null]}"#,
+            true,
+            &mut r,
+        );
+        assert_eq!(r.objects.len(), 1, "{:?}", r.errors);
+        assert_eq!(
+            r.objects[0].raw["n"],
+            serde_json::json!([1, 2.5, -3, true, null])
+        );
     }
 
     #[test]
