@@ -827,3 +827,42 @@ fn a_ministrys_files_alone_say_what_they_lack_and_with_the_national_set_are_judg
     assert_eq!(policies, ["official-domain"], "{v:#}");
     assert_eq!(v["summary"]["objects"], 1);
 }
+
+#[test]
+fn an_empty_policies_folder_is_an_error_and_a_looping_one_ends() {
+    let dir = scratch("empty-policies");
+    let out = common::govkh(&[
+        "check",
+        "examples",
+        "--policies",
+        dir.to_str().unwrap(),
+        "--now",
+        "2026-11-26",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("holds no policy"), "{stderr}");
+    // A policy folder linked to itself is read once.
+    std::fs::create_dir_all(dir.join("mine")).unwrap();
+    std::fs::write(
+        dir.join("mine/policy.rego"),
+        "package govkh.mine\n\nmetadata := {\"id\": \"mine\", \"title\": \"Mine\", \"articles\": [\"25\"], \"severity\": \"low\", \"action\": \"warn\"}\n\nviolation contains {\"msg\": \"never\"} if { false }\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(".", dir.join("again")).unwrap();
+    let out = common::govkh(&[
+        "check",
+        "examples",
+        "--policies",
+        dir.to_str().unwrap(),
+        "--now",
+        "2026-11-26",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -217,7 +217,16 @@ pub fn builtin_sources() -> Vec<SourceFile> {
 /// Every `.rego` file below `dir`, in path order.
 pub fn dir_sources(dir: &Path) -> Result<Vec<SourceFile>> {
     let mut files = Vec::new();
-    collect(dir, &mut files)?;
+    collect(dir, &mut std::collections::HashSet::new(), &mut files)?;
+    // A policy directory with nothing in it would silently apply nothing.
+    if !files.iter().any(|p| !is_test(&p.display().to_string())) {
+        return Err(Error::Metadata {
+            file: dir.display().to_string(),
+            message:
+                "holds no policy (.rego file other than *_test.rego): nothing would be applied"
+                    .into(),
+        });
+    }
     files.sort();
     files
         .into_iter()
@@ -233,7 +242,16 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<SourceFile>> {
         .collect()
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+fn collect(
+    dir: &Path,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> Result<()> {
+    // Each real directory once: a link back up the tree is no loop.
+    let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !visited.insert(real) {
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
         file: dir.display().to_string(),
         source,
@@ -241,7 +259,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            collect(&p, out)?;
+            collect(&p, visited, out)?;
         } else if p.extension().is_some_and(|x| x == "rego") {
             out.push(p);
         }
