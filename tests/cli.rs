@@ -866,3 +866,26 @@ fn an_empty_policies_folder_is_an_error_and_a_looping_one_ends() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_bad_date_from_the_environment_is_named_as_such() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .current_dir(common::root())
+        .args(["check", "examples"])
+        .env("GOVKH_NOW", "bogus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("GOVKH_NOW \"bogus\""), "{stderr}");
+    assert!(!stderr.contains("--now \"bogus\""), "{stderr}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .current_dir(common::root())
+        .args(["report", "examples", "--format", "md"])
+        .env("GOVKH_AS_OF", "bogus")
+        .env_remove("GOVKH_NOW")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("GOVKH_AS_OF \"bogus\""), "{stderr}");
+}

@@ -313,7 +313,7 @@ fn check(
         Ok(Some(ts)) => ts,
         Ok(None) => Timestamp::now(),
         Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
+            let _ = writeln!(stderr, "error: {}", named_source(&e, "--now", "GOVKH_NOW"));
             return ExitCode::from(2);
         }
     };
@@ -388,6 +388,17 @@ fn check(
         }
     }
     exit_code(&summary.findings)
+}
+
+/// `message` about the option `flag`, naming the environment variable `env` instead when the
+/// value came from it (the command line did not give the flag): the user fixes what they set.
+fn named_source(message: &str, flag: &str, env: &str) -> String {
+    let on_command_line = std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+    if on_command_line || std::env::var_os(env).is_none() {
+        message.to_string()
+    } else {
+        message.replacen(flag, env, 1)
+    }
 }
 
 /// 2 when anything could not be evaluated, 1 when something is denied, 0 otherwise.
@@ -576,7 +587,11 @@ fn report(
         Ok(Some(ts)) => ts,
         Ok(None) => Timestamp::now(),
         Err(e) => {
-            let _ = writeln!(stderr, "error: {}", e.replace("--now", "--as-of"));
+            let _ = writeln!(
+                stderr,
+                "error: {}",
+                named_source(&e.replace("--now", "--as-of"), "--as-of", "GOVKH_AS_OF")
+            );
             return ExitCode::from(2);
         }
     };
