@@ -44,3 +44,22 @@ violation contains {"msg": msg} if {
 	lib.in_domain(lower(host), lower(m.spec.domain))
 	msg := sprintf("%s %s publishes host %q inside Ministry %s's domain %s: a ministry publishes only under its own domain (Art. 20, 21)", [lib.obj.kind, lib.obj.metadata.name, host, other, m.spec.domain])
 }
+
+# A rule without a host, or a default backend, answers for every host name sent to the
+# load balancer — names outside the ministry's domain included.
+every_host contains "a rule without host" if {
+	lib.obj.kind == "Ingress"
+	some rule in lib.obj.spec.rules
+	not rule.host
+}
+
+every_host contains "a defaultBackend" if {
+	lib.obj.kind == "Ingress"
+	lib.obj.spec.defaultBackend
+}
+
+violation contains {"msg": msg} if {
+	some what in every_host
+	lib.ministry_spec
+	msg := sprintf("Ingress %s has %s, which serves every host name, not only the ministry's domain %s: name the hosts (Art. 20, 21)", [lib.obj.metadata.name, what, lib.ministry_spec.domain])
+}

@@ -62,3 +62,18 @@ test_a_domain_another_ministry_holds_is_denied_even_inside_ones_own if {
 	}}, "inventory": held}
 	count(official_domain.violation) == 1 with input as review
 }
+
+test_an_ingress_for_every_host_is_denied if {
+	no_host := {"review": {"object": {
+		"kind": "Ingress",
+		"metadata": {"name": "site", "namespace": "mef-tax"},
+		"spec": {"rules": [{"http": {"paths": []}}]},
+	}}, "inventory": inventory}
+	count(official_domain.violation) == 1 with input as no_host
+	default_backend := {"review": {"object": {
+		"kind": "Ingress",
+		"metadata": {"name": "site", "namespace": "mef-tax"},
+		"spec": {"defaultBackend": {"service": {"name": "web", "port": {"number": 80}}}},
+	}}, "inventory": inventory}
+	count(official_domain.violation) == 1 with input as default_backend
+}
