@@ -5,6 +5,7 @@
 
 use govkh_core::{
     evaluate::{evaluate_with, load_error_findings, sort},
+    manifest::LoadError,
     policy::Library,
     summary::{Audit, summarize},
 };
@@ -16,20 +17,30 @@ use crate::index::Index;
 /// fail their schema) are counted as problems and judged as error findings.
 pub fn of_index(index: &Index, policies: &Library, now: Timestamp) -> Audit {
     let inventory = index.inventory();
-    let refused = index.refused();
+    let mut problems = index.refused();
     // Decoded one at a time: the audit's memory does not grow with the cluster's workloads.
+    // One that cannot be decoded (the index wrote it, so it should not happen) is a problem
+    // said out loud, not an object skipped.
+    let unreadable = std::cell::RefCell::new(Vec::new());
     let compact = index
         .judged_compact()
         .into_iter()
-        .filter_map(|(text, source)| {
-            serde_json::from_str(&text)
-                .ok()
-                .map(|object| (object, Some(source)))
+        .filter_map(|(text, source)| match serde_json::from_str(&text) {
+            Ok(object) => Some((object, Some(source))),
+            Err(e) => {
+                unreadable.borrow_mut().push(LoadError {
+                    source,
+                    object: None,
+                    message: format!("cannot decode an object the index holds: {e}"),
+                });
+                None
+            }
         });
     let mut eval = evaluate_with(&inventory, compact, policies, now);
-    eval.findings.extend(load_error_findings(&refused));
+    problems.extend(unreadable.into_inner());
+    eval.findings.extend(load_error_findings(&problems));
     sort(&mut eval.findings);
-    let mut audit = summarize(&inventory, &eval, policies, refused.len());
+    let mut audit = summarize(&inventory, &eval, policies, problems.len());
     audit.at = Some(now);
     audit
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use govkh_core::{
     api::{GROUP, LABEL_MINISTRY},
-    manifest::{LoadError, LoadResult, Loader, Source},
+    manifest::{LoadError, LoadResult, Loader},
     resources::RESOURCES,
 };
 
@@ -94,11 +94,7 @@ pub async fn read(client: Client, loader: &Loader) -> Result<LoadResult, Error> 
         let ar = ApiResource::from_gvk_with_plural(&gvk, r.plural);
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
         let resource = r.qualified_plural();
-        let source = Source {
-            file: format!("cluster:{resource}"),
-            document: 0,
-            line: 0,
-        };
+        let source = r.source();
         let items = match list_all(&api, r.metadata_only).await {
             Ok(items) => items,
             Err(e) if r.group == GROUP && is_not_found(&e) => {
@@ -121,14 +117,7 @@ pub async fn read(client: Client, loader: &Loader) -> Result<LoadResult, Error> 
             }
         };
         for mut item in items {
-            if let Some(map) = item.as_object_mut() {
-                // List items may omit their type; what the server keeps for itself is noise.
-                map.insert("apiVersion".into(), Value::from(r.api_version()));
-                map.insert("kind".into(), Value::from(r.kind));
-                if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
-                    meta.remove("managedFields");
-                }
-            }
+            r.as_manifest(&mut item);
             if r.kind == "Namespace" && item["metadata"]["labels"][LABEL_MINISTRY].is_string() {
                 ministry_namespaces.extend(item["metadata"]["name"].as_str().map(str::to_string));
             }

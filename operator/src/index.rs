@@ -38,9 +38,6 @@ use kube::{
 };
 use serde_json::Value;
 
-/// The annotation `kubectl apply` keeps a full copy of the object in.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
 /// A namespaced object no other object's verdict depends on (a workload, a Service, an
 /// Ingress, ...), held as compact JSON text: it is read only when the audit judges it, so it
 /// costs its size, not the several times more of a decoded JSON tree.
@@ -115,37 +112,6 @@ fn shapes_context(kind: &str, api_version: &str) -> bool {
         )
 }
 
-/// Drop what no policy reads, so each object costs what it holds.
-fn slim(value: &mut Value, ours: bool) {
-    let Some(map) = value.as_object_mut() else {
-        return;
-    };
-    if !ours {
-        map.remove("status");
-    }
-    if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("managedFields");
-        if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
-            annotations.remove(LAST_APPLIED);
-            if annotations.is_empty() {
-                meta.remove("annotations");
-            }
-        }
-    }
-}
-
-fn source_of(r: &Resource) -> Source {
-    Source {
-        file: format!("cluster:{}", r.qualified_plural()),
-        document: 0,
-        line: 0,
-    }
-}
-
-fn is_ours(r: &Resource) -> bool {
-    r.group == govkh_core::api::GROUP
-}
-
 /// The ministries' namespaces of an inventory.
 fn ministry_namespaces(inv: &Inventory) -> BTreeSet<String> {
     inv.namespaces
@@ -203,13 +169,8 @@ impl Index {
     /// Decode one watched (or fetched) object as a manifest would be (our kinds validated
     /// against their schema), after dropping what no policy reads.
     pub fn decode(&self, r: &Resource, mut value: Value) -> Result<Loaded, LoadError> {
-        if let Some(map) = value.as_object_mut() {
-            // List and watch items of a dynamic API may omit their type.
-            map.insert("apiVersion".into(), Value::from(r.api_version()));
-            map.insert("kind".into(), Value::from(r.kind));
-        }
-        slim(&mut value, is_ours(r));
-        self.loader.load_value(&source_of(r), value)
+        r.as_manifest(&mut value);
+        self.loader.load_value(&r.source(), value)
     }
 
     /// An object of kind `r` was added or changed.
@@ -415,7 +376,7 @@ impl Index {
                 })
                 .collect()
         }
-        if !is_ours(r) {
+        if !r.is_ours() {
             return inv
                 .others
                 .values()
@@ -487,7 +448,7 @@ impl Index {
                             document: 0,
                             line: 0,
                         },
-                        source_of,
+                        Resource::source,
                     );
                     (c.text.clone(), source)
                 })

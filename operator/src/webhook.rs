@@ -307,7 +307,7 @@ impl Admission {
                 None => format!("{} {}", need.kind, need.name),
             };
             let Some(r) = crate::index::resource_of_kind(need.api_version, need.kind) else {
-                continue;
+                return Err(format!("{what} (a kind govkh does not read)"));
             };
             let gvk = kube::core::GroupVersionKind::gvk(r.group, r.version, r.kind);
             let ar = kube::core::ApiResource::from_gvk_with_plural(&gvk, r.plural);
@@ -324,7 +324,7 @@ impl Admission {
                 Ok(Ok(None)) => {}
                 // A kind whose CRD is not installed has no such object.
                 Ok(Err(kube::Error::Api(s))) if s.code == 404 && r.optional => {}
-                Ok(Err(e)) => return Err(format!("{what} ({})", one_line_error(&e))),
+                Ok(Err(e)) => return Err(format!("{what} ({})", crate::controller::api_error(&e))),
                 Err(_) => {
                     return Err(format!(
                         "{what} (no answer within {} ms)",
@@ -345,14 +345,6 @@ impl Admission {
             }
         }
         Ok(Some(Snapshot::of(snap.at, Arc::new(inventory))))
-    }
-}
-
-/// An API error as one line: status code, reason and message, never a debug dump.
-fn one_line_error(e: &kube::Error) -> String {
-    match e {
-        kube::Error::Api(s) => format!("{} {}: {}", s.code, s.reason, s.message),
-        e => govkh_core::text::one_line(&e.to_string()),
     }
 }
 

@@ -271,6 +271,13 @@ impl Inventory {
         removed
     }
 
+    /// Whether the Ministry `required` exists, and `optional` too when there is one (a link's
+    /// target, a grant's grantee ministry).
+    pub fn ministries_exist(&self, required: &str, optional: Option<&str>) -> bool {
+        self.ministries.contains_key(required)
+            && optional.is_none_or(|m| self.ministries.contains_key(m))
+    }
+
     /// Whether the inventory holds the object named so (a Namespace counts when a tenancy
     /// provisions it or it was read as an object).
     pub fn holds(

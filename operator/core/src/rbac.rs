@@ -1,6 +1,7 @@
 //! The permissions `govkh run` needs, derived from what the code reads and writes: the kinds
-//! the audit lists (`cluster::RESOURCES`), the objects the reconcilers apply, the Events, the
-//! CRD wait and the leader Lease; and the admission rules of the webhook. `govkh rbac` prints
+//! the live index watches and `report --cluster` lists (`resources::RESOURCES`), the objects
+//! the reconcilers apply and prune, the Events, the CRD wait and the leader Lease; and the
+//! admission rules of the webhook. `govkh rbac` prints
 //! them; the Helm chart includes that output (`charts/govkh/files/`), and a test fails when
 //! they differ.
 
@@ -41,7 +42,8 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
             }
         }
     };
-    // The audit reads these (Secrets and ConfigMaps as metadata only, but RBAC cannot say so).
+    // The live index watches these and admission reads them through (Secrets and ConfigMaps
+    // as metadata only, but RBAC cannot say so).
     for r in RESOURCES {
         add(r.group, r.plural, READ);
     }
@@ -130,8 +132,8 @@ pub fn to_yaml<R: serde::Serialize>(rules: &[R]) -> Result<String, serde_saphyr:
 }
 
 /// The rules of the ValidatingWebhookConfiguration: creates and updates of every kind the
-/// policies judge (what the audit reads), except Secrets and ConfigMaps — their contents are
-/// never sent to the webhook.
+/// policies judge (what the live index watches), except Secrets and ConfigMaps — their
+/// contents are never sent to the webhook.
 pub fn webhook_rules() -> Vec<RuleWithOperations> {
     let mut by_group_version: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for r in RESOURCES.iter().filter(|r| !r.metadata_only) {

@@ -265,19 +265,27 @@ pub fn dangling(inv: &Inventory) -> Vec<Dangling> {
             if exists(inv, target_kind, target) {
                 continue;
             }
-            // Every (kind, field, target kind) a referrer yields has its row: a test holds the
-            // table and the referrers together.
-            let Some(row) = REFERENCE_FIELDS.iter().find(|row| {
-                row.kind == r.kind && row.field == field && row.target_kind == target_kind
-            }) else {
-                continue;
-            };
+            // Every (kind, field, target kind) a referrer yields has its row (a test holds the
+            // table and the referrers together); one without is an error, never skipped.
+            let row = REFERENCE_FIELDS
+                .iter()
+                .find(|row| {
+                    row.kind == r.kind && row.field == field && row.target_kind == target_kind
+                })
+                .copied()
+                .unwrap_or(ReferenceField {
+                    kind: r.kind,
+                    field,
+                    target_kind,
+                    articles: &[],
+                    action: Action::Error,
+                });
             out.push(Dangling {
                 kind: r.kind,
                 name: r.name.to_string(),
                 source: r.source.cloned(),
                 ministry: r.ministry.map(str::to_string),
-                field: *row,
+                field: row,
                 missing: MissingReference {
                     field,
                     target_kind,

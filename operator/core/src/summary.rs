@@ -1,8 +1,8 @@
 //! The audit's summary, pure: per ministry the same score, counts, articles and nearest
 //! deadline as the committee's report, the tenancy counts by state, the findings by (ministry,
 //! article, action) that the metrics publish, and the `Snapshot` of the inventory that
-//! admission judges against. The operator's audit loop reads the cluster and calls this; no
-//! I/O happens here.
+//! admission judges against. The operator's audit evaluates its live index and calls this;
+//! no I/O happens here.
 
 use std::{collections::BTreeMap, sync::Arc};
 

@@ -32,14 +32,8 @@ async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Actio
     let now = (ctx.now)();
     let today = Day::in_phnom_penh(now);
     let inv = ctx.index.inventory();
-    let owner_exists = inv.ministries.contains_key(&grant.spec.owner);
-    let grantee_exists = grant
-        .spec
-        .grantee
-        .ministry
-        .as_ref()
-        .is_none_or(|m| inv.ministries.contains_key(m));
-    let verdict = verdict::grant(&grant.spec, owner_exists && grantee_exists, today);
+    let exist = inv.ministries_exist(&grant.spec.owner, grant.spec.grantee.ministry.as_deref());
+    let verdict = verdict::grant(&grant.spec, exist, today);
     let desired = match (&grant.spec.grantee.ministry, verdict.opens_access()) {
         (Some(grantee), true) => {
             let from = namespaces_of(ctx, grantee, &[]);

@@ -33,20 +33,14 @@ async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Act
     let now = (ctx.now)();
     let today = Day::in_phnom_penh(now);
     let inv = ctx.index.inventory();
-    let from_exists = inv.ministries.contains_key(&link.spec.from.ministry);
-    let to_exists = link
-        .spec
-        .to
-        .ministry
-        .as_ref()
-        .is_none_or(|m| inv.ministries.contains_key(m));
+    let exist = inv.ministries_exist(&link.spec.from.ministry, link.spec.to.ministry.as_deref());
     let approval = match &link.spec.approval {
         Some(a) if link.spec.network == LinkNetwork::Alternative => {
             inv.approvals.get(a).map(|e| e.object.clone())
         }
         _ => None,
     };
-    let verdict = verdict::link(link, from_exists && to_exists, approval.as_ref(), today);
+    let verdict = verdict::link(link, exist, approval.as_ref(), today);
     let established = verdict.state == LinkState::Established;
     let desired = if established {
         let from = namespaces_of(ctx, &link.spec.from.ministry, &link.spec.from.namespaces);
