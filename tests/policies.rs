@@ -253,7 +253,7 @@ violation contains {"msg": "x"} if {
 }
 
 #[test]
-fn the_rvm_and_the_interpreter_agree_on_every_sample_and_example() {
+fn the_rvm_and_the_interpreter_agree_on_every_sample_and_example_with_and_without_kinds() {
     let lib = Library::builtin().unwrap();
     assert_eq!(
         lib.compiled_policies(),
@@ -291,6 +291,13 @@ fn the_rvm_and_the_interpreter_agree_on_every_sample_and_example() {
         .findings;
         let compiled = evaluate(&inv, &lib.clone().with_mode(policy::Mode::Rvm), now()).findings;
         assert_eq!(interpreted, compiled, "{}", p.display());
+        // Running only the policies that declare the object's kind finds what running every
+        // policy on every object finds, in both modes.
+        for mode in [policy::Mode::Interpreter, policy::Mode::Rvm] {
+            let every = lib.clone().with_mode(mode).judging_every_kind();
+            let unfiltered = evaluate(&inv, &every, now()).findings;
+            assert_eq!(interpreted, unfiltered, "{mode:?}, {}", p.display());
+        }
         compared += interpreted.len();
     }
     assert!(compared > 50, "{compared} findings compared");
@@ -328,4 +335,181 @@ fn runtime_errors_in_policies_are_reported_by_the_default_mode() {
             f[0].message
         );
     }
+}
+
+/// A user policy `mine` with `extra` metadata entries (`, "kinds": [...]`) and a violation
+/// body.
+fn mine(extra: &str, body: &str) -> policy::SourceFile {
+    policy::SourceFile {
+        path: "mine/policy.rego".into(),
+        text: format!(
+            "package govkh.mine\nmetadata := {{\"id\": \"mine\", \"title\": \"t\", \"articles\": [\"9\"], \"severity\": \"low\", \"action\": \"deny\"{extra}}}\nviolation contains {{\"msg\": \"x\"}} if {{ {body} }}\n"
+        ),
+    }
+}
+
+#[path = "../operator/core/benches/support/workloads.rs"]
+mod workloads;
+
+#[test]
+fn the_generated_workloads_are_judged_alike_filtered_or_not_on_one_thread_or_several() {
+    // The benchmark's Deployments (every namespace, every class, unlabelled ones) beside the
+    // examples: the same findings whether the policies run by declared kind or all of them,
+    // and whatever the number of threads.
+    let mut objects = Loader::new()
+        .load_paths(
+            &[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")],
+            &mut std::io::empty(),
+        )
+        .objects;
+    let loader = Loader::new();
+    for i in 0..96 {
+        let source = govkh_core::manifest::Source {
+            file: format!("generated-{i}.yaml"),
+            document: 1,
+            line: 1,
+        };
+        objects.push(loader.load_value(&source, workloads::workload(i)).unwrap());
+    }
+    let (inv, problems) = Inventory::build(objects);
+    assert!(problems.is_empty(), "{problems:?}");
+    let lib = Library::builtin().unwrap();
+    let reference = evaluate(
+        &inv,
+        &lib.clone().judging_every_kind().with_threads(1),
+        now(),
+    );
+    let generated = |f: &Vec<govkh_core::finding::Finding>| {
+        f.iter()
+            .filter(|f| {
+                f.source
+                    .as_ref()
+                    .is_some_and(|s| s.file.starts_with("generated-"))
+            })
+            .count()
+    };
+    // Top-secret workloads in a leased namespace: one in eight of them.
+    assert!(
+        generated(&reference.findings) >= 12,
+        "{:?}",
+        reference.findings
+    );
+    for threads in [1, 3] {
+        let filtered = evaluate(&inv, &lib.clone().with_threads(threads), now());
+        assert_eq!(reference.findings, filtered.findings, "{threads} threads");
+    }
+}
+
+#[test]
+fn only_the_policies_that_declare_a_kind_and_operation_run_on_it() {
+    let lib = Library::builtin().unwrap();
+    let ids = |kind: &str, op: Operation| -> Vec<&str> {
+        lib.applicable(kind, op)
+            .iter()
+            .map(|&i| lib.policies()[i].meta.id.as_str())
+            .collect()
+    };
+    assert_eq!(
+        ids("Deployment", Operation::Create),
+        ["data-placement", "unclassified-data"]
+    );
+    assert_eq!(
+        ids("Approval", Operation::Create),
+        ["approval-authority", "official-email"]
+    );
+    // Deleting an Approval is not the committee's decision to guard (approval-authority
+    // declares CREATE and UPDATE); its request's sender is still judged.
+    assert_eq!(ids("Approval", Operation::Delete), ["official-email"]);
+    // A kind no built-in policy names: none runs (and no input is built for it).
+    assert!(ids("Lease", Operation::Create).is_empty());
+    // Every policy declares the kinds it judges.
+    assert!(lib.policies().iter().all(|p| !p.meta.kinds.is_empty()));
+    // A user policy that declares none runs on every kind, beside the built-in ones.
+    let mut sources = policy::builtin_sources();
+    sources.push(mine("", "false"));
+    let lib = Library::load(&sources).unwrap();
+    let mine = lib.policies().len() - 1;
+    assert!(lib.applicable("Lease", Operation::Create) == [mine]);
+    assert!(
+        lib.applicable("Deployment", Operation::Delete)
+            .contains(&mine)
+    );
+}
+
+#[test]
+fn a_mistyped_kind_or_operation_in_metadata_refuses_the_policy() {
+    for (kinds, expected) in [
+        (
+            r#"["Deploymnet"]"#,
+            "Deploymnet is not a kind govkh knows: did you mean Deployment?",
+        ),
+        (r#"["Configmap"]"#, "did you mean ConfigMap?"),
+        (r#"["deployment"]"#, "is not a kind name"),
+        (r#"["apps/Deployment"]"#, "is not a kind name"),
+        (r#""Deployment""#, "invalid metadata"),
+    ] {
+        let src = policy::SourceFile {
+            path: "mine/policy.rego".into(),
+            text: format!(
+                "package govkh.mine\nmetadata := {{\"id\": \"mine\", \"title\": \"t\", \"articles\": [\"9\"], \"severity\": \"low\", \"action\": \"warn\", \"kinds\": {kinds}}}\nviolation contains {{\"msg\": \"x\"}} if false\n"
+            ),
+        };
+        let e = Library::load(std::slice::from_ref(&src))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("mine/policy.rego: "), "{e}");
+        assert!(e.contains(expected), "{kinds}: {e}");
+    }
+    // Real kinds a letter or two from known ones stay allowed.
+    for kind in ["Node", "Role", "Lease", "Gateway"] {
+        let src = policy::SourceFile {
+            path: "mine/policy.rego".into(),
+            text: format!(
+                "package govkh.mine\nmetadata := {{\"id\": \"mine\", \"title\": \"t\", \"articles\": [\"9\"], \"severity\": \"low\", \"action\": \"warn\", \"kinds\": [\"{kind}\"]}}\nviolation contains {{\"msg\": \"x\"}} if false\n"
+            ),
+        };
+        assert!(Library::load(std::slice::from_ref(&src)).is_ok(), "{kind}");
+    }
+    let src = mine(r#", "operations": ["PATCH"]"#, "false");
+    let e = Library::load(std::slice::from_ref(&src))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown variant `PATCH`"), "{e}");
+}
+
+#[test]
+fn an_engine_that_failed_is_not_reused_and_the_next_object_is_judged_afresh() {
+    // The same policy fails on one object (a name that is no number) and judges the next; on
+    // one thread the pooled engine would carry the failure over if it were kept.
+    let src = mine("", "to_number(input.review.object.metadata.name) > 1");
+    let lib = Library::load(std::slice::from_ref(&src))
+        .unwrap()
+        .with_threads(1);
+    let loader = Loader::new();
+    let objects = ["a-name", "12", "b-name", "7"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let source = govkh_core::manifest::Source {
+                file: format!("f{i}.yaml"),
+                document: 1,
+                line: 1,
+            };
+            loader
+                .load_value(&source, json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "x"}}))
+                .unwrap()
+        })
+        .collect();
+    let (inv, _) = Inventory::build(objects);
+    let f = evaluate(&inv, &lib, now()).findings;
+    let by_name = |n: &str| -> Vec<Action> {
+        f.iter()
+            .filter(|f| f.policy == "mine" && f.resource.name.as_deref() == Some(n))
+            .map(|f| f.action)
+            .collect()
+    };
+    assert_eq!(by_name("a-name"), [Action::Error]);
+    assert_eq!(by_name("12"), [Action::Deny]);
+    assert_eq!(by_name("b-name"), [Action::Error]);
+    assert_eq!(by_name("7"), [Action::Deny]);
 }

@@ -12,6 +12,8 @@ metadata := {
 	"articles": ["9", "10"],
 	"severity": "critical",
 	"action": "deny",
+	"kinds": ["Approval"],
+	"operations": ["CREATE", "UPDATE"],
 }
 
 default_groups := ["digital-government-committee"]

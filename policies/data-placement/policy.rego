@@ -11,6 +11,7 @@ metadata := {
 	"articles": ["10", "25"],
 	"severity": "critical",
 	"action": "deny",
+	"kinds": ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "PersistentVolumeClaim"],
 }
 
 subject if lib.is_workload

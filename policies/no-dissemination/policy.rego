@@ -18,6 +18,7 @@ metadata := {
 		"naturalPerson": {"top-secret": 20000000, "confidential": 10000000},
 		"legalPerson": {"top-secret": 500000000, "confidential": 100000000},
 	},
+	"kinds": ["Service", "Ingress", "HTTPRoute", "PrivateNetworkLink"],
 }
 
 public_service if {

@@ -17,6 +17,7 @@ metadata := {
 		"naturalPerson": {"top-secret": 20000000, "confidential": 10000000},
 		"legalPerson": {"top-secret": 500000000, "confidential": 100000000},
 	},
+	"kinds": ["VolumeSnapshot", "PersistentVolumeClaim"],
 }
 
 # The copy's source: [namespace, claim name].

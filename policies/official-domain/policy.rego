@@ -13,6 +13,7 @@ metadata := {
 	"severity": "high",
 	"action": "deny",
 	"penalty": {"article": "38", "naturalPerson": 200000},
+	"kinds": ["Ingress", "HTTPRoute"],
 }
 
 hosts contains h if {

@@ -12,6 +12,7 @@ metadata := {
 	"severity": "medium",
 	"action": "deny",
 	"penalty": {"article": "38", "naturalPerson": 200000},
+	"kinds": ["Ministry", "Approval"],
 }
 
 email_domain(address) := lower(parts[1]) if {

@@ -12,6 +12,7 @@ metadata := {
 	"articles": ["29"],
 	"severity": "critical",
 	"action": "deny",
+	"kinds": ["DataAccessGrant", "PrivateNetworkLink"],
 }
 
 violation contains {"msg": msg} if {

@@ -12,6 +12,7 @@ metadata := {
 	"articles": ["9"],
 	"severity": "high",
 	"action": "deny",
+	"kinds": ["PrivateNetworkLink", "NetworkPolicy"],
 }
 
 link := lib.obj.spec if lib.obj.kind == "PrivateNetworkLink"

@@ -11,6 +11,7 @@ metadata := {
 	"articles": ["25"],
 	"severity": "low",
 	"action": "warn",
+	"kinds": ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "PersistentVolumeClaim", "Secret", "ConfigMap"],
 }
 
 subject if lib.is_workload

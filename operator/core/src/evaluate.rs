@@ -25,6 +25,8 @@ use crate::{
     references,
 };
 
+pub use crate::policy::Operation;
+
 /// Policy id of the statutory clock's findings.
 pub const POLICY_CLOCK: &str = "statutory-clock";
 /// Policy id of findings about references to objects that do not exist.
@@ -103,9 +105,23 @@ pub fn evaluate_with(
     findings.extend(unknown_namespaces(inv));
     let tenancies = statutory_clock(inv, today, &mut findings);
     let evaluator = Evaluator::new(inv, policies, now, &tenancies);
-    for (object, source) in objects(inv).into_iter().chain(extra) {
-        let review = Review::create(object, source);
-        findings.extend(evaluator.review(&review));
+    let ours = our_objects(inv);
+    let held: Vec<(&Json, Option<&Source>)> = ours
+        .iter()
+        .map(|(o, s)| (o, s.as_ref()))
+        .chain(inv.others.values().map(|o| (&o.raw, Some(&o.source))))
+        .collect();
+    findings.extend(evaluator.judge_all(&held));
+    // The extra objects are decoded a batch at a time: never all at once.
+    let mut extra = extra.into_iter();
+    loop {
+        let batch: Vec<(Json, Option<Source>)> = extra.by_ref().take(EXTRA_BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let refs: Vec<(&Json, Option<&Source>)> =
+            batch.iter().map(|(o, s)| (o, s.as_ref())).collect();
+        findings.extend(evaluator.judge_all(&refs));
     }
     sort(&mut findings);
     Evaluation {
@@ -114,6 +130,9 @@ pub fn evaluate_with(
         tenancies,
     }
 }
+
+/// How many of `evaluate_with`'s extra objects are decoded at once.
+const EXTRA_BATCH: usize = 512;
 
 /// Order findings for people: by ministry, then object, then policy.
 pub fn sort(findings: &mut [Finding]) {
@@ -376,32 +395,6 @@ pub fn evaluate_loaded(
     (inventory, eval, all.len())
 }
 
-/// What a request does to its object, as the API server names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Operation {
-    /// The object is created (and how `check`, the audit and the samples judge a manifest).
-    Create,
-    /// The object is changed.
-    Update,
-    /// The object is deleted.
-    Delete,
-    /// A connection to the object (`exec`, `attach`, `portforward`).
-    Connect,
-}
-
-impl Operation {
-    /// The name the policies read in `input.review.operation`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Create => "CREATE",
-            Operation::Update => "UPDATE",
-            Operation::Delete => "DELETE",
-            Operation::Connect => "CONNECT",
-        }
-    }
-}
-
 /// One request to judge: an object being created or changed, and by whom.
 #[derive(Clone, Debug)]
 pub struct Review {
@@ -491,37 +484,63 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The input document of one review, as the policies read it.
+    /// The input document of one review, as the policies read it. The object is converted
+    /// from its JSON form in one pass (no intermediate copy); the inventory is converted once
+    /// per evaluation and shared (reference-counted) by every object's input.
     pub fn input(&self, review: &Review) -> regorus::Value {
-        let mut r = json!({"operation": review.operation.as_str(), "object": review.object});
-        if let Some(old) = &review.old_object {
-            r["oldObject"] = old.clone();
+        self.input_of(&Seen::of(review))
+    }
+
+    fn input_of(&self, review: &Seen<'_>) -> regorus::Value {
+        let mut r = regorus::Value::new_object();
+        let mut input = regorus::Value::new_object();
+        if let (Ok(rm), Ok(im)) = (r.as_object_mut(), input.as_object_mut()) {
+            rm.insert("operation".into(), review.operation.as_str().into());
+            rm.insert("object".into(), to_rego(review.object));
+            if let Some(old) = review.old_object {
+                rm.insert("oldObject".into(), to_rego(old));
+            }
+            if let Some(user) = review.user_info {
+                rm.insert("userInfo".into(), to_rego(user));
+            }
+            im.insert("now".into(), self.now.to_string().as_str().into());
+            im.insert("today".into(), self.today.to_string().as_str().into());
+            im.insert("config".into(), regorus::Value::new_object());
+            im.insert("inventory".into(), self.shared.clone());
         }
-        if let Some(user) = &review.user_info {
-            r["userInfo"] = user.clone();
-        }
-        let doc = json!({"review": r, "now": self.now.to_string(), "today": self.today.to_string(), "config": {}});
-        let mut input = regorus::Value::from(doc);
-        if let Ok(map) = input.as_object_mut() {
-            // The inventory is converted once per evaluation and shared (reference-counted) by
-            // every object's input.
-            map.insert(regorus::Value::from("inventory"), self.shared.clone());
+        if let Ok(im) = input.as_object_mut() {
+            im.insert("review".into(), r);
         }
         input
     }
 
     /// Every policy finding about one review.
     pub fn review(&self, review: &Review) -> Vec<Finding> {
-        let input = self.input(review);
-        self.findings(review, &input)
+        self.judge(&Seen::of(review))
+    }
+
+    /// The findings of the policies that judge this object's kind and operation; no input is
+    /// built for an object no policy judges.
+    fn judge(&self, review: &Seen<'_>) -> Vec<Finding> {
+        let kind = review.object["kind"].as_str().unwrap_or_default();
+        if self.policies.applicable(kind, review.operation).is_empty() {
+            return Vec::new();
+        }
+        let input = self.input_of(review);
+        self.findings_of(review, &input)
     }
 
     /// The findings of every policy on a prepared input.
     pub fn findings(&self, review: &Review, input: &regorus::Value) -> Vec<Finding> {
-        let resource = resource_of(&review.object);
-        let ministry = ministry_of(self.inventory, &review.object);
+        self.findings_of(&Seen::of(review), input)
+    }
+
+    fn findings_of(&self, review: &Seen<'_>, input: &regorus::Value) -> Vec<Finding> {
+        let resource = resource_of(review.object);
+        let ministry = ministry_of(self.inventory, review.object);
         let mut out = Vec::new();
-        for (policy, outcome) in self.policies.evaluate(input) {
+        let kind = review.object["kind"].as_str().unwrap_or_default();
+        for (policy, outcome) in self.policies.evaluate(kind, review.operation, input) {
             let meta = &policy.meta;
             let finding = |action, severity, message, penalty| Finding {
                 policy: meta.id.clone(),
@@ -529,7 +548,7 @@ impl<'a> Evaluator<'a> {
                 severity,
                 articles: meta.articles.clone(),
                 resource: resource.clone(),
-                source: review.source.clone(),
+                source: review.source.cloned(),
                 ministry: ministry.clone(),
                 message,
                 state: None,
@@ -565,10 +584,64 @@ impl<'a> Evaluator<'a> {
         }
         out
     }
+
+    /// Judge many objects as if each were created, on `policies.threads()` threads; the
+    /// findings come back in the objects' order whatever the threads' timing.
+    fn judge_all(&self, objects: &[(&Json, Option<&Source>)]) -> Vec<Finding> {
+        crate::parallel::map(objects, self.policies.threads(), |(object, source)| {
+            self.judge(&Seen {
+                operation: Operation::Create,
+                object,
+                old_object: None,
+                user_info: None,
+                source: *source,
+            })
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
-/// Every object of the inventory as JSON, with where it came from.
+/// A review with its parts borrowed: how the inventory's objects are judged without a copy.
+struct Seen<'r> {
+    operation: Operation,
+    object: &'r Json,
+    old_object: Option<&'r Json>,
+    user_info: Option<&'r Json>,
+    source: Option<&'r Source>,
+}
+
+impl<'r> Seen<'r> {
+    fn of(review: &'r Review) -> Self {
+        Seen {
+            operation: review.operation,
+            object: &review.object,
+            old_object: review.old_object.as_ref(),
+            user_info: review.user_info.as_ref(),
+            source: review.source.as_ref(),
+        }
+    }
+}
+
+/// A JSON value as the policies read it, converted without copying it first.
+fn to_rego(v: &Json) -> regorus::Value {
+    // regorus deserialises from a borrowed serde_json value; on the (impossible) failure the
+    // value is undefined, which the policies read as absent.
+    <regorus::Value as serde::Deserialize>::deserialize(v).unwrap_or(regorus::Value::Undefined)
+}
+
+/// Every object of the inventory as JSON, with where it came from (a copy).
 pub fn objects(inv: &Inventory) -> Vec<(Json, Option<Source>)> {
+    let mut out = our_objects(inv);
+    for o in inv.others.values() {
+        out.push((o.raw.clone(), Some(o.source.clone())));
+    }
+    out
+}
+
+/// The inventory's objects of our kinds as JSON (they are held decoded), with their source.
+fn our_objects(inv: &Inventory) -> Vec<(Json, Option<Source>)> {
     fn ours<'e, T: Serialize + 'e>(
         entries: impl Iterator<Item = &'e crate::inventory::Entry<T>>,
         out: &mut Vec<(Json, Option<Source>)>,
@@ -587,9 +660,6 @@ pub fn objects(inv: &Inventory) -> Vec<(Json, Option<Source>)> {
     ours(inv.data_classes.values(), &mut out);
     ours(inv.grants.values(), &mut out);
     ours(inv.approvals.values(), &mut out);
-    for o in inv.others.values() {
-        out.push((o.raw.clone(), Some(o.source.clone())));
-    }
     out
 }
 

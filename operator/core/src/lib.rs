@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod manifest;
 pub mod message;
 pub mod output;
+pub mod parallel;
 pub mod policy;
 pub mod rbac;
 pub mod references;

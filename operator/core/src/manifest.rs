@@ -13,7 +13,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use kube::core::DynamicObject;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::Value;
 
@@ -45,6 +45,22 @@ struct Walk {
     files: usize,
     /// Set once the file bound is reached: said once, then nothing more is read.
     full: bool,
+    /// What to do, in the order of the paths: files to read, problems met while walking.
+    plan: Vec<Step>,
+}
+
+impl Walk {
+    fn problem(&mut self, e: LoadError) {
+        self.plan.push(Step::Problem(e));
+    }
+}
+
+/// One step of a load, planned while walking and run afterwards (files in parallel).
+enum Step {
+    /// Read and parse this file (shown as the `String`); `-` is standard input.
+    File(PathBuf, String),
+    /// A problem found while walking.
+    Problem(LoadError),
 }
 
 /// Where an object or a problem comes from.
@@ -74,7 +90,7 @@ impl fmt::Display for Source {
 }
 
 /// Edit distance between two short strings (Levenshtein), to recognise a mistyped group.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -199,43 +215,63 @@ impl Loader {
         }
     }
 
-    /// Load every path; directories recursively, in name order.
+    /// Load every path; directories recursively, in name order. Files are read and parsed on
+    /// every core; objects and problems come back in the paths' order whatever the timing.
     pub fn load_paths(&self, paths: &[PathBuf], stdin: &mut dyn Read) -> LoadResult {
-        let mut result = LoadResult::default();
         let mut walk = Walk::default();
+        // Where each named path's steps start: a directory that yields nothing is said.
+        let mut named: Vec<(usize, &PathBuf)> = Vec::new();
         for path in paths {
+            named.push((walk.plan.len(), path));
             if path.as_os_str() == "-" {
-                let mut text = String::new();
-                let limited = stdin.take(MAX_FILE_BYTES + 1).read_to_string(&mut text);
-                match limited {
-                    Ok(n) if n as u64 > MAX_FILE_BYTES => result.errors.push(file_error(
-                        "-",
-                        format!(
-                            "standard input is larger than {} MiB: split it into several files",
-                            MAX_FILE_BYTES / (1024 * 1024)
-                        ),
-                    )),
-                    Ok(_) => self.load_text("-", &text, false, &mut result),
-                    Err(e) => result
-                        .errors
-                        .push(file_error("-", format!("cannot read standard input: {e}"))),
-                }
+                walk.plan.push(Step::File(path.clone(), "-".into()));
             } else {
-                let before = result.objects.len() + result.errors.len();
-                self.load_path(path, 0, &mut walk, &mut result);
-                // A directory that holds no manifest is said, not passed as "0 objects".
-                if path.is_dir() && result.objects.len() + result.errors.len() == before {
-                    result.errors.push(file_error(
-                        &path.display().to_string(),
-                        "holds no manifest (.yaml, .yml or .json file): nothing to check".into(),
-                    ));
+                self.walk_path(path, 0, &mut walk);
+            }
+        }
+        let stdin_text = paths
+            .iter()
+            .any(|p| p.as_os_str() == "-")
+            .then(|| read_stdin(stdin));
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let done = crate::parallel::map(&walk.plan, threads, |step| match step {
+            Step::Problem(e) => LoadResult {
+                objects: Vec::new(),
+                errors: vec![e.clone()],
+            },
+            Step::File(_, shown) if shown == "-" => {
+                let mut result = LoadResult::default();
+                match &stdin_text {
+                    Some(Ok(text)) => self.load_text("-", text, false, &mut result),
+                    Some(Err(e)) => result.errors.push(e.clone()),
+                    None => {}
                 }
+                result
+            }
+            Step::File(path, shown) => self.load_file(path, shown),
+        });
+        let mut result = LoadResult::default();
+        let mut done = done.into_iter();
+        for (k, (start, path)) in named.iter().enumerate() {
+            let end = named.get(k + 1).map_or(walk.plan.len(), |(s, _)| *s);
+            let before = result.objects.len() + result.errors.len();
+            for mut part in done.by_ref().take(end - start) {
+                result.objects.append(&mut part.objects);
+                result.errors.append(&mut part.errors);
+            }
+            // A directory that holds no manifest is said, not passed as "0 objects".
+            let nothing = result.objects.len() + result.errors.len() == before;
+            if nothing && path.as_os_str() != "-" && path.is_dir() {
+                result.errors.push(file_error(
+                    &path.display().to_string(),
+                    "holds no manifest (.yaml, .yml or .json file): nothing to check".into(),
+                ));
             }
         }
         result
     }
 
-    fn load_path(&self, path: &Path, depth: usize, walk: &mut Walk, result: &mut LoadResult) {
+    fn walk_path(&self, path: &Path, depth: usize, walk: &mut Walk) {
         let named = depth == 0;
         let shown = path.display().to_string();
         if walk.full {
@@ -244,9 +280,7 @@ impl Loader {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                result
-                    .errors
-                    .push(file_error(&shown, format!("cannot read: {e}")));
+                walk.problem(file_error(&shown, format!("cannot read: {e}")));
                 return;
             }
         };
@@ -258,7 +292,7 @@ impl Loader {
                 return;
             }
             if depth > MAX_DEPTH {
-                result.errors.push(file_error(
+                walk.problem(file_error(
                     &shown,
                     format!("is nested more than {MAX_DEPTH} directories deep: not read"),
                 ));
@@ -270,7 +304,7 @@ impl Loader {
                     for entry in rd {
                         match entry {
                             Ok(e) => paths.push(e.path()),
-                            Err(e) => result.errors.push(file_error(
+                            Err(e) => walk.problem(file_error(
                                 &shown,
                                 format!("cannot read a directory entry: {e}"),
                             )),
@@ -279,9 +313,7 @@ impl Loader {
                     paths
                 }
                 Err(e) => {
-                    result
-                        .errors
-                        .push(file_error(&shown, format!("cannot list directory: {e}")));
+                    walk.problem(file_error(&shown, format!("cannot list directory: {e}")));
                     return;
                 }
             };
@@ -295,7 +327,7 @@ impl Loader {
                     continue;
                 }
                 if entry.is_dir() || is_manifest(&entry) {
-                    self.load_path(&entry, depth + 1, walk, result);
+                    self.walk_path(&entry, depth + 1, walk);
                 }
             }
             return;
@@ -307,7 +339,7 @@ impl Loader {
         }
         // Devices, pipes and sockets have no size to check and may never end.
         if !meta.is_file() {
-            result.errors.push(file_error(
+            walk.problem(file_error(
                 &shown,
                 "is not a regular file (a device, pipe or socket): not read".into(),
             ));
@@ -316,19 +348,36 @@ impl Loader {
         walk.files += 1;
         if walk.files > MAX_FILES {
             walk.full = true;
-            result.errors.push(file_error(
+            walk.problem(file_error(
                 &shown,
                 format!("more than {MAX_FILES} files: this one and the rest are not read"),
             ));
             return;
         }
+        walk.plan.push(Step::File(path.to_path_buf(), shown));
+    }
+
+    /// Read and parse one file: its size checked, read through a cap, UTF-8, then its text.
+    fn load_file(&self, path: &Path, shown: &str) -> LoadResult {
+        let mut out = LoadResult::default();
+        let result = &mut out;
+        let shown = shown.to_string();
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                result
+                    .errors
+                    .push(file_error(&shown, format!("cannot read: {e}")));
+                return out;
+            }
+        };
         if meta.len() > MAX_FILE_BYTES {
             result.errors.push(file_error(&shown, format!(
                 "file is {} bytes, more than the {} MiB govkh reads: split it into several files",
                 meta.len(),
                 MAX_FILE_BYTES / (1024 * 1024)
             )));
-            return;
+            return out;
         }
         // Read through a cap: a file that grows after its size was checked stops at the limit.
         let read = std::fs::File::open(path).and_then(|f| {
@@ -359,6 +408,7 @@ impl Loader {
                 .errors
                 .push(file_error(&shown, format!("cannot read: {e}"))),
         }
+        out
     }
 
     /// Load one file's text.
@@ -495,9 +545,12 @@ impl Loader {
             ));
         }
         if group != GROUP {
-            // Decoded only to refuse what the API server would; the decoded copy is not kept.
-            DynamicObject::deserialize(&value)
-                .map_err(|e| err(Some(id.clone()), format!("malformed object: {e}")))?;
+            // Its metadata decoded only to refuse what the API server would (the rest of a kind
+            // govkh does not type is free-form); the decoded copy is not kept.
+            if let Some(meta) = meta {
+                ObjectMeta::deserialize(meta)
+                    .map_err(|e| err(Some(id.clone()), format!("malformed object: {e}")))?;
+            }
             return Ok(Loaded {
                 source: source.clone(),
                 api_version,
@@ -577,6 +630,22 @@ fn typed<T: DeserializeOwned>(
             object: Some(id.to_string()),
             message: format!("cannot decode: {e}"),
         })
+}
+
+/// Standard input's text, read through the file cap.
+fn read_stdin(stdin: &mut dyn Read) -> Result<String, LoadError> {
+    let mut text = String::new();
+    match stdin.take(MAX_FILE_BYTES + 1).read_to_string(&mut text) {
+        Ok(n) if n as u64 > MAX_FILE_BYTES => Err(file_error(
+            "-",
+            format!(
+                "standard input is larger than {} MiB: split it into several files",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )),
+        Ok(_) => Ok(text),
+        Err(e) => Err(file_error("-", format!("cannot read standard input: {e}"))),
+    }
 }
 
 fn file_error(file: &str, message: String) -> LoadError {

@@ -11,11 +11,12 @@ use std::{
     collections::BTreeMap,
     num::NonZeroU32,
     path::{Path, PathBuf},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
-use regorus::{Engine, Value};
-use serde::Deserialize;
+use regorus::{Engine, Value, rvm::program::Program};
+use serde::{Deserialize, Serialize};
 
 use crate::{
     finding::{Action, Penalty, Severity},
@@ -108,6 +109,49 @@ impl PenaltyMeta {
     }
 }
 
+/// What a request does to its object, as the API server names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Operation {
+    /// The object is created (and how `check`, the audit and the samples judge a manifest).
+    Create,
+    /// The object is changed.
+    Update,
+    /// The object is deleted.
+    Delete,
+    /// A connection to the object (`exec`, `attach`, `portforward`).
+    Connect,
+}
+
+impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 4] = [
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+        Operation::Connect,
+    ];
+
+    /// The name the policies read in `input.review.operation`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "CREATE",
+            Operation::Update => "UPDATE",
+            Operation::Delete => "DELETE",
+            Operation::Connect => "CONNECT",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Operation::Create => 0,
+            Operation::Update => 1,
+            Operation::Delete => 2,
+            Operation::Connect => 3,
+        }
+    }
+}
+
 /// What a policy declares about itself in its `metadata` rule.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -125,6 +169,13 @@ pub struct PolicyMeta {
     /// The penalty the law attaches, where it names one.
     #[serde(default)]
     pub penalty: Option<PenaltyMeta>,
+    /// The kinds it judges (`kind` names, e.g. `Deployment`): it runs only on objects of these
+    /// kinds. None declared: it runs on every object.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// The operations it judges (`CREATE`, `UPDATE`, `DELETE`, `CONNECT`). None declared: all.
+    #[serde(default)]
+    pub operations: Vec<Operation>,
 }
 
 /// A loaded policy.
@@ -176,15 +227,41 @@ pub struct Library {
     policies: Vec<Policy>,
     /// One compiled program per policy (None where the RVM cannot compile it: the interpreter
     /// runs that policy instead).
-    programs: Vec<Option<std::sync::Arc<regorus::rvm::program::Program>>>,
-    /// One program computing every policy's violations at once (the RVM's fast path).
-    all_program: Option<std::sync::Arc<regorus::rvm::program::Program>>,
+    programs: Vec<Option<Arc<Program>>>,
+    /// The sets of policies that apply together to some (kind, operation), each gathered by
+    /// one rule so that one evaluation per object serves them all.
+    groups: Vec<Group>,
+    /// The group of each (kind, operation) some policy names.
+    by_kind: BTreeMap<(String, Operation), usize>,
+    /// The group of a kind no policy names, by operation: the policies that name no kind.
+    other_kinds: [usize; 4],
+    /// Every policy on every object, whatever it declares (the reference the filtered path is
+    /// tested against).
+    every_kind: bool,
     mode: Mode,
+    /// How many threads evaluate objects at once (`check`, `report`, the audit).
+    threads: usize,
+    /// Prepared engines, reset between evaluations rather than cloned for each: shared by the
+    /// library's clones, one taken per evaluation, so concurrent evaluations never share one.
+    pool: Arc<Mutex<Vec<Engine>>>,
 }
 
-/// The rule that gathers every policy's violations, so one evaluation per object serves all
-/// policies (the helpers in `lib` are then derived once, not once per policy).
-const ALL_RULE: &str = "data.govkh_internal.all.results";
+/// Policies evaluated together.
+#[derive(Clone)]
+struct Group {
+    /// The policies, by index.
+    members: Vec<usize>,
+    /// The rule gathering their violations (`{"<index>": <package>.violation, ...}`).
+    rule: String,
+    /// The rule compiled for the RVM, where it compiles.
+    program: Option<Arc<Program>>,
+}
+
+/// The package of the rules that gather each group's violations.
+const GROUPS_PACKAGE: &str = "govkh_internal.groups";
+
+/// Engines kept for reuse: as many as evaluations run at once (cores, admission workers).
+const POOL_LIMIT: usize = 64;
 
 impl std::fmt::Debug for Library {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -354,6 +431,12 @@ impl Library {
                     message: "metadata.articles is empty: every policy names its article".into(),
                 });
             }
+            if let Some(problem) = kinds_problem(&meta.kinds) {
+                return Err(Error::Metadata {
+                    file,
+                    message: format!("metadata.kinds: {problem}"),
+                });
+            }
             if policies.iter().any(|p: &Policy| p.meta.id == meta.id) {
                 return Err(Error::Metadata {
                     file,
@@ -366,51 +449,61 @@ impl Library {
                 file,
             });
         }
-        // The aggregate: {"<index>": <package>.violation, ...}.
-        let entries: Vec<String> = policies
+        let (groups, by_kind, other_kinds) = plan(&policies);
+        let rules: Vec<String> = groups
             .iter()
             .enumerate()
-            .map(|(i, p)| format!("    \"{i}\": {}.violation,", p.package))
-            .collect();
-        let aggregate = format!(
-            "package govkh_internal.all\n\nresults := {{\n{}\n}}\n",
-            entries.join("\n")
-        );
-        engine
-            .add_policy("govkh-internal/all.rego".into(), aggregate)
-            .map_err(|e| Error::Parse {
-                file: "govkh-internal/all.rego".into(),
-                message: text::one_line(&e.to_string()),
-            })?;
-        let all_entry: regorus::Rc<str> = ALL_RULE.into();
-        let all_program = engine
-            .compile_with_entrypoint(&all_entry)
-            .ok()
-            .and_then(|compiled| {
-                regorus::languages::rego::compiler::Compiler::compile_from_policy(
-                    &compiled,
-                    &[ALL_RULE],
-                )
-                .ok()
-            });
-        let programs = policies
-            .iter()
-            .map(|p| {
-                let entry: regorus::Rc<str> = format!("{}.violation", p.package).into();
-                let compiled = engine.compile_with_entrypoint(&entry).ok()?;
-                regorus::languages::rego::compiler::Compiler::compile_from_policy(
-                    &compiled,
-                    &[entry.as_ref()],
-                )
-                .ok()
+            .filter(|(_, members)| !members.is_empty())
+            .map(|(g, members)| {
+                let entries: Vec<String> = members
+                    .iter()
+                    .map(|&i| format!("    \"{i}\": {}.violation,", policies[i].package))
+                    .collect();
+                format!("g{g} := {{\n{}\n}}\n", entries.join("\n"))
             })
             .collect();
+        let file = "govkh-internal/groups.rego";
+        engine
+            .add_policy(
+                file.into(),
+                format!("package {GROUPS_PACKAGE}\n\n{}", rules.join("\n")),
+            )
+            .map_err(|e| Error::Parse {
+                file: file.into(),
+                message: text::one_line(&e.to_string()),
+            })?;
+        let groups = groups
+            .into_iter()
+            .enumerate()
+            .map(|(g, members)| {
+                let rule = format!("data.{GROUPS_PACKAGE}.g{g}");
+                let program = (!members.is_empty())
+                    .then(|| compile(&mut engine, &rule))
+                    .flatten();
+                Group {
+                    members,
+                    rule,
+                    program,
+                }
+            })
+            .collect();
+        let programs = policies
+            .iter()
+            .map(|p| compile(&mut engine, &format!("{}.violation", p.package)))
+            .collect();
+        // Prepared once (rule schedule, hoisting), so clones and pooled engines start ready.
+        let _ = engine.eval_rule(format!("data.{GROUPS_PACKAGE}.none"));
         Ok(Library {
             engine,
             policies,
             programs,
-            all_program,
+            groups,
+            by_kind,
+            other_kinds,
+            every_kind: false,
             mode: Mode::default(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            pool: Arc::new(Mutex::new(Vec::new())),
         })
     }
 
@@ -435,65 +528,203 @@ impl Library {
         &self.policies
     }
 
-    /// Evaluate every policy on one input document (converted once, shared by all policies).
-    /// All policies are evaluated together; if that fails, each is evaluated alone so that the
-    /// failure is attributed to the policy that caused it.
-    pub fn evaluate(&self, input: &Value) -> Vec<(&Policy, PolicyResult)> {
-        let together = match (self.mode, &self.all_program) {
-            (Mode::Rvm, Some(program)) => run_vm(program, input, ALL_RULE),
-            _ => {
-                let mut engine = self.engine.clone();
-                engine.set_input(input.clone());
-                engine
-                    .eval_rule(ALL_RULE.to_string())
-                    .map_err(|e| text::one_line(&e.to_string()))
-            }
+    /// The same library evaluating objects on `threads` threads (at least one); by default as
+    /// many as the machine has cores.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// How many threads evaluate objects at once.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The same library running every policy on every object, whatever kinds and operations
+    /// the policies declare: the reference the filtered evaluation is tested against.
+    pub fn judging_every_kind(mut self) -> Self {
+        self.every_kind = true;
+        self
+    }
+
+    /// The policies that judge a `kind` object under `operation`, by index in `policies()`.
+    pub fn applicable(&self, kind: &str, operation: Operation) -> &[usize] {
+        &self.group(kind, operation).members
+    }
+
+    fn group(&self, kind: &str, operation: Operation) -> &Group {
+        let i = if self.every_kind {
+            // The plan's first group: every policy (see `plan`).
+            0
+        } else {
+            self.by_kind
+                .get(&(kind.to_string(), operation))
+                .copied()
+                .unwrap_or(self.other_kinds[operation.index()])
+        };
+        &self.groups[i]
+    }
+
+    /// Evaluate the policies that apply to a `kind` object under `operation` on one input
+    /// document (converted once, shared by all of them). They are evaluated together; if that
+    /// fails, each is evaluated alone so that the failure is attributed to the policy that
+    /// caused it.
+    pub fn evaluate(
+        &self,
+        kind: &str,
+        operation: Operation,
+        input: &Value,
+    ) -> Vec<(&Policy, PolicyResult)> {
+        let group = self.group(kind, operation);
+        if group.members.is_empty() {
+            return Vec::new();
+        }
+        let together = match (self.mode, &group.program) {
+            (Mode::Rvm, Some(program)) => run_vm(program, input, &group.rule),
+            _ => self.interpret(input, &group.rule),
         };
         if let Ok(Value::Object(results)) = together {
-            let split: Option<Vec<(&Policy, PolicyResult)>> = self
-                .policies
+            let split: Option<Vec<(&Policy, PolicyResult)>> = group
+                .members
                 .iter()
-                .enumerate()
-                .map(|(i, p)| {
+                .map(|&i| {
                     let v = results.get(&Value::from(i.to_string()))?;
-                    Some((p, violations(v)))
+                    Some((&self.policies[i], violations(v)))
                 })
                 .collect();
             if let Some(split) = split {
                 return split;
             }
         }
-        self.evaluate_one_by_one(input)
-    }
-
-    fn evaluate_one_by_one(&self, input: &Value) -> Vec<(&Policy, PolicyResult)> {
-        let mut engine: Option<Engine> = None;
-        self.policies
+        group
+            .members
             .iter()
-            .zip(&self.programs)
-            .map(|(p, program)| {
-                let entry = format!("{}.violation", p.package);
-                let result = match (self.mode, program) {
+            .map(|&i| {
+                let policy = &self.policies[i];
+                let entry = format!("{}.violation", policy.package);
+                let result = match (self.mode, &self.programs[i]) {
                     (Mode::Rvm, Some(program)) => run_vm(program, input, &entry),
-                    _ => {
-                        let engine = engine.get_or_insert_with(|| {
-                            let mut e = self.engine.clone();
-                            e.set_input(input.clone());
-                            e
-                        });
-                        engine
-                            .eval_rule(entry)
-                            .map_err(|e| text::one_line(&e.to_string()))
-                    }
+                    _ => self.interpret(input, &entry),
                 };
-                (p, result.and_then(|v| violations(&v)))
+                (policy, result.and_then(|v| violations(&v)))
             })
             .collect()
     }
+
+    /// One rule on the interpreter, with an engine from the pool (returned after a success;
+    /// after a failure, dropped, so no half-evaluated state is ever reused).
+    fn interpret(&self, input: &Value, rule: &str) -> std::result::Result<Value, String> {
+        let pooled = self.pool.lock().ok().and_then(|mut p| p.pop());
+        let mut engine = pooled.unwrap_or_else(|| self.engine.clone());
+        engine.set_input(input.clone());
+        let result = engine
+            .eval_rule(rule.to_string())
+            .map_err(|e| text::one_line(&e.to_string()));
+        if result.is_ok() {
+            // The input is shared (reference-counted): clear it so a pooled engine holds none.
+            engine.set_input(Value::new_object());
+            if let Ok(mut pool) = self.pool.lock()
+                && pool.len() < POOL_LIMIT
+            {
+                pool.push(engine);
+            }
+        }
+        result
+    }
+}
+
+/// Compile one rule for the RVM; None where it cannot (the interpreter runs it instead).
+fn compile(engine: &mut Engine, rule: &str) -> Option<Arc<Program>> {
+    let entry: regorus::Rc<str> = rule.into();
+    let compiled = engine.compile_with_entrypoint(&entry).ok()?;
+    regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &[rule]).ok()
+}
+
+/// The groups of policies that apply together, and which (kind, operation) takes which. The
+/// first group is always every policy (what `judging_every_kind` runs); groups are shared by
+/// all the (kind, operation) pairs they serve, so there are few.
+#[allow(clippy::type_complexity)]
+fn plan(
+    policies: &[Policy],
+) -> (
+    Vec<Vec<usize>>,
+    BTreeMap<(String, Operation), usize>,
+    [usize; 4],
+) {
+    let mut groups: Vec<Vec<usize>> = vec![(0..policies.len()).collect()];
+    let mut index: BTreeMap<Vec<usize>, usize> = BTreeMap::new();
+    index.insert(groups[0].clone(), 0);
+    let mut group_of = |members: Vec<usize>| -> usize {
+        *index.entry(members.clone()).or_insert_with(|| {
+            groups.push(members);
+            groups.len() - 1
+        })
+    };
+    let applies = |p: &Policy, kind: Option<&str>, op: Operation| {
+        let kind_ok =
+            p.meta.kinds.is_empty() || kind.is_some_and(|k| p.meta.kinds.iter().any(|x| x == k));
+        let op_ok = p.meta.operations.is_empty() || p.meta.operations.contains(&op);
+        kind_ok && op_ok
+    };
+    let members = |kind: Option<&str>, op: Operation| -> Vec<usize> {
+        (0..policies.len())
+            .filter(|&i| applies(&policies[i], kind, op))
+            .collect()
+    };
+    let mut by_kind = BTreeMap::new();
+    let kinds: std::collections::BTreeSet<&String> =
+        policies.iter().flat_map(|p| &p.meta.kinds).collect();
+    for kind in kinds {
+        for op in Operation::ALL {
+            by_kind.insert((kind.clone(), op), group_of(members(Some(kind), op)));
+        }
+    }
+    let other_kinds = Operation::ALL.map(|op| group_of(members(None, op)));
+    (groups, by_kind, other_kinds)
+}
+
+/// Kinds a policy may name without a second look: ours and the ones govkh reads from a
+/// cluster, plus the pods and replica sets controllers make from templates.
+fn known_kinds() -> impl Iterator<Item = &'static str> {
+    crate::resources::RESOURCES
+        .iter()
+        .map(|r| r.kind)
+        .chain(["Pod", "ReplicaSet"])
+}
+
+/// What is wrong with a policy's declared kinds: a name that is not a kind, or one a letter or
+/// two from a known kind (a typo would make the policy judge nothing, silently).
+fn kinds_problem(kinds: &[String]) -> Option<String> {
+    for kind in kinds {
+        let well_formed = kind.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && kind.chars().all(|c| c.is_ascii_alphanumeric());
+        if !well_formed {
+            return Some(format!(
+                "{kind:?} is not a kind name (like Deployment: a capital letter, then letters and digits)"
+            ));
+        }
+        if known_kinds().any(|k| k == kind) {
+            continue;
+        }
+        // One letter off, two for long names, or another case: short real kinds (Node, Role)
+        // sit two letters from known ones and stay allowed.
+        let close = |k: &str| {
+            let d = crate::manifest::edit_distance(k, kind);
+            k.eq_ignore_ascii_case(kind)
+                || (kind.len() >= 4 && d == 1)
+                || (kind.len() >= 8 && d == 2)
+        };
+        if let Some(meant) = known_kinds().find(|k| close(k)) {
+            return Some(format!(
+                "{kind} is not a kind govkh knows: did you mean {meant}?"
+            ));
+        }
+    }
+    None
 }
 
 fn run_vm(
-    program: &std::sync::Arc<regorus::rvm::program::Program>,
+    program: &Arc<Program>,
     input: &Value,
     entry: &str,
 ) -> std::result::Result<Value, String> {
@@ -507,22 +738,46 @@ fn run_vm(
         .map_err(|e| text::one_line(&e.to_string()))
 }
 
+/// The violations a policy's `violation` set holds, read straight from the engine's value.
 fn violations(v: &Value) -> PolicyResult {
     if *v == Value::Undefined {
         return Ok(Vec::new());
     }
-    let json = serde_json::to_value(v).map_err(|e| e.to_string())?;
-    let items = match json {
-        serde_json::Value::Array(items) => items,
+    let set = match v {
+        Value::Set(_) => v.as_set().map_err(|e| e.to_string())?,
         other => return Err(format!("`violation` must be a set of objects, got {other}")),
     };
-    items
-        .into_iter()
-        .map(|i| {
-            serde_json::from_value::<Violation>(i.clone())
-                .map_err(|e| format!("violation {i} is not {{msg, level?, action?}}: {e}"))
-        })
-        .collect()
+    set.iter_sorted().map(violation).collect()
+}
+
+fn violation(item: &Value) -> std::result::Result<Violation, String> {
+    let wrong = |why: &str| format!("violation {item} is not {{msg, level?, action?}}: {why}");
+    let object = item.as_object().map_err(|_| wrong("not an object"))?;
+    let text = |key: &str| -> std::result::Result<Option<String>, String> {
+        match object.get(&Value::from(key)) {
+            None | Some(Value::Undefined) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.to_string())),
+            Some(other) => Err(wrong(&format!("{key} is {other}, not a string"))),
+        }
+    };
+    let msg = text("msg")?.ok_or_else(|| wrong("missing field `msg`"))?;
+    let action = match text("action")?.as_deref() {
+        None => None,
+        Some("deny") => Some(Action::Deny),
+        Some("warn") => Some(Action::Warn),
+        Some("dryrun") => Some(Action::Dryrun),
+        Some("error") => Some(Action::Error),
+        Some(other) => {
+            return Err(wrong(&format!(
+                "action {other:?} is not deny, warn, dryrun or error"
+            )));
+        }
+    };
+    Ok(Violation {
+        msg,
+        level: text("level")?,
+        action,
+    })
 }
 
 /// The result of one Rego test rule.
