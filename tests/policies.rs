@@ -513,3 +513,42 @@ fn an_engine_that_failed_is_not_reused_and_the_next_object_is_judged_afresh() {
     assert_eq!(by_name("b-name"), [Action::Error]);
     assert_eq!(by_name("7"), [Action::Deny]);
 }
+
+#[test]
+fn the_policies_lookups_are_built_from_the_grants_in_force_and_the_namespaces() {
+    let objects = Loader::new()
+        .load_paths(
+            &[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")],
+            &mut std::io::empty(),
+        )
+        .objects;
+    let (inv, _) = Inventory::build(objects);
+    let on = |day: &str| govkh_core::evaluate::policy_inventory(&inv, day.parse().unwrap(), &[]);
+    let spring = on("2026-03-01");
+    let november = on("2026-11-26");
+    // Active from June to December: a grant in force is indexed, one not yet in force is not.
+    assert_eq!(
+        november["activeGrants"]["moh/mef/moh-records"],
+        json!(["moh-admissions-to-mef"])
+    );
+    assert!(spring["activeGrants"].get("moh/mef/moh-records").is_none());
+    // Personal data with consent, in force until 30 June: a consent grant in spring only.
+    assert_eq!(
+        spring["consentGrants"]["nssf/moh/nssf-claims"],
+        json!(["nssf-claims-to-moh"])
+    );
+    assert!(
+        november["consentGrants"]
+            .get("nssf/moh/nssf-claims")
+            .is_none()
+    );
+    // A grant without personal data is never a consent grant.
+    assert!(
+        november["consentGrants"]
+            .get("moh/mef/moh-records")
+            .is_none()
+    );
+    let moh = november["ministryNamespaces"]["moh"].as_array().unwrap();
+    assert!(moh.contains(&json!("moh-records")) && moh.contains(&json!("moh-registry")));
+    assert!(!moh.contains(&json!("mef-tax")));
+}

@@ -319,7 +319,7 @@ fn check(
     };
     // Elapsed time is reported, never used to decide anything.
     let started = std::time::Instant::now();
-    let loader = Loader::new();
+    let loader = Loader::new().compacting();
     let mut loaded = loader.load_paths(&args.paths, stdin);
     let objects = loaded.objects.len();
     // Context: what the files judged already hold stays theirs; the rest is added unjudged.
@@ -602,7 +602,7 @@ fn report(
             return ExitCode::from(2);
         }
     };
-    let loader = Loader::new();
+    let loader = Loader::new().compacting();
     let loaded = if args.cluster {
         match read_cluster(&loader, args.kubeconfig.as_deref(), args.context.as_deref()) {
             Ok(l) => l,

@@ -25,7 +25,7 @@ use std::{
 use futures::StreamExt;
 use govkh_core::{
     api::Day,
-    inventory::{Inventory, other_key},
+    inventory::{Inventory, other_key, shapes_context},
     manifest::{LoadError, Loaded, Loader, Source},
     resources::{RESOURCES, Resource},
     summary::Snapshot,
@@ -101,15 +101,6 @@ impl Default for Index {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Kinds whose objects shape the policies' context (`input.inventory`).
-fn shapes_context(kind: &str, api_version: &str) -> bool {
-    api_version == govkh_core::api::API_VERSION
-        || matches!(
-            kind,
-            "Namespace" | "PersistentVolumeClaim" | "VolumeSnapshot"
-        )
 }
 
 /// The ministries' namespaces of an inventory.

@@ -46,14 +46,12 @@ volume_class(ns, name) := input.inventory.namespaces[ns].dataClass if {
 	not input.inventory.volumes[sprintf("%s/%s", [ns, name])].dataClass
 }
 
-# An active grant from the owner ministry to the grantee ministry covering namespace ns.
-active_grant(owner, grantee, ns) := name if {
-	some name, g in input.inventory.grants
-	g.state == "Active"
-	g.spec.owner == owner
-	g.spec.grantee.ministry == grantee
-	ns in g.spec.namespaces
-}
+# An active grant from the owner ministry to the grantee ministry covering namespace ns (the
+# first by name, when several do). govkh indexes them once per evaluation: no scan per object.
+active_grant(owner, grantee, ns) := input.inventory.activeGrants[sprintf("%s/%s/%s", [owner, grantee, ns])][0]
+
+# The namespaces of a ministry (indexed once per evaluation).
+ministry_namespaces(ministry) := object.get(input.inventory, ["ministryNamespaces", ministry], [])
 
 # Whether host is the domain itself or inside it.
 in_domain(host, domain) if host == domain

@@ -47,8 +47,7 @@ target_namespaces contains ns if {
 
 target_namespaces contains ns if {
 	count(object.get(link.to, "namespaces", [])) == 0
-	some ns, info in input.inventory.namespaces
-	info.ministry == link.to.ministry
+	some ns in lib.ministry_namespaces(link.to.ministry)
 }
 
 violation contains {"msg": msg, "level": spec.level} if {

@@ -15,6 +15,8 @@ inventory := {
 		"open": {"spec": {"level": "open", "sharing": "Allowed", "publicExposure": true}},
 	},
 	"grants": {"g": {"state": "Active", "spec": {"owner": "moh", "grantee": {"ministry": "mef"}, "namespaces": ["moh-records"]}}},
+	"activeGrants": {"moh/mef/moh-records": ["g"]},
+	"ministryNamespaces": {"moh": ["moh-portal", "moh-records", "moh-registry"], "mef": ["mef-tax"]},
 }
 
 service(ns, type) := {"review": {"object": {"kind": "Service", "metadata": {"name": "s", "namespace": ns}, "spec": {"type": type}}}, "inventory": inventory}
@@ -46,7 +48,7 @@ test_link_into_confidential_with_active_grant_allowed if {
 }
 
 test_link_into_confidential_without_grant_denied if {
-	expired := object.union(inventory, {"grants": {"g": {"state": "Expired"}}})
+	expired := object.union(object.remove(inventory, ["activeGrants"]), {"grants": {"g": {"state": "Expired"}}})
 	i := {"review": link({"ministry": "moh", "namespaces": ["moh-records"]}).review, "inventory": expired}
 	count(no_dissemination.violation) == 1 with input as i
 }

@@ -24,23 +24,15 @@ violation contains {"msg": msg} if {
 
 consented(spec) if count(trim_space(spec.consentReference)) > 0
 
-consent_grant(owner, grantee, ns) if {
-	some g in input.inventory.grants
-	g.state == "Active"
-	g.spec.owner == owner
-	g.spec.grantee.ministry == grantee
-	ns in g.spec.namespaces
-	g.spec.personalData == true
-	consented(g.spec)
-}
+# An active grant for personal data with the subjects' consent (indexed once per evaluation).
+consent_grant(owner, grantee, ns) if input.inventory.consentGrants[sprintf("%s/%s/%s", [owner, grantee, ns])]
 
 link := lib.obj.spec if lib.obj.kind == "PrivateNetworkLink"
 
 violation contains {"msg": msg} if {
 	link.to.ministry != link.from.ministry
-	some ns, info in input.inventory.namespaces
-	info.ministry == link.to.ministry
-	info.personalData == true
+	some ns in lib.ministry_namespaces(link.to.ministry)
+	input.inventory.namespaces[ns].personalData == true
 	reaches(ns)
 	not consent_grant(link.to.ministry, link.from.ministry, ns)
 	msg := sprintf("PrivateNetworkLink %s gives %s access to %s's namespace %s, which holds personal data, without an active DataAccessGrant for personal data with the subjects' consent (Art. 29)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns])

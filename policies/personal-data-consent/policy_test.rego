@@ -7,6 +7,9 @@ grant(personal, consent) := {"review": {"object": {"kind": "DataAccessGrant", "m
 inventory(grant_state) := {
 	"namespaces": {"nssf-claims": {"ministry": "nssf", "personalData": true}, "nssf-stats": {"ministry": "nssf"}},
 	"grants": {"g": {"state": grant_state, "spec": {"owner": "nssf", "grantee": {"ministry": "moh"}, "namespaces": ["nssf-claims"], "personalData": true, "consentReference": "NSSF-CR-1"}}},
+	# The index govkh builds from the grants: only an active one is in it.
+	"consentGrants": {k: ["g"] | grant_state == "Active"; k := "nssf/moh/nssf-claims"},
+	"ministryNamespaces": {"nssf": ["nssf-claims", "nssf-stats"]},
 }
 
 link(to, state) := {"review": {"object": {"kind": "PrivateNetworkLink", "metadata": {"name": "l"}, "spec": {"from": {"ministry": "moh"}, "to": to}}}, "inventory": inventory(state)}

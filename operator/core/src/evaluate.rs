@@ -106,10 +106,13 @@ pub fn evaluate_with(
     let tenancies = statutory_clock(inv, today, &mut findings);
     let evaluator = Evaluator::new(inv, policies, now, &tenancies);
     let ours = our_objects(inv);
-    let held: Vec<(&Json, Option<&Source>)> = ours
+    let held: Vec<Held<'_>> = ours
         .iter()
-        .map(|(o, s)| (o, s.as_ref()))
-        .chain(inv.others.values().map(|o| (&o.raw, Some(&o.source))))
+        .map(|(o, s)| Held::Json(o, s.as_ref()))
+        .chain(inv.others.values().map(|o| match &o.compact {
+            Some(text) => Held::Compact(text, &o.source),
+            None => Held::Json(&o.raw, Some(&o.source)),
+        }))
         .collect();
     findings.extend(evaluator.judge_all(&held));
     // The extra objects are decoded a batch at a time: never all at once.
@@ -119,8 +122,10 @@ pub fn evaluate_with(
         if batch.is_empty() {
             break;
         }
-        let refs: Vec<(&Json, Option<&Source>)> =
-            batch.iter().map(|(o, s)| (o, s.as_ref())).collect();
+        let refs: Vec<Held<'_>> = batch
+            .iter()
+            .map(|(o, s)| Held::Json(o, s.as_ref()))
+            .collect();
         findings.extend(evaluator.judge_all(&refs));
     }
     sort(&mut findings);
@@ -587,20 +592,40 @@ impl<'a> Evaluator<'a> {
 
     /// Judge many objects as if each were created, on `policies.threads()` threads; the
     /// findings come back in the objects' order whatever the threads' timing.
-    fn judge_all(&self, objects: &[(&Json, Option<&Source>)]) -> Vec<Finding> {
-        crate::parallel::map(objects, self.policies.threads(), |(object, source)| {
-            self.judge(&Seen {
-                operation: Operation::Create,
-                object,
-                old_object: None,
-                user_info: None,
-                source: *source,
-            })
+    fn judge_all(&self, objects: &[Held<'_>]) -> Vec<Finding> {
+        crate::parallel::map(objects, self.policies.threads(), |held| {
+            let judge = |object: &Json, source: Option<&Source>| {
+                self.judge(&Seen {
+                    operation: Operation::Create,
+                    object,
+                    old_object: None,
+                    user_info: None,
+                    source,
+                })
+            };
+            match held {
+                Held::Json(object, source) => judge(object, *source),
+                // Decoded on its turn, in the worker: never all at once.
+                Held::Compact(text, source) => match serde_json::from_str::<Json>(text) {
+                    Ok(object) => judge(&object, Some(source)),
+                    Err(e) => load_error_findings(&[LoadError {
+                        source: (*source).clone(),
+                        object: None,
+                        message: format!("cannot decode the object held compactly: {e}"),
+                    }]),
+                },
+            }
         })
         .into_iter()
         .flatten()
         .collect()
     }
+}
+
+/// An object to judge as the inventory holds it: JSON, or compact text decoded on its turn.
+enum Held<'a> {
+    Json(&'a Json, Option<&'a Source>),
+    Compact(&'a str, &'a Source),
 }
 
 /// A review with its parts borrowed: how the inventory's objects are judged without a copy.
@@ -635,7 +660,9 @@ fn to_rego(v: &Json) -> regorus::Value {
 pub fn objects(inv: &Inventory) -> Vec<(Json, Option<Source>)> {
     let mut out = our_objects(inv);
     for o in inv.others.values() {
-        out.push((o.raw.clone(), Some(o.source.clone())));
+        if let Ok(v) = o.value() {
+            out.push((v.into_owned(), Some(o.source.clone())));
+        }
     }
     out
 }
@@ -733,11 +760,42 @@ pub fn policy_inventory(inv: &Inventory, today: Day, tenancies: &[TenancyClock])
     for (n, e) in &inv.data_classes {
         out["dataClasses"][n] = json!({"spec": spec_of(&e.object)});
     }
+    // Lookups the policies make per object, built once here so no rule scans every grant or
+    // namespace: the active grants by "<owner>/<grantee>/<namespace>" (and those for personal
+    // data with the subjects' consent), and each ministry's namespaces.
+    let mut active: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut consented: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (n, e) in &inv.grants {
-        let state =
-            serde_json::to_value(clock::grant_state(&e.object.spec, today)).unwrap_or_default();
-        out["grants"][n] = json!({"spec": spec_of(&e.object), "state": state});
+        let spec = &e.object.spec;
+        let state = clock::grant_state(spec, today);
+        out["grants"][n] = json!({"spec": spec_of(&e.object), "state": serde_json::to_value(state).unwrap_or_default()});
+        // A grant to a person, not a ministry, opens no path between ministries.
+        let (crate::api::GrantState::Active, Some(grantee)) = (state, &spec.grantee.ministry)
+        else {
+            continue;
+        };
+        let consent = spec.personal_data
+            && spec
+                .consent_reference
+                .as_deref()
+                .is_some_and(|c| !c.trim().is_empty());
+        for ns in &spec.namespaces {
+            let key = format!("{}/{grantee}/{ns}", spec.owner);
+            if consent {
+                consented.entry(key.clone()).or_default().push(n);
+            }
+            active.entry(key).or_default().push(n);
+        }
     }
+    out["activeGrants"] = json!(active);
+    out["consentGrants"] = json!(consented);
+    let mut by_ministry: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (n, info) in &inv.namespaces {
+        if let Some(m) = &info.ministry {
+            by_ministry.entry(m).or_default().push(n);
+        }
+    }
+    out["ministryNamespaces"] = json!(by_ministry);
     for (n, e) in &inv.approvals {
         let state = clock::approval_state(&e.object.spec, today).map(|s| s.as_str());
         out["approvals"][n] = json!({"spec": spec_of(&e.object), "state": state});

@@ -171,13 +171,27 @@ pub struct Loaded {
     pub name: String,
     /// `metadata.namespace`, for namespaced objects.
     pub namespace: Option<String>,
-    /// The object as read (JSON value), for policies that read it as data.
+    /// The object as read (JSON value), for policies that read it as data; `Null` when the
+    /// object is held as `compact` text instead.
     pub raw: Value,
+    /// The object as compact JSON text, in place of `raw`: how a `Loader::compacting` holds
+    /// objects that are only judged (nothing else is judged by them), a tenth of the memory.
+    pub compact: Option<std::sync::Arc<str>>,
     /// The decoded object.
     pub object: Object,
 }
 
 impl Loaded {
+    /// The object as JSON: `raw`, or decoded from its compact text.
+    pub fn value(&self) -> Result<std::borrow::Cow<'_, Value>, String> {
+        match &self.compact {
+            None => Ok(std::borrow::Cow::Borrowed(&self.raw)),
+            Some(text) => serde_json::from_str(text)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| format!("cannot decode the object held compactly: {e}")),
+        }
+    }
+
     /// `Kind/name` or `Kind/namespace/name`.
     pub fn id(&self) -> String {
         match &self.namespace {
@@ -199,6 +213,8 @@ pub struct LoadResult {
 /// Reads manifests from paths (`-` is standard input, read from `stdin`).
 pub struct Loader {
     schemas: SchemaSet,
+    /// Hold objects that are only judged as compact text (see `Loaded::compact`).
+    compact: bool,
 }
 
 impl Default for Loader {
@@ -212,7 +228,17 @@ impl Loader {
     pub fn new() -> Self {
         Loader {
             schemas: SchemaSet::generated(),
+            compact: false,
         }
+    }
+
+    /// The same loader holding the objects that are only judged — kinds govkh does not type
+    /// and that shape no other object's judgement (workloads, Services, Ingresses, ...) — as
+    /// compact JSON text: what `check` and `report` use, so that memory does not grow with
+    /// each workload's parsed form.
+    pub fn compacting(mut self) -> Self {
+        self.compact = true;
+        self
     }
 
     /// Load every path; directories recursively, in name order. Files are read and parsed on
@@ -551,13 +577,20 @@ impl Loader {
                 ObjectMeta::deserialize(meta)
                     .map_err(|e| err(Some(id.clone()), format!("malformed object: {e}")))?;
             }
+            let compact = (self.compact && !crate::inventory::shapes_context(&kind, &api_version))
+                .then(|| std::sync::Arc::<str>::from(value.to_string()));
             return Ok(Loaded {
                 source: source.clone(),
                 api_version,
                 kind,
                 name,
                 namespace,
-                raw: value,
+                raw: if compact.is_some() {
+                    Value::Null
+                } else {
+                    value
+                },
+                compact,
                 object: Object::Other,
             });
         }
@@ -603,6 +636,7 @@ impl Loader {
             name,
             namespace: None,
             raw: value,
+            compact: None,
             object,
         })
     }
@@ -962,6 +996,25 @@ mod tests {
             r.errors[0]
         );
         assert_eq!(r.objects.len(), 1);
+    }
+
+    #[test]
+    fn a_compacting_loader_holds_only_judged_objects_as_text_and_gives_them_back_whole() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a, labels: {x: \"1\"}}\nspec: {replicas: 2}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: a}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n";
+        let mut plain = LoadResult::default();
+        Loader::new().load_text("f.yaml", text, false, &mut plain);
+        let mut compact = LoadResult::default();
+        Loader::new()
+            .compacting()
+            .load_text("f.yaml", text, false, &mut compact);
+        assert_eq!(compact.objects.len(), 3);
+        for (p, c) in plain.objects.iter().zip(&compact.objects) {
+            // Only the Deployment shapes nothing else's judgement.
+            assert_eq!(c.compact.is_some(), c.kind == "Deployment", "{}", c.kind);
+            assert_eq!(c.raw.is_null(), c.kind == "Deployment");
+            assert_eq!(*c.value().unwrap(), p.raw, "{}", c.kind);
+            assert!(p.compact.is_none());
+        }
     }
 
     #[test]
