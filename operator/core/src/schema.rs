@@ -39,10 +39,32 @@ struct KindSchema {
     compiled: CompiledSchema,
 }
 
+/// Every `pattern` below `schema`, compiled.
+fn collect_patterns(schema: &Value, out: &mut HashMap<String, Result<Regex, String>>) {
+    match schema {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "pattern"
+                    && let Some(p) = v.as_str()
+                {
+                    out.entry(p.to_string())
+                        .or_insert_with(|| Regex::new(p).map_err(|e| e.to_string()));
+                } else {
+                    collect_patterns(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_patterns(v, out)),
+        _ => {}
+    }
+}
+
 /// The schemas of every kind of the API, prepared once.
 pub struct SchemaSet {
     kinds: HashMap<String, KindSchema>,
-    patterns: std::sync::Mutex<HashMap<String, Result<Regex, String>>>,
+    /// Every `pattern` of the schemas, compiled once when the set is made (or why it does not
+    /// compile), shared by every validation and thread without a lock.
+    patterns: HashMap<String, Result<Regex, String>>,
     cel: Validator,
 }
 
@@ -63,6 +85,7 @@ impl SchemaSet {
     /// Schemas of the given CRDs (their first version), e.g. as read back from `crds/`.
     pub fn from_crds(crds: impl IntoIterator<Item = CustomResourceDefinition>) -> Self {
         let mut kinds = HashMap::new();
+        let mut patterns = HashMap::new();
         for crd in crds {
             let schema = crd
                 .spec
@@ -72,13 +95,14 @@ impl SchemaSet {
                 .and_then(|s| s.open_api_v3_schema.as_ref())
                 .and_then(|s| serde_json::to_value(s).ok());
             if let Some(schema) = schema {
+                collect_patterns(&schema, &mut patterns);
                 let compiled = compile_schema(&schema);
                 kinds.insert(crd.spec.names.kind.clone(), KindSchema { schema, compiled });
             }
         }
         SchemaSet {
             kinds,
-            patterns: Default::default(),
+            patterns,
             cel: Validator::new(),
         }
     }
@@ -126,15 +150,16 @@ impl SchemaSet {
 
     /// The compiled pattern, or why it does not compile (then the value is refused: a check
     /// that cannot run must not pass).
-    fn pattern(&self, p: &str) -> Result<Regex, String> {
-        let compile = |p: &str| Regex::new(p).map_err(|e| e.to_string());
-        let Ok(mut cache) = self.patterns.lock() else {
-            return compile(p);
-        };
-        cache
-            .entry(p.to_string())
-            .or_insert_with(|| compile(p))
-            .clone()
+    fn pattern(&self, p: &str) -> Result<std::borrow::Cow<'_, Regex>, String> {
+        match self.patterns.get(p) {
+            Some(Ok(re)) => Ok(std::borrow::Cow::Borrowed(re)),
+            Some(Err(e)) => Err(e.clone()),
+            // Every pattern of the set's schemas was compiled up front; this is for a schema
+            // walked from elsewhere.
+            None => Regex::new(p)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| e.to_string()),
+        }
     }
 
     fn structural(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
