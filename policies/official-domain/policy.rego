@@ -31,8 +31,20 @@ hosts contains h if {
 	h := lib.obj.spec.hostnames[_]
 }
 
+# A host as the API server accepts it: a DNS name in lowercase ASCII (a wildcard first label
+# allowed). Anything else — an upper-case letter, a space, a look-alike such as the Kelvin sign
+# (U+212A), which lower() turns into "k" — would slip past the domain comparison.
+dns_name := `^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+
 violation contains {"msg": msg} if {
 	some host in hosts
+	not regex.match(dns_name, host)
+	msg := sprintf("%s %s publishes host %q, which is not a DNS name in lowercase ASCII (letters, digits, '-', '.'): the API server refuses it, and a look-alike letter or a space would slip past the domain check; write an internationalised name in punycode (xn--...) (Art. 20, 21)", [lib.obj.kind, lib.obj.metadata.name, host])
+}
+
+violation contains {"msg": msg} if {
+	some host in hosts
+	regex.match(dns_name, host)
 	domain := lib.ministry_spec.domain
 	not lib.in_domain(lower(host), domain)
 	msg := sprintf("%s %s publishes host %q outside the ministry's official domain %s: official websites use the ministry's .gov.kh domain (Art. 20, 21)", [lib.obj.kind, lib.obj.metadata.name, host, domain])
@@ -40,6 +52,7 @@ violation contains {"msg": msg} if {
 
 violation contains {"msg": msg} if {
 	some host in hosts
+	regex.match(dns_name, host)
 	some other, m in input.inventory.ministries
 	other != lib.ministry
 	lib.in_domain(lower(host), lower(m.spec.domain))

@@ -77,3 +77,12 @@ test_an_ingress_for_every_host_is_denied if {
 	}}, "inventory": inventory}
 	count(official_domain.violation) == 1 with input as default_backend
 }
+
+test_hosts_the_api_server_would_refuse_are_denied_not_compared if {
+	# The Kelvin sign (U+212A) lowers to "k": without the DNS-name check it would pass.
+	count(official_domain.violation) == 1 with input as ingress("tax.mef.gov.Kh")
+	count(official_domain.violation) == 1 with input as ingress(" tax.mef.gov.kh")
+	count(official_domain.violation) == 1 with input as ingress("Tax.mef.gov.kh")
+	count(official_domain.violation) == 0 with input as ingress("*.mef.gov.kh")
+	count(official_domain.violation) == 0 with input as ingress("xn--e1afmkfd.mef.gov.kh")
+}

@@ -470,7 +470,8 @@ impl Loader {
                     .map(|u| u.0)
                     .map_err(|e| e.to_string())
             } else {
-                serde_saphyr::from_str(doc).map_err(|e| e.to_string())
+                serde_saphyr::from_str_with_options(doc, yaml_options(doc.len()))
+                    .map_err(|e| e.to_string())
             };
             let value = match parsed {
                 Ok(Value::Null) => continue,
@@ -780,6 +781,17 @@ fn absolute_lines(message: &str, document_start: usize) -> String {
     .into_owned()
 }
 
+/// The YAML parser's options for a document of `bytes`: its defaults, but aliases may replay
+/// at most ten events per byte of the document (at least 1,000). The library's own bound is a
+/// million events per document whatever its size, so a file of many small alias bombs cost
+/// seconds and gigabytes each; proportional to the text, the work a file can cause is bounded
+/// by the file's size, as for a file without aliases.
+fn yaml_options(bytes: usize) -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.alias_limits.max_total_replayed_events = bytes.saturating_mul(10).max(1_000);
+    options
+}
+
 /// A parser's error without its source pointer (` --> …`) and `error: ` prefix, on one line,
 /// in words for people rather than the library's (its option names, its debug output).
 fn first_part(s: &str) -> String {
@@ -791,6 +803,11 @@ fn first_part(s: &str) -> String {
 /// The YAML library's phrasings that name its internals, said plainly.
 fn plain(message: &str) -> String {
     let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    if let Some((before, _)) = message.split_once("alias replay limit exceeded") {
+        return format!(
+            "{before}the document's aliases expand to more than ten times its own size (an \"alias bomb\"): refused"
+        );
+    }
     let Some((before, what)) = message.split_once("budget breached: ") else {
         return message;
     };
@@ -996,6 +1013,36 @@ mod tests {
             r.errors[0]
         );
         assert_eq!(r.objects.len(), 1);
+    }
+
+    #[test]
+    fn alias_bombs_spread_over_many_documents_are_refused_each_and_legit_aliases_kept() {
+        // Forty small documents, each expanding to half a million nodes: each is refused by
+        // its own size-proportional alias budget (before, each cost about a second).
+        let bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: x}\ndata:\n  a: &a [\"xxxxxxxxx\",\"xxxxxxxxx\",\"xxxxxxxxx\",\"xxxxxxxxx\",\"xxxxxxxxx\",\"xxxxxxxxx\",\"xxxxxxxxx\",\"xxxxxxxxx\",\"xxxxxxxxx\"]\n  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n  e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
+        let text = vec![bomb; 40].join("---\n");
+        let mut r = LoadResult::default();
+        Loader::new().load_text("bombs.yaml", &text, false, &mut r);
+        assert!(r.objects.is_empty());
+        assert_eq!(r.errors.len(), 40);
+        for e in &r.errors {
+            assert!(
+                e.message.contains("an \"alias bomb\"): refused"),
+                "{}",
+                e.message
+            );
+            assert!(
+                !e.message.contains("total_replayed_events"),
+                "{}",
+                e.message
+            );
+        }
+        // Anchors reused a few times, as in real manifests, still load.
+        let legit = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: x, labels: &l {app: web, tier: front}}\ndata: {a: \"1\"}\nextra: [*l, *l, *l]\n";
+        let mut r = LoadResult::default();
+        Loader::new().load_text("ok.yaml", legit, false, &mut r);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.objects[0].raw["extra"][2]["tier"], "front");
     }
 
     #[test]
