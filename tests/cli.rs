@@ -889,3 +889,44 @@ fn a_bad_date_from_the_environment_is_named_as_such() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("GOVKH_AS_OF \"bogus\""), "{stderr}");
 }
+
+#[test]
+fn objects_no_policy_judges_are_counted_as_such_not_as_passed() {
+    let dir = scratch("unjudged");
+    std::fs::write(
+        dir.join("extra.yaml"),
+        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: l, namespace: mef-tax}\n---\napiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: m, namespace: mef-tax}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: mef-tax}\n",
+    )
+    .unwrap();
+    let extra = dir.join("extra.yaml");
+    let extra = extra.to_str().unwrap();
+    let out = govkh(&["check", "examples/", extra, "--now", "2026-11-26"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "not judged by any policy (no policy declares these kinds): 2 Lease, 1 PodDisruptionBudget"
+        ),
+        "{text}"
+    );
+    let out = govkh(&[
+        "check",
+        "examples/",
+        extra,
+        "--now",
+        "2026-11-26",
+        "-o",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["summary"]["unjudgedKinds"],
+        serde_json::json!({"Lease": 2, "PodDisruptionBudget": 1})
+    );
+    // The examples alone hold nothing unjudged: the field is left out.
+    let (_, v) = json_check("2026-11-26");
+    assert!(
+        v["summary"].get("unjudgedKinds").is_none(),
+        "{}",
+        v["summary"]
+    );
+}

@@ -322,6 +322,14 @@ fn check(
     let loader = Loader::new().compacting();
     let mut loaded = loader.load_paths(&args.paths, stdin);
     let objects = loaded.objects.len();
+    let policies = match load_policies(&args.policies, args.no_builtin_policies) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let unjudged_kinds = govkh_core::evaluate::unjudged_kinds(&loaded.objects, &policies);
     // Context: what the files judged already hold stays theirs; the rest is added unjudged.
     let judged_files: std::collections::BTreeSet<String> = loaded
         .objects
@@ -349,13 +357,6 @@ fn check(
                 .filter(|o| !ids.contains(&format!("{}/{}", o.api_version, o.id()))),
         );
     }
-    let policies = match load_policies(&args.policies, args.no_builtin_policies) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let (_, mut eval, _) = evaluate_loaded(loaded, &policies, now);
     if !args.inventory.is_empty() {
         // Only the files checked are judged; the context's own findings are not theirs.
@@ -370,6 +371,7 @@ fn check(
         objects,
         findings: ActionCounts::of(&eval.findings),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        unjudged_kinds,
     };
     let rendered = match args.output {
         CheckOutput::Text => Ok(output::text(&eval, &summary)),

@@ -136,6 +136,24 @@ pub fn evaluate_with(
     }
 }
 
+/// The objects among `objects` that no policy judges, counted by kind: neither ours (the clock
+/// and the references judge them) nor Namespaces (they are context), and of a kind no policy
+/// declares. Said so that "checked" never silently means "judged by nothing".
+pub fn unjudged_kinds<'o>(
+    objects: impl IntoIterator<Item = &'o crate::manifest::Loaded>,
+    policies: &Library,
+) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for o in objects {
+        let core_judges = o.api_version == crate::api::API_VERSION
+            || (o.kind == "Namespace" && o.api_version == "v1");
+        if !core_judges && policies.applicable(&o.kind, Operation::Create).is_empty() {
+            *out.entry(o.kind.clone()).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
 /// How many of `evaluate_with`'s extra objects are decoded at once.
 const EXTRA_BATCH: usize = 512;
 

@@ -710,6 +710,12 @@ pub fn split_documents(text: &str) -> Vec<(usize, String)> {
     let mut start = 1;
     for (i, line) in text.lines().enumerate() {
         let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        // Directives (`%YAML 1.2`, `%TAG`) belong to the document their `---` opens.
+        if marker && directives_only(&current) {
+            current.push_str(line);
+            current.push('\n');
+            continue;
+        }
         if marker || line == "..." {
             if current.trim().is_empty() {
                 current.clear();
@@ -738,8 +744,22 @@ pub fn split_documents(text: &str) -> Vec<(usize, String)> {
     docs
 }
 
+/// Whether `text` holds directives (`%...` lines) and nothing but comments and blank lines.
+fn directives_only(text: &str) -> bool {
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let mut any = false;
+    let all = lines.all(|l| {
+        any = true;
+        l.starts_with('%')
+    });
+    any && all
+}
+
 /// `kind: List` (and `FooList`) objects, as `kubectl get -o yaml` writes them, stand for their
-/// items.
+/// items, lists inside lists included.
 fn expand_lists(value: Value) -> Vec<Value> {
     let is_list = value
         .get("kind")
@@ -751,7 +771,7 @@ fn expand_lists(value: Value) -> Vec<Value> {
     }
     match value {
         Value::Object(mut m) => match m.remove("items") {
-            Some(Value::Array(items)) => items,
+            Some(Value::Array(items)) => items.into_iter().flat_map(expand_lists).collect(),
             _ => Vec::new(),
         },
         _ => Vec::new(),
@@ -983,6 +1003,15 @@ mod tests {
         let starts: Vec<usize> = docs.iter().map(|(l, _)| *l).collect();
         assert_eq!(starts, [2, 4, 6, 8]);
         assert_eq!(docs[3].1, "{c: 3}\n");
+        // A directive opens the document its marker starts, in the first file or later ones.
+        let text = "%YAML 1.2\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n%YAML 1.2\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n";
+        let docs = split_documents(text);
+        assert_eq!(docs.len(), 2, "{docs:?}");
+        assert!(docs[0].1.starts_with("%YAML 1.2\n---\n"));
+        let mut r = LoadResult::default();
+        Loader::new().load_text("d.yaml", text, false, &mut r);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.objects.len(), 2);
     }
 
     #[test]
@@ -994,6 +1023,13 @@ mod tests {
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         let names: Vec<&str> = r.objects.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
+        // A list inside a list stands for its items too.
+        let mut r = LoadResult::default();
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: inner}}\n- {apiVersion: v1, kind: Namespace, metadata: {name: outer}}\n";
+        loader.load_text("n.yaml", text, false, &mut r);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let names: Vec<&str> = r.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["inner", "outer"]);
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub struct Summary {
     pub findings: ActionCounts,
     /// Wall time of loading and evaluating, in milliseconds.
     pub duration_ms: u64,
+    /// Objects checked that no policy judges, by kind (besides ours and Namespaces, which the
+    /// core itself judges): counted as checked, but nothing was decided about them.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unjudged_kinds: BTreeMap<String, usize>,
 }
 
 #[derive(Serialize)]
@@ -193,6 +197,18 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
         c.error,
         summary.duration_ms as f64 / 1000.0
     );
+    if !summary.unjudged_kinds.is_empty() {
+        let kinds: Vec<String> = summary
+            .unjudged_kinds
+            .iter()
+            .map(|(k, n)| format!("{n} {}", printable(k)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "not judged by any policy (no policy declares these kinds): {}",
+            kinds.join(", ")
+        );
+    }
     out
 }
 
