@@ -930,3 +930,24 @@ fn objects_no_policy_judges_are_counted_as_such_not_as_passed() {
         v["summary"]
     );
 }
+
+#[test]
+fn timeout_takes_seconds_minutes_or_hours_and_refuses_nonsense() {
+    use govkh::cli::parse_duration;
+    use std::time::Duration;
+    assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+    assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+    assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+    assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+    for bad in ["", "m", "1d", "1.5m", "-1", "0"] {
+        assert!(parse_duration(bad).is_err(), "{bad}");
+    }
+    let with_budget =
+        |b: &str| govkh(&["check", "examples/", "--now", "2026-11-26", "--timeout", b]);
+    let out = with_budget("1d");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected a duration like 90s"));
+    // A budget with time to spare changes nothing.
+    let out = with_budget("10m");
+    assert_eq!(out.status.code(), Some(1));
+}

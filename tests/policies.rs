@@ -226,9 +226,9 @@ violation contains {"msg": "x"} if { x := to_number(input.review.object.metadata
     );
 }
 
-#[test]
-fn a_policy_that_runs_too_long_is_stopped_and_reported() {
-    let src = policy::SourceFile {
+/// A policy `slow` that runs far past the time limit on any object.
+fn looping() -> policy::SourceFile {
+    policy::SourceFile {
         path: "slow/policy.rego".into(),
         text: r#"package govkh.slow
 metadata := {"id": "slow", "title": "t", "articles": ["9"], "severity": "low", "action": "deny"}
@@ -239,8 +239,12 @@ violation contains {"msg": "x"} if {
 }
 "#
         .into(),
-    };
-    let lib = Library::load(&[src]).unwrap();
+    }
+}
+
+#[test]
+fn a_policy_that_runs_too_long_is_stopped_and_reported() {
+    let lib = Library::load(&[looping()]).unwrap();
     let inv = Inventory::default();
     let evaluator = Evaluator::new(&inv, &lib, now(), &[]);
     let review = Review::create(
@@ -551,4 +555,94 @@ fn the_policies_lookups_are_built_from_the_grants_in_force_and_the_namespaces() 
     let moh = november["ministryNamespaces"]["moh"].as_array().unwrap();
     assert!(moh.contains(&json!("moh-records")) && moh.contains(&json!("moh-registry")));
     assert!(!moh.contains(&json!("mef-tax")));
+}
+
+/// `n` ConfigMaps named c0, c1, ... in namespace x, loaded as `check` loads them.
+fn config_maps(n: usize) -> Inventory {
+    let loader = Loader::new();
+    let objects = (0..n)
+        .map(|i| {
+            let source = govkh_core::manifest::Source {
+                file: format!("c{i}.yaml"),
+                document: 1,
+                line: 1,
+            };
+            loader
+                .load_value(
+                    &source,
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i}"), "namespace": "x"}}),
+                )
+                .unwrap()
+        })
+        .collect();
+    Inventory::build(objects).0
+}
+
+#[test]
+fn a_policy_that_keeps_running_out_of_time_is_stopped_for_the_rest_of_the_run() {
+    // A looping policy beside a quick one: the looping one times out on three objects, then
+    // is not run again in this evaluation (an error finding each, at once); the quick one
+    // still judges every object.
+    let lib = Library::load(&[looping(), mine("", "true")])
+        .unwrap()
+        .with_threads(1);
+    let f = evaluate(&config_maps(10), &lib, now()).findings;
+    let slow: Vec<&str> = f
+        .iter()
+        .filter(|f| f.policy == "slow")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(slow.len(), 10, "{slow:?}");
+    assert!(slow.iter().all(|m| m.starts_with("policy slow failed")));
+    let timed_out = slow
+        .iter()
+        .filter(|m| m.contains("exceeded time limit"))
+        .count();
+    let skipped = slow
+        .iter()
+        .filter(|m| m.contains("not run: it ran out of time (500 ms) on 3 objects"))
+        .count();
+    assert_eq!((timed_out, skipped), (3, 7), "{slow:?}");
+    assert_eq!(f.iter().filter(|f| f.policy == "mine").count(), 10);
+    assert!(
+        f.iter()
+            .filter(|f| f.policy == "mine")
+            .all(|f| f.action == Action::Deny)
+    );
+}
+
+#[test]
+fn objects_left_when_the_runs_budget_is_spent_are_errors_not_passes() {
+    let lib = Library::load(&[mine("", "true")])
+        .unwrap()
+        .with_deadline(Some(std::time::Instant::now()));
+    let of_config_maps =
+        |f: Vec<govkh_core::finding::Finding>| -> Vec<govkh_core::finding::Finding> {
+            f.into_iter()
+                .filter(|f| f.resource.kind.as_deref() == Some("ConfigMap"))
+                .collect()
+        };
+    let f = of_config_maps(evaluate(&config_maps(4), &lib, now()).findings);
+    assert_eq!(f.len(), 4, "{f:?}");
+    for finding in &f {
+        assert_eq!(finding.action, Action::Error);
+        assert!(
+            finding
+                .message
+                .contains("the run's time budget (--timeout) ran out"),
+            "{}",
+            finding.message
+        );
+    }
+    // With time left, the same objects are judged.
+    let lib = lib.with_deadline(Some(
+        std::time::Instant::now() + std::time::Duration::from_secs(3600),
+    ));
+    let f = of_config_maps(evaluate(&config_maps(4), &lib, now()).findings);
+    assert_eq!(f.len(), 4, "{f:?}");
+    assert!(
+        f.iter()
+            .all(|f| f.action == Action::Deny && f.policy == "mine"),
+        "{f:?}"
+    );
 }

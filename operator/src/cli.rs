@@ -181,6 +181,9 @@ pub struct ReportArgs {
     /// Additional policy directories, as for `check`.
     #[arg(long = "policies", value_name = "DIR")]
     pub policies: Vec<PathBuf>,
+    /// A budget for the whole run, as for `check`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// `govkh policy` commands.
@@ -234,6 +237,10 @@ pub struct CheckArgs {
     /// Do not use the built-in library (only the --policies directories).
     #[arg(long)]
     pub no_builtin_policies: bool,
+    /// A budget for the whole run (`90s`, `10m`, `1h`, or seconds): objects not judged when it
+    /// runs out get an error finding each (exit 2). Default: no budget.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
     /// Manifests read for context only (the national set: the GovernmentCloud, Ministries,
     /// tenancies, classes, grants, approvals): they tell whose each namespace is, but their
     /// own findings are not reported. Repeatable. How a ministry checks its own repository:
@@ -273,6 +280,27 @@ pub struct RbacArgs {
     /// directory instead of printing them.
     #[arg(long, value_name = "CHART_DIR")]
     pub chart_dir: Option<PathBuf>,
+}
+
+/// Parse a `--timeout`: a number of seconds, or a number with `s`, `m` or `h`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a duration like 90s, 10m or 1h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("{s:?}: expected a duration like 90s, 10m or 1h")),
+    };
+    if seconds == 0 {
+        return Err(format!("{s:?}: a budget of no time would judge nothing"));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// Parse `--now`: a calendar day (its first instant in Phnom Penh) or an RFC 3339 instant.
@@ -323,7 +351,7 @@ fn check(
     let mut loaded = loader.load_paths(&args.paths, stdin);
     let objects = loaded.objects.len();
     let policies = match load_policies(&args.policies, args.no_builtin_policies) {
-        Ok(p) => p,
+        Ok(p) => p.with_deadline(args.timeout.map(|t| started + t)),
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
             return ExitCode::from(2);
@@ -597,8 +625,10 @@ fn report(
             return ExitCode::from(2);
         }
     };
+    // The budget counts from here: reading the cluster or the files is part of the run.
+    let deadline = args.timeout.map(|t| std::time::Instant::now() + t);
     let policies = match load_policies(&args.policies, false) {
-        Ok(p) => p,
+        Ok(p) => p.with_deadline(deadline),
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
             return ExitCode::from(2);

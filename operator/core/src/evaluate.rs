@@ -474,6 +474,11 @@ pub struct Evaluator<'a> {
     shared: regorus::Value,
     now: Timestamp,
     today: Day,
+    /// Policies that keep running out of time are stopped for the rest of this evaluation.
+    breaker: crate::policy::Breaker,
+    /// When the whole run must end (`Library::with_deadline`, `--timeout`): objects not judged
+    /// by then get an error finding each. A monotonic instant, for a budget, never a legal day.
+    deadline: Option<std::time::Instant>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -504,6 +509,8 @@ impl<'a> Evaluator<'a> {
             shared: prepared.value.clone(),
             now,
             today: prepared.today,
+            breaker: Default::default(),
+            deadline: policies.deadline(),
         }
     }
 
@@ -549,6 +556,25 @@ impl<'a> Evaluator<'a> {
         if self.policies.applicable(kind, review.operation).is_empty() {
             return Vec::new();
         }
+        if self
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+        {
+            return vec![Finding {
+                policy: POLICY_CONTEXT.into(),
+                action: Action::Error,
+                severity: Severity::High,
+                articles: Vec::new(),
+                resource: resource_of(review.object),
+                source: review.source.cloned(),
+                ministry: ministry_of(self.inventory, review.object),
+                message: "not judged: the run's time budget (--timeout) ran out before this object; nothing was decided about it".into(),
+                state: None,
+                deadline: None,
+                penalty: None,
+                excused_by: None,
+            }];
+        }
         let input = self.input_of(review);
         self.findings_of(review, &input)
     }
@@ -563,7 +589,10 @@ impl<'a> Evaluator<'a> {
         let ministry = ministry_of(self.inventory, review.object);
         let mut out = Vec::new();
         let kind = review.object["kind"].as_str().unwrap_or_default();
-        for (policy, outcome) in self.policies.evaluate(kind, review.operation, input) {
+        for (policy, outcome) in
+            self.policies
+                .evaluate(kind, review.operation, input, &self.breaker)
+        {
             let meta = &policy.meta;
             let finding = |action, severity, message, penalty| Finding {
                 policy: meta.id.clone(),

@@ -30,6 +30,39 @@ mod builtin {
 /// Time one policy may take on one object before it is stopped and reported.
 pub const EVALUATION_TIME_LIMIT: Duration = Duration::from_millis(500);
 
+/// Time-outs of one policy an evaluation tolerates before it stops running that policy.
+pub const TIME_OUTS_BEFORE_SKIP: usize = 3;
+
+/// The policies that ran out of time during one evaluation (a `check`, an audit, one
+/// admission review). After `TIME_OUTS_BEFORE_SKIP` time-outs a policy is not run again in
+/// that evaluation: each object it would have judged gets an error finding at once, so a
+/// looping policy costs a few seconds, not half a second per object (hours on a large run).
+#[derive(Debug, Default)]
+pub struct Breaker {
+    time_outs: Mutex<BTreeMap<usize, usize>>,
+}
+
+impl Breaker {
+    fn tripped(&self, policy: usize) -> bool {
+        self.time_outs
+            .lock()
+            .map(|t| t.get(&policy).copied().unwrap_or(0) >= TIME_OUTS_BEFORE_SKIP)
+            // A poisoned lock means a worker panicked; running the policy is the safe side.
+            .unwrap_or(false)
+    }
+
+    fn time_out(&self, policy: usize) {
+        if let Ok(mut t) = self.time_outs.lock() {
+            *t.entry(policy).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Whether an evaluation error is the time limit running out.
+fn is_time_out(error: &str) -> bool {
+    error.contains("exceeded time limit")
+}
+
 /// Why a policy library could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -241,6 +274,8 @@ pub struct Library {
     mode: Mode,
     /// How many threads evaluate objects at once (`check`, `report`, the audit).
     threads: usize,
+    /// When a run with this library must stop judging (`--timeout`).
+    deadline: Option<std::time::Instant>,
     /// Prepared engines, reset between evaluations rather than cloned for each: shared by the
     /// library's clones, one taken per evaluation, so concurrent evaluations never share one.
     pool: Arc<Mutex<Vec<Engine>>>,
@@ -503,6 +538,7 @@ impl Library {
             every_kind: false,
             mode: Mode::default(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            deadline: None,
             pool: Arc::new(Mutex::new(Vec::new())),
         })
     }
@@ -540,6 +576,19 @@ impl Library {
         self.threads
     }
 
+    /// The same library for a run that must end by `deadline`: evaluations with it judge no
+    /// object after that instant, and each object left gets an error finding (nothing is
+    /// passed for want of time). A monotonic instant: a budget, never a legal day.
+    pub fn with_deadline(mut self, deadline: Option<std::time::Instant>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// When a run with this library must stop judging, if ever.
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        self.deadline
+    }
+
     /// The same library running every policy on every object, whatever kinds and operations
     /// the policies declare: the reference the filtered evaluation is tested against.
     pub fn judging_every_kind(mut self) -> Self {
@@ -569,19 +618,28 @@ impl Library {
     /// document (converted once, shared by all of them). They are evaluated together; if that
     /// fails, each is evaluated alone so that the failure is attributed to the policy that
     /// caused it.
+    ///
+    /// A policy that ran out of time `TIME_OUTS_BEFORE_SKIP` times in this evaluation
+    /// (`breaker`) is not run: its result is an error saying so.
     pub fn evaluate(
         &self,
         kind: &str,
         operation: Operation,
         input: &Value,
+        breaker: &Breaker,
     ) -> Vec<(&Policy, PolicyResult)> {
         let group = self.group(kind, operation);
         if group.members.is_empty() {
             return Vec::new();
         }
-        let together = match (self.mode, &group.program) {
-            (Mode::Rvm, Some(program)) => run_vm(program, input, &group.rule),
-            _ => self.interpret(input, &group.rule),
+        let skipping = group.members.iter().any(|&i| breaker.tripped(i));
+        let together = if skipping {
+            Err(String::new())
+        } else {
+            match (self.mode, &group.program) {
+                (Mode::Rvm, Some(program)) => run_vm(program, input, &group.rule),
+                _ => self.interpret(input, &group.rule),
+            }
         };
         if let Ok(Value::Object(results)) = together {
             let split: Option<Vec<(&Policy, PolicyResult)>> = group
@@ -601,11 +659,25 @@ impl Library {
             .iter()
             .map(|&i| {
                 let policy = &self.policies[i];
+                if breaker.tripped(i) {
+                    return (
+                        policy,
+                        Err(format!(
+                            "not run: it ran out of time ({} ms) on {TIME_OUTS_BEFORE_SKIP} objects earlier in this evaluation",
+                            EVALUATION_TIME_LIMIT.as_millis()
+                        )),
+                    );
+                }
                 let entry = format!("{}.violation", policy.package);
                 let result = match (self.mode, &self.programs[i]) {
                     (Mode::Rvm, Some(program)) => run_vm(program, input, &entry),
                     _ => self.interpret(input, &entry),
                 };
+                if let Err(e) = &result
+                    && is_time_out(e)
+                {
+                    breaker.time_out(i);
+                }
                 (policy, result.and_then(|v| violations(&v)))
             })
             .collect()
