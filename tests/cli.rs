@@ -951,3 +951,36 @@ fn timeout_takes_seconds_minutes_or_hours_and_refuses_nonsense() {
     let out = with_budget("10m");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_broken_file_checked_against_national_context_is_still_an_error() {
+    // The context's findings are left out, but a checked file that did not load is the
+    // checker's own problem: exit 2, not a pass.
+    let dir = scratch("broken-in-context");
+    std::fs::write(dir.join("broken.yaml"), "apiVersion: v1\nkind: [\n").unwrap();
+    let broken = dir.join("broken.yaml");
+    let out = govkh(&[
+        "check",
+        broken.to_str().unwrap(),
+        "--inventory",
+        "examples/",
+        "--now",
+        "2026-11-26",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("invalid YAML"));
+    // --cluster and --inventory are two sources of one context: not both.
+    let out = govkh(&[
+        "check",
+        "examples/",
+        "--cluster",
+        "--inventory",
+        "examples/",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

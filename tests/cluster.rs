@@ -165,6 +165,35 @@ async fn report_reads_the_cluster_like_the_manifests() {
             .all(|o| o.raw["metadata"].get("managedFields").is_none())
     );
 
+    // `check FILE --cluster`: the cluster read as the context of a ministry's own file, which
+    // exists to show an official-domain denial; only that file's findings are reported.
+    let own = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/workloads/moeys-elearning.yaml");
+    let own = Loader::new().load_paths(&[own], &mut std::io::empty());
+    let context = govkh_core::manifest::LoadResult {
+        objects: loaded.objects.clone(),
+        errors: Vec::new(),
+    };
+    let in_context = govkh_core::evaluate::evaluate_in_context(
+        own,
+        Some(context),
+        &Library::builtin().unwrap(),
+        "2026-11-26T03:00:00Z".parse().unwrap(),
+    );
+    assert!(
+        in_context
+            .findings
+            .iter()
+            .any(|f| f.policy == "official-domain" && f.ministry.as_deref() == Some("moeys")),
+        "{:#?}",
+        in_context.findings
+    );
+    assert!(in_context.findings.iter().all(|f| {
+        f.source
+            .as_ref()
+            .is_some_and(|s| s.file.ends_with("moeys-elearning.yaml"))
+    }));
+
     // The same verdicts as from the manifests (the VolumeSnapshot's CRD is missing here, so its
     // finding is not).
     let (inv, errors) = Inventory::build(loaded.objects);

@@ -237,6 +237,17 @@ pub struct CheckArgs {
     /// Do not use the built-in library (only the --policies directories).
     #[arg(long)]
     pub no_builtin_policies: bool,
+    /// Take the context from the live cluster instead (what `report --cluster` reads): judge
+    /// local files against the cluster's ministries, tenancies, classes, grants and
+    /// namespaces. Needs list permission on them.
+    #[arg(long, conflicts_with = "inventory")]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster (default: $KUBECONFIG, ~/.kube/config, or in-cluster).
+    #[arg(long, env = "KUBECONFIG", value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
     /// A budget for the whole run (`90s`, `10m`, `1h`, or seconds): objects not judged when it
     /// runs out get an error finding each (exit 2). Default: no budget.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -348,7 +359,7 @@ fn check(
     // Elapsed time is reported, never used to decide anything.
     let started = std::time::Instant::now();
     let loader = Loader::new().compacting();
-    let mut loaded = loader.load_paths(&args.paths, stdin);
+    let loaded = loader.load_paths(&args.paths, stdin);
     let objects = loaded.objects.len();
     let policies = match load_policies(&args.policies, args.no_builtin_policies) {
         Ok(p) => p.with_deadline(args.timeout.map(|t| started + t)),
@@ -358,43 +369,36 @@ fn check(
         }
     };
     let unjudged_kinds = govkh_core::evaluate::unjudged_kinds(&loaded.objects, &policies);
-    // Context: what the files judged already hold stays theirs; the rest is added unjudged.
-    let judged_files: std::collections::BTreeSet<String> = loaded
-        .objects
-        .iter()
-        .map(|o| o.source.file.clone())
-        .collect();
-    if !args.inventory.is_empty() {
-        let context = loader.load_paths(&args.inventory, &mut std::io::empty());
-        let ids: std::collections::BTreeSet<String> = loaded
-            .objects
-            .iter()
-            .map(|o| format!("{}/{}", o.api_version, o.id()))
-            .collect();
-        if !context.errors.is_empty() {
-            let _ = writeln!(
-                stderr,
-                "warning: {} problem(s) in the --inventory manifests; those objects give no context",
-                context.errors.len()
-            );
+    // Context (the national manifests, or the live cluster): it tells whose each namespace
+    // is; only the files checked are judged.
+    let context = if args.cluster {
+        match read_cluster(&loader, args.kubeconfig.as_deref(), args.context.as_deref()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                let _ = writeln!(stderr, "error: {e}");
+                return ExitCode::from(2);
+            }
         }
-        loaded.objects.extend(
-            context
-                .objects
-                .into_iter()
-                .filter(|o| !ids.contains(&format!("{}/{}", o.api_version, o.id()))),
+    } else if !args.inventory.is_empty() {
+        Some(loader.load_paths(&args.inventory, &mut std::io::empty()))
+    } else {
+        None
+    };
+    if let Some(c) = &context
+        && !c.errors.is_empty()
+    {
+        let _ = writeln!(
+            stderr,
+            "warning: {} problem(s) in the context ({}); those objects give no context",
+            c.errors.len(),
+            if args.cluster {
+                "the cluster"
+            } else {
+                "the --inventory manifests"
+            }
         );
     }
-    let (_, mut eval, _) = evaluate_loaded(loaded, &policies, now);
-    if !args.inventory.is_empty() {
-        // Only the files checked are judged; the context's own findings are not theirs.
-        eval.findings.retain(|f| {
-            f.source
-                .as_ref()
-                .is_none_or(|s| judged_files.contains(&s.file) || s.file == "-")
-        });
-        eval.tenancies.clear();
-    }
+    let eval = govkh_core::evaluate::evaluate_in_context(loaded, context, &policies, now);
     let summary = Summary {
         objects,
         findings: ActionCounts::of(&eval.findings),

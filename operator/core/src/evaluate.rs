@@ -136,6 +136,46 @@ pub fn evaluate_with(
     }
 }
 
+/// Evaluate `loaded` with `context`: objects read only to say whose each namespace is (the
+/// national manifests of `check --inventory`, or the live cluster of `check --cluster`). An
+/// object both checked and in the context is the checked one; the context's own findings, and
+/// the clock's verdicts on its tenancies, are not reported. Without context, `evaluate_loaded`.
+pub fn evaluate_in_context(
+    mut loaded: crate::manifest::LoadResult,
+    context: Option<crate::manifest::LoadResult>,
+    policies: &Library,
+    now: Timestamp,
+) -> Evaluation {
+    let Some(context) = context else {
+        return evaluate_loaded(loaded, policies, now).1;
+    };
+    let judged_files: std::collections::BTreeSet<String> = loaded
+        .objects
+        .iter()
+        .map(|o| o.source.file.clone())
+        .chain(loaded.errors.iter().map(|e| e.source.file.clone()))
+        .collect();
+    let ids: std::collections::BTreeSet<String> = loaded
+        .objects
+        .iter()
+        .map(|o| format!("{}/{}", o.api_version, o.id()))
+        .collect();
+    loaded.objects.extend(
+        context
+            .objects
+            .into_iter()
+            .filter(|o| !ids.contains(&format!("{}/{}", o.api_version, o.id()))),
+    );
+    let (_, mut eval, _) = evaluate_loaded(loaded, policies, now);
+    eval.findings.retain(|f| {
+        f.source
+            .as_ref()
+            .is_none_or(|s| judged_files.contains(&s.file) || s.file == "-")
+    });
+    eval.tenancies.clear();
+    eval
+}
+
 /// The objects among `objects` that no policy judges, counted by kind: neither ours (the clock
 /// and the references judge them) nor Namespaces (they are context), and of a kind no policy
 /// declares. Said so that "checked" never silently means "judged by nothing".
