@@ -44,11 +44,12 @@ pub fn load(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // One loader for every input: its schema set (CRDs, CEL programs) is built once.
+    static LOADER: OnceLock<Loader> = OnceLock::new();
+    let loader = LOADER.get_or_init(|| Loader::new().compacting());
     for (file, json) in [("fuzz.yaml", false), ("fuzz.json", true)] {
         let mut result = LoadResult::default();
-        Loader::new()
-            .compacting()
-            .load_text(file, text, json, &mut result);
+        loader.load_text(file, text, json, &mut result);
         for e in &result.errors {
             assert_eq!(e.source.file, file);
             assert!(!e.message.trim().is_empty(), "an empty message");
@@ -90,15 +91,18 @@ pub fn admission(data: &[u8]) {
         )
     });
     if let Ok((review, _)) = govkh::webhook::admit(data, Some(snapshot), library(), now()) {
-        let sent: serde_json::Value = serde_json::from_slice(data).unwrap();
         let response = review
             .response
             .expect("a review answered carries a response");
-        assert_eq!(
-            serde_json::Value::from(response.uid),
-            sent["request"]["uid"],
-            "answered for another request"
-        );
+        // A body may be accepted that a generic JSON reader refuses (an invalid escape in a
+        // field the review does not read, found by the fuzzer): compare when it can be read.
+        if let Ok(sent) = serde_json::from_slice::<serde_json::Value>(data) {
+            assert_eq!(
+                serde_json::Value::from(response.uid),
+                sent["request"]["uid"],
+                "answered for another request"
+            );
+        }
     }
 }
 

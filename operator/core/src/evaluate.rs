@@ -1,12 +1,15 @@
 //! The one evaluation core: `evaluate(inventory, now)` gives every finding about an inventory
 //! as of an instant. `govkh check` calls it today; the admission webhook, the audit loop, the
 //! controllers' status and the committee's report call it too, so an expired approval or grant
-//! is expired for all of them at once. It never reads the wall clock: `now` is given.
+//! is expired for all of them at once. `now` is given.
 //!
-//! It runs the statutory clock (Art. 10), checks references between objects, and runs every
-//! Rego policy on every object; all three produce the same `Finding`. Approval and grant states
-//! are computed once here (by `clock`) and handed to the policies, so an expired approval or
-//! grant is expired for the clock and every policy alike.
+//! It runs the statutory clock (Art. 10), checks references between objects, and runs on every
+//! object the Rego policies that declare its kind; all three produce the same `Finding`.
+//! Approval and grant states are computed once here (by `clock`) and handed to the policies,
+//! so an expired approval or grant is expired for the clock and every policy alike. Objects
+//! are judged on every core; the findings come out in the same order whatever the threads do.
+//! The wall clock is never read for a legal day; a run's `--timeout` budget is a monotonic
+//! instant.
 
 use std::collections::BTreeMap;
 

@@ -1,11 +1,15 @@
 //! The Rego policy library, evaluated in-process by regorus: loading (the built-in library
-//! embedded at build time, and users' directories), reading each policy's metadata, evaluating
-//! one object against every policy, and running the library's `test_*` rules.
+//! embedded at build time, and users' directories), reading each policy's metadata (with the
+//! kinds and operations it judges), evaluating one object against the policies of its kind,
+//! and running the library's `test_*` rules.
 //!
-//! Policies are parsed and prepared once into an immutable engine; each evaluation works on a
-//! clone of it (cheap: modules and data are shared), so no lock is held while policies run. An
-//! evaluation has a time limit; a policy that fails or runs out of time is reported as an
-//! error for that policy, never as a silent pass.
+//! Policies are parsed and prepared once into an immutable engine; the policies that apply
+//! together to a kind and operation are gathered by one generated rule, so one evaluation per
+//! object serves them all. Evaluations take an engine from a pool (reset between objects, never
+//! shared by two at once), so no lock is held while policies run. An evaluation has a time
+//! limit; a policy that fails or runs out of time is reported as an error for that policy,
+//! never as a silent pass, and one that keeps running out of time is stopped for the rest of
+//! the run (`Breaker`).
 
 use std::{
     collections::BTreeMap,
