@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// regorus allocates a value per node it evaluates, on every core at once: mimalloc's per-thread
+// heaps keep the threads from queueing on one allocator lock.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = govkh::cli::Cli::parse();
     govkh::cli::run(
