@@ -984,3 +984,32 @@ fn a_broken_file_checked_against_national_context_is_still_an_error() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_report_that_could_not_judge_everything_is_written_and_exits_2() {
+    let dir = scratch("report-errors");
+    let out_file = dir.join("r.md");
+    let out = govkh(&[
+        "report",
+        "/nonexistent",
+        "-f",
+        "md",
+        "-o",
+        out_file.to_str().unwrap(),
+        "--as-of",
+        "2026-11-26",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not be evaluated"));
+    // Still written, counting the problem.
+    let md = std::fs::read_to_string(&out_file).unwrap();
+    assert!(md.contains("0 dry-run findings and 1 errors"), "{md}");
+    // The examples judge cleanly: exit 0, denials being the report's content.
+    let out = govkh(&["report", "examples/", "-f", "csv", "--as-of", "2026-11-26"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

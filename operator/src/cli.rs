@@ -665,25 +665,30 @@ fn report(
             return ExitCode::from(2);
         }
     };
-    if problems > 0 {
-        let _ = writeln!(
-            stderr,
-            "warning: {problems} manifest problems; they are listed in the report"
-        );
-    }
-    match &args.output {
-        None => match stdout.write_all(text.as_bytes()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(_) => ExitCode::from(2),
-        },
+    let written = match &args.output {
+        None => stdout.write_all(text.as_bytes()).is_ok(),
         Some(path) => match write_atomically(path, text.as_bytes()) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => true,
             Err(e) => {
                 let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
-                ExitCode::from(2)
+                false
             }
         },
+    };
+    if !written {
+        return ExitCode::from(2);
     }
+    // The report is written either way; but one that could not judge everything is not a
+    // clean run: a pipeline publishing it must see that (exit 2, as for check).
+    let errors = ActionCounts::of(&eval.findings).error;
+    if errors > 0 {
+        let _ = writeln!(
+            stderr,
+            "error: {errors} finding(s) say something could not be evaluated ({problems} manifest problem(s) among them); the report lists them"
+        );
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
 }
 
 /// Write a file so that readers see the old content or the new, never a half-written one.
