@@ -1013,3 +1013,39 @@ fn a_report_that_could_not_judge_everything_is_written_and_exits_2() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn text_output_puts_denials_before_warnings_within_a_ministry() {
+    let out = govkh(&["check", "examples/", "--now", "2026-11-26"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rank = |action: &str| {
+        ["ERROR", "DENY", "WARN", "DRYRUN"]
+            .iter()
+            .position(|a| *a == action)
+    };
+    let mut last = 0;
+    let mut moeys = Vec::new();
+    let mut ministry = String::new();
+    for line in text.lines() {
+        if !line.starts_with(' ') && !line.is_empty() {
+            ministry = line.to_string();
+            last = 0;
+        } else if let Some(r) = line.split_whitespace().next().and_then(rank)
+            && line.starts_with("  ")
+            && !line.starts_with("   ")
+        {
+            assert!(r >= last, "{ministry}: {line}\n{text}");
+            last = r;
+            if ministry == "moeys" {
+                moeys.push(
+                    line.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    // MoEYS has both: its denial (an Ingress) before its tenancy's warning.
+    assert_eq!(moeys, ["DENY", "WARN"], "{text}");
+}

@@ -91,7 +91,10 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
     for f in &eval.findings {
         groups.entry(f.ministry.as_deref()).or_default().push(f);
     }
-    for (ministry, findings) in &groups {
+    for (ministry, findings) in &mut groups {
+        // What must be fixed first comes first: errors, denials, then warnings and dry runs
+        // (a stable sort: by object and policy within each).
+        findings.sort_by_key(|f| f.action);
         let _ = writeln!(out);
         match ministry {
             Some(m) => {
