@@ -86,8 +86,8 @@ pub struct Evaluation {
     pub tenancies: Vec<TenancyClock>,
 }
 
-/// Evaluate an inventory as of `now`: the clock, the references, and every policy on every
-/// object (as if each were being created).
+/// Evaluate an inventory as of `now`: the clock, the references, and on every object the
+/// policies that declare its kind (as if each were being created).
 pub fn evaluate(inv: &Inventory, policies: &Library, now: Timestamp) -> Evaluation {
     evaluate_with(inv, std::iter::empty(), policies, now)
 }
@@ -746,7 +746,9 @@ fn to_rego(v: &Json) -> regorus::Value {
     <regorus::Value as serde::Deserialize>::deserialize(v).unwrap_or(regorus::Value::Undefined)
 }
 
-/// Every object of the inventory as JSON, with where it came from (a copy).
+/// Every object of the inventory as JSON, with where it came from (a copy, for benchmarks and
+/// tests). An object held compactly whose text does not decode — govkh wrote that text itself —
+/// is left out here; `evaluate` reports it as an error finding.
 pub fn objects(inv: &Inventory) -> Vec<(Json, Option<Source>)> {
     let mut out = our_objects(inv);
     for o in inv.others.values() {
