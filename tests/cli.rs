@@ -14,7 +14,7 @@ use serde_json::Value;
 use common::{govkh, root};
 
 fn json_check(date: &str) -> (i32, Value) {
-    let out = govkh(&["check", "examples/", "--now", date, "--output", "json"]);
+    let out = govkh(&["check", "examples/", "--now", date, "--format", "json"]);
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     (out.status.code().unwrap(), v)
@@ -180,7 +180,7 @@ fn text_output_is_grouped_by_ministry_with_a_summary() {
     let gdt = text.find("\ngdt\n").expect("a gdt group");
     let nssf = text.find("\nnssf\n").expect("an nssf group");
     assert!(gdt < nssf, "ministries in order");
-    assert!(text.contains("WARN  high     CloudTenancy/nssf-claims  Art. 10  [statutory-clock (ApplicationWindowMissed)]"), "{text}");
+    assert!(text.contains("WARN  high     CloudTenancy/nssf-claims  Art. 10  [statutory-clock: application window missed]"), "{text}");
     assert!(text.contains("Statutory clock (Art. 10)"));
     assert!(
         text.trim_end()
@@ -196,7 +196,7 @@ fn broken_manifests_give_one_clear_error_each_and_exit_2() {
         "tests/fixtures/broken",
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
     ]);
     assert_eq!(
@@ -290,7 +290,7 @@ fn standard_input_is_read_for_dash() {
             "examples/02-ministries.yaml",
             "--now",
             "2027-03-15",
-            "--output",
+            "--format",
             "json",
         ])
         .stdin(Stdio::piped())
@@ -330,7 +330,7 @@ fn now_accepts_an_instant_and_counts_the_day_in_phnom_penh() {
         "examples",
         "--now",
         "2026-05-30T17:30:00Z",
-        "--output",
+        "--format",
         "json",
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -341,7 +341,7 @@ fn now_accepts_an_instant_and_counts_the_day_in_phnom_penh() {
         "examples",
         "--now",
         "2026-05-30T16:59:00Z",
-        "--output",
+        "--format",
         "json",
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -355,7 +355,7 @@ fn sarif_output_names_rules_articles_and_locations() {
         "examples",
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "sarif",
     ]);
     assert_eq!(out.status.code(), Some(1));
@@ -415,7 +415,7 @@ violation contains {"msg": "image not pinned"} if {
         "examples",
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
         "--policies",
         dir.to_str().unwrap(),
@@ -430,7 +430,7 @@ violation contains {"msg": "image not pinned"} if {
         "examples",
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
         "--no-builtin-policies",
         "--policies",
@@ -468,7 +468,7 @@ fn deeply_nested_input_is_refused_clearly_and_the_rest_is_checked() {
         "examples",
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
     ]);
     assert_eq!(out.status.code(), Some(2));
@@ -591,7 +591,7 @@ fn a_folder_linked_to_itself_is_read_once_and_ends() {
         dir.to_str().unwrap(),
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -607,7 +607,7 @@ fn a_folder_linked_to_itself_is_read_once_and_ends() {
         dir.join("site.yaml").to_str().unwrap(),
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
     ]);
     let alone: Value = serde_json::from_slice(&alone.stdout).unwrap();
@@ -650,7 +650,7 @@ fn an_empty_folder_is_said_and_upper_case_extensions_are_read() {
         dir.to_str().unwrap(),
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -701,7 +701,7 @@ spec:
         file.to_str().unwrap(),
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "sarif",
     ]);
     let sarif = String::from_utf8_lossy(&sarif.stdout);
@@ -744,7 +744,7 @@ spec:
         file.to_str().unwrap(),
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
     ]);
     assert_eq!(out.status.code(), Some(1));
@@ -779,7 +779,7 @@ fn a_ministrys_files_alone_say_what_they_lack_and_with_the_national_set_are_judg
         "examples/workloads/moeys-elearning.yaml",
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
     ]);
     let v: Value = serde_json::from_slice(&alone.stdout).unwrap();
@@ -813,7 +813,7 @@ fn a_ministrys_files_alone_say_what_they_lack_and_with_the_national_set_are_judg
         "examples",
         "--now",
         "2026-11-26",
-        "--output",
+        "--format",
         "json",
     ]);
     assert_eq!(judged.status.code(), Some(1));
@@ -1048,4 +1048,141 @@ fn text_output_puts_denials_before_warnings_within_a_ministry() {
     }
     // MoEYS has both: its denial (an Ingress) before its tenancy's warning.
     assert_eq!(moeys, ["DENY", "WARN"], "{text}");
+}
+
+#[test]
+fn every_command_names_the_format_with_format_and_the_file_with_output() {
+    let dir = scratch("flags");
+    // check: -f is the format, -o the file (written atomically), as in report and policy list.
+    let file = dir.join("findings.json");
+    let out = govkh(&[
+        "check",
+        "examples/",
+        "--now",
+        "2026-11-26",
+        "-f",
+        "json",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(v["schemaVersion"], "govkh.digital.gov.kh/check/v1");
+    // `--as-of` and `--now` are one flag in both commands.
+    let a = govkh(&["check", "examples/", "--as-of", "2026-11-26", "-f", "json"]);
+    assert_eq!(a.status.code(), Some(1));
+    let b = govkh(&["report", "examples/", "--now", "2026-11-26", "-f", "csv"]);
+    let c = govkh(&["report", "examples/", "--as-of", "2026-11-26", "-f", "csv"]);
+    assert_eq!(b.status.code(), Some(0));
+    assert_eq!(b.stdout, c.stdout);
+    // The old meaning of check's --output (the format) holds for a release, with a warning.
+    let old = govkh(&[
+        "check",
+        "examples/",
+        "--now",
+        "2026-11-26",
+        "--output",
+        "sarif",
+    ]);
+    assert_eq!(old.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&old.stderr);
+    assert!(err.contains("use `--format sarif`"), "{err}");
+    let sarif: Value = serde_json::from_slice(&old.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    // The new flags say nothing of the sort.
+    let new = govkh(&["check", "examples/", "--now", "2026-11-26", "-f", "sarif"]);
+    assert!(
+        new.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&new.stderr)
+    );
+    assert_eq!(new.stdout, old.stdout);
+    // A file that cannot be written is an error, exit 2, and nothing on stdout.
+    let bad = govkh(&[
+        "check",
+        "examples/",
+        "--now",
+        "2026-11-26",
+        "-o",
+        dir.join("no/such/dir/f.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot write"));
+}
+
+#[test]
+fn text_output_says_how_to_fix_a_denial_and_what_the_law_fines() {
+    let out = govkh(&["check", "examples/", "--now", "2026-11-26"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The snapshot copy of a top-secret volume: fix hint from the policy's metadata, the
+    // penalty with its amounts for the data's level (Art. 40).
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("VolumeSnapshot/moh-registry/registry-data-copy"))
+        .take(5)
+        .collect();
+    assert!(
+        block[2].trim_start().starts_with("to fix: delete the copy"),
+        "{block:#?}"
+    );
+    assert_eq!(
+        block[3].trim(),
+        "penalty: Art. 40: up to 20,000,000 riels per natural person, 500,000,000 riels per legal person"
+    );
+    // States in words, not CamelCase, in the findings and the clock table; JSON keeps them.
+    assert!(
+        text.contains("[statutory-clock: application window missed]"),
+        "{text}"
+    );
+    assert!(!text.contains("ApplicationWindowMissed"), "{text}");
+    let (_, v) = json_check("2026-11-26");
+    assert_eq!(state_of(&v, "nssf-claims"), "ApplicationWindowMissed");
+    let snapshot = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["policy"] == "no-reproduction")
+        .unwrap();
+    assert!(
+        snapshot["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("delete the copy")
+    );
+}
+
+#[test]
+fn policy_list_prints_the_catalogue_with_header_and_amounts() {
+    let out = govkh(&["policy", "list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["ID", "ARTICLES", "SEVERITY", "ACTION", "TITLE"]);
+    assert!(
+        text.contains("penalty: Art. 38: up to 200,000 riels per natural person"),
+        "{text}"
+    );
+    assert!(text.contains("20,000,000 (top-secret) / 10,000,000 (confidential)"));
+    let json = govkh(&["policy", "list", "-f", "json"]);
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    // Every built-in policy, each with a fix hint.
+    assert_eq!(ids.len(), 9, "{ids:?}");
+    for p in v.as_array().unwrap() {
+        assert!(p["fix"].as_str().is_some_and(|f| !f.is_empty()), "{p}");
+    }
+    let domain = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "official-domain")
+        .unwrap();
+    assert_eq!(domain["penalty"]["naturalPerson"], 200000);
 }

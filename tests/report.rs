@@ -290,6 +290,7 @@ pub fn large_report() -> report::Report {
                 legal_person_max_riel: Some(100_000_000),
             }),
             excused_by: None,
+            fix: None,
         });
     }
     report::build(&inv, &eval, &lib)

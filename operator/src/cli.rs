@@ -169,8 +169,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "NAME", requires = "cluster")]
     pub context: Option<String>,
     /// The day the report describes (YYYY-MM-DD, Asia/Phnom_Penh) or an RFC 3339 instant.
-    /// Defaults to now.
-    #[arg(long, env = "GOVKH_AS_OF", value_name = "DATE")]
+    /// Defaults to now. `--now` is the same flag (as in `check`).
+    #[arg(long, visible_alias = "now", env = "GOVKH_AS_OF", value_name = "DATE")]
     pub as_of: Option<String>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Html)]
@@ -193,8 +193,29 @@ pub enum PolicyCommand {
     /// built-in helpers in `lib/`). Exit code 1 when a test fails, 2 when the library does not
     /// load.
     Test(PolicyTestArgs),
-    /// List the policies with their articles, severity, action and penalty.
-    List,
+    /// List the policies with their articles, severity, action and penalty (with the amounts),
+    /// as the README's catalogue table; `--format json` for tools.
+    List(PolicyListArgs),
+}
+
+/// Arguments of `govkh policy list`.
+#[derive(Debug, clap::Args)]
+pub struct PolicyListArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `policy list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table for people.
+    Text,
+    /// A JSON array, one object per policy.
+    Json,
 }
 
 /// Arguments of `govkh policy test`.
@@ -224,12 +245,17 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Evaluate as of this day (YYYY-MM-DD, in Asia/Phnom_Penh) or instant (RFC 3339).
-    /// Defaults to now.
-    #[arg(long, env = "GOVKH_NOW", value_name = "DATE")]
+    /// Defaults to now. `--as-of` is the same flag (as in `report`).
+    #[arg(long, visible_alias = "as-of", env = "GOVKH_NOW", value_name = "DATE")]
     pub now: Option<String>,
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = CheckOutput::Text)]
-    pub output: CheckOutput,
+    /// Output format (default: text).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<CheckOutput>,
+    /// Write to this file (replaced atomically) instead of standard output. (Until 0.2,
+    /// `--output` named the format: `--output json` still means `--format json`, with a
+    /// warning; write `./json` for a file of that name.)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// A directory of Rego policies (policy.rego with metadata, as in policies/) to use in
     /// addition to the built-in library. Repeatable.
     #[arg(long = "policies", value_name = "DIR")]
@@ -336,7 +362,7 @@ pub fn run(
         Command::Crds(args) => crds(args, stdout, stderr),
         Command::Rbac(args) => rbac(args, stdout, stderr),
         Command::Policy(PolicyCommand::Test(args)) => policy_test(args, stdout, stderr),
-        Command::Policy(PolicyCommand::List) => policy_list(stdout, stderr),
+        Command::Policy(PolicyCommand::List(args)) => policy_list(args, stdout, stderr),
         Command::Report(args) => report(args, stdin, stdout, stderr),
         Command::Run(args) => run_operator(args, stderr),
     }
@@ -356,6 +382,7 @@ fn check(
             return ExitCode::from(2);
         }
     };
+    let (format, file) = check_format(args.format, args.output, stderr);
     // Elapsed time is reported, never used to decide anything.
     let started = std::time::Instant::now();
     let loader = Loader::new().compacting();
@@ -405,14 +432,14 @@ fn check(
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         unjudged_kinds,
     };
-    let rendered = match args.output {
+    let rendered = match format {
         CheckOutput::Text => Ok(output::text(&eval, &summary)),
         CheckOutput::Json => output::json(&eval, &now.to_string(), &summary).map(|j| j + "\n"),
         CheckOutput::Sarif => output::sarif(&eval, &sarif_rules(&policies)).map(|j| j + "\n"),
     };
     match rendered {
         Ok(s) => {
-            if stdout.write_all(s.as_bytes()).is_err() {
+            if !write_output(file.as_deref(), &s, stdout, stderr) {
                 return ExitCode::from(2);
             }
         }
@@ -550,33 +577,105 @@ fn policy_test(args: PolicyTestArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
     }
 }
 
-fn policy_list(stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
-    match Library::builtin() {
-        Ok(lib) => {
-            for p in lib.policies() {
-                let m = &p.meta;
-                let penalty = m
-                    .penalty
-                    .as_ref()
-                    .map(|p| format!("  penalty Art. {}", p.article))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    stdout,
-                    "{:<22} Art. {:<8} {:<8} {:<6} {}{penalty}",
-                    m.id,
-                    m.articles.join(", "),
-                    m.severity.as_str(),
-                    m.action.as_str(),
-                    m.title
-                );
-            }
-            ExitCode::SUCCESS
-        }
+fn policy_list(args: PolicyListArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+    let lib = match Library::builtin() {
+        Ok(lib) => lib,
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    };
+    let text = match args.format {
+        ListFormat::Text => catalogue_table(&lib),
+        ListFormat::Json => match catalogue_json(&lib) {
+            Ok(j) => j,
+            Err(e) => {
+                let _ = writeln!(stderr, "error: cannot render the catalogue: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if write_output(args.output.as_deref(), &text, stdout, stderr) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+/// The catalogue as a table: one row per policy, its penalty (with the amounts) on the line
+/// below where the law names one, then the checks that are not policies.
+fn catalogue_table(lib: &Library) -> String {
+    let header = ["ID", "ARTICLES", "SEVERITY", "ACTION", "TITLE"];
+    let rows: Vec<([String; 5], Option<String>)> = lib
+        .policies()
+        .iter()
+        .map(|p| {
+            let m = &p.meta;
+            (
+                [
+                    m.id.clone(),
+                    m.articles.join(", "),
+                    m.severity.as_str().to_string(),
+                    m.action.as_str().to_string(),
+                    m.title.clone(),
+                ],
+                m.penalty.as_ref().map(|p| p.describe()),
+            )
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for (r, _) in &rows {
+        for (w, c) in widths.iter_mut().zip(r.iter()) {
+            *w = (*w).max(c.chars().count());
         }
     }
+    let line = |cells: &[&str]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths.iter())
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let indent = widths[..4].iter().map(|w| w + 2).sum::<usize>();
+    let mut out = line(&header) + "\n";
+    for (r, penalty) in &rows {
+        out += &line(&r.each_ref().map(String::as_str));
+        out.push('\n');
+        if let Some(p) = penalty {
+            out += &format!("{:indent$}penalty: {p}\n", "");
+        }
+    }
+    out += "\nAlso reported: statutory-clock (Art. 10, the tenancies' deadlines), references (names that resolve; one domain per ministry, Art. 20, 21), manifest (files that load and validate).\n";
+    out
+}
+
+/// The catalogue as JSON: each policy's metadata, its penalty with a sentence for people.
+fn catalogue_json(lib: &Library) -> Result<String, serde_json::Error> {
+    let policies: Vec<serde_json::Value> = lib
+        .policies()
+        .iter()
+        .map(|p| {
+            let m = &p.meta;
+            serde_json::json!({
+                "id": m.id,
+                "title": m.title,
+                "fix": m.fix,
+                "articles": m.articles,
+                "severity": m.severity.as_str(),
+                "action": m.action.as_str(),
+                "kinds": m.kinds,
+                "operations": m.operations,
+                "penalty": m.penalty.as_ref().map(|pen| serde_json::json!({
+                    "article": pen.article,
+                    "naturalPerson": pen.natural_person,
+                    "legalPerson": pen.legal_person,
+                    "description": pen.describe(),
+                })),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&policies).map(|s| s + "\n")
 }
 
 /// The rules a SARIF log declares: every policy, and the built-in checks.
@@ -665,17 +764,7 @@ fn report(
             return ExitCode::from(2);
         }
     };
-    let written = match &args.output {
-        None => stdout.write_all(text.as_bytes()).is_ok(),
-        Some(path) => match write_atomically(path, text.as_bytes()) {
-            Ok(()) => true,
-            Err(e) => {
-                let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
-                false
-            }
-        },
-    };
-    if !written {
+    if !write_output(args.output.as_deref(), &text, stdout, stderr) {
         return ExitCode::from(2);
     }
     // The report is written either way; but one that could not judge everything is not a
@@ -689,6 +778,49 @@ fn report(
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
+}
+
+/// `check`'s format and file. `--output` took the format until 0.2: a value that is a format's
+/// name and no `--format` keeps that meaning for one more release, with a warning.
+fn check_format(
+    format: Option<CheckOutput>,
+    output: Option<PathBuf>,
+    stderr: &mut dyn Write,
+) -> (CheckOutput, Option<PathBuf>) {
+    if format.is_none()
+        && let Some(old) = output
+            .as_deref()
+            .and_then(|p| p.to_str())
+            .and_then(|s| CheckOutput::from_str(s, false).ok())
+    {
+        let name = old.to_possible_value().map(|v| v.get_name().to_string());
+        let name = name.unwrap_or_default();
+        let _ = writeln!(
+            stderr,
+            "warning: `--output {name}` names a format; use `--format {name}` (`-o/--output` now names the file to write, as in `report`; write `./{name}` for a file of that name)"
+        );
+        return (old, None);
+    }
+    (format.unwrap_or(CheckOutput::Text), output)
+}
+
+/// Write `text` to `file` (atomically) or to standard output; false (said on stderr) if not.
+fn write_output(
+    file: Option<&std::path::Path>,
+    text: &str,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> bool {
+    match file {
+        None => stdout.write_all(text.as_bytes()).is_ok(),
+        Some(path) => match write_atomically(path, text.as_bytes()) {
+            Ok(()) => true,
+            Err(e) => {
+                let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
+                false
+            }
+        },
+    }
 }
 
 /// Write a file so that readers see the old content or the new, never a half-written one.

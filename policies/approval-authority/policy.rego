@@ -9,6 +9,7 @@ import data.govkh.lib
 metadata := {
 	"id": "approval-authority",
 	"title": "Only the committee writes Approvals",
+	"fix": "ask the Digital Government Committee: only members of its group (digital-government-committee) create or change Approvals",
 	"articles": ["9", "10"],
 	"severity": "critical",
 	"action": "deny",

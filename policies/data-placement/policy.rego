@@ -8,6 +8,7 @@ import data.govkh.lib
 metadata := {
 	"id": "data-placement",
 	"title": "Data only on the placements its class allows",
+	"fix": "run it in a namespace whose placement its data class allows, or correct its digital.gov.kh/data-class label",
 	"articles": ["10", "25"],
 	"severity": "critical",
 	"action": "deny",

@@ -10,6 +10,7 @@ import data.govkh.lib
 metadata := {
 	"id": "no-dissemination",
 	"title": "No public exposure or cross-ministry paths to protected data without a grant",
+	"fix": "remove the public exposure (a ClusterIP Service, no Ingress or route) or the link; for confidential data, obtain an active DataAccessGrant first",
 	"articles": ["26", "28"],
 	"severity": "critical",
 	"action": "deny",

@@ -9,6 +9,7 @@ import data.govkh.lib
 metadata := {
 	"id": "no-reproduction",
 	"title": "No reproduction of top-secret data; confidential only with authorisation",
+	"fix": "delete the copy: top-secret data is never copied; confidential data only under an active DataAccessGrant",
 	"articles": ["26"],
 	"severity": "critical",
 	"action": "deny",

@@ -9,6 +9,7 @@ import data.govkh.lib
 metadata := {
 	"id": "official-domain",
 	"title": "Official websites under the ministry's own .gov.kh domain",
+	"fix": "serve the site under the ministry's own domain (its Ministry's spec.domain), one lowercase ASCII host per rule",
 	"articles": ["20", "21"],
 	"severity": "high",
 	"action": "deny",

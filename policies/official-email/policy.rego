@@ -8,6 +8,7 @@ import data.govkh.lib
 metadata := {
 	"id": "official-email",
 	"title": "Official email under the ministry's own .gov.kh domain",
+	"fix": "use an address in the ministry's own domain for the DTU contact and for requests to the committee",
 	"articles": ["21"],
 	"severity": "medium",
 	"action": "deny",

@@ -9,6 +9,7 @@ import data.govkh.lib
 metadata := {
 	"id": "personal-data-consent",
 	"title": "Personal data only with permission and the data subject's consent",
+	"fix": "record the data subjects' consent in the grant (spec.consentReference) and link only under an active, consented grant",
 	"articles": ["29"],
 	"severity": "critical",
 	"action": "deny",

@@ -9,6 +9,7 @@ import data.govkh.lib
 metadata := {
 	"id": "private-network",
 	"title": "The government private network, or an approved alternative",
+	"fix": "connect over the government private network, or obtain the committee's Approval for the alternative network first",
 	"articles": ["9"],
 	"severity": "high",
 	"action": "deny",

@@ -8,6 +8,7 @@ import data.govkh.lib
 metadata := {
 	"id": "unclassified-data",
 	"title": "Every ministry's data has a class",
+	"fix": "label the object, or its namespace, with digital.gov.kh/data-class",
 	"articles": ["25"],
 	"severity": "low",
 	"action": "warn",

@@ -240,6 +240,7 @@ pub fn load_error_findings(errors: &[LoadError]) -> Vec<Finding> {
                 deadline: None,
                 penalty: None,
                 excused_by: None,
+                fix: None,
             }
         })
         .collect()
@@ -273,6 +274,7 @@ fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> 
             deadline: None,
             penalty: None,
             excused_by: None,
+                fix: None,
         });
         return out;
     };
@@ -335,6 +337,7 @@ fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> 
                     .decisive_approval
                     .as_ref()
                     .map(|(n, _)| format!("Approval/{n}")),
+                fix: Some(message::en::clock_fix(v.state).to_string()),
             });
         }
         out.push(TenancyClock {
@@ -390,6 +393,7 @@ fn unknown_namespaces(inv: &Inventory) -> Vec<Finding> {
             deadline: None,
             penalty: None,
             excused_by: None,
+            fix: None,
         })
         .collect()
 }
@@ -414,6 +418,7 @@ fn domain_clashes(inv: &Inventory) -> Vec<Finding> {
             deadline: None,
             penalty: None,
             excused_by: None,
+            fix: Some(message::en::DOMAIN_CLASH_FIX.to_string()),
         })
         .collect()
 }
@@ -440,6 +445,7 @@ fn references(inv: &Inventory) -> Vec<Finding> {
             deadline: None,
             penalty: None,
             excused_by: None,
+            fix: Some(message::en::MISSING_REFERENCE_FIX.to_string()),
         })
         .collect()
 }
@@ -616,6 +622,7 @@ impl<'a> Evaluator<'a> {
                 deadline: None,
                 penalty: None,
                 excused_by: None,
+                fix: None,
             }];
         }
         let input = self.input_of(review);
@@ -650,6 +657,7 @@ impl<'a> Evaluator<'a> {
                 deadline: None,
                 penalty,
                 excused_by: None,
+                fix: meta.fix.clone(),
             };
             match outcome {
                 Ok(violations) => {

@@ -72,6 +72,37 @@ pub struct Penalty {
     pub legal_person_max_riel: Option<u64>,
 }
 
+impl Penalty {
+    /// The penalty for people: `Art. 38: up to 200,000 riels per natural person`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(n) = self.natural_person_max_riel {
+            parts.push(format!("{} riels per natural person", riels(n)));
+        }
+        if let Some(n) = self.legal_person_max_riel {
+            parts.push(format!("{} riels per legal person", riels(n)));
+        }
+        if parts.is_empty() {
+            format!("Art. {}", self.article)
+        } else {
+            format!("Art. {}: up to {}", self.article, parts.join(", "))
+        }
+    }
+}
+
+/// Riels with thousands separators: 20000000 -> "20,000,000".
+pub fn riels(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The object a finding is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -146,4 +177,7 @@ pub struct Finding {
     /// The Approval or DataAccessGrant that excused or decided it, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excused_by: Option<String>,
+    /// How to remedy it, in one line, where the rule says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }

@@ -113,7 +113,7 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
             let state = f
                 .state
                 .as_deref()
-                .map(|s| format!(" ({s})"))
+                .map(|s| format!(": {}", crate::text::readable(s)))
                 .unwrap_or_default();
             // Names, messages and paths come from manifests: control characters are shown, not
             // obeyed by the terminal.
@@ -128,6 +128,12 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
                 state
             );
             let _ = writeln!(out, "        {}", printable(&f.message));
+            if let Some(fix) = &f.fix {
+                let _ = writeln!(out, "        to fix: {}", printable(fix));
+            }
+            if let Some(p) = &f.penalty {
+                let _ = writeln!(out, "        penalty: {}", p.describe());
+            }
             if let Some(d) = f.deadline {
                 let _ = writeln!(out, "        deadline: {d}");
             }
@@ -162,7 +168,7 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
                     t.name.clone(),
                     t.ministry.clone(),
                     t.placement.to_string(),
-                    t.state.to_string(),
+                    crate::text::readable(t.state.as_str()),
                     d(t.application_deadline),
                     d(t.migration_deadline),
                     d(t.next_boundary),
@@ -267,6 +273,7 @@ pub fn sarif(eval: &Evaluation, rules: &[SarifRule]) -> Result<String, serde_jso
                     "ministry": f.ministry,
                     "deadline": f.deadline.map(|d| d.to_string()),
                     "penalty": f.penalty,
+                    "fix": f.fix,
                 },
             });
             if let Some(s) = f.source.as_ref().filter(|s| s.file != "-") {

@@ -100,7 +100,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A fine in riels: one amount, or one per data level (Art. 40).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Amount {
     /// The same maximum whatever the data.
@@ -119,7 +119,7 @@ impl Amount {
 }
 
 /// The penalty a policy's breaches carry (Art. 38-40).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PenaltyMeta {
     /// The penalty article.
@@ -133,6 +133,39 @@ pub struct PenaltyMeta {
 }
 
 impl PenaltyMeta {
+    /// The penalty for people: `Art. 38: up to 200,000 riels per natural person`, amounts by
+    /// level where they depend on the data (`20,000,000 (top-secret) / 10,000,000
+    /// (confidential)`).
+    pub fn describe(&self) -> String {
+        fn amount(a: &Amount) -> String {
+            match a {
+                Amount::Fixed(n) => crate::finding::riels(*n),
+                // The largest first (top-secret before confidential).
+                Amount::ByLevel(m) => {
+                    let mut levels: Vec<_> = m.iter().collect();
+                    levels.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                    levels
+                        .iter()
+                        .map(|(level, n)| format!("{} ({level})", crate::finding::riels(**n)))
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                }
+            }
+        }
+        let mut parts = Vec::new();
+        if let Some(a) = &self.natural_person {
+            parts.push(format!("{} riels per natural person", amount(a)));
+        }
+        if let Some(a) = &self.legal_person {
+            parts.push(format!("{} riels per legal person", amount(a)));
+        }
+        if parts.is_empty() {
+            format!("Art. {}", self.article)
+        } else {
+            format!("Art. {}: up to {}", self.article, parts.join(", "))
+        }
+    }
+
     /// The penalty for a breach concerning data of `level` (if the amounts depend on it).
     pub fn for_level(&self, level: Option<&str>) -> Penalty {
         Penalty {
@@ -197,6 +230,9 @@ pub struct PolicyMeta {
     pub id: String,
     /// One-line title.
     pub title: String,
+    /// One line saying how to remedy a breach, shown with each finding ("to fix: …").
+    #[serde(default)]
+    pub fix: Option<String>,
     /// Articles of the law it implements.
     pub articles: Vec<String>,
     /// Severity of its findings.

@@ -31,8 +31,31 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A state's CamelCase name (`ApplicationWindowMissed`, as in status and JSON) in words for
+/// people: `application window missed`.
+pub fn readable(state: &str) -> String {
+    let mut out = String::with_capacity(state.len() + 4);
+    for (i, c) in state.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn states_read_as_words() {
+        assert_eq!(
+            super::readable("ApplicationWindowMissed"),
+            "application window missed"
+        );
+        assert_eq!(super::readable("Compliant"), "compliant");
+        assert_eq!(super::readable(""), "");
+    }
+
     #[test]
     fn control_characters_are_shown_not_obeyed() {
         assert_eq!(super::printable("site"), "site");

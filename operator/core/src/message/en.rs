@@ -119,6 +119,36 @@ pub fn unknown_namespace(namespace: &str, objects: usize) -> String {
     )
 }
 
+/// How to remedy a domain held by two ministries.
+pub const DOMAIN_CLASH_FIX: &str =
+    "correct spec.domain: each ministry holds its own .gov.kh domain, none inside another's";
+
+/// How to remedy a reference to an object that does not exist.
+pub const MISSING_REFERENCE_FIX: &str =
+    "create the object it names, or correct the name (names are case-sensitive)";
+
+/// How to remedy a tenancy in `state`, in one line.
+pub fn clock_fix(state: ClockState) -> &'static str {
+    match state {
+        ClockState::Compliant => "nothing to do",
+        ClockState::WithinApplicationWindow => {
+            "file a written request to the committee (an Approval citing this tenancy) before the application deadline, or move into the government cloud"
+        }
+        ClockState::ExceptionPending => {
+            "await the committee's decision; prepare to move into the government cloud if it refuses"
+        }
+        ClockState::ApplicationWindowMissed | ClockState::ExceptionDenied => {
+            "move the tenancy into the government cloud (spec.placement: government-private) by the migration deadline"
+        }
+        ClockState::ExceptionExpired => {
+            "move into the government cloud (spec.placement: government-private), or obtain a new approval from the committee"
+        }
+        ClockState::MigrationOverdue => {
+            "move into the government cloud (spec.placement: government-private) now: the migration deadline has passed"
+        }
+    }
+}
+
 /// A ministry's domain that another ministry holds.
 pub fn domain_clash(c: &crate::references::DomainClash) -> String {
     if c.domain == c.holder_domain {

@@ -560,18 +560,7 @@ pub fn json(report: &Report) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(report).map(|s| s + "\n")
 }
 
-/// Format riels with thousands separators: 20000000 -> "20,000,000".
-pub fn riels(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::finding::riels;
 
 #[cfg(test)]
 mod tests {
@@ -597,6 +586,7 @@ mod tests {
             deadline: None,
             penalty: None,
             excused_by: None,
+            fix: None,
         }
     }
 
