@@ -92,7 +92,7 @@ fn the_html_is_well_formed_self_contained_and_complete() {
     let order = [
         "class=\"summary\"",
         "id=\"ministries\"",
-        "<svg role=\"img\" aria-label=\"Compliance score",
+        "<div class=\"bars\" role=\"img\" aria-label=\"Compliance score",
         "aria-label=\"Timeline",
         "id=\"m-gdt\"",
         "id=\"m-nssf\"",
@@ -126,6 +126,21 @@ fn the_html_is_well_formed_self_contained_and_complete() {
         "today marked on the timeline"
     );
     assert!(html.contains("How the score is computed."));
+    // Readable on a phone: no SVG scaled down to a few pixels, every table cell labelled with
+    // its column for the card layout below 640 px, the timeline a list in date order with
+    // today in its place.
+    assert!(!html.contains("<svg"));
+    assert!(html.contains("@media (max-width: 640px)"));
+    assert_eq!(
+        html.matches("<td").count(),
+        html.matches("<td data-label=\"").count(),
+        "a table cell without its column's label"
+    );
+    let timeline = &html[html.find("class=\"timeline\"").unwrap()..];
+    let timeline = &timeline[..timeline.find("</ol>").unwrap()];
+    let today = timeline.find("today 2026-11-26").unwrap();
+    assert!(timeline[..today].contains("2026-10-31") && !timeline[..today].contains("2026-12-31"));
+    assert!(timeline[today..].contains("2026-12-31"));
 }
 
 #[test]
@@ -191,6 +206,12 @@ kind: Ingress
 metadata: {name: site, namespace: evil-ns}
 spec:
   rules: [{host: "\"><script>alert(2)</script>|`=cmd|"}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: link, namespace: evil-ns}
+spec:
+  rules: [{host: "[click here](https://evil.example)"}]
 "#,
     )
     .unwrap();
@@ -209,11 +230,20 @@ spec:
     .unwrap();
     assert!(!md.contains("<script>") && !md.contains("<img"), "{md}");
     assert!(md.contains("&lt;script&gt;"));
+    // Link syntax in a host shows as written, never as a live link.
+    assert!(!md.contains("](https://evil.example)"), "a live link: {md}");
+    assert!(
+        md.contains("\\[click here\\]\\(https://evil.example\\)"),
+        "{md}"
+    );
     let csv = String::from_utf8(
         govkh(&["report", path, "--as-of", "2026-11-26", "--format", "csv"]).stdout,
     )
     .unwrap();
-    let row = csv.lines().find(|l| l.contains("official-domain")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.contains("official-domain") && l.contains(",site,"))
+        .unwrap();
     assert!(
         row.contains("\"\"><script>"),
         "quotes doubled inside a quoted field: {row}"
@@ -310,4 +340,36 @@ fn a_report_of_200_ministries_and_10000_findings_renders() {
         r.ministries.iter().all(|m| m.score == 0),
         "50 findings each"
     );
+}
+
+#[test]
+fn each_finding_is_listed_once_with_all_its_articles() {
+    let md = render("md");
+    // MoH has two denials: the top-secret claim on a leased cloud (Art. 10, 25) and its
+    // snapshot (Art. 26). Listed once each, the first under Art. 10 citing both articles.
+    let moh = md
+        .split("\n## ")
+        .find(|s| s.starts_with("Ministry of Health (moh)"))
+        .unwrap();
+    let denials: Vec<&str> = moh
+        .lines()
+        .filter(|l| l.starts_with("- **DENY**"))
+        .collect();
+    assert_eq!(denials.len(), 2, "{moh}");
+    assert!(
+        denials
+            .iter()
+            .any(|l| l.contains("registry-data`") && l.contains("[data-placement · Art. 10, 25")),
+        "{denials:#?}"
+    );
+}
+
+#[test]
+fn html_shows_the_names_a_message_quotes_as_code() {
+    let html = render("html");
+    assert!(
+        html.contains("<code>cheapcloud</code>"),
+        "quoted names as code"
+    );
+    assert!(!html.contains("`cheapcloud`"));
 }

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::{ART_41, MinistryReport, Report, riels, text::summary_sentence};
-use crate::{api::Day, clock::days_between, finding::Finding};
+use crate::{api::Day, finding::Finding};
 
 /// Escape text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -50,8 +50,34 @@ td.num, th.num { text-align: right; }
 .badge { display: inline-block; min-width: 2.6rem; text-align: center; border-radius: 0.3rem; padding: 0 0.3rem; color: white; font-weight: 600; }
 .finding { margin: 0.3rem 0 0.6rem; }
 .finding code { background: var(--bg); padding: 0 0.2rem; }
-svg { max-width: 100%; height: auto; }
+td { overflow-wrap: anywhere; }
 .ministry { margin-top: 1.5rem; }
+.bars { max-width: 40rem; }
+.bar { display: grid; grid-template-columns: 4.5rem 1fr 2.2rem; gap: 0.5rem; align-items: center; margin: 0.2rem 0; font-size: 0.9rem; }
+.bar .label { text-align: right; }
+.bar .track { display: block; height: 1.1rem; background: #eef0f4; }
+.bar .fill { display: block; height: 100%; }
+.timeline { list-style: none; margin: 0.5rem 0 1rem 0.4rem; padding: 0 0 0 1rem; border-left: 2px solid var(--line); font-size: 0.92rem; }
+.timeline li { position: relative; margin: 0 0 0.35rem; }
+.timeline li::before { content: ""; position: absolute; left: -1.38rem; top: 0.45em; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--ink); }
+.timeline li.past { color: var(--muted); }
+.timeline li.past::before { background: var(--line); }
+.timeline li.today { color: var(--deny); font-weight: 600; }
+.timeline li.today::before { background: var(--deny); }
+.timeline .when { font-variant-numeric: tabular-nums; white-space: nowrap; }
+/* A phone: every table becomes a card per row, each value labelled with its column. */
+@media (max-width: 640px) {
+  main { padding: 0.6rem; }
+  .scroll { overflow-x: visible; }
+  table.cards thead { display: none; }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+  table.cards tr { border: 1px solid var(--line); border-radius: 0.4rem; margin: 0 0 0.6rem; padding: 0.3rem 0.6rem; }
+  table.cards td { border: none; padding: 0.15rem 0; display: flex; justify-content: space-between; gap: 0.8rem; text-align: right; }
+  table.cards td::before { content: attr(data-label); color: var(--muted); font-weight: 400; text-align: left; flex: none; max-width: 45%; }
+  table.cards td:first-child { display: block; text-align: left; font-weight: 600; }
+  table.cards td:first-child::before { content: none; }
+  .bar { grid-template-columns: 3.5rem 1fr 2rem; }
+}
 @media print {
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
@@ -97,112 +123,169 @@ fn day(d: Option<Day>) -> String {
     d.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
 }
 
-/// Horizontal bars, one per ministry.
+/// Horizontal bars, one per ministry, in HTML: text keeps the page's size on any screen (an
+/// SVG scaled to a phone's width shrank it to a few pixels).
 fn scores_chart(ms: &[MinistryReport]) -> String {
-    let row = 26;
-    let (label_w, bar_w) = (90, 500);
-    let h = ms.len() * row + 10;
-    let mut o = format!(
-        r#"<svg role="img" aria-label="Compliance score per ministry" viewBox="0 0 {} {h}" width="{}" height="{h}">"#,
-        label_w + bar_w + 50,
-        label_w + bar_w + 50
-    );
-    for (i, m) in ms.iter().enumerate() {
-        let y = i * row + 5;
-        let w = usize::from(m.score) * bar_w / 100;
+    let mut o =
+        String::from(r#"<div class="bars" role="img" aria-label="Compliance score per ministry">"#);
+    for m in ms {
         let _ = write!(
             o,
-            r##"<text x="{}" y="{}" text-anchor="end" font-size="13">{}</text><rect x="{label_w}" y="{y}" width="{bar_w}" height="18" fill="#eef0f4"/><rect x="{label_w}" y="{y}" width="{w}" height="18" fill="{}"/><text x="{}" y="{}" font-size="13">{}</text>"##,
-            label_w - 8,
-            y + 14,
+            r#"<div class="bar"><span class="label">{}</span><span class="track"><span class="fill" style="width:{}%;background:{}"></span></span><span>{}</span></div>"#,
             esc(&m.code),
+            m.score,
             score_colour(m.score),
-            label_w + bar_w + 6,
-            y + 14,
             m.score
         );
     }
-    o.push_str("</svg>");
+    o.push_str("</div>");
     o
 }
 
-/// The statutory deadlines and ends of permissions on a line, with today marked.
+/// The statutory deadlines and ends of permissions in order, today among them: a list, so no
+/// line crosses a label and a phone reads it as well as a desk.
 fn timeline(r: &Report) -> String {
-    let days: Vec<Day> = r
-        .deadlines
-        .iter()
-        .map(|d| d.day)
-        .chain(std::iter::once(r.as_of))
-        .collect();
-    let (Some(first), Some(last)) = (days.iter().min().copied(), days.iter().max().copied()) else {
-        return String::new();
-    };
-    let span = days_between(first, last).max(1) as f64;
-    let (left, width) = (20.0, 860.0);
-    let x = |d: Day| left + width * days_between(first, d) as f64 / span;
-    let h = 60 + r.deadlines.len() * 18;
-    let mut o = format!(
-        r#"<svg role="img" aria-label="Timeline of deadlines" viewBox="0 0 900 {h}" width="900" height="{h}">"#
-    );
-    let _ = write!(
-        o,
-        r##"<line x1="{left}" y1="30" x2="{}" y2="30" stroke="#5b6475" stroke-width="2"/>"##,
-        left + width
-    );
-    let _ = write!(
-        o,
-        r#"<text x="{left}" y="18" font-size="12">{first}</text><text x="{}" y="18" font-size="12" text-anchor="end">{last}</text>"#,
-        left + width
-    );
-    for (i, d) in r.deadlines.iter().enumerate() {
-        let xd = x(d.day);
-        let y = 50 + i * 18;
-        let colour = if d.days_from_today < 0 {
-            "#98a2b3"
-        } else {
-            "#1d2433"
-        };
-        let anchor = if xd > left + width * 0.6 {
-            "end"
-        } else {
-            "start"
-        };
-        let tx = if anchor == "end" { xd - 6.0 } else { xd + 6.0 };
-        let _ = write!(
-            o,
-            r#"<circle cx="{xd:.1}" cy="30" r="4" fill="{colour}"/><line x1="{xd:.1}" y1="30" x2="{xd:.1}" y2="{}" stroke="{colour}" stroke-dasharray="2 2"/><text x="{tx:.1}" y="{}" font-size="12" fill="{colour}" text-anchor="{anchor}">{} {}</text>"#,
-            y - 4,
-            y,
-            d.day,
-            esc(&d.what)
-        );
-    }
-    let xt = x(r.as_of);
-    let _ = write!(
-        o,
-        r##"<line x1="{xt:.1}" y1="8" x2="{xt:.1}" y2="{}" stroke="#b42318" stroke-width="2"/><text x="{:.1}" y="{}" font-size="12" fill="#b42318">today {}</text>"##,
-        h - 4,
-        xt + 4.0,
-        h - 6,
+    let mut o = String::from(r#"<ol class="timeline" aria-label="Timeline of deadlines">"#);
+    let today = format!(
+        r#"<li class="today"><span class="when">today {}</span></li>"#,
         r.as_of
     );
-    o.push_str("</svg>");
+    let mut today_written = false;
+    for d in &r.deadlines {
+        if !today_written && d.days_from_today >= 0 {
+            o.push_str(&today);
+            today_written = true;
+        }
+        let _ = write!(
+            o,
+            r#"<li class="{}"><span class="when">{} <span class="muted">({:+} days)</span></span> {}{}</li>"#,
+            if d.days_from_today < 0 { "past" } else { "due" },
+            d.day,
+            d.days_from_today,
+            esc(&d.what),
+            d.ministry
+                .as_deref()
+                .map(|m| format!(" <span class=\"muted\">— {}</span>", esc(m)))
+                .unwrap_or_default()
+        );
+    }
+    if !today_written {
+        o.push_str(&today);
+    }
+    o.push_str("</ol>");
     o
 }
 
+/// One finding: action, object, message (its `quoted` names as code), deadline, policy and
+/// articles.
 fn finding_html(o: &mut String, f: &Finding) {
     let deadline = f
         .deadline
         .map(|d| format!(" <span class=\"muted\">deadline {d}</span>"))
         .unwrap_or_default();
+    // The message's `quoted` names as code, not as raw backticks.
+    let message: String = super::code_spans(&f.message)
+        .into_iter()
+        .map(|(code, s)| {
+            if code {
+                format!("<code>{}</code>", esc(s))
+            } else {
+                esc(s)
+            }
+        })
+        .collect();
+    let articles = if f.articles.is_empty() {
+        String::new()
+    } else {
+        format!(" · Art. {}", esc(&f.articles.join(", ")))
+    };
+    let at = f
+        .source
+        .as_ref()
+        .map(|s| format!(" at {}", esc(&s.to_string())))
+        .unwrap_or_default();
     let _ = write!(
         o,
-        "<div class=\"finding\"><span class=\"{}\">{}</span> <code>{}</code> — {}{deadline}</div>",
+        "<div class=\"finding\"><span class=\"{}\">{}</span> <code>{}</code> — {message}{deadline} <span class=\"muted\">[{}{articles}]{at}</span></div>",
         action_class(f),
         f.action.as_str().to_uppercase(),
         esc(&f.resource.display()),
-        esc(&f.message)
+        esc(&f.policy),
     );
+}
+
+/// A cell of a table: its HTML, its class, and its sort value where that differs from the text.
+struct Cell {
+    html: String,
+    class: &'static str,
+    sort: Option<String>,
+}
+
+impl Cell {
+    fn text(s: &str) -> Cell {
+        Cell {
+            html: esc(s),
+            class: "",
+            sort: None,
+        }
+    }
+
+    fn html(html: String) -> Cell {
+        Cell {
+            html,
+            class: "",
+            sort: None,
+        }
+    }
+
+    fn class(mut self, class: &'static str) -> Cell {
+        self.class = class;
+        self
+    }
+}
+
+/// A table whose rows become labelled cards on a narrow screen: each cell carries its column's
+/// name. `head` is (name, class) per column; `num` right-aligns a column.
+fn table(o: &mut String, sortable: bool, head: &[(&str, &str)], rows: Vec<Vec<Cell>>) {
+    let _ = write!(
+        o,
+        "<div class=\"scroll\"><table class=\"cards{}\"><thead><tr>",
+        if sortable { " sortable" } else { "" }
+    );
+    for (name, class) in head {
+        let class = match (sortable, class.is_empty()) {
+            (true, true) => "sort".to_string(),
+            (true, false) => format!("sort {class}"),
+            (false, _) => class.to_string(),
+        };
+        if class.is_empty() {
+            let _ = write!(o, "<th>{}</th>", esc(name));
+        } else {
+            let _ = write!(o, "<th class=\"{class}\">{}</th>", esc(name));
+        }
+    }
+    o.push_str("</tr></thead><tbody>");
+    for row in rows {
+        o.push_str("<tr>");
+        for ((name, col_class), cell) in head.iter().zip(row) {
+            let class = [*col_class, cell.class]
+                .iter()
+                .filter(|c| !c.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = write!(o, "<td data-label=\"{}\"", esc(name));
+            if !class.is_empty() {
+                let _ = write!(o, " class=\"{class}\"");
+            }
+            if let Some(v) = &cell.sort {
+                let _ = write!(o, " data-v=\"{}\"", esc(v));
+            }
+            let _ = write!(o, ">{}</td>", cell.html);
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table></div>");
 }
 
 /// The report as one HTML page.
@@ -223,46 +306,68 @@ pub fn html(r: &Report) -> String {
     );
     let _ = write!(o, "<p class=\"summary\">{}</p>", esc(&summary_sentence(r)));
 
-    let _ = write!(
-        o,
-        "<h2 id=\"ministries\">Ministries and institutions</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th class=\"sort\">Ministry</th><th class=\"sort num\">Score</th><th class=\"sort num\">Deny</th><th class=\"sort num\">Warn</th><th class=\"sort num\">Error</th><th class=\"sort\">Articles broken</th><th class=\"sort\">Placement</th><th class=\"sort\">Nearest deadline</th></tr></thead><tbody>"
-    );
-    for m in &r.ministries {
-        let _ = write!(
-            o,
-            "<tr><td><a href=\"#m-{code}\">{name}</a>{km}</td><td class=\"num\" data-v=\"{score}\"><span class=\"badge\" style=\"background:{colour}\">{score}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            m.findings.deny,
-            m.findings.warn,
-            m.findings.error,
-            m.articles
-                .iter()
-                .map(|a| format!("Art. {}", esc(a)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            esc(&m.placements.join(", ")),
-            day(m.nearest_deadline),
-            code = esc(&m.code),
-            name = esc(&m.name),
-            km = m
+    o.push_str("<h2 id=\"ministries\">Ministries and institutions</h2>");
+    let rows = r
+        .ministries
+        .iter()
+        .map(|m| {
+            let km = m
                 .khmer_name
                 .as_deref()
                 .map(|k| format!("<br/><span class=\"km\" lang=\"km\">{}</span>", esc(k)))
-                .unwrap_or_default(),
-            score = m.score,
-            colour = score_colour(m.score),
-        );
-    }
+                .unwrap_or_default();
+            vec![
+                Cell::html(format!(
+                    "<a href=\"#m-{}\">{}</a>{km}",
+                    esc(&m.code),
+                    esc(&m.name)
+                )),
+                Cell {
+                    html: format!(
+                        "<span class=\"badge\" style=\"background:{}\">{}</span>",
+                        score_colour(m.score),
+                        m.score
+                    ),
+                    class: "",
+                    sort: Some(m.score.to_string()),
+                },
+                Cell::text(&m.findings.deny.to_string()),
+                Cell::text(&m.findings.warn.to_string()),
+                Cell::text(&m.findings.error.to_string()),
+                Cell::text(
+                    &m.articles
+                        .iter()
+                        .map(|a| format!("Art. {a}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                Cell::text(&m.placements.join(", ")),
+                Cell::text(&day(m.nearest_deadline)),
+            ]
+        })
+        .collect();
+    table(
+        &mut o,
+        true,
+        &[
+            ("Ministry", ""),
+            ("Score", "num"),
+            ("Deny", "num"),
+            ("Warn", "num"),
+            ("Error", "num"),
+            ("Articles broken", ""),
+            ("Placement", ""),
+            ("Nearest deadline", ""),
+        ],
+        rows,
+    );
     let _ = write!(
         o,
-        "</tbody></table></div><p class=\"muted\"><strong>How the score is computed.</strong> {}</p>",
+        "<p class=\"muted\"><strong>How the score is computed.</strong> {}</p>",
         esc(r.score_explanation)
     );
     let _ = write!(o, "<h3>Scores</h3>{}", scores_chart(&r.ministries));
-    let _ = write!(
-        o,
-        "<h3>Deadlines</h3><div class=\"scroll\">{}</div>",
-        timeline(r)
-    );
+    let _ = write!(o, "<h3>Deadlines</h3>{}", timeline(r));
 
     for m in &r.ministries {
         let _ = write!(
@@ -284,32 +389,46 @@ pub fn html(r: &Report) -> String {
             esc(&m.resource_level)
         );
         if !m.tenancies.is_empty() {
-            let _ = write!(
-                o,
-                "<h3>Where it runs (Art. 10)</h3><div class=\"scroll\"><table><thead><tr><th>Tenancy</th><th>Placement</th><th>State</th><th>Apply by</th><th>Migrate by</th><th>Approval in force</th></tr></thead><tbody>"
+            o.push_str("<h3>Where it runs (Art. 10)</h3>");
+            let rows = m
+                .tenancies
+                .iter()
+                .map(|t| {
+                    let class = match t.state.as_str() {
+                        "Compliant" => "ok",
+                        "MigrationOverdue" | "ExceptionExpired" => "deny",
+                        _ => "warn",
+                    };
+                    vec![
+                        Cell::text(&t.name),
+                        Cell::text(&format!(
+                            "{}{}",
+                            t.placement,
+                            t.provider
+                                .as_deref()
+                                .map(|p| format!(" ({p})"))
+                                .unwrap_or_default()
+                        )),
+                        Cell::text(&crate::text::readable(t.state.as_str())).class(class),
+                        Cell::text(&day(t.application_deadline)),
+                        Cell::text(&day(t.migration_deadline)),
+                        Cell::text(t.approval.as_deref().unwrap_or("—")),
+                    ]
+                })
+                .collect();
+            table(
+                &mut o,
+                false,
+                &[
+                    ("Tenancy", ""),
+                    ("Placement", ""),
+                    ("State", ""),
+                    ("Apply by", ""),
+                    ("Migrate by", ""),
+                    ("Approval in force", ""),
+                ],
+                rows,
             );
-            for t in &m.tenancies {
-                let class = match t.state.as_str() {
-                    "Compliant" => "ok",
-                    "MigrationOverdue" | "ExceptionExpired" => "deny",
-                    _ => "warn",
-                };
-                let _ = write!(
-                    o,
-                    "<tr><td>{}</td><td>{}{}</td><td class=\"{class}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&t.name),
-                    t.placement,
-                    t.provider
-                        .as_deref()
-                        .map(|p| format!(" ({})", esc(p)))
-                        .unwrap_or_default(),
-                    t.state,
-                    day(t.application_deadline),
-                    day(t.migration_deadline),
-                    t.approval.as_deref().map(esc).unwrap_or_else(|| "—".into())
-                );
-            }
-            let _ = write!(o, "</tbody></table></div>");
         }
         if m.findings_by_article.is_empty() {
             let _ = write!(o, "<p class=\"ok\">No findings.</p>");
@@ -323,28 +442,36 @@ pub fn html(r: &Report) -> String {
             }
         }
         if !m.fines.is_empty() {
-            let _ = write!(
-                o,
-                "<h3>Fines the law attaches</h3><div class=\"scroll\"><table><thead><tr><th>Kind of finding</th><th>Penalty</th><th class=\"num\">Findings</th><th class=\"num\">Natural person, max (riels)</th><th class=\"num\">Legal person, max (riels)</th></tr></thead><tbody>"
+            o.push_str("<h3>Fines the law attaches</h3>");
+            let amount = |a: Option<u64>| a.map(riels).unwrap_or_else(|| "—".into());
+            let rows = m
+                .fines
+                .iter()
+                .map(|f| {
+                    vec![
+                        Cell::text(&f.policy),
+                        Cell::text(&format!("Art. {}", f.article)),
+                        Cell::text(&f.findings.to_string()),
+                        Cell::text(&amount(f.natural_person_max_riel)),
+                        Cell::text(&amount(f.legal_person_max_riel)),
+                    ]
+                })
+                .collect();
+            table(
+                &mut o,
+                false,
+                &[
+                    ("Kind of finding", ""),
+                    ("Penalty", ""),
+                    ("Findings", "num"),
+                    ("Natural person, max (riels)", "num"),
+                    ("Legal person, max (riels)", "num"),
+                ],
+                rows,
             );
-            for f in &m.fines {
-                let _ = write!(
-                    o,
-                    "<tr><td>{}</td><td>Art. {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                    esc(&f.policy),
-                    esc(&f.article),
-                    f.findings,
-                    f.natural_person_max_riel
-                        .map(riels)
-                        .unwrap_or_else(|| "—".into()),
-                    f.legal_person_max_riel
-                        .map(riels)
-                        .unwrap_or_else(|| "—".into())
-                );
-            }
             let _ = write!(
                 o,
-                "</tbody></table></div><p class=\"muted\">Maximum amounts per person involved; see Art. 41 below for unpaid fines.</p>"
+                "<p class=\"muted\">Maximum amounts per person involved; see Art. 41 below for unpaid fines.</p>"
             );
         }
         o.push_str("</section>");
@@ -356,57 +483,91 @@ pub fn html(r: &Report) -> String {
         }
     }
     let _ = write!(o, "<h2>Fines and unpaid fines</h2><p>{}</p>", esc(ART_41));
-    let _ = write!(
-        o,
-        "<h2>Approvals (Art. 9, 10)</h2><div class=\"scroll\"><table><thead><tr><th>Approval</th><th>Subject</th><th>Article</th><th>State</th><th>Valid until</th><th>Ends within 90 days</th></tr></thead><tbody>"
+    o.push_str("<h2>Approvals (Art. 9, 10)</h2>");
+    let rows = r
+        .approvals
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::text(&a.name),
+                Cell::text(&a.subject),
+                Cell::text(&a.article),
+                Cell::text(&crate::text::readable(&a.state)),
+                Cell::text(&day(a.valid_until)),
+                Cell::text(if a.expiring_soon { "yes" } else { "" }).class("warn"),
+            ]
+        })
+        .collect();
+    table(
+        &mut o,
+        false,
+        &[
+            ("Approval", ""),
+            ("Subject", ""),
+            ("Article", ""),
+            ("State", ""),
+            ("Valid until", ""),
+            ("Ends within 90 days", ""),
+        ],
+        rows,
     );
-    for a in &r.approvals {
-        let _ = write!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"warn\">{}</td></tr>",
-            esc(&a.name),
-            esc(&a.subject),
-            esc(&a.article),
-            esc(&a.state),
-            day(a.valid_until),
-            if a.expiring_soon { "yes" } else { "" }
-        );
-    }
-    let _ = write!(
-        o,
-        "</tbody></table></div><h2>Data-access grants (Art. 26, 29)</h2><div class=\"scroll\"><table><thead><tr><th>Grant</th><th>Owner</th><th>Grantee</th><th>Personal data</th><th>State</th><th>Valid</th><th>Ends within 90 days</th></tr></thead><tbody>"
+    o.push_str("<h2>Data-access grants (Art. 26, 29)</h2>");
+    let rows = r
+        .grants
+        .iter()
+        .map(|g| {
+            vec![
+                Cell::text(&g.name),
+                Cell::text(&g.owner),
+                Cell::text(&g.grantee),
+                Cell::text(if g.personal_data { "yes" } else { "no" }),
+                Cell::text(&crate::text::readable(&g.state)),
+                Cell::text(&format!("{} – {}", g.valid_from, g.valid_until)),
+                Cell::text(if g.expiring_soon { "yes" } else { "" }).class("warn"),
+            ]
+        })
+        .collect();
+    table(
+        &mut o,
+        false,
+        &[
+            ("Grant", ""),
+            ("Owner", ""),
+            ("Grantee", ""),
+            ("Personal data", ""),
+            ("State", ""),
+            ("Valid", ""),
+            ("Ends within 90 days", ""),
+        ],
+        rows,
     );
-    for g in &r.grants {
-        let _ = write!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td><td class=\"warn\">{}</td></tr>",
-            esc(&g.name),
-            esc(&g.owner),
-            esc(&g.grantee),
-            if g.personal_data { "yes" } else { "no" },
-            esc(&g.state),
-            g.valid_from,
-            g.valid_until,
-            if g.expiring_soon { "yes" } else { "" }
-        );
-    }
-    let _ = write!(
-        o,
-        "</tbody></table></div><h2>Annex: the articles govkh implements</h2><div class=\"scroll\"><table><thead><tr><th>Article</th><th>What it requires</th><th>Policies</th><th>API</th></tr></thead><tbody>"
+    o.push_str("<h2>Annex: the articles govkh implements</h2>");
+    let rows = r
+        .annex
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::text(&format!("Art. {}", a.article)),
+                Cell::text(&a.subject),
+                Cell::text(&a.policies.join(", ")),
+                Cell::text(&a.api),
+            ]
+        })
+        .collect();
+    table(
+        &mut o,
+        false,
+        &[
+            ("Article", ""),
+            ("What it requires", ""),
+            ("Policies", ""),
+            ("API", ""),
+        ],
+        rows,
     );
-    for a in &r.annex {
-        let _ = write!(
-            o,
-            "<tr><td>Art. {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&a.article),
-            esc(&a.subject),
-            esc(&a.policies.join(", ")),
-            esc(&a.api)
-        );
-    }
     let _ = writeln!(
         o,
-        "</tbody></table></div><p class=\"muted\">Generated by govkh from the manifests as they stood on {}.</p></main><script>//<![CDATA[{SCRIPT}//]]></script></body></html>",
+        "<p class=\"muted\">Generated by govkh from the manifests as they stood on {}.</p></main><script>//<![CDATA[{SCRIPT}//]]></script></body></html>",
         r.as_of
     );
     o

@@ -117,7 +117,8 @@ pub struct MinistryReport {
     pub nearest_deadline: Option<Day>,
     /// Its tenancies and their clocks.
     pub tenancies: Vec<TenancyClock>,
-    /// Its findings by article (a finding under several articles appears under each).
+    /// Its findings by article: each once, under the first article it cites (its `articles`
+    /// lists all).
     pub findings_by_article: BTreeMap<String, Vec<Finding>>,
     /// The fines attached to its kinds of findings.
     pub fines: Vec<FineLine>,
@@ -329,15 +330,17 @@ pub fn build(inv: &Inventory, eval: &Evaluation, policies: &Library) -> Report {
             .cloned()
             .collect();
         let mut findings_by_article: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        // Once each, under its first article (the finding shows all of them): a denial citing
+        // Art. 10 and 25 is one denial, not two.
         for f in &findings {
-            let articles = if f.articles.is_empty() {
-                vec!["-".to_string()]
-            } else {
-                f.articles.clone()
-            };
-            for a in articles {
-                findings_by_article.entry(a).or_default().push((*f).clone());
-            }
+            let first = sort_articles(f.articles.clone())
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| "-".to_string());
+            findings_by_article
+                .entry(first)
+                .or_default()
+                .push((*f).clone());
         }
         let mut fines: BTreeMap<(String, String, Option<u64>, Option<u64>), usize> =
             BTreeMap::new();
@@ -561,6 +564,21 @@ pub fn json(report: &Report) -> Result<String, serde_json::Error> {
 }
 
 pub use crate::finding::riels;
+
+/// A message cut at its backticks: `(true, name)` for a span the message quotes as code,
+/// `(false, text)` for prose. Unbalanced backticks (a name holding one) make it all prose, so a
+/// name cannot open a span that swallows the rest.
+pub fn code_spans(message: &str) -> Vec<(bool, &str)> {
+    if !message.matches('`').count().is_multiple_of(2) {
+        return vec![(false, message)];
+    }
+    message
+        .split('`')
+        .enumerate()
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(i, s)| (i % 2 == 1, s))
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

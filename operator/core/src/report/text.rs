@@ -7,14 +7,48 @@ use crate::finding::Finding;
 
 /// Text from manifests, made safe for a Markdown table cell or line: no table breaks, no raw
 /// HTML, no code-span breaks.
+/// User text as Markdown prose: HTML and table syntax escaped, and the punctuation that makes
+/// links, images and emphasis backslash-escaped, so a host written `[click](https://evil)`
+/// shows as written instead of becoming a link.
 fn md(s: &str) -> String {
+    let s = crate::text::printable(&s.replace(['\n', '\r'], " ")).into_owned();
+    let mut o = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '`' => o.push('\''),
+            '|' | '[' | ']' | '(' | ')' | '*' | '_' | '!' | '\\' | '#' | '~' => {
+                o.push('\\');
+                o.push(c);
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// User text inside a code span: nothing is interpreted there (an entity would show
+/// literally), only a backtick could end the span and a newline the line.
+fn md_code(s: &str) -> String {
     crate::text::printable(&s.replace(['\n', '\r'], " "))
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
         .replace('`', "'")
-        .replace(['\n', '\r'], " ")
+        .replace('|', "\\|")
+}
+
+/// A message as Markdown: its `quoted` names as code spans, the rest as prose.
+fn md_message(s: &str) -> String {
+    super::code_spans(s)
+        .into_iter()
+        .map(|(code, s)| {
+            if code {
+                format!("`{}`", md_code(s))
+            } else {
+                md(s)
+            }
+        })
+        .collect()
 }
 
 fn day(d: Option<crate::api::Day>) -> String {
@@ -46,13 +80,24 @@ fn finding_line(out: &mut String, f: &Finding) {
         .deadline
         .map(|d| format!(" (deadline {d})"))
         .unwrap_or_default();
+    let articles = if f.articles.is_empty() {
+        String::new()
+    } else {
+        format!(" · Art. {}", md(&f.articles.join(", ")))
+    };
+    let at = f
+        .source
+        .as_ref()
+        .map(|s| format!(" at `{}`", md_code(&s.to_string())))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "- **{}** `{}` — {}{}",
+        "- **{}** `{}` — {}{} \\[{}{articles}\\]{at}",
         f.action.as_str().to_uppercase(),
-        md(&f.resource.display()),
-        md(&f.message),
-        deadline
+        md_code(&f.resource.display()),
+        md_message(&f.message),
+        deadline,
+        md(&f.policy),
     );
 }
 
@@ -125,7 +170,7 @@ pub fn markdown(r: &Report) -> String {
                         .as_deref()
                         .map(|p| format!(" ({})", md(p)))
                         .unwrap_or_default(),
-                    t.state,
+                    crate::text::readable(t.state.as_str()),
                     day(t.application_deadline),
                     day(t.migration_deadline),
                     t.approval.as_deref().map(md).unwrap_or_else(|| "—".into())
@@ -191,7 +236,7 @@ pub fn markdown(r: &Report) -> String {
             md(&a.name),
             md(&a.subject),
             md(&a.article),
-            a.state,
+            crate::text::readable(&a.state),
             day(a.valid_until),
             if a.expiring_soon { "yes" } else { "" }
         );
@@ -210,7 +255,7 @@ pub fn markdown(r: &Report) -> String {
             md(&g.owner),
             md(&g.grantee),
             if g.personal_data { "yes" } else { "no" },
-            g.state,
+            crate::text::readable(&g.state),
             g.valid_from,
             g.valid_until,
             if g.expiring_soon { "yes" } else { "" }
