@@ -76,8 +76,8 @@ fn examples_on_the_demo_date() {
         .unwrap();
     assert_eq!(mef["approval"], "mef-aws-continuation");
     assert_eq!(mef["nextBoundary"], "2027-05-11");
-    assert_eq!(v["summary"]["findings"]["warn"], 5);
-    assert_eq!(v["summary"]["findings"]["deny"], 3);
+    assert_eq!(v["summary"]["findings"]["warn"], 7);
+    assert_eq!(v["summary"]["findings"]["deny"], 8);
     for f in v["findings"]
         .as_array()
         .unwrap()
@@ -90,7 +90,7 @@ fn examples_on_the_demo_date() {
             "{f}"
         );
     }
-    // The policy findings: exactly the three violating workloads, each with its articles.
+    // The policy findings: exactly the violating workloads, each with its articles.
     let mut denied: Vec<String> = v["findings"]
         .as_array()
         .unwrap()
@@ -111,10 +111,32 @@ fn examples_on_the_demo_date() {
         denied,
         [
             "data-placement PersistentVolumeClaim/registry-data [\"10\",\"25\"]",
+            "no-dissemination PrivateNetworkLink/moh-to-nssf-claims [\"26\",\"28\"]",
+            "no-dissemination Service/api-public [\"26\",\"28\"]",
             "no-reproduction VolumeSnapshot/registry-data-copy [\"26\"]",
             "official-domain Ingress/elearning [\"20\",\"21\"]",
+            "official-email Approval/moeys-satellite [\"21\"]",
+            "personal-data-consent PrivateNetworkLink/moh-to-nssf-claims [\"29\"]",
+            "private-network PrivateNetworkLink/moeys-satellite [\"9\"]",
         ]
     );
+    // The demo shows every policy of the catalogue but the one that judges who sends a
+    // request (approval-authority: admission only, tests/webhook.rs).
+    let shown: std::collections::BTreeSet<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["policy"].as_str().unwrap())
+        .collect();
+    let library = govkh_core::policy::Library::builtin().unwrap();
+    for p in library.policies() {
+        assert_eq!(
+            shown.contains(p.meta.id.as_str()),
+            p.meta.id != "approval-authority",
+            "{}",
+            p.meta.id
+        );
+    }
     let snapshot = v["findings"]
         .as_array()
         .unwrap()
@@ -154,6 +176,16 @@ fn examples_before_the_application_deadline() {
         assert_eq!(state_of(&v, name), "WithinApplicationWindow", "{name}");
     }
     assert_eq!(state_of(&v, "moi-private"), "Compliant");
+    // NSSF's grant to MoH (personal data, with consent) was active then: MoH's link into the
+    // claims was lawful; it is denied once the grant has expired (2026-06-30).
+    assert!(
+        !v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["resource"]["name"] == "moh-to-nssf-claims"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -165,7 +197,7 @@ fn examples_after_the_migration_deadline_are_denied() {
     }
     assert_eq!(state_of(&v, "mef-analytics"), "ExceptionExpired");
     assert_eq!(state_of(&v, "mef-workloads"), "Compliant");
-    assert_eq!(v["summary"]["findings"]["deny"], 4 + 3);
+    assert_eq!(v["summary"]["findings"]["deny"], 4 + 8);
 }
 
 #[test]
@@ -184,7 +216,7 @@ fn text_output_is_grouped_by_ministry_with_a_summary() {
     assert!(text.contains("Statutory clock (Art. 10)"));
     assert!(
         text.trim_end()
-            .contains("objects checked: 3 deny, 5 warn, 0 dryrun, 0 error"),
+            .contains("objects checked: 8 deny, 7 warn, 0 dryrun, 0 error"),
         "{text}"
     );
 }
@@ -384,7 +416,7 @@ fn sarif_output_names_rules_articles_and_locations() {
     );
     assert_eq!(
         results.iter().filter(|r| r["level"] == "warning").count(),
-        5
+        7
     );
     for r in results {
         assert!(
@@ -422,7 +454,7 @@ violation contains {"msg": "image not pinned"} if {
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        v["summary"]["findings"]["deny"], 3,
+        v["summary"]["findings"]["deny"], 8,
         "built-in policies still run"
     );
     let out = govkh(&[
@@ -494,10 +526,10 @@ fn deeply_nested_input_is_refused_clearly_and_the_rest_is_checked() {
         "{errors:?}"
     );
     assert_eq!(
-        v["summary"]["objects"], 40,
+        v["summary"]["objects"], 47,
         "the examples and ok.json were checked"
     );
-    assert_eq!(v["summary"]["findings"]["deny"], 3);
+    assert_eq!(v["summary"]["findings"]["deny"], 8);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -801,7 +833,12 @@ fn a_ministrys_files_alone_say_what_they_lack_and_with_the_national_set_are_judg
     );
     // The MEF workloads alone are not denied for a class "that does not exist": nothing is
     // known of the classes, which is said, not judged.
-    let workloads = common::govkh(&["check", "examples/workloads", "--now", "2026-11-26"]);
+    let workloads = common::govkh(&[
+        "check",
+        "examples/workloads/mef-tax.yaml",
+        "--now",
+        "2026-11-26",
+    ]);
     let text = String::from_utf8_lossy(&workloads.stdout);
     assert!(!text.contains("does not exist"), "{text}");
     assert_eq!(workloads.status.code(), Some(0), "{text}");
@@ -1047,7 +1084,7 @@ fn text_output_puts_denials_before_warnings_within_a_ministry() {
         }
     }
     // MoEYS has both: its denial (an Ingress) before its tenancy's warning.
-    assert_eq!(moeys, ["DENY", "WARN"], "{text}");
+    assert_eq!(moeys, ["DENY", "DENY", "DENY", "WARN"], "{text}");
 }
 
 #[test]

@@ -148,25 +148,47 @@ fn every_format_tells_the_same_story() {
     let json: serde_json::Value = serde_json::from_str(&render("json")).unwrap();
     assert_eq!(json["schemaVersion"], "govkh.digital.gov.kh/report/v1");
     assert_eq!(json["asOf"], "2026-11-26");
-    assert_eq!(json["summary"]["findings"]["deny"], 3);
+    assert_eq!(json["summary"]["findings"]["deny"], 8);
     let moh = json["ministries"]
         .as_array()
         .unwrap()
         .iter()
         .find(|m| m["code"] == "moh")
         .unwrap();
-    assert_eq!(moh["score"], 50, "two critical denials: 100 - 25 - 25");
-    let fines = moh["fines"].as_array().unwrap();
-    assert_eq!(fines.len(), 1);
-    assert_eq!(fines[0]["article"], "40");
+    assert_eq!(moh["score"], 0, "four critical denials: 100 - 4 × 25");
+    let moeys = json["ministries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == "moeys")
+        .unwrap();
+    assert_eq!(
+        moeys["score"], 59,
+        "two high denials, a medium one, a low warning: 100 - 15 - 15 - 10 - 1"
+    );
+    let fines: Vec<(&str, &str)> = moh["fines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["policy"].as_str().unwrap(),
+                f["article"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fines,
+        [("no-dissemination", "40"), ("no-reproduction", "40")]
+    );
     let md = render("md");
     assert!(
-        md.contains("| Ministry of Health (moh) | 50 | 2 | 0 | 0 |"),
+        md.contains("| Ministry of Health (moh) | 0 | 4 | 0 | 0 |"),
         "{md}"
     );
     let csv = render("csv");
     let rows: Vec<&str> = csv.lines().collect();
-    assert_eq!(rows.len(), 1 + 8, "a header and one row per finding");
+    assert_eq!(rows.len(), 1 + 15, "a header and one row per finding");
     assert!(
         rows.iter().any(|r| r.contains(
             ",moh,no-reproduction,deny,critical,26,VolumeSnapshot,moh-registry,registry-data-copy,"
@@ -345,8 +367,9 @@ fn a_report_of_200_ministries_and_10000_findings_renders() {
 #[test]
 fn each_finding_is_listed_once_with_all_its_articles() {
     let md = render("md");
-    // MoH has two denials: the top-secret claim on a leased cloud (Art. 10, 25) and its
-    // snapshot (Art. 26). Listed once each, the first under Art. 10 citing both articles.
+    // MoH has four denials: the top-secret claim on a leased cloud (Art. 10, 25), its snapshot
+    // (Art. 26), and its link into NSSF's claims (Art. 26, 28 and Art. 29). Listed once each,
+    // the claim under Art. 10 citing both its articles.
     let moh = md
         .split("\n## ")
         .find(|s| s.starts_with("Ministry of Health (moh)"))
@@ -355,7 +378,7 @@ fn each_finding_is_listed_once_with_all_its_articles() {
         .lines()
         .filter(|l| l.starts_with("- **DENY**"))
         .collect();
-    assert_eq!(denials.len(), 2, "{moh}");
+    assert_eq!(denials.len(), 4, "{moh}");
     assert!(
         denials
             .iter()
