@@ -134,11 +134,46 @@ fn sample_findings(policy_id: &str, sample: &Path) -> Vec<String> {
         .filter(|f| f.action == Action::Error)
         .collect();
     assert!(errors.is_empty(), "{}: {errors:?}", sample.display());
+    let khmer = |t: &str| t.chars().any(|c| ('\u{1780}'..='\u{17ff}').contains(&c));
     findings
         .into_iter()
         .filter(|f| f.policy == policy_id)
+        .inspect(|f| {
+            // Every breach is told in Khmer too, with the remedy (`msg_km`, `fixKm`).
+            let km = f
+                .km
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: no Khmer message: {}", sample.display(), f.message));
+            assert!(khmer(&km.message), "{}: {:?}", sample.display(), km.message);
+            assert!(
+                km.fix.as_deref().is_some_and(khmer),
+                "{}: no Khmer fix",
+                sample.display()
+            );
+        })
         .map(|f| f.message)
         .collect()
+}
+
+#[test]
+fn every_violation_rule_writes_its_message_in_both_languages() {
+    for dir in policy_dirs() {
+        let text = std::fs::read_to_string(dir.join("policy.rego")).unwrap();
+        let rules = text.matches("\nviolation contains {").count();
+        let both = text
+            .matches("\nviolation contains {\"msg\": msg, \"msg_km\": msg_km")
+            .count();
+        assert!(rules >= 1, "{}", dir.display());
+        assert_eq!(rules, both, "{}: a rule without msg_km", dir.display());
+    }
+    for p in Library::builtin().unwrap().policies() {
+        let m = &p.meta;
+        assert!(
+            m.title_km.is_some() && m.fix.is_some() && m.fix_km.is_some(),
+            "{}: titleKm, fix and fixKm",
+            m.id
+        );
+    }
 }
 
 #[test]

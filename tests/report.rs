@@ -17,6 +17,10 @@ use govkh_core::{
 use common::govkh;
 
 fn render(format: &str) -> String {
+    render_in(format, "en")
+}
+
+fn render_in(format: &str, lang: &str) -> String {
     let out = govkh(&[
         "report",
         "examples",
@@ -24,6 +28,8 @@ fn render(format: &str) -> String {
         "2026-11-26",
         "--format",
         format,
+        "--lang",
+        lang,
     ]);
     assert_eq!(
         out.status.code(),
@@ -37,13 +43,17 @@ fn render(format: &str) -> String {
 #[test]
 fn golden_files_of_every_format() {
     let update = std::env::var_os("GOVKH_UPDATE_GOLDEN").is_some();
-    for (format, file) in [
-        ("html", "report.html"),
-        ("md", "report.md"),
-        ("json", "report.json"),
-        ("csv", "report.csv"),
+    for (format, lang, file) in [
+        ("html", "en", "report.html"),
+        ("md", "en", "report.md"),
+        ("json", "en", "report.json"),
+        ("csv", "en", "report.csv"),
+        ("html", "km", "report.km.html"),
+        ("md", "km", "report.km.md"),
+        ("json", "km", "report.km.json"),
+        ("csv", "km", "report.km.csv"),
     ] {
-        let got = render(format);
+        let got = render_in(format, lang);
         let path = common::root().join("tests/golden").join(file);
         if update {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -92,8 +102,8 @@ fn the_html_is_well_formed_self_contained_and_complete() {
     let order = [
         "class=\"summary\"",
         "id=\"ministries\"",
-        "<div class=\"bars\" role=\"img\" aria-label=\"Compliance score",
-        "aria-label=\"Timeline",
+        "<div class=\"bars\" role=\"img\" aria-label=\"Scores",
+        "aria-label=\"Deadlines",
         "id=\"m-gdt\"",
         "id=\"m-nssf\"",
         "Fines and unpaid fines",
@@ -343,6 +353,7 @@ pub fn large_report() -> report::Report {
             }),
             excused_by: None,
             fix: None,
+            km: None,
         });
     }
     report::build(&inv, &eval, &lib)
@@ -395,4 +406,109 @@ fn html_shows_the_names_a_message_quotes_as_code() {
         "quoted names as code"
     );
     assert!(!html.contains("`cheapcloud`"));
+}
+
+/// English sentences a Khmer reader must not meet: the catalogue's words and templates (cut at
+/// their `{values}`), and the English messages of the findings (cut at their quoted names).
+fn english_fragments() -> Vec<String> {
+    use govkh_core::message::words::{EN, KM};
+    let mut out = Vec::new();
+    for ((id, en), (_, km)) in EN.all().into_iter().zip(KM.all()) {
+        if en == km {
+            continue;
+        }
+        for piece in en.split(['{', '}']).step_by(2) {
+            let piece = piece.trim_matches(|c: char| !c.is_alphanumeric());
+            if piece.split_whitespace().count() >= 2 {
+                out.push(piece.to_string());
+            } else if piece.len() >= 6
+                && !["Ministry", "Approval"].contains(&piece)
+                && !piece.contains(['/', '_', '.'])
+            {
+                // One long word (a heading such as "Deadlines"); "Ministry" and "Approval" are
+                // kinds, shown as such.
+                let _ = id;
+                out.push(piece.to_string());
+            }
+        }
+    }
+    let json: serde_json::Value = serde_json::from_str(&render("json")).unwrap();
+    let mut messages = Vec::new();
+    for m in json["ministries"].as_array().unwrap() {
+        for fs in m["findingsByArticle"].as_object().unwrap().values() {
+            for f in fs.as_array().unwrap() {
+                messages.push(f["message"].as_str().unwrap().to_string());
+                messages.push(f["fix"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    for m in messages {
+        for piece in m.split(['`', '"', '(', ')', ':', ';', ',']) {
+            let words: Vec<&str> = piece
+                .split_whitespace()
+                .filter(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '\''))
+                .collect();
+            if words.len() >= 3 {
+                out.push(words[..3].join(" "));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn the_khmer_report_holds_no_english_sentence() {
+    let fragments = english_fragments();
+    assert!(fragments.len() > 100, "{}", fragments.len());
+    for format in ["html", "md", "csv"] {
+        let km = render_in(format, "km");
+        // Names from the manifests (display names, reasons, purposes) are the ministries' own
+        // words, shown as written.
+        let examples: String = std::fs::read_dir(common::root().join("examples"))
+            .unwrap()
+            .chain(std::fs::read_dir(common::root().join("examples/workloads")).unwrap())
+            .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+            .collect();
+        let found: Vec<&String> = fragments
+            .iter()
+            .filter(|f| contains_words(&km, f) && !examples.contains(f.as_str()))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{format}: English in the Khmer report: {found:#?}"
+        );
+        assert!(km.contains("ការអនុលោមតាមច្បាប់ស្តីពីរដ្ឋាភិបាលឌីជីថល") || format == "csv");
+    }
+    // And check's text output in Khmer.
+    let out = govkh(&["check", "examples/", "--now", "2026-11-26", "--lang", "km"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let found: Vec<&String> = fragments
+        .iter()
+        .filter(|f| contains_words(&text, f))
+        .collect();
+    assert!(found.is_empty(), "check: English in Khmer: {found:#?}");
+    assert!(text.contains("បានពិនិត្យ 46 វត្ថុ៖ បដិសេធ 8 ព្រមាន 7"), "{text}");
+    // The language follows the locale when not given.
+    let by_locale = std::process::Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .current_dir(common::root())
+        .args(["check", "examples/", "--now", "2026-11-26"])
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "km_KH.UTF-8")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&by_locale.stdout).contains("បានពិនិត្យ 46 វត្ថុ"));
+}
+
+/// Whether `text` holds `words` as words, not inside a name (`10-tenancies.yaml`,
+/// `spec.domain`).
+fn contains_words(text: &str, words: &str) -> bool {
+    let name = |c: char| c.is_alphanumeric() || "-._/".contains(c);
+    text.match_indices(words).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + words.len()..].chars().next();
+        !before.is_some_and(name) && !after.is_some_and(name)
+    })
 }

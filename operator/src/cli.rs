@@ -14,6 +14,7 @@ use govkh_core::{
     api::Day,
     crdgen,
     evaluate::evaluate_loaded,
+    finding::Lang,
     manifest::Loader,
     output::{self, ActionCounts, Summary},
     policy::Library,
@@ -175,6 +176,10 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Html)]
     pub format: ReportFormat,
+    /// The report's language: `en` or `km` (Khmer), in every format. Default: from LC_ALL,
+    /// LC_MESSAGES or LANG (`km_KH.UTF-8` is Khmer), else English.
+    #[arg(long, value_name = "en|km", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
     /// Write to this file (replaced atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -251,6 +256,10 @@ pub struct CheckArgs {
     /// Output format (default: text).
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<CheckOutput>,
+    /// The language of the text output: `en` or `km` (Khmer). Default: from LC_ALL,
+    /// LC_MESSAGES or LANG (`km_KH.UTF-8` is Khmer), else English. JSON and SARIF carry both.
+    #[arg(long, value_name = "en|km", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
     /// Write to this file (replaced atomically) instead of standard output. (Until 0.2,
     /// `--output` named the format: `--output json` still means `--format json`, with a
     /// warning; write `./json` for a file of that name.)
@@ -317,6 +326,24 @@ pub struct RbacArgs {
     /// directory instead of printing them.
     #[arg(long, value_name = "CHART_DIR")]
     pub chart_dir: Option<PathBuf>,
+}
+
+/// Parse `--lang`.
+pub fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+/// The language asked for, else the locale's (LC_ALL, then LC_MESSAGES, then LANG, as POSIX
+/// orders them), else English. The environment is read here, at the edge.
+pub fn lang_or_locale(asked: Option<Lang>) -> Lang {
+    asked.unwrap_or_else(|| {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+            .map(|v| Lang::from_locale(&v))
+            .unwrap_or_default()
+    })
 }
 
 /// Parse a `--timeout`: a number of seconds, or a number with `s`, `m` or `h`.
@@ -433,7 +460,7 @@ fn check(
         unjudged_kinds,
     };
     let rendered = match format {
-        CheckOutput::Text => Ok(output::text(&eval, &summary)),
+        CheckOutput::Text => Ok(output::text(&eval, &summary, lang_or_locale(args.lang))),
         CheckOutput::Json => output::json(&eval, &now.to_string(), &summary).map(|j| j + "\n"),
         CheckOutput::Sarif => output::sarif(&eval, &sarif_rules(&policies)).map(|j| j + "\n"),
     };
@@ -750,7 +777,8 @@ fn report(
         loader.load_paths(&args.paths, stdin)
     };
     let (inventory, eval, problems) = evaluate_loaded(loaded, &policies, now);
-    let report = govkh_core::report::build(&inventory, &eval, &policies);
+    let report =
+        govkh_core::report::build_in(&inventory, &eval, &policies, lang_or_locale(args.lang));
     let text = match args.format {
         ReportFormat::Html => Ok(govkh_core::report::html(&report)),
         ReportFormat::Md => Ok(govkh_core::report::markdown(&report)),

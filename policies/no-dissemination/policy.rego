@@ -11,6 +11,8 @@ metadata := {
 	"id": "no-dissemination",
 	"title": "No public exposure or cross-ministry paths to protected data without a grant",
 	"fix": "remove the public exposure (a ClusterIP Service, no Ingress or route) or the link; for confidential data, obtain an active DataAccessGrant first",
+	"titleKm": "គ្មានការបើកជាសាធារណៈ ឬផ្លូវឆ្លងក្រសួងទៅកាន់ទិន្នន័យដែលត្រូវការពារ ដោយគ្មានការអនុញ្ញាត",
+	"fixKm": "ដកការបើកជាសាធារណៈចេញ (Service ប្រភេទ ClusterIP គ្មាន Ingress ឬ route) ឬដកតំណចេញ; សម្រាប់ទិន្នន័យសម្ងាត់ ត្រូវមាន DataAccessGrant ដែលនៅមានសុពលភាពជាមុនសិន",
 	"articles": ["26", "28"],
 	"severity": "critical",
 	"action": "deny",
@@ -31,12 +33,17 @@ exposure := sprintf("Service type %s", [lib.obj.spec.type]) if public_service
 
 exposure := lib.obj.kind if lib.obj.kind in {"Ingress", "HTTPRoute"}
 
-violation contains {"msg": msg, "level": spec.level} if {
+exposure_km := sprintf("Service ប្រភេទ %s", [lib.obj.spec.type]) if public_service
+
+exposure_km := lib.obj.kind if lib.obj.kind in {"Ingress", "HTTPRoute"}
+
+violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level} if {
 	exposure
 	class := lib.data_class
 	spec := lib.class_spec(class)
 	not spec.publicExposure
 	msg := sprintf("%s %s exposes namespace %s, which holds %s data, to the public (%s): dissemination of this data is prohibited or needs authorisation (Art. 26, 28)", [lib.obj.kind, lib.obj.metadata.name, lib.namespace, class, exposure])
+	msg_km := sprintf("%s %s បើក namespace %s ដែលផ្ទុកទិន្នន័យ %s ជាសាធារណៈ (%s)៖ ការផ្សព្វផ្សាយទិន្នន័យនេះត្រូវហាមឃាត់ ឬត្រូវមានការអនុញ្ញាត (មាត្រា 26, 28)", [lib.obj.kind, lib.obj.metadata.name, lib.namespace, class, exposure_km])
 }
 
 link := lib.obj.spec if lib.obj.kind == "PrivateNetworkLink"
@@ -51,16 +58,17 @@ target_namespaces contains ns if {
 	some ns in lib.ministry_namespaces(link.to.ministry)
 }
 
-violation contains {"msg": msg, "level": spec.level} if {
+violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level} if {
 	link.to.ministry != link.from.ministry
 	some ns in target_namespaces
 	class := input.inventory.namespaces[ns].dataClass
 	spec := lib.class_spec(class)
 	spec.sharing == "Prohibited"
 	msg := sprintf("PrivateNetworkLink %s opens a path from %s into %s's namespace %s, which holds %s data: its dissemination is prohibited (Art. 26)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class])
+	msg_km := sprintf("PrivateNetworkLink %s បើកផ្លូវពី %s ចូលទៅ namespace របស់ %s ឈ្មោះ %s ដែលផ្ទុកទិន្នន័យ %s៖ ការផ្សព្វផ្សាយទិន្នន័យនេះត្រូវហាមឃាត់ (មាត្រា 26)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class])
 }
 
-violation contains {"msg": msg, "level": spec.level} if {
+violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level} if {
 	link.to.ministry != link.from.ministry
 	some ns in target_namespaces
 	class := input.inventory.namespaces[ns].dataClass
@@ -68,4 +76,5 @@ violation contains {"msg": msg, "level": spec.level} if {
 	spec.sharing == "WithGrant"
 	not lib.active_grant(link.to.ministry, link.from.ministry, ns)
 	msg := sprintf("PrivateNetworkLink %s opens a path from %s into %s's namespace %s (%s data) without an active DataAccessGrant from %s (Art. 26, 28)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class, link.to.ministry])
+	msg_km := sprintf("PrivateNetworkLink %s បើកផ្លូវពី %s ចូលទៅ namespace របស់ %s ឈ្មោះ %s (ទិន្នន័យ %s) ដោយគ្មានការអនុញ្ញាតចូលប្រើទិន្នន័យ (DataAccessGrant) ដែលនៅមានសុពលភាពពី %s (មាត្រា 26, 28)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class, link.to.ministry])
 }

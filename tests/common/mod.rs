@@ -21,6 +21,10 @@ pub fn govkh(args: &[&str]) -> Output {
         .args(args)
         .env_remove("GOVKH_NOW")
         .env_remove("GOVKH_AS_OF")
+        // English unless a test asks (`--lang`, or a LANG of its own).
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .output()
         .unwrap()
 }

@@ -20,7 +20,7 @@ use serde_json::{Value as Json, json};
 use crate::{
     api::{ClockState, Day, Placement, ResourceLevel, SubjectKind},
     clock::{self, NamedApproval},
-    finding::{Action, Finding, ResourceRef, Severity},
+    finding::{Action, Finding, Khmer, ResourceRef, Severity},
     inventory::Inventory,
     manifest::{LoadError, Source},
     message,
@@ -241,6 +241,7 @@ pub fn load_error_findings(errors: &[LoadError]) -> Vec<Finding> {
                 penalty: None,
                 excused_by: None,
                 fix: None,
+                km: None,
             }
         })
         .collect()
@@ -275,6 +276,10 @@ fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> 
             penalty: None,
             excused_by: None,
                 fix: None,
+                km: Some(Khmer {
+                message: message::km::no_government_cloud(inv.tenancies.len()),
+                fix: None,
+            }),
         });
         return out;
     };
@@ -338,6 +343,10 @@ fn statutory_clock(inv: &Inventory, today: Day, findings: &mut Vec<Finding>) -> 
                     .as_ref()
                     .map(|(n, _)| format!("Approval/{n}")),
                 fix: Some(message::en::clock_fix(v.state).to_string()),
+                km: Some(Khmer {
+                    message: message::km::clock(&v),
+                    fix: Some(message::km::clock_fix(v.state).to_string()),
+                }),
             });
         }
         out.push(TenancyClock {
@@ -394,6 +403,10 @@ fn unknown_namespaces(inv: &Inventory) -> Vec<Finding> {
             penalty: None,
             excused_by: None,
             fix: None,
+            km: Some(Khmer {
+                message: message::km::unknown_namespace(ns, n),
+                fix: None,
+            }),
         })
         .collect()
 }
@@ -419,6 +432,10 @@ fn domain_clashes(inv: &Inventory) -> Vec<Finding> {
             penalty: None,
             excused_by: None,
             fix: Some(message::en::DOMAIN_CLASH_FIX.to_string()),
+            km: Some(Khmer {
+                message: message::km::domain_clash(&c),
+                fix: Some(message::km::DOMAIN_CLASH_FIX.to_string()),
+            }),
         })
         .collect()
 }
@@ -446,6 +463,10 @@ fn references(inv: &Inventory) -> Vec<Finding> {
             penalty: None,
             excused_by: None,
             fix: Some(message::en::MISSING_REFERENCE_FIX.to_string()),
+            km: Some(Khmer {
+                message: message::km::missing_reference(&d.missing),
+                fix: Some(message::km::MISSING_REFERENCE_FIX.to_string()),
+            }),
         })
         .collect()
 }
@@ -623,6 +644,10 @@ impl<'a> Evaluator<'a> {
                 penalty: None,
                 excused_by: None,
                 fix: None,
+                km: Some(Khmer {
+                    message: message::km::BUDGET_RAN_OUT.to_string(),
+                    fix: None,
+                }),
             }];
         }
         let input = self.input_of(review);
@@ -644,7 +669,7 @@ impl<'a> Evaluator<'a> {
                 .evaluate(kind, review.operation, input, &self.breaker)
         {
             let meta = &policy.meta;
-            let finding = |action, severity, message, penalty| Finding {
+            let finding = |action, severity, message, km: Option<String>, penalty| Finding {
                 policy: meta.id.clone(),
                 action,
                 severity,
@@ -658,6 +683,10 @@ impl<'a> Evaluator<'a> {
                 penalty,
                 excused_by: None,
                 fix: meta.fix.clone(),
+                km: km.map(|message| Khmer {
+                    message,
+                    fix: meta.fix_km.clone(),
+                }),
             };
             match outcome {
                 Ok(violations) => {
@@ -670,6 +699,7 @@ impl<'a> Evaluator<'a> {
                             v.action.unwrap_or(meta.action),
                             meta.severity,
                             v.msg,
+                            v.msg_km,
                             penalty,
                         ));
                     }
@@ -681,6 +711,10 @@ impl<'a> Evaluator<'a> {
                         "policy {} failed on this object and could not judge it: {e}",
                         meta.id
                     ),
+                    Some(format!(
+                        "គោលការណ៍ {} បរាជ័យលើវត្ថុនេះ ហើយមិនអាចវាយតម្លៃវាបានទេ៖ {e}",
+                        meta.id
+                    )),
                     None,
                 )),
             }

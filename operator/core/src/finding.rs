@@ -72,24 +72,6 @@ pub struct Penalty {
     pub legal_person_max_riel: Option<u64>,
 }
 
-impl Penalty {
-    /// The penalty for people: `Art. 38: up to 200,000 riels per natural person`.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(n) = self.natural_person_max_riel {
-            parts.push(format!("{} riels per natural person", riels(n)));
-        }
-        if let Some(n) = self.legal_person_max_riel {
-            parts.push(format!("{} riels per legal person", riels(n)));
-        }
-        if parts.is_empty() {
-            format!("Art. {}", self.article)
-        } else {
-            format!("Art. {}: up to {}", self.article, parts.join(", "))
-        }
-    }
-}
-
 /// Riels with thousands separators: 20000000 -> "20,000,000".
 pub fn riels(n: u64) -> String {
     let s = n.to_string();
@@ -180,4 +162,78 @@ pub struct Finding {
     /// How to remedy it, in one line, where the rule says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The message and remedy in Khmer (`message` and `fix` are English), where the rule
+    /// writes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub km: Option<Khmer>,
+}
+
+/// A finding's text in Khmer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Khmer {
+    /// What is wrong and what to do.
+    pub message: String,
+    /// How to remedy it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Finding {
+    /// The message in `lang` (English where the rule wrote no Khmer: a user's policy).
+    pub fn message_in(&self, lang: Lang) -> &str {
+        match (lang, &self.km) {
+            (Lang::Km, Some(k)) => &k.message,
+            _ => &self.message,
+        }
+    }
+
+    /// The remedy in `lang` (English where the rule wrote no Khmer).
+    pub fn fix_in(&self, lang: Lang) -> Option<&str> {
+        match (lang, &self.km) {
+            (Lang::Km, Some(Khmer { fix: Some(f), .. })) => Some(f),
+            _ => self.fix.as_deref(),
+        }
+    }
+}
+
+/// The language of what people read: English or Khmer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English (the default).
+    #[default]
+    En,
+    /// Khmer.
+    Km,
+}
+
+impl Lang {
+    /// `en` or `km`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Km => "km",
+        }
+    }
+
+    /// The language a locale names (`LANG=km_KH.UTF-8` is Khmer); English otherwise.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.to_ascii_lowercase().starts_with("km") {
+            Lang::Km
+        } else {
+            Lang::En
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Lang, String> {
+        match s {
+            "en" => Ok(Lang::En),
+            "km" => Ok(Lang::Km),
+            _ => Err(format!("{s:?}: expected en or km")),
+        }
+    }
 }

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::{
     evaluate::{Evaluation, TenancyClock},
-    finding::{Action, Finding},
+    finding::{Action, Finding, Lang, Severity},
+    manifest::Source,
+    message::words::{fill, words},
     text::printable,
 };
 
@@ -84,78 +86,93 @@ pub fn json(eval: &Evaluation, now: &str, summary: &Summary) -> Result<String, s
 
 /// The text report of `govkh check`: findings grouped by ministry, then the tenancies' clocks,
 /// then a summary line.
-pub fn text(eval: &Evaluation, summary: &Summary) -> String {
+pub fn text(eval: &Evaluation, summary: &Summary, lang: Lang) -> String {
+    let w = words(lang);
     let mut out = String::new();
-    let _ = writeln!(out, "govkh check: as of {} (Asia/Phnom_Penh)", eval.today);
+    let _ = writeln!(out, "{}", fill(w.check_as_of, &[("day", &eval.today)]));
     let mut groups: BTreeMap<Option<&str>, Vec<&Finding>> = BTreeMap::new();
     for f in &eval.findings {
         groups.entry(f.ministry.as_deref()).or_default().push(f);
     }
+    // English keeps the columns scripts already read; Khmer pads to its longest word.
+    let (action_width, severity_width) = match lang {
+        Lang::En => (5, 8),
+        Lang::Km => (
+            [Action::Error, Action::Deny, Action::Warn, Action::Dryrun]
+                .iter()
+                .map(|a| w.action(*a).chars().count())
+                .max()
+                .unwrap_or(5),
+            [
+                Severity::Critical,
+                Severity::High,
+                Severity::Medium,
+                Severity::Low,
+            ]
+            .iter()
+            .map(|s| w.severity(*s).chars().count())
+            .max()
+            .unwrap_or(8),
+        ),
+    };
     for (ministry, findings) in &mut groups {
         // What must be fixed first comes first: errors, denials, then warnings and dry runs
         // (a stable sort: by object and policy within each).
         findings.sort_by_key(|f| f.action);
         let _ = writeln!(out);
-        match ministry {
-            Some(m) => {
-                let _ = writeln!(out, "{m}");
-            }
-            None => {
-                let _ = writeln!(out, "(no ministry)");
-            }
-        }
+        let _ = writeln!(out, "{}", ministry.unwrap_or(w.no_ministry));
         for f in findings {
             let articles = if f.articles.is_empty() {
                 String::new()
             } else {
-                format!("  Art. {}", f.articles.join(", "))
+                format!("  {}", w.articles_of(&f.articles))
             };
             let state = f
                 .state
                 .as_deref()
-                .map(|s| format!(": {}", crate::text::readable(s)))
+                .map(|s| format!(": {}", w.state(s, lang)))
                 .unwrap_or_default();
             // Names, messages and paths come from manifests: control characters are shown, not
             // obeyed by the terminal.
             let _ = writeln!(
                 out,
-                "  {:<5} {:<8} {}{}  [{}{}]",
-                f.action.as_str().to_uppercase(),
-                f.severity.as_str(),
+                "  {:<action_width$} {:<severity_width$} {}{}  [{}{}]",
+                w.action(f.action),
+                w.severity(f.severity),
                 printable(&f.resource.display()),
                 articles,
                 printable(&f.policy),
                 state
             );
-            let _ = writeln!(out, "        {}", printable(&f.message));
-            if let Some(fix) = &f.fix {
-                let _ = writeln!(out, "        to fix: {}", printable(fix));
+            let _ = writeln!(out, "        {}", printable(f.message_in(lang)));
+            if let Some(fix) = f.fix_in(lang) {
+                let _ = writeln!(out, "        {}: {}", w.to_fix, printable(fix));
             }
             if let Some(p) = &f.penalty {
-                let _ = writeln!(out, "        penalty: {}", p.describe());
+                let _ = writeln!(out, "        {}: {}", w.penalty, w.penalty_of(p, lang));
             }
             if let Some(d) = f.deadline {
-                let _ = writeln!(out, "        deadline: {d}");
+                let _ = writeln!(out, "        {}: {d}", w.deadline);
             }
             if let Some(e) = &f.excused_by {
-                let _ = writeln!(out, "        see: {}", printable(e));
+                let _ = writeln!(out, "        {}: {}", w.see, printable(e));
             }
             if let Some(s) = &f.source {
-                let _ = writeln!(out, "        at: {}", printable(&s.to_string()));
+                let _ = writeln!(out, "        {}: {}", w.at, printable(&source_in(s, lang)));
             }
         }
     }
     if !eval.tenancies.is_empty() {
-        let _ = writeln!(out, "\nStatutory clock (Art. 10)");
+        let _ = writeln!(out, "\n{}", w.clock_table);
         let header = [
-            "TENANCY",
-            "MINISTRY",
-            "PLACEMENT",
-            "STATE",
-            "APPLY-BY",
-            "MIGRATE-BY",
-            "CHANGES-ON",
-            "APPROVAL",
+            w.col_tenancy,
+            w.col_ministry,
+            w.col_placement,
+            w.col_state,
+            w.col_apply_by,
+            w.col_migrate_by,
+            w.col_changes_on,
+            w.col_approval,
         ];
         let rows: Vec<[String; 8]> = eval
             .tenancies
@@ -168,7 +185,7 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
                     t.name.clone(),
                     t.ministry.clone(),
                     t.placement.to_string(),
-                    crate::text::readable(t.state.as_str()),
+                    w.state(t.state.as_str(), lang),
                     d(t.application_deadline),
                     d(t.migration_deadline),
                     d(t.next_boundary),
@@ -176,7 +193,7 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
                 ]
             })
             .collect();
-        let mut widths = header.map(str::len);
+        let mut widths = header.map(|h| h.chars().count());
         for r in &rows {
             for (w, c) in widths.iter_mut().zip(r.iter()) {
                 *w = (*w).max(c.chars().count());
@@ -196,15 +213,21 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
         }
     }
     let c = &summary.findings;
+    let seconds = format!("{:.2}", summary.duration_ms as f64 / 1000.0);
     let _ = writeln!(
         out,
-        "\n{} objects checked: {} deny, {} warn, {} dryrun, {} error ({:.2} s)",
-        summary.objects,
-        c.deny,
-        c.warn,
-        c.dryrun,
-        c.error,
-        summary.duration_ms as f64 / 1000.0
+        "\n{}",
+        fill(
+            w.checked,
+            &[
+                ("objects", &summary.objects),
+                ("deny", &c.deny),
+                ("warn", &c.warn),
+                ("dryrun", &c.dryrun),
+                ("error", &c.error),
+                ("seconds", &seconds),
+            ]
+        )
     );
     if !summary.unjudged_kinds.is_empty() {
         let kinds: Vec<String> = summary
@@ -212,13 +235,25 @@ pub fn text(eval: &Evaluation, summary: &Summary) -> String {
             .iter()
             .map(|(k, n)| format!("{n} {}", printable(k)))
             .collect();
-        let _ = writeln!(
-            out,
-            "not judged by any policy (no policy declares these kinds): {}",
-            kinds.join(", ")
-        );
+        let _ = writeln!(out, "{}", fill(w.unjudged, &[("kinds", &kinds.join(", "))]));
     }
     out
+}
+
+/// Where a finding's object was read, in `lang` (`file: document N (line L)`; the file alone
+/// for a problem of the whole file).
+pub fn source_in(s: &Source, lang: Lang) -> String {
+    if s.document == 0 || lang == Lang::En {
+        return s.to_string();
+    }
+    fill(
+        words(lang).source,
+        &[
+            ("file", &s.file),
+            ("document", &s.document),
+            ("line", &s.line),
+        ],
+    )
 }
 
 /// A SARIF rule: id, title and articles.

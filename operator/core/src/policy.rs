@@ -233,6 +233,12 @@ pub struct PolicyMeta {
     /// One line saying how to remedy a breach, shown with each finding ("to fix: …").
     #[serde(default)]
     pub fix: Option<String>,
+    /// The title in Khmer.
+    #[serde(default)]
+    pub title_km: Option<String>,
+    /// The remedy in Khmer.
+    #[serde(default)]
+    pub fix_km: Option<String>,
     /// Articles of the law it implements.
     pub articles: Vec<String>,
     /// Severity of its findings.
@@ -267,6 +273,9 @@ pub struct Policy {
 pub struct Violation {
     /// The message for the ministry.
     pub msg: String,
+    /// The same message in Khmer (`msg_km`), where the policy writes one.
+    #[serde(default)]
+    pub msg_km: Option<String>,
     /// The data level concerned, to pick the penalty amount.
     #[serde(default)]
     pub level: Option<String>,
@@ -887,6 +896,7 @@ fn violation(item: &Value) -> std::result::Result<Violation, String> {
     };
     Ok(Violation {
         msg,
+        msg_km: text("msg_km")?,
         level: text("level")?,
         action,
     })

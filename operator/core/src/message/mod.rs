@@ -3,7 +3,9 @@
 //! is the one place where those values become sentences, one submodule per language, so a
 //! message exists once in each language and a change of wording cannot change a decision.
 //!
-//! Only English exists today (`en`); another language is a sibling module rendering the same
-//! values.
+//! English (`en`) and Khmer (`km`) render the same values; a finding carries both texts, and
+//! each output picks one (`--lang`).
 
 pub mod en;
+pub mod km;
+pub mod words;

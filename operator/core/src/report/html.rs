@@ -6,8 +6,12 @@
 
 use std::fmt::Write;
 
-use super::{ART_41, MinistryReport, Report, riels, text::summary_sentence};
-use crate::{api::Day, finding::Finding};
+use super::{MinistryReport, Report, riels, text::summary_sentence};
+use crate::{
+    api::Day,
+    finding::{Finding, Lang},
+    message::words::{Words, fill, words},
+};
 
 /// Escape text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -125,9 +129,11 @@ fn day(d: Option<Day>) -> String {
 
 /// Horizontal bars, one per ministry, in HTML: text keeps the page's size on any screen (an
 /// SVG scaled to a phone's width shrank it to a few pixels).
-fn scores_chart(ms: &[MinistryReport]) -> String {
-    let mut o =
-        String::from(r#"<div class="bars" role="img" aria-label="Compliance score per ministry">"#);
+fn scores_chart(ms: &[MinistryReport], lang: Lang) -> String {
+    let mut o = format!(
+        r#"<div class="bars" role="img" aria-label="{}">"#,
+        esc(words(lang).scores)
+    );
     for m in ms {
         let _ = write!(
             o,
@@ -145,10 +151,11 @@ fn scores_chart(ms: &[MinistryReport]) -> String {
 /// The statutory deadlines and ends of permissions in order, today among them: a list, so no
 /// line crosses a label and a phone reads it as well as a desk.
 fn timeline(r: &Report) -> String {
-    let mut o = String::from(r#"<ol class="timeline" aria-label="Timeline of deadlines">"#);
+    let w = words(r.lang);
+    let mut o = format!(r#"<ol class="timeline" aria-label="{}">"#, esc(w.deadlines));
     let today = format!(
-        r#"<li class="today"><span class="when">today {}</span></li>"#,
-        r.as_of
+        r#"<li class="today"><span class="when">{}</span></li>"#,
+        esc(&fill(w.today, &[("day", &r.as_of)]))
     );
     let mut today_written = false;
     for d in &r.deadlines {
@@ -158,10 +165,10 @@ fn timeline(r: &Report) -> String {
         }
         let _ = write!(
             o,
-            r#"<li class="{}"><span class="when">{} <span class="muted">({:+} days)</span></span> {}{}</li>"#,
+            r#"<li class="{}"><span class="when">{} <span class="muted">({})</span></span> {}{}</li>"#,
             if d.days_from_today < 0 { "past" } else { "due" },
             d.day,
-            d.days_from_today,
+            fill(w.days, &[("n", &format!("{:+}", d.days_from_today))]),
             esc(&d.what),
             d.ministry
                 .as_deref()
@@ -176,15 +183,16 @@ fn timeline(r: &Report) -> String {
     o
 }
 
-/// One finding: action, object, message (its `quoted` names as code), deadline, policy and
-/// articles.
-fn finding_html(o: &mut String, f: &Finding) {
+/// One finding: action, object, message (its `quoted` names as code), deadline, policy,
+/// articles and file, in `lang`.
+fn finding_html(o: &mut String, f: &Finding, lang: Lang) {
+    let w = words(lang);
     let deadline = f
         .deadline
-        .map(|d| format!(" <span class=\"muted\">deadline {d}</span>"))
+        .map(|d| format!(" <span class=\"muted\">{} {d}</span>", w.deadline))
         .unwrap_or_default();
     // The message's `quoted` names as code, not as raw backticks.
-    let message: String = super::code_spans(&f.message)
+    let message: String = super::code_spans(f.message_in(lang))
         .into_iter()
         .map(|(code, s)| {
             if code {
@@ -197,21 +205,55 @@ fn finding_html(o: &mut String, f: &Finding) {
     let articles = if f.articles.is_empty() {
         String::new()
     } else {
-        format!(" · Art. {}", esc(&f.articles.join(", ")))
+        format!(" · {}", esc(&w.articles_of(&f.articles)))
     };
     let at = f
         .source
         .as_ref()
-        .map(|s| format!(" at {}", esc(&s.to_string())))
+        .map(|s| format!(" {} {}", w.at, esc(&crate::output::source_in(s, lang))))
         .unwrap_or_default();
     let _ = write!(
         o,
         "<div class=\"finding\"><span class=\"{}\">{}</span> <code>{}</code> — {message}{deadline} <span class=\"muted\">[{}{articles}]{at}</span></div>",
         action_class(f),
-        f.action.as_str().to_uppercase(),
+        w.action(f.action),
         esc(&f.resource.display()),
         esc(&f.policy),
     );
+}
+
+/// A ministry's names for a reader of `lang`, escaped: the first to show (Khmer readers see
+/// the Khmer name first), and the other, if any, marked with its language.
+fn names(m: &MinistryReport, lang: Lang) -> (String, Option<String>) {
+    let km = m
+        .khmer_name
+        .as_deref()
+        .map(|k| format!("<span class=\"km\" lang=\"km\">{}</span>", esc(k)));
+    match (lang, km) {
+        (Lang::Km, Some(km)) => (
+            km,
+            Some(format!("<span lang=\"en\">{}</span>", esc(&m.name))),
+        ),
+        (_, km) => (esc(&m.name), km),
+    }
+}
+
+/// A resource level (`full`, `limited`) in words.
+fn level(w: &Words, level: &str) -> String {
+    match level {
+        "full" => w.level_full.to_string(),
+        "limited" => w.level_limited.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// An amount in riels in a column that names the unit: `20,000,000`, or `20.000.000` for a
+/// Khmer reader.
+fn number(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::En => riels(n),
+        Lang::Km => riels(n).replace(',', "."),
+    }
 }
 
 /// A cell of a table: its HTML, its class, and its sort value where that differs from the text.
@@ -290,37 +332,38 @@ fn table(o: &mut String, sortable: bool, head: &[(&str, &str)], rows: Vec<Vec<Ce
 
 /// The report as one HTML page.
 pub fn html(r: &Report) -> String {
+    let lang = r.lang;
+    let w = words(lang);
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>Compliance with the Law on Digital Government — {}</title><style>/*<![CDATA[*/{CSS}/*]]>*/</style></head><body><main>",
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>{} — {}</title><style>/*<![CDATA[*/{CSS}/*]]>*/</style></head><body><main>",
+        lang.code(),
+        w.report_title,
         r.as_of
     );
     let _ = write!(
         o,
-        "<h1>Compliance with the Law on Digital Government</h1><p class=\"muted\">For the Digital Government Committee (Art. 4) · as of {}{}</p>",
-        r.as_of,
+        "<h1>{}</h1><p class=\"muted\">{}{}</p>",
+        w.report_title,
+        fill(w.report_for, &[("day", &r.as_of)]),
         r.established_on
-            .map(|e| format!(" · government cloud established {e}"))
+            .map(|e| fill(w.established, &[("day", &e)]))
             .unwrap_or_default()
     );
     let _ = write!(o, "<p class=\"summary\">{}</p>", esc(&summary_sentence(r)));
 
-    o.push_str("<h2 id=\"ministries\">Ministries and institutions</h2>");
+    let _ = write!(o, "<h2 id=\"ministries\">{}</h2>", w.ministries);
     let rows = r
         .ministries
         .iter()
         .map(|m| {
-            let km = m
-                .khmer_name
-                .as_deref()
-                .map(|k| format!("<br/><span class=\"km\" lang=\"km\">{}</span>", esc(k)))
-                .unwrap_or_default();
+            let (first, second) = names(m, lang);
             vec![
                 Cell::html(format!(
-                    "<a href=\"#m-{}\">{}</a>{km}",
+                    "<a href=\"#m-{}\">{first}</a>{}",
                     esc(&m.code),
-                    esc(&m.name)
+                    second.map(|s| format!("<br/>{s}")).unwrap_or_default()
                 )),
                 Cell {
                     html: format!(
@@ -337,7 +380,7 @@ pub fn html(r: &Report) -> String {
                 Cell::text(
                     &m.articles
                         .iter()
-                        .map(|a| format!("Art. {a}"))
+                        .map(|a| fill(w.article, &[("n", a)]))
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
@@ -350,46 +393,57 @@ pub fn html(r: &Report) -> String {
         &mut o,
         true,
         &[
-            ("Ministry", ""),
-            ("Score", "num"),
-            ("Deny", "num"),
-            ("Warn", "num"),
-            ("Error", "num"),
-            ("Articles broken", ""),
-            ("Placement", ""),
-            ("Nearest deadline", ""),
+            (w.h_ministry, ""),
+            (w.h_score, "num"),
+            (w.h_deny, "num"),
+            (w.h_warn, "num"),
+            (w.h_error, "num"),
+            (w.h_articles_broken, ""),
+            (w.h_placement, ""),
+            (w.h_nearest_deadline, ""),
         ],
         rows,
     );
     let _ = write!(
         o,
-        "<p class=\"muted\"><strong>How the score is computed.</strong> {}</p>",
+        "<p class=\"muted\"><strong>{}</strong> {}</p>",
+        w.how_score,
         esc(r.score_explanation)
     );
-    let _ = write!(o, "<h3>Scores</h3>{}", scores_chart(&r.ministries));
-    let _ = write!(o, "<h3>Deadlines</h3>{}", timeline(r));
+    let _ = write!(
+        o,
+        "<h3>{}</h3>{}",
+        w.scores,
+        scores_chart(&r.ministries, lang)
+    );
+    let _ = write!(o, "<h3>{}</h3>{}", w.deadlines, timeline(r));
 
     for m in &r.ministries {
         let _ = write!(
             o,
             "<section class=\"ministry\" id=\"m-{}\"><h2>{} <span class=\"badge\" style=\"background:{}\">{}</span></h2>",
             esc(&m.code),
-            esc(&m.name),
+            names(m, lang).0,
             score_colour(m.score),
             m.score
         );
-        if let Some(k) = &m.khmer_name {
-            let _ = write!(o, "<p class=\"km\" lang=\"km\">{}</p>", esc(k));
+        if let Some(second) = names(m, lang).1 {
+            let _ = write!(o, "<p>{second}</p>");
         }
         let _ = write!(
             o,
-            "<p class=\"muted\">Code {} · domain {} · resources {}</p>",
-            esc(&m.code),
-            esc(&m.domain),
-            esc(&m.resource_level)
+            "<p class=\"muted\">{}</p>",
+            esc(&fill(
+                w.ministry_facts,
+                &[
+                    ("code", &m.code),
+                    ("domain", &m.domain),
+                    ("level", &level(w, &m.resource_level)),
+                ]
+            ))
         );
         if !m.tenancies.is_empty() {
-            o.push_str("<h3>Where it runs (Art. 10)</h3>");
+            let _ = write!(o, "<h3>{}</h3>", w.where_it_runs);
             let rows = m
                 .tenancies
                 .iter()
@@ -409,7 +463,7 @@ pub fn html(r: &Report) -> String {
                                 .map(|p| format!(" ({p})"))
                                 .unwrap_or_default()
                         )),
-                        Cell::text(&crate::text::readable(t.state.as_str())).class(class),
+                        Cell::text(&w.state(t.state.as_str(), lang)).class(class),
                         Cell::text(&day(t.application_deadline)),
                         Cell::text(&day(t.migration_deadline)),
                         Cell::text(t.approval.as_deref().unwrap_or("—")),
@@ -420,37 +474,37 @@ pub fn html(r: &Report) -> String {
                 &mut o,
                 false,
                 &[
-                    ("Tenancy", ""),
-                    ("Placement", ""),
-                    ("State", ""),
-                    ("Apply by", ""),
-                    ("Migrate by", ""),
-                    ("Approval in force", ""),
+                    (w.h_tenancy, ""),
+                    (w.h_placement, ""),
+                    (w.h_state, ""),
+                    (w.h_apply_by, ""),
+                    (w.h_migrate_by, ""),
+                    (w.h_approval_in_force, ""),
                 ],
                 rows,
             );
         }
         if m.findings_by_article.is_empty() {
-            let _ = write!(o, "<p class=\"ok\">No findings.</p>");
+            let _ = write!(o, "<p class=\"ok\">{}</p>", w.no_findings);
         } else {
-            let _ = write!(o, "<h3>Findings by article</h3>");
+            let _ = write!(o, "<h3>{}</h3>", w.findings_by_article);
             for (article, findings) in &m.findings_by_article {
-                let _ = write!(o, "<h4>Art. {}</h4>", esc(article));
+                let _ = write!(o, "<h4>{}</h4>", esc(&fill(w.article, &[("n", article)])));
                 for f in findings {
-                    finding_html(&mut o, f);
+                    finding_html(&mut o, f, lang);
                 }
             }
         }
         if !m.fines.is_empty() {
-            o.push_str("<h3>Fines the law attaches</h3>");
-            let amount = |a: Option<u64>| a.map(riels).unwrap_or_else(|| "—".into());
+            let _ = write!(o, "<h3>{}</h3>", w.fines_attached);
+            let amount = |a: Option<u64>| a.map(|n| number(n, lang)).unwrap_or_else(|| "—".into());
             let rows = m
                 .fines
                 .iter()
                 .map(|f| {
                     vec![
                         Cell::text(&f.policy),
-                        Cell::text(&format!("Art. {}", f.article)),
+                        Cell::text(&fill(w.article, &[("n", &f.article)])),
                         Cell::text(&f.findings.to_string()),
                         Cell::text(&amount(f.natural_person_max_riel)),
                         Cell::text(&amount(f.legal_person_max_riel)),
@@ -461,29 +515,26 @@ pub fn html(r: &Report) -> String {
                 &mut o,
                 false,
                 &[
-                    ("Kind of finding", ""),
-                    ("Penalty", ""),
-                    ("Findings", "num"),
-                    ("Natural person, max (riels)", "num"),
-                    ("Legal person, max (riels)", "num"),
+                    (w.h_kind_of_finding, ""),
+                    (w.h_penalty, ""),
+                    (w.h_findings, "num"),
+                    (w.h_natural_max, "num"),
+                    (w.h_legal_max, "num"),
                 ],
                 rows,
             );
-            let _ = write!(
-                o,
-                "<p class=\"muted\">Maximum amounts per person involved; see Art. 41 below for unpaid fines.</p>"
-            );
+            let _ = write!(o, "<p class=\"muted\">{}</p>", w.fines_note);
         }
         o.push_str("</section>");
     }
     if !r.other_findings.is_empty() {
-        let _ = write!(o, "<h2>Findings that concern no known ministry</h2>");
+        let _ = write!(o, "<h2>{}</h2>", w.other_findings);
         for f in &r.other_findings {
-            finding_html(&mut o, f);
+            finding_html(&mut o, f, lang);
         }
     }
-    let _ = write!(o, "<h2>Fines and unpaid fines</h2><p>{}</p>", esc(ART_41));
-    o.push_str("<h2>Approvals (Art. 9, 10)</h2>");
+    let _ = write!(o, "<h2>{}</h2><p>{}</p>", w.fines_unpaid, esc(w.art_41));
+    let _ = write!(o, "<h2>{}</h2>", w.approvals);
     let rows = r
         .approvals
         .iter()
@@ -492,9 +543,9 @@ pub fn html(r: &Report) -> String {
                 Cell::text(&a.name),
                 Cell::text(&a.subject),
                 Cell::text(&a.article),
-                Cell::text(&crate::text::readable(&a.state)),
+                Cell::text(&w.state(&a.state, lang)),
                 Cell::text(&day(a.valid_until)),
-                Cell::text(if a.expiring_soon { "yes" } else { "" }).class("warn"),
+                Cell::text(if a.expiring_soon { w.yes } else { "" }).class("warn"),
             ]
         })
         .collect();
@@ -502,16 +553,16 @@ pub fn html(r: &Report) -> String {
         &mut o,
         false,
         &[
-            ("Approval", ""),
-            ("Subject", ""),
-            ("Article", ""),
-            ("State", ""),
-            ("Valid until", ""),
-            ("Ends within 90 days", ""),
+            (w.h_approval, ""),
+            (w.h_subject, ""),
+            (w.h_article, ""),
+            (w.h_state, ""),
+            (w.h_valid_until, ""),
+            (w.h_ends_soon, ""),
         ],
         rows,
     );
-    o.push_str("<h2>Data-access grants (Art. 26, 29)</h2>");
+    let _ = write!(o, "<h2>{}</h2>", w.grants);
     let rows = r
         .grants
         .iter()
@@ -520,10 +571,10 @@ pub fn html(r: &Report) -> String {
                 Cell::text(&g.name),
                 Cell::text(&g.owner),
                 Cell::text(&g.grantee),
-                Cell::text(if g.personal_data { "yes" } else { "no" }),
-                Cell::text(&crate::text::readable(&g.state)),
+                Cell::text(if g.personal_data { w.yes } else { w.no }),
+                Cell::text(&w.state(&g.state, lang)),
                 Cell::text(&format!("{} – {}", g.valid_from, g.valid_until)),
-                Cell::text(if g.expiring_soon { "yes" } else { "" }).class("warn"),
+                Cell::text(if g.expiring_soon { w.yes } else { "" }).class("warn"),
             ]
         })
         .collect();
@@ -531,23 +582,23 @@ pub fn html(r: &Report) -> String {
         &mut o,
         false,
         &[
-            ("Grant", ""),
-            ("Owner", ""),
-            ("Grantee", ""),
-            ("Personal data", ""),
-            ("State", ""),
-            ("Valid", ""),
-            ("Ends within 90 days", ""),
+            (w.h_grant, ""),
+            (w.h_owner, ""),
+            (w.h_grantee, ""),
+            (w.h_personal_data, ""),
+            (w.h_state, ""),
+            (w.h_valid, ""),
+            (w.h_ends_soon, ""),
         ],
         rows,
     );
-    o.push_str("<h2>Annex: the articles govkh implements</h2>");
+    let _ = write!(o, "<h2>{}</h2>", w.annex);
     let rows = r
         .annex
         .iter()
         .map(|a| {
             vec![
-                Cell::text(&format!("Art. {}", a.article)),
+                Cell::text(&fill(w.article, &[("n", &a.article)])),
                 Cell::text(&a.subject),
                 Cell::text(&a.policies.join(", ")),
                 Cell::text(&a.api),
@@ -558,17 +609,17 @@ pub fn html(r: &Report) -> String {
         &mut o,
         false,
         &[
-            ("Article", ""),
-            ("What it requires", ""),
-            ("Policies", ""),
-            ("API", ""),
+            (w.h_article, ""),
+            (w.h_what_it_requires, ""),
+            (w.h_policies, ""),
+            (w.h_api, ""),
         ],
         rows,
     );
     let _ = writeln!(
         o,
-        "<p class=\"muted\">Generated by govkh from the manifests as they stood on {}.</p></main><script>//<![CDATA[{SCRIPT}//]]></script></body></html>",
-        r.as_of
+        "<p class=\"muted\">{}</p></main><script>//<![CDATA[{SCRIPT}//]]></script></body></html>",
+        esc(&fill(w.generated, &[("day", &r.as_of)]))
     );
     o
 }

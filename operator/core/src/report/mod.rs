@@ -17,8 +17,9 @@ use crate::{
     api::{ApprovalState, Day, GrantState},
     clock::{self, days_between},
     evaluate::{Evaluation, TenancyClock},
-    finding::{Action, Finding, Severity},
+    finding::{Action, Finding, Lang, Severity},
     inventory::Inventory,
+    message::words::{fill, words},
     output::ActionCounts,
     policy::Library,
 };
@@ -43,7 +44,7 @@ pub fn finding_weight(f: &Finding) -> u32 {
 }
 
 /// How the score is computed, in words (printed in the report itself).
-pub const SCORE_EXPLANATION: &str = "Each ministry starts at 100. Every finding takes points off: a critical denial 25, another high denial 15, any other denial or an error 10, a high warning 5, a medium warning 3, a low warning or a dry-run finding 1. The score never goes below 0. A ministry with no finding scores 100.";
+pub const SCORE_EXPLANATION: &str = crate::message::words::EN.score_explanation;
 
 /// A ministry's 0-100 compliance score from its findings.
 pub fn score(findings: &[&Finding]) -> u8 {
@@ -200,6 +201,8 @@ pub struct AnnexLine {
 pub struct Report {
     /// [`REPORT_SCHEMA_VERSION`].
     pub schema_version: &'static str,
+    /// The language of its sentences (`en` or `km`).
+    pub lang: Lang,
     /// The day the report describes.
     pub as_of: Day,
     /// The government cloud's establishment date.
@@ -223,90 +226,128 @@ pub struct Report {
     pub annex: Vec<AnnexLine>,
 }
 
-/// Articles govkh implements, with where (policies are added from the library's metadata).
-const ANNEX: &[(&str, &str, &str)] = &[
+/// Articles govkh implements, with where (policies are added from the library's metadata):
+/// (article, what it requires in English and in Khmer, the API that carries it in English and
+/// in Khmer).
+const ANNEX: &[(&str, &str, &str, &str, &str)] = &[
     (
         "5",
         "Digital Transformation Unit of each ministry",
+        "អង្គភាពផ្លាស់ប្តូរឌីជីថលនៃក្រសួងនីមួយៗ",
         "Ministry.spec.digitalTransformationUnit (contact, groups bound as admins)",
+        "Ministry.spec.digitalTransformationUnit (ទំនាក់ទំនង និងក្រុមដែលទទួលសិទ្ធិគ្រប់គ្រង)",
     ),
     (
         "9",
         "The government private network; other networks only with the committee's written approval",
+        "បណ្តាញឯកជនរបស់រាជរដ្ឋាភិបាល; បណ្តាញផ្សេងទៀតតែក្រោមការអនុម័តជាលាយលក្ខណ៍អក្សររបស់គណៈកម្មាធិការ",
         "GovernmentCloud.spec.privateNetwork; PrivateNetworkLink.spec.network/approval; Approval (article 9)",
+        "GovernmentCloud.spec.privateNetwork; PrivateNetworkLink.spec.network/approval; Approval (មាត្រា 9)",
     ),
     (
         "10",
         "Government cloud; apply within 90 days of its establishment to stay outside, or migrate within one year",
+        "ក្លោដរាជរដ្ឋាភិបាល; ដាក់សំណើក្នុងរយៈពេល 90 ថ្ងៃគិតពីថ្ងៃបង្កើត ដើម្បីបន្តនៅខាងក្រៅ ឬផ្ទេរចូលក្នុងរយៈពេលមួយឆ្នាំ",
         "GovernmentCloud.spec.establishedOn/windows/approvedLeasedProviders; CloudTenancy; Approval (article 10); the statutory clock",
+        "GovernmentCloud.spec.establishedOn/windows/approvedLeasedProviders; CloudTenancy; Approval (មាត្រា 10); នាឡិកាតាមច្បាប់",
     ),
     (
         "12",
         "National Data Repository",
+        "ឃ្លាំងទិន្នន័យជាតិ",
+        "DataClass.spec.backupToNationalRepository",
         "DataClass.spec.backupToNationalRepository",
     ),
     (
         "20",
         "Ministries use the .gov.kh domain",
+        "ក្រសួងប្រើដែន .gov.kh",
         "Ministry.spec.domain (schema: under .gov.kh)",
+        "Ministry.spec.domain (schema៖ ក្រោម .gov.kh)",
     ),
     (
         "21",
         "Official websites and email under .gov.kh",
+        "គេហទំព័រ និងអ៊ីមែលផ្លូវការក្រោម .gov.kh",
         "Ministry.spec.digitalTransformationUnit.contactEmail (schema: on the ministry's domain)",
+        "Ministry.spec.digitalTransformationUnit.contactEmail (schema៖ ក្នុងដែនរបស់ក្រសួង)",
     ),
     (
         "22",
         "Official social-media accounts notified to MPTC",
+        "គណនីបណ្តាញសង្គមផ្លូវការដែលបានជូនដំណឹងទៅក្រសួងប្រៃសណីយ៍ និងទូរគមនាគមន៍",
+        "Ministry.spec.socialMediaAccounts",
         "Ministry.spec.socialMediaAccounts",
     ),
     (
         "25",
         "Data classified top-secret, confidential or open",
+        "ទិន្នន័យចាត់ថ្នាក់ជា សម្ងាត់បំផុត សម្ងាត់ ឬចំហ",
         "DataClass; label digital.gov.kh/data-class; CloudTenancy.spec.namespaces[].dataClass",
+        "DataClass; ស្លាក digital.gov.kh/data-class; CloudTenancy.spec.namespaces[].dataClass",
     ),
     (
         "26",
         "No reproduction or dissemination of top-secret data; confidential only with authorisation",
+        "គ្មានការថតចម្លង ឬផ្សព្វផ្សាយទិន្នន័យសម្ងាត់បំផុត; ទិន្នន័យសម្ងាត់តែនៅពេលមានការអនុញ្ញាត",
         "DataClass.spec.reproduction/sharing/publicExposure (schema: never weaker than the law); DataAccessGrant",
+        "DataClass.spec.reproduction/sharing/publicExposure (schema៖ មិនដែលខ្សោយជាងច្បាប់); DataAccessGrant",
     ),
     (
         "28",
         "Data shared securely, following the standards",
+        "ការចែករំលែកទិន្នន័យប្រកបដោយសុវត្ថិភាព តាមស្តង់ដារ",
+        "PrivateNetworkLink; DataAccessGrant.spec.access",
         "PrivateNetworkLink; DataAccessGrant.spec.access",
     ),
     (
         "29",
         "Access only with written permission; personal data only with consent",
+        "ការចូលប្រើតែនៅពេលមានការអនុញ្ញាតជាលាយលក្ខណ៍អក្សរ; ទិន្នន័យផ្ទាល់ខ្លួនតែនៅពេលមានការយល់ព្រម",
         "DataAccessGrant (reason, types, period, consentReference); CloudTenancy.spec.namespaces[].personalData",
+        "DataAccessGrant (មូលហេតុ ប្រភេទ រយៈពេល consentReference); CloudTenancy.spec.namespaces[].personalData",
     ),
     (
         "38",
         "Fine for not using government email or website: up to 200,000 riels",
+        "ពិន័យចំពោះការមិនប្រើអ៊ីមែល ឬគេហទំព័ររបស់រាជរដ្ឋាភិបាល៖ រហូតដល់ 200.000 រៀល",
         "penalty of official-domain, official-email",
+        "ពិន័យនៃ official-domain, official-email",
     ),
     (
         "40",
         "Fines for reproduction without authorisation: natural person up to 20,000,000 (top-secret) / 10,000,000 (confidential) riels; legal person up to 500,000,000 / 100,000,000",
+        "ពិន័យចំពោះការថតចម្លងដោយគ្មានការអនុញ្ញាត៖ រូបវន្តបុគ្គល រហូតដល់ 20.000.000 (សម្ងាត់បំផុត) / 10.000.000 (សម្ងាត់) រៀល; នីតិបុគ្គល រហូតដល់ 500.000.000 / 100.000.000 រៀល",
         "penalty of no-reproduction, no-dissemination",
+        "ពិន័យនៃ no-reproduction, no-dissemination",
     ),
     (
         "41",
         "Unpaid fines: doubled after 30 days, tripled after 60, referred to the courts after 90",
+        "ពិន័យមិនបានបង់៖ កើនទ្វេដងក្រោយ 30 ថ្ងៃ បីដងក្រោយ 60 ថ្ងៃ បញ្ជូនទៅតុលាការក្រោយ 90 ថ្ងៃ",
         "explained in this report",
+        "ពន្យល់ក្នុងរបាយការណ៍នេះ",
     ),
 ];
 
 /// Art. 41, explained once in the report.
-pub const ART_41: &str = "Art. 41: a fine not paid within 30 days of the order to pay is doubled; after 60 days it is tripled; after 90 days the case is filed with the competent court.";
+pub const ART_41: &str = crate::message::words::EN.art_41;
 
 fn soon(today: Day, day: Day) -> bool {
     let d = days_between(today, day);
     (0..=SOON_DAYS).contains(&d)
 }
 
-/// Build the report from an inventory and its evaluation (the same one `check` prints).
+/// Build the report from an inventory and its evaluation (the same one `check` prints), in
+/// English.
 pub fn build(inv: &Inventory, eval: &Evaluation, policies: &Library) -> Report {
+    build_in(inv, eval, policies, Lang::En)
+}
+
+/// Build the report in `lang`: its sentences (the explanation of the score, what each
+/// deadline is, the annex) in that language; findings carry both languages.
+pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: Lang) -> Report {
+    let w = words(lang);
     let today = eval.today;
     let mut by_ministry: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     let mut other_findings = Vec::new();
@@ -447,30 +488,22 @@ pub fn build(inv: &Inventory, eval: &Evaluation, policies: &Library) -> Report {
         let (a, m) = clock::deadlines(&gc.object.spec);
         deadlines.push((
             gc.object.spec.established_on,
-            "government cloud established (Art. 10)".to_string(),
+            w.cloud_established.to_string(),
             None,
         ));
-        deadlines.push((
-            a,
-            "application deadline for every tenancy outside (Art. 10)".to_string(),
-            None,
-        ));
-        deadlines.push((
-            m,
-            "migration deadline for every tenancy outside (Art. 10)".to_string(),
-            None,
-        ));
+        deadlines.push((a, w.application_deadline.to_string(), None));
+        deadlines.push((m, w.migration_deadline.to_string(), None));
     }
     for (name, a) in &inv.approvals {
         if let Some(until) = a.object.spec.valid_until {
             let ministry = ministry_of_subject(inv, &a.object.spec.subject.name);
-            deadlines.push((until, format!("approval {name} ends"), ministry));
+            deadlines.push((until, fill(w.approval_ends, &[("name", name)]), ministry));
         }
     }
     for (name, g) in &inv.grants {
         deadlines.push((
             g.object.spec.valid_until,
-            format!("grant {name} ends"),
+            fill(w.grant_ends, &[("name", name)]),
             Some(g.object.spec.owner.clone()),
         ));
     }
@@ -507,31 +540,42 @@ pub fn build(inv: &Inventory, eval: &Evaluation, policies: &Library) -> Report {
     };
     let annex = ANNEX
         .iter()
-        .map(|(article, subject, api)| AnnexLine {
-            article: article.to_string(),
-            subject: subject.to_string(),
-            policies: policies
-                .policies()
-                .iter()
-                .filter(|p| {
-                    p.meta.articles.iter().any(|a| a == article)
-                        || p.meta
-                            .penalty
-                            .as_ref()
-                            .is_some_and(|x| x.article == *article)
-                })
-                .map(|p| p.meta.id.clone())
-                .chain((*article == "10").then(|| crate::evaluate::POLICY_CLOCK.to_string()))
-                .collect(),
-            api: api.to_string(),
-        })
+        .map(
+            |(article, subject_en, subject_km, api_en, api_km)| AnnexLine {
+                article: article.to_string(),
+                subject: match lang {
+                    Lang::En => subject_en,
+                    Lang::Km => subject_km,
+                }
+                .to_string(),
+                policies: policies
+                    .policies()
+                    .iter()
+                    .filter(|p| {
+                        p.meta.articles.iter().any(|a| a == article)
+                            || p.meta
+                                .penalty
+                                .as_ref()
+                                .is_some_and(|x| x.article == *article)
+                    })
+                    .map(|p| p.meta.id.clone())
+                    .chain((*article == "10").then(|| crate::evaluate::POLICY_CLOCK.to_string()))
+                    .collect(),
+                api: match lang {
+                    Lang::En => api_en,
+                    Lang::Km => api_km,
+                }
+                .to_string(),
+            },
+        )
         .collect();
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
+        lang,
         as_of: today,
         established_on,
         summary,
-        score_explanation: SCORE_EXPLANATION,
+        score_explanation: w.score_explanation,
         ministries,
         other_findings,
         approvals,
@@ -605,6 +649,7 @@ mod tests {
             penalty: None,
             excused_by: None,
             fix: None,
+            km: None,
         }
     }
 

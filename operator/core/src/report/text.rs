@@ -2,11 +2,12 @@
 
 use std::fmt::Write;
 
-use super::{ART_41, Report, riels};
-use crate::finding::Finding;
+use super::{Report, riels};
+use crate::{
+    finding::{Finding, Lang},
+    message::words::{fill, words},
+};
 
-/// Text from manifests, made safe for a Markdown table cell or line: no table breaks, no raw
-/// HTML, no code-span breaks.
 /// User text as Markdown prose: HTML and table syntax escaped, and the punctuation that makes
 /// links, images and emphasis backslash-escaped, so a host written `[click](https://evil)`
 /// shows as written instead of becoming a link.
@@ -59,68 +60,96 @@ fn day(d: Option<crate::api::Day>) -> String {
 pub fn summary_sentence(r: &Report) -> String {
     let s = &r.summary;
     let c = &s.findings;
-    format!(
-        "As of {}, {} ministries and institutions run {} tenancies: {} inside the government cloud and {} outside it. govkh found {} breaches that are refused (deny), {} warnings, {} dry-run findings and {} errors. {} statutory deadlines fall within the next 30 days and {} within the next 90 days.",
-        r.as_of,
-        s.ministries,
-        s.tenancies,
-        s.inside,
-        s.outside,
-        c.deny,
-        c.warn,
-        c.dryrun,
-        c.error,
-        s.deadlines_within_30_days,
-        s.deadlines_within_90_days
+    fill(
+        words(r.lang).summary,
+        &[
+            ("day", &r.as_of),
+            ("ministries", &s.ministries),
+            ("tenancies", &s.tenancies),
+            ("inside", &s.inside),
+            ("outside", &s.outside),
+            ("deny", &c.deny),
+            ("warn", &c.warn),
+            ("dryrun", &c.dryrun),
+            ("error", &c.error),
+            ("soon30", &s.deadlines_within_30_days),
+            ("soon90", &s.deadlines_within_90_days),
+        ],
     )
 }
 
-fn finding_line(out: &mut String, f: &Finding) {
+fn finding_line(out: &mut String, f: &Finding, lang: Lang) {
+    let w = words(lang);
     let deadline = f
         .deadline
-        .map(|d| format!(" (deadline {d})"))
+        .map(|d| format!(" ({} {d})", w.deadline))
         .unwrap_or_default();
     let articles = if f.articles.is_empty() {
         String::new()
     } else {
-        format!(" · Art. {}", md(&f.articles.join(", ")))
+        format!(" · {}", md(&w.articles_of(&f.articles)))
     };
     let at = f
         .source
         .as_ref()
-        .map(|s| format!(" at `{}`", md_code(&s.to_string())))
+        .map(|s| {
+            format!(
+                " {} `{}`",
+                w.at,
+                md_code(&crate::output::source_in(s, lang))
+            )
+        })
         .unwrap_or_default();
     let _ = writeln!(
         out,
         "- **{}** `{}` — {}{} \\[{}{articles}\\]{at}",
-        f.action.as_str().to_uppercase(),
+        w.action(f.action),
         md_code(&f.resource.display()),
-        md_message(&f.message),
+        md_message(f.message_in(lang)),
         deadline,
         md(&f.policy),
     );
 }
 
+/// A ministry's name for a reader of `lang`: Khmer readers read the Khmer name first.
+fn name_of(m: &super::MinistryReport, lang: Lang) -> String {
+    match (lang, &m.khmer_name) {
+        (Lang::Km, Some(k)) => md(k),
+        _ => md(&m.name),
+    }
+}
+
 /// The report as Markdown.
 pub fn markdown(r: &Report) -> String {
+    let lang = r.lang;
+    let w = words(lang);
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "# Compliance with the Law on Digital Government — as of {}\n",
-        r.as_of
+        "# {} — {}\n",
+        w.report_title,
+        fill(w.as_of, &[("day", &r.as_of)])
     );
     let _ = writeln!(o, "{}\n", summary_sentence(r));
-    let _ = writeln!(o, "## Ministries and institutions\n");
+    let _ = writeln!(o, "## {}\n", w.ministries);
     let _ = writeln!(
         o,
-        "| Ministry | Score | Deny | Warn | Error | Articles broken | Placement | Nearest deadline |"
+        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+        w.h_ministry,
+        w.h_score,
+        w.h_deny,
+        w.h_warn,
+        w.h_error,
+        w.h_articles_broken,
+        w.h_placement,
+        w.h_nearest_deadline
     );
     let _ = writeln!(o, "|---|---:|---:|---:|---:|---|---|---|");
     for m in &r.ministries {
         let _ = writeln!(
             o,
             "| {} ({}) | {} | {} | {} | {} | {} | {} | {} |",
-            md(&m.name),
+            name_of(m, lang),
             md(&m.code),
             m.score,
             m.findings.deny,
@@ -128,36 +157,56 @@ pub fn markdown(r: &Report) -> String {
             m.findings.error,
             m.articles
                 .iter()
-                .map(|a| format!("Art. {a}"))
+                .map(|a| fill(w.article, &[("n", a)]))
                 .collect::<Vec<_>>()
                 .join(", "),
             m.placements.join(", "),
             day(m.nearest_deadline)
         );
     }
-    let _ = writeln!(o, "\n*Score.* {}\n", r.score_explanation);
+    let _ = writeln!(o, "\n*{}* {}\n", w.md_score_label, r.score_explanation);
     for m in &r.ministries {
         let _ = writeln!(
             o,
-            "## {} ({}) — score {}\n",
-            md(&m.name),
+            "## {} ({}) — {}\n",
+            name_of(m, lang),
             md(&m.code),
-            m.score
+            fill(w.md_score, &[("score", &m.score)])
         );
-        if let Some(k) = &m.khmer_name {
-            let _ = writeln!(o, "{}  ", md(k));
+        // The other name: the Khmer one for an English reader, and the reverse.
+        match (lang, &m.khmer_name) {
+            (Lang::Km, Some(_)) => {
+                let _ = writeln!(o, "{}  ", md(&m.name));
+            }
+            (Lang::En, Some(k)) => {
+                let _ = writeln!(o, "{}  ", md(k));
+            }
+            _ => {}
         }
+        let level = match m.resource_level.as_str() {
+            "full" => w.level_full,
+            "limited" => w.level_limited,
+            other => other,
+        };
         let _ = writeln!(
             o,
-            "Domain {} · resources {}\n",
-            md(&m.domain),
-            m.resource_level
+            "{}\n",
+            md(&fill(
+                w.ministry_facts,
+                &[("code", &m.code), ("domain", &m.domain), ("level", &level)]
+            ))
         );
         if !m.tenancies.is_empty() {
-            let _ = writeln!(o, "### Where it runs (Art. 10)\n");
+            let _ = writeln!(o, "### {}\n", w.where_it_runs);
             let _ = writeln!(
                 o,
-                "| Tenancy | Placement | State | Apply by | Migrate by | Approval in force |"
+                "| {} | {} | {} | {} | {} | {} |",
+                w.h_tenancy,
+                w.h_placement,
+                w.h_state,
+                w.h_apply_by,
+                w.h_migrate_by,
+                w.h_approval_in_force
             );
             let _ = writeln!(o, "|---|---|---|---|---|---|");
             for t in &m.tenancies {
@@ -170,7 +219,7 @@ pub fn markdown(r: &Report) -> String {
                         .as_deref()
                         .map(|p| format!(" ({})", md(p)))
                         .unwrap_or_default(),
-                    crate::text::readable(t.state.as_str()),
+                    w.state(t.state.as_str(), lang),
                     day(t.application_deadline),
                     day(t.migration_deadline),
                     t.approval.as_deref().map(md).unwrap_or_else(|| "—".into())
@@ -179,54 +228,59 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(o);
         }
         if m.findings_by_article.is_empty() {
-            let _ = writeln!(o, "No findings.\n");
+            let _ = writeln!(o, "{}\n", w.no_findings);
         } else {
-            let _ = writeln!(o, "### Findings by article\n");
+            let _ = writeln!(o, "### {}\n", w.findings_by_article);
             for (article, findings) in &m.findings_by_article {
-                let _ = writeln!(o, "#### Art. {}\n", md(article));
+                let _ = writeln!(o, "#### {}\n", md(&fill(w.article, &[("n", article)])));
                 for f in findings {
-                    finding_line(&mut o, f);
+                    finding_line(&mut o, f, lang);
                 }
                 let _ = writeln!(o);
             }
         }
         if !m.fines.is_empty() {
-            let _ = writeln!(o, "### Fines the law attaches\n");
+            let _ = writeln!(o, "### {}\n", w.fines_attached);
             let _ = writeln!(
                 o,
-                "| Kind of finding | Penalty article | Findings | Natural person, max (riels) | Legal person, max (riels) |"
+                "| {} | {} | {} | {} | {} |",
+                w.h_kind_of_finding, w.h_penalty, w.h_findings, w.h_natural_max, w.h_legal_max
             );
             let _ = writeln!(o, "|---|---|---:|---:|---:|");
+            let amount = |a: Option<u64>| {
+                a.map(|n| match lang {
+                    Lang::En => riels(n),
+                    Lang::Km => riels(n).replace(',', "."),
+                })
+                .unwrap_or_else(|| "—".into())
+            };
             for f in &m.fines {
                 let _ = writeln!(
                     o,
-                    "| {} | Art. {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} |",
                     md(&f.policy),
-                    md(&f.article),
+                    md(&fill(w.article, &[("n", &f.article)])),
                     f.findings,
-                    f.natural_person_max_riel
-                        .map(riels)
-                        .unwrap_or_else(|| "—".into()),
-                    f.legal_person_max_riel
-                        .map(riels)
-                        .unwrap_or_else(|| "—".into())
+                    amount(f.natural_person_max_riel),
+                    amount(f.legal_person_max_riel)
                 );
             }
             let _ = writeln!(o);
         }
     }
     if !r.other_findings.is_empty() {
-        let _ = writeln!(o, "## Findings that concern no known ministry\n");
+        let _ = writeln!(o, "## {}\n", w.other_findings);
         for f in &r.other_findings {
-            finding_line(&mut o, f);
+            finding_line(&mut o, f, lang);
         }
         let _ = writeln!(o);
     }
-    let _ = writeln!(o, "## Fines and unpaid fines\n\n{ART_41}\n");
-    let _ = writeln!(o, "## Approvals (Art. 9, 10)\n");
+    let _ = writeln!(o, "## {}\n\n{}\n", w.fines_unpaid, w.art_41);
+    let _ = writeln!(o, "## {}\n", w.approvals);
     let _ = writeln!(
         o,
-        "| Approval | Subject | Article | State | Valid until | Ends within 90 days |"
+        "| {} | {} | {} | {} | {} | {} |",
+        w.h_approval, w.h_subject, w.h_article, w.h_state, w.h_valid_until, w.h_ends_soon
     );
     let _ = writeln!(o, "|---|---|---|---|---|---|");
     for a in &r.approvals {
@@ -236,15 +290,16 @@ pub fn markdown(r: &Report) -> String {
             md(&a.name),
             md(&a.subject),
             md(&a.article),
-            crate::text::readable(&a.state),
+            w.state(&a.state, lang),
             day(a.valid_until),
-            if a.expiring_soon { "yes" } else { "" }
+            if a.expiring_soon { w.yes } else { "" }
         );
     }
-    let _ = writeln!(o, "\n## Data-access grants (Art. 26, 29)\n");
+    let _ = writeln!(o, "\n## {}\n", w.grants);
     let _ = writeln!(
         o,
-        "| Grant | Owner | Grantee | Personal data | State | Valid | Ends within 90 days |"
+        "| {} | {} | {} | {} | {} | {} | {} |",
+        w.h_grant, w.h_owner, w.h_grantee, w.h_personal_data, w.h_state, w.h_valid, w.h_ends_soon
     );
     let _ = writeln!(o, "|---|---|---|---|---|---|---|");
     for g in &r.grants {
@@ -254,20 +309,20 @@ pub fn markdown(r: &Report) -> String {
             md(&g.name),
             md(&g.owner),
             md(&g.grantee),
-            if g.personal_data { "yes" } else { "no" },
-            crate::text::readable(&g.state),
+            if g.personal_data { w.yes } else { w.no },
+            w.state(&g.state, lang),
             g.valid_from,
             g.valid_until,
-            if g.expiring_soon { "yes" } else { "" }
+            if g.expiring_soon { w.yes } else { "" }
         );
     }
-    let _ = writeln!(o, "\n## Deadlines\n");
+    let _ = writeln!(o, "\n## {}\n", w.deadlines);
     for d in &r.deadlines {
         let _ = writeln!(
             o,
-            "- {} ({:+} days): {}{}",
+            "- {} ({}): {}{}",
             d.day,
-            d.days_from_today,
+            fill(w.days, &[("n", &format!("{:+}", d.days_from_today))]),
             md(&d.what),
             d.ministry
                 .as_deref()
@@ -275,14 +330,18 @@ pub fn markdown(r: &Report) -> String {
                 .unwrap_or_default()
         );
     }
-    let _ = writeln!(o, "\n## Annex: the articles govkh implements\n");
-    let _ = writeln!(o, "| Article | What it requires | Policies | API |");
+    let _ = writeln!(o, "\n## {}\n", w.annex);
+    let _ = writeln!(
+        o,
+        "| {} | {} | {} | {} |",
+        w.h_article, w.h_what_it_requires, w.h_policies, w.h_api
+    );
     let _ = writeln!(o, "|---|---|---|---|");
     for a in &r.annex {
         let _ = writeln!(
             o,
-            "| Art. {} | {} | {} | {} |",
-            a.article,
+            "| {} | {} | {} | {} |",
+            fill(w.article, &[("n", &a.article)]),
             md(&a.subject),
             a.policies.join(", "),
             md(&a.api)
@@ -334,7 +393,7 @@ pub fn csv(r: &Report) -> String {
             f.resource.kind.clone().unwrap_or_default(),
             f.resource.namespace.clone().unwrap_or_default(),
             f.resource.name.clone().unwrap_or_default(),
-            f.message.clone(),
+            f.message_in(r.lang).to_string(),
             f.state.clone().unwrap_or_default(),
             f.deadline.map(|d| d.to_string()).unwrap_or_default(),
             p.map(|p| p.article.clone()).unwrap_or_default(),
