@@ -62,6 +62,7 @@ def test_defaults_run_two_replicas_with_leader_election():
     assert c["args"][0] == "run"
     assert "--leader-elect" in c["args"], c["args"]
     assert "--leader-election-name=govkh-leader" in c["args"]
+    assert "--history-namespace=govkh-system" in c["args"], c["args"]
     env = {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in c["env"]}
     assert env == {"POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace"}
     assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"

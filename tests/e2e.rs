@@ -10,8 +10,8 @@
 //! a bare cluster lacks), starts `govkh run` against the cluster, waits (bounded) until every
 //! tenancy, link, grant and approval shows the state the evaluation core computes for today,
 //! checks every namespace, ResourceQuota, LimitRange, NetworkPolicy and RoleBinding the
-//! builders say should exist, that ministries get their compliance summary and the government
-//! cloud its counts, then deletes the examples — checking that a `Retain` tenancy's namespaces
+//! builders say should exist, that ministries get their compliance summary (and a daily record
+//! in a ConfigMap of `default`, `--history-namespace`) and the government cloud its counts, then deletes the examples — checking that a `Retain` tenancy's namespaces
 //! stay, labelled orphaned — and cleans up everything it created.
 //!
 //! Admission too: the operator serves its webhook on loopback with a certificate made for the
@@ -348,6 +348,8 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
                 "127.0.0.1:18443",
                 "--webhook-url",
                 "https://127.0.0.1:18443/validate",
+                "--history-namespace",
+                HISTORY_NAMESPACE,
             ])
             .arg("--tls-cert-file")
             .arg(&cert)
@@ -508,6 +510,34 @@ async fn checks(client: &Client) -> Result<(), String> {
         })
         .await?;
     }
+    // The leader's daily record of each ministry, with today's score.
+    let records: Api<k8s_openapi::api::core::v1::ConfigMap> =
+        Api::namespaced(client.clone(), HISTORY_NAMESPACE);
+    let year = today.date().year();
+    for code in inv.ministries.keys() {
+        let name = govkh::history::name(code, year);
+        wait_for(
+            &format!("ConfigMap {HISTORY_NAMESPACE}/{name} records today"),
+            || async {
+                let got = records.get(&name).await.map_err(|e| e.to_string())?;
+                let text = got
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.get(govkh::history::KEY))
+                    .ok_or("no record".to_string())?;
+                let stored: serde_json::Value =
+                    serde_json::from_str(text).map_err(|e| e.to_string())?;
+                stored["days"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|d| d["day"] == today.to_string())
+                    .then_some(())
+                    .ok_or(format!("no record of {today}: {stored}"))
+            },
+        )
+        .await?;
+    }
     let api: Api<GovernmentCloud> = Api::all(client.clone());
     let tenancies = u32::try_from(eval.tenancies.len()).unwrap();
     wait_for("GovernmentCloud national counts the tenancies", || async {
@@ -563,8 +593,26 @@ async fn cleanup(kubeconfig: &Path, client: &Client) -> Result<(), String> {
             "--wait=false",
         ],
     );
-    result.and(retained).and(namespaces.map(|_| ()))
+    let records = kubectl(
+        kubeconfig,
+        &[
+            "delete",
+            "configmap",
+            "-n",
+            HISTORY_NAMESPACE,
+            "-l",
+            &format!("{}=true", govkh::history::LABEL),
+            "--ignore-not-found",
+        ],
+    );
+    result
+        .and(retained)
+        .and(namespaces.map(|_| ()))
+        .and(records.map(|_| ()))
 }
+
+/// Where the run's operator keeps the ministries' daily records (a namespace every cluster has).
+const HISTORY_NAMESPACE: &str = "default";
 
 fn main() {
     let Some(kubeconfig) = std::env::var_os("GOVKH_E2E_KUBECONFIG") else {

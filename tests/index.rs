@@ -473,6 +473,7 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
         Duration::from_secs(300),
         Arc::new(std::sync::atomic::AtomicBool::new(true)),
         done,
+        None,
     ));
     audits.changed().await.unwrap();
     // The same summary as from the manifests (`govkh check`/`report` on examples/).

@@ -133,6 +133,12 @@ pub struct RunArgs {
     /// This replica's identity in the Lease and in Events (the pod's name).
     #[arg(long, env = "POD_NAME", default_value = "govkh")]
     pub identity: String,
+    /// Keep each ministry's daily compliance record (score, findings by action and article,
+    /// tenancies by state, when each open breach began) in ConfigMaps of this namespace, for
+    /// `govkh report --cluster`'s trends. The chart sets it to its own namespace. Not set: no
+    /// history is kept.
+    #[arg(long, env = "GOVKH_HISTORY_NAMESPACE", value_name = "NAMESPACE")]
+    pub history_namespace: Option<String>,
 }
 
 /// Formats of `govkh report`.
@@ -189,6 +195,20 @@ pub struct ReportArgs {
     /// A budget for the whole run, as for `check`.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
+    /// A directory of saved JSON reports of earlier days (`govkh report -f json`): each
+    /// ministry's trend, the first day each open breach was seen, and the two-year view
+    /// (Art. 34). Reports dated after the report's day are left out.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+    /// With --cluster: the namespace of the operator's daily records (ConfigMaps
+    /// `govkh-history-<ministry>-<year>`), drawn as with --history.
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        default_value = "govkh-system",
+        requires = "cluster"
+    )]
+    pub history_namespace: String,
 }
 
 /// `govkh policy` commands.
@@ -777,8 +797,36 @@ fn report(
         loader.load_paths(&args.paths, stdin)
     };
     let (inventory, eval, problems) = evaluate_loaded(loaded, &policies, now);
-    let report =
+    let mut report =
         govkh_core::report::build_in(&inventory, &eval, &policies, lang_or_locale(args.lang));
+    let histories = match (&args.history, args.cluster) {
+        (Some(dir), _) => read_history_dir(dir, report.as_of).map(Some),
+        // The records are the operator's (kept only with --history-namespace): without them, or
+        // without the right to read them, the report is today's alone, and says so.
+        (None, true) => match read_cluster_history(
+            args.kubeconfig.as_deref(),
+            args.context.as_deref(),
+            &args.history_namespace,
+        ) {
+            Ok(h) => Ok(Some(h)),
+            Err(e) => {
+                let _ = writeln!(
+                    stderr,
+                    "warning: no history drawn ({e}); the report shows today only"
+                );
+                Ok(None)
+            }
+        },
+        (None, false) => Ok(None),
+    };
+    match histories {
+        Ok(Some(mut h)) => govkh_core::report::with_history(&mut report, &mut h),
+        Ok(None) => {}
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let text = match args.format {
         ReportFormat::Html => Ok(govkh_core::report::html(&report)),
         ReportFormat::Md => Ok(govkh_core::report::markdown(&report)),
@@ -851,6 +899,59 @@ fn write_output(
     }
 }
 
+/// Saved reports read for a history: at most this many, each at most this large.
+const HISTORY_FILES: usize = 5_000;
+const HISTORY_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Histories from the saved JSON reports in `dir` dated on or before `as_of`. A file that is not
+/// a govkh report is an error naming it: a history with a gap nobody sees is a wrong trend.
+fn read_history_dir(
+    dir: &std::path::Path,
+    as_of: Day,
+) -> Result<std::collections::BTreeMap<String, govkh_core::report::history::History>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("--history {}: {e}", dir.display()))?;
+    let mut reports = Vec::new();
+    for e in entries {
+        let path = e
+            .map_err(|e| format!("--history {}: {e}", dir.display()))?
+            .path();
+        if path.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        if reports.len() == HISTORY_FILES {
+            return Err(format!(
+                "--history {}: more than {HISTORY_FILES} reports",
+                dir.display()
+            ));
+        }
+        let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if !meta.is_file() || meta.len() > HISTORY_FILE_BYTES {
+            return Err(format!(
+                "{}: not a regular file of at most {} MiB",
+                path.display(),
+                HISTORY_FILE_BYTES >> 20
+            ));
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+        let day = value["asOf"].as_str().and_then(|d| d.parse::<Day>().ok());
+        if day.is_some_and(|d| d > as_of) {
+            continue;
+        }
+        reports.push((path.display().to_string(), value));
+    }
+    if reports.is_empty() {
+        return Err(format!(
+            "--history {}: no saved report (*.json from `govkh report -f json`) dated on or before {as_of}",
+            dir.display()
+        ));
+    }
+    govkh_core::report::history::from_reports(&reports)
+}
+
 /// Write a file so that readers see the old content or the new, never a half-written one.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
@@ -874,6 +975,37 @@ fn read_cluster(
     kubeconfig: Option<&std::path::Path>,
     context: Option<&str>,
 ) -> Result<govkh_core::manifest::LoadResult, String> {
+    with_client(kubeconfig, context, |client| async move {
+        crate::cluster::read(client, loader)
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// The operator's daily records of every ministry, read from `namespace`.
+fn read_cluster_history(
+    kubeconfig: Option<&std::path::Path>,
+    context: Option<&str>,
+    namespace: &str,
+) -> Result<std::collections::BTreeMap<String, govkh_core::report::history::History>, String> {
+    with_client(kubeconfig, context, |client| async move {
+        crate::history::read(client, namespace)
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Run `work` with a client of the cluster (kubeconfig, else in-cluster) on a runtime that
+/// lives only for it.
+fn with_client<T, F, Fut>(
+    kubeconfig: Option<&std::path::Path>,
+    context: Option<&str>,
+    work: F,
+) -> Result<T, String>
+where
+    F: FnOnce(kube::Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -899,9 +1031,7 @@ fn read_cluster(
                 .map_err(|e| format!("no cluster configuration found: {e}"))?,
         };
         let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
-        crate::cluster::read(client, loader)
-            .await
-            .map_err(|e| e.to_string())
+        work(client).await
     })
 }
 
@@ -954,6 +1084,7 @@ fn run_operator(args: RunArgs, stderr: &mut dyn Write) -> ExitCode {
             }),
             _ => None,
         },
+        history_namespace: args.history_namespace,
         leader_election: args.leader_elect.then_some(crate::run::LeaderElection {
             namespace: args.leader_election_namespace,
             name: args.leader_election_name,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cli;
 pub mod cluster;
 pub mod controller;
+pub mod history;
 pub mod index;
 pub mod lease;
 pub mod metrics;

@@ -110,6 +110,8 @@ pub struct RunOptions {
     pub leader_election: Option<LeaderElection>,
     /// The admission webhook, when served.
     pub webhook: Option<WebhookOptions>,
+    /// Where the leader keeps each ministry's daily record (None: no history is kept).
+    pub history_namespace: Option<String>,
 }
 
 /// Where and with which certificate the admission webhook listens.
@@ -270,8 +272,10 @@ pub async fn audit_loop(
     interval: Duration,
     leading: Arc<AtomicBool>,
     done: tokio::sync::watch::Sender<u64>,
+    history_namespace: Option<String>,
 ) {
     let mut n = 0u64;
+    let mut keeper = crate::history::Keeper::default();
     loop {
         let (index, lib, now) = (ctx.index.clone(), policies.clone(), (ctx.now)());
         match tokio::task::spawn_blocking(move || audit::of_index(&index, &lib, now)).await {
@@ -282,7 +286,19 @@ pub async fn audit_loop(
                     problems = a.problems,
                     "audit complete"
                 );
+                let observations = a.observations.clone();
                 ctx.set_audit(a, leading.load(Ordering::Relaxed));
+                // The leader alone keeps the record; a failure to write it is said and retried
+                // at the next audit, never a reason to stop auditing.
+                if let Some(ns) = &history_namespace
+                    && leading.load(Ordering::Relaxed)
+                {
+                    match keeper.record(ctx.client.clone(), ns, &observations).await {
+                        Ok(0) => {}
+                        Ok(written) => tracing::info!(written, namespace = %ns, "history recorded"),
+                        Err(e) => tracing::warn!(error = %e, "cannot record the history"),
+                    }
+                }
                 n = n.wrapping_add(1);
                 let _ = done.send(n);
             }
@@ -391,6 +407,7 @@ pub async fn run(options: RunOptions) -> Result<(), Error> {
         options.audit_interval,
         leading.clone(),
         audit_tx,
+        options.history_namespace.clone(),
     ));
     // Ready once every watched kind has been listed (before that admission refuses: it has
     // nothing to judge against). A replica waiting for the Lease is ready too: a warm standby

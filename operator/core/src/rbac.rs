@@ -116,14 +116,18 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
     rules
 }
 
-/// The rules in the operator's own namespace: the leader Lease.
+/// The rules in the operator's own namespace: the leader Lease, and the ConfigMaps of the
+/// ministries' daily records (`--history-namespace`: listed once, then applied).
 pub fn namespace_rules() -> Vec<PolicyRule> {
-    vec![rule(
-        "coordination.k8s.io",
-        &["leases"],
-        &["create", "get", "update"],
-        &[],
-    )]
+    vec![
+        rule(
+            "coordination.k8s.io",
+            &["leases"],
+            &["create", "get", "update"],
+            &[],
+        ),
+        rule("", &["configmaps"], &["create", "list", "patch"], &[]),
+    ]
 }
 
 /// Rules as the YAML list stored in the chart.

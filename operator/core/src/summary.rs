@@ -34,6 +34,8 @@ pub struct Audit {
     pub findings: BTreeMap<(String, String, &'static str), u32>,
     /// Objects or lists the audit could not read.
     pub problems: usize,
+    /// What the day shows of each ministry, for its history (`report::history`).
+    pub observations: BTreeMap<String, report::history::Observation>,
 }
 
 /// The cluster's inventory at one moment, with the clock's verdicts and the inventory as the
@@ -93,6 +95,11 @@ pub const CLOCK_STATES: [ClockState; 7] = [
 /// deadline as the committee's report.
 pub fn summarize(inv: &Inventory, eval: &Evaluation, policies: &Library, problems: usize) -> Audit {
     let r = report::build(inv, eval, policies);
+    let observations = r
+        .ministries
+        .iter()
+        .map(|m| (m.code.clone(), report::history::Observation::of(m, r.as_of)))
+        .collect();
     let ministries = r
         .ministries
         .iter()
@@ -150,6 +157,7 @@ pub fn summarize(inv: &Inventory, eval: &Evaluation, policies: &Library, problem
         tenancy_states,
         findings,
         problems,
+        observations,
     }
 }
 

@@ -228,6 +228,24 @@ catalogue! {
     md_score: "score {score}", "ពិន្ទុ {score}";
     /// The score's explanation in Markdown.
     md_score_label: "Score.", "ពិន្ទុ។";
+    /// A ministry's trend.
+    trend: "Score over time: {first} on {from}, {last} on {to} ({change}); {days} days recorded.", "ពិន្ទុតាមពេលវេលា៖ {first} នៅថ្ងៃ {from}, {last} នៅថ្ងៃ {to} ({change}); បានកត់ត្រា {days} ថ្ងៃ។";
+    /// When an open breach was first seen.
+    since: "since {day}", "តាំងពីថ្ងៃ {day}";
+    /// Heading.
+    two_years: "Two years (Art. 34)", "រយៈពេលពីរឆ្នាំ (មាត្រា 34)";
+    /// Under the two-year heading.
+    two_years_note: "Each ministry's record closest to two years before today (its oldest, when its history is shorter), against today.", "កំណត់ត្រារបស់ក្រសួងនីមួយៗដែលជិតបំផុតនឹងពីរឆ្នាំមុនថ្ងៃនេះ (កំណត់ត្រាចាស់បំផុត ប្រសិនបើប្រវត្តិខ្លីជាងនេះ) ធៀបនឹងថ្ងៃនេះ។";
+    /// Column.
+    h_from: "From", "ពីថ្ងៃ";
+    /// Column.
+    h_score_then: "Score then", "ពិន្ទុពេលនោះ";
+    /// Column.
+    h_score_now: "Score now", "ពិន្ទុឥឡូវ";
+    /// Column.
+    h_change: "Change", "ការប្រែប្រួល";
+    /// Column.
+    h_denials_then_now: "Denials then → now", "ការបដិសេធ ពេលនោះ → ឥឡូវ";
 }
 
 /// The catalogue of `lang`.

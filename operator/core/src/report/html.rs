@@ -69,6 +69,9 @@ td { overflow-wrap: anywhere; }
 .timeline li.today { color: var(--deny); font-weight: 600; }
 .timeline li.today::before { background: var(--deny); }
 .timeline .when { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.trend { display: flex; gap: 0.6rem; align-items: center; flex-wrap: wrap; }
+.spark { flex: none; }
+.since { color: var(--warn); white-space: nowrap; }
 /* A phone: every table becomes a card per row, each value labelled with its column. */
 @media (max-width: 640px) {
   main { padding: 0.6rem; }
@@ -185,11 +188,19 @@ fn timeline(r: &Report) -> String {
 
 /// One finding: action, object, message (its `quoted` names as code), deadline, policy,
 /// articles and file, in `lang`.
-fn finding_html(o: &mut String, f: &Finding, lang: Lang) {
+fn finding_html(o: &mut String, f: &Finding, lang: Lang, since: Option<Day>) {
     let w = words(lang);
     let deadline = f
         .deadline
         .map(|d| format!(" <span class=\"muted\">{} {d}</span>", w.deadline))
+        .unwrap_or_default();
+    let since = since
+        .map(|d| {
+            format!(
+                " <span class=\"since\">{}</span>",
+                esc(&fill(w.since, &[("day", &d)]))
+            )
+        })
         .unwrap_or_default();
     // The message's `quoted` names as code, not as raw backticks.
     let message: String = super::code_spans(f.message_in(lang))
@@ -214,7 +225,7 @@ fn finding_html(o: &mut String, f: &Finding, lang: Lang) {
         .unwrap_or_default();
     let _ = write!(
         o,
-        "<div class=\"finding\"><span class=\"{}\">{}</span> <code>{}</code> — {message}{deadline} <span class=\"muted\">[{}{articles}]{at}</span></div>",
+        "<div class=\"finding\"><span class=\"{}\">{}</span> <code>{}</code> — {message}{deadline}{since} <span class=\"muted\">[{}{articles}]{at}</span></div>",
         action_class(f),
         w.action(f.action),
         esc(&f.resource.display()),
@@ -254,6 +265,32 @@ fn number(n: u64, lang: Lang) -> String {
         Lang::En => riels(n),
         Lang::Km => riels(n).replace(',', "."),
     }
+}
+
+/// A ministry's score over time: a sparkline (no text inside, so nothing shrinks on a phone)
+/// and the sentence it draws.
+fn trend_html(h: &super::history::Trend, w: &Words) -> String {
+    let (Some(first), Some(last)) = (h.scores.first(), h.scores.last()) else {
+        return String::new();
+    };
+    let span = crate::clock::days_between(first.0, last.0).max(1) as f64;
+    let (width, height) = (160.0, 32.0);
+    let points: Vec<String> = h
+        .scores
+        .iter()
+        .map(|(d, s)| {
+            let x = width * crate::clock::days_between(first.0, *d) as f64 / span;
+            let y = height - 2.0 - (height - 4.0) * f64::from(*s) / 100.0;
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    let sentence = h.sentence(w).unwrap_or_default();
+    format!(
+        r##"<p class="trend"><svg class="spark" width="160" height="32" viewBox="0 0 160 32" role="img" aria-label="{label}"><line x1="0" y1="2" x2="160" y2="2" stroke="#d9dde5"/><polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/></svg> <span>{label}</span></p>"##,
+        label = esc(&sentence),
+        colour = score_colour(last.1),
+        points = points.join(" ")
+    )
 }
 
 /// A cell of a table: its HTML, its class, and its sort value where that differs from the text.
@@ -442,6 +479,9 @@ pub fn html(r: &Report) -> String {
                 ]
             ))
         );
+        if let Some(h) = &m.history {
+            o.push_str(&trend_html(h, w));
+        }
         if !m.tenancies.is_empty() {
             let _ = write!(o, "<h3>{}</h3>", w.where_it_runs);
             let rows = m
@@ -491,7 +531,8 @@ pub fn html(r: &Report) -> String {
             for (article, findings) in &m.findings_by_article {
                 let _ = write!(o, "<h4>{}</h4>", esc(&fill(w.article, &[("n", article)])));
                 for f in findings {
-                    finding_html(&mut o, f, lang);
+                    let since = m.history.as_ref().and_then(|h| h.first_seen(f));
+                    finding_html(&mut o, f, lang, since);
                 }
             }
         }
@@ -530,8 +571,50 @@ pub fn html(r: &Report) -> String {
     if !r.other_findings.is_empty() {
         let _ = write!(o, "<h2>{}</h2>", w.other_findings);
         for f in &r.other_findings {
-            finding_html(&mut o, f, lang);
+            finding_html(&mut o, f, lang, None);
         }
+    }
+    if r.ministries
+        .iter()
+        .any(|m| m.history.as_ref().is_some_and(|h| h.biennial.is_some()))
+    {
+        let _ = write!(
+            o,
+            "<h2>{}</h2><p class=\"muted\">{}</p>",
+            w.two_years, w.two_years_note
+        );
+        let rows = r
+            .ministries
+            .iter()
+            .filter_map(|m| Some((m, m.history.as_ref()?.biennial.as_ref()?)))
+            .map(|(m, b)| {
+                vec![
+                    Cell::html(names(m, lang).0),
+                    Cell::text(&b.from.to_string()),
+                    Cell::text(&b.score_then.to_string()),
+                    Cell::text(&b.score_now.to_string()),
+                    Cell::text(&format!("{:+}", b.change)).class(if b.change < 0 {
+                        "deny"
+                    } else {
+                        "ok"
+                    }),
+                    Cell::text(&format!("{} → {}", b.denials_then, b.denials_now)),
+                ]
+            })
+            .collect();
+        table(
+            &mut o,
+            false,
+            &[
+                (w.h_ministry, ""),
+                (w.h_from, ""),
+                (w.h_score_then, "num"),
+                (w.h_score_now, "num"),
+                (w.h_change, "num"),
+                (w.h_denials_then_now, "num"),
+            ],
+            rows,
+        );
     }
     let _ = write!(o, "<h2>{}</h2><p>{}</p>", w.fines_unpaid, esc(w.art_41));
     let _ = write!(o, "<h2>{}</h2>", w.approvals);

@@ -3,6 +3,7 @@
 //! the law attaches, approvals and grants, an annex mapping articles to rules — and renderers
 //! for HTML, Markdown, JSON and CSV. Renderers format; they decide nothing.
 
+pub mod history;
 mod html;
 mod text;
 
@@ -123,6 +124,10 @@ pub struct MinistryReport {
     pub findings_by_article: BTreeMap<String, Vec<Finding>>,
     /// The fines attached to its kinds of findings.
     pub fines: Vec<FineLine>,
+    /// Its history (`--cluster` from the operator's records, `--history DIR` from saved
+    /// reports), this day included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<history::Trend>,
 }
 
 /// An approval, as the committee tracks it.
@@ -338,6 +343,17 @@ fn soon(today: Day, day: Day) -> bool {
     (0..=SOON_DAYS).contains(&d)
 }
 
+/// Add each ministry's history to the report: today's observation recorded into it (so the
+/// trend ends today), its trend and first-seen days drawn. Ministries without history start
+/// one today.
+pub fn with_history(report: &mut Report, histories: &mut BTreeMap<String, history::History>) {
+    for m in &mut report.ministries {
+        let h = histories.entry(m.code.clone()).or_default();
+        h.record(history::Observation::of(m, report.as_of));
+        m.history = Some(h.trend());
+    }
+}
+
 /// Build the report from an inventory and its evaluation (the same one `check` prints), in
 /// English.
 pub fn build(inv: &Inventory, eval: &Evaluation, policies: &Library) -> Report {
@@ -431,6 +447,7 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
                     legal_person_max_riel: legal,
                 })
                 .collect(),
+            history: None,
         });
     }
 

@@ -78,11 +78,14 @@ pub fn summary_sentence(r: &Report) -> String {
     )
 }
 
-fn finding_line(out: &mut String, f: &Finding, lang: Lang) {
+fn finding_line(out: &mut String, f: &Finding, lang: Lang, since: Option<crate::api::Day>) {
     let w = words(lang);
     let deadline = f
         .deadline
         .map(|d| format!(" ({} {d})", w.deadline))
+        .unwrap_or_default();
+    let since = since
+        .map(|d| format!(" *{}*", fill(w.since, &[("day", &d)])))
         .unwrap_or_default();
     let articles = if f.articles.is_empty() {
         String::new()
@@ -102,7 +105,7 @@ fn finding_line(out: &mut String, f: &Finding, lang: Lang) {
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "- **{}** `{}` — {}{} \\[{}{articles}\\]{at}",
+        "- **{}** `{}` — {}{}{since} \\[{}{articles}\\]{at}",
         w.action(f.action),
         md_code(&f.resource.display()),
         md_message(f.message_in(lang)),
@@ -196,6 +199,9 @@ pub fn markdown(r: &Report) -> String {
                 &[("code", &m.code), ("domain", &m.domain), ("level", &level)]
             ))
         );
+        if let Some(sentence) = m.history.as_ref().and_then(|h| h.sentence(w)) {
+            let _ = writeln!(o, "{}\n", md(&sentence));
+        }
         if !m.tenancies.is_empty() {
             let _ = writeln!(o, "### {}\n", w.where_it_runs);
             let _ = writeln!(
@@ -234,7 +240,8 @@ pub fn markdown(r: &Report) -> String {
             for (article, findings) in &m.findings_by_article {
                 let _ = writeln!(o, "#### {}\n", md(&fill(w.article, &[("n", article)])));
                 for f in findings {
-                    finding_line(&mut o, f, lang);
+                    let since = m.history.as_ref().and_then(|h| h.first_seen(f));
+                    finding_line(&mut o, f, lang, since);
                 }
                 let _ = writeln!(o);
             }
@@ -271,7 +278,36 @@ pub fn markdown(r: &Report) -> String {
     if !r.other_findings.is_empty() {
         let _ = writeln!(o, "## {}\n", w.other_findings);
         for f in &r.other_findings {
-            finding_line(&mut o, f, lang);
+            finding_line(&mut o, f, lang, None);
+        }
+        let _ = writeln!(o);
+    }
+    let biennial: Vec<_> = r
+        .ministries
+        .iter()
+        .filter_map(|m| Some((m, m.history.as_ref()?.biennial.as_ref()?)))
+        .collect();
+    if !biennial.is_empty() {
+        let _ = writeln!(o, "## {}\n\n{}\n", w.two_years, w.two_years_note);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} |",
+            w.h_ministry, w.h_from, w.h_score_then, w.h_score_now, w.h_change, w.h_denials_then_now
+        );
+        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|");
+        for (m, b) in biennial {
+            let _ = writeln!(
+                o,
+                "| {} ({}) | {} | {} | {} | {:+} | {} → {} |",
+                name_of(m, lang),
+                md(&m.code),
+                b.from,
+                b.score_then,
+                b.score_now,
+                b.change,
+                b.denials_then,
+                b.denials_now
+            );
         }
         let _ = writeln!(o);
     }
@@ -368,20 +404,17 @@ fn field(s: &str) -> String {
 /// The report as CSV: one row per finding.
 pub fn csv(r: &Report) -> String {
     let mut o = String::from(
-        "as_of,ministry,policy,action,severity,articles,kind,namespace,name,message,state,deadline,penalty_article,natural_person_max_riel,legal_person_max_riel,file,line\n",
+        "as_of,ministry,policy,action,severity,articles,kind,namespace,name,message,state,deadline,penalty_article,natural_person_max_riel,legal_person_max_riel,file,line,first_seen\n",
     );
+    // Each finding is under one article only (its first); its first day, where a history
+    // knows it.
     let all = r.ministries.iter().flat_map(|m| {
-        let mut seen: Vec<&Finding> = Vec::new();
-        for fs in m.findings_by_article.values() {
-            for f in fs {
-                if !seen.contains(&f) {
-                    seen.push(f);
-                }
-            }
-        }
-        seen
+        m.findings_by_article
+            .values()
+            .flatten()
+            .map(move |f| (f, m.history.as_ref().and_then(|h| h.first_seen(f))))
     });
-    for f in all.chain(r.other_findings.iter()) {
+    for (f, since) in all.chain(r.other_findings.iter().map(|f| (f, None))) {
         let p = f.penalty.as_ref();
         let cells = [
             r.as_of.to_string(),
@@ -411,6 +444,7 @@ pub fn csv(r: &Report) -> String {
                 .as_ref()
                 .map(|s| s.line.to_string())
                 .unwrap_or_default(),
+            since.map(|d| d.to_string()).unwrap_or_default(),
         ];
         let row: Vec<String> = cells.iter().map(|c| field(c)).collect();
         let _ = writeln!(o, "{}", row.join(","));
