@@ -121,7 +121,7 @@ fn examples_on_the_demo_date() {
         ]
     );
     // The demo shows every policy of the catalogue but the one that judges who sends a
-    // request (approval-authority: admission only, tests/webhook.rs).
+    // request (approval-authority: with --as-user, below, and at admission).
     let shown: std::collections::BTreeSet<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -1222,4 +1222,48 @@ fn policy_list_prints_the_catalogue_with_header_and_amounts() {
         .find(|p| p["id"] == "official-domain")
         .unwrap();
     assert_eq!(domain["penalty"]["naturalPerson"], 200000);
+}
+
+#[test]
+fn check_as_a_user_judges_who_writes_an_approval() {
+    let file = "examples/workloads/moeys-satellite.yaml";
+    let policies_of = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            file,
+            "--inventory",
+            "examples/",
+            "--now",
+            "2026-11-26",
+            "-f",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let v: Value = serde_json::from_slice(&govkh(&args).stdout).unwrap();
+        let mut p: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["policy"].as_str().unwrap().to_string())
+            .collect();
+        p.sort();
+        p
+    };
+    // No submitter: approval-authority cannot judge (the audit's case).
+    assert_eq!(policies_of(&[]), ["official-email", "private-network"]);
+    // A ministry's DTU writing its own Approval: refused, as admission would.
+    assert_eq!(
+        policies_of(&["--as-user", "dara@moeys.gov.kh", "--as-group", "moeys-dtu"]),
+        ["approval-authority", "official-email", "private-network"]
+    );
+    // The committee may.
+    assert_eq!(
+        policies_of(&[
+            "--as-user",
+            "chair@mptc.gov.kh",
+            "--as-group",
+            "digital-government-committee"
+        ]),
+        ["official-email", "private-network"]
+    );
 }

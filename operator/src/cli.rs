@@ -307,6 +307,13 @@ pub struct CheckArgs {
     /// runs out get an error finding each (exit 2). Default: no budget.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
+    /// Judge the files as if this user had submitted them (what admission sees): the
+    /// policies that judge who writes an object (approval-authority) judge them too.
+    #[arg(long, value_name = "NAME")]
+    pub as_user: Option<String>,
+    /// A group of the --as-user user. Repeatable.
+    #[arg(long, value_name = "GROUP", requires = "as_user")]
+    pub as_group: Vec<String>,
     /// Manifests read for context only (the national set: the GovernmentCloud, Ministries,
     /// tenancies, classes, grants, approvals): they tell whose each namespace is, but their
     /// own findings are not reported. Repeatable. How a ministry checks its own repository:
@@ -435,8 +442,14 @@ fn check(
     let loader = Loader::new().compacting();
     let loaded = loader.load_paths(&args.paths, stdin);
     let objects = loaded.objects.len();
+    let user = args
+        .as_user
+        .as_ref()
+        .map(|name| serde_json::json!({"username": name, "groups": args.as_group}));
     let policies = match load_policies(&args.policies, args.no_builtin_policies) {
-        Ok(p) => p.with_deadline(args.timeout.map(|t| started + t)),
+        Ok(p) => p
+            .with_deadline(args.timeout.map(|t| started + t))
+            .as_user(user),
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
             return ExitCode::from(2);

@@ -1,7 +1,7 @@
 # Art. 9, 10: approvals are the Digital Government Committee's decisions. At admission, an
 # Approval may be created or changed only by a member of the committee's group
-# (input.config.committeeGroups, default ["digital-government-committee"]). Offline checks
-# have no user and are not judged by this policy.
+# (input.config.committeeGroups, default ["digital-government-committee"]). A file has no
+# submitter: `govkh check` judges it by this policy only with --as-user; the audit never.
 package govkh.approval_authority
 
 import data.govkh.lib

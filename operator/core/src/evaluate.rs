@@ -731,7 +731,7 @@ impl<'a> Evaluator<'a> {
                     operation: Operation::Create,
                     object,
                     old_object: None,
-                    user_info: None,
+                    user_info: self.policies.user(),
                     source,
                 })
             };

@@ -325,6 +325,8 @@ pub struct Library {
     threads: usize,
     /// When a run with this library must stop judging (`--timeout`).
     deadline: Option<std::time::Instant>,
+    /// The user `check` judges the files as submitted by (`--as-user`), if any.
+    user: Option<Arc<serde_json::Value>>,
     /// Prepared engines, reset between evaluations rather than cloned for each: shared by the
     /// library's clones, one taken per evaluation, so concurrent evaluations never share one.
     pool: Arc<Mutex<Vec<Engine>>>,
@@ -588,6 +590,7 @@ impl Library {
             mode: Mode::default(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             deadline: None,
+            user: None,
             pool: Arc::new(Mutex::new(Vec::new())),
         })
     }
@@ -636,6 +639,20 @@ impl Library {
     /// When a run with this library must stop judging, if ever.
     pub fn deadline(&self) -> Option<std::time::Instant> {
         self.deadline
+    }
+
+    /// The same library judging every object as if `user` (`{username, groups}`, as admission
+    /// receives it) had submitted it: what `check --as-user` asks, so the policies that judge
+    /// who writes (approval-authority) judge files too. Never set for the audit or the report:
+    /// objects already in the cluster have no submitter.
+    pub fn as_user(mut self, user: Option<serde_json::Value>) -> Self {
+        self.user = user.map(Arc::new);
+        self
+    }
+
+    /// The user objects are judged as submitted by, if any.
+    pub fn user(&self) -> Option<&serde_json::Value> {
+        self.user.as_deref()
     }
 
     /// The same library running every policy on every object, whatever kinds and operations
