@@ -464,15 +464,28 @@ fn the_khmer_report_holds_no_english_sentence() {
     assert!(fragments.len() > 100, "{}", fragments.len());
     for format in ["html", "md", "csv"] {
         let km = render_in(format, "km");
-        // Names from the manifests (display names, reasons, purposes) are the ministries' own
-        // words, shown as written.
-        let examples: String = std::fs::read_dir(common::root().join("examples"))
-            .unwrap()
-            .chain(std::fs::read_dir(common::root().join("examples/workloads")).unwrap())
-            .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
-            .collect();
+        // Values from the manifests (display names, reasons, purposes) are the ministries' own
+        // words, shown as written; their comments are not shown, so they do not count.
+        fn strings(v: &serde_json::Value, out: &mut String) {
+            match v {
+                serde_json::Value::String(t) => {
+                    out.push_str(t);
+                    out.push('\n');
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+                serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+                _ => {}
+            }
+        }
+        let mut examples = String::new();
+        for o in common::examples().objects {
+            strings(&o.raw, &mut examples);
+        }
         let found: Vec<&String> = fragments
             .iter()
+            // The CSV's header and its action and severity columns are values for programs
+            // (`deny`, `critical`): there only sentences count.
+            .filter(|f| format != "csv" || f.contains(' '))
             .filter(|f| contains_words(&km, f) && !examples.contains(f.as_str()))
             .collect();
         assert!(
