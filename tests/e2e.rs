@@ -17,7 +17,8 @@
 //! Admission too: the operator serves its webhook on loopback with a certificate made for the
 //! run and registers it by URL (`--webhook-url`, failurePolicy Fail). One `kubectl apply` of a
 //! top-secret volume and a second claim cloning it must be refused — the clone judged with the
-//! volume created a moment before (the index, or a read through to the API server). And what
+//! volume created a moment before (the index, or a read through to the API server), leaving a
+//! `PolicyViolation` Event on the namespace. And what
 //! is given is taken back: emptying MoEYS's DTU groups removes their `admin` RoleBinding. The
 //! operator's log of a healthy start, once every object has arrived, holds no WARN or ERROR.
 //!
@@ -221,7 +222,34 @@ spec:
             Err(format!("refused, but not as a reproduction: {e}"))
         }
         Err(_) if copy.is_ok() => Err("refused, yet the clone exists".into()),
-        Err(_) => Ok(()),
+        // The refusal leaves its Event on the namespace (published off the answer's path).
+        Err(_) => {
+            let start = Instant::now();
+            loop {
+                let events = kubectl(
+                    kubeconfig,
+                    &[
+                        "get",
+                        "events.events.k8s.io",
+                        "-n",
+                        "mptc-registry",
+                        "--field-selector",
+                        "reason=PolicyViolation",
+                        "-o",
+                        "jsonpath={.items[*].note}",
+                    ],
+                )?;
+                if events.contains("[no-reproduction] Art. 26") {
+                    return Ok(());
+                }
+                if start.elapsed() > Duration::from_secs(30) {
+                    return Err(format!(
+                        "no PolicyViolation Event for the refusal: {events:?}"
+                    ));
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
     }
 }
 

@@ -95,6 +95,8 @@ fn admission(client: kube::Client, index: Arc<Index>) -> Admission {
     let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index));
     let mut a = Admission::new(ctx, Arc::new(Library::builtin().unwrap()));
     a.deadline = Duration::from_millis(500);
+    // These tests assert the reads admission makes; the refusal's Event has its own test.
+    a.events = false;
     a
 }
 
@@ -508,4 +510,94 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
         "the audit talked to the API server: {:?}",
         log.lock().unwrap()
     );
+}
+
+#[tokio::test]
+async fn a_refusal_leaves_an_event_on_the_namespace_and_is_counted() {
+    let index = common::index_of(&common::examples_in_cluster());
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let seen: Arc<std::sync::Mutex<Vec<(String, Value)>>> = Arc::default();
+    let log = seen.clone();
+    tokio::spawn(async move {
+        let mut handle = pin!(handle);
+        while let Some((request, send)) = handle.next_request().await {
+            let line = format!("{} {}", request.method(), request.uri().path());
+            let body = http_body_util::BodyExt::collect(request.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let (status, answer) = if line.starts_with("POST") {
+                (201, body.clone())
+            } else {
+                not_found(&line)
+            };
+            log.lock().unwrap().push((line, body));
+            send.send_response(
+                Response::builder()
+                    .status(status)
+                    .body(Body::from(serde_json::to_vec(&answer).unwrap()))
+                    .unwrap(),
+            );
+        }
+    });
+    let mut a = admission(kube::Client::new(service, "default"), index.clone());
+    a.events = true;
+    let secret = volume("registry-keys", Some("top-secret"), None);
+    handle_event(
+        &index,
+        kind("PersistentVolumeClaim"),
+        Event::Apply(secret),
+        &mut None,
+    );
+    let clone = volume("registry-keys-copy", None, Some("registry-keys"));
+    let (allowed, _, _) = answer(&a, &review("CREATE", &clone, &[])).await;
+    assert!(!allowed);
+    // The Event is published off the answer's path: wait for it (bounded).
+    let mut event = None;
+    for _ in 0..200 {
+        event = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(l, _)| l.starts_with("POST"))
+            .cloned();
+        if event.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (line, body) = event.expect("an Event for the refusal");
+    assert_eq!(
+        line,
+        "POST /apis/events.k8s.io/v1/namespaces/moh-records/events"
+    );
+    assert_eq!(body["reason"], "PolicyViolation");
+    assert_eq!(body["type"], "Warning");
+    assert_eq!(body["regarding"]["kind"], "Namespace");
+    assert_eq!(body["regarding"]["name"], "moh-records");
+    assert_eq!(
+        body["note"],
+        "dara@moh.gov.kh: create PersistentVolumeClaim/registry-keys-copy refused under the Law on Digital Government: [no-reproduction] Art. 26"
+    );
+    // Counted for MoH, whose namespace it is.
+    let now: Timestamp = NOW.parse().unwrap();
+    assert_eq!(
+        index.refused_last_day(now),
+        std::collections::BTreeMap::from([("moh".to_string(), 1)])
+    );
+    // An allowed request leaves neither.
+    let fine = volume("registry-scratch", None, None);
+    let (allowed, message, _) = answer(&a, &review("CREATE", &fine, &[])).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(allowed, "{message}");
+    assert_eq!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|(l, _)| l.starts_with("POST"))
+            .count(),
+        1
+    );
+    assert_eq!(index.refused_last_day(now)["moh"], 1);
 }

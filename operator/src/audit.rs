@@ -42,5 +42,6 @@ pub fn of_index(index: &Index, policies: &Library, now: Timestamp) -> Audit {
     sort(&mut eval.findings);
     let mut audit = summarize(&inventory, &eval, policies, problems.len());
     audit.at = Some(now);
+    audit.refused_last_day = index.refused_last_day(now);
     audit
 }

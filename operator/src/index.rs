@@ -95,6 +95,8 @@ pub struct Index {
     changed: tokio::sync::Notify,
     /// Every change, after it is applied: the controllers' triggers.
     changes: tokio::sync::broadcast::Sender<Change>,
+    /// Requests refused at admission, counted per ministry and hour.
+    refusals: Mutex<govkh_core::summary::Refusals>,
 }
 
 impl Default for Index {
@@ -121,6 +123,7 @@ impl Index {
             synced: Mutex::new(BTreeSet::new()),
             changed: tokio::sync::Notify::new(),
             changes: tokio::sync::broadcast::channel(CHANGES_BUFFERED).0,
+            refusals: Mutex::default(),
         }
     }
 
@@ -519,6 +522,21 @@ impl Index {
     /// Notified at every change (a change while nobody waits is kept for the next waiter).
     pub fn notifier(&self) -> &tokio::sync::Notify {
         &self.changed
+    }
+
+    /// Count a request of `ministry` refused at admission at `at`.
+    pub fn count_refusal(&self, ministry: &str, at: Timestamp) {
+        if let Ok(mut r) = self.refusals.lock() {
+            r.record(ministry, at);
+        }
+    }
+
+    /// Requests refused at admission in the 24 hours up to `at`, per ministry.
+    pub fn refused_last_day(&self, at: Timestamp) -> std::collections::BTreeMap<String, u32> {
+        self.refusals
+            .lock()
+            .map(|r| r.last_day(at))
+            .unwrap_or_default()
     }
 
     /// What admission judges against as of `now`: the current inventory with the verdicts of

@@ -68,6 +68,7 @@ pub struct Metrics {
     deadline_days: Family<MinistryLabels, Gauge>,
     score: Family<MinistryLabels, Gauge>,
     tenancies: Family<StateLabels, Gauge>,
+    refused: Family<MinistryLabels, Gauge>,
     audits: Counter,
     audit_failures: Counter,
     admissions: Family<AdmissionLabels, Counter>,
@@ -137,6 +138,12 @@ impl Metrics {
             "CloudTenancies by statutory clock state at the last audit",
             tenancies.clone(),
         );
+        let refused = Family::<MinistryLabels, Gauge>::default();
+        registry.register(
+            "admission_refused_last_day",
+            "Requests this replica refused at admission in the last 24 hours, by ministry (sum over the replicas for the total)",
+            refused.clone(),
+        );
         let audits = Counter::default();
         registry.register("audits", "Audits of the cluster run", audits.clone());
         let audit_failures = Counter::default();
@@ -179,8 +186,21 @@ impl Metrics {
             deadline_days,
             score,
             tenancies,
+            refused,
             audits,
             audit_failures,
+        }
+    }
+
+    /// Publish the refusals of the last day, per ministry (every replica its own).
+    pub fn refused_last_day(&self, refused: &std::collections::BTreeMap<String, u32>) {
+        self.refused.clear();
+        for (ministry, n) in refused {
+            self.refused
+                .get_or_create(&MinistryLabels {
+                    ministry: ministry.clone(),
+                })
+                .set(i64::from(*n));
         }
     }
 

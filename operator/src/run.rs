@@ -287,6 +287,8 @@ pub async fn audit_loop(
                     "audit complete"
                 );
                 let observations = a.observations.clone();
+                // Every replica counts the requests it answered: each publishes its own.
+                ctx.metrics.refused_last_day(&a.refused_last_day);
                 ctx.set_audit(a, leading.load(Ordering::Relaxed));
                 // The leader alone keeps the record; a failure to write it is said and retried
                 // at the next audit, never a reason to stop auditing.

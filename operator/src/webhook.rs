@@ -104,6 +104,17 @@ pub fn judge(
     policies: &Library,
     now: Timestamp,
 ) -> (AdmissionResponse, AdmissionOutcome) {
+    let (response, outcome, _) = judge_with_findings(req, snapshot, policies, now);
+    (response, outcome)
+}
+
+/// `judge`, with the findings that refused the request (its denials).
+pub fn judge_with_findings(
+    req: &AdmissionRequest<DynamicObject>,
+    snapshot: Option<&Snapshot>,
+    policies: &Library,
+    now: Timestamp,
+) -> (AdmissionResponse, AdmissionOutcome, Vec<Finding>) {
     let response = AdmissionResponse::from(req);
     let Some(snapshot) = snapshot else {
         // Fail closed: without the cluster's inventory nothing can be judged.
@@ -112,11 +123,12 @@ pub fn judge(
                 "govkh has not finished reading the cluster, so this request cannot be judged under the Law on Digital Government yet: retry in a few seconds",
             ),
             AdmissionOutcome::NotJudged,
+            Vec::new(),
         );
     };
     // A deletion carries only the object that goes.
     let Some(object) = req.object.as_ref().or(req.old_object.as_ref()) else {
-        return (response, AdmissionOutcome::Allowed);
+        return (response, AdmissionOutcome::Allowed, Vec::new());
     };
     let review = Review {
         operation: operation(&req.operation),
@@ -161,7 +173,11 @@ pub fn judge(
     if !warnings.is_empty() {
         response.warnings = Some(warnings);
     }
-    (response, outcome)
+    let denied = findings
+        .into_iter()
+        .filter(|f| f.action == Action::Deny)
+        .collect();
+    (response, outcome, denied)
 }
 
 /// The request of an AdmissionReview body.
@@ -217,6 +233,9 @@ pub struct Admission {
     pub pool: Arc<tokio::sync::Semaphore>,
     /// The deadline for reads through and for a place in the pool.
     pub deadline: Duration,
+    /// Whether each refusal also emits an Event (`PolicyViolation`, on the request's
+    /// namespace): a trace for `kubectl get events`, published off the answer's path.
+    pub events: bool,
 }
 
 impl Admission {
@@ -228,6 +247,7 @@ impl Admission {
             policies,
             pool: Arc::new(tokio::sync::Semaphore::new(cores)),
             deadline: READ_THROUGH_DEADLINE,
+            events: true,
         }
     }
 
@@ -272,12 +292,82 @@ impl Admission {
         let policies = self.policies.clone();
         let judged = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            judge(&req, snapshot.as_deref(), &policies, now)
+            let (response, outcome, denials) =
+                judge_with_findings(&req, snapshot.as_deref(), &policies, now);
+            (response, outcome, denials, req)
         })
         .await
         .map_err(|e| Error::Evaluation(e.to_string()))?;
-        let (response, outcome) = judged;
+        let (response, outcome, denials, req) = judged;
+        if outcome == AdmissionOutcome::Denied {
+            self.refused(&req, &denials, now);
+        }
         Ok((response.into_review(), outcome))
+    }
+
+    /// A refusal leaves a trace: counted for each ministry concerned, and an Event on the
+    /// request's namespace (the object itself when it has none) naming the policies, the
+    /// articles and the user. The Event is published on its own task: the answer never waits
+    /// for it, and a failure to publish is logged, never a reason to change the answer.
+    fn refused(&self, req: &AdmissionRequest<DynamicObject>, denials: &[Finding], now: Timestamp) {
+        let ministries: std::collections::BTreeSet<&str> = denials
+            .iter()
+            .filter_map(|f| f.ministry.as_deref())
+            .collect();
+        for m in ministries {
+            self.ctx.index.count_refusal(m, now);
+        }
+        if !self.events {
+            return;
+        }
+        let user = req
+            .user_info
+            .username
+            .as_deref()
+            .unwrap_or("an unknown user");
+        let what = format!(
+            "{} {}/{}",
+            operation(&req.operation).as_str().to_lowercase(),
+            req.kind.kind,
+            req.name
+        );
+        let reasons: Vec<String> = denials
+            .iter()
+            .map(|f| {
+                format!(
+                    "[{}] Art. {}",
+                    f.policy,
+                    govkh_core::report::sort_articles(f.articles.clone()).join(", ")
+                )
+            })
+            .collect();
+        let note = format!(
+            "{user}: {what} refused under the Law on Digital Government: {}",
+            reasons.join("; ")
+        );
+        let reference = match req.namespace.as_deref().filter(|n| !n.is_empty()) {
+            Some(ns) => k8s_openapi::api::core::v1::ObjectReference {
+                api_version: Some("v1".into()),
+                kind: Some("Namespace".into()),
+                name: Some(ns.to_string()),
+                namespace: Some(ns.to_string()),
+                ..Default::default()
+            },
+            None => k8s_openapi::api::core::v1::ObjectReference {
+                api_version: Some(if req.kind.group.is_empty() {
+                    req.kind.version.clone()
+                } else {
+                    format!("{}/{}", req.kind.group, req.kind.version)
+                }),
+                kind: Some(req.kind.kind.clone()),
+                name: Some(req.name.clone()),
+                ..Default::default()
+            },
+        };
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            ctx.refusal_event(&reference, &note).await;
+        });
     }
 
     /// Fetch from the API server what the verdict on `object` depends on and `snap` lacks.

@@ -36,6 +36,9 @@ pub struct Audit {
     pub problems: usize,
     /// What the day shows of each ministry, for its history (`report::history`).
     pub observations: BTreeMap<String, report::history::Observation>,
+    /// Requests refused at admission in the 24 hours before the audit, by ministry (this
+    /// replica's count: each counts the requests it answered).
+    pub refused_last_day: BTreeMap<String, u32>,
 }
 
 /// The cluster's inventory at one moment, with the clock's verdicts and the inventory as the
@@ -158,6 +161,7 @@ pub fn summarize(inv: &Inventory, eval: &Evaluation, policies: &Library, problem
         findings,
         problems,
         observations,
+        refused_last_day: BTreeMap::new(),
     }
 }
 
@@ -230,5 +234,78 @@ mod tests {
             after.tenancy_states["MigrationOverdue"],
             after.tenancies.overdue
         );
+    }
+}
+
+/// Requests refused at admission over the last day, per ministry: a counter in hourly buckets
+/// (24 per ministry, the oldest overwritten), not a store of requests. Time is given, never
+/// read.
+#[derive(Clone, Debug, Default)]
+pub struct Refusals {
+    /// Per ministry: (hour since the epoch, refusals in that hour), one slot per hour of day.
+    buckets: BTreeMap<String, [(i64, u32); 24]>,
+}
+
+impl Refusals {
+    fn hour(at: Timestamp) -> i64 {
+        at.as_second().div_euclid(3600)
+    }
+
+    /// Count one refusal of a request of `ministry` at `at`.
+    pub fn record(&mut self, ministry: &str, at: Timestamp) {
+        let hour = Self::hour(at);
+        let slots = self
+            .buckets
+            .entry(ministry.to_string())
+            .or_insert([(i64::MIN, 0); 24]);
+        let slot = &mut slots[usize::try_from(hour.rem_euclid(24)).unwrap_or(0)];
+        if slot.0 == hour {
+            slot.1 = slot.1.saturating_add(1);
+        } else {
+            *slot = (hour, 1);
+        }
+    }
+
+    /// Refusals per ministry in the 24 hours up to `at` (ministries with none left out).
+    pub fn last_day(&self, at: Timestamp) -> BTreeMap<String, u32> {
+        let now = Self::hour(at);
+        self.buckets
+            .iter()
+            .map(|(m, slots)| {
+                let n = slots
+                    .iter()
+                    .filter(|(h, _)| (now - 23..=now).contains(h))
+                    .map(|(_, n)| *n)
+                    .fold(0u32, u32::saturating_add);
+                (m.clone(), n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_counted_over_the_last_day_only() {
+        let t = |s: &str| -> Timestamp { s.parse().unwrap() };
+        let mut r = Refusals::default();
+        r.record("moh", t("2026-11-26T01:10:00Z"));
+        r.record("moh", t("2026-11-26T01:50:00Z"));
+        r.record("moh", t("2026-11-26T09:00:00Z"));
+        r.record("gdt", t("2026-11-25T03:00:00Z"));
+        assert_eq!(
+            r.last_day(t("2026-11-26T10:00:00Z")),
+            BTreeMap::from([("moh".to_string(), 3)])
+        );
+        // A day later the 01:00 hour has gone; the slot is reused, not added to.
+        r.record("moh", t("2026-11-27T01:05:00Z"));
+        assert_eq!(
+            r.last_day(t("2026-11-27T02:00:00Z")),
+            BTreeMap::from([("moh".to_string(), 2)])
+        );
+        assert!(r.last_day(t("2026-12-30T00:00:00Z")).is_empty());
     }
 }

@@ -132,6 +132,25 @@ impl Context {
         }
     }
 
+    /// Publish the Event of a request refused at admission (`Warning`, `PolicyViolation`).
+    /// Logged when it cannot be published; never retried.
+    pub async fn refusal_event(
+        &self,
+        reference: &k8s_openapi::api::core::v1::ObjectReference,
+        note: &str,
+    ) {
+        let event = Event {
+            type_: EventType::Warning,
+            reason: "PolicyViolation".into(),
+            note: Some(note.chars().take(1000).collect()),
+            action: "Admission".into(),
+            secondary: None,
+        };
+        if let Err(e) = self.recorder.publish(&event, reference).await {
+            tracing::warn!(reason = "PolicyViolation", error = %e, "cannot publish an Event");
+        }
+    }
+
     fn failed(&self, key: &str) -> u32 {
         let Ok(mut f) = self.failures.lock() else {
             return 1;
