@@ -1267,3 +1267,24 @@ fn check_as_a_user_judges_who_writes_an_approval() {
         ["official-email", "private-network"]
     );
 }
+
+#[test]
+fn status_and_trace_say_when_the_cluster_cannot_be_reached() {
+    for args in [
+        &["status", "--kubeconfig", "/nonexistent/kubeconfig"][..],
+        &[
+            "trace",
+            "ministry/mef",
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+        ][..],
+    ] {
+        let out = govkh(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("/nonexistent/kubeconfig"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    // A trace needs its target.
+    assert_eq!(govkh(&["trace"]).status.code(), Some(2));
+}

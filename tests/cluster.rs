@@ -68,10 +68,13 @@ fn list(items: Vec<Value>, next: Option<&str>) -> Value {
     json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "42", "continue": next.unwrap_or("")}, "items": items})
 }
 
-#[tokio::test]
-async fn report_reads_the_cluster_like_the_manifests() {
+/// A mocked API server holding `objects` (by plural): lists them (Ministries in two pages,
+/// VolumeSnapshots not found, Secrets and ConfigMaps as metadata when asked); returns the
+/// client and, once the client is dropped, the requests it saw.
+fn serve(
+    objects: BTreeMap<String, Vec<Value>>,
+) -> (kube::Client, tokio::task::JoinHandle<Vec<String>>) {
     let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let objects = cluster_objects();
     let responder = tokio::spawn(async move {
         let mut handle = pin!(handle);
         let mut seen = Vec::new();
@@ -118,7 +121,12 @@ async fn report_reads_the_cluster_like_the_manifests() {
         }
         seen
     });
-    let client = kube::Client::new(service, "default");
+    (kube::Client::new(service, "default"), responder)
+}
+
+#[tokio::test]
+async fn report_reads_the_cluster_like_the_manifests() {
+    let (client, responder) = serve(cluster_objects());
     let loader = Loader::new();
     let loaded = cluster::read(client, &loader).await.unwrap();
     let requests = responder.await.unwrap();
@@ -242,5 +250,96 @@ async fn missing_crds_are_named_with_the_fix() {
     assert_eq!(
         err,
         "the digital.gov.kh CRDs are not installed in this cluster (governmentclouds.digital.gov.kh not found): kubectl apply -f crds/"
+    );
+}
+
+#[tokio::test]
+async fn kubectl_govkh_status_and_trace_read_the_cluster() {
+    // The statuses the operator writes: each ministry's compliance (the audit's), each
+    // tenancy's clock state.
+    let now: k8s_openapi::jiff::Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+    let lib = Library::builtin().unwrap();
+    let loaded = govkh_core::manifest::LoadResult {
+        objects: Loader::new()
+            .load_paths(
+                &[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")],
+                &mut std::io::empty(),
+            )
+            .objects,
+        errors: Vec::new(),
+    };
+    let (inv, eval, problems) = govkh_core::evaluate::evaluate_loaded(loaded, &lib, now);
+    let audit = govkh_core::summary::summarize(&inv, &eval, &lib, problems);
+    let mut objects = cluster_objects();
+    for m in objects.get_mut("ministries").unwrap() {
+        let code = m["metadata"]["name"].as_str().unwrap().to_string();
+        m["status"] = json!({"compliance": audit.ministries[&code]});
+    }
+    for t in objects.get_mut("cloudtenancies").unwrap() {
+        let name = t["metadata"]["name"].as_str().unwrap();
+        let clock = eval.tenancies.iter().find(|c| c.name == name).unwrap();
+        t["status"] = json!({"state": clock.state});
+    }
+
+    let (client, _) = serve(objects.clone());
+    let rows = govkh::plugin::status(client).await.unwrap();
+    let mef = rows.iter().find(|r| r.ministry == "mef").unwrap();
+    assert_eq!(mef.score, Some(95));
+    assert_eq!((mef.deny, mef.warn), (0, 1));
+    assert_eq!(
+        mef.tenancies,
+        BTreeMap::from([
+            ("Compliant".to_string(), 2),
+            ("ExceptionExpired".to_string(), 1)
+        ])
+    );
+    let text = govkh::plugin::status_text(&rows, false);
+    assert!(
+        text.starts_with("MINISTRY  SCORE  DENY  WARN  NEXT-DEADLINE  TENANCIES\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("moh           0     4     0  -              1 Compliant"),
+        "{text}"
+    );
+    assert!(govkh::plugin::status_text(&rows, true).contains("\u{1b}[31m    0\u{1b}[0m"));
+
+    // trace ministry/mef: judged live, as `check --cluster` does.
+    let (client, _) = serve(objects);
+    let loaded = cluster::read(client, &Loader::new()).await.unwrap();
+    let (inv, eval, _) = govkh_core::evaluate::evaluate_loaded(loaded, &lib, now);
+    let tree = govkh::plugin::trace(&inv, &eval, "ministry/mef").unwrap();
+    let text = govkh::plugin::trace_text(&tree, false);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Ministry/mef  0 deny, 1 warn", "{text}");
+    for expected in [
+        "├─ CloudTenancy/mef-analytics  ExceptionExpired",
+        "│  ├─ CloudTenancy/mef-analytics [statutory-clock]  warn",
+        "│  ├─ Approval/mef-analytics-continuation  Expired",
+        "│  └─ Namespace/mef-analytics  confidential",
+        "├─ PrivateNetworkLink/mef-gdt-microwave  mef → gdt",
+        "│  ├─ Approval/mef-gdt-microwave  InForce",
+        "│  └─ DataAccessGrant/gdt-declarations-to-mef  Active",
+    ] {
+        assert!(lines.contains(&expected), "missing {expected:?} in\n{text}");
+    }
+    // -o wide adds the findings' messages; -o json the same tree as data.
+    let wide = govkh::plugin::trace_text(&tree, true);
+    assert!(
+        wide.contains("warn  — runs outside the government cloud"),
+        "{wide}"
+    );
+    let json = serde_json::to_value(&tree).unwrap();
+    assert_eq!(json["object"], "Ministry/mef");
+    assert!(json["children"].as_array().unwrap().len() >= 5);
+    // Unknown targets are said.
+    assert_eq!(
+        govkh::plugin::trace(&inv, &eval, "ministry/nobody").unwrap_err(),
+        "Ministry nobody not found"
+    );
+    assert!(
+        govkh::plugin::trace(&inv, &eval, "pod/x")
+            .unwrap_err()
+            .contains("trace follows ministry")
     );
 }

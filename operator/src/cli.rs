@@ -47,11 +47,86 @@ pub enum Command {
     /// The Digital Government Committee's compliance report: per-ministry scores, the
     /// statutory clock, findings by article with their fines, approvals, grants, deadlines.
     Report(ReportArgs),
+    /// Each ministry's compliance from the cluster's Ministry and CloudTenancy statuses (as
+    /// `kubectl govkh status`).
+    Status(StatusArgs),
+    /// How a ministry's objects hang together, with their states and findings, judged live
+    /// (as `kubectl govkh trace ministry/mef`).
+    Trace(TraceArgs),
+    /// The kubectl plugin.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
     /// Run the operator: waits for the CRDs, reconciles tenancies (namespaces, quotas, network
     /// policies, role bindings, the statutory clock), links, grants, approvals, ministries and
     /// the government cloud, audits the cluster periodically, serves /healthz, /readyz and
     /// /metrics, stops on SIGTERM. With --leader-elect, replicas share a Lease.
     Run(RunArgs),
+}
+
+/// How to reach the cluster: the kubeconfig and its context.
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster).
+    #[arg(long, env = "KUBECONFIG", value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+/// Arguments of `govkh status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Output formats of `trace`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// A tree of objects and states.
+    Text,
+    /// The tree with each finding's message.
+    Wide,
+    /// The tree as JSON.
+    Json,
+}
+
+/// Arguments of `govkh trace`.
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// What to trace: `ministry/NAME`, `cloudtenancy/NAME`, `privatenetworklink/NAME` or
+    /// `dataaccessgrant/NAME`.
+    #[arg(value_name = "KIND/NAME")]
+    pub target: String,
+    /// The cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+    /// Judge as of this day (YYYY-MM-DD) or instant; default now.
+    #[arg(long, visible_alias = "as-of", env = "GOVKH_NOW", value_name = "DATE")]
+    pub now: Option<String>,
+}
+
+/// `govkh plugin` commands.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Link `kubectl-govkh` to this binary so that `kubectl govkh` runs it.
+    Install(PluginInstallArgs),
+}
+
+/// Arguments of `govkh plugin install`.
+#[derive(Debug, clap::Args)]
+pub struct PluginInstallArgs {
+    /// Where to put the link (a directory on PATH); default: this binary's directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Log formats of `govkh run`.
@@ -419,6 +494,9 @@ pub fn run(
         Command::Policy(PolicyCommand::List(args)) => policy_list(args, stdout, stderr),
         Command::Report(args) => report(args, stdin, stdout, stderr),
         Command::Run(args) => run_operator(args, stderr),
+        Command::Status(args) => status(args, stdout, stderr),
+        Command::Trace(args) => trace(args, stdout, stderr),
+        Command::Plugin(PluginCommand::Install(args)) => plugin_install(args, stdout, stderr),
     }
 }
 
@@ -980,6 +1058,134 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+fn status(args: StatusArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+    let rows = with_client(
+        args.cluster.kubeconfig.as_deref(),
+        args.cluster.context.as_deref(),
+        |client| async move {
+            crate::plugin::status(client)
+                .await
+                .map_err(|e| format!("cannot read the Ministries and CloudTenancies: {e}"))
+        },
+    );
+    let text = match rows {
+        Ok(rows) => match args.format {
+            ListFormat::Text => {
+                use std::io::IsTerminal;
+                Ok(crate::plugin::status_text(
+                    &rows,
+                    std::io::stdout().is_terminal(),
+                ))
+            }
+            ListFormat::Json => serde_json::to_string_pretty(&rows)
+                .map(|s| s + "\n")
+                .map_err(|e| e.to_string()),
+        },
+        Err(e) => Err(e),
+    };
+    print_or_fail(text, stdout, stderr)
+}
+
+fn trace(args: TraceArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+    let now = match args.now.as_deref().map(parse_now).transpose() {
+        Ok(Some(ts)) => ts,
+        Ok(None) => Timestamp::now(),
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let policies = match Library::builtin() {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let loader = Loader::new().compacting();
+    let loaded = match read_cluster(
+        &loader,
+        args.cluster.kubeconfig.as_deref(),
+        args.cluster.context.as_deref(),
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (inventory, eval, _) = evaluate_loaded(loaded, &policies, now);
+    let text =
+        crate::plugin::trace(&inventory, &eval, &args.target).and_then(|node| match args.format {
+            TraceFormat::Text => Ok(crate::plugin::trace_text(&node, false)),
+            TraceFormat::Wide => Ok(crate::plugin::trace_text(&node, true)),
+            TraceFormat::Json => serde_json::to_string_pretty(&node)
+                .map(|s| s + "\n")
+                .map_err(|e| e.to_string()),
+        });
+    print_or_fail(text, stdout, stderr)
+}
+
+/// Print `text`, or its error on stderr (exit 2).
+fn print_or_fail(
+    text: Result<String, String>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    match text {
+        Ok(t) if stdout.write_all(t.as_bytes()).is_ok() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(2),
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn plugin_install(
+    args: PluginInstallArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: cannot find this binary: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = match args
+        .dir
+        .or_else(|| exe.parent().map(std::path::Path::to_path_buf))
+    {
+        Some(d) => d,
+        None => {
+            let _ = writeln!(stderr, "error: give --dir: this binary has no directory");
+            return ExitCode::from(2);
+        }
+    };
+    match crate::plugin::install(&dir, &exe) {
+        Ok(link) => {
+            let _ = writeln!(
+                stdout,
+                "{} -> {}: `kubectl govkh` runs govkh when {} is on PATH",
+                link.display(),
+                exe.display(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(
+                stderr,
+                "error: cannot link {}/kubectl-govkh: {e}",
+                dir.display()
+            );
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Connect (kubeconfig, else in-cluster) and read the inventory; the runtime lives only here.

@@ -12,6 +12,7 @@ pub mod history;
 pub mod index;
 pub mod lease;
 pub mod metrics;
+pub mod plugin;
 pub mod run;
 pub mod serve;
 pub mod webhook;

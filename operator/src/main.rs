@@ -11,7 +11,10 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = govkh::cli::Cli::parse();
+    // Invoked as `kubectl-govkh`, kubectl's spelling of files (`-f`) and formats (`-o`) is
+    // translated to govkh's.
+    let cli =
+        govkh::cli::Cli::parse_from(govkh::plugin::plugin_args(std::env::args_os().collect()));
     govkh::cli::run(
         cli,
         &mut std::io::stdin(),
