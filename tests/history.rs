@@ -265,36 +265,23 @@ fn report_history_shows_the_change_and_the_first_day_of_each_breach() {
         "warned since the first report, denied today: one breach"
     );
     // The Markdown and HTML say it to people.
-    let md = String::from_utf8(
-        govkh(&[
+    let render = |format: &str| {
+        let out = govkh(&[
             "report",
             "examples/",
             "--as-of",
             "2027-03-15",
             "-f",
-            "md",
+            format,
             "--history",
             history,
-        ])
-        .stdout,
-    )
-    .unwrap();
+        ]);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let md = render("md");
     assert!(md.contains("## Two years (Art. 34)"), "{md}");
     assert!(md.contains("*since 2026-04-01*"), "{md}");
-    let html = String::from_utf8(
-        govkh(&[
-            "report",
-            "examples/",
-            "--as-of",
-            "2027-03-15",
-            "-f",
-            "html",
-            "--history",
-            history,
-        ])
-        .stdout,
-    )
-    .unwrap();
+    let html = render("html");
     assert!(html.contains("<polyline"), "a sparkline");
     assert!(html.contains("since 2026-11-26"));
     // A file that is not a report is named; a directory with none is an error.

@@ -272,7 +272,8 @@ impl Tracer<'_> {
         node.children
             .extend(self.findings(&format!("CloudTenancy/{name}")));
         for (a, approval) in &self.inv.approvals {
-            if approval.object.spec.subject.name == name {
+            let subject = &approval.object.spec.subject;
+            if subject.kind == govkh_core::api::SubjectKind::CloudTenancy && subject.name == name {
                 node.children.push(self.approval(a));
             }
         }

@@ -265,7 +265,29 @@ pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String
     out
 }
 
+/// An amount in `lang`'s grouping, for a column or sentence that names the unit:
+/// `20,000,000`, or `20.000.000` for a Khmer reader (CLDR `km`).
+pub fn number(n: u64, lang: Lang) -> String {
+    let grouped = crate::finding::riels(n);
+    match lang {
+        Lang::En => grouped,
+        Lang::Km => grouped.replace(',', "."),
+    }
+}
+
 impl Words {
+    /// A ministry's resource level (`full`, `limited`) in words; another value as it is.
+    pub fn level<'a>(&self, level: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        match level {
+            "full" => self.level_full,
+            "limited" => self.level_limited,
+            other => other,
+        }
+    }
+
     /// An action's name, as the text outputs print it.
     pub fn action(&self, a: Action) -> &'static str {
         match a {

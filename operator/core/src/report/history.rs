@@ -315,14 +315,15 @@ fn observation_of_json(v: &serde_json::Value, day: Day) -> Result<(String, Obser
         .flat_map(|o| o.values())
     {
         for f in fs.as_array().into_iter().flatten() {
-            let f = finding_of_json(f).map_err(|e| format!("ministry {code}: {e}"))?;
-            if f.action == Action::Dryrun {
+            let (action, cited, key) =
+                breach_of_json(f).map_err(|e| format!("ministry {code}: {e}"))?;
+            if action == Action::Dryrun {
                 continue;
             }
-            for a in &f.articles {
-                *articles.entry(a.clone()).or_default() += 1;
+            for a in cited {
+                *articles.entry(a).or_default() += 1;
             }
-            open.push(key_of(&f));
+            open.push(key);
         }
     }
     let mut tenancies: BTreeMap<String, u32> = BTreeMap::new();
@@ -346,7 +347,8 @@ fn observation_of_json(v: &serde_json::Value, day: Day) -> Result<(String, Obser
     Ok((code, Observation { record, open }))
 }
 
-fn finding_of_json(f: &serde_json::Value) -> Result<Finding, String> {
+/// A saved finding's action, articles and breach key: what a history keeps of it.
+fn breach_of_json(f: &serde_json::Value) -> Result<(Action, Vec<String>, String), String> {
     let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
     let action = match f["action"].as_str() {
         Some("deny") => Action::Deny,
@@ -355,30 +357,19 @@ fn finding_of_json(f: &serde_json::Value) -> Result<Finding, String> {
         Some("error") => Action::Error,
         other => return Err(format!("a finding with action {other:?}")),
     };
-    Ok(Finding {
-        policy: text(&f["policy"]).ok_or("a finding without policy")?,
-        action,
-        severity: crate::finding::Severity::Low,
-        articles: f["articles"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(&text)
-            .collect(),
-        resource: crate::finding::ResourceRef {
-            api_version: text(&f["resource"]["apiVersion"]),
-            kind: text(&f["resource"]["kind"]),
-            name: text(&f["resource"]["name"]),
-            namespace: text(&f["resource"]["namespace"]),
-        },
-        source: None,
-        ministry: text(&f["ministry"]),
-        message: String::new(),
-        state: None,
-        deadline: None,
-        penalty: None,
-        excused_by: None,
-        fix: None,
-        km: None,
-    })
+    let policy = text(&f["policy"]).ok_or("a finding without policy")?;
+    let articles = f["articles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(&text)
+        .collect();
+    // The same key as a live finding's: its object as `ResourceRef::display` writes it.
+    let resource = crate::finding::ResourceRef {
+        api_version: text(&f["resource"]["apiVersion"]),
+        kind: text(&f["resource"]["kind"]),
+        name: text(&f["resource"]["name"]),
+        namespace: text(&f["resource"]["namespace"]),
+    };
+    Ok((action, articles, breach_key(&policy, &resource.display())))
 }

@@ -6,11 +6,11 @@
 
 use std::fmt::Write;
 
-use super::{MinistryReport, Report, riels, text::summary_sentence};
+use super::{MinistryReport, Report, text::summary_sentence};
 use crate::{
     api::Day,
     finding::{Finding, Lang},
-    message::words::{Words, fill, words},
+    message::words::{Words, fill, number, words},
 };
 
 /// Escape text for HTML element content and attribute values.
@@ -249,24 +249,6 @@ fn names(m: &MinistryReport, lang: Lang) -> (String, Option<String>) {
     }
 }
 
-/// A resource level (`full`, `limited`) in words.
-fn level(w: &Words, level: &str) -> String {
-    match level {
-        "full" => w.level_full.to_string(),
-        "limited" => w.level_limited.to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// An amount in riels in a column that names the unit: `20,000,000`, or `20.000.000` for a
-/// Khmer reader.
-fn number(n: u64, lang: Lang) -> String {
-    match lang {
-        Lang::En => riels(n),
-        Lang::Km => riels(n).replace(',', "."),
-    }
-}
-
 /// A ministry's score over time: a sparkline (no text inside, so nothing shrinks on a phone)
 /// and the sentence it draws.
 fn trend_html(h: &super::history::Trend, w: &Words) -> String {
@@ -475,7 +457,7 @@ pub fn html(r: &Report) -> String {
                 &[
                     ("code", &m.code),
                     ("domain", &m.domain),
-                    ("level", &level(w, &m.resource_level)),
+                    ("level", &w.level(&m.resource_level)),
                 ]
             ))
         );

@@ -2,10 +2,10 @@
 
 use std::fmt::Write;
 
-use super::{Report, riels};
+use super::Report;
 use crate::{
     finding::{Finding, Lang},
-    message::words::{fill, words},
+    message::words::{fill, number, words},
 };
 
 /// User text as Markdown prose: HTML and table syntax escaped, and the punctuation that makes
@@ -186,11 +186,7 @@ pub fn markdown(r: &Report) -> String {
             }
             _ => {}
         }
-        let level = match m.resource_level.as_str() {
-            "full" => w.level_full,
-            "limited" => w.level_limited,
-            other => other,
-        };
+        let level = w.level(&m.resource_level);
         let _ = writeln!(
             o,
             "{}\n",
@@ -254,13 +250,7 @@ pub fn markdown(r: &Report) -> String {
                 w.h_kind_of_finding, w.h_penalty, w.h_findings, w.h_natural_max, w.h_legal_max
             );
             let _ = writeln!(o, "|---|---|---:|---:|---:|");
-            let amount = |a: Option<u64>| {
-                a.map(|n| match lang {
-                    Lang::En => riels(n),
-                    Lang::Km => riels(n).replace(',', "."),
-                })
-                .unwrap_or_else(|| "—".into())
-            };
+            let amount = |a: Option<u64>| a.map(|n| number(n, lang)).unwrap_or_else(|| "—".into());
             for f in &m.fines {
                 let _ = writeln!(
                     o,
