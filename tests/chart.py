@@ -188,6 +188,34 @@ def test_chart_crds_are_the_generated_crds():
         assert text in generated, f"charts/govkh/crds/{name} is not what `govkh crds` prints"
 
 
+def test_reports_are_written_by_default_and_their_crds_installed_only_when_asked():
+    objects = render()
+    args = container(objects)["args"]
+    assert "--reports=openreports" in args and "--report-pass=true" in args, args
+    assert "--report-max-results=1000" in args, args
+    assert not [k for k in objects if k[0] == "CustomResourceDefinition"], "OpenReports CRDs by default"
+    rules = objects[("ClusterRole", "govkh")]["rules"]
+    granted = {(g, r, v) for rule in rules for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
+    for group, plural in [("openreports.io", "reports"), ("openreports.io", "clusterreports"),
+                          ("wgpolicyk8s.io", "policyreports"), ("wgpolicyk8s.io", "clusterpolicyreports")]:
+        for verb in ("list", "create", "patch", "delete"):
+            assert (group, plural, verb) in granted, (group, plural, verb)
+    objects = render({"openreports": {"installCRDs": True}, "reports": {"api": "wgpolicyk8s", "pass": False}})
+    crds = sorted(k[1] for k in objects if k[0] == "CustomResourceDefinition")
+    assert crds == ["clusterreports.openreports.io", "reports.openreports.io"], crds
+    generated = subprocess.run([BINARY, "crds", "--openreports"], check=True, capture_output=True, text=True).stdout
+    for doc in yaml.safe_load_all(generated):
+        assert objects[("CustomResourceDefinition", doc["metadata"]["name"])] == doc
+    args = container(objects)["args"]
+    assert "--reports=wgpolicyk8s" in args and "--report-pass=false" in args, args
+    try:
+        render({"reports": {"api": "policyreports"}})
+    except Exception:  # noqa: BLE001 - the schema's refusal is what is tested
+        pass
+    else:
+        raise AssertionError("reports.api=policyreports was accepted")
+
+
 def main():
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
     passed = failed = 0

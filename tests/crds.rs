@@ -273,3 +273,127 @@ fn every_cel_rule_compiles_and_has_a_message() {
         "expected the CEL rules of API.md, found {rules}"
     );
 }
+
+#[test]
+fn the_charts_openreports_crds_are_the_generated_ones() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../charts/govkh/templates/openreports-crds.yaml");
+    let generated = govkh_core::openreports::chart_template().unwrap();
+    if std::env::var_os("GOVKH_UPDATE_CRDS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == generated,
+        "charts/govkh/templates/openreports-crds.yaml differs from `govkh crds --openreports`: run `GOVKH_UPDATE_CRDS=1 cargo test --test crds` and commit"
+    );
+    // Helm would read template syntax in a description as a template.
+    let body = generated
+        .trim_start_matches("{{- if .Values.openreports.installCRDs }}\n")
+        .trim_end_matches("{{- end }}\n");
+    assert!(!body.contains("{{"), "a CRD holds template syntax");
+}
+
+/// Every path of `value` (objects by key, arrays as `[]`) that `schema` does not declare.
+fn undeclared(value: &Value, schema: &Value, path: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if schema.get("additionalProperties").is_some()
+                || schema.get("x-kubernetes-preserve-unknown-fields").is_some()
+                || path == ".metadata"
+            {
+                return;
+            }
+            for (k, v) in map {
+                let p = format!("{path}.{k}");
+                match schema.get("properties").and_then(|props| props.get(k)) {
+                    Some(s) => undeclared(v, s, p, out),
+                    None => out.push(p),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                undeclared(v, &schema["items"], format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_openreports_crds_declare_every_field_govkh_writes_and_need_what_upstream_needs() {
+    use govkh_core::openreports::{Flavour, Options, reports};
+    let lib = govkh_core::policy::Library::builtin().unwrap();
+    let now = "2026-11-26T03:00:00Z".parse().unwrap();
+    let (_, eval, _) = govkh_core::evaluate::evaluate_loaded(
+        govkh_core::manifest::Loader::new().load_paths(
+            &[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")],
+            &mut std::io::empty(),
+        ),
+        &lib,
+        now,
+    );
+    let options = Options {
+        flavour: Flavour::Openreports,
+        pass: true,
+        max_results: 1000,
+    };
+    let mut built = reports(&eval.findings, &eval.judged, &lib, &options);
+    assert!(built.len() > 2, "{built:?}");
+    for r in &mut built {
+        for result in &mut r.results {
+            result.timestamp = Some(govkh_core::openreports::ResultTimestamp {
+                seconds: 1,
+                nanos: 0,
+            });
+        }
+    }
+    for (file, crd) in govkh_core::openreports::crds().unwrap() {
+        let namespaced = crd.spec.scope == "Namespaced";
+        let schema = serde_json::to_value(
+            crd.spec.versions[0]
+                .schema
+                .as_ref()
+                .unwrap()
+                .open_api_v3_schema
+                .as_ref()
+                .unwrap(),
+        )
+        .unwrap();
+        // What the upstream schema requires of a result, and its enums.
+        let result = &schema["properties"]["results"]["items"];
+        assert_eq!(result["required"], serde_json::json!(["policy"]), "{file}");
+        assert_eq!(
+            result["properties"]["timestamp"]["required"],
+            serde_json::json!(["nanos", "seconds"]),
+            "{file}"
+        );
+        let text = serde_json::to_string(&schema).unwrap();
+        assert!(
+            !text.contains("$ref") && !text.contains("anyOf"),
+            "{file}: not structural"
+        );
+        let mut checked = 0;
+        for r in built
+            .iter()
+            .filter(|r| r.metadata.namespace.is_some() == namespaced)
+        {
+            assert_eq!(r.kind, crd.spec.names.kind);
+            let mut missing = Vec::new();
+            undeclared(
+                &serde_json::to_value(r).unwrap(),
+                &schema,
+                String::new(),
+                &mut missing,
+            );
+            assert!(
+                missing.is_empty(),
+                "{file}: the CRD would prune {missing:?}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "{file}: no report of its kind to check");
+    }
+}

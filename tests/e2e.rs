@@ -18,7 +18,10 @@
 //! run and registers it by URL (`--webhook-url`, failurePolicy Fail). One `kubectl apply` of a
 //! top-secret volume and a second claim cloning it must be refused — the clone judged with the
 //! volume created a moment before (the index, or a read through to the API server), leaving a
-//! `PolicyViolation` Event on the namespace. And what
+//! `PolicyViolation` Event on the namespace. Then the compliance reports: with the webhook
+//! unregistered, the breaching example workloads are applied, and the OpenReports reports
+//! (CRDs from `govkh crds --openreports`) must show a `fail` result with its article for each
+//! object the core denies. And what
 //! is given is taken back: emptying MoEYS's DTU groups removes their `admin` RoleBinding. The
 //! operator's log of a healthy start, once every object has arrived, holds no WARN or ERROR.
 //!
@@ -332,6 +335,23 @@ fn examples_inventory(now: Timestamp) -> (Inventory, govkh_core::evaluate::Evalu
     (inv, eval)
 }
 
+/// Apply the CRDs in `path` (a file or folder) and wait until they are established.
+fn install_crds(kubeconfig: &Path, path: &Path) -> Result<(), String> {
+    let path = path.to_str().unwrap();
+    kubectl(kubeconfig, &["apply", "--server-side", "-f", path])?;
+    kubectl(
+        kubeconfig,
+        &[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "-f",
+            path,
+        ],
+    )
+    .map(|_| ())
+}
+
 async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     let kc = kube::config::Kubeconfig::read_from(&kubeconfig).map_err(|e| e.to_string())?;
     let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
@@ -339,26 +359,21 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let client = Client::try_from(config).map_err(|e| e.to_string())?;
     let crds = root().join("crds");
-    kubectl(
-        &kubeconfig,
-        &["apply", "--server-side", "-f", crds.to_str().unwrap()],
-    )?;
-    kubectl(
-        &kubeconfig,
-        &[
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "-f",
-            crds.to_str().unwrap(),
-        ],
-    )?;
+    install_crds(&kubeconfig, &crds)?;
     for f in FILES {
         let path = root().join("examples").join(f);
         kubectl(&kubeconfig, &["apply", "-f", path.to_str().unwrap()])?;
     }
     let dir = std::env::temp_dir().join(format!("govkh-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    // The OpenReports CRDs, as the chart installs them with openreports.installCRDs=true.
+    let report_crds = dir.join("openreports-crds.yaml");
+    let generated = Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .args(["crds", "--openreports"])
+        .output()
+        .map_err(|e| format!("cannot run govkh crds --openreports: {e}"))?;
+    std::fs::write(&report_crds, &generated.stdout).map_err(|e| e.to_string())?;
+    install_crds(&kubeconfig, &report_crds)?;
     let (cert, key) = loopback_certificate(&dir);
     let operator = Operator(
         Command::new(env!("CARGO_BIN_EXE_govkh"))
@@ -400,6 +415,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         Err(e) => Err(e),
     };
     let revoked = revocation(&kubeconfig, &client).await;
+    let reported = reports(&kubeconfig).await;
     let cleanup = cleanup(&kubeconfig, &client).await;
     drop(operator);
     let registration = kubectl(
@@ -411,6 +427,15 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
             "--ignore-not-found",
         ],
     );
+    let report_crds_gone = kubectl(
+        &kubeconfig,
+        &[
+            "delete",
+            "--ignore-not-found",
+            "-f",
+            report_crds.to_str().unwrap(),
+        ],
+    );
     let _ = std::fs::remove_dir_all(&dir);
     let crds_gone = kubectl(
         &kubeconfig,
@@ -420,9 +445,110 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         .and(quiet)
         .and(admitted)
         .and(revoked)
+        .and(reported)
         .and(cleanup)
         .and(registration.map(|_| ()))
+        .and(report_crds_gone.map(|_| ()))
         .and(crds_gone.map(|_| ()))
+}
+
+/// The example workloads that breach the law (and need no CRD a bare cluster lacks).
+const WORKLOADS: [&str; 4] = [
+    "workloads/gdt-api.yaml",
+    "workloads/moeys-elearning.yaml",
+    "workloads/moeys-satellite.yaml",
+    "workloads/moh-claims-link.yaml",
+];
+
+/// The compliance reports: with the webhook unregistered (it would refuse them), the breaching
+/// example workloads are applied; after the next audit, `kubectl get reports.openreports.io -A`
+/// (or `clusterreports` for our kinds) shows a `fail` result for each object the evaluation
+/// core denies today, with its policy and its article in `category`.
+async fn reports(kubeconfig: &Path) -> Result<(), String> {
+    kubectl(
+        kubeconfig,
+        &[
+            "delete",
+            "validatingwebhookconfiguration",
+            WEBHOOK_CONFIGURATION,
+            "--ignore-not-found",
+        ],
+    )?;
+    for f in WORKLOADS {
+        let path = root().join("examples").join(f);
+        kubectl(kubeconfig, &["apply", "-f", path.to_str().unwrap()])?;
+    }
+    let paths: Vec<PathBuf> = FILES
+        .iter()
+        .chain(WORKLOADS.iter())
+        .map(|f| root().join("examples").join(f))
+        .collect();
+    let lib = Library::builtin().unwrap();
+    let (_, eval, _) = evaluate_loaded(
+        Loader::new().load_paths(&paths, &mut std::io::empty()),
+        &lib,
+        Timestamp::now(),
+    );
+    let denied: Vec<&govkh_core::finding::Finding> = eval
+        .findings
+        .iter()
+        .filter(|f| f.action == govkh_core::finding::Action::Deny)
+        .filter(|f| {
+            f.source
+                .as_ref()
+                .is_some_and(|s| WORKLOADS.iter().any(|w| s.file.ends_with(w)))
+        })
+        .collect();
+    if denied.len() < 4 {
+        return Err(format!(
+            "the example workloads should breach the law on four objects today, not {}",
+            denied.len()
+        ));
+    }
+    wait_for(
+        "a fail result in the reports for each denied workload",
+        || async {
+            let mut results = Vec::new();
+            for resource in ["reports.openreports.io", "clusterreports.openreports.io"] {
+                let out = kubectl(kubeconfig, &["get", resource, "-A", "-o", "json"])?;
+                let list: serde_json::Value =
+                    serde_json::from_str(&out).map_err(|e| format!("{resource}: {e}"))?;
+                for item in list["items"].as_array().into_iter().flatten() {
+                    results.extend(item["results"].as_array().into_iter().flatten().cloned());
+                }
+            }
+            let missing: Vec<String> = denied
+                .iter()
+                .filter(|f| {
+                    let r = &f.resource;
+                    !results.iter().any(|x| {
+                        let o = &x["resources"][0];
+                        x["result"] == "fail"
+                            && x["policy"] == f.policy.as_str()
+                            && x["category"] == format!("Art. {}", f.articles[0]).as_str()
+                            && o["kind"].as_str() == r.kind.as_deref()
+                            && o["name"].as_str() == r.name.as_deref()
+                            && o["namespace"].as_str() == r.namespace.as_deref()
+                    })
+                })
+                .map(|f| {
+                    let r = &f.resource;
+                    format!(
+                        "{} on {}/{}/{}",
+                        f.policy,
+                        r.kind.as_deref().unwrap_or(""),
+                        r.namespace.as_deref().unwrap_or(""),
+                        r.name.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            missing
+                .is_empty()
+                .then_some(())
+                .ok_or(format!("no fail result for {missing:?}"))
+        },
+    )
+    .await
 }
 
 async fn checks(client: &Client) -> Result<(), String> {
@@ -582,7 +708,7 @@ async fn checks(client: &Client) -> Result<(), String> {
 async fn cleanup(kubeconfig: &Path, client: &Client) -> Result<(), String> {
     // Deleting the tenancies while the operator runs: its finalizer releases the namespaces.
     let mut result = Ok(());
-    for f in FILES.iter().rev() {
+    for f in WORKLOADS.iter().rev().chain(FILES.iter().rev()) {
         let path = root().join("examples").join(f);
         if let Err(e) = kubectl(
             kubeconfig,

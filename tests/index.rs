@@ -476,6 +476,7 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
         Arc::new(std::sync::atomic::AtomicBool::new(true)),
         done,
         None,
+        None,
     ));
     audits.changed().await.unwrap();
     // The same summary as from the manifests (`govkh check`/`report` on examples/).
@@ -510,6 +511,65 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
         "the audit talked to the API server: {:?}",
         log.lock().unwrap()
     );
+}
+
+/// The audit loop with `--reports` on a replica `leading` or not: the requests it made.
+async fn audit_with_reports(leading: bool) -> Vec<String> {
+    let (client, log) = mocked(|method, path| match (method, path) {
+        ("GET", "/apis/openreports.io/v1alpha1") => (
+            200,
+            json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "openreports.io/v1alpha1",
+                   "resources": [
+                       {"name": "reports", "singularName": "", "namespaced": true, "kind": "Report", "verbs": ["list"]},
+                       {"name": "clusterreports", "singularName": "", "namespaced": false, "kind": "ClusterReport", "verbs": ["list"]}]}),
+        ),
+        ("GET", _) => (
+            200,
+            json!({"apiVersion": "openreports.io/v1alpha1", "kind": "ReportList", "metadata": {}, "items": []}),
+        ),
+        _ => (
+            200,
+            json!({"apiVersion": "openreports.io/v1alpha1", "kind": "Report", "metadata": {"name": "govkh"}, "source": "govkh", "summary": {}}),
+        ),
+    });
+    let now: Timestamp = NOW.parse().unwrap();
+    let index = common::index_of(&common::examples_in_cluster());
+    let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index));
+    let (done, mut audits) = tokio::sync::watch::channel(0u64);
+    let task = tokio::spawn(govkh::run::audit_loop(
+        ctx,
+        Arc::new(Library::builtin().unwrap()),
+        Duration::from_secs(300),
+        Arc::new(std::sync::atomic::AtomicBool::new(leading)),
+        done,
+        None,
+        Some(govkh_core::openreports::Options {
+            flavour: govkh_core::openreports::Flavour::Openreports,
+            pass: true,
+            max_results: 1000,
+        }),
+    ));
+    audits.changed().await.unwrap();
+    task.abort();
+    log.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn only_the_leader_writes_the_compliance_reports_after_its_audit() {
+    let led = audit_with_reports(true).await;
+    assert_eq!(led[0], "GET /apis/openreports.io/v1alpha1");
+    assert!(
+        led.iter()
+            .any(|l| l == "PATCH /apis/openreports.io/v1alpha1/clusterreports/govkh"),
+        "{led:?}"
+    );
+    assert!(
+        led.iter()
+            .any(|l| l.starts_with("PATCH /apis/openreports.io/v1alpha1/namespaces/")),
+        "{led:?}"
+    );
+    let standby = audit_with_reports(false).await;
+    assert!(standby.is_empty(), "a standby wrote: {standby:?}");
 }
 
 #[tokio::test]

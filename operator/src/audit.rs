@@ -6,6 +6,7 @@
 use govkh_core::{
     evaluate::{evaluate_with, load_error_findings, sort},
     manifest::LoadError,
+    openreports,
     policy::Library,
     summary::{Audit, summarize},
 };
@@ -16,6 +17,17 @@ use crate::index::Index;
 /// Audit the index as it stands, as of `now`. Objects of our kinds the index refused (they
 /// fail their schema) are counted as problems and judged as error findings.
 pub fn of_index(index: &Index, policies: &Library, now: Timestamp) -> Audit {
+    with_reports(index, policies, now, None).0
+}
+
+/// `of_index`, and with `reports` the reports its findings make (`openreports::reports`): the
+/// same findings, so a report never disagrees with the status it was written beside.
+pub fn with_reports(
+    index: &Index,
+    policies: &Library,
+    now: Timestamp,
+    reports: Option<&openreports::Options>,
+) -> (Audit, Vec<openreports::Report>) {
     let inventory = index.inventory();
     let mut problems = index.refused();
     // Decoded one at a time: the audit's memory does not grow with the cluster's workloads.
@@ -43,5 +55,8 @@ pub fn of_index(index: &Index, policies: &Library, now: Timestamp) -> Audit {
     let mut audit = summarize(&inventory, &eval, policies, problems.len());
     audit.at = Some(now);
     audit.refused_last_day = index.refused_last_day(now);
-    audit
+    let reports = reports
+        .map(|o| openreports::reports(&eval.findings, &eval.judged, policies, o))
+        .unwrap_or_default();
+    (audit, reports)
 }

@@ -214,6 +214,30 @@ pub struct RunArgs {
     /// history is kept.
     #[arg(long, env = "GOVKH_HISTORY_NAMESPACE", value_name = "NAMESPACE")]
     pub history_namespace: Option<String>,
+    /// The reports the leader writes after each audit, for Policy Reporter and other readers:
+    /// OpenReports `Report`/`ClusterReport`, the older `wgpolicyk8s.io` `PolicyReport`/
+    /// `ClusterPolicyReport`, or none. Skipped, with one log line, while the API server does
+    /// not serve them.
+    #[arg(long, env = "GOVKH_REPORTS", value_enum, default_value_t = ReportsArg::Openreports)]
+    pub reports: ReportsArg,
+    /// List `pass` results in the reports too (each policy that judged an object and found
+    /// nothing); `--report-pass=false` keeps only fail, warn and error.
+    #[arg(long, env = "GOVKH_REPORT_PASS", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub report_pass: bool,
+    /// The most results one report holds (the most serious kept; its summary counts all).
+    #[arg(long, env = "GOVKH_REPORT_MAX_RESULTS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub report_max_results: u32,
+}
+
+/// The reports `govkh run --reports` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportsArg {
+    /// `openreports.io/v1alpha1` `Report` and `ClusterReport`.
+    Openreports,
+    /// `wgpolicyk8s.io/v1alpha2` `PolicyReport` and `ClusterPolicyReport`.
+    Wgpolicyk8s,
+    /// No reports.
+    None,
 }
 
 /// Formats of `govkh report`.
@@ -419,6 +443,11 @@ pub struct CrdsArgs {
     /// Write one file per CRD into this directory instead of printing them.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// The OpenReports CRDs (`reports.openreports.io`, `clusterreports.openreports.io`) instead,
+    /// generated from the report types govkh writes: for a cluster where no other tool
+    /// installed them (the chart's `openreports.installCRDs`).
+    #[arg(long)]
+    pub openreports: bool,
 }
 
 /// Arguments of `govkh rbac`.
@@ -612,11 +641,12 @@ pub fn exit_code(c: &ActionCounts) -> ExitCode {
 }
 
 fn crds(args: CrdsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
-    let result = match &args.out_dir {
-        None => crdgen::all_yaml()
+    let result = match (&args.out_dir, args.openreports) {
+        (None, false) => crdgen::all_yaml()
             .map_err(|e| e.to_string())
             .and_then(|y| stdout.write_all(y.as_bytes()).map_err(|e| e.to_string())),
-        Some(dir) => write_crds(dir),
+        (Some(dir), false) => write_crds(dir),
+        (dir, true) => write_openreports_crds(dir.as_deref(), stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -662,6 +692,30 @@ fn write_crds(dir: &std::path::Path) -> Result<(), String> {
         let yaml = crdgen::to_yaml(&crd).map_err(|e| e.to_string())?;
         let path = dir.join(file);
         std::fs::write(&path, yaml).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn write_openreports_crds(
+    dir: Option<&std::path::Path>,
+    stdout: &mut dyn Write,
+) -> Result<(), String> {
+    let crds = govkh_core::openreports::crds().map_err(|e| e.to_string())?;
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    for (file, crd) in crds {
+        let yaml = crdgen::to_yaml_with(&crd, govkh_core::openreports::HEADER)
+            .map_err(|e| e.to_string())?;
+        match dir {
+            None => write!(stdout, "---\n{yaml}").map_err(|e| e.to_string())?,
+            Some(dir) => {
+                let path = dir.join(file);
+                std::fs::write(&path, yaml)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+        }
     }
     Ok(())
 }
@@ -1304,6 +1358,16 @@ fn run_operator(args: RunArgs, stderr: &mut dyn Write) -> ExitCode {
             _ => None,
         },
         history_namespace: args.history_namespace,
+        reports: match args.reports {
+            ReportsArg::Openreports => Some(govkh_core::openreports::Flavour::Openreports),
+            ReportsArg::Wgpolicyk8s => Some(govkh_core::openreports::Flavour::Wgpolicyk8s),
+            ReportsArg::None => None,
+        }
+        .map(|flavour| govkh_core::openreports::Options {
+            flavour,
+            pass: args.report_pass,
+            max_results: args.report_max_results as usize,
+        }),
         leader_election: args.leader_elect.then_some(crate::run::LeaderElection {
             namespace: args.leader_election_namespace,
             name: args.leader_election_name,

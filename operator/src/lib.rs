@@ -13,6 +13,7 @@ pub mod index;
 pub mod lease;
 pub mod metrics;
 pub mod plugin;
+pub mod reports;
 pub mod run;
 pub mod serve;
 pub mod webhook;

@@ -112,6 +112,8 @@ pub struct RunOptions {
     pub webhook: Option<WebhookOptions>,
     /// Where the leader keeps each ministry's daily record (None: no history is kept).
     pub history_namespace: Option<String>,
+    /// The reports the leader writes after each audit (None: none).
+    pub reports: Option<govkh_core::openreports::Options>,
 }
 
 /// Where and with which certificate the admission webhook listens.
@@ -273,13 +275,21 @@ pub async fn audit_loop(
     leading: Arc<AtomicBool>,
     done: tokio::sync::watch::Sender<u64>,
     history_namespace: Option<String>,
+    reports: Option<govkh_core::openreports::Options>,
 ) {
     let mut n = 0u64;
     let mut keeper = crate::history::Keeper::default();
+    let mut writer = reports.map(|o| crate::reports::Writer::new(o.flavour));
     loop {
         let (index, lib, now) = (ctx.index.clone(), policies.clone(), (ctx.now)());
-        match tokio::task::spawn_blocking(move || audit::of_index(&index, &lib, now)).await {
-            Ok(a) => {
+        // Only the leader writes reports: the others do not build them.
+        let build = reports.filter(|_| leading.load(Ordering::Relaxed));
+        match tokio::task::spawn_blocking(move || {
+            audit::with_reports(&index, &lib, now, build.as_ref())
+        })
+        .await
+        {
+            Ok((a, built)) => {
                 tracing::info!(
                     ministries = a.ministries.len(),
                     findings = a.findings.values().sum::<u32>(),
@@ -299,6 +309,25 @@ pub async fn audit_loop(
                         Ok(0) => {}
                         Ok(written) => tracing::info!(written, namespace = %ns, "history recorded"),
                         Err(e) => tracing::warn!(error = %e, "cannot record the history"),
+                    }
+                }
+                // Likewise the reports: a failure is said and the next audit tries again.
+                if let Some(w) = writer.as_mut()
+                    && build.is_some()
+                {
+                    match w.write(&ctx.client, built, now).await {
+                        Ok(crate::reports::Written {
+                            applied: 0,
+                            deleted: 0,
+                            ..
+                        }) => {}
+                        Ok(done) => tracing::info!(
+                            applied = done.applied,
+                            deleted = done.deleted,
+                            skipped = done.skipped,
+                            "compliance reports written"
+                        ),
+                        Err(e) => tracing::warn!(error = %e, "cannot write the compliance reports"),
                     }
                 }
                 n = n.wrapping_add(1);
@@ -410,6 +439,7 @@ pub async fn run(options: RunOptions) -> Result<(), Error> {
         leading.clone(),
         audit_tx,
         options.history_namespace.clone(),
+        options.reports,
     ));
     // Ready once every watched kind has been listed (before that admission refuses: it has
     // nothing to judge against). A replica waiting for the Lease is ready too: a warm standby

@@ -29,7 +29,15 @@ pub const HEADER: &str =
 
 /// One CRD as the YAML document stored in `crds/`.
 pub fn to_yaml(crd: &CustomResourceDefinition) -> Result<String, serde_saphyr::ser::Error> {
-    Ok(format!("{HEADER}{}", serde_saphyr::to_string(crd)?))
+    to_yaml_with(crd, HEADER)
+}
+
+/// One CRD as a YAML document under `header`.
+pub fn to_yaml_with(
+    crd: &CustomResourceDefinition,
+    header: &str,
+) -> Result<String, serde_saphyr::ser::Error> {
+    Ok(format!("{header}{}", serde_saphyr::to_string(crd)?))
 }
 
 /// All CRDs as one multi-document YAML stream (what `govkh crds` prints).

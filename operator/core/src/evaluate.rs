@@ -84,6 +84,27 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// The clock's verdict on every tenancy whose clock could run, by name.
     pub tenancies: Vec<TenancyClock>,
+    /// Every object the policies judged (what a `pass` result can be given for).
+    #[serde(skip)]
+    pub judged: Vec<Judged>,
+}
+
+/// An object the policies judged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Judged {
+    /// The object.
+    pub resource: ResourceRef,
+    /// Its `metadata.uid`, when it has one (objects in a cluster).
+    pub uid: Option<String>,
+}
+
+impl Judged {
+    fn of(object: &Json) -> Self {
+        Judged {
+            resource: resource_of(object),
+            uid: object["metadata"]["uid"].as_str().map(str::to_string),
+        }
+    }
 }
 
 /// Evaluate an inventory as of `now`: the clock, the references, and on every object the
@@ -117,7 +138,8 @@ pub fn evaluate_with(
             None => Held::Json(&o.raw, Some(&o.source)),
         }))
         .collect();
-    findings.extend(evaluator.judge_all(&held));
+    let mut judged = Vec::new();
+    evaluator.judge_all(&held, &mut findings, &mut judged);
     // The extra objects are decoded a batch at a time: never all at once.
     let mut extra = extra.into_iter();
     loop {
@@ -129,13 +151,14 @@ pub fn evaluate_with(
             .iter()
             .map(|(o, s)| Held::Json(o, s.as_ref()))
             .collect();
-        findings.extend(evaluator.judge_all(&refs));
+        evaluator.judge_all(&refs, &mut findings, &mut judged);
     }
     sort(&mut findings);
     Evaluation {
         today,
         findings,
         tenancies,
+        judged,
     }
 }
 
@@ -724,33 +747,45 @@ impl<'a> Evaluator<'a> {
 
     /// Judge many objects as if each were created, on `policies.threads()` threads; the
     /// findings come back in the objects' order whatever the threads' timing.
-    fn judge_all(&self, objects: &[Held<'_>]) -> Vec<Finding> {
-        crate::parallel::map(objects, self.policies.threads(), |held| {
+    /// Judge `objects` on all the library's threads, adding their findings to `findings` and
+    /// each object judged to `judged` (in the objects' order).
+    fn judge_all(
+        &self,
+        objects: &[Held<'_>],
+        findings: &mut Vec<Finding>,
+        judged: &mut Vec<Judged>,
+    ) {
+        let results = crate::parallel::map(objects, self.policies.threads(), |held| {
             let judge = |object: &Json, source: Option<&Source>| {
-                self.judge(&Seen {
+                let found = self.judge(&Seen {
                     operation: Operation::Create,
                     object,
                     old_object: None,
                     user_info: self.policies.user(),
                     source,
-                })
+                });
+                (found, Some(Judged::of(object)))
             };
             match held {
                 Held::Json(object, source) => judge(object, *source),
                 // Decoded on its turn, in the worker: never all at once.
                 Held::Compact(text, source) => match serde_json::from_str::<Json>(text) {
                     Ok(object) => judge(&object, Some(source)),
-                    Err(e) => load_error_findings(&[LoadError {
-                        source: (*source).clone(),
-                        object: None,
-                        message: format!("cannot decode the object held compactly: {e}"),
-                    }]),
+                    Err(e) => (
+                        load_error_findings(&[LoadError {
+                            source: (*source).clone(),
+                            object: None,
+                            message: format!("cannot decode the object held compactly: {e}"),
+                        }]),
+                        None,
+                    ),
                 },
             }
-        })
-        .into_iter()
-        .flatten()
-        .collect()
+        });
+        for (found, j) in results {
+            findings.extend(found);
+            judged.extend(j);
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod finding;
 pub mod inventory;
 pub mod manifest;
 pub mod message;
+pub mod openreports;
 pub mod output;
 pub mod parallel;
 pub mod policy;

@@ -84,6 +84,20 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
     add("rbac.authorization.k8s.io", "rolebindings", &["delete"]);
     add("rbac.authorization.k8s.io", "rolebindings", APPLY);
     add("events.k8s.io", "events", &["create", "patch"]);
+    // The leader's compliance reports (`govkh run --reports`): listed once, applied, and
+    // deleted when their namespace has no results left; either API, as the flag says.
+    for flavour in [
+        crate::openreports::Flavour::Openreports,
+        crate::openreports::Flavour::Wgpolicyk8s,
+    ] {
+        for namespaced in [true, false] {
+            add(
+                flavour.group(),
+                flavour.plural(namespaced),
+                &["get", "list", "create", "patch", "delete"],
+            );
+        }
+    }
     add(
         "apiextensions.k8s.io",
         "customresourcedefinitions",
