@@ -374,3 +374,50 @@ async fn the_wgpolicyk8s_flavour_writes_policy_reports() {
         }
     }
 }
+
+#[test]
+fn a_namespace_no_ministry_holds_gets_no_report_of_passes() {
+    let lib = Library::builtin().unwrap();
+    let (_, eval, _) =
+        govkh_core::evaluate::evaluate_loaded(common::examples(), &lib, at("2026-11-26"));
+    let coredns = |ministry: Option<&str>| govkh_core::evaluate::Judged {
+        resource: govkh_core::finding::ResourceRef {
+            api_version: Some("apps/v1".to_string()),
+            kind: Some("Deployment".to_string()),
+            name: Some("coredns".to_string()),
+            namespace: Some("kube-system".to_string()),
+        },
+        uid: Some("cd".to_string()),
+        ministry: ministry.map(str::to_string),
+    };
+    let options = Options {
+        flavour: Flavour::Openreports,
+        pass: true,
+        max_results: 1000,
+    };
+    let with = |j: govkh_core::evaluate::Judged| {
+        let mut judged = eval.judged.clone();
+        judged.push(j);
+        govkh_core::openreports::reports(&eval.findings, &judged, &lib, &options)
+    };
+    let in_kube_system =
+        |reports: &[Report]| reports.iter().any(|r| r.namespace() == Some("kube-system"));
+    assert!(!in_kube_system(&with(coredns(None))));
+    // The same Deployment in a ministry's namespace passes, with its uid.
+    let reports = with(coredns(Some("mef")));
+    assert!(in_kube_system(&reports));
+    let passes: Vec<_> = reports
+        .iter()
+        .flat_map(|r| &r.results)
+        .filter(|r| r.result == Some(Outcome::Pass) && r.resources[0].uid.as_deref() == Some("cd"))
+        .collect();
+    assert_eq!(
+        passes.iter().map(|r| r.policy.as_str()).collect::<Vec<_>>(),
+        vec!["data-placement", "unclassified-data"]
+    );
+    assert!(passes.iter().all(|r| {
+        r.category
+            .as_deref()
+            .is_some_and(|c| c.starts_with("Art. "))
+    }));
+}

@@ -96,13 +96,16 @@ pub struct Judged {
     pub resource: ResourceRef,
     /// Its `metadata.uid`, when it has one (objects in a cluster).
     pub uid: Option<String>,
+    /// The ministry it belongs to (its namespace's), when known.
+    pub ministry: Option<String>,
 }
 
 impl Judged {
-    fn of(object: &Json) -> Self {
+    fn of(inv: &Inventory, object: &Json) -> Self {
         Judged {
             resource: resource_of(object),
             uid: object["metadata"]["uid"].as_str().map(str::to_string),
+            ministry: ministry_of(inv, object),
         }
     }
 }
@@ -764,7 +767,7 @@ impl<'a> Evaluator<'a> {
                     user_info: self.policies.user(),
                     source,
                 });
-                (found, Some(Judged::of(object)))
+                (found, Some(Judged::of(self.inventory, object)))
             };
             match held {
                 Held::Json(object, source) => judge(object, *source),

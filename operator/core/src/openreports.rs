@@ -424,7 +424,8 @@ fn from_finding(f: &Finding, uid: Option<&String>) -> ReportResult {
 /// The reports an audit's `findings` make, one per namespace with results and one for the
 /// cluster (absent when it has none), in a fixed order; each result's `timestamp` is left for
 /// the writer (when it was first found). With `options.pass`, every policy that judged one of
-/// the `judged` objects and found nothing adds a `pass` result. A report over
+/// the `judged` objects (of our kinds, or in a ministry's namespace) and found nothing adds a
+/// `pass` result. A report over
 /// `options.max_results` results or `MAX_BYTES` keeps the most serious (fail, error, warn,
 /// pass), says how many it left out (`ANNOTATION_OMITTED`), and its summary still counts all.
 pub fn reports(
@@ -458,7 +459,12 @@ pub fn reports(
     }
     if options.pass {
         let policies = library.policies();
-        for j in judged {
+        // A namespace no ministry holds is outside the law's reach: the policies passing its
+        // objects would say nothing, and a report in every system namespace is noise.
+        for j in judged
+            .iter()
+            .filter(|j| j.ministry.is_some() || j.resource.namespace.is_none())
+        {
             let r = &j.resource;
             let Some(kind) = &r.kind else { continue };
             let key = object_key(r.kind.as_ref(), r.namespace.as_ref(), r.name.as_ref());
