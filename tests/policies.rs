@@ -277,6 +277,80 @@ violation contains {"msg": "x"} if {
     }
 }
 
+/// A policy `ranges` whose one violation's message is what `expr` evaluates to.
+fn ranging(expr: &str) -> policy::SourceFile {
+    policy::SourceFile {
+        path: "ranges/policy.rego".into(),
+        text: format!(
+            r#"package govkh.ranges
+metadata := {{"id": "ranges", "title": "t", "articles": ["9"], "severity": "low", "action": "deny"}}
+violation contains {{"msg": sprintf("%v", [{expr}])}} if true
+"#
+        ),
+    }
+}
+
+fn judge_configmap(lib: &Library) -> Vec<govkh_core::finding::Finding> {
+    let inv = Inventory::default();
+    Evaluator::new(&inv, lib, now(), &[]).review(&Review::create(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}),
+        None,
+    ))
+}
+
+#[test]
+fn numbers_range_is_bounded_and_a_huge_range_is_an_error_not_an_abort() {
+    // regorus reserves the whole array first: 300,000,000 numbers asked for gigabytes and
+    // aborted the process. Now it is an error finding, at once, in either mode.
+    for mode in [policy::Mode::Interpreter, policy::Mode::Rvm] {
+        let lib = Library::load(&[ranging("count(numbers.range(1, 300000000))")])
+            .unwrap()
+            .with_mode(mode);
+        assert_eq!(
+            lib.compiled_policies(),
+            0,
+            "the RVM would call the unbounded builtin"
+        );
+        let findings = judge_configmap(&lib);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].action, Action::Error, "{mode:?}");
+        assert!(
+            findings[0]
+                .message
+                .contains("numbers.range from 1 to 300000000 would make 300000000 numbers; govkh allows at most 1000000"),
+            "{}",
+            findings[0].message
+        );
+    }
+    // Within the bound, OPA's results (from a towards b, both ends included when reached).
+    for (expr, want) in [
+        ("numbers.range(1, 3)", "[1, 2, 3]"),
+        ("numbers.range(3, 1)", "[3, 2, 1]"),
+        ("numbers.range(-1, 1)", "[-1, 0, 1]"),
+        ("numbers.range(5, 5)", "[5]"),
+        ("numbers.range_step(1, 10, 3)", "[1, 4, 7, 10]"),
+        ("numbers.range_step(10, 1, 3)", "[10, 7, 4, 1]"),
+        ("numbers.range_step(1, 9, 3)", "[1, 4, 7]"),
+        ("count(numbers.range(1, 1000000))", "1000000"),
+    ] {
+        let findings = judge_configmap(&Library::load(&[ranging(expr)]).unwrap());
+        assert_eq!(findings.len(), 1, "{expr}: {findings:?}");
+        assert!(
+            findings[0].message.starts_with(want),
+            "{expr}: {}",
+            findings[0].message
+        );
+    }
+    for expr in [
+        "numbers.range(1.5, 3)",
+        "numbers.range_step(1, 10, 0)",
+        "numbers.range_step(1, 10, -2)",
+    ] {
+        let findings = judge_configmap(&Library::load(&[ranging(expr)]).unwrap());
+        assert_eq!(findings[0].action, Action::Error, "{expr}: {findings:?}");
+    }
+}
+
 #[test]
 fn a_policy_that_runs_too_long_is_stopped_and_reported() {
     let lib = Library::load(&[looping()]).unwrap();

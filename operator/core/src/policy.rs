@@ -441,6 +441,51 @@ fn timer() -> regorus::utils::limits::ExecutionTimerConfig {
     }
 }
 
+/// The most numbers `numbers.range` and `numbers.range_step` may make in one call. regorus
+/// reserves the whole array before filling it, so `numbers.range(1, 300000000)` asks for
+/// gigabytes at once and an allocation failure aborts the process; no policy over Kubernetes
+/// objects needs more than this.
+pub const MAX_RANGE: u64 = 1_000_000;
+
+/// `numbers.range(a, b)` or, with `step`, `numbers.range_step(a, b, step)`, as OPA defines
+/// them (from `a` towards `b`, both included when reached), refusing more than `MAX_RANGE`
+/// numbers with an error (an error finding) before anything is allocated.
+fn bounded_range(args: &[Value], stepped: bool) -> anyhow::Result<Value> {
+    let name = if stepped {
+        "numbers.range_step"
+    } else {
+        "numbers.range"
+    };
+    let int = |v: Option<&Value>| match v {
+        Some(Value::Number(n)) if n.is_integer() => n.as_i64(),
+        _ => None,
+    };
+    let (Some(a), Some(b)) = (int(args.first()), int(args.get(1))) else {
+        anyhow::bail!("{name}: operands must be integers");
+    };
+    let step = if stepped {
+        match int(args.get(2)) {
+            Some(s) if s > 0 => s.unsigned_abs(),
+            _ => anyhow::bail!("{name}: step must be a positive integer"),
+        }
+    } else {
+        1
+    };
+    let count = a.abs_diff(b) / step + 1;
+    if count > MAX_RANGE {
+        anyhow::bail!(
+            "{name} from {a} to {b} would make {count} numbers; govkh allows at most {MAX_RANGE} in one call"
+        );
+    }
+    let step = usize::try_from(step)?;
+    let values: Vec<Value> = if a <= b {
+        (a..=b).step_by(step).map(Value::from).collect()
+    } else {
+        (b..=a).rev().step_by(step).map(Value::from).collect()
+    };
+    Ok(Value::from(values))
+}
+
 fn new_engine() -> Engine {
     let mut engine = Engine::new();
     // Rego v1 is the default; policies must not depend on the wall clock or the network.
@@ -448,6 +493,18 @@ fn new_engine() -> Engine {
     engine.set_execution_timer_config(timer());
     // A builtin's error must surface as an error finding, not as undefined (a silent pass).
     engine.set_strict_builtin_errors(true);
+    // Extensions are looked up before builtins: these two replace regorus's, bounded. (Each
+    // name is added once, to a fresh engine: adding cannot fail.)
+    let _ = engine.add_extension(
+        "numbers.range".to_string(),
+        2,
+        Box::new(|args: Vec<Value>| bounded_range(&args, false)),
+    );
+    let _ = engine.add_extension(
+        "numbers.range_step".to_string(),
+        3,
+        Box::new(|args: Vec<Value>| bounded_range(&args, true)),
+    );
     engine
 }
 
@@ -548,6 +605,11 @@ impl Library {
                 format!("g{g} := {{\n{}\n}}\n", entries.join("\n"))
             })
             .collect();
+        // The RVM calls regorus's own `numbers.range`, not the bounded one: a library that uses
+        // it runs on the interpreter whatever the mode.
+        let rvm_safe = !sources
+            .iter()
+            .any(|s| !is_test(&s.path) && s.text.contains("numbers.range"));
         let file = "govkh-internal/groups.rego";
         engine
             .add_policy(
@@ -563,7 +625,7 @@ impl Library {
             .enumerate()
             .map(|(g, members)| {
                 let rule = format!("data.{GROUPS_PACKAGE}.g{g}");
-                let program = (!members.is_empty())
+                let program = (rvm_safe && !members.is_empty())
                     .then(|| compile(&mut engine, &rule))
                     .flatten();
                 Group {
@@ -575,7 +637,11 @@ impl Library {
             .collect();
         let programs = policies
             .iter()
-            .map(|p| compile(&mut engine, &format!("{}.violation", p.package)))
+            .map(|p| {
+                rvm_safe
+                    .then(|| compile(&mut engine, &format!("{}.violation", p.package)))
+                    .flatten()
+            })
             .collect();
         // Prepared once (rule schedule, hoisting), so clones and pooled engines start ready.
         let _ = engine.eval_rule(format!("data.{GROUPS_PACKAGE}.none"));
