@@ -866,6 +866,29 @@ fn a_ministrys_files_alone_say_what_they_lack_and_with_the_national_set_are_judg
 }
 
 #[test]
+fn a_host_with_a_look_alike_letter_is_shown_in_punycode_beside_it() {
+    // "tax.mef.gov.\u{212a}h": the Kelvin sign for the last "k".
+    for lang in ["en", "km"] {
+        let out = common::govkh(&[
+            "check",
+            "policies/official-domain/samples/denied/ingress-with-look-alike-letter.yaml",
+            "--inventory",
+            "examples",
+            "--now",
+            "2026-11-26",
+            "--lang",
+            lang,
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("\"tax.mef.gov.\u{212a}h\" (tax.mef.gov.xn--h-3wn)"),
+            "{lang}: {text}"
+        );
+    }
+}
+
+#[test]
 fn an_empty_policies_folder_is_an_error_and_a_looping_one_ends() {
     let dir = scratch("empty-policies");
     let out = common::govkh(&[

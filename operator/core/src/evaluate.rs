@@ -25,7 +25,7 @@ use crate::{
     manifest::{LoadError, Source},
     message,
     policy::Library,
-    references,
+    references, text,
 };
 
 pub use crate::policy::Operation;
@@ -721,11 +721,13 @@ impl<'a> Evaluator<'a> {
                             .penalty
                             .as_ref()
                             .map(|p| p.for_level(v.level.as_deref()));
+                        // A host with a look-alike letter is shown as DNS carries it too.
+                        let ascii = |m: String| text::with_ascii_hosts(&m).into_owned();
                         out.push(finding(
                             v.action.unwrap_or(meta.action),
                             meta.severity,
-                            v.msg,
-                            v.msg_km,
+                            ascii(v.msg),
+                            v.msg_km.map(ascii),
                             penalty,
                         ));
                     }
@@ -748,10 +750,9 @@ impl<'a> Evaluator<'a> {
         out
     }
 
-    /// Judge many objects as if each were created, on `policies.threads()` threads; the
-    /// findings come back in the objects' order whatever the threads' timing.
-    /// Judge `objects` on all the library's threads, adding their findings to `findings` and
-    /// each object judged to `judged` (in the objects' order).
+    /// Judge `objects` as if each were created, on `policies.threads()` threads, adding their
+    /// findings to `findings` and each object judged to `judged`, in the objects' order
+    /// whatever the threads' timing.
     fn judge_all(
         &self,
         objects: &[Held<'_>],

@@ -31,6 +31,119 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// One DNS label in punycode (RFC 3492, without the `xn--` prefix); None when it is ASCII
+/// already (or absurdly long: no real label overflows).
+pub fn punycode(label: &str) -> Option<String> {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    const INITIAL_BIAS: u32 = 72;
+    const INITIAL_N: u32 = 128;
+    fn adapt(delta: u32, points: u32, first: bool) -> u32 {
+        const SKEW: u32 = 38;
+        const DAMP: u32 = 700;
+        let mut delta = if first { delta / DAMP } else { delta / 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
+    }
+    fn digit(d: u32) -> char {
+        // Punycode's digits are a-z (0-25), then 0-9 (26-35); d < 36 by construction.
+        let b = u8::try_from(d).unwrap_or(0);
+        char::from(if b < 26 {
+            b'a' + b
+        } else {
+            b'0' + (b - 26) % 10
+        })
+    }
+    if label.is_ascii() {
+        return None;
+    }
+    let input: Vec<u32> = label.chars().map(u32::from).collect();
+    let mut out: String = label.chars().filter(char::is_ascii).collect();
+    let basic = u32::try_from(out.len()).ok()?;
+    if basic > 0 {
+        out.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut h) = (INITIAL_N, 0u32, INITIAL_BIAS, basic);
+    while (h as usize) < input.len() {
+        let m = input.iter().copied().filter(|&c| c >= n).min()?;
+        delta = delta.checked_add((m - n).checked_mul(h + 1)?)?;
+        n = m;
+        for &c in &input {
+            if c < n {
+                delta = delta.checked_add(1)?;
+            }
+            if c == n {
+                let mut q = delta;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias {
+                        TMIN
+                    } else if k >= bias + TMAX {
+                        TMAX
+                    } else {
+                        k - bias
+                    };
+                    if q < t {
+                        break;
+                    }
+                    out.push(digit(t + (q - t) % (BASE - t)));
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                out.push(digit(q));
+                bias = adapt(delta, h + 1, h == basic);
+                delta = 0;
+                h += 1;
+            }
+        }
+        delta = delta.checked_add(1)?;
+        n += 1;
+    }
+    Some(out)
+}
+
+/// A host name as DNS carries it: each non-ASCII label as `xn--` and its punycode.
+pub fn ascii_host(host: &str) -> String {
+    host.split('.')
+        .map(|label| match punycode(label) {
+            Some(p) => format!("xn--{p}"),
+            None => label.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// `message` with each quoted host name that is not ASCII followed by its DNS form, so a
+/// look-alike letter shows: `"tax.mef.gov.\u{212a}h"` gets ` (tax.mef.gov.xn--h-3wn)`.
+pub fn with_ascii_hosts(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.is_ascii() {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len() + 32);
+    let mut rest = message;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else { break };
+        let quoted = &after[..close];
+        out.push_str(&rest[..open + close + 2]);
+        let hostlike = quoted.contains('.')
+            && !quoted.is_ascii()
+            && !quoted.chars().any(|c| c.is_whitespace() || c.is_control());
+        if hostlike {
+            out.push_str(&format!(" ({})", ascii_host(quoted)));
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// A state's CamelCase name (`ApplicationWindowMissed`, as in status and JSON) in words for
 /// people: `application window missed`.
 pub fn readable(state: &str) -> String {
@@ -46,6 +159,43 @@ pub fn readable(state: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn punycode_matches_rfc_3492() {
+        // Expected values from Python's `str.encode("punycode")`, an independent encoder.
+        for (label, want) in [
+            ("bücher", "bcher-kva"),
+            ("münchen", "mnchen-3ya"),
+            ("\u{212a}h", "h-3wn"),
+            ("他们为什么不说中文", "ihqwcrb4cv8a8dqg056pqjye"),
+            ("m\u{435}f", "mf-nlc"),
+        ] {
+            assert_eq!(super::punycode(label).as_deref(), Some(want), "{label}");
+        }
+        assert_eq!(super::punycode("mef"), None);
+        assert_eq!(
+            super::ascii_host("tax.m\u{435}f.gov.kh"),
+            "tax.xn--mf-nlc.gov.kh"
+        );
+    }
+
+    #[test]
+    fn a_quoted_host_that_is_not_ascii_is_followed_by_its_dns_form() {
+        assert_eq!(
+            super::with_ascii_hosts(
+                "host \"tax.mef.gov.\u{212a}h\" is not the domain \"mef.gov.kh\""
+            ),
+            "host \"tax.mef.gov.\u{212a}h\" (tax.mef.gov.xn--h-3wn) is not the domain \"mef.gov.kh\""
+        );
+        // ASCII hosts, non-hosts and unclosed quotes are left as they are.
+        for m in [
+            "host \"a.gov.kh\"",
+            "the class \"សម្ងាត់\"",
+            "open \"tax.m\u{435}f",
+        ] {
+            assert_eq!(super::with_ascii_hosts(m), m);
+        }
+    }
+
     #[test]
     fn states_read_as_words() {
         assert_eq!(
