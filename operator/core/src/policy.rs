@@ -358,7 +358,7 @@ impl std::fmt::Debug for Library {
 }
 
 /// A Rego source file: path (for messages) and text.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFile {
     /// Path shown in messages.
     pub path: String,
@@ -587,20 +587,33 @@ fn rule_names(text: &str) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
-/// The policies with the shared helpers (`govkh.lib`) copied into each one that imports them,
-/// renamed `lib_<name>`: regorus resolves a reference into another package far more slowly
-/// than one within the package (the interpreter spent a third to a half of its time there).
-/// Lines keep their numbers (the helpers are appended). A policy that reaches the helpers any
-/// other way, or already uses `lib_` names, is left as written; the helpers' own package stays
-/// loaded for tests and such policies.
-pub fn inline_helpers(sources: &[SourceFile]) -> Vec<SourceFile> {
+/// How a loaded policy reaches the shared helpers (`govkh.lib`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Helpers {
+    /// As written: `import data.govkh.lib` and `lib.x`. regorus resolves such an alias into
+    /// another package slowly (about 48 µs per policy and object, the whole cost of a small
+    /// policy).
+    AsWritten,
+    /// `lib.x` written `data.govkh.lib.x` (the import dropped): the same rules, shared by
+    /// every policy of an evaluation, reached by their full path.
+    Qualified,
+    /// The helpers copied into each policy that imports them, renamed `lib_x`.
+    Copied,
+}
+
+/// The policies with their references to the shared helpers rewritten as `how` says
+/// (`Helpers::AsWritten` changes nothing). Only `lib.<name>` references outside strings and
+/// comments are rewritten, and each policy's lines keep their numbers (copies are appended). A
+/// policy that reaches the helpers any other way, names one they do not define, or already
+/// uses `lib_` names, is left as written; the helpers' own package stays loaded.
+pub fn rewrite_helpers(sources: &[SourceFile], how: Helpers) -> Vec<SourceFile> {
     let lib = sources.iter().find(|s| {
         !is_test(&s.path)
             && s.text
                 .lines()
                 .any(|l| l.trim() == format!("package {LIB_PACKAGE}"))
     });
-    let Some(lib) = lib else {
+    let (Some(lib), false) = (lib, how == Helpers::AsWritten) else {
         return sources.to_vec();
     };
     let names = rule_names(&lib.text);
@@ -613,6 +626,10 @@ pub fn inline_helpers(sources: &[SourceFile]) -> Vec<SourceFile> {
     let body = rename_idents(&body, |previous, ident| {
         (previous != '.' && names.contains(ident)).then(|| format!("lib_{ident}"))
     });
+    let prefix = match how {
+        Helpers::Copied => "lib_".to_string(),
+        _ => format!("data.{LIB_PACKAGE}."),
+    };
     let import = format!("import data.{LIB_PACKAGE}");
     sources
         .iter()
@@ -634,15 +651,17 @@ pub fn inline_helpers(sources: &[SourceFile]) -> Vec<SourceFile> {
                     rewritten.push('\n');
                     continue;
                 }
-                rewritten.push_str(&rewrite_lib_refs(line, &names, &mut ok));
+                rewritten.push_str(&rewrite_lib_refs(line, &names, &prefix, &mut ok));
                 rewritten.push('\n');
             }
             if !ok {
                 return s.clone();
             }
-            rewritten.push_str("\n# govkh.lib, inlined (lib.x is lib_x)\n");
-            rewritten.push_str(&body);
-            rewritten.push('\n');
+            if how == Helpers::Copied {
+                rewritten.push_str("\n# govkh.lib, copied in (lib.x is lib_x)\n");
+                rewritten.push_str(&body);
+                rewritten.push('\n');
+            }
             SourceFile {
                 path: s.path.clone(),
                 text: rewritten,
@@ -651,11 +670,12 @@ pub fn inline_helpers(sources: &[SourceFile]) -> Vec<SourceFile> {
         .collect()
 }
 
-/// `line` with each `lib.<name>` written `lib_<name>`; `ok` turns false on a `lib.` reference
-/// to a name the helpers do not define (left for regorus to report as written).
+/// `line` with each `lib.<name>` written `<prefix><name>`; `ok` turns false on a `lib.`
+/// reference to a name the helpers do not define (left for regorus to report as written).
 fn rewrite_lib_refs(
     line: &str,
     names: &std::collections::BTreeSet<String>,
+    prefix: &str,
     ok: &mut bool,
 ) -> String {
     let marked = rename_idents(line, |previous, ident| {
@@ -678,7 +698,7 @@ fn rewrite_lib_refs(
         if !names.contains(&name) {
             *ok = false;
         }
-        out.push_str("lib_");
+        out.push_str(prefix);
         out.push_str(rest);
     }
     out
@@ -689,21 +709,27 @@ impl Library {
     /// a policy without valid metadata, refuses the whole library: a partial library would pass
     /// what it should have judged.
     ///
-    /// The interpreter runs the policies as written; the RVM's programs are compiled from the
-    /// policies with the helpers copied in (`inline_helpers`), which the RVM runs 1.6x faster
-    /// while the interpreter, sharing one evaluation of the helpers among the policies of an
-    /// object, runs slower with copies (the evaluation benchmark measures both).
+    ///
+    /// The interpreter runs the policies with the helpers reached by their full path
+    /// (`Helpers::Qualified`); the RVM's programs are compiled from the policies with the
+    /// helpers copied in (`Helpers::Copied`): what each runs fastest (the evaluation benchmark
+    /// measures every combination).
     pub fn load(sources: &[SourceFile]) -> Result<Library> {
-        Self::load_with(sources, true)
+        Self::load_with(sources, Helpers::Qualified, Helpers::Copied)
     }
 
-    /// `load` with the RVM's programs compiled from the policies as written too: the baseline
-    /// the benchmark measures the copied helpers against.
-    pub fn load_as_written(sources: &[SourceFile]) -> Result<Library> {
-        Self::load_with(sources, false)
+    /// `load`, with the helpers reached as `interpreter` says by the interpreter and as `rvm`
+    /// says by the RVM's programs.
+    pub fn load_with(
+        sources: &[SourceFile],
+        interpreter: Helpers,
+        rvm: Helpers,
+    ) -> Result<Library> {
+        let for_rvm = (rvm != interpreter).then(|| rewrite_helpers(sources, rvm));
+        Self::load_engine(&rewrite_helpers(sources, interpreter), for_rvm)
     }
 
-    fn load_with(sources: &[SourceFile], inline_for_rvm: bool) -> Result<Library> {
+    fn load_engine(sources: &[SourceFile], for_rvm: Option<Vec<SourceFile>>) -> Result<Library> {
         let mut engine = new_engine();
         let mut packages = Vec::new();
         for s in sources.iter().filter(|s| !is_test(&s.path)) {
@@ -809,24 +835,22 @@ impl Library {
                 file: file.into(),
                 message: text::one_line(&e.to_string()),
             })?;
-        // The engine the RVM's programs are compiled from: the same policies and groups, with
-        // the helpers copied in. Should it not load (it cannot differ in meaning), the programs
-        // come from the policies as written.
-        let mut copied = inline_for_rvm
-            .then(|| {
-                let mut e = new_engine();
-                inline_helpers(sources)
-                    .iter()
-                    .filter(|s| !is_test(&s.path))
-                    .chain(std::iter::once(&SourceFile {
-                        path: file.into(),
-                        text: groups_text.clone(),
-                    }))
-                    .try_for_each(|s| e.add_policy(s.path.clone(), s.text.clone()).map(|_| ()))
-                    .ok()
-                    .map(|()| e)
-            })
-            .flatten();
+        // The engine the RVM's programs are compiled from, when its policies reach the helpers
+        // otherwise: the same policies and groups. Should it not load (it cannot differ in
+        // meaning), the programs come from the interpreter's engine.
+        let mut copied = for_rvm.and_then(|rvm_sources| {
+            let mut e = new_engine();
+            rvm_sources
+                .iter()
+                .filter(|s| !is_test(&s.path))
+                .chain(std::iter::once(&SourceFile {
+                    path: file.into(),
+                    text: groups_text.clone(),
+                }))
+                .try_for_each(|s| e.add_policy(s.path.clone(), s.text.clone()).map(|_| ()))
+                .ok()
+                .map(|()| e)
+        });
         let groups = groups
             .into_iter()
             .enumerate()
@@ -1209,9 +1233,10 @@ pub struct TestResult {
 }
 
 /// Run every `test_*` rule of every `*_test.rego` file, each with the library's other files
-/// loaded beside it.
+/// loaded beside it as the interpreter runs them (`Helpers::Qualified`).
 pub fn run_tests(sources: &[SourceFile]) -> Result<Vec<TestResult>> {
     let mut base = new_engine();
+    let sources = rewrite_helpers(sources, Helpers::Qualified);
     for s in sources.iter().filter(|s| !is_test(&s.path)) {
         base.add_policy(s.path.clone(), s.text.clone())
             .map_err(|e| Error::Parse {
@@ -1271,7 +1296,7 @@ mod tests {
     #[test]
     fn the_helpers_are_inlined_into_each_policy_that_imports_them() {
         let sources = builtin_sources();
-        let inlined = inline_helpers(&sources);
+        let inlined = rewrite_helpers(&sources, Helpers::Copied);
         assert_eq!(inlined.len(), sources.len());
         for (before, after) in sources.iter().zip(&inlined) {
             if !before.path.ends_with("/policy.rego") || before.path.contains("/lib/") {
@@ -1314,6 +1339,34 @@ mod tests {
     }
 
     #[test]
+    fn the_helpers_are_reached_by_their_full_path_by_the_interpreter() {
+        let sources = builtin_sources();
+        let qualified = rewrite_helpers(&sources, Helpers::Qualified);
+        let mut rewritten = 0;
+        for (before, after) in sources.iter().zip(&qualified) {
+            if before.text == after.text {
+                assert!(
+                    !before.text.contains("import data.govkh.lib\n") || is_test(&before.path),
+                    "{} imports the helpers but was not rewritten",
+                    before.path
+                );
+                continue;
+            }
+            rewritten += 1;
+            assert_eq!(before.text.lines().count(), after.text.lines().count());
+            for (a, b) in before.text.lines().zip(after.text.lines()) {
+                if a.trim() == "import data.govkh.lib" {
+                    assert_eq!(b, "");
+                } else {
+                    assert_eq!(a.replace("lib.", "data.govkh.lib."), b, "{}", before.path);
+                }
+            }
+        }
+        assert_eq!(rewritten, 9, "every built-in policy imports the helpers");
+        assert_eq!(rewrite_helpers(&sources, Helpers::AsWritten), sources);
+    }
+
+    #[test]
     fn a_policy_reaching_the_helpers_another_way_is_left_as_written() {
         let lib = SourceFile {
             path: "policies/lib/govkh.rego".into(),
@@ -1331,7 +1384,7 @@ mod tests {
                 path: "mine/a/policy.rego".into(),
                 text: text.into(),
             };
-            let out = inline_helpers(&[lib.clone(), policy]);
+            let out = rewrite_helpers(&[lib.clone(), policy], Helpers::Copied);
             assert_eq!(out[1].text, text);
         }
     }
