@@ -352,6 +352,52 @@ fn numbers_range_is_bounded_and_a_huge_range_is_an_error_not_an_abort() {
 }
 
 #[test]
+fn a_format_wider_than_the_limit_refuses_the_library_with_its_line() {
+    // sprintf("%0900000000d", [1]) built a 900 MB string and ran past every limit.
+    for spec in ["%0900000000d", "%900000000s", "%.99999f", "%-5000v"] {
+        let Err(e) = Library::load(&[ranging(&format!("sprintf(\"{spec}\", [1])"))]) else {
+            panic!("{spec} was accepted");
+        };
+        let message = e.to_string();
+        assert!(message.contains("ranges/policy.rego"), "{message}");
+        assert!(message.contains("line 3"), "{message}");
+        assert!(
+            message.contains("wider than govkh allows (1000)"),
+            "{message}"
+        );
+    }
+    // Ordinary formats, a literal percent sign before digits, and a width in a comment load.
+    let ordinary = ranging("sprintf(\"%05d %.2f %20s %v %%1000000\", [1, 2.5, \"a\", 3])");
+    assert!(Library::load(std::slice::from_ref(&ordinary)).is_ok());
+    let mut commented = ordinary;
+    commented
+        .text
+        .push_str("# not a format: sprintf(\"%0900000000d\", [1])\n");
+    assert!(Library::load(&[commented]).is_ok());
+}
+
+/// In a debug build regorus's sprintf overflows on a width past u32 and panics: a panic in
+/// the engine is the policy's error on that object, and the run goes on.
+#[cfg(debug_assertions)]
+#[test]
+fn a_panic_in_the_engine_is_an_error_finding_not_the_end_of_the_run() {
+    let lib = Library::load(&[ranging(
+        "sprintf(concat(\"\", [\"%0\", \"99999999999\", \"d\"]), [1])",
+    )])
+    .unwrap();
+    let findings = judge_configmap(&lib);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].action, Action::Error);
+    assert!(
+        findings[0].message.contains("the policy engine failed"),
+        "{}",
+        findings[0].message
+    );
+    // And again: the pool holds no broken engine.
+    assert_eq!(judge_configmap(&lib)[0].action, Action::Error);
+}
+
+#[test]
 fn a_policy_that_runs_too_long_is_stopped_and_reported() {
     let lib = Library::load(&[looping()]).unwrap();
     let inv = Inventory::default();

@@ -733,6 +733,14 @@ impl Library {
         let mut engine = new_engine();
         let mut packages = Vec::new();
         for s in sources.iter().filter(|s| !is_test(&s.path)) {
+            if let Some((line, spec)) = oversized_format(&s.text) {
+                return Err(Error::Parse {
+                    file: s.path.clone(),
+                    message: format!(
+                        "line {line}: the format `{spec}…` asks for a field wider than govkh allows ({MAX_FORMAT_WIDTH}): sprintf would build it whole"
+                    ),
+                });
+            }
             let package = engine
                 .add_policy(s.path.clone(), s.text.clone())
                 .map_err(|e| Error::Parse {
@@ -1057,9 +1065,14 @@ impl Library {
         let pooled = self.pool.lock().ok().and_then(|mut p| p.pop());
         let mut engine = pooled.unwrap_or_else(|| self.engine.clone());
         engine.set_input(input.clone());
-        let result = engine
-            .eval_rule(rule.to_string())
-            .map_err(|e| text::one_line(&e.to_string()));
+        // A panic inside the engine (a bug a policy can reach) is this policy's error on this
+        // object, not the end of the process; the engine is dropped with it.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            engine
+                .eval_rule(rule.to_string())
+                .map_err(|e| text::one_line(&e.to_string()))
+        }))
+        .unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
         if result.is_ok() {
             // The input is shared (reference-counted): clear it so a pooled engine holds none.
             engine.set_input(Value::new_object());
@@ -1174,8 +1187,72 @@ fn run_vm(
     // A builtin's error must surface as an error finding, not as undefined.
     vm.set_strict_builtin_errors(true);
     vm.set_input(input.clone());
-    vm.execute_entry_point_by_name(entry)
-        .map_err(|e| text::one_line(&e.to_string()))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        vm.execute_entry_point_by_name(entry)
+            .map_err(|e| text::one_line(&e.to_string()))
+    }))
+    .unwrap_or_else(|panic| Err(panicked(panic.as_ref())))
+}
+
+/// A panic caught from the engine, as an error message.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    format!(
+        "the policy engine failed ({}) evaluating it",
+        text::one_line(&what)
+    )
+}
+
+/// The widest field a format string in a policy may ask for (`%05d`, `%.3f`, `%20s`): regorus
+/// builds the whole padding at once, so `sprintf("%0900000000d", [1])` made a 900 MB string
+/// and ran past every time limit, and a width past 4,294,967,295 panicked.
+pub const MAX_FORMAT_WIDTH: u64 = 1000;
+
+/// The first format width or precision over `MAX_FORMAT_WIDTH` in the string literals of a
+/// Rego `text`, with its line.
+fn oversized_format(text: &str) -> Option<(usize, String)> {
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split('#').next().unwrap_or("");
+        let mut in_string = false;
+        let mut chars = code.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => in_string = !in_string,
+                '\\' if in_string => {
+                    chars.next();
+                }
+                '%' if in_string => {
+                    let mut spec = String::from("%");
+                    while let Some(&f) = chars.peek() {
+                        if !matches!(f, '0'..='9' | '.' | '-' | '+' | ' ' | '#') {
+                            break;
+                        }
+                        spec.push(f);
+                        chars.next();
+                    }
+                    let too_wide = spec
+                        .split(|c: char| !c.is_ascii_digit())
+                        .filter(|d| !d.is_empty())
+                        .any(|d| {
+                            d.len() > 4 || d.parse::<u64>().is_ok_and(|w| w > MAX_FORMAT_WIDTH)
+                        });
+                    if too_wide {
+                        return Some((n + 1, spec));
+                    }
+                    // `%%` is a literal percent sign.
+                    if spec == "%" && chars.peek() == Some(&'%') {
+                        chars.next();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// The violations a policy's `violation` set holds, read straight from the engine's value.
