@@ -107,12 +107,17 @@ pub fn admission(data: &[u8]) {
 }
 
 /// The report's four renderers with any text as a finding's message and an object's name:
-/// markup in it never reaches the HTML as markup.
+/// markup in it never reaches the HTML as markup (it appears no more often than in the report
+/// of the examples as they are, which has its own `<script>`).
 pub fn report(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let (inv, eval) = examples();
+    static PLAIN: OnceLock<String> = OnceLock::new();
+    let plain = PLAIN.get_or_init(|| {
+        govkh_core::report::html(&govkh_core::report::build(inv, eval, library()))
+    });
     let mut eval = eval.clone();
     let Some(first) = eval.findings.first_mut() else {
         return;
@@ -122,7 +127,10 @@ pub fn report(data: &[u8]) {
     let r = govkh_core::report::build(inv, &eval, library());
     let html = govkh_core::report::html(&r);
     if text.contains("<script") {
-        assert!(!html.contains(text), "the text reached the HTML unescaped");
+        assert!(
+            html.matches(text).count() <= plain.matches(text).count(),
+            "the text reached the HTML unescaped"
+        );
     }
     govkh_core::report::markdown(&r);
     govkh_core::report::csv(&r);
