@@ -708,14 +708,20 @@ async fn checks(client: &Client) -> Result<(), String> {
 async fn cleanup(kubeconfig: &Path, client: &Client) -> Result<(), String> {
     // Deleting the tenancies while the operator runs: its finalizer releases the namespaces.
     let mut result = Ok(());
-    for f in WORKLOADS.iter().rev().chain(FILES.iter().rev()) {
+    // The workloads first, without waiting: one holds a Namespace, whose deletion waits for a
+    // namespace controller the test cluster may not run.
+    let files = WORKLOADS
+        .iter()
+        .map(|f| (f, "--wait=false"))
+        .chain(FILES.iter().rev().map(|f| (f, "--wait=true")));
+    for (f, wait) in files {
         let path = root().join("examples").join(f);
         if let Err(e) = kubectl(
             kubeconfig,
             &[
                 "delete",
                 "--ignore-not-found",
-                "--wait=true",
+                wait,
                 "--timeout=120s",
                 "-f",
                 path.to_str().unwrap(),

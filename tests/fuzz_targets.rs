@@ -115,9 +115,8 @@ pub fn report(data: &[u8]) {
     };
     let (inv, eval) = examples();
     static PLAIN: OnceLock<String> = OnceLock::new();
-    let plain = PLAIN.get_or_init(|| {
-        govkh_core::report::html(&govkh_core::report::build(inv, eval, library()))
-    });
+    let plain = PLAIN
+        .get_or_init(|| govkh_core::report::html(&govkh_core::report::build(inv, eval, library())));
     let mut eval = eval.clone();
     let Some(first) = eval.findings.first_mut() else {
         return;
