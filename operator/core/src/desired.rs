@@ -35,14 +35,11 @@ use crate::api::{
     LABEL_PLACEMENT, Ministry, TenancyNamespace,
 };
 
-/// The one field manager of every server-side apply govkh makes.
-pub const FIELD_MANAGER: &str = "govkh";
+pub use crate::api::{FIELD_MANAGER, LABEL_MANAGED_BY};
 /// Label naming the tenancy that provisioned a namespace.
 pub const LABEL_TENANCY: &str = "digital.gov.kh/tenancy";
 /// Label set on a namespace kept after its tenancy let go of it (`deletionPolicy: Retain`).
 pub const LABEL_ORPHANED: &str = "digital.gov.kh/orphaned";
-/// `app.kubernetes.io/managed-by` on everything govkh applies.
-pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 /// The kind of the object that provisioned a child (`CloudTenancy`, `PrivateNetworkLink`,
 /// `DataAccessGrant`): with `LABEL_OWNER_NAME`, how its reconciler finds its children to prune
 /// what is no longer desired, whatever its status remembers.

@@ -23,7 +23,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    desired::{FIELD_MANAGER, LABEL_MANAGED_BY},
+    api::{FIELD_MANAGER, LABEL_MANAGED_BY},
     evaluate::Judged,
     finding::{Action, Finding, Severity},
     policy::{Library, Operation},

@@ -24,6 +24,10 @@ pub const LABEL_DATA_CLASS: &str = "digital.gov.kh/data-class";
 pub const LABEL_PERSONAL_DATA: &str = "digital.gov.kh/personal-data";
 /// Label naming the placement of a provisioned namespace.
 pub const LABEL_PLACEMENT: &str = "digital.gov.kh/placement";
+/// The one field manager of every server-side apply govkh makes.
+pub const FIELD_MANAGER: &str = "govkh";
+/// `app.kubernetes.io/managed-by` on everything govkh applies.
+pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
 /// Names of the status conditions govkh sets, in one place so every writer agrees.
 pub mod conditions {
