@@ -312,6 +312,22 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
     let text = govkh::plugin::trace_text(&tree, false);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "Ministry/mef  0 deny, 1 warn", "{text}");
+    // What could not be judged is counted apart, never as a denial.
+    let mut with_error = eval.clone();
+    let mut unjudged = with_error
+        .findings
+        .iter()
+        .find(|f| f.ministry.as_deref() == Some("mef"))
+        .unwrap()
+        .clone();
+    unjudged.action = govkh_core::finding::Action::Error;
+    with_error.findings.push(unjudged);
+    let errored = govkh::plugin::trace(&inv, &with_error, "ministry/mef").unwrap();
+    assert_eq!(
+        errored.state.as_deref(),
+        Some("0 deny, 1 warn, 1 error"),
+        "{errored:?}"
+    );
     for expected in [
         "├─ CloudTenancy/mef-analytics  ExceptionExpired",
         "│  ├─ CloudTenancy/mef-analytics [statutory-clock]  warn",

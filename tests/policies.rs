@@ -367,6 +367,16 @@ fn a_format_wider_than_the_limit_refuses_the_library_with_its_line() {
         );
     }
     // Ordinary formats, a literal percent sign before digits, and a width in a comment load.
+    // In a raw string, over several lines, and after a `#` inside a quoted string.
+    for (expr, line) in [
+        ("sprintf(`a\n%0900000000d`, [1])", 4),
+        ("sprintf(\"#%0900000000d\", [1])", 3),
+    ] {
+        let Err(e) = Library::load(&[ranging(expr)]) else {
+            panic!("{expr} was accepted");
+        };
+        assert!(e.to_string().contains(&format!("line {line}:")), "{e}");
+    }
     let ordinary = ranging("sprintf(\"%05d %.2f %20s %v %%1000000\", [1, 2.5, \"a\", 3])");
     assert!(Library::load(std::slice::from_ref(&ordinary)).is_ok());
     let mut commented = ordinary;

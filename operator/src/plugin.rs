@@ -242,19 +242,23 @@ impl Tracer<'_> {
                 node.children.push(self.grant(g)?);
             }
         }
-        let (deny, warn) = self
+        // An error is not a denial: it says what could not be judged, so it is counted apart.
+        let (deny, warn, error) = self
             .eval
             .findings
             .iter()
             .filter(|f| f.ministry.as_deref() == Some(name))
-            .fold((0, 0), |(d, w), f| match f.action {
-                govkh_core::finding::Action::Deny | govkh_core::finding::Action::Error => {
-                    (d + 1, w)
-                }
-                govkh_core::finding::Action::Warn => (d, w + 1),
-                govkh_core::finding::Action::Dryrun => (d, w),
+            .fold((0, 0, 0), |(d, w, e), f| match f.action {
+                govkh_core::finding::Action::Deny => (d + 1, w, e),
+                govkh_core::finding::Action::Error => (d, w, e + 1),
+                govkh_core::finding::Action::Warn => (d, w + 1, e),
+                govkh_core::finding::Action::Dryrun => (d, w, e),
             });
-        node.state = Some(format!("{deny} deny, {warn} warn"));
+        node.state = Some(if error > 0 {
+            format!("{deny} deny, {warn} warn, {error} error")
+        } else {
+            format!("{deny} deny, {warn} warn")
+        });
         Ok(node)
     }
 

@@ -320,11 +320,13 @@ impl Admission {
         if !self.events {
             return;
         }
-        let user = req
-            .user_info
-            .username
-            .as_deref()
-            .unwrap_or("an unknown user");
+        // The user name comes from the authenticator: shown, never obeyed by a terminal.
+        let user = govkh_core::text::printable(
+            req.user_info
+                .username
+                .as_deref()
+                .unwrap_or("an unknown user"),
+        );
         let what = format!(
             "{} {}/{}",
             operation(&req.operation).as_str().to_lowercase(),

@@ -1213,43 +1213,54 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> String {
 pub const MAX_FORMAT_WIDTH: u64 = 1000;
 
 /// The first format width or precision over `MAX_FORMAT_WIDTH` in the string literals of a
-/// Rego `text`, with its line.
+/// Rego `text` (quoted and raw, a raw one over several lines too; comments skipped), with its
+/// line.
 fn oversized_format(text: &str) -> Option<(usize, String)> {
-    for (n, line) in text.lines().enumerate() {
-        let code = line.split('#').next().unwrap_or("");
-        let mut in_string = false;
-        let mut chars = code.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => in_string = !in_string,
-                '\\' if in_string => {
+    let mut line = 1;
+    let mut chars = text.chars().peekable();
+    // The literal being read: its closing character, if inside one.
+    let mut inside: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (inside, c) {
+            (_, '\n') => {
+                line += 1;
+                // A quoted string ends with its line; a raw one goes on.
+                if inside == Some('"') {
+                    inside = None;
+                }
+            }
+            (None, '#') => {
+                while chars.peek().is_some_and(|&c| c != '\n') {
                     chars.next();
                 }
-                '%' if in_string => {
-                    let mut spec = String::from("%");
-                    while let Some(&f) = chars.peek() {
-                        if !matches!(f, '0'..='9' | '.' | '-' | '+' | ' ' | '#') {
-                            break;
-                        }
-                        spec.push(f);
-                        chars.next();
-                    }
-                    let too_wide = spec
-                        .split(|c: char| !c.is_ascii_digit())
-                        .filter(|d| !d.is_empty())
-                        .any(|d| {
-                            d.len() > 4 || d.parse::<u64>().is_ok_and(|w| w > MAX_FORMAT_WIDTH)
-                        });
-                    if too_wide {
-                        return Some((n + 1, spec));
-                    }
-                    // `%%` is a literal percent sign.
-                    if spec == "%" && chars.peek() == Some(&'%') {
-                        chars.next();
-                    }
-                }
-                _ => {}
             }
+            (None, '"' | '`') => inside = Some(c),
+            (Some(close), _) if c == close => inside = None,
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some(_), '%') => {
+                let mut spec = String::from("%");
+                while let Some(&f) = chars.peek() {
+                    if !matches!(f, '0'..='9' | '.' | '-' | '+' | ' ' | '#') {
+                        break;
+                    }
+                    spec.push(f);
+                    chars.next();
+                }
+                let too_wide = spec
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|d| !d.is_empty())
+                    .any(|d| d.len() > 4 || d.parse::<u64>().is_ok_and(|w| w > MAX_FORMAT_WIDTH));
+                if too_wide {
+                    return Some((line, spec));
+                }
+                // `%%` is a literal percent sign.
+                if spec == "%" && chars.peek() == Some(&'%') {
+                    chars.next();
+                }
+            }
+            _ => {}
         }
     }
     None
