@@ -661,3 +661,84 @@ async fn a_refusal_leaves_an_event_on_the_namespace_and_is_counted() {
     );
     assert_eq!(index.refused_last_day(now)["moh"], 1);
 }
+
+#[tokio::test]
+async fn a_controllers_mirror_is_kept_by_the_index_watch_malformed_objects_included() {
+    use futures::StreamExt;
+    use govkh_core::api::Ministry;
+    let index = Index::new();
+    let mirror = index.mirror::<Ministry>();
+    let mut triggers = Box::pin(mirror.triggers());
+    let ministry = kind("Ministry");
+    let example = |name: &str| {
+        common::examples_in_cluster()
+            .into_iter()
+            .find(|o| o["kind"] == "Ministry" && o["metadata"]["name"] == name)
+            .unwrap()
+    };
+    let names = |mirror: &govkh::index::Mirror<Ministry>| {
+        let mut n: Vec<String> = mirror
+            .store()
+            .state()
+            .iter()
+            .map(|g| kube::ResourceExt::name_any(g.as_ref()))
+            .collect();
+        n.sort();
+        n
+    };
+    // The first list: the store is filled when it completes, and every object is a trigger.
+    let mut buffer = None;
+    handle_event(&index, ministry, Event::Init, &mut buffer);
+    handle_event(
+        &index,
+        ministry,
+        Event::InitApply(example("mef")),
+        &mut buffer,
+    );
+    handle_event(
+        &index,
+        ministry,
+        Event::InitApply(example("moh")),
+        &mut buffer,
+    );
+    assert!(names(&mirror).is_empty(), "not before the list completes");
+    handle_event(&index, ministry, Event::InitDone, &mut buffer);
+    assert_eq!(names(&mirror), ["mef", "moh"]);
+    let mut first: Vec<String> = vec![
+        kube::ResourceExt::name_any(triggers.next().await.unwrap().as_ref()),
+        kube::ResourceExt::name_any(triggers.next().await.unwrap().as_ref()),
+    ];
+    first.sort();
+    assert_eq!(first, ["mef", "moh"]);
+    // A malformed object: out of the index, in the store as its error (its controller says
+    // why), and triggered.
+    let mut broken = example("mef");
+    broken["spec"] = json!("not a mapping");
+    handle_event(&index, ministry, Event::Apply(broken), &mut None);
+    assert!(!index.inventory().ministries.contains_key("mef"));
+    let next = triggers.next().await.unwrap();
+    assert_eq!(kube::ResourceExt::name_any(next.as_ref()), "mef");
+    assert!(next.0.is_err(), "kept as its error: {:?}", next.0);
+    // Deleted: gone from the store, and no trigger.
+    handle_event(&index, ministry, Event::Delete(example("moh")), &mut None);
+    assert_eq!(names(&mirror), ["mef"]);
+    assert!(futures::FutureExt::now_or_never(triggers.next()).is_none());
+    // A relist cut short leaves the store as it was.
+    let mut buffer = None;
+    handle_event(&index, ministry, Event::Init, &mut buffer);
+    handle_event(
+        &index,
+        ministry,
+        Event::InitApply(example("moeys")),
+        &mut buffer,
+    );
+    assert_eq!(names(&mirror), ["mef"]);
+    // A controller started later (a replica that became the leader) begins with the store.
+    let late = Box::pin(mirror.triggers());
+    let got: Vec<String> = late
+        .take(1)
+        .map(|g| kube::ResourceExt::name_any(g.as_ref()))
+        .collect()
+        .await;
+    assert_eq!(got, ["mef"]);
+}

@@ -16,10 +16,7 @@ use std::{
 
 use futures::StreamExt;
 use k8s_openapi::{
-    api::{
-        admissionregistration::v1::ValidatingWebhookConfiguration, core::v1::Namespace,
-        networking::v1::NetworkPolicy,
-    },
+    api::admissionregistration::v1::ValidatingWebhookConfiguration,
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
     jiff::Timestamp,
 };
@@ -43,7 +40,7 @@ use govkh_core::{
     },
     crdgen::all_established,
     dependents::{Dependents, of_change},
-    desired::{FIELD_MANAGER, LABEL_GRANT, LABEL_LINK, LABEL_MANAGED_BY},
+    desired::FIELD_MANAGER,
     policy::Library,
 };
 
@@ -223,18 +220,67 @@ fn triggers<K>(
 where
     K: kube::Resource<DynamicType = ()> + 'static,
 {
+    changes_to::<K>(index, move |inv, change| {
+        pick(of_change(inv, change.kind, &change.object))
+    })
+}
+
+/// A controller's triggers for the objects it owns of `kind` (Namespaces, NetworkPolicies),
+/// from the index's watch of that kind rather than a watch of its own: a change to (or the
+/// deletion of) an object whose `ownerReferences` name a `K` reconciles that `K`, as kube's
+/// `Controller::owns` would.
+fn owners<K>(
+    index: &Arc<index::Index>,
+    kind: &'static str,
+) -> impl futures::Stream<Item = ObjectRef<DeserializeGuard<K>>> + Send + 'static
+where
+    K: kube::Resource<DynamicType = ()> + 'static,
+{
+    changes_to::<K>(index, move |_, change| {
+        if change.kind != kind {
+            return Vec::new();
+        }
+        let owner_kind = K::kind(&());
+        let api_version = K::api_version(&());
+        change.object["metadata"]["ownerReferences"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["kind"] == *owner_kind && o["apiVersion"] == *api_version)
+            .filter_map(|o| o["name"].as_str().map(str::to_string))
+            .collect()
+    })
+}
+
+/// The index's changes, each mapped by `names` (given the inventory that holds it) to objects
+/// of `K` to reconcile. A subscriber that fell behind the buffer reconciles every object of its
+/// kind the index holds: nothing is missed silently.
+fn changes_to<K>(
+    index: &Arc<index::Index>,
+    names: impl Fn(&govkh_core::inventory::Inventory, &index::Change) -> Vec<String>
+    + Send
+    + Sync
+    + 'static,
+) -> impl futures::Stream<Item = ObjectRef<DeserializeGuard<K>>> + Send + 'static
+where
+    K: kube::Resource<DynamicType = ()> + 'static,
+{
     let rx = index.subscribe();
     let index = index.clone();
-    futures::stream::unfold((rx, index), move |(mut rx, index)| async move {
-        let names: Vec<String> = match rx.recv().await {
-            Ok(change) => pick(of_change(&index.inventory(), change.kind, &change.object)),
+    let names = Arc::new(names);
+    futures::stream::unfold((rx, index, names), move |(mut rx, index, names)| async move {
+        let found: Vec<String> = match rx.recv().await {
+            Ok(change) => names(&index.inventory(), &change),
             Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
                 tracing::info!(missed, kind = %K::kind(&()), "fell behind the index; reconciling every object");
                 every::<K>(&index.inventory())
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
         };
-        Some((futures::stream::iter(names.into_iter().map(|n| ObjectRef::new(&n))), (rx, index)))
+        Some((
+            futures::stream::iter(found.into_iter().map(|n| ObjectRef::new(&n))),
+            (rx, index, names),
+        ))
     })
     .flatten()
 }
@@ -368,6 +414,16 @@ async fn shutdown_signal() {
     }
 }
 
+/// The typed stores of the controllers' kinds, kept by the index's watches.
+struct Mirrors {
+    tenancies: index::Mirror<CloudTenancy>,
+    links: index::Mirror<PrivateNetworkLink>,
+    grants: index::Mirror<DataAccessGrant>,
+    approvals: index::Mirror<Approval>,
+    ministries: index::Mirror<Ministry>,
+    clouds: index::Mirror<GovernmentCloud>,
+}
+
 /// Run the operator until a termination signal.
 pub async fn run(options: RunOptions) -> Result<(), Error> {
     let config = match &options.kubeconfig {
@@ -407,7 +463,16 @@ pub async fn run(options: RunOptions) -> Result<(), Error> {
     tracing::info!(addr = %options.probe_addr, "serving /healthz, /readyz, /metrics");
     wait_for_crds(&client, options.crd_timeout).await?;
     // Every replica serves admission from its own index; only the leader publishes the
-    // audit's metrics and reconciles.
+    // audit's metrics and reconciles. The controllers' stores are kept by the index's watches
+    // of their kinds (taken before the watches start, to have their first list).
+    let mirrors = Mirrors {
+        tenancies: ctx.index.mirror(),
+        links: ctx.index.mirror(),
+        grants: ctx.index.mirror(),
+        approvals: ctx.index.mirror(),
+        ministries: ctx.index.mirror(),
+        clouds: ctx.index.mirror(),
+    };
     index::spawn_watches(&client, &ctx.index);
     if let Some(w) = &options.webhook {
         let listener = tokio::net::TcpListener::bind(w.addr)
@@ -509,116 +574,92 @@ pub async fn run(options: RunOptions) -> Result<(), Error> {
 
     // CloudTenancy: owns its namespaces; depends on its Ministry, its Approvals and the cloud
     // (triggered by the index's changes, after the index holds them).
-    let tenancies = Controller::new(
-        Api::<DeserializeGuard<CloudTenancy>>::all(client.clone()),
-        watcher::Config::default().any_semantic(),
-    )
-    .with_config(cfg.clone())
-    .owns(
-        Api::<Namespace>::all(client.clone()),
-        watcher::Config::default().labels(&format!("{LABEL_MANAGED_BY}={FIELD_MANAGER}")),
-    )
-    .reconcile_on(triggers(&index, |d| d.tenancies))
-    .shutdown_on_signal()
-    .run(
-        |t, c| controller::guarded(t, c, tenancy::reconcile),
-        controller::error_policy,
-        ctx.clone(),
-    )
-    .for_each(log_outcome);
+    let tenancies =
+        Controller::for_shared_stream(mirrors.tenancies.triggers(), mirrors.tenancies.store())
+            .with_config(cfg.clone())
+            .reconcile_on(owners::<CloudTenancy>(&index, "Namespace"))
+            .reconcile_on(triggers(&index, |d| d.tenancies))
+            .shutdown_on_signal()
+            .run(
+                |t, c| controller::guarded(t, c, tenancy::reconcile),
+                controller::error_policy,
+                ctx.clone(),
+            )
+            .for_each(log_outcome);
 
     // PrivateNetworkLink: owns its NetworkPolicies; depends on its Approval, both Ministries
     // and their namespaces.
-    let links = Controller::new(
-        Api::<DeserializeGuard<PrivateNetworkLink>>::all(client.clone()),
-        watcher::Config::default().any_semantic(),
-    )
-    .with_config(cfg.clone())
-    .owns(
-        Api::<NetworkPolicy>::all(client.clone()),
-        watcher::Config::default().labels(LABEL_LINK),
-    )
-    .reconcile_on(triggers(&index, |d| d.links))
-    .shutdown_on_signal()
-    .run(
-        |l, c| controller::guarded(l, c, link::reconcile),
-        controller::error_policy,
-        ctx.clone(),
-    )
-    .for_each(log_outcome);
+    let links = Controller::for_shared_stream(mirrors.links.triggers(), mirrors.links.store())
+        .with_config(cfg.clone())
+        .reconcile_on(owners::<PrivateNetworkLink>(&index, "NetworkPolicy"))
+        .reconcile_on(triggers(&index, |d| d.links))
+        .shutdown_on_signal()
+        .run(
+            |l, c| controller::guarded(l, c, link::reconcile),
+            controller::error_policy,
+            ctx.clone(),
+        )
+        .for_each(log_outcome);
 
     // DataAccessGrant: owns its NetworkPolicies; depends on both Ministries and the grantee's
     // namespaces.
-    let grants = Controller::new(
-        Api::<DeserializeGuard<DataAccessGrant>>::all(client.clone()),
-        watcher::Config::default().any_semantic(),
-    )
-    .with_config(cfg.clone())
-    .owns(
-        Api::<NetworkPolicy>::all(client.clone()),
-        watcher::Config::default().labels(LABEL_GRANT),
-    )
-    .reconcile_on(triggers(&index, |d| d.grants))
-    .shutdown_on_signal()
-    .run(
-        |g, c| controller::guarded(g, c, grant::reconcile),
-        controller::error_policy,
-        ctx.clone(),
-    )
-    .for_each(log_outcome);
+    let grants = Controller::for_shared_stream(mirrors.grants.triggers(), mirrors.grants.store())
+        .with_config(cfg.clone())
+        .reconcile_on(owners::<DataAccessGrant>(&index, "NetworkPolicy"))
+        .reconcile_on(triggers(&index, |d| d.grants))
+        .shutdown_on_signal()
+        .run(
+            |g, c| controller::guarded(g, c, grant::reconcile),
+            controller::error_policy,
+            ctx.clone(),
+        )
+        .for_each(log_outcome);
 
     // Approval: its state; whether its subject exists.
-    let approvals = Controller::new(
-        Api::<DeserializeGuard<Approval>>::all(client.clone()),
-        watcher::Config::default().any_semantic(),
-    )
-    .with_config(cfg.clone())
-    .reconcile_on(triggers(&index, |d| d.approvals))
-    .shutdown_on_signal()
-    .run(
-        |a, c| controller::guarded(a, c, approval::reconcile),
-        controller::error_policy,
-        ctx.clone(),
-    )
-    .for_each(log_outcome);
+    let approvals =
+        Controller::for_shared_stream(mirrors.approvals.triggers(), mirrors.approvals.store())
+            .with_config(cfg.clone())
+            .reconcile_on(triggers(&index, |d| d.approvals))
+            .shutdown_on_signal()
+            .run(
+                |a, c| controller::guarded(a, c, approval::reconcile),
+                controller::error_policy,
+                ctx.clone(),
+            )
+            .for_each(log_outcome);
 
     // Ministry: its namespaces and, after every audit, its compliance.
-    let ministries = Controller::new(
-        Api::<DeserializeGuard<Ministry>>::all(client.clone()),
-        watcher::Config::default().any_semantic(),
-    )
-    .with_config(cfg.clone())
-    .reconcile_on(triggers(&index, |d| d.ministries))
-    .reconcile_all_on(audits(audit_rx.clone()))
-    .shutdown_on_signal()
-    .run(
-        |m, c| controller::guarded(m, c, ministry::reconcile),
-        controller::error_policy,
-        ctx.clone(),
-    )
-    .for_each(log_outcome);
+    let ministries =
+        Controller::for_shared_stream(mirrors.ministries.triggers(), mirrors.ministries.store())
+            .with_config(cfg.clone())
+            .reconcile_on(triggers(&index, |d| d.ministries))
+            .reconcile_all_on(audits(audit_rx.clone()))
+            .shutdown_on_signal()
+            .run(
+                |m, c| controller::guarded(m, c, ministry::reconcile),
+                controller::error_policy,
+                ctx.clone(),
+            )
+            .for_each(log_outcome);
 
     // GovernmentCloud: the singleton's checks and, after every audit, its counts.
-    let clouds = Controller::new(
-        Api::<DeserializeGuard<GovernmentCloud>>::all(client.clone()),
-        watcher::Config::default().any_semantic(),
-    )
-    .with_config(cfg)
-    .reconcile_on(triggers(&index, |d| {
-        if d.cloud {
-            vec![GOVERNMENT_CLOUD_NAME.to_string()]
-        } else {
-            Vec::new()
-        }
-    }))
-    .reconcile_all_on(audits(audit_rx))
-    .shutdown_on_signal()
-    .run(
-        |g, c| controller::guarded(g, c, cloud::reconcile),
-        controller::error_policy,
-        ctx.clone(),
-    )
-    .for_each(log_outcome);
+    let clouds = Controller::for_shared_stream(mirrors.clouds.triggers(), mirrors.clouds.store())
+        .with_config(cfg)
+        .reconcile_on(triggers(&index, |d| {
+            if d.cloud {
+                vec![GOVERNMENT_CLOUD_NAME.to_string()]
+            } else {
+                Vec::new()
+            }
+        }))
+        .reconcile_all_on(audits(audit_rx))
+        .shutdown_on_signal()
+        .run(
+            |g, c| controller::guarded(g, c, cloud::reconcile),
+            controller::error_policy,
+            ctx.clone(),
+        )
+        .for_each(log_outcome);
 
     tracing::info!("controllers started");
     let controllers = async {
@@ -715,6 +756,54 @@ mod tests {
             index.inventory().ministries.contains_key("mef"),
             "the reconcile it triggers reads an index that has the change"
         );
+    }
+
+    #[tokio::test]
+    async fn an_owned_object_changed_or_deleted_triggers_its_owner_from_the_index() {
+        let index = Arc::new(index::Index::new());
+        let r = |kind: &str| {
+            govkh_core::resources::RESOURCES
+                .iter()
+                .find(|r| r.kind == kind)
+                .unwrap()
+        };
+        let mut tenancies = Box::pin(owners::<CloudTenancy>(&index, "Namespace"));
+        let mut links = Box::pin(owners::<PrivateNetworkLink>(&index, "NetworkPolicy"));
+        let owned_by = |kind: &str, name: &str| {
+            serde_json::json!([{"apiVersion": "digital.gov.kh/v1alpha1", "kind": kind,
+                "name": name, "uid": "00000000-0000-4000-8000-000000000001", "controller": true}])
+        };
+        // A namespace nobody owns, then one a tenancy owns: only the second triggers, and only
+        // the tenancies' controller.
+        index.apply(
+            r("Namespace"),
+            serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "loose"}}),
+        );
+        let ns = serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "mef-tax", "ownerReferences": owned_by("CloudTenancy", "mef-core")}});
+        index.apply(r("Namespace"), ns.clone());
+        assert_eq!(tenancies.next().await.unwrap().name, "mef-core");
+        // A NetworkPolicy a link owns, and one a grant owns (not the links' business).
+        let policy = |name: &str, owners: serde_json::Value| {
+            serde_json::json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": name, "namespace": "mef-tax", "ownerReferences": owners},
+                "spec": {"podSelector": {}}})
+        };
+        index.apply(
+            r("NetworkPolicy"),
+            policy("from-grant", owned_by("DataAccessGrant", "g")),
+        );
+        let link_policy = policy("from-link", owned_by("PrivateNetworkLink", "mef-moh"));
+        index.apply(r("NetworkPolicy"), link_policy.clone());
+        assert_eq!(links.next().await.unwrap().name, "mef-moh");
+        // Deleted by someone: the owner is reconciled (and puts it back).
+        index.delete(r("NetworkPolicy"), &link_policy);
+        assert_eq!(links.next().await.unwrap().name, "mef-moh");
+        index.delete(r("Namespace"), &ns);
+        assert_eq!(tenancies.next().await.unwrap().name, "mef-core");
+        // Nothing else was triggered on either stream.
+        assert!(futures::FutureExt::now_or_never(tenancies.next()).is_none());
+        assert!(futures::FutureExt::now_or_never(links.next()).is_none());
     }
 
     #[tokio::test(start_paused = true)]
