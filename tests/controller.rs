@@ -58,6 +58,16 @@ fn children_list(path: &str, query: &str, children: &[Value]) -> Option<Value> {
     )
 }
 
+/// The NetworkPolicies of `children`, as the live index holds them (it watches that kind; the
+/// prune reads them from it, and lists only the kinds it does not watch).
+fn policies_of(children: &[Value]) -> Vec<Value> {
+    children
+        .iter()
+        .filter(|c| c["kind"] == "NetworkPolicy")
+        .cloned()
+        .collect()
+}
+
 /// The query of a prune's list of an owner's children.
 fn owned_by(kind: &str, name: &str) -> String {
     format!(
@@ -243,6 +253,8 @@ async fn reconcile(
     let mut held = vec![server.cloud.clone()];
     held.extend(server.ministry.clone());
     held.extend(server.approvals.clone());
+    // The NetworkPolicies the index watches: what the prune reads instead of a list.
+    held.extend(policies_of(&server.children));
     let index = common::index_of(&held);
     CHILDREN.with(|c| *c.borrow_mut() = server.children.clone());
     with_server(tenancy_routes(t), move |client| async move {
@@ -281,10 +293,6 @@ fn first_reconcile_requests() -> Vec<String> {
         ),
         format!(
             "GET /api/v1/limitranges{}",
-            owned_by("CloudTenancy", "nssf-claims")
-        ),
-        format!(
-            "GET /apis/networking.k8s.io/v1/networkpolicies{}",
             owned_by("CloudTenancy", "nssf-claims")
         ),
         format!(
@@ -623,11 +631,12 @@ async fn reconcile_link_with(
     now: &str,
     children: Vec<Value>,
 ) -> (Result<Action, Error>, Vec<(String, Value)>) {
+    let mut held = vec![ministry_json("mef"), ministry_json("gdt")];
+    held.extend(approval.clone());
+    held.extend(policies_of(&children));
     CHILDREN.with(|c| *c.borrow_mut() = children);
     let now: Timestamp = now.parse().unwrap();
     let obj: PrivateNetworkLink = serde_json::from_value(l.clone()).unwrap();
-    let mut held = vec![ministry_json("mef"), ministry_json("gdt")];
-    held.extend(approval.clone());
     let index = common::index_of(&held);
     with_server(link_routes(l), move |client| async move {
         let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index));
@@ -655,10 +664,6 @@ async fn an_approved_alternative_link_gets_its_policies_and_is_requeued_when_the
         [
             "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
             "PATCH /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
-            &format!(
-                "GET /apis/networking.k8s.io/v1/networkpolicies{}",
-                owned_by("PrivateNetworkLink", "mef-gdt-microwave")
-            ),
             "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
             EVENTS,
         ]
@@ -675,7 +680,7 @@ async fn an_approved_alternative_link_gets_its_policies_and_is_requeued_when_the
         requests[0].1["spec"]["egress"][0]["ports"],
         json!([{"protocol": "TCP", "port": 443}])
     );
-    let status = &requests[3].1["status"];
+    let status = &requests[2].1["status"];
     assert_eq!(status["state"], "Established");
     assert_eq!(
         status["networkPolicies"],
@@ -707,18 +712,14 @@ async fn when_the_approval_expires_the_policies_are_removed_and_the_link_refused
     assert_eq!(
         got,
         [
-            &format!(
-                "GET /apis/networking.k8s.io/v1/networkpolicies{}",
-                owned_by("PrivateNetworkLink", "mef-gdt-microwave")
-            ),
-            "DELETE /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?",
             "DELETE /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?",
+            "DELETE /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?",
             "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
             EVENTS,
         ]
     );
     assert_eq!(events(&requests)[0].1, "LinkRefused");
-    let status = &requests[3].1["status"];
+    let status = &requests[2].1["status"];
     assert_eq!(status["state"], "Refused");
     assert!(status.get("networkPolicies").is_none());
     let compliant = status["conditions"]
@@ -736,8 +737,8 @@ async fn an_alternative_link_without_its_approval_awaits_it_and_carries_nothing(
         reconcile_link(link_json("alternative", &[]), None, "2026-11-26T03:00:00Z").await;
     assert_eq!(result.unwrap(), Action::await_change());
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
-    assert_eq!(got.len(), 3, "{got:#?}");
-    assert_eq!(requests[1].1["status"]["state"], "AwaitingApproval");
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(requests[0].1["status"]["state"], "AwaitingApproval");
     assert_eq!(events(&requests)[0].1, "LinkAwaitingApproval");
 }
 
@@ -773,15 +774,17 @@ fn grant_json(grantee: Value, status_policies: &[&str]) -> Value {
 
 async fn reconcile_grant(g: Value, now: &str) -> (Result<Action, Error>, Vec<(String, Value)>) {
     let children = carried_children(&g, ("DataAccessGrant", "gdt-declarations-to-mef"));
-    CHILDREN.with(|c| *c.borrow_mut() = children);
-    let now: Timestamp = now.parse().unwrap();
-    let obj: DataAccessGrant = serde_json::from_value(g.clone()).unwrap();
-    let index = common::index_of(&[
+    let mut held = vec![
         ministry_json("mef"),
         ministry_json("gdt"),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mef-core", "labels": {"digital.gov.kh/ministry": "mef"}}}),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mef-tax", "labels": {"digital.gov.kh/ministry": "mef"}}}),
-    ]);
+    ];
+    held.extend(policies_of(&children));
+    CHILDREN.with(|c| *c.borrow_mut() = children);
+    let now: Timestamp = now.parse().unwrap();
+    let obj: DataAccessGrant = serde_json::from_value(g.clone()).unwrap();
+    let index = common::index_of(&held);
     with_server(link_routes(g), move |client| async move {
         let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index));
         grant::reconcile(Arc::new(obj), ctx).await
@@ -814,10 +817,6 @@ async fn an_active_grant_opens_exactly_the_granted_path_until_its_last_day() {
             &netpol("mef-core"),
             &netpol("mef-tax"),
             &netpol("gdt-declarations"),
-            &format!(
-                "GET /apis/networking.k8s.io/v1/networkpolicies{}",
-                owned_by("DataAccessGrant", "gdt-declarations-to-mef")
-            ),
             &format!(
                 "PATCH /apis/digital.gov.kh/v1alpha1/dataaccessgrants/gdt-declarations-to-mef/status{APPLY}"
             ),
@@ -876,13 +875,10 @@ async fn a_grant_that_ends_closes_its_path_and_says_so() {
     assert_eq!(
         got,
         [
-            &format!(
-                "GET /apis/networking.k8s.io/v1/networkpolicies{}",
-                owned_by("DataAccessGrant", "gdt-declarations-to-mef")
-            ),
-            delete("mef-core").as_str(),
+            // In the index's order (namespace, name), not the order they were carried in.
+            delete("gdt-declarations").as_str(),
+            &delete("mef-core"),
             &delete("mef-tax"),
-            &delete("gdt-declarations"),
             &format!(
                 "PATCH /apis/digital.gov.kh/v1alpha1/dataaccessgrants/gdt-declarations-to-mef/status{APPLY}"
             ),
@@ -1561,8 +1557,8 @@ async fn a_links_policies_are_found_and_removed_even_when_its_status_forgot_them
     assert_eq!(
         deletes(&requests),
         [
-            "DELETE /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave",
             "DELETE /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave",
+            "DELETE /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave",
         ]
     );
     assert_eq!(last_status(&requests)["state"], "Refused");

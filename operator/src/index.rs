@@ -633,6 +633,45 @@ impl Index {
         })
     }
 
+    /// `namespace/name` of every held object of `api_version`/`kind` whose labels include
+    /// each `key=value` of `selector` (a plain equality selector, as `desired::owner_selector`
+    /// makes): what a label-selected LIST of that kind would return, read from the watch.
+    pub fn labelled(&self, api_version: &str, kind: &str, selector: &str) -> Vec<String> {
+        let wanted: Vec<(&str, &str)> = selector
+            .split(',')
+            .filter_map(|p| p.split_once('='))
+            .collect();
+        let matches = |o: &Value| {
+            let labels = &o["metadata"]["labels"];
+            wanted.iter().all(|(k, v)| labels[*k].as_str() == Some(*v))
+        };
+        let key = |o: &Value| {
+            format!(
+                "{}/{}",
+                o["metadata"]["namespace"].as_str().unwrap_or_default(),
+                o["metadata"]["name"].as_str().unwrap_or_default()
+            )
+        };
+        let prefix = format!("{api_version}/{kind}/");
+        self.read(|s| {
+            let compact = s
+                .compact
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .filter_map(|(_, c)| serde_json::from_str::<Value>(&c.text).ok());
+            let decoded = s
+                .namespaced
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(_, o)| o.raw.clone());
+            compact
+                .chain(decoded)
+                .filter(|o| matches(o))
+                .map(|o| key(&o))
+                .collect()
+        })
+    }
+
     /// Whether the object named so is judged: held, and in a ministry's namespace when
     /// namespaced.
     pub fn judges(

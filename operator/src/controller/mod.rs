@@ -423,7 +423,8 @@ pub(crate) fn keys<K: Resource>(objects: &[K]) -> Vec<String> {
 }
 
 /// Delete the children of kind `K` that `owner` (kind, name) provisioned and no longer
-/// desires (`desired`: `namespace/name`). The children are found by label
+/// desires (`desired`: `namespace/name`). The children are found by label, in the live index
+/// when it watches `K`
 /// (`desired::owner_selector`): an object without govkh's owner labels is never touched, and a
 /// child whose owner's status forgot it is still found.
 pub(crate) async fn prune<K>(
@@ -438,20 +439,28 @@ where
         + std::fmt::Debug,
 {
     let selector = govkh_core::desired::owner_selector(kind, name);
-    let existing = Api::<K>::all(ctx.client.clone())
-        .list_metadata(&kube::api::ListParams::default().labels(&selector))
-        .await?;
-    let existing: Vec<String> = existing
-        .items
-        .iter()
-        .map(|o| {
-            format!(
-                "{}/{}",
-                o.metadata.namespace.as_deref().unwrap_or_default(),
-                o.metadata.name.as_deref().unwrap_or_default()
-            )
-        })
-        .collect();
+    // A kind the index watches (NetworkPolicies) is read from it, not listed per reconcile; a
+    // child it does not hold yet (applied a moment ago) is seen by the reconcile its watch
+    // event triggers. The others (quotas, limit ranges, role bindings) are listed by label.
+    let existing: Vec<String> =
+        if crate::index::resource_of_kind(&K::api_version(&()), &K::kind(&())).is_some() {
+            ctx.index
+                .labelled(&K::api_version(&()), &K::kind(&()), &selector)
+        } else {
+            Api::<K>::all(ctx.client.clone())
+                .list_metadata(&kube::api::ListParams::default().labels(&selector))
+                .await?
+                .items
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{}/{}",
+                        o.metadata.namespace.as_deref().unwrap_or_default(),
+                        o.metadata.name.as_deref().unwrap_or_default()
+                    )
+                })
+                .collect()
+        };
     for stale in govkh_core::desired::undesired(&existing, desired) {
         let Some((ns, child)) = stale.split_once('/') else {
             continue;
