@@ -439,9 +439,18 @@ pub async fn run(options: RunOptions) -> Result<(), Error> {
             .map_err(|e| Error::Config(format!("no cluster configuration found: {e}")))?,
     };
     let client = Client::try_from(config).map_err(Error::Connect)?;
+    run_with(client, Arc::new(Timestamp::now), options).await
+}
+
+/// `run` on a client already made, with the clock it reads the time from (the wall clock in
+/// `govkh run`; a test's fixed instant behind a mocked API server).
+pub async fn run_with(
+    client: Client,
+    clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+    options: RunOptions,
+) -> Result<(), Error> {
     let policies = Arc::new(Library::builtin()?);
     let ready = Arc::new(AtomicBool::new(false));
-    let clock: Arc<dyn Fn() -> Timestamp + Send + Sync> = Arc::new(Timestamp::now);
     let ctx = Arc::new(Context::with_reporter(
         client.clone(),
         clock.clone(),

@@ -1,0 +1,287 @@
+//! `govkh run` whole, against a mocked API server holding the examples: every kind is listed
+//! and watched exactly once in the whole process over a (simulated) hour (the index's watches
+//! serve the controllers too, and the audit reads the index), and each of the six controllers
+//! reconciles the objects of its kind from them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{
+    collections::BTreeMap,
+    pin::pin,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use govkh::run::{RunOptions, run_with};
+use govkh_core::resources::RESOURCES;
+use http::{Request, Response};
+use k8s_openapi::jiff::Timestamp;
+use kube::client::Body;
+use serde_json::{Value, json};
+
+const NOW: &str = "2026-11-26T03:00:00Z";
+
+/// One request as the mocked API server saw it.
+#[derive(Clone, Debug)]
+struct Seen {
+    method: String,
+    path: String,
+    query: String,
+}
+
+impl Seen {
+    fn is_watch(&self) -> bool {
+        self.query.split('&').any(|p| p == "watch=true")
+    }
+}
+
+/// The collection path of a watched kind.
+fn collection(r: &govkh_core::resources::Resource) -> String {
+    if r.group.is_empty() {
+        format!("/api/{}/{}", r.version, r.plural)
+    } else {
+        format!("/apis/{}/{}/{}", r.group, r.version, r.plural)
+    }
+}
+
+/// The CRDs as an API server that has established them lists them.
+fn crd_list() -> Value {
+    let items: Vec<Value> = govkh_core::crdgen::all()
+        .into_iter()
+        .map(|(_, crd)| {
+            let mut v = serde_json::to_value(crd).unwrap();
+            v["status"] = json!({"conditions": [{"type": "Established", "status": "True"}],
+                "acceptedNames": {"kind": "", "plural": ""}, "storedVersions": ["v1alpha1"]});
+            v
+        })
+        .collect();
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinitionList",
+        "metadata": {"resourceVersion": "1"}, "items": items})
+}
+
+/// What the API server answers: lists of the examples (with uids), watches never answered
+/// (held open), patches echoed back onto the stored object, anything else 404.
+fn answer(seen: &Seen, body: &[u8], objects: &BTreeMap<String, Value>) -> Option<(u16, Value)> {
+    if seen.method == "GET"
+        && seen.path == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    {
+        return Some((200, crd_list()));
+    }
+    if let Some(r) = RESOURCES.iter().find(|r| collection(r) == seen.path) {
+        if seen.is_watch() {
+            return None;
+        }
+        let items: Vec<Value> = objects
+            .values()
+            .filter(|o| o["kind"] == r.kind && o["apiVersion"] == r.api_version().as_str())
+            .map(|o| {
+                if r.metadata_only {
+                    json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": o["metadata"]})
+                } else {
+                    o.clone()
+                }
+            })
+            .collect();
+        let (api_version, kind) = if r.metadata_only {
+            (
+                "meta.k8s.io/v1".to_string(),
+                "PartialObjectMetadataList".to_string(),
+            )
+        } else {
+            (r.api_version(), format!("{}List", r.kind))
+        };
+        return Some((
+            200,
+            json!({"apiVersion": api_version, "kind": kind,
+            "metadata": {"resourceVersion": "1"}, "items": items}),
+        ));
+    }
+    // The label-selected lists a tenancy's prune makes of the kinds nobody watches.
+    if seen.method == "GET" && seen.query.contains("labelSelector=") {
+        return Some((
+            200,
+            json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList",
+            "metadata": {"resourceVersion": "1"}, "items": []}),
+        ));
+    }
+    if seen.method == "PATCH" || seen.method == "POST" {
+        let mut sent: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        // A status patch returns the whole object with its new status.
+        let key = seen.path.trim_end_matches("/status");
+        if let Some(stored) = objects.get(key) {
+            let mut whole = stored.clone();
+            if let Some(status) = sent.get("status") {
+                whole["status"] = status.clone();
+            }
+            return Some((200, whole));
+        }
+        if sent["metadata"]["uid"].is_null() && sent.is_object() {
+            sent["metadata"]["uid"] = json!("00000000-0000-4000-8000-0000000000ff");
+        }
+        return Some((if seen.method == "POST" { 201 } else { 200 }, sent));
+    }
+    Some((
+        404,
+        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
+               "message": format!("{} not found", seen.path), "code": 404}),
+    ))
+}
+
+/// The examples as stored objects, by their object path, each with a uid and resourceVersion.
+fn stored() -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for (i, mut o) in common::examples_in_cluster().into_iter().enumerate() {
+        let Some(r) = RESOURCES
+            .iter()
+            .find(|r| o["kind"] == r.kind && o["apiVersion"] == r.api_version().as_str())
+        else {
+            continue;
+        };
+        o["metadata"]["uid"] = json!(format!("00000000-0000-4000-8000-{i:012}"));
+        // As an earlier run left them: a tenancy without govkh's finalizer gets it first, and
+        // provisions on the watch event that follows (which this server does not send).
+        if o["kind"] == "CloudTenancy" {
+            o["metadata"]["finalizers"] = json!([govkh::controller::tenancy::FINALIZER]);
+        }
+        o["metadata"]["resourceVersion"] = json!("1");
+        let name = o["metadata"]["name"].as_str().unwrap().to_string();
+        let path = match o["metadata"]["namespace"].as_str() {
+            Some(ns) if r.namespaced => {
+                let base = collection(r);
+                let (prefix, plural) = base.rsplit_once('/').unwrap();
+                format!("{prefix}/namespaces/{ns}/{plural}/{name}")
+            }
+            _ => format!("{}/{name}", collection(r)),
+        };
+        out.insert(path, o);
+    }
+    out
+}
+
+// Time is paused (and jumps ahead whenever every task waits): the hour below passes at once.
+#[tokio::test(start_paused = true)]
+async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let seen = log.clone();
+    let objects = stored();
+    tokio::spawn(async move {
+        let mut handle = pin!(handle);
+        // Watches are held open, unanswered, for the test's length.
+        let mut held = Vec::new();
+        while let Some((request, send)) = handle.next_request().await {
+            let (parts, body) = request.into_parts();
+            let body = body.collect_bytes().await.unwrap_or_default();
+            let request = Seen {
+                method: parts.method.to_string(),
+                path: parts.uri.path().to_string(),
+                query: parts.uri.query().unwrap_or_default().to_string(),
+            };
+            seen.lock().unwrap().push(request.clone());
+            match answer(&request, &body, &objects) {
+                Some((status, value)) => send.send_response(
+                    Response::builder()
+                        .status(status)
+                        .body(Body::from(serde_json::to_vec(&value).unwrap()))
+                        .unwrap(),
+                ),
+                None => held.push(send),
+            }
+        }
+    });
+    let client = kube::Client::new(service, "default");
+    let now: Timestamp = NOW.parse().unwrap();
+    let options = RunOptions {
+        probe_addr: "127.0.0.1:0".parse().unwrap(),
+        crd_timeout: Duration::from_secs(10),
+        kubeconfig: None,
+        concurrency: 4,
+        audit_interval: Duration::from_secs(3600),
+        identity: "govkh-test".into(),
+        leader_election: None,
+        webhook: None,
+        history_namespace: None,
+        reports: None,
+    };
+    let running = tokio::spawn(run_with(client, Arc::new(move || now), options));
+
+    // Each controller writes the status of every object of its kind the examples hold.
+    let statuses: Vec<String> = stored()
+        .iter()
+        .filter(|(_, o)| o["apiVersion"] == "digital.gov.kh/v1alpha1" && o["kind"] != "DataClass")
+        .map(|(path, _)| format!("{path}/status"))
+        .collect();
+    assert!(statuses.len() >= 6, "{statuses:?}");
+    let patched = |log: &[Seen]| -> Vec<String> {
+        statuses
+            .iter()
+            .filter(|s| !log.iter().any(|r| r.method == "PATCH" && &r.path == *s))
+            .cloned()
+            .collect()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let missing = patched(&log.lock().unwrap());
+        if missing.is_empty() {
+            break;
+        }
+        assert!(!running.is_finished(), "govkh run stopped");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no status written for {missing:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // An hour of steady state: requeues, audits, anything periodic; no watch restarts (the
+    // server holds them open), so no kind may be listed or watched again.
+    let before = log.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    // The hour passed with the operator at work: the second audit rewrote the Ministries'
+    // statuses (this server does not send the watch events that would show them written).
+    assert!(log.lock().unwrap()[before..].iter().any(|s| {
+        s.method == "PATCH"
+            && s.path
+                .starts_with("/apis/digital.gov.kh/v1alpha1/ministries/")
+    }));
+    assert!(!running.is_finished(), "govkh run stopped");
+    let log = log.lock().unwrap().clone();
+    for r in RESOURCES {
+        let path = collection(r);
+        let of = |watch: bool| {
+            log.iter()
+                .filter(|s| s.method == "GET" && s.path == path && s.is_watch() == watch)
+                .count()
+        };
+        assert_eq!((of(false), of(true)), (1, 1), "{} listed, watched", r.kind);
+    }
+    // No other read but a tenancy's prune of the children of kinds nobody watches (quotas,
+    // limit ranges, role bindings), by label: the reconcilers read the index and their stores.
+    let unwatched = [
+        "/api/v1/resourcequotas",
+        "/api/v1/limitranges",
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+    ];
+    let gets: Vec<&Seen> = log
+        .iter()
+        .filter(|s| {
+            s.method == "GET"
+                && !RESOURCES.iter().any(|r| collection(r) == s.path)
+                && s.path != "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+                && !(unwatched.contains(&s.path.as_str())
+                    && s.query.contains("owner-kind%3DCloudTenancy"))
+        })
+        .collect();
+    assert!(gets.is_empty(), "{gets:?}");
+    // Every tenancy provisioned its namespaces, from the store its controller reads.
+    for (_, t) in stored().iter().filter(|(_, o)| o["kind"] == "CloudTenancy") {
+        for ns in t["spec"]["namespaces"].as_array().unwrap() {
+            let path = format!("/api/v1/namespaces/{}", ns["name"].as_str().unwrap());
+            assert!(
+                log.iter().any(|s| s.method == "PATCH" && s.path == path),
+                "{path} not applied"
+            );
+        }
+    }
+    running.abort();
+}
