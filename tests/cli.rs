@@ -1311,3 +1311,55 @@ fn status_and_trace_say_when_the_cluster_cannot_be_reached() {
     // A trace needs its target.
     assert_eq!(govkh(&["trace"]).status.code(), Some(2));
 }
+
+/// A policy that doubles a string seventeen times: 131 MB held at the end, and every step kept
+/// (rule values are), quickly enough that the time limit does not come first.
+fn hungry_policy(dir: &std::path::Path) {
+    let mut rego = String::from(
+        "package govkh.hungry\n\nmetadata := {\"id\": \"hungry\", \"title\": \"Hungry\", \"articles\": [\"25\"], \"severity\": \"low\", \"action\": \"warn\", \"kinds\": [\"Deployment\"]}\n\ns0 := sprintf(\"%0999d\", [0])\n",
+    );
+    for i in 1..=17 {
+        rego.push_str(&format!("s{i} := concat(\"\", [s{}, s{}])\n", i - 1, i - 1));
+    }
+    rego.push_str(
+        "\nviolation contains {\"msg\": sprintf(\"built %d\", [count(s17)])} if count(s17) > 0\n",
+    );
+    std::fs::create_dir_all(dir.join("hungry")).unwrap();
+    std::fs::write(dir.join("hungry/policy.rego"), rego).unwrap();
+}
+
+#[test]
+fn a_policy_past_the_memory_limit_is_an_error_finding_and_the_run_goes_on() {
+    let dir = scratch("hungry-policy");
+    hungry_policy(&dir);
+    let out = common::govkh(&[
+        "check",
+        "examples/workloads/mef-tax.yaml",
+        "--inventory",
+        "examples",
+        "--policies",
+        dir.to_str().unwrap(),
+        "--no-builtin-policies",
+        "--now",
+        "2026-11-26",
+        "--memory-limit",
+        "100Mi",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("[hungry]") && text.contains("exceeded memory limit"),
+        "{text}"
+    );
+    assert!(text.contains("limit=104857600 bytes"), "{text}");
+    // The other objects of the file were still judged (by no policy: they are counted).
+    assert!(text.contains("3 objects checked"), "{text}");
+    // A limit too small to run at all, or not a size, is refused before anything is read.
+    for bad in ["10Mi", "lots", "2Pi"] {
+        let out = common::govkh(&["check", "examples", "--memory-limit", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--memory-limit"), "{bad}: {stderr}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

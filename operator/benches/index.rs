@@ -12,7 +12,8 @@
 //!   day's verdicts (`Index::snapshot`) including it.
 //! - Admission: the webhook over TLS on loopback with the index loaded, `oha` sending an
 //!   AdmissionReview (a Deployment in a ministry's namespace) at 500 and 1,000 requests/s,
-//!   30 s each, with the allocator the binary ships (mimalloc).
+//!   30 s each, with the allocator the binary ships (regorus's mimalloc, which every binary
+//!   linking govkh gets).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -48,10 +49,6 @@ use govkh_core::{
 use k8s_openapi::jiff::Timestamp;
 use kube::runtime::watcher::Event;
 use serde_json::{Value, json};
-
-// The allocator the `govkh` binary runs with: what is measured is what ships.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const N: usize = 10_000;
 const NOW: &str = "2026-11-26T03:00:00Z";

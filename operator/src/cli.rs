@@ -27,6 +27,11 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// The memory the process may hold while it evaluates policies (bytes, or with Ki, Mi, Gi):
+    /// past it an evaluation stops with an error finding instead of the process being killed.
+    /// Keep it below the container's memory limit.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size, default_value = "2Gi")]
+    pub memory_limit: u64,
 }
 
 /// Commands.
@@ -477,6 +482,35 @@ pub fn lang_or_locale(asked: Option<Lang>) -> Lang {
     })
 }
 
+/// Parse a `--memory-limit`: a number of bytes, or a number with `Ki`, `Mi`, `Gi` or `Ti` (as
+/// Kubernetes writes memory).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let bad = || format!("{s:?}: expected a size like 512Mi or 2Gi");
+    let (number, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, ""),
+    };
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let shift = match unit {
+        "" => 0,
+        "Ki" => 10,
+        "Mi" => 20,
+        "Gi" => 30,
+        "Ti" => 40,
+        _ => return Err(bad()),
+    };
+    let bytes = n
+        .checked_shl(shift)
+        .filter(|b| b >> shift == n)
+        .ok_or_else(bad)?;
+    if bytes < 64 << 20 {
+        return Err(format!(
+            "{s:?}: less than 64Mi would stop every evaluation (the process itself needs that much)"
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Parse a `--timeout`: a number of seconds, or a number with `s`, `m` or `h`.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let (number, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
@@ -515,6 +549,7 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> ExitCode {
+    govkh_core::policy::limit_memory(Some(cli.memory_limit));
     match cli.command {
         Command::Check(args) => check(args, stdin, stdout, stderr),
         Command::Crds(args) => crds(args, stdout, stderr),

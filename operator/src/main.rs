@@ -5,10 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// regorus allocates a value per node it evaluates, on every core at once: mimalloc's per-thread
-// heaps keep the threads from queueing on one allocator lock.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The allocator is mimalloc, installed by regorus (its `allocator-memory-limits` feature): its
+// per-thread heaps keep the threads that evaluate from queueing on one allocator lock, and it
+// counts what the process holds for the policies' memory limit (`--memory-limit`).
 
 fn main() -> ExitCode {
     // Invoked as `kubectl-govkh`, kubectl's spelling of files (`-f`) and formats (`-o`) is

@@ -34,6 +34,20 @@ mod builtin {
 /// Time one policy may take on one object before it is stopped and reported.
 pub const EVALUATION_TIME_LIMIT: Duration = Duration::from_millis(500);
 
+/// The memory the whole process may hold while it evaluates policies, unless told otherwise
+/// (`--memory-limit`): 2 GiB.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 2 << 30;
+
+/// Bound the memory policies may bring the process to: past `bytes` (everything the process
+/// holds, counted by the allocator regorus installs), an evaluation stops at its next check
+/// with an error — an error finding on that object — and frees what it built, instead of the
+/// process growing until it is killed. Process-wide, as the allocator's count is; `None` lifts
+/// it. A policy that builds a large structure step by step is caught by it; the time limit
+/// catches one that only loops.
+pub fn limit_memory(bytes: Option<u64>) {
+    regorus::set_global_memory_limit(bytes);
+}
+
 /// Time-outs of one policy an evaluation tolerates before it stops running that policy.
 pub const TIME_OUTS_BEFORE_SKIP: usize = 3;
 
