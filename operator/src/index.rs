@@ -162,19 +162,14 @@ fn typed<K>(event: &watcher::Event<Value>) -> Option<watcher::Event<DeserializeG
 where
     K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned,
 {
-    let guard = |v: &Value| match serde_json::from_value::<DeserializeGuard<K>>(v.clone()) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            tracing::debug!(kind = %K::kind(&()), error = %e, "an object without readable metadata is not mirrored");
-            None
+    map_event(event.clone(), |v| {
+        match serde_json::from_value::<DeserializeGuard<K>>(v) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                tracing::debug!(kind = %K::kind(&()), error = %e, "an object without readable metadata is not mirrored");
+                None
+            }
         }
-    };
-    Some(match event {
-        watcher::Event::Apply(v) => watcher::Event::Apply(guard(v)?),
-        watcher::Event::Delete(v) => watcher::Event::Delete(guard(v)?),
-        watcher::Event::Init => watcher::Event::Init,
-        watcher::Event::InitApply(v) => watcher::Event::InitApply(guard(v)?),
-        watcher::Event::InitDone => watcher::Event::InitDone,
     })
 }
 
@@ -658,6 +653,9 @@ impl Index {
                 .compact
                 .range(prefix.clone()..)
                 .take_while(|(k, _)| k.starts_with(&prefix))
+                // Only a text holding every wanted value can match: the others are not parsed
+                // (label values need no escaping in JSON).
+                .filter(|(_, c)| wanted.iter().all(|(_, v)| c.text.contains(v)))
                 .filter_map(|(_, c)| serde_json::from_str::<Value>(&c.text).ok());
             let decoded = s
                 .namespaced
@@ -783,12 +781,19 @@ pub fn handle_event(
 }
 
 fn to_value<T: serde::Serialize>(e: watcher::Event<T>) -> Option<watcher::Event<Value>> {
-    let v = |o: T| serde_json::to_value(o).ok();
+    map_event(e, |o| serde_json::to_value(o).ok())
+}
+
+/// A watch event with its object, if it has one, mapped by `f`; `None` when `f` gives none.
+fn map_event<T, U>(
+    e: watcher::Event<T>,
+    mut f: impl FnMut(T) -> Option<U>,
+) -> Option<watcher::Event<U>> {
     Some(match e {
-        watcher::Event::Apply(o) => watcher::Event::Apply(v(o)?),
-        watcher::Event::Delete(o) => watcher::Event::Delete(v(o)?),
+        watcher::Event::Apply(o) => watcher::Event::Apply(f(o)?),
+        watcher::Event::Delete(o) => watcher::Event::Delete(f(o)?),
         watcher::Event::Init => watcher::Event::Init,
-        watcher::Event::InitApply(o) => watcher::Event::InitApply(v(o)?),
+        watcher::Event::InitApply(o) => watcher::Event::InitApply(f(o)?),
         watcher::Event::InitDone => watcher::Event::InitDone,
     })
 }

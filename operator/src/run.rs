@@ -583,92 +583,59 @@ pub async fn run_with(
 
     // CloudTenancy: owns its namespaces; depends on its Ministry, its Approvals and the cloud
     // (triggered by the index's changes, after the index holds them).
-    let tenancies =
-        Controller::for_shared_stream(mirrors.tenancies.triggers(), mirrors.tenancies.store())
-            .with_config(cfg.clone())
+    let tenancies = drive(
+        controller_of(&mirrors.tenancies, &cfg)
             .reconcile_on(owners::<CloudTenancy>(&index, "Namespace"))
-            .reconcile_on(triggers(&index, |d| d.tenancies))
-            .shutdown_on_signal()
-            .run(
-                |t, c| controller::guarded(t, c, tenancy::reconcile),
-                controller::error_policy,
-                ctx.clone(),
-            )
-            .for_each(log_outcome);
-
+            .reconcile_on(triggers(&index, |d| d.tenancies)),
+        tenancy::reconcile,
+        &ctx,
+    );
     // PrivateNetworkLink: owns its NetworkPolicies; depends on its Approval, both Ministries
     // and their namespaces.
-    let links = Controller::for_shared_stream(mirrors.links.triggers(), mirrors.links.store())
-        .with_config(cfg.clone())
-        .reconcile_on(owners::<PrivateNetworkLink>(&index, "NetworkPolicy"))
-        .reconcile_on(triggers(&index, |d| d.links))
-        .shutdown_on_signal()
-        .run(
-            |l, c| controller::guarded(l, c, link::reconcile),
-            controller::error_policy,
-            ctx.clone(),
-        )
-        .for_each(log_outcome);
-
+    let links = drive(
+        controller_of(&mirrors.links, &cfg)
+            .reconcile_on(owners::<PrivateNetworkLink>(&index, "NetworkPolicy"))
+            .reconcile_on(triggers(&index, |d| d.links)),
+        link::reconcile,
+        &ctx,
+    );
     // DataAccessGrant: owns its NetworkPolicies; depends on both Ministries and the grantee's
     // namespaces.
-    let grants = Controller::for_shared_stream(mirrors.grants.triggers(), mirrors.grants.store())
-        .with_config(cfg.clone())
-        .reconcile_on(owners::<DataAccessGrant>(&index, "NetworkPolicy"))
-        .reconcile_on(triggers(&index, |d| d.grants))
-        .shutdown_on_signal()
-        .run(
-            |g, c| controller::guarded(g, c, grant::reconcile),
-            controller::error_policy,
-            ctx.clone(),
-        )
-        .for_each(log_outcome);
-
+    let grants = drive(
+        controller_of(&mirrors.grants, &cfg)
+            .reconcile_on(owners::<DataAccessGrant>(&index, "NetworkPolicy"))
+            .reconcile_on(triggers(&index, |d| d.grants)),
+        grant::reconcile,
+        &ctx,
+    );
     // Approval: its state; whether its subject exists.
-    let approvals =
-        Controller::for_shared_stream(mirrors.approvals.triggers(), mirrors.approvals.store())
-            .with_config(cfg.clone())
-            .reconcile_on(triggers(&index, |d| d.approvals))
-            .shutdown_on_signal()
-            .run(
-                |a, c| controller::guarded(a, c, approval::reconcile),
-                controller::error_policy,
-                ctx.clone(),
-            )
-            .for_each(log_outcome);
-
+    let approvals = drive(
+        controller_of(&mirrors.approvals, &cfg).reconcile_on(triggers(&index, |d| d.approvals)),
+        approval::reconcile,
+        &ctx,
+    );
     // Ministry: its namespaces and, after every audit, its compliance.
-    let ministries =
-        Controller::for_shared_stream(mirrors.ministries.triggers(), mirrors.ministries.store())
-            .with_config(cfg.clone())
+    let ministries = drive(
+        controller_of(&mirrors.ministries, &cfg)
             .reconcile_on(triggers(&index, |d| d.ministries))
-            .reconcile_all_on(audits(audit_rx.clone()))
-            .shutdown_on_signal()
-            .run(
-                |m, c| controller::guarded(m, c, ministry::reconcile),
-                controller::error_policy,
-                ctx.clone(),
-            )
-            .for_each(log_outcome);
-
+            .reconcile_all_on(audits(audit_rx.clone())),
+        ministry::reconcile,
+        &ctx,
+    );
     // GovernmentCloud: the singleton's checks and, after every audit, its counts.
-    let clouds = Controller::for_shared_stream(mirrors.clouds.triggers(), mirrors.clouds.store())
-        .with_config(cfg)
-        .reconcile_on(triggers(&index, |d| {
-            if d.cloud {
-                vec![GOVERNMENT_CLOUD_NAME.to_string()]
-            } else {
-                Vec::new()
-            }
-        }))
-        .reconcile_all_on(audits(audit_rx))
-        .shutdown_on_signal()
-        .run(
-            |g, c| controller::guarded(g, c, cloud::reconcile),
-            controller::error_policy,
-            ctx.clone(),
-        )
-        .for_each(log_outcome);
+    let clouds = drive(
+        controller_of(&mirrors.clouds, &cfg)
+            .reconcile_on(triggers(&index, |d| {
+                if d.cloud {
+                    vec![GOVERNMENT_CLOUD_NAME.to_string()]
+                } else {
+                    Vec::new()
+                }
+            }))
+            .reconcile_all_on(audits(audit_rx)),
+        cloud::reconcile,
+        &ctx,
+    );
 
     tracing::info!("controllers started");
     let controllers = async {
@@ -695,6 +662,54 @@ pub async fn run_with(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A controller of `K` on its mirror (the index's watch of `K` is its only watch), with the
+/// run's configuration, stopping on SIGTERM or SIGINT.
+fn controller_of<K>(
+    mirror: &index::Mirror<K>,
+    cfg: &kube::runtime::controller::Config,
+) -> Controller<DeserializeGuard<K>>
+where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    Controller::for_shared_stream(mirror.triggers(), mirror.store())
+        .with_config(cfg.clone())
+        .shutdown_on_signal()
+}
+
+/// Run `controller`: each object through `controller::guarded` to `reconcile`, failures to
+/// `controller::error_policy`, every outcome logged by what it means.
+fn drive<K, Fut>(
+    controller: Controller<DeserializeGuard<K>>,
+    reconcile: fn(Arc<K>, Arc<Context>) -> Fut,
+    ctx: &Arc<Context>,
+) -> impl std::future::Future<Output = ()> + Send
+where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+    Fut: std::future::Future<Output = Result<kube::runtime::controller::Action, controller::Error>>
+        + Send
+        + 'static,
+{
+    controller
+        .run(
+            move |o, c| controller::guarded(o, c, reconcile),
+            controller::error_policy,
+            ctx.clone(),
+        )
+        .for_each(log_outcome)
 }
 
 /// Log one reconcile's outcome (the controllers' stream items) by what it means: a success or
