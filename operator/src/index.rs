@@ -108,6 +108,29 @@ pub struct Index {
     mirrors: Mutex<BTreeMap<String, Vec<Feed>>>,
 }
 
+/// What a kind needs to be mirrored for a controller: one of our kinds, decodable, shareable.
+pub trait Mirrored:
+    kube::Resource<DynamicType = ()>
+    + Clone
+    + serde::de::DeserializeOwned
+    + std::fmt::Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Mirrored for T where
+    T: kube::Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// What keeps one `Mirror` up to date: takes each watch event of its kind.
 type Feed = Box<dyn FnMut(&watcher::Event<Value>) + Send>;
 
@@ -208,13 +231,7 @@ impl Index {
     /// triggers finds the index as current as its object.
     pub fn mirror<K>(&self) -> Mirror<K>
     where
-        K: kube::Resource<DynamicType = ()>
-            + Clone
-            + serde::de::DeserializeOwned
-            + std::fmt::Debug
-            + Send
-            + Sync
-            + 'static,
+        K: Mirrored,
     {
         let (store, mut writer) = reflector::store::<DeserializeGuard<K>>();
         let (applied, _) = tokio::sync::broadcast::channel(CHANGES_BUFFERED);

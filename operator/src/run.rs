@@ -671,13 +671,7 @@ fn controller_of<K>(
     cfg: &kube::runtime::controller::Config,
 ) -> Controller<DeserializeGuard<K>>
 where
-    K: kube::Resource<DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static,
+    K: index::Mirrored,
 {
     Controller::for_shared_stream(mirror.triggers(), mirror.store())
         .with_config(cfg.clone())
@@ -692,13 +686,7 @@ fn drive<K, Fut>(
     ctx: &Arc<Context>,
 ) -> impl std::future::Future<Output = ()> + Send
 where
-    K: kube::Resource<DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static,
+    K: index::Mirrored,
     Fut: std::future::Future<Output = Result<kube::runtime::controller::Action, controller::Error>>
         + Send
         + 'static,
