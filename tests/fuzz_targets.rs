@@ -10,10 +10,11 @@ use std::sync::OnceLock;
 use govkh_core::{
     evaluate::{Evaluation, evaluate},
     inventory::Inventory,
-    manifest::{LoadResult, Loader},
+    manifest::{LoadResult, Loader, MAX_OBJECT_BYTES, split_documents},
     policy::Library,
     schema::SchemaSet,
     summary::Snapshot,
+    yaml,
 };
 use k8s_openapi::jiff::Timestamp;
 
@@ -47,6 +48,18 @@ pub fn load(data: &[u8]) {
     // One loader for every input: its schema set (CRDs, CEL programs) is built once.
     static LOADER: OnceLock<Loader> = OnceLock::new();
     let loader = LOADER.get_or_init(|| Loader::new().compacting());
+    // The fast YAML reading may only ever return what serde-saphyr returns.
+    for (_, doc) in split_documents(text) {
+        if doc.len() <= MAX_OBJECT_BYTES
+            && let Some(value) = yaml::fast(&doc)
+        {
+            assert_eq!(
+                Ok(value),
+                yaml::slow(&doc),
+                "the fast reading differs:\n{doc}"
+            );
+        }
+    }
     for (file, json) in [("fuzz.yaml", false), ("fuzz.json", true)] {
         let mut result = LoadResult::default();
         loader.load_text(file, text, json, &mut result);

@@ -30,3 +30,4 @@ pub mod schema;
 pub mod summary;
 pub mod text;
 pub mod verdict;
+pub mod yaml;

@@ -23,7 +23,7 @@ use crate::{
         Ministry, PrivateNetworkLink,
     },
     schema::SchemaSet,
-    text,
+    text, yaml,
 };
 
 /// Largest manifest file read, in bytes. Larger files are refused unread.
@@ -470,8 +470,7 @@ impl Loader {
                     .map(|u| u.0)
                     .map_err(|e| e.to_string())
             } else {
-                serde_saphyr::from_str_with_options(doc, yaml_options(doc.len()))
-                    .map_err(|e| e.to_string())
+                yaml::from_str(doc)
             };
             let value = match parsed {
                 Ok(Value::Null) => continue,
@@ -799,17 +798,6 @@ fn absolute_lines(message: &str, document_start: usize) -> String {
         format!("line {}", n + document_start.saturating_sub(1))
     })
     .into_owned()
-}
-
-/// The YAML parser's options for a document of `bytes`: its defaults, but aliases may replay
-/// at most ten events per byte of the document (at least 1,000). The library's own bound is a
-/// million events per document whatever its size, so a file of many small alias bombs cost
-/// seconds and gigabytes each; proportional to the text, the work a file can cause is bounded
-/// by the file's size, as for a file without aliases.
-fn yaml_options(bytes: usize) -> serde_saphyr::Options {
-    let mut options = serde_saphyr::Options::default();
-    options.alias_limits.max_total_replayed_events = bytes.saturating_mul(10).max(1_000);
-    options
 }
 
 /// A parser's error without its source pointer (` --> …`) and `error: ` prefix, on one line,
