@@ -458,8 +458,12 @@ fn the_rvm_and_the_interpreter_agree_on_every_sample_and_example_with_and_withou
             now(),
         )
         .findings;
-        let compiled = evaluate(&inv, &lib.clone().with_mode(policy::Mode::Rvm), now()).findings;
+        let rvm = lib.clone().with_mode(policy::Mode::Rvm);
+        let reruns = rvm.interpreter_reruns();
+        let compiled = evaluate(&inv, &rvm, now()).findings;
         assert_eq!(interpreted, compiled, "{}", p.display());
+        // Found by the RVM itself: no built-in policy errs on a sample, so nothing was re-run.
+        assert_eq!(rvm.interpreter_reruns(), reruns, "{}", p.display());
         // Running only the policies that declare the object's kind finds what running every
         // policy on every object finds, in both modes.
         for mode in [policy::Mode::Interpreter, policy::Mode::Rvm] {
@@ -474,8 +478,10 @@ fn the_rvm_and_the_interpreter_agree_on_every_sample_and_example_with_and_withou
 
 #[test]
 fn runtime_errors_in_policies_are_reported_by_the_default_mode() {
-    // Each body fails at evaluation time on this object. The interpreter (the default) reports
-    // every one; regorus's RVM would report none (that is why it is not the default).
+    // Each body fails at evaluation time on this object. Both modes report every one, with the
+    // policy's file and line: the RVM (the default) reports the error (govkh's patch to
+    // regorus; unpatched, it made the body undefined, a silent pass) and the interpreter
+    // re-runs the policy for its message.
     for body in [
         "x := to_number(input.review.object.metadata.name); x > 1",
         "x := input.review.object.metadata.name + 1; x > 1",
@@ -488,22 +494,69 @@ fn runtime_errors_in_policies_are_reported_by_the_default_mode() {
                 "package govkh.mine\nmetadata := {{\"id\": \"mine\", \"title\": \"t\", \"articles\": [\"9\"], \"severity\": \"low\", \"action\": \"deny\"}}\nviolation contains {{\"msg\": \"x\"}} if {{ {body} }}\n"
             ),
         };
-        let lib = Library::load(std::slice::from_ref(&src)).unwrap();
-        let inv = Inventory::default();
-        let evaluator = Evaluator::new(&inv, &lib, now(), &[]);
-        let review = Review::create(
-            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "abc"}}),
-            None,
-        );
-        let f = evaluator.review(&review);
-        assert_eq!(f.len(), 1, "{body}: {f:?}");
-        assert_eq!(f[0].action, Action::Error, "{body}");
-        assert!(
-            f[0].message.contains("mine/policy.rego:3"),
-            "{body}: {}",
-            f[0].message
-        );
+        for mode in [policy::Mode::Rvm, policy::Mode::Interpreter] {
+            let lib = Library::load(std::slice::from_ref(&src))
+                .unwrap()
+                .with_mode(mode);
+            assert_eq!(lib.compiled_policies(), 1, "{body}");
+            let inv = Inventory::default();
+            let evaluator = Evaluator::new(&inv, &lib, now(), &[]);
+            let review = Review::create(
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "abc"}}),
+                None,
+            );
+            let f = evaluator.review(&review);
+            assert_eq!(f.len(), 1, "{mode:?} {body}: {f:?}");
+            assert_eq!(f[0].action, Action::Error, "{mode:?} {body}");
+            assert!(
+                f[0].message.contains("mine/policy.rego:3"),
+                "{mode:?} {body}: {}",
+                f[0].message
+            );
+            let reruns = usize::from(mode == policy::Mode::Rvm);
+            assert!(lib.interpreter_reruns() >= reruns, "{mode:?} {body}");
+        }
     }
+}
+
+#[test]
+fn the_patched_rvm_reports_what_it_used_to_make_undefined() {
+    // regorus's RVM itself, on a body that errs, a body whose condition fails, and a complete
+    // rule with two values: strict rule errors (govkh's patch) report the error and the
+    // conflict, and leave a failed condition what it is, undefined; without them the errors
+    // vanish (upstream's behaviour, which made the RVM unfit for a fail-closed default).
+    use regorus::languages::rego::compiler::Compiler;
+    let run = |rules: &str, entry: &str, strict: bool| {
+        let mut engine = regorus::Engine::new();
+        engine
+            .add_policy("p.rego".into(), format!("package p\n{rules}\n"))
+            .unwrap();
+        let compiled = engine.compile_with_entrypoint(&entry.into()).unwrap();
+        let program = Compiler::compile_from_policy(&compiled, &[entry]).unwrap();
+        let mut vm = regorus::rvm::RegoVM::new();
+        vm.load_program(program);
+        vm.set_strict_builtin_errors(true);
+        vm.set_strict_rule_errors(strict);
+        vm.set_input(regorus::Value::from_json_str(r#"{"name": "abc"}"#).unwrap());
+        vm.execute_entry_point_by_name(entry)
+    };
+    let erring = "violation contains \"x\" if { x := to_number(input.name); x > 1 }";
+    let failing = "violation contains \"x\" if { input.name == \"other\" }";
+    let conflicting = "v := 1 if { true }\nv := 2 if { true }";
+    assert!(run(erring, "data.p.violation", true).is_err());
+    assert_eq!(
+        run(erring, "data.p.violation", false).unwrap(),
+        regorus::Value::new_set()
+    );
+    assert_eq!(
+        run(failing, "data.p.violation", true).unwrap(),
+        regorus::Value::new_set()
+    );
+    assert!(run(conflicting, "data.p.v", true).is_err());
+    assert_eq!(
+        run(conflicting, "data.p.v", false).unwrap(),
+        regorus::Value::Undefined
+    );
 }
 
 /// A user policy `mine` with `extra` metadata entries (`, "kinds": [...]`) and a violation
@@ -567,6 +620,14 @@ fn the_generated_workloads_are_judged_alike_filtered_or_not_on_one_thread_or_sev
         let filtered = evaluate(&inv, &lib.clone().with_threads(threads), now());
         assert_eq!(reference.findings, filtered.findings, "{threads} threads");
     }
+    // The default mode is the RVM, and it judged every generated workload itself.
+    assert_eq!(lib.interpreter_reruns(), 0);
+    let interpreted = evaluate(
+        &inv,
+        &lib.clone().with_mode(policy::Mode::Interpreter),
+        now(),
+    );
+    assert_eq!(reference.findings, interpreted.findings, "the interpreter");
 }
 
 #[test]

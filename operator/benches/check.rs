@@ -107,7 +107,7 @@ fn main() {
         ["check"]
             .iter()
             .chain(paths)
-            .chain(&["--now", "2026-11-26", "-o", "json"])
+            .chain(&["--now", "2026-11-26", "--format", "json"])
             .chain(extra)
             .map(|s| s.to_string())
             .collect()

@@ -81,6 +81,11 @@ fn is_time_out(error: &str) -> bool {
     error.contains("exceeded time limit")
 }
 
+/// Whether an evaluation's error is the memory limit (`--memory-limit`), in either engine.
+fn is_out_of_memory(error: &str) -> bool {
+    error.contains("exceeded memory limit")
+}
+
 /// Why a policy library could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -302,17 +307,20 @@ pub struct Violation {
 pub type PolicyResult = std::result::Result<Vec<Violation>, String>;
 
 /// How policies are executed: regorus's tree-walking interpreter, or its compiled virtual
-/// machine (RVM). They find the same violations on every sample and example (a test checks
-/// it), but regorus 0.14's RVM turns a runtime error (a type error, a failing builtin, a
-/// division by zero) into "undefined" — a silent pass — where the interpreter reports it. A
-/// policy error must be a finding, so the interpreter is the default whatever the speed (the
-/// benchmark measures both).
+/// machine (RVM). They find the same violations on every sample, example and generated workload
+/// (tests check it). regorus 0.14's RVM turns a runtime error inside a rule body (a type error,
+/// a failing builtin, a division by zero, conflicting values) into "undefined" — a silent pass;
+/// govkh builds regorus with a patch (`vendor/regorus.patch`) that lets the RVM report it
+/// instead (`set_strict_rule_errors`), and any error the RVM reports sends that evaluation to
+/// the interpreter, whose result and error message (with the policy's file and line) are the
+/// answer. So the RVM is the default: twice as fast, and as fail-closed as the interpreter.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
-    /// The interpreter (the default).
-    #[default]
+    /// The interpreter alone.
     Interpreter,
-    /// The compiled RVM: faster, but blind to runtime errors (see above).
+    /// The compiled RVM (the default), the interpreter for what the RVM reports an error on or
+    /// cannot compile.
+    #[default]
     Rvm,
 }
 
@@ -344,6 +352,8 @@ pub struct Library {
     /// Prepared engines, reset between evaluations rather than cloned for each: shared by the
     /// library's clones, one taken per evaluation, so concurrent evaluations never share one.
     pool: Arc<Mutex<Vec<Engine>>>,
+    /// How many evaluations the RVM reported an error on and the interpreter re-ran.
+    reruns: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Policies evaluated together.
@@ -916,6 +926,7 @@ impl Library {
             deadline: None,
             user: None,
             pool: Arc::new(Mutex::new(Vec::new())),
+            reruns: Arc::default(),
         })
     }
 
@@ -1026,10 +1037,7 @@ impl Library {
         let together = if skipping {
             Err(String::new())
         } else {
-            match (self.mode, &group.program) {
-                (Mode::Rvm, Some(program)) => run_vm(program, input, &group.rule),
-                _ => self.interpret(input, &group.rule),
-            }
+            self.run(group.program.as_ref(), input, &group.rule)
         };
         if let Ok(Value::Object(results)) = together {
             let split: Option<Vec<(&Policy, PolicyResult)>> = group
@@ -1059,10 +1067,7 @@ impl Library {
                     );
                 }
                 let entry = format!("{}.violation", policy.package);
-                let result = match (self.mode, &self.programs[i]) {
-                    (Mode::Rvm, Some(program)) => run_vm(program, input, &entry),
-                    _ => self.interpret(input, &entry),
-                };
+                let result = self.run(self.programs[i].as_ref(), input, &entry);
                 if let Err(e) = &result
                     && is_time_out(e)
                 {
@@ -1071,6 +1076,34 @@ impl Library {
                 (policy, result.and_then(|v| violations(&v)))
             })
             .collect()
+    }
+
+    /// One rule in this library's mode: on the RVM where it is compiled, and on the
+    /// interpreter where it is not or where the RVM reported an error — except running out of
+    /// time or memory, which the interpreter would only repeat.
+    fn run(
+        &self,
+        program: Option<&Arc<Program>>,
+        input: &Value,
+        rule: &str,
+    ) -> std::result::Result<Value, String> {
+        match (self.mode, program) {
+            (Mode::Rvm, Some(program)) => match run_vm(program, input, rule) {
+                Err(e) if !is_time_out(&e) && !is_out_of_memory(&e) => {
+                    self.reruns
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    self.interpret(input, rule)
+                }
+                result => result,
+            },
+            _ => self.interpret(input, rule),
+        }
+    }
+
+    /// How many evaluations the RVM reported an error on, re-run on the interpreter, since this
+    /// library was loaded (shared by its clones): none on a library without policy errors.
+    pub fn interpreter_reruns(&self) -> usize {
+        self.reruns.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// One rule on the interpreter, with an engine from the pool (returned after a success;
@@ -1198,8 +1231,10 @@ fn run_vm(
     let mut vm = regorus::rvm::RegoVM::new();
     vm.load_program(program.clone());
     vm.set_execution_timer_config(Some(timer()));
-    // A builtin's error must surface as an error finding, not as undefined.
+    // A builtin's error, or any error in a rule body, must surface (and be re-run on the
+    // interpreter for its message), never be undefined: the second switch is govkh's patch.
     vm.set_strict_builtin_errors(true);
+    vm.set_strict_rule_errors(true);
     vm.set_input(input.clone());
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         vm.execute_entry_point_by_name(entry)
