@@ -186,6 +186,33 @@ fn edge_documents_are_read_as_serde_saphyr_reads_them_or_left_to_it() {
             "fast reading of:\n{doc}"
         );
     }
+    // Whichever reading takes these, the value (or error) is serde-saphyr's.
+    for doc in [
+        "\u{feff}a: b\n",
+        "a: b\r\nc: 1\r\n",
+        "a:\tb\n",
+        "ក្រសួង: ឌីជីថល\nname: \"\\u17a0\"\n",
+        "a: |-\n  x\n  y\n",
+        "a: >+\n  x\n\n",
+        "a: |2\n    indented\n",
+        "a: []\nb: {}\nc: [{}, []]\n",
+        "- {a: 1, b: [2, {c: 3}]}\n- [x, y]\n",
+        "'a b': 1\n\"c\\td\": 2\n",
+        "a: 'it''s'\nb: \"line\\nbreak\"\n",
+        "a: b # comment\n# end\n",
+        "a:\n- b\n- c\n",
+        "? a\n: b\n",
+        "a: !!int 1\n",
+        "a: 9223372036854775807\nb: -9223372036854775808\nc: 18446744073709551615\n",
+        "a: true\nTrue: 1\n",
+        "a: -\n",
+        "a: - b\n",
+        "a: b: c\n",
+        "key: value\n---\nother: doc\n",
+        "a: 1\n...\n",
+    ] {
+        agrees(doc, "an agreement case");
+    }
     // The values the fast reading builds, spelled out.
     assert_eq!(
         yaml::fast("a: yes\nb: 500m\nc: -7\nd: \"8\"\ne:\nf: 18446744073709551\n"),
