@@ -108,7 +108,7 @@ def test_two_replicas_without_leader_election_are_refused():
 
 def test_unknown_or_invalid_values_are_refused_by_the_schema():
     for bad in ({"replicaCount": 0}, {"log": {"format": "xml"}}, {"leaderElekshun": True},
-                {"policyMemoryLimit": "lots"}):
+                {"policyMemoryLimit": "lots"}, {"policyEngine": "fast"}):
         try:
             render(bad)
         except helm.HelmError:
@@ -118,10 +118,12 @@ def test_unknown_or_invalid_values_are_refused_by_the_schema():
 
 def test_values_reach_the_arguments():
     objects = render({"concurrency": 9, "auditIntervalSeconds": 60, "policyMemoryLimit": "1Gi",
+                      "policyEngine": "interpreter",
                       "log": {"format": "text", "level": "debug"},
                       "image": {"repository": "example.org/govkh", "tag": "9.9.9", "pullPolicy": "Always"}})
     c = container(objects)
-    for arg in ("--concurrency=9", "--audit-interval=60", "--memory-limit=1Gi", "--log-format=text",
+    for arg in ("--concurrency=9", "--audit-interval=60", "--memory-limit=1Gi",
+                "--policy-engine=interpreter", "--log-format=text",
                 "--log-level=debug"):
         assert arg in c["args"], (arg, c["args"])
     assert c["image"] == "example.org/govkh:9.9.9"

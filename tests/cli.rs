@@ -1363,3 +1363,64 @@ fn a_policy_past_the_memory_limit_is_an_error_finding_and_the_run_goes_on() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn both_policy_engines_judge_alike_and_report_a_policy_error_with_its_line() {
+    // The examples: the same findings from the RVM (the default) and the interpreter.
+    let judged = |engine: &[&str]| {
+        let mut args = vec![
+            "check",
+            "examples",
+            "--now",
+            "2026-11-26",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(engine);
+        let out = govkh(&args);
+        assert_eq!(out.status.code(), Some(1), "{engine:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["findings"].clone(),
+            v["summary"]["findings"]["deny"].clone(),
+        )
+    };
+    let default = judged(&[]);
+    assert_eq!(default, judged(&["--policy-engine", "rvm"]));
+    assert_eq!(default, judged(&["--policy-engine", "interpreter"]));
+    assert_eq!(default.1, 8);
+    // A policy that errs on an object: an error finding naming its file and line, whichever
+    // engine runs it (the RVM reports the error; the interpreter words it).
+    let dir = scratch("erring-policy");
+    std::fs::create_dir_all(dir.join("erring")).unwrap();
+    std::fs::write(
+        dir.join("erring/policy.rego"),
+        "package govkh.erring\n\nmetadata := {\"id\": \"erring\", \"title\": \"Errs\", \"articles\": [\"9\"], \"severity\": \"low\", \"action\": \"deny\", \"kinds\": [\"Deployment\"]}\n\nviolation contains {\"msg\": \"x\"} if { to_number(input.review.object.metadata.name) > 1 }\n",
+    )
+    .unwrap();
+    for engine in ["rvm", "interpreter"] {
+        let out = govkh(&[
+            "check",
+            "examples/workloads/mef-tax.yaml",
+            "--inventory",
+            "examples",
+            "--policies",
+            dir.to_str().unwrap(),
+            "--no-builtin-policies",
+            "--now",
+            "2026-11-26",
+            "--policy-engine",
+            engine,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{engine}: {text}");
+        assert!(
+            text.contains("[erring]") && text.contains("erring/policy.rego:5"),
+            "{engine}: {text}"
+        );
+    }
+    let out = govkh(&["check", "examples", "--policy-engine", "fast"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--policy-engine"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

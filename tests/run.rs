@@ -193,6 +193,7 @@ async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
     let client = kube::Client::new(service, "default");
     let now: Timestamp = NOW.parse().unwrap();
     let options = RunOptions {
+        engine: Default::default(),
         probe_addr: "127.0.0.1:0".parse().unwrap(),
         crd_timeout: Duration::from_secs(10),
         kubeconfig: None,

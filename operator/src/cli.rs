@@ -32,6 +32,31 @@ pub struct Cli {
     /// Keep it below the container's memory limit.
     #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size, default_value = "2Gi")]
     pub memory_limit: u64,
+    /// How policies are executed: `rvm`, regorus's compiled virtual machine (govkh's build
+    /// reports errors inside policies, which the interpreter then re-runs for their message),
+    /// or `interpreter`, regorus's interpreter alone (about half the speed). Both find the
+    /// same violations; the choice is an escape hatch, not a setting to tune.
+    #[arg(long, global = true, value_enum, default_value = "rvm")]
+    pub policy_engine: PolicyEngine,
+}
+
+/// The engine `--policy-engine` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyEngine {
+    /// regorus's RVM (the default), the interpreter for what it reports an error on.
+    Rvm,
+    /// regorus's interpreter alone.
+    Interpreter,
+}
+
+impl PolicyEngine {
+    /// The policy library's mode for this engine.
+    pub fn mode(self) -> govkh_core::policy::Mode {
+        match self {
+            PolicyEngine::Rvm => govkh_core::policy::Mode::Rvm,
+            PolicyEngine::Interpreter => govkh_core::policy::Mode::Interpreter,
+        }
+    }
 }
 
 /// Commands.
@@ -550,22 +575,24 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> ExitCode {
     govkh_core::policy::limit_memory(Some(cli.memory_limit));
+    let engine = cli.policy_engine.mode();
     match cli.command {
-        Command::Check(args) => check(args, stdin, stdout, stderr),
+        Command::Check(args) => check(args, engine, stdin, stdout, stderr),
         Command::Crds(args) => crds(args, stdout, stderr),
         Command::Rbac(args) => rbac(args, stdout, stderr),
         Command::Policy(PolicyCommand::Test(args)) => policy_test(args, stdout, stderr),
         Command::Policy(PolicyCommand::List(args)) => policy_list(args, stdout, stderr),
-        Command::Report(args) => report(args, stdin, stdout, stderr),
-        Command::Run(args) => run_operator(args, stderr),
+        Command::Report(args) => report(args, engine, stdin, stdout, stderr),
+        Command::Run(args) => run_operator(args, engine, stderr),
         Command::Status(args) => status(args, stdout, stderr),
-        Command::Trace(args) => trace(args, stdout, stderr),
+        Command::Trace(args) => trace(args, engine, stdout, stderr),
         Command::Plugin(PluginCommand::Install(args)) => plugin_install(args, stdout, stderr),
     }
 }
 
 fn check(
     args: CheckArgs,
+    engine: govkh_core::policy::Mode,
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -590,6 +617,7 @@ fn check(
         .map(|name| serde_json::json!({"username": name, "groups": args.as_group}));
     let policies = match load_policies(&args.policies, args.no_builtin_policies) {
         Ok(p) => p
+            .with_mode(engine)
             .with_deadline(args.timeout.map(|t| started + t))
             .as_user(user),
         Err(e) => {
@@ -939,6 +967,7 @@ fn sarif_rules(policies: &Library) -> Vec<output::SarifRule> {
 
 fn report(
     args: ReportArgs,
+    engine: govkh_core::policy::Mode,
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -958,7 +987,7 @@ fn report(
     // The budget counts from here: reading the cluster or the files is part of the run.
     let deadline = args.timeout.map(|t| std::time::Instant::now() + t);
     let policies = match load_policies(&args.policies, false) {
-        Ok(p) => p.with_deadline(deadline),
+        Ok(p) => p.with_mode(engine).with_deadline(deadline),
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
             return ExitCode::from(2);
@@ -1177,7 +1206,12 @@ fn status(args: StatusArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> E
     print_or_fail(text, stdout, stderr)
 }
 
-fn trace(args: TraceArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+fn trace(
+    args: TraceArgs,
+    engine: govkh_core::policy::Mode,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
     let now = match args.now.as_deref().map(parse_now).transpose() {
         Ok(Some(ts)) => ts,
         Ok(None) => Timestamp::now(),
@@ -1187,7 +1221,7 @@ fn trace(args: TraceArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exi
         }
     };
     let policies = match Library::builtin() {
-        Ok(p) => p,
+        Ok(p) => p.with_mode(engine),
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
             return ExitCode::from(2);
@@ -1343,7 +1377,11 @@ where
     })
 }
 
-fn run_operator(args: RunArgs, stderr: &mut dyn Write) -> ExitCode {
+fn run_operator(
+    args: RunArgs,
+    engine: govkh_core::policy::Mode,
+    stderr: &mut dyn Write,
+) -> ExitCode {
     let filter = match tracing_subscriber::EnvFilter::try_new(&args.log_level) {
         Ok(f) => f,
         Err(e) => {
@@ -1375,6 +1413,7 @@ fn run_operator(args: RunArgs, stderr: &mut dyn Write) -> ExitCode {
         }
     };
     let options = crate::run::RunOptions {
+        engine,
         probe_addr: args.probe_addr,
         crd_timeout: std::time::Duration::from_secs(args.crd_timeout),
         kubeconfig: args.kubeconfig,

@@ -91,6 +91,8 @@ pub enum Error {
 /// Options of `govkh run`.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// How the policies are executed (`--policy-engine`).
+    pub engine: govkh_core::policy::Mode,
     /// Where the probes and metrics listen.
     pub probe_addr: SocketAddr,
     /// How long to wait for the CRDs to be established.
@@ -449,7 +451,7 @@ pub async fn run_with(
     clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
     options: RunOptions,
 ) -> Result<(), Error> {
-    let policies = Arc::new(Library::builtin()?);
+    let policies = Arc::new(Library::builtin()?.with_mode(options.engine));
     let ready = Arc::new(AtomicBool::new(false));
     let ctx = Arc::new(Context::with_reporter(
         client.clone(),
