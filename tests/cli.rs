@@ -1328,11 +1328,10 @@ fn hungry_policy(dir: &std::path::Path) {
     std::fs::write(dir.join("hungry/policy.rego"), rego).unwrap();
 }
 
-#[test]
-fn a_policy_past_the_memory_limit_is_an_error_finding_and_the_run_goes_on() {
-    let dir = scratch("hungry-policy");
-    hungry_policy(&dir);
-    let out = common::govkh(&[
+/// `check` of one examples file (with the examples as context) under the policies of `dir`
+/// alone, with `extra` arguments.
+fn check_with_only(dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "check",
         "examples/workloads/mef-tax.yaml",
         "--inventory",
@@ -1342,9 +1341,16 @@ fn a_policy_past_the_memory_limit_is_an_error_finding_and_the_run_goes_on() {
         "--no-builtin-policies",
         "--now",
         "2026-11-26",
-        "--memory-limit",
-        "100Mi",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    govkh(&args)
+}
+
+#[test]
+fn a_policy_past_the_memory_limit_is_an_error_finding_and_the_run_goes_on() {
+    let dir = scratch("hungry-policy");
+    hungry_policy(&dir);
+    let out = check_with_only(&dir, &["--memory-limit", "100Mi"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
@@ -1399,19 +1405,7 @@ fn both_policy_engines_judge_alike_and_report_a_policy_error_with_its_line() {
     )
     .unwrap();
     for engine in ["rvm", "interpreter"] {
-        let out = govkh(&[
-            "check",
-            "examples/workloads/mef-tax.yaml",
-            "--inventory",
-            "examples",
-            "--policies",
-            dir.to_str().unwrap(),
-            "--no-builtin-policies",
-            "--now",
-            "2026-11-26",
-            "--policy-engine",
-            engine,
-        ]);
+        let out = check_with_only(&dir, &["--policy-engine", engine]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(2), "{engine}: {text}");
         assert!(
