@@ -28,8 +28,8 @@ use std::{
 use futures::StreamExt;
 use govkh_core::{
     api::Day,
-    inventory::{Inventory, other_key, shapes_context},
-    manifest::{LoadError, Loaded, Loader, Source},
+    inventory::{Inventory, other_key},
+    manifest::{LoadError, Loaded, Loader, Source, shapes_context},
     resources::{RESOURCES, Resource},
     summary::Snapshot,
 };

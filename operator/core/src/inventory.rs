@@ -16,16 +16,6 @@ use crate::{
     manifest::{LoadError, Loaded, Object, Source},
 };
 
-/// Kinds whose objects shape the policies' context (`input.inventory`): ours, Namespaces, and
-/// the volumes and snapshots a copy is judged by. Every other object is only judged, so it can
-/// be held compactly and decoded when its turn comes.
-pub fn shapes_context(kind: &str, api_version: &str) -> bool {
-    api_version == crate::api::API_VERSION
-        || matches!(
-            kind,
-            "Namespace" | "PersistentVolumeClaim" | "VolumeSnapshot"
-        )
-}
 /// An object with where it came from (no source when it was read from a cluster).
 #[derive(Clone, Debug)]
 pub struct Entry<T> {

@@ -26,6 +26,17 @@ use crate::{
     text, yaml,
 };
 
+/// Kinds whose objects shape the policies' context (`input.inventory`): ours, Namespaces, and
+/// the volumes and snapshots a copy is judged by. Every other object is only judged, so it can
+/// be held compactly and decoded when its turn comes.
+pub fn shapes_context(kind: &str, api_version: &str) -> bool {
+    api_version == crate::api::API_VERSION
+        || matches!(
+            kind,
+            "Namespace" | "PersistentVolumeClaim" | "VolumeSnapshot"
+        )
+}
+
 /// Largest manifest file read, in bytes. Larger files are refused unread.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Largest single object, in bytes of YAML or JSON: the API server's request limit (etcd's
@@ -577,7 +588,7 @@ impl Loader {
                 ObjectMeta::deserialize(meta)
                     .map_err(|e| err(Some(id.clone()), format!("malformed object: {e}")))?;
             }
-            let compact = (self.compact && !crate::inventory::shapes_context(&kind, &api_version))
+            let compact = (self.compact && !shapes_context(&kind, &api_version))
                 .then(|| std::sync::Arc::<str>::from(value.to_string()));
             return Ok(Loaded {
                 source: source.clone(),

@@ -205,10 +205,16 @@ pub fn state(name: &str) -> &str {
     }
 }
 
-/// Riels as a Khmer reader writes them (CLDR `km`: `.` groups thousands, the currency after
-/// the number): 20000000 -> "20.000.000 រៀល".
+/// A number as a Khmer reader groups it (CLDR `km`: `.` groups thousands): 20000000 ->
+/// "20.000.000".
+pub fn number(n: u64) -> String {
+    crate::finding::riels(n).replace(',', ".")
+}
+
+/// Riels as a Khmer reader writes them (the currency after the number): 20000000 ->
+/// "20.000.000 រៀល".
 pub fn riels(n: u64) -> String {
-    format!("{} រៀល", super::words::number(n, crate::finding::Lang::Km))
+    format!("{} រៀល", number(n))
 }
 
 #[cfg(test)]

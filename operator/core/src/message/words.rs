@@ -268,10 +268,9 @@ pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String
 /// An amount in `lang`'s grouping, for a column or sentence that names the unit:
 /// `20,000,000`, or `20.000.000` for a Khmer reader (CLDR `km`).
 pub fn number(n: u64, lang: Lang) -> String {
-    let grouped = crate::finding::riels(n);
     match lang {
-        Lang::En => grouped,
-        Lang::Km => grouped.replace(',', "."),
+        Lang::En => crate::finding::riels(n),
+        Lang::Km => super::km::number(n),
     }
 }
 
