@@ -14,7 +14,14 @@ use serde_json::Value;
 use common::{govkh, root};
 
 fn json_check(date: &str) -> (i32, Value) {
-    let out = govkh(&["check", "examples/", "--now", date, "--format", "json"]);
+    json_check_with(date, &[])
+}
+
+/// `check examples/ --now DATE --format json` with `extra` arguments: exit code and output.
+fn json_check_with(date: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["check", "examples/", "--now", date, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = govkh(&args);
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     (out.status.code().unwrap(), v)
@@ -1374,18 +1381,8 @@ fn a_policy_past_the_memory_limit_is_an_error_finding_and_the_run_goes_on() {
 fn both_policy_engines_judge_alike_and_report_a_policy_error_with_its_line() {
     // The examples: the same findings from the RVM (the default) and the interpreter.
     let judged = |engine: &[&str]| {
-        let mut args = vec![
-            "check",
-            "examples",
-            "--now",
-            "2026-11-26",
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(engine);
-        let out = govkh(&args);
-        assert_eq!(out.status.code(), Some(1), "{engine:?}");
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (code, v) = json_check_with("2026-11-26", engine);
+        assert_eq!(code, 1, "{engine:?}");
         (
             v["findings"].clone(),
             v["summary"]["findings"]["deny"].clone(),
