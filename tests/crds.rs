@@ -352,16 +352,7 @@ fn the_openreports_crds_declare_every_field_govkh_writes_and_need_what_upstream_
     }
     for (file, crd) in govkh_core::openreports::crds().unwrap() {
         let namespaced = crd.spec.scope == "Namespaced";
-        let schema = serde_json::to_value(
-            crd.spec.versions[0]
-                .schema
-                .as_ref()
-                .unwrap()
-                .open_api_v3_schema
-                .as_ref()
-                .unwrap(),
-        )
-        .unwrap();
+        let schema = schema_of(&crd.spec.versions[0]);
         // What the upstream schema requires of a result, and its enums.
         let result = &schema["properties"]["results"]["items"];
         assert_eq!(result["required"], serde_json::json!(["policy"]), "{file}");
@@ -396,4 +387,183 @@ fn the_openreports_crds_declare_every_field_govkh_writes_and_need_what_upstream_
         }
         assert!(checked > 0, "{file}: no report of its kind to check");
     }
+}
+
+/// A CRD version's schema as JSON.
+fn schema_of(
+    v: &k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinitionVersion,
+) -> Value {
+    serde_json::to_value(
+        v.schema
+            .as_ref()
+            .unwrap()
+            .open_api_v3_schema
+            .as_ref()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Every schema in `schema` (as JSON), with its path, that breaks what kube-apiserver v1.36
+/// demands of a structural CRD schema and warns about: a `format` it does not recognise for the
+/// type, and a `metadata` property (at the root) with anything but `type: object`.
+fn refused_by_the_api_server(schema: &Value, path: &str, root: bool, out: &mut Vec<String>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    if let Some(format) = obj.get("format").and_then(Value::as_str)
+        && !crdgen::format_is_known(obj.get("type").and_then(Value::as_str), format)
+    {
+        out.push(format!("{path}: unrecognized format {format:?}"));
+    }
+    if root
+        && let Some(meta) = obj.get("properties").and_then(|p| p.get("metadata"))
+        && meta != &serde_json::json!({"type": "object"})
+    {
+        out.push(format!(
+            "{path}.metadata: must be only `type: object`, is {meta}"
+        ));
+    }
+    for key in ["properties", "patternProperties", "definitions"] {
+        for (name, s) in obj
+            .get(key)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            refused_by_the_api_server(s, &format!("{path}.{name}"), false, out);
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(s) = obj.get(key) {
+            refused_by_the_api_server(s, &format!("{path}[{key}]"), false, out);
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for s in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
+            refused_by_the_api_server(s, &format!("{path}[{key}]"), false, out);
+        }
+    }
+}
+
+/// The API server refused `govkh crds --openreports` (metadata with a description) and warned
+/// at every apply of `crds/` (`format: uint32`, `uint8`): every generated CRD — ours and the
+/// OpenReports ones — now gives only formats Kubernetes knows and a bare `metadata`. The
+/// real-cluster suite applies them all and fails on any warning; this catches it offline.
+#[test]
+fn every_generated_crd_is_one_the_api_server_takes_without_a_warning() {
+    let mut all: Vec<(String, CustomResourceDefinition)> = crdgen::all()
+        .into_iter()
+        .map(|(f, c)| (f.to_string(), c))
+        .collect();
+    all.extend(
+        govkh_core::openreports::crds()
+            .unwrap()
+            .into_iter()
+            .map(|(f, c)| (f.to_string(), c)),
+    );
+    assert_eq!(all.len(), 9);
+    let mut integers = 0;
+    for (file, crd) in &all {
+        for v in &crd.spec.versions {
+            let schema = schema_of(v);
+            let mut refused = Vec::new();
+            refused_by_the_api_server(&schema, file, true, &mut refused);
+            assert!(refused.is_empty(), "{refused:#?}");
+            integers += serde_json::to_string(&schema)
+                .unwrap()
+                .matches("\"format\":\"int")
+                .count();
+        }
+    }
+    assert!(
+        integers > 10,
+        "integer fields keep a Kubernetes format: {integers}"
+    );
+    // A Rust u8 (a ministry's score) keeps its bounds when its format becomes int32.
+    let ministry = crdgen::all()
+        .into_iter()
+        .find(|(f, _)| *f == "ministries.yaml")
+        .unwrap()
+        .1;
+    let schema = serde_json::to_value(&ministry.spec.versions[0].schema).unwrap();
+    let score = &schema["openAPIV3Schema"]["properties"]["status"]["properties"]["compliance"]["properties"]
+        ["score"];
+    assert_eq!(score["format"], "int32", "{score}");
+    assert_eq!(score["minimum"], 0.0);
+    assert_eq!(score["maximum"], 255.0);
+}
+
+#[test]
+fn the_format_check_follows_the_api_server() {
+    assert!(crdgen::format_is_known(Some("string"), "date-time"));
+    assert!(crdgen::format_is_known(Some("string"), "date"));
+    assert!(crdgen::format_is_known(None, "uuid"));
+    assert!(!crdgen::format_is_known(Some("string"), "json"));
+    assert!(crdgen::format_is_known(Some("integer"), "int64"));
+    assert!(!crdgen::format_is_known(Some("integer"), "uint32"));
+    assert!(!crdgen::format_is_known(Some("integer"), "uint8"));
+    assert!(crdgen::format_is_known(Some("number"), "double"));
+    assert!(!crdgen::format_is_known(Some("boolean"), "int32"));
+    // Each unsigned or small integer becomes the Kubernetes format that holds it, bounded.
+    let s = k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps {
+        type_: Some("object".into()),
+        properties: Some(
+            [
+                ("a", "uint8"),
+                ("b", "uint16"),
+                ("c", "uint32"),
+                ("d", "uint64"),
+                ("e", "int8"),
+                ("f", "int16"),
+            ]
+            .into_iter()
+            .map(|(n, f)| {
+                (
+                    n.to_string(),
+                    k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps {
+                        type_: Some("integer".into()),
+                        format: Some(f.into()),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect(),
+        ),
+        ..Default::default()
+    };
+    let mut crd = crdgen::all().remove(0).1;
+    crd.spec.versions[0]
+        .schema
+        .as_mut()
+        .unwrap()
+        .open_api_v3_schema = Some(s);
+    let crd = crdgen::for_kubernetes(crd);
+    let props = crd.spec.versions[0]
+        .schema
+        .as_ref()
+        .unwrap()
+        .open_api_v3_schema
+        .as_ref()
+        .unwrap()
+        .properties
+        .clone()
+        .unwrap();
+    type Bounded = (String, Option<String>, Option<f64>, Option<f64>);
+    let got: Vec<Bounded> = props
+        .into_iter()
+        .map(|(n, p)| (n, p.format, p.minimum, p.maximum))
+        .collect();
+    let f = |s: &str| Some(s.to_string());
+    assert_eq!(
+        got,
+        [
+            ("a".into(), f("int32"), Some(0.0), Some(255.0)),
+            ("b".into(), f("int32"), Some(0.0), Some(65535.0)),
+            ("c".into(), f("int64"), Some(0.0), Some(4_294_967_295.0)),
+            ("d".into(), f("int64"), Some(0.0), None),
+            ("e".into(), f("int32"), Some(-128.0), Some(127.0)),
+            ("f".into(), f("int32"), Some(-32768.0), Some(32767.0)),
+        ]
+    );
 }

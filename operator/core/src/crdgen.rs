@@ -2,7 +2,9 @@
 //! them, `crds/` holds that output (one file per kind), and the chart copies `crds/`.
 //! Nothing here is written by hand: change the types, then regenerate.
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
+};
 use kube::CustomResourceExt;
 
 use crate::api::{
@@ -21,6 +23,150 @@ pub fn all() -> Vec<(&'static str, CustomResourceDefinition)> {
         ("dataaccessgrants.yaml", DataAccessGrant::crd()),
         ("approvals.yaml", Approval::crd()),
     ]
+    .into_iter()
+    .map(|(file, crd)| (file, for_kubernetes(crd)))
+    .collect()
+}
+
+/// The formats a CRD schema may give a string, as kube-apiserver v1.36 knows them (its
+/// `apiextensions-apiserver/pkg/apiserver/validation/formats.go`, with `-` removed as it
+/// compares them). An integer may only be `int32`/`int64` and a number `float`/`double`;
+/// anything else is ignored by the API server with an "unrecognized format" warning at every
+/// apply.
+pub const STRING_FORMATS: [&str; 26] = [
+    "bsonobjectid",
+    "uri",
+    "email",
+    "hostname",
+    "ipv4",
+    "ipv6",
+    "cidr",
+    "mac",
+    "uuid",
+    "uuid3",
+    "uuid4",
+    "uuid5",
+    "isbn",
+    "isbn10",
+    "isbn13",
+    "creditcard",
+    "ssn",
+    "hexcolor",
+    "rgbcolor",
+    "byte",
+    "password",
+    "date",
+    "duration",
+    "datetime",
+    "k8s-short-name",
+    "k8s-long-name",
+];
+
+/// Whether kube-apiserver recognises `format` on a schema of `type_` (see [`STRING_FORMATS`]).
+pub fn format_is_known(type_: Option<&str>, format: &str) -> bool {
+    match type_ {
+        // Compared as the API server compares them: with `-` removed from the format only.
+        None | Some("string") => STRING_FORMATS.contains(&format.replace('-', "").as_str()),
+        Some("integer") => matches!(format, "int32" | "int64"),
+        Some("number") => matches!(format, "float" | "double"),
+        Some(_) => false,
+    }
+}
+
+/// A generated CRD as the API server takes it without a warning: schemars names unsigned and
+/// small integers by Rust's types (`uint32`, `uint8`, …), which Kubernetes does not know. Each
+/// becomes the Kubernetes integer format that holds it, with the bounds the Rust type has (so
+/// nothing the API server accepts is out of the type's range); any other format it would not
+/// recognise is dropped.
+pub fn for_kubernetes(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
+    for version in &mut crd.spec.versions {
+        if let Some(schema) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        {
+            each_schema(schema, &mut known_format);
+        }
+    }
+    crd
+}
+
+/// Replace a format Kubernetes does not know (see [`for_kubernetes`]).
+fn known_format(s: &mut JSONSchemaProps) {
+    let Some(format) = s.format.clone() else {
+        return;
+    };
+    let bounds = |s: &mut JSONSchemaProps, format: &str, min: f64, max: Option<f64>| {
+        s.format = Some(format.to_string());
+        s.minimum = Some(s.minimum.map_or(min, |m| m.max(min)));
+        if let Some(max) = max {
+            s.maximum = Some(s.maximum.map_or(max, |m| m.min(max)));
+        }
+    };
+    match (s.type_.as_deref(), format.as_str()) {
+        (Some("integer"), "uint8") => bounds(s, "int32", 0.0, Some(f64::from(u8::MAX))),
+        (Some("integer"), "uint16") => bounds(s, "int32", 0.0, Some(f64::from(u16::MAX))),
+        (Some("integer"), "uint32") => bounds(s, "int64", 0.0, Some(f64::from(u32::MAX))),
+        (Some("integer"), "uint64" | "uint") => bounds(s, "int64", 0.0, None),
+        (Some("integer"), "int8") => {
+            bounds(s, "int32", f64::from(i8::MIN), Some(f64::from(i8::MAX)))
+        }
+        (Some("integer"), "int16") => {
+            bounds(s, "int32", f64::from(i16::MIN), Some(f64::from(i16::MAX)))
+        }
+        (type_, f) if !format_is_known(type_, f) => s.format = None,
+        _ => {}
+    }
+}
+
+/// Call `f` on `schema` and every schema nested in it.
+pub fn each_schema(schema: &mut JSONSchemaProps, f: &mut dyn FnMut(&mut JSONSchemaProps)) {
+    f(schema);
+    let maps = [
+        schema.properties.as_mut(),
+        schema.pattern_properties.as_mut(),
+        schema.definitions.as_mut(),
+    ];
+    for map in maps.into_iter().flatten() {
+        for s in map.values_mut() {
+            each_schema(s, f);
+        }
+    }
+    for list in [
+        schema.all_of.as_mut(),
+        schema.any_of.as_mut(),
+        schema.one_of.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        for s in list {
+            each_schema(s, f);
+        }
+    }
+    if let Some(not) = schema.not.as_mut() {
+        each_schema(not, f);
+    }
+    match schema.items.as_mut() {
+        Some(JSONSchemaPropsOrArray::Schema(s)) => each_schema(s, f),
+        Some(JSONSchemaPropsOrArray::Schemas(list)) => {
+            for s in list {
+                each_schema(s, f);
+            }
+        }
+        None => {}
+    }
+    for extra in [
+        schema.additional_properties.as_mut(),
+        schema.additional_items.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let JSONSchemaPropsOrBool::Schema(s) = extra {
+            each_schema(s, f);
+        }
+    }
 }
 
 /// Header written at the top of each generated file.

@@ -581,9 +581,22 @@ pub fn crds() -> Result<Vec<(&'static str, CustomResourceDefinition)>, serde_jso
         .with_transform(kube::core::schema::StructuralSchemaRewriter)
         .with_transform(kube::core::schema::OptionalEnum)
         .into_generator();
-    let schema: JSONSchemaProps = serde_json::from_value(serde_json::to_value(
+    let mut schema: JSONSchemaProps = serde_json::from_value(serde_json::to_value(
         generate.into_root_schema_for::<Report>(),
     )?)?;
+    // A structural schema may say nothing of `metadata` but `type: object` (the API server
+    // refuses the CRD otherwise, "metadata is implicitly specified"); schemars would add the
+    // field's doc comment as its description.
+    if let Some(metadata) = schema
+        .properties
+        .as_mut()
+        .and_then(|p| p.get_mut("metadata"))
+    {
+        *metadata = JSONSchemaProps {
+            type_: Some("object".to_string()),
+            ..JSONSchemaProps::default()
+        };
+    }
     let flavour = Flavour::Openreports;
     let column = |name: &str, path: &str, type_: &str, priority: Option<i32>| {
         CustomResourceColumnDefinition {
@@ -638,8 +651,14 @@ pub fn crds() -> Result<Vec<(&'static str, CustomResourceDefinition)>, serde_jso
         }
     };
     Ok(vec![
-        ("openreports.io_reports.yaml", crd(true, "reps")),
-        ("openreports.io_clusterreports.yaml", crd(false, "creps")),
+        (
+            "openreports.io_reports.yaml",
+            crate::crdgen::for_kubernetes(crd(true, "reps")),
+        ),
+        (
+            "openreports.io_clusterreports.yaml",
+            crate::crdgen::for_kubernetes(crd(false, "creps")),
+        ),
     ])
 }
 
