@@ -611,7 +611,24 @@ async fn reconcile_link(
 ) -> (Result<Action, Error>, Vec<(String, Value)>) {
     // The cluster holds the policies the link's status reports.
     let children = carried_children(&l, ("PrivateNetworkLink", "mef-gdt-microwave"));
-    reconcile_link_with(l, approval, now, children).await
+    reconcile_link_with(l, approval, now, children, &["mef-tax", "gdt-api"]).await
+}
+
+/// The condition of `type_` in a status.
+fn condition<'a>(status: &'a Value, type_: &str) -> &'a Value {
+    status["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == type_)
+        .unwrap()
+}
+
+/// A Namespace as the index holds it, labelled with its ministry (the part before the `-`).
+fn namespace_json(name: &str) -> Value {
+    let ministry = name.split('-').next().unwrap();
+    json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"digital.gov.kh/ministry": ministry}}})
 }
 
 /// The NetworkPolicies `owner`'s status reports, as the cluster holds them (labelled).
@@ -630,8 +647,10 @@ async fn reconcile_link_with(
     approval: Option<Value>,
     now: &str,
     children: Vec<Value>,
+    namespaces: &[&str],
 ) -> (Result<Action, Error>, Vec<(String, Value)>) {
     let mut held = vec![ministry_json("mef"), ministry_json("gdt")];
+    held.extend(namespaces.iter().map(|n| namespace_json(n)));
     held.extend(approval.clone());
     held.extend(policies_of(&children));
     CHILDREN.with(|c| *c.borrow_mut() = children);
@@ -742,6 +761,54 @@ async fn an_alternative_link_without_its_approval_awaits_it_and_carries_nothing(
     assert_eq!(events(&requests)[0].1, "LinkAwaitingApproval");
 }
 
+/// On a real API server the links reconciled before the tenancies had made their namespaces,
+/// and every apply into a missing namespace was a 404, a WARN and a retry. A policy whose
+/// namespace the index does not hold yet is not applied: the link applies the rest, says in
+/// `Ready` (reason `NamespaceMissing`) which namespace it waits for, and waits without an
+/// error — the namespace's arrival in the index triggers it again (dependents::of_change).
+#[tokio::test]
+async fn a_link_whose_namespace_does_not_exist_yet_waits_for_it_without_failing() {
+    let l = link_json("government-private", &[]);
+    let (result, requests) =
+        reconcile_link_with(l, None, "2026-11-26T03:00:00Z", Vec::new(), &["mef-tax"]).await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
+            "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
+            EVENTS,
+        ]
+    );
+    let status = &requests[1].1["status"];
+    assert_eq!(status["state"], "Established");
+    assert_eq!(
+        status["networkPolicies"],
+        json!(["mef-tax/govkh-link-mef-gdt-microwave"])
+    );
+    let ready = condition(status, "Ready");
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["reason"], "NamespaceMissing");
+    assert!(
+        ready["message"].as_str().unwrap().contains("gdt-api"),
+        "{ready}"
+    );
+    // Once the namespace exists, the same link is Ready and carries both policies.
+    let (_, requests) = reconcile_link_with(
+        link_json("government-private", &[]),
+        None,
+        "2026-11-26T03:00:00Z",
+        Vec::new(),
+        &["mef-tax", "gdt-api"],
+    )
+    .await;
+    let status = last_status(&requests);
+    assert_eq!(status["networkPolicies"].as_array().unwrap().len(), 2);
+    let ready = condition(status, "Ready");
+    assert_eq!(ready["status"], "True", "{ready}");
+}
+
 #[tokio::test]
 async fn a_private_network_link_needs_no_approval() {
     let (_, requests) = reconcile_link(
@@ -779,6 +846,7 @@ async fn reconcile_grant(g: Value, now: &str) -> (Result<Action, Error>, Vec<(St
         ministry_json("gdt"),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mef-core", "labels": {"digital.gov.kh/ministry": "mef"}}}),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mef-tax", "labels": {"digital.gov.kh/ministry": "mef"}}}),
+        namespace_json("gdt-declarations"),
     ];
     held.extend(policies_of(&children));
     CHILDREN.with(|c| *c.borrow_mut() = children);
@@ -1551,6 +1619,7 @@ async fn a_links_policies_are_found_and_removed_even_when_its_status_forgot_them
         Some(approval("2027-06-30")),
         "2027-06-30T17:00:00Z",
         children,
+        &["mef-tax", "gdt-api"],
     )
     .await;
     assert_eq!(result.unwrap(), Action::await_change());

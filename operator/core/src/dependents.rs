@@ -65,6 +65,34 @@ pub fn grants_of_ministry<'a>(
         .collect()
 }
 
+/// The links that list the namespace `name` on either side (it may not carry its ministry's
+/// label: a namespace made by hand).
+pub fn links_naming_namespace<'a>(
+    links: impl IntoIterator<Item = &'a PrivateNetworkLink>,
+    name: &str,
+) -> Vec<String> {
+    links
+        .into_iter()
+        .filter(|l| {
+            l.spec.from.namespaces.iter().any(|n| n == name)
+                || l.spec.to.namespaces.iter().any(|n| n == name)
+        })
+        .map(|l| l.name_any())
+        .collect()
+}
+
+/// The grants that list the namespace `name` as where the data lives.
+pub fn grants_naming_namespace<'a>(
+    grants: impl IntoIterator<Item = &'a DataAccessGrant>,
+    name: &str,
+) -> Vec<String> {
+    grants
+        .into_iter()
+        .filter(|g| g.spec.namespaces.iter().any(|n| n == name))
+        .map(|g| g.name_any())
+        .collect()
+}
+
 /// The approvals about an object of `kind` named `name`.
 pub fn approvals_about<'a>(
     approvals: impl IntoIterator<Item = &'a Approval>,
@@ -100,7 +128,8 @@ pub struct Dependents {
 /// the GovernmentCloud (its operator); an Approval its subject; the GovernmentCloud every
 /// tenancy (the establishment date moves every deadline); a ministry's Namespace its links and
 /// grants (those covering all its namespaces gain or lose one) and the Ministry (its
-/// namespaces); a tenancy or link the approvals about it.
+/// namespaces), and any Namespace the links and grants that name it (they wait for it); a
+/// tenancy or link the approvals about it.
 pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dependents {
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
     let tenancies = || inv.tenancies.values().map(|e| &e.object);
@@ -130,6 +159,13 @@ pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dep
                 d.links = links_of_ministry(links(), m);
                 d.grants = grants_of_ministry(grants(), m);
                 d.ministries.push(m.to_string());
+            }
+            // Those that wait for this namespace by name, labelled or not.
+            d.links.extend(links_naming_namespace(links(), name));
+            d.grants.extend(grants_naming_namespace(grants(), name));
+            for list in [&mut d.links, &mut d.grants] {
+                list.sort();
+                list.dedup();
             }
         }
         "CloudTenancy" => {
@@ -169,6 +205,16 @@ mod tests {
         let d = of_change(&inv, "Namespace", &ns);
         assert_eq!(d.ministries, ["gdt"]);
         assert_eq!(d.links, ["mef-gdt-microwave", "mef-to-gdt"]);
+        // A namespace made without its ministry's label still moves what names it (they wait
+        // for it to exist), and nothing else.
+        let bare = serde_json::json!({"metadata": {"name": "gdt-api"}});
+        let d = of_change(&inv, "Namespace", &bare);
+        assert_eq!(d.links, ["mef-gdt-microwave", "mef-to-gdt"]);
+        assert_eq!(d.grants, ["gdt-declarations-to-mef"]);
+        assert!(d.ministries.is_empty());
+        let unrelated = serde_json::json!({"metadata": {"name": "kube-system"}});
+        let d = of_change(&inv, "Namespace", &unrelated);
+        assert!(d.links.is_empty() && d.grants.is_empty());
         let cloud = serde_json::json!({"metadata": {"name": "national"}});
         assert_eq!(
             of_change(&inv, "GovernmentCloud", &cloud).tenancies.len(),

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use kube::runtime::controller::Action;
 
 use super::{
-    Conclusion, Context, Error, conclude, instrumented, namespaces_of, sync_network_policies,
+    Conclusion, Context, Error, NAMESPACE_MISSING, conclude, instrumented, namespaces_of,
+    sync_network_policies,
 };
 use govkh_core::{
     api::{DataAccessGrant, Day, conditions as cond},
@@ -42,20 +43,26 @@ async fn reconcile_inner(grant: &DataAccessGrant, ctx: &Context) -> Result<Actio
         _ => Vec::new(),
     };
     let name = grant.metadata.name.clone().unwrap_or_default();
-    let carried = sync_network_policies(ctx, ("DataAccessGrant", &name), &desired).await?;
+    let synced = sync_network_policies(ctx, ("DataAccessGrant", &name), &desired).await?;
+    let waiting = synced.waiting();
     let mut status = grant.status.clone().unwrap_or_default();
-    status.network_policies = carried;
+    status.network_policies = synced.carried;
     let message = message::en::reason(&verdict.reason);
     // A grant between missing ministries opens nothing and shows no state change: its Event is
-    // the MinistryNotFound warning.
-    let conclusion = Conclusion {
-        state: Some(verdict.state),
-        conditions: vec![(
+    // the MinistryNotFound warning. One whose namespaces do not exist yet is not Ready and says
+    // which it waits for.
+    let ready = match &waiting {
+        Some(w) => (cond::READY, false, NAMESPACE_MISSING, w.as_str()),
+        None => (
             cond::READY,
             !verdict.is_invalid(),
             verdict.reason.as_str(),
-            &message,
-        )],
+            message.as_str(),
+        ),
+    };
+    let conclusion = Conclusion {
+        state: Some(verdict.state),
+        conditions: vec![ready],
         reason: verdict.reason.as_str(),
         message: &message,
         next_boundary: verdict.next_boundary,

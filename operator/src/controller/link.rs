@@ -11,7 +11,8 @@ use std::sync::Arc;
 use kube::runtime::controller::Action;
 
 use super::{
-    Conclusion, Context, Error, conclude, instrumented, namespaces_of, sync_network_policies,
+    Conclusion, Context, Error, NAMESPACE_MISSING, conclude, instrumented, namespaces_of,
+    sync_network_policies,
 };
 use govkh_core::{
     api::{Day, LinkNetwork, LinkState, PrivateNetworkLink, conditions as cond},
@@ -53,16 +54,22 @@ async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Act
         Vec::new()
     };
     let name = link.metadata.name.clone().unwrap_or_default();
-    let carried = sync_network_policies(ctx, ("PrivateNetworkLink", &name), &desired).await?;
+    let synced = sync_network_policies(ctx, ("PrivateNetworkLink", &name), &desired).await?;
+    let waiting = synced.waiting();
     let mut status = link.status.clone().unwrap_or_default();
-    status.network_policies = carried;
+    status.network_policies = synced.carried;
     let message = message::en::reason(&verdict.reason);
     // A link that is not permitted is reconciled all the same (its policies removed): Ready,
-    // and not Compliant, with the reason.
+    // and not Compliant, with the reason. One whose namespaces do not exist yet is not Ready
+    // and says which it waits for.
+    let ready = match &waiting {
+        Some(w) => (cond::READY, false, NAMESPACE_MISSING, w.as_str()),
+        None => (cond::READY, true, "Reconciled", ""),
+    };
     let conclusion = Conclusion {
         state: Some(verdict.state),
         conditions: vec![
-            (cond::READY, true, "Reconciled", ""),
+            ready,
             (
                 cond::COMPLIANT,
                 established,

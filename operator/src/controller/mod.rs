@@ -47,8 +47,9 @@ pub struct Context {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Publishes Kubernetes Events about our objects.
     recorder: Recorder,
-    /// Consecutive failures per object, for the backoff.
-    failures: Mutex<HashMap<String, u32>>,
+    /// Per object in backoff: its consecutive failures, and when and at which generation it
+    /// may be tried again.
+    failures: Mutex<HashMap<String, Failing>>,
     /// What each object waits for, as last logged (so it is logged once).
     waiting: Mutex<HashMap<String, String>>,
     /// The last audit of the cluster, once there is one.
@@ -151,13 +152,32 @@ impl Context {
         }
     }
 
-    fn failed(&self, key: &str) -> u32 {
+    /// Count a failure of `key` (at `generation`) and return its delay before the next try.
+    fn failed(&self, key: &str, generation: Option<i64>) -> (u32, Duration) {
         let Ok(mut f) = self.failures.lock() else {
-            return 1;
+            return (1, backoff(1));
         };
-        let n = f.entry(key.to_string()).or_insert(0);
-        *n = n.saturating_add(1);
-        *n
+        let entry = f.entry(key.to_string()).or_insert(Failing {
+            count: 0,
+            not_before: tokio::time::Instant::now(),
+            generation,
+        });
+        entry.count = entry.count.saturating_add(1);
+        let delay = backoff(entry.count);
+        entry.not_before = tokio::time::Instant::now() + delay;
+        entry.generation = generation;
+        (entry.count, delay)
+    }
+
+    /// How long `key` must still wait before it is tried again, if it is backing off and its
+    /// spec (`generation`) has not changed since it failed. A trigger from the index (a
+    /// dependency changed) does not cut a backoff short: only time or the user's edit does.
+    fn backing_off(&self, key: &str, generation: Option<i64>) -> Option<Duration> {
+        let f = self.failures.lock().ok()?;
+        let failing = f.get(key)?;
+        let now = tokio::time::Instant::now();
+        (failing.generation == generation && failing.not_before > now)
+            .then(|| failing.not_before - now)
     }
 
     fn succeeded(&self, key: &str) {
@@ -234,10 +254,25 @@ impl Error {
     }
 }
 
-/// Delay before the `failures`-th retry: 5 s, doubling, at most 5 minutes.
-pub fn backoff(failures: u32) -> Duration {
+/// An object whose reconciles fail: how often in a row, until when it waits, and the
+/// generation it failed at.
+#[derive(Debug)]
+struct Failing {
+    count: u32,
+    not_before: tokio::time::Instant,
+    generation: Option<i64>,
+}
+
+/// The nominal delay before the `failures`-th retry: 5 s, doubling, at most 5 minutes.
+pub fn nominal_backoff(failures: u32) -> Duration {
     let secs = 5u64.saturating_mul(1u64 << failures.saturating_sub(1).min(6));
     Duration::from_secs(secs.min(300))
+}
+
+/// The delay before the `failures`-th retry: the nominal one with ±20 % jitter, so objects that
+/// failed together (the API server restarting) do not all come back in the same second.
+pub fn backoff(failures: u32) -> Duration {
+    nominal_backoff(failures).mul_f64(0.8 + 0.4 * fastrand::f64())
 }
 
 /// What to do after a failed reconcile.
@@ -254,9 +289,9 @@ pub fn error_policy<K: Resource<DynamicType = ()>>(
         }
         return Action::await_change();
     }
-    let n = ctx.failed(&key);
-    tracing::warn!(object = %key, category = error.category(), error = %error, attempt = n, "reconcile failed; backing off");
-    Action::requeue(backoff(n))
+    let (n, delay) = ctx.failed(&key, obj.meta().generation);
+    tracing::warn!(object = %key, category = error.category(), error = %error, attempt = n, retry_in_s = delay.as_secs(), "reconcile failed; backing off");
+    Action::requeue(delay)
 }
 
 /// Reconcile an object read through a `DeserializeGuard`: a well-formed object goes to
@@ -273,6 +308,10 @@ where
     F: FnOnce(Arc<K>, Arc<Context>) -> Fut,
     Fut: std::future::Future<Output = Result<Action, Error>>,
 {
+    let key = format!("{}/{}", K::kind(&()), obj.name_any());
+    if let Some(wait) = ctx.backing_off(&key, obj.meta().generation) {
+        return Ok(Action::requeue(wait));
+    }
     match &obj.0 {
         Ok(k) => reconcile(Arc::new(k.clone()), ctx).await,
         Err(invalid) => {
@@ -370,56 +409,103 @@ pub(crate) fn namespaces_of(ctx: &Context, ministry: &str, listed: &[String]) ->
     inv.namespaces
         .keys()
         .filter(|name| {
-            inv.others
-                .get(&govkh_core::inventory::other_key(
-                    "v1",
-                    "Namespace",
-                    None,
-                    name,
-                ))
-                .is_some_and(|o| {
-                    o.raw["metadata"]["labels"][LABEL_MINISTRY].as_str() == Some(ministry)
-                })
+            namespace_object(&inv, name).is_some_and(|o| {
+                o.raw["metadata"]["labels"][LABEL_MINISTRY].as_str() == Some(ministry)
+            })
         })
         .cloned()
         .collect()
 }
 
-/// Apply `desired` NetworkPolicies and prune those `owner` provisioned that are no longer
-/// desired (found by their owner labels, not by what status remembers). Returns the desired
-/// ones as `namespace/name`, the list status reports.
+/// The Namespace `name` as the cluster holds it (the inventory's `namespaces` also names those
+/// a tenancy declares before they exist).
+fn namespace_object<'a>(
+    inv: &'a govkh_core::inventory::Inventory,
+    name: &str,
+) -> Option<&'a Arc<govkh_core::manifest::Loaded>> {
+    inv.others.get(&govkh_core::inventory::other_key(
+        "v1",
+        "Namespace",
+        None,
+        name,
+    ))
+}
+
+/// What [`sync_network_policies`] did.
+pub(crate) struct Synced {
+    /// The policies applied, as `namespace/name`: what status reports.
+    pub carried: Vec<String>,
+    /// The namespaces a desired policy belongs in that do not exist (yet): their policies wait.
+    pub missing: Vec<String>,
+}
+
+impl Synced {
+    /// The `Ready` condition of an owner whose policies wait for `missing` namespaces (reason
+    /// `NamespaceMissing`), if any do: a wait, not a failure — the namespace's arrival in the
+    /// index triggers the owner again.
+    pub fn waiting(&self) -> Option<String> {
+        (!self.missing.is_empty()).then(|| {
+            format!(
+                "waiting for namespace{} {} (not found): its network policies are applied when it exists",
+                if self.missing.len() == 1 { "" } else { "s" },
+                self.missing.join(", ")
+            )
+        })
+    }
+}
+
+/// The `Ready` reason of an object waiting for a namespace another object creates.
+pub const NAMESPACE_MISSING: &str = "NamespaceMissing";
+
+/// Apply the `desired` NetworkPolicies whose namespace exists, and prune those `owner`
+/// provisioned that are no longer desired (found by their owner labels, not by what status
+/// remembers). A policy whose namespace the live index does not hold is not applied (it would
+/// fail with 404 until the tenancy that declares the namespace has made it): its namespace is
+/// returned as missing.
 pub(crate) async fn sync_network_policies(
     ctx: &Context,
     owner: (&str, &str),
     desired: &[NetworkPolicy],
-) -> Result<Vec<String>, Error> {
-    for np in desired {
+) -> Result<Synced, Error> {
+    let (present, absent): (Vec<&NetworkPolicy>, Vec<&NetworkPolicy>) = {
+        let inv = ctx.index.inventory();
+        desired.iter().partition(|np| {
+            namespace_object(&inv, np.metadata.namespace.as_deref().unwrap_or_default()).is_some()
+        })
+    };
+    for np in &present {
         apply_one(
             Api::<NetworkPolicy>::namespaced(
                 ctx.client.clone(),
                 np.metadata.namespace.as_deref().unwrap_or_default(),
             ),
-            np,
+            *np,
         )
         .await?;
     }
-    let carried = keys(desired);
+    let carried: Vec<String> = present.iter().map(|np| key(*np)).collect();
     prune::<NetworkPolicy>(ctx, owner, &carried).await?;
-    Ok(carried)
+    let mut missing: Vec<String> = absent
+        .iter()
+        .filter_map(|np| np.metadata.namespace.clone())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    Ok(Synced { carried, missing })
+}
+
+/// `namespace/name` of an object.
+fn key<K: Resource>(o: &K) -> String {
+    format!(
+        "{}/{}",
+        o.meta().namespace.as_deref().unwrap_or_default(),
+        o.meta().name.as_deref().unwrap_or_default()
+    )
 }
 
 /// `namespace/name` of each object.
 pub(crate) fn keys<K: Resource>(objects: &[K]) -> Vec<String> {
-    objects
-        .iter()
-        .map(|o| {
-            format!(
-                "{}/{}",
-                o.meta().namespace.as_deref().unwrap_or_default(),
-                o.meta().name.as_deref().unwrap_or_default()
-            )
-        })
-        .collect()
+    objects.iter().map(key).collect()
 }
 
 /// Delete the children of kind `K` that `owner` (kind, name) provisioned and no longer
@@ -652,8 +738,8 @@ mod tests {
         assert!(ctx.waiting_first("CloudTenancy/a", "Ministry mot does not exist"));
         assert!(!ctx.waiting_first("CloudTenancy/a", "Ministry mot does not exist"));
         assert!(ctx.waiting_first("CloudTenancy/a", "no GovernmentCloud"));
-        assert_eq!(ctx.failed("CloudTenancy/b"), 1);
-        assert_eq!(ctx.failed("CloudTenancy/b"), 2);
+        assert_eq!(ctx.failed("CloudTenancy/b", Some(1)).0, 1);
+        assert_eq!(ctx.failed("CloudTenancy/b", Some(1)).0, 2);
         assert_eq!(ctx.backoffs(), 1);
         ctx.forget("CloudTenancy", "b");
         ctx.forget("CloudTenancy", "a");
@@ -662,9 +748,64 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_up_to_five_minutes() {
-        let d: Vec<u64> = (1..=9).map(|n| backoff(n).as_secs()).collect();
+    fn backoff_doubles_up_to_five_minutes_with_jitter() {
+        let d: Vec<u64> = (1..=9).map(|n| nominal_backoff(n).as_secs()).collect();
         assert_eq!(d, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
+        for n in 1..=9 {
+            let nominal = nominal_backoff(n).as_secs_f64();
+            let drawn: Vec<f64> = (0..200).map(|_| backoff(n).as_secs_f64()).collect();
+            assert!(
+                drawn
+                    .iter()
+                    .all(|d| *d >= nominal * 0.8 && *d <= nominal * 1.2),
+                "attempt {n}: {drawn:?} outside ±20 % of {nominal}"
+            );
+            let (lo, hi) = drawn
+                .iter()
+                .fold((f64::MAX, 0.0f64), |(lo, hi), d| (lo.min(*d), hi.max(*d)));
+            assert!(
+                hi - lo > nominal * 0.1,
+                "attempt {n}: no jitter in {drawn:?}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_backoff_holds_against_triggers_until_it_ends_or_the_spec_changes() {
+        let (service, _handle) = tower_test::mock::pair::<
+            http::Request<kube::client::Body>,
+            http::Response<kube::client::Body>,
+        >();
+        let ctx = Context::new(Client::new(service, "default"), Arc::new(Timestamp::now));
+        let key = "PrivateNetworkLink/mef-to-gdt";
+        assert_eq!(ctx.backing_off(key, Some(3)), None, "never failed");
+        let (_, first) = ctx.failed(key, Some(3));
+        let wait = ctx.backing_off(key, Some(3)).unwrap();
+        assert!(
+            wait <= first && wait >= first.mul_f64(0.99),
+            "{wait:?} of {first:?}"
+        );
+        assert_eq!(
+            ctx.backing_off(key, Some(4)),
+            None,
+            "the user changed the spec"
+        );
+        tokio::time::advance(first / 2).await;
+        assert!(
+            ctx.backing_off(key, Some(3)).is_some(),
+            "half-way: still waiting"
+        );
+        tokio::time::advance(first).await;
+        assert_eq!(ctx.backing_off(key, Some(3)), None, "the delay is over");
+        let (n, second) = ctx.failed(key, Some(3));
+        assert_eq!(n, 2);
+        assert!(second > first, "{second:?} after {first:?}");
+        ctx.forget("PrivateNetworkLink", "mef-to-gdt");
+        assert_eq!(
+            ctx.backing_off(key, Some(3)),
+            None,
+            "forgotten with the object"
+        );
     }
 
     #[test]
