@@ -1,9 +1,9 @@
 //! The real-cluster suite. It runs only when `GOVKH_E2E_KUBECONFIG` names a kubeconfig of a
 //! disposable cluster (it creates and deletes cluster-scoped objects); otherwise it says so and
-//! runs nothing. Run it with
+//! runs nothing. `tests/all.sh` and CI run it on the project's own control plane:
 //!
 //! ```sh
-//! cargo build && GOVKH_E2E_KUBECONFIG=$HOME/.kube/kind cargo test --test e2e
+//! controlplane/with.sh cargo test --test e2e
 //! ```
 //!
 //! It applies `crds/` and the examples (without `workloads/`, whose VolumeSnapshot needs a CRD
@@ -23,7 +23,10 @@
 //! (CRDs from `govkh crds --openreports`) must show a `fail` result with its article for each
 //! object the core denies. And what
 //! is given is taken back: emptying MoEYS's DTU groups removes their `admin` RoleBinding. The
-//! operator's log of a healthy start, once every object has arrived, holds no WARN or ERROR.
+//! operator's log of a healthy start, once every object has arrived, holds no WARN or ERROR; every
+//! CRD (ours and the OpenReports ones) is applied without a warning from the API server; a link
+//! to a namespace nobody has made yet waits for it (`Ready` False, `NamespaceMissing`) and applies
+//! its policy once the namespace exists.
 //!
 //! A custom harness (no libtest): without a cluster it prints one line and no "test result",
 //! so it is never counted as passed.
@@ -73,6 +76,11 @@ const FILES: [&str; 7] = [
 use common::root;
 
 fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
+    kubectl_with_stderr(kubeconfig, args).map(|(out, _)| out)
+}
+
+/// kubectl's standard output and standard error (where the API server's warnings are shown).
+fn kubectl_with_stderr(kubeconfig: &Path, args: &[&str]) -> Result<(String, String), String> {
     let out = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(kubeconfig)
@@ -80,7 +88,10 @@ fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
         .output()
         .map_err(|e| format!("cannot run kubectl: {e}"))?;
     if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        Ok((
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
     } else {
         Err(format!(
             "kubectl {}: {}",
@@ -284,6 +295,87 @@ async fn revocation(kubeconfig: &Path, client: &Client) -> Result<(), String> {
     .await
 }
 
+/// A link to a namespace nobody has made yet waits for it: `Ready` False with reason
+/// `NamespaceMissing` naming it, and no failure; once the namespace exists (made by hand,
+/// without the ministry's label), the link applies its policy there and is Ready.
+async fn waits_for_its_namespace(kubeconfig: &Path, client: &Client) -> Result<(), String> {
+    const LINK: &str = "e2e-waits-for-namespace";
+    const LATER: &str = "gdt-e2e-later";
+    let file = std::env::temp_dir().join(format!("govkh-e2e-link-{}.yaml", std::process::id()));
+    std::fs::write(
+        &file,
+        format!(
+            "apiVersion: digital.gov.kh/v1alpha1
+kind: PrivateNetworkLink
+metadata: {{name: {LINK}}}
+spec:
+  from: {{ministry: mef, namespaces: [mef-tax]}}
+  to: {{ministry: gdt, namespaces: [{LATER}]}}
+  ports: [{{protocol: TCP, port: 8443}}]
+  network: government-private
+  purpose: the e2e suite's link to a namespace made after it
+"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let file = file.to_str().unwrap().to_string();
+    kubectl(kubeconfig, &["apply", "-f", &file])?;
+    let api: Api<PrivateNetworkLink> = Api::all(client.clone());
+    let ready = |want: &'static str, reason: &'static str| {
+        let api = api.clone();
+        move || {
+            let api = api.clone();
+            async move {
+                let got = api.get(LINK).await.map_err(|e| e.to_string())?;
+                let c = got
+                    .status
+                    .iter()
+                    .flat_map(|s| s.conditions.iter())
+                    .find(|c| c.type_ == "Ready")
+                    .cloned()
+                    .ok_or("no Ready condition")?;
+                (c.status == want
+                    && c.reason == reason
+                    && (want == "True" || c.message.contains(LATER)))
+                .then_some(())
+                .ok_or(format!("Ready {} {}: {}", c.status, c.reason, c.message))
+            }
+        }
+    };
+    let result = async {
+        wait_for(
+            "the link waits for its namespace (Ready False, NamespaceMissing)",
+            ready("False", "NamespaceMissing"),
+        )
+        .await?;
+        kubectl(kubeconfig, &["create", "namespace", LATER])?;
+        wait_for(
+            "the link is Ready once its namespace exists",
+            ready("True", "Reconciled"),
+        )
+        .await?;
+        Api::<NetworkPolicy>::namespaced(client.clone(), LATER)
+            .get(&format!("govkh-link-{LINK}"))
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{LATER}/govkh-link-{LINK}: {e}"))
+    }
+    .await;
+    let _ = kubectl(kubeconfig, &["delete", "--ignore-not-found", "-f", &file]);
+    let _ = kubectl(
+        kubeconfig,
+        &[
+            "delete",
+            "namespace",
+            LATER,
+            "--ignore-not-found",
+            "--wait=false",
+        ],
+    );
+    let _ = std::fs::remove_file(&file);
+    result
+}
+
 /// The operator's log (JSON lines) up to now holds no WARN or ERROR line.
 fn quiet_start(log: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
@@ -335,10 +427,16 @@ fn examples_inventory(now: Timestamp) -> (Inventory, govkh_core::evaluate::Evalu
     (inv, eval)
 }
 
-/// Apply the CRDs in `path` (a file or folder) and wait until they are established.
+/// Apply the CRDs in `path` (a file or folder) and wait until they are established. The API
+/// server must take them without a warning (an unrecognised `format` is one).
 fn install_crds(kubeconfig: &Path, path: &Path) -> Result<(), String> {
     let path = path.to_str().unwrap();
-    kubectl(kubeconfig, &["apply", "--server-side", "-f", path])?;
+    let (_, warnings) = kubectl_with_stderr(kubeconfig, &["apply", "--server-side", "-f", path])?;
+    if warnings.contains("Warning") {
+        return Err(format!(
+            "the API server warned about the CRDs in {path}:\n{warnings}"
+        ));
+    }
     kubectl(
         kubeconfig,
         &[
@@ -416,6 +514,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     };
     let revoked = revocation(&kubeconfig, &client).await;
     let reported = reports(&kubeconfig).await;
+    let waited = waits_for_its_namespace(&kubeconfig, &client).await;
     let cleanup = cleanup(&kubeconfig, &client).await;
     drop(operator);
     let registration = kubectl(
@@ -446,6 +545,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         .and(admitted)
         .and(revoked)
         .and(reported)
+        .and(waited)
         .and(cleanup)
         .and(registration.map(|_| ()))
         .and(report_crds_gone.map(|_| ()))
