@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod cli;
 pub mod cluster;
+pub mod connections;
 pub mod controller;
 pub mod history;
 pub mod index;

@@ -464,13 +464,13 @@ pub async fn run_with(
             addr: options.probe_addr,
             source,
         })?;
-    tokio::spawn(serve(
+    let probe_server = serve(
         listener,
         Probes {
             ready: ready.clone(),
             metrics: ctx.metrics.clone(),
         },
-    ));
+    );
     tracing::info!(addr = %options.probe_addr, "serving /healthz, /readyz, /metrics");
     wait_for_crds(&client, options.crd_timeout).await?;
     // Every replica serves admission from its own index; only the leader publishes the
@@ -485,6 +485,7 @@ pub async fn run_with(
         clouds: ctx.index.mirror(),
     };
     index::spawn_watches(&client, &ctx.index);
+    let mut webhook_server = None;
     if let Some(w) = &options.webhook {
         let listener = tokio::net::TcpListener::bind(w.addr)
             .await
@@ -493,9 +494,14 @@ pub async fn run_with(
                 source,
             })?;
         let admission = Arc::new(webhook::Admission::new(ctx.clone(), policies.clone()));
-        webhook::serve(listener, w.tls.clone(), admission).await?;
+        webhook_server = Some(webhook::serve(listener, w.tls.clone(), admission).await?);
         tracing::info!(addr = %w.addr, path = webhook::PATH, "serving the admission webhook");
     }
+    let servers = Servers {
+        ready: ready.clone(),
+        webhook: webhook_server,
+        probes: probe_server,
+    };
     // Registered once the index can judge: before that every request would be refused.
     let registered = match options.webhook.as_ref().and_then(|w| w.register.as_ref()) {
         Some(r) => {
@@ -550,6 +556,7 @@ pub async fn run_with(
             () = shutdown_signal() => {
                 audits_task.abort();
                 deregister(&client, registered.as_deref()).await;
+                servers.shutdown().await;
                 return Ok(());
             }
         }
@@ -652,8 +659,10 @@ pub async fn run_with(
     tokio::select! {
         () = controllers => {}
         why = lost => {
-            // Stop writing at once: returning drops every controller mid-flight.
+            // Stop writing at once: returning drops every controller mid-flight. The webhook's
+            // requests in flight are still answered.
             deregister(&client, registered.as_deref()).await;
+            servers.shutdown().await;
             return Err(Error::LostLeadership(why));
         }
     }
@@ -662,8 +671,30 @@ pub async fn run_with(
     if let Some(e) = &elector {
         e.release().await;
     }
+    servers.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The process's servers, stopped gracefully on the way out.
+struct Servers {
+    /// `/readyz`: false from the start of the shutdown, so no new request is routed here.
+    ready: Arc<AtomicBool>,
+    webhook: Option<crate::connections::Server>,
+    probes: crate::connections::Server,
+}
+
+impl Servers {
+    /// Not ready any more; the webhook stops accepting and answers what it has in flight; then
+    /// the probe server does the same.
+    async fn shutdown(self) {
+        self.ready.store(false, Ordering::Relaxed);
+        if let Some(w) = self.webhook {
+            w.shutdown().await;
+            tracing::info!("the webhook answered its requests in flight and stopped");
+        }
+        self.probes.shutdown().await;
+    }
 }
 
 /// A controller of `K` on its mirror (the index's watch of `K` is its only watch), with the

@@ -1,23 +1,20 @@
 //! The operator's plain-HTTP endpoints for the kubelet and Prometheus: `/healthz` (the process
 //! answers), `/readyz` (the CRDs are established, the webhook serves and the live index has
 //! listed every kind), `/metrics`. Three GET routes served by the same HTTP stack as the
-//! webhook (hyper, HTTP/1.1), with the same discipline: requests without a body, a timeout
-//! per connection, a pause after a failed accept instead of a spin; no TLS (it is not the
-//! webhook).
+//! webhook (hyper, HTTP/1.1), with the same connection discipline (`http`: keep-alive while
+//! used, a bound on each request's head and on idleness, a graceful drain on shutdown) and a
+//! pause after a failed accept instead of a spin; no TLS (it is not the webhook).
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
 };
 
 use http_body_util::Full;
 use hyper::body::Bytes;
 use tokio::net::TcpListener;
 
-use crate::metrics::Metrics;
+use crate::{connections, metrics::Metrics};
 
 /// Largest request head read.
 const MAX_REQUEST: usize = 8 * 1024;
@@ -71,33 +68,29 @@ async fn handle(
     Ok(r)
 }
 
-/// Serve the endpoints on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, probes: Probes) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Out of file descriptors, say: wait rather than spin.
-                tracing::warn!(error = %e, "probe server cannot accept a connection");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
+/// Serve the endpoints on `listener` in a task of their own, until [`connections::Server::shutdown`].
+pub fn serve(listener: TcpListener, probes: Probes) -> connections::Server {
+    connections::Server::spawn(
+        listener,
+        connections::Drain::default(),
+        move |stream, _, drain| {
+            let (probes, drain) = (probes.clone(), drain.watch());
+            async move {
+                let service = hyper::service::service_fn(move |req| handle(req, probes.clone()));
+                if let Err(e) = connections::serve_connection(
+                    stream,
+                    service,
+                    MAX_REQUEST,
+                    connections::HEAD_TIMEOUT,
+                    drain,
+                )
+                .await
+                {
+                    tracing::debug!(error = %e, "probe connection failed");
+                }
             }
-        };
-        let probes = probes.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| handle(req, probes.clone()));
-            let served = tokio::time::timeout(
-                Duration::from_secs(30),
-                hyper::server::conn::http1::Builder::new()
-                    .max_buf_size(MAX_REQUEST)
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
-            )
-            .await;
-            if let Ok(Err(e)) = served {
-                tracing::debug!(error = %e, "probe connection failed");
-            }
-        });
-    }
+        },
+    )
 }
 
 #[cfg(test)]
@@ -113,7 +106,7 @@ mod tests {
             metrics: Arc::new(Metrics::new()),
         };
         probes.metrics.reconciled("cloudtenancy", 0.01, None);
-        let server = tokio::spawn(serve(listener, probes.clone()));
+        let server = serve(listener, probes.clone());
         let get = |path: &'static str| async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -136,7 +129,11 @@ mod tests {
             "{metrics}"
         );
         assert!(get("/nope").await.starts_with("HTTP/1.1 404"));
-        server.abort();
+        server.shutdown().await;
+        assert!(
+            tokio::net::TcpStream::connect(addr).await.is_err(),
+            "stopped"
+        );
     }
 
     #[test]

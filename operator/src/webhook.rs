@@ -25,7 +25,6 @@ use std::{
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{Request, Response, body::Bytes, service::service_fn};
-use hyper_util::rt::TokioIo;
 use k8s_openapi::jiff::Timestamp;
 use kube::core::{
     DynamicObject,
@@ -34,7 +33,7 @@ use kube::core::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use tokio::net::TcpListener;
 
-use crate::controller::Context;
+use crate::{connections, controller::Context};
 use govkh_core::{
     evaluate::{Evaluator, Operation as ReviewOperation, Review},
     finding::{Action, Finding},
@@ -47,6 +46,9 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// The path the API server posts to.
 pub const PATH: &str = "/validate";
+
+/// Largest request head read (the API server sends a few hundred bytes).
+const MAX_HEAD: usize = 64 * 1024;
 
 /// What one review came to, for the metrics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -562,26 +564,22 @@ async fn handle(
     }
 }
 
-/// Serve the webhook on `listener` until the task is dropped. Fails at once if the certificate
-/// cannot be loaded; later, changed files are re-read (a failed re-read keeps the old ones).
+/// Serve the webhook on `listener` in a task of its own, until [`connections::Server::shutdown`]
+/// (which lets the requests in flight be answered). Fails at once if the certificate cannot be
+/// loaded. Later, changed files are re-read at the next connection (a failed re-read keeps the
+/// old ones), and the connections opened under the old certificate drain: each answers what it
+/// has in flight, then closes, and the API server reconnects under the new one.
 pub async fn serve(
     listener: TcpListener,
     files: TlsFiles,
     admission: Arc<Admission>,
-) -> Result<(), Error> {
+) -> Result<connections::Server, Error> {
     let mut config = tls_config(&files)?;
     let mut loaded = modified(&files);
-    tokio::spawn(async move {
-        loop {
-            let (stream, peer) = match listener.accept().await {
-                Ok(c) => c,
-                Err(e) => {
-                    // Out of file descriptors, say: wait rather than spin.
-                    tracing::warn!(error = %e, "webhook cannot accept a connection");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
-            };
+    Ok(connections::Server::spawn(
+        listener,
+        connections::Drain::default(),
+        move |stream, peer, drain| {
             let now = modified(&files);
             if now != loaded {
                 match tls_config(&files) {
@@ -589,30 +587,44 @@ pub async fn serve(
                         tracing::info!("webhook certificate reloaded");
                         config = c;
                         loaded = now;
+                        drain.drain();
                     }
                     Err(e) => tracing::warn!(error = %e, "cannot reload the webhook certificate"),
                 }
             }
             let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
-            let admission = admission.clone();
-            tokio::spawn(async move {
-                // A slow or silent client cannot hold a connection for ever.
-                let served = tokio::time::timeout(Duration::from_secs(60), async {
-                    let tls = acceptor.accept(stream).await.map_err(|e| e.to_string())?;
-                    let service = service_fn(move |req| handle(req, admission.clone()));
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await
-                        .map_err(|e| e.to_string())
-                })
-                .await;
-                match served {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "webhook connection failed"),
-                    Err(_) => tracing::debug!(%peer, "webhook connection timed out"),
+            let (admission, drain) = (admission.clone(), drain.watch());
+            async move {
+                // A client that never finishes its handshake cannot hold a connection.
+                let tls = match tokio::time::timeout(
+                    connections::HANDSHAKE_TIMEOUT,
+                    acceptor.accept(stream),
+                )
+                .await
+                {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "webhook TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "webhook TLS handshake timed out");
+                        return;
+                    }
+                };
+                let service = service_fn(move |req| handle(req, admission.clone()));
+                if let Err(e) = connections::serve_connection(
+                    tls,
+                    service,
+                    MAX_HEAD,
+                    connections::HEAD_TIMEOUT,
+                    drain,
+                )
+                .await
+                {
+                    tracing::debug!(%peer, error = %e, "webhook connection failed");
                 }
-            });
-        }
-    });
-    Ok(())
+            }
+        },
+    ))
 }
