@@ -742,3 +742,37 @@ async fn a_controllers_mirror_is_kept_by_the_index_watch_malformed_objects_inclu
         .await;
     assert_eq!(got, ["mef"]);
 }
+
+/// With nothing changing the audit ran every few seconds: every watch event counted as a
+/// change, though most only move an object's resourceVersion. An update that says what the
+/// index holds is no change (no audit woken, no controller triggered); a real one is.
+#[tokio::test]
+async fn an_update_that_only_moves_the_resource_version_is_not_a_change() {
+    let index = Index::new();
+    let mut changes = index.subscribe();
+    let ns = |rv: &str, label: &str| {
+        json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "mef-tax", "resourceVersion": rv,
+                         "labels": {"digital.gov.kh/ministry": "mef", "team": label}}})
+    };
+    let woken =
+        |index: &Index| futures::FutureExt::now_or_never(index.notifier().notified()).is_some();
+    index.apply(kind("Namespace"), ns("1", "a"));
+    assert!(woken(&index), "a new object is a change");
+    assert_eq!(changes.try_recv().unwrap().kind, "Namespace");
+    index.apply(kind("Namespace"), ns("2", "a"));
+    assert!(!woken(&index), "only the resourceVersion moved");
+    assert!(
+        changes.try_recv().is_err(),
+        "and no controller is triggered"
+    );
+    index.apply(kind("Namespace"), ns("3", "b"));
+    assert!(woken(&index), "a label changed");
+    assert_eq!(changes.try_recv().unwrap().kind, "Namespace");
+    // Deleted and applied again as it was: a change (it came back).
+    index.delete(kind("Namespace"), &ns("4", "b"));
+    assert!(woken(&index));
+    let _ = changes.try_recv();
+    index.apply(kind("Namespace"), ns("5", "b"));
+    assert!(woken(&index), "back after a deletion");
+}

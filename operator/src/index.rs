@@ -23,6 +23,7 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     sync::{Arc, Mutex, RwLock},
+    time::Duration,
 };
 
 use futures::StreamExt;
@@ -75,6 +76,47 @@ struct State {
     snapshot: Option<(u64, Arc<Snapshot>)>,
     /// Objects of our kinds refused by validation, by key, with why.
     refused: BTreeMap<String, LoadError>,
+    /// A fingerprint of each object held, by `other_key`: an update that changes nothing a
+    /// policy reads (a new resourceVersion, a status of someone else's kind) is not a change.
+    fingerprints: std::collections::HashMap<String, u64>,
+}
+
+/// The key of a loaded object in the index.
+fn key_of(l: &Loaded) -> String {
+    other_key(&l.api_version, &l.kind, l.namespace.as_deref(), &l.name)
+}
+
+/// A fingerprint of what an object says, its resourceVersion aside (it moves on every write,
+/// including those that change nothing the index keeps).
+fn fingerprint(raw: &Value) -> u64 {
+    use std::hash::Hasher;
+    /// `io::Write` into a hasher, so the JSON is hashed as it is written, never held.
+    struct Into<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for Into<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (k, v) in raw.as_object().into_iter().flatten() {
+        h.write(k.as_bytes());
+        match (k.as_str(), v.as_object()) {
+            ("metadata", Some(meta)) => {
+                for (mk, mv) in meta.iter().filter(|(mk, _)| *mk != "resourceVersion") {
+                    h.write(mk.as_bytes());
+                    let _ = serde_json::to_writer(Into(&mut h), mv);
+                }
+            }
+            _ => {
+                let _ = serde_json::to_writer(Into(&mut h), v);
+            }
+        }
+    }
+    h.finish()
 }
 
 /// One change the index took in: the kind, and the object as applied or as it was when
@@ -325,11 +367,23 @@ impl Index {
         self.loader.load_value(&r.source(), value)
     }
 
-    /// An object of kind `r` was added or changed.
+    /// An object of kind `r` was added or changed. One that says what the index already holds
+    /// (only its resourceVersion moved) changes nothing: no audit, no trigger.
     pub fn apply(&self, r: &Resource, value: Value) {
         let loaded = self.decode(r, value);
         let announced = loaded.as_ref().ok().map(|l| l.raw.clone());
-        self.write(|s| Self::apply_in(s, r, loaded));
+        let changed = self.write(|s| {
+            if let Ok(l) = &loaded
+                && s.fingerprints.get(&key_of(l)) == Some(&fingerprint(&l.raw))
+            {
+                return false;
+            }
+            Self::apply_in(s, r, loaded);
+            true
+        });
+        if !changed {
+            return;
+        }
         self.changed.notify_one();
         if let Some(object) = announced {
             self.announce(r.kind, object, false);
@@ -354,6 +408,8 @@ impl Index {
         };
         s.refused
             .remove(&format!("{}/{}", loaded.kind, loaded.name));
+        s.fingerprints
+            .insert(key_of(&loaded), fingerprint(&loaded.raw));
         let context = shapes_context(&loaded.kind, &loaded.api_version);
         if r.namespaced && !context {
             let key = other_key(
@@ -415,6 +471,8 @@ impl Index {
 
     fn remove_in(s: &mut State, r: &Resource, namespace: Option<&str>, name: &str) {
         let api_version = r.api_version();
+        s.fingerprints
+            .remove(&other_key(&api_version, r.kind, namespace, name));
         if r.namespaced {
             let key = other_key(&api_version, r.kind, namespace, name);
             s.namespaced.remove(&key);
@@ -816,18 +874,27 @@ fn map_event<T, U>(
 }
 
 /// Start one watch per kind of `RESOURCES`, feeding `index`, each restarting with backoff
-/// (and a fresh list) when it fails or expires. A kind whose CRD is not installed (volume
-/// snapshots, HTTP routes) counts as listed, and empty, until it appears.
+/// (and a fresh list) when it fails or expires. The optional kinds (volume snapshots, HTTP
+/// routes) are watched only while the cluster serves them: see [`optional_kinds`].
 pub fn spawn_watches(client: &Client, index: &Arc<Index>) {
-    for r in RESOURCES {
-        let gvk = GroupVersionKind::gvk(r.group, r.version, r.kind);
-        let ar = ApiResource::from_gvk_with_plural(&gvk, r.plural);
-        let index = index.clone();
-        let config = watcher::Config::default();
-        let events: futures::stream::BoxStream<
-            'static,
-            Result<watcher::Event<Value>, watcher::Error>,
-        > = if r.metadata_only {
+    for r in RESOURCES.iter().filter(|r| !r.optional) {
+        watch_kind(client, index, r);
+    }
+    tokio::spawn(optional_kinds(client.clone(), index.clone()));
+}
+
+/// Watch the kind `r` into `index` in a task of its own.
+fn watch_kind(
+    client: &Client,
+    index: &Arc<Index>,
+    r: &'static Resource,
+) -> tokio::task::JoinHandle<()> {
+    let gvk = GroupVersionKind::gvk(r.group, r.version, r.kind);
+    let ar = ApiResource::from_gvk_with_plural(&gvk, r.plural);
+    let index = index.clone();
+    let config = watcher::Config::default();
+    let events: futures::stream::BoxStream<'static, Result<watcher::Event<Value>, watcher::Error>> =
+        if r.metadata_only {
             let meta: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(client.clone(), &ar);
             watcher(meta, config)
                 .default_backoff()
@@ -842,22 +909,121 @@ pub fn spawn_watches(client: &Client, index: &Arc<Index>) {
                 .filter_map(|e| std::future::ready(transpose(e)))
                 .boxed()
         };
-        tokio::spawn(async move {
-            let mut buffer = None;
-            let mut events = events;
-            while let Some(event) = events.next().await {
-                match event {
-                    Ok(e) => handle_event(&index, r, e, &mut buffer),
-                    Err(e) if r.optional && is_not_found(&e) => {
-                        // The kind is not served here: nothing of it to judge.
-                        index.mark_synced(r);
-                    }
-                    Err(e) => {
-                        tracing::warn!(kind = r.kind, error = %e, "watch failed; retrying with backoff");
-                    }
+    tokio::spawn(async move {
+        let mut buffer = None;
+        let mut events = events;
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(e) => handle_event(&index, r, e, &mut buffer),
+                // Its CRD is being deleted: the CRDs' watch stops this one.
+                Err(e) if r.optional && is_not_found(&e) => {}
+                Err(e) => {
+                    tracing::warn!(kind = r.kind, error = %e, "watch failed; retrying with backoff");
                 }
             }
-        });
+        }
+    })
+}
+
+/// The name of the CRD that would serve `r` (`plural.group`).
+fn crd_name(r: &Resource) -> String {
+    format!("{}.{}", r.plural, r.group)
+}
+
+/// Whether the API server serves `r`, asked through discovery of its group and version.
+async fn served(client: &Client, r: &Resource) -> Result<bool, kube::Error> {
+    match client.list_api_group_resources(&r.api_version()).await {
+        Ok(list) => Ok(list.resources.iter().any(|x| x.name == r.plural)),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the API server serves `r`; when its CRD has just been created or changed
+/// (`crd_exists`), asked again for a few seconds: the API server serves a new CRD's group a
+/// moment after the CRD is Established, and no further CRD event may come to say so.
+async fn served_soon(client: &Client, r: &Resource, crd_exists: bool) -> Result<bool, kube::Error> {
+    let mut delay = Duration::from_millis(250);
+    for _ in 0..6 {
+        let serves = served(client, r).await?;
+        if serves || !crd_exists {
+            return Ok(serves);
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    }
+    served(client, r).await
+}
+
+/// Keep the optional kinds watched exactly while the cluster serves them. Most clusters serve
+/// neither VolumeSnapshots nor HTTPRoutes, and a watch of an absent kind fails with 404 and
+/// lists again about once a second for ever. So they are found through discovery once the
+/// CRDs (watched metadata only) have been listed, and again only when the CRD that would serve
+/// one changes: a kind that arrives is watched from then on, one that goes is no longer
+/// watched and its objects leave the index. An absent kind counts as listed, and empty.
+async fn optional_kinds(client: Client, index: Arc<Index>) {
+    let optional: Vec<&'static Resource> = RESOURCES.iter().filter(|r| r.optional).collect();
+    let mut running: BTreeMap<&'static str, tokio::task::JoinHandle<()>> = BTreeMap::new();
+    let crds: Api<
+        PartialObjectMeta<
+            k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+        >,
+    > = Api::all(client.clone());
+    let mut events = watcher(crds, watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    let mut first = true;
+    while let Some(event) = events.next().await {
+        // Which CRDs changed: after a (re)list all of them, else the one in the event.
+        let (changed, exists): (Option<String>, bool) = match event {
+            Ok(watcher::Event::InitDone) => (None, false),
+            Ok(watcher::Event::Apply(m)) => (Some(m.metadata.name.unwrap_or_default()), true),
+            Ok(watcher::Event::Delete(m)) => (Some(m.metadata.name.unwrap_or_default()), false),
+            Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "watch of the CRDs failed; retrying with backoff");
+                continue;
+            }
+        };
+        let mut absent = Vec::new();
+        for r in optional
+            .iter()
+            .filter(|r| changed.as_ref().is_none_or(|c| *c == crd_name(r)))
+        {
+            let serves = match served_soon(&client, r, exists).await {
+                Ok(serves) => serves,
+                Err(e) => {
+                    // Said, and not counted as empty: the index is not synced while it is unknown.
+                    tracing::warn!(kind = r.kind, error = %e, "cannot tell whether the cluster serves this kind; asked again when the CRDs change");
+                    continue;
+                }
+            };
+            match (serves, running.contains_key(r.kind)) {
+                (true, false) => {
+                    if !first {
+                        tracing::info!(kind = r.kind, apiVersion = %r.api_version(), "the cluster now serves this kind: watching it");
+                    }
+                    running.insert(r.kind, watch_kind(&client, &index, r));
+                }
+                (false, true) => {
+                    if let Some(watch) = running.remove(r.kind) {
+                        watch.abort();
+                    }
+                    index.restart(r, Vec::new());
+                    index.mark_synced(r);
+                    tracing::info!(kind = r.kind, apiVersion = %r.api_version(), "the cluster no longer serves this kind: not watching it");
+                }
+                (false, false) => {
+                    index.mark_synced(r);
+                    absent.push(format!("{} ({})", r.kind, r.api_version()));
+                }
+                (true, true) => {}
+            }
+        }
+        if first && !absent.is_empty() {
+            tracing::info!(absent = %absent.join(", "), "optional kinds this cluster does not serve; not watched until their CRDs appear");
+        }
+        first = false;
     }
 }
 

@@ -35,8 +35,8 @@ use crate::{
 };
 use govkh_core::{
     api::{
-        Approval, CloudTenancy, DataAccessGrant, GOVERNMENT_CLOUD_NAME, GovernmentCloud, Ministry,
-        PrivateNetworkLink,
+        Approval, CloudTenancy, DataAccessGrant, Day, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
+        Ministry, PrivateNetworkLink,
     },
     crdgen::all_established,
     dependents::{Dependents, of_change},
@@ -328,6 +328,10 @@ pub async fn audit_loop(
     let mut n = 0u64;
     let mut keeper = crate::history::Keeper::default();
     let mut writer = reports.map(|o| crate::reports::Writer::new(o.flavour));
+    // An audit of an index that has not listed every kind would report an empty cluster.
+    while !ctx.index.is_synced() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     loop {
         let (index, lib, now) = (ctx.index.clone(), policies.clone(), (ctx.now)());
         // Only the leader writes reports: the others do not build them.
@@ -386,8 +390,15 @@ pub async fn audit_loop(
                 tracing::warn!(error = %e, "audit failed");
             }
         }
-        until_next_audit(ctx.index.notifier(), interval).await;
+        until_next_audit(ctx.index.notifier(), audit_due_in((ctx.now)(), interval)).await;
     }
+}
+
+/// How long until the next audit is due if nothing changes: `interval`, or sooner when the day
+/// turns in Phnom Penh first (the turn moves deadlines and clock states: a change too).
+pub fn audit_due_in(now: Timestamp, interval: Duration) -> Duration {
+    let day_turns = controller::until(now, Day::in_phnom_penh(now).next().start());
+    interval.min(day_turns)
 }
 
 /// Wait until the next audit is due: `interval` after the last, or `AUDIT_MIN_GAP` after it if
@@ -849,6 +860,17 @@ mod tests {
         // Nothing else was triggered on either stream.
         assert!(futures::FutureExt::now_or_never(tenancies.next()).is_none());
         assert!(futures::FutureExt::now_or_never(links.next()).is_none());
+    }
+
+    #[test]
+    fn the_day_turning_in_phnom_penh_brings_the_next_audit_forward() {
+        let interval = Duration::from_secs(300);
+        // 23:59:00 in Phnom Penh (UTC+7): the day turns in 60 s.
+        let before_midnight: Timestamp = "2026-11-26T16:59:00Z".parse().unwrap();
+        assert_eq!(audit_due_in(before_midnight, interval).as_secs(), 60);
+        // Noon: the interval.
+        let noon: Timestamp = "2026-11-26T05:00:00Z".parse().unwrap();
+        assert_eq!(audit_due_in(noon, interval), interval);
     }
 
     #[tokio::test(start_paused = true)]

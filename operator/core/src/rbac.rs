@@ -101,7 +101,8 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
     add(
         "apiextensions.k8s.io",
         "customresourcedefinitions",
-        &["get", "list"],
+        // watch: the optional kinds are watched while a CRD serves them (index::optional_kinds).
+        &["get", "list", "watch"],
     );
     // Group resources with the same verbs into one rule per group.
     let mut by_group_verbs: BTreeMap<(String, Vec<&str>), Vec<String>> = BTreeMap::new();
