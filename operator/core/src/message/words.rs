@@ -256,12 +256,34 @@ pub fn words(lang: Lang) -> &'static Words {
     }
 }
 
-/// `template` with each `{name}` replaced by its value.
+/// `template` with each `{name}` replaced by its value, in one pass over the template: a value
+/// is never read as a template itself (a file named `a{line}.yaml`, a ministry code holding
+/// `{domain}` stay as they are). A `{…}` that names no value is kept as written.
 pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (close, v.to_string()))
+        });
+        match value {
+            Some((close, v)) => {
+                out.push_str(&v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -347,6 +369,29 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_substitutes_once_and_never_inside_a_value() {
+        let file = "a{line}.yaml";
+        let line = 7;
+        assert_eq!(
+            fill("{file}:{line}", &[("file", &file), ("line", &line)]),
+            "a{line}.yaml:7",
+            "a value holding a placeholder is not filled again"
+        );
+        let code = "x{domain}";
+        assert_eq!(
+            fill(
+                "{domain} of {code}",
+                &[("code", &code), ("domain", &"mef.gov.kh")]
+            ),
+            "mef.gov.kh of x{domain}"
+        );
+        assert_eq!(fill("{a}{a} {b}", &[("a", &1)]), "11 {b}", "unknown kept");
+        assert_eq!(fill("{ open", &[("a", &1)]), "{ open");
+        assert_eq!(fill("ខ្មែរ {a}!", &[("a", &"ក")]), "ខ្មែរ ក!");
+        assert_eq!(fill("", &[]), "");
+    }
 
     fn is_khmer(c: char) -> bool {
         ('\u{1780}'..='\u{17ff}').contains(&c)
