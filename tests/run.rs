@@ -72,8 +72,18 @@ fn answer(
     seen: &Seen,
     body: &[u8],
     objects: &BTreeMap<String, Value>,
-    optional_served: bool,
+    (optional_served, forbidden): (bool, Option<&str>),
 ) -> Option<(u16, Value)> {
+    if let Some(r) = RESOURCES
+        .iter()
+        .find(|r| Some(r.kind) == forbidden && collection(r) == seen.path)
+    {
+        return Some((
+            403,
+            json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden",
+                   "message": format!("{} is forbidden", r.plural), "code": 403}),
+        ));
+    }
     if seen.method == "GET"
         && seen.path == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
     {
@@ -186,7 +196,7 @@ fn stored() -> BTreeMap<String, Value> {
 
 /// `govkh run` against the mocked API server until every controller has written the status of
 /// every object of its kind, then for an hour of steady state: what the server saw.
-async fn run_an_hour(optional_served: bool) -> Vec<Seen> {
+async fn run_an_hour(optional_served: bool, forbidden: Option<&'static str>) -> Vec<Seen> {
     let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
     let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let seen = log.clone();
@@ -204,7 +214,7 @@ async fn run_an_hour(optional_served: bool) -> Vec<Seen> {
                 query: parts.uri.query().unwrap_or_default().to_string(),
             };
             seen.lock().unwrap().push(request.clone());
-            match answer(&request, &body, &objects, optional_served) {
+            match answer(&request, &body, &objects, (optional_served, forbidden)) {
                 Some((status, value)) => send.send_response(
                     Response::builder()
                         .status(status)
@@ -231,6 +241,19 @@ async fn run_an_hour(optional_served: bool) -> Vec<Seen> {
         reports: None,
     };
     let running = tokio::spawn(run_with(client, Arc::new(move || now), options));
+    if forbidden.is_some() {
+        // A kind that cannot be listed keeps the index unsynced: nothing is reconciled or
+        // audited against a partial cluster (fail closed), and /readyz says which kind.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert!(!running.is_finished(), "govkh run stopped");
+        running.abort();
+        let log = log.lock().unwrap().clone();
+        assert!(
+            !log.iter().any(|s| s.method == "PATCH"),
+            "nothing written on a partial index"
+        );
+        return log;
+    }
 
     // Each controller writes the status of every object of its kind the examples hold.
     let statuses: Vec<String> = stored()
@@ -278,7 +301,7 @@ async fn run_an_hour(optional_served: bool) -> Vec<Seen> {
 // Time is paused (and jumps ahead whenever every task waits): the hour passes at once.
 #[tokio::test(start_paused = true)]
 async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
-    let log = run_an_hour(true).await;
+    let log = run_an_hour(true, None).await;
     for r in RESOURCES {
         let path = collection(r);
         let of = |watch: bool| {
@@ -342,7 +365,7 @@ async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
 /// every controller works as before.
 #[tokio::test(start_paused = true)]
 async fn a_kind_the_cluster_does_not_serve_is_never_listed() {
-    let log = run_an_hour(false).await;
+    let log = run_an_hour(false, None).await;
     for r in RESOURCES.iter().filter(|r| r.optional) {
         let listed = log.iter().filter(|s| s.path == collection(r)).count();
         assert_eq!(listed, 0, "{} listed {listed} times", r.kind);
@@ -356,4 +379,19 @@ async fn a_kind_the_cluster_does_not_serve_is_never_listed() {
             .count();
         assert_eq!(listed, 1, "{} listed {listed} times", r.kind);
     }
+}
+
+/// A watch the API server keeps refusing (RBAC changed: 403) is retried with a backoff that
+/// grows to 5 minutes, not every few seconds for ever; the other kinds and the controllers work.
+#[tokio::test(start_paused = true)]
+async fn a_refused_watch_backs_off_to_minutes() {
+    let log = run_an_hour(true, Some("ConfigMap")).await;
+    let r = RESOURCES.iter().find(|r| r.kind == "ConfigMap").unwrap();
+    let tries = log.iter().filter(|s| s.path == collection(r)).count();
+    // From 1 s doubling (with jitter) to 300 s: about 20 tries in an hour (at kube's default,
+    // at most 30 s apart, it would be over 100).
+    assert!(
+        (8..=40).contains(&tries),
+        "ConfigMaps listed {tries} times in an hour"
+    );
 }

@@ -39,7 +39,6 @@ use kube::{
     Api, Client,
     core::{ApiResource, DeserializeGuard, DynamicObject, GroupVersionKind, PartialObjectMeta},
     runtime::{
-        WatchStreamExt,
         reflector::{self, ObjectRef, Store},
         watcher,
     },
@@ -140,6 +139,8 @@ pub struct Index {
     state: RwLock<State>,
     /// Kinds whose first list has completed.
     synced: Mutex<BTreeSet<&'static str>>,
+    /// Kinds whose watch is failing, with the cause (`403 Forbidden`, …), until it recovers.
+    failing: Mutex<BTreeMap<&'static str, String>>,
     /// Wakes whoever waits for a change (the audit).
     changed: tokio::sync::Notify,
     /// Every change, after it is applied: the controllers' triggers.
@@ -260,6 +261,7 @@ impl Index {
             loader: Loader::new(),
             state: RwLock::new(State::default()),
             synced: Mutex::new(BTreeSet::new()),
+            failing: Mutex::new(BTreeMap::new()),
             changed: tokio::sync::Notify::new(),
             changes: tokio::sync::broadcast::channel(CHANGES_BUFFERED).0,
             refusals: Mutex::default(),
@@ -623,6 +625,30 @@ impl Index {
         }
     }
 
+    /// The kinds the index does not hold as the cluster has them: not listed yet, or whose watch
+    /// is failing (with the cause). Empty when every watch is live.
+    pub fn not_synced(&self) -> Vec<String> {
+        let synced = self.synced.lock().map(|s| s.clone()).unwrap_or_default();
+        let failing = self.failing.lock().map(|f| f.clone()).unwrap_or_default();
+        RESOURCES
+            .iter()
+            .filter_map(|r| match failing.get(r.kind) {
+                Some(cause) => Some(format!("{} (watch failing: {cause})", r.kind)),
+                None => (!synced.contains(r.kind)).then(|| format!("{} (not listed yet)", r.kind)),
+            })
+            .collect()
+    }
+
+    /// The watch of `kind` fails with `cause` (`None`: it works again).
+    pub(crate) fn set_failing(&self, kind: &'static str, cause: Option<String>) {
+        if let Ok(mut f) = self.failing.lock() {
+            match cause {
+                Some(c) => f.insert(kind, c),
+                None => f.remove(kind),
+            };
+        }
+    }
+
     /// Whether every kind has been listed once: before that, admission has no inventory to
     /// judge against.
     pub fn is_synced(&self) -> bool {
@@ -897,14 +923,12 @@ fn watch_kind(
         if r.metadata_only {
             let meta: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(client.clone(), &ar);
             watcher(meta, config)
-                .default_backoff()
                 .map(|e| e.map(to_value))
                 .filter_map(|e| std::future::ready(transpose(e)))
                 .boxed()
         } else {
             let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
             watcher(api, config)
-                .default_backoff()
                 .map(|e| e.map(to_value))
                 .filter_map(|e| std::future::ready(transpose(e)))
                 .boxed()
@@ -912,17 +936,76 @@ fn watch_kind(
     tokio::spawn(async move {
         let mut buffer = None;
         let mut events = events;
+        // The cause of the failure being retried, said once (not at every retry).
+        let mut failing: Option<String> = None;
+        // The backoff is ours, not kube's `WatchStreamExt::backoff`: that one starts over at
+        // every item the stream yields, and the watcher yields `Init` before each (re)list, so a
+        // list that always fails was retried about once a second for ever.
+        let mut backoff = watch_backoff();
         while let Some(event) = events.next().await {
             match event {
-                Ok(e) => handle_event(&index, r, e, &mut buffer),
-                // Its CRD is being deleted: the CRDs' watch stops this one.
-                Err(e) if r.optional && is_not_found(&e) => {}
+                Ok(e) => {
+                    if !matches!(e, watcher::Event::Init) {
+                        // Progress: an object or a completed list.
+                        kube::runtime::utils::Backoff::reset(&mut backoff);
+                        if failing.take().is_some() {
+                            tracing::info!(kind = r.kind, "watch works again");
+                            index.set_failing(r.kind, None);
+                        }
+                    }
+                    handle_event(&index, r, e, &mut buffer);
+                }
+                // Its CRD is being deleted: the CRDs' watch stops this one soon.
+                Err(e) if r.optional && is_not_found(&e) => {
+                    tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(300))).await;
+                }
                 Err(e) => {
-                    tracing::warn!(kind = r.kind, error = %e, "watch failed; retrying with backoff");
+                    let cause = watch_cause(&e);
+                    if failing.as_deref() == Some(cause.as_str()) {
+                        tracing::debug!(kind = r.kind, error = %e, "watch still failing");
+                    } else {
+                        tracing::warn!(kind = r.kind, error = %e, "watch failed; retrying with backoff (up to 5 minutes apart) and saying so again only if the cause changes");
+                        index.set_failing(r.kind, Some(cause.clone()));
+                        failing = Some(cause);
+                    }
+                    tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(300))).await;
                 }
             }
         }
     })
+}
+
+/// A watch failure's cause, without what changes from one retry to the next: the status code
+/// and reason of an API error, else the kind of failure.
+fn watch_cause(e: &watcher::Error) -> String {
+    let api = match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => Some(&**s),
+        watcher::Error::WatchError(s) => Some(&**s),
+        _ => None,
+    };
+    match api {
+        Some(s) => format!("{} {}", s.code, s.reason),
+        None => match e {
+            watcher::Error::InitialListFailed(_) => "the list failed".into(),
+            watcher::Error::WatchStartFailed(_) => "the watch could not start".into(),
+            _ => "the watch failed".into(),
+        },
+    }
+}
+
+/// How a failing watch retries: from 1 s, doubling with jitter, at most 5 minutes apart (a
+/// watch refused by RBAC or a missing API does not hammer the API server). It starts over only
+/// when the watch makes progress (see `watch_kind`).
+fn watch_backoff() -> kube::runtime::watcher::ExponentialBackoff {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_secs(1))
+        .with_max_delay(Duration::from_secs(300))
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .into()
 }
 
 /// The name of the CRD that would serve `r` (`plural.group`).
@@ -969,9 +1052,8 @@ async fn optional_kinds(client: Client, index: Arc<Index>) {
             k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
         >,
     > = Api::all(client.clone());
-    let mut events = watcher(crds, watcher::Config::default())
-        .default_backoff()
-        .boxed();
+    let mut events = watcher(crds, watcher::Config::default()).boxed();
+    let mut backoff = watch_backoff();
     let mut first = true;
     while let Some(event) = events.next().await {
         // Which CRDs changed: after a (re)list all of them, else the one in the event.
@@ -982,9 +1064,11 @@ async fn optional_kinds(client: Client, index: Arc<Index>) {
             Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => continue,
             Err(e) => {
                 tracing::warn!(error = %e, "watch of the CRDs failed; retrying with backoff");
+                tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(300))).await;
                 continue;
             }
         };
+        kube::runtime::utils::Backoff::reset(&mut backoff);
         let mut absent = Vec::new();
         for r in optional
             .iter()

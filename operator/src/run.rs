@@ -480,6 +480,7 @@ pub async fn run_with(
         Probes {
             ready: ready.clone(),
             metrics: ctx.metrics.clone(),
+            index: ctx.index.clone(),
         },
     );
     tracing::info!(addr = %options.probe_addr, "serving /healthz, /readyz, /metrics");

@@ -20,13 +20,15 @@ use crate::{connections, metrics::Metrics};
 const MAX_REQUEST: usize = 8 * 1024;
 
 /// What the endpoints report.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Probes {
     /// Set once the CRDs are established, the webhook (if any) serves and the live index has
     /// listed every kind; a standby waiting for the Lease is ready too.
     pub ready: Arc<AtomicBool>,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
+    /// The live index: `/readyz` names the kinds it does not hold as the cluster has them.
+    pub index: Arc<crate::index::Index>,
 }
 
 /// The response to one request line.
@@ -38,12 +40,29 @@ pub fn respond(request_line: &str, probes: &Probes) -> (u16, &'static str, Strin
     }
     match path.split('?').next().unwrap_or("") {
         "/healthz" => (200, "text/plain", "ok\n".into()),
-        "/readyz" if probes.ready.load(Ordering::Relaxed) => (200, "text/plain", "ready\n".into()),
-        "/readyz" => (
-            503,
-            "text/plain",
-            "waiting for the CRDs and the first list of every watched kind\n".into(),
-        ),
+        "/readyz" => {
+            let not_synced = probes.index.not_synced();
+            match (probes.ready.load(Ordering::Relaxed), not_synced.is_empty()) {
+                (true, true) => (200, "text/plain", "ready\n".into()),
+                (true, false) => (
+                    503,
+                    "text/plain",
+                    format!("not synced: {}\n", not_synced.join(", ")),
+                ),
+                (false, _) => (
+                    503,
+                    "text/plain",
+                    format!(
+                        "waiting for the CRDs and the first list of every watched kind{}\n",
+                        if not_synced.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (not synced: {})", not_synced.join(", "))
+                        }
+                    ),
+                ),
+            }
+        }
         "/metrics" => (
             200,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
@@ -104,6 +123,7 @@ mod tests {
         let probes = Probes {
             ready: Arc::new(AtomicBool::new(false)),
             metrics: Arc::new(Metrics::new()),
+            index: Arc::new(crate::index::Index::new()),
         };
         probes.metrics.reconciled("cloudtenancy", 0.01, None);
         let server = serve(listener, probes.clone());
@@ -120,8 +140,25 @@ mod tests {
             out
         };
         assert!(get("/healthz").await.starts_with("HTTP/1.1 200 OK"));
-        assert!(get("/readyz").await.starts_with("HTTP/1.1 503"));
+        let waiting = get("/readyz").await;
+        assert!(waiting.starts_with("HTTP/1.1 503"), "{waiting}");
+        assert!(waiting.contains("Namespace (not listed yet)"), "{waiting}");
+        for r in govkh_core::resources::RESOURCES {
+            probes.index.mark_synced(r);
+        }
         probes.ready.store(true, Ordering::Relaxed);
+        assert!(get("/readyz").await.starts_with("HTTP/1.1 200 OK"));
+        // A watch that keeps failing (RBAC changed): not ready, saying which kind and why.
+        probes
+            .index
+            .set_failing("Secret", Some("403 Forbidden".into()));
+        let failing = get("/readyz").await;
+        assert!(failing.starts_with("HTTP/1.1 503"), "{failing}");
+        assert!(
+            failing.contains("not synced: Secret (watch failing: 403 Forbidden)"),
+            "{failing}"
+        );
+        probes.index.set_failing("Secret", None);
         assert!(get("/readyz").await.starts_with("HTTP/1.1 200 OK"));
         let metrics = get("/metrics").await;
         assert!(
@@ -141,6 +178,7 @@ mod tests {
         let probes = Probes {
             ready: Arc::new(AtomicBool::new(true)),
             metrics: Arc::new(Metrics::new()),
+            index: Arc::new(crate::index::Index::new()),
         };
         assert_eq!(respond("POST /healthz HTTP/1.1", &probes).0, 405);
         assert_eq!(respond("", &probes).0, 405);
