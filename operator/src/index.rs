@@ -56,6 +56,48 @@ struct Compact {
     text: Arc<str>,
 }
 
+/// One watched object decoded into the form the index holds, before the index's lock is taken:
+/// a relist buffers these, not the objects' JSON trees (several times their size), so a list of
+/// 10,000 Deployments never holds 10,000 trees at once.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Its fingerprint and the object, or why it was refused.
+    held: Result<(u64, PreparedObject), LoadError>,
+    /// The object as announced to the controllers, for the kinds they follow.
+    announce: Option<Value>,
+}
+
+#[derive(Debug)]
+enum PreparedObject {
+    /// A namespaced object that shapes no policy's context: held as compact text.
+    Compact(String, Compact),
+    /// Any other: held decoded.
+    Loaded(Loaded),
+}
+
+impl PreparedObject {
+    fn key(&self) -> String {
+        match self {
+            PreparedObject::Compact(key, _) => key.clone(),
+            PreparedObject::Loaded(l) => key_of(l),
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            PreparedObject::Compact(_, c) => &c.name,
+            PreparedObject::Loaded(l) => &l.name,
+        }
+    }
+}
+
+/// Whether a change to an object of `r` is announced: the controllers follow our kinds, the
+/// Namespaces and the NetworkPolicies (their owners' triggers); nobody follows the workloads,
+/// and announcing 10,000 of them at a relist made every subscriber fall behind.
+fn announced(r: &Resource) -> bool {
+    r.is_ours() || matches!(r.kind, "Namespace" | "NetworkPolicy")
+}
+
 /// What the index holds and hands out.
 #[derive(Default)]
 struct State {
@@ -372,29 +414,62 @@ impl Index {
     /// An object of kind `r` was added or changed. One that says what the index already holds
     /// (only its resourceVersion moved) changes nothing: no audit, no trigger.
     pub fn apply(&self, r: &Resource, value: Value) {
-        let loaded = self.decode(r, value);
-        let announced = loaded.as_ref().ok().map(|l| l.raw.clone());
+        let mut prepared = self.prepare(r, value);
+        let announce = prepared.announce.take();
         let changed = self.write(|s| {
-            if let Ok(l) = &loaded
-                && s.fingerprints.get(&key_of(l)) == Some(&fingerprint(&l.raw))
+            if let Ok((fp, object)) = &prepared.held
+                && s.fingerprints.get(&object.key()) == Some(fp)
             {
                 return false;
             }
-            Self::apply_in(s, r, loaded);
+            Self::apply_in(s, r, prepared);
             true
         });
         if !changed {
             return;
         }
         self.changed.notify_one();
-        if let Some(object) = announced {
+        if let Some(object) = announce {
             self.announce(r.kind, object, false);
         }
     }
 
-    fn apply_in(s: &mut State, r: &Resource, loaded: Result<Loaded, LoadError>) {
-        let loaded = match loaded {
+    /// Decode one object of kind `r` into the form the index holds (see [`Prepared`]).
+    pub fn prepare(&self, r: &Resource, value: Value) -> Prepared {
+        let loaded = match self.decode(r, value) {
             Ok(l) => l,
+            Err(e) => {
+                return Prepared {
+                    held: Err(e),
+                    announce: None,
+                };
+            }
+        };
+        let fp = fingerprint(&loaded.raw);
+        let announce = announced(r).then(|| loaded.raw.clone());
+        let object = if r.namespaced && !shapes_context(&loaded.kind, &loaded.api_version) {
+            let key = key_of(&loaded);
+            PreparedObject::Compact(
+                key,
+                Compact {
+                    kind: r.kind,
+                    namespace: loaded.namespace.clone().unwrap_or_default(),
+                    name: loaded.name.clone(),
+                    text: Arc::from(loaded.raw.to_string()),
+                },
+            )
+        } else {
+            PreparedObject::Loaded(loaded)
+        };
+        Prepared {
+            held: Ok((fp, object)),
+            announce,
+        }
+    }
+
+    fn apply_in(s: &mut State, r: &Resource, prepared: Prepared) {
+        let (fp, object) = match prepared.held {
+            Ok(held) => held,
             Err(e) => {
                 // A malformed object of ours is kept out (its controller publishes the
                 // Warning Event); what it was before is no longer what exists.
@@ -408,30 +483,17 @@ impl Index {
                 return;
             }
         };
-        s.refused
-            .remove(&format!("{}/{}", loaded.kind, loaded.name));
-        s.fingerprints
-            .insert(key_of(&loaded), fingerprint(&loaded.raw));
+        s.refused.remove(&format!("{}/{}", r.kind, object.name()));
+        s.fingerprints.insert(object.key(), fp);
+        let loaded = match object {
+            PreparedObject::Compact(key, compact) => {
+                s.compact.insert(key, compact);
+                s.version += 1;
+                return;
+            }
+            PreparedObject::Loaded(loaded) => loaded,
+        };
         let context = shapes_context(&loaded.kind, &loaded.api_version);
-        if r.namespaced && !context {
-            let key = other_key(
-                &loaded.api_version,
-                &loaded.kind,
-                loaded.namespace.as_deref(),
-                &loaded.name,
-            );
-            s.compact.insert(
-                key,
-                Compact {
-                    kind: r.kind,
-                    namespace: loaded.namespace.clone().unwrap_or_default(),
-                    name: loaded.name.clone(),
-                    text: Arc::from(loaded.raw.to_string()),
-                },
-            );
-            s.version += 1;
-            return;
-        }
         let loaded = Arc::new(loaded);
         if r.namespaced {
             let key = other_key(
@@ -520,44 +582,47 @@ impl Index {
         s.context_version += 1;
     }
 
-    /// A watch of kind `r` (re)listed its objects: they replace every object of that kind at
-    /// once.
-    pub fn restart(&self, r: &Resource, values: Vec<Value>) {
-        let decoded: Vec<Result<Loaded, LoadError>> =
-            values.into_iter().map(|v| self.decode(r, v)).collect();
+    /// A watch of kind `r` (re)listed its objects (prepared one by one as they came, see
+    /// [`Index::prepare`]): they replace every object of that kind at once.
+    pub fn restart(&self, r: &Resource, mut prepared: Vec<Prepared>) {
         // What changed while the watch was down is unknown: every object of the kind, gone or
-        // listed, is announced.
-        let listed: Vec<Value> = decoded
-            .iter()
-            .filter_map(|l| l.as_ref().ok().map(|l| l.raw.clone()))
+        // listed, is announced (for the kinds the controllers follow).
+        let listed: Vec<Value> = prepared
+            .iter_mut()
+            .filter_map(|p| p.announce.take())
             .collect();
         let mut gone: Vec<Value> = Vec::new();
         self.write(|s| {
             let api_version = r.api_version();
-            let present: Vec<(Option<String>, String, Value)> = if r.namespaced {
+            let present: Vec<(Option<String>, String, Option<Value>)> = if r.namespaced {
                 s.namespaced
                     .values()
                     .filter(|o| o.kind == r.kind && o.api_version == api_version)
-                    .map(|o| (o.namespace.clone(), o.name.clone(), o.raw.clone()))
+                    .map(|o| (o.namespace.clone(), o.name.clone(), Some(o.raw.clone())))
                     .chain(s.compact.values().filter(|c| c.kind == r.kind).map(|c| {
                         (
                             Some(c.namespace.clone()),
                             c.name.clone(),
-                            serde_json::from_str(&c.text).unwrap_or_default(),
+                            announced(r).then(|| serde_json::from_str(&c.text).unwrap_or_default()),
                         )
                     }))
                     .collect()
             } else {
                 Self::held(&s.inventory, r)
+                    .into_iter()
+                    .map(|(ns, name, o)| (ns, name, Some(o)))
+                    .collect()
             };
             for (ns, name, object) in present {
-                gone.push(object);
+                if announced(r) {
+                    gone.extend(object);
+                }
                 Self::remove_in(s, r, ns.as_deref(), &name);
             }
             s.refused
                 .retain(|id, _| !id.starts_with(&format!("{}/", r.kind)));
-            for loaded in decoded {
-                Self::apply_in(s, r, loaded);
+            for p in prepared {
+                Self::apply_in(s, r, p);
             }
             s.version += 1;
             s.context_version += 1;
@@ -862,13 +927,15 @@ pub fn handle_event(
     index: &Index,
     r: &Resource,
     event: watcher::Event<Value>,
-    buffer: &mut Option<Vec<Value>>,
+    buffer: &mut Option<Vec<Prepared>>,
 ) {
     // Our kinds' events are small and few; only they are copied, for the controllers' stores.
     let mirrored = index.is_mirrored(r.kind).then(|| event.clone());
     match event {
         watcher::Event::Init => *buffer = Some(Vec::new()),
-        watcher::Event::InitApply(v) => buffer.get_or_insert_with(Vec::new).push(v),
+        watcher::Event::InitApply(v) => buffer
+            .get_or_insert_with(Vec::new)
+            .push(index.prepare(r, v)),
         watcher::Event::InitDone => {
             index.restart(r, buffer.take().unwrap_or_default());
             index.mark_synced(r);

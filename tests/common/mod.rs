@@ -44,7 +44,8 @@ pub fn index_of(objects: &[serde_json::Value]) -> std::sync::Arc<govkh::index::I
             .filter(|o| o["kind"] == r.kind && o["apiVersion"] == r.api_version().as_str())
             .cloned()
             .collect();
-        index.restart(r, of_kind);
+        let prepared = of_kind.into_iter().map(|v| index.prepare(r, v)).collect();
+        index.restart(r, prepared);
         index.mark_synced(r);
     }
     index

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""What `govkh run` holds and spends on a real API server: the project's own control plane.
+
+    controlplane/with.sh python3 operator/benches/cluster.py --deployments 10000 --configmaps 10000
+
+Applies the CRDs and the national examples (without workloads/), then N Deployments of 3-6 KB
+(20-60 env entries: the shape of the other benchmarks, operator/core/benches/support/
+workloads.rs, with replicas 0 so the controller manager makes no pods) spread over eight
+ministry namespaces, and M ConfigMaps of 30 keys x 100 B. Starts `govkh run --reports none
+--audit-interval 30` (the release binary by default) and prints, as the process reports them in
+/proc: the resident memory once /readyz answers, 30 s later, after two more audits, and the
+peak; then the CPU time the process spends over --idle-seconds with nothing changing, and the
+LIST requests the API server served in that time (its apiserver_request_total metric).
+
+Needs GOVKH_E2E_KUBECONFIG (controlplane/with.sh sets it) and the control plane's kubectl on PATH.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NAMESPACES = ["mef-tax", "mef-portal", "moh-records", "moh-registry", "moeys-elearning",
+              "nssf-claims", "gdt-api", "mptc-registry"]
+CLASSES = [None, "confidential", "open", "top-secret"]
+EXAMPLES = ["00-government-cloud.yaml", "01-data-classes.yaml", "02-ministries.yaml",
+            "10-tenancies.yaml", "20-approvals.yaml", "30-links.yaml", "40-grants.yaml"]
+PROBE = "127.0.0.1:18090"
+
+
+def kubectl(*args, stdin=None):
+    out = subprocess.run(["kubectl", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"], *args],
+                         input=stdin, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"kubectl {' '.join(args[:3])}: {out.stderr.strip()[:2000]}")
+    return out.stdout
+
+
+def deployment(i):
+    ns = NAMESPACES[i % len(NAMESPACES)]
+    labels = {"app": f"svc-{i}", "tier": "backend", "team": f"team-{i % 17}"}
+    if CLASSES[i % 4]:
+        labels["digital.gov.kh/data-class"] = CLASSES[i % 4]
+    env = [{"name": f"SETTING_{k}", "value": f"value-{i}-{k}-abcdefghij"} for k in range(20 + i % 40)]
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": f"svc-{i}", "namespace": ns, "labels": labels,
+                     "annotations": {"owner": f"dtu-{i % 7}", "description": "generated for the govkh benchmark"}},
+        "spec": {"replicas": 0, "selector": {"matchLabels": {"app": f"svc-{i}"}},
+                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [
+                     {"name": "app", "image": f"registry.mptc.gov.kh/app/svc-{i}:1.{i % 9}", "env": env,
+                      "resources": {"requests": {"cpu": "250m", "memory": "256Mi"},
+                                    "limits": {"cpu": "1", "memory": "1Gi"}},
+                      "ports": [{"containerPort": 8080}],
+                      "volumeMounts": [{"name": "data", "mountPath": "/data"}]},
+                     {"name": "sidecar", "image": "registry.mptc.gov.kh/proxy:2.1",
+                      "args": ["--listen=:15001", "--upstream=127.0.0.1:8080"]}],
+                     "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": f"data-{i}"}}]}}},
+    }
+
+
+def configmap(i):
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": f"settings-{i}", "namespace": NAMESPACES[i % len(NAMESPACES)],
+                         "labels": {"app": f"svc-{i}"}},
+            "data": {f"key-{k}": (f"{i}-{k}-" + "x" * 100)[:100] for k in range(30)}}
+
+
+def create(objects, what):
+    started = time.time()
+    for at in range(0, len(objects), 500):
+        batch = {"apiVersion": "v1", "kind": "List", "items": objects[at:at + 500]}
+        kubectl("create", "-f", "-", "-o", "name", stdin=json.dumps(batch))
+    print(f"created {len(objects)} {what} in {time.time() - started:.0f} s", flush=True)
+
+
+def status(pid):
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    return fields
+
+
+def mib(fields, key):
+    return int(fields[key].split()[0]) / 1024
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def lists():
+    """LIST requests the API server has served, by resource."""
+    text = kubectl("get", "--raw", "/metrics")
+    out = {}
+    for m in re.finditer(r'apiserver_request_total\{([^}]*)\} (\d+)', text):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        if labels.get("verb") == "LIST":
+            out[labels.get("resource", "")] = out.get(labels.get("resource", ""), 0) + int(m.group(2))
+    return out
+
+
+def ready():
+    try:
+        with urllib.request.urlopen(f"http://{PROBE}/readyz", timeout=2) as r:
+            return r.status == 200
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--deployments", type=int, default=10000)
+    p.add_argument("--configmaps", type=int, default=10000)
+    p.add_argument("--idle-seconds", type=int, default=60)
+    p.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "govkh"))
+    a = p.parse_args()
+    if "GOVKH_E2E_KUBECONFIG" not in os.environ:
+        sys.exit("GOVKH_E2E_KUBECONFIG is not set: run it under controlplane/with.sh")
+    kubectl("apply", "--server-side", "-f", os.path.join(ROOT, "crds"))
+    kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", os.path.join(ROOT, "crds"))
+    for f in EXAMPLES:
+        kubectl("apply", "-f", os.path.join(ROOT, "examples", f))
+    # The tenancies' namespaces, made here so the objects can be created before govkh runs.
+    for ns in NAMESPACES:
+        kubectl("create", "namespace", ns)
+    create([deployment(i) for i in range(a.deployments)], "Deployments")
+    create([configmap(i) for i in range(a.configmaps)], "ConfigMaps")
+    log = tempfile.NamedTemporaryFile(prefix="govkh-bench-", suffix=".log", delete=False)
+    started = time.time()
+    proc = subprocess.Popen([a.binary, "run", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"],
+                             "--probe-addr", PROBE, "--reports", "none", "--audit-interval", "30",
+                             "--log-format", "json"], stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        while not ready():
+            if proc.poll() is not None or time.time() - started > 600:
+                sys.exit(f"govkh run did not become ready (log: {log.name})")
+            time.sleep(0.5)
+        took = time.time() - started
+        at_ready = mib(status(proc.pid), "VmRSS")
+        time.sleep(30)
+        after_30 = mib(status(proc.pid), "VmRSS")
+        time.sleep(65)
+        s = status(proc.pid)
+        after_audits, peak = mib(s, "VmRSS"), mib(s, "VmHWM")
+        lists_before, cpu_before = lists(), cpu_seconds(proc.pid)
+        time.sleep(a.idle_seconds)
+        cpu_idle = cpu_seconds(proc.pid) - cpu_before
+        lists_after = lists()
+        listed = {k: v - lists_before.get(k, 0) for k, v in lists_after.items() if v != lists_before.get(k, 0)}
+        # The metrics request itself lists nothing; the kubectl call is not a LIST.
+        audits = sum(1 for line in open(log.name) if '"audit complete"' in line)
+        print(json.dumps({
+            "deployments": a.deployments, "configmaps": a.configmaps,
+            "ready_s": round(took, 1),
+            "rss_mib": {"ready": round(at_ready), "ready_plus_30s": round(after_30),
+                        "after_two_audits": round(after_audits), "peak": round(peak)},
+            "idle": {"seconds": a.idle_seconds, "cpu_s": round(cpu_idle, 2),
+                     "cpu_percent_of_one_core": round(100 * cpu_idle / a.idle_seconds, 2),
+                     "lists": listed},
+            "audits": audits, "log": log.name,
+        }, indent=1))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
