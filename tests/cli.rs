@@ -1415,3 +1415,35 @@ fn both_policy_engines_judge_alike_and_report_a_policy_error_with_its_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--policy-engine"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The policy flags belong to the commands that evaluate policies: `crds`, `rbac` and
+/// `policy list` neither show nor take them.
+#[test]
+fn policy_flags_are_on_the_commands_that_evaluate_policies_only() {
+    for cmd in [&["check"][..], &["report"], &["trace"], &["run"]] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let out = govkh(&args);
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains("--memory-limit") && help.contains("--policy-engine"),
+            "{cmd:?}: {help}"
+        );
+    }
+    for cmd in [&["crds"][..], &["rbac"], &["policy", "list"]] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let help = String::from_utf8_lossy(&govkh(&args).stdout).into_owned();
+        assert!(
+            !help.contains("--memory-limit") && !help.contains("--policy-engine"),
+            "{cmd:?} shows flags that mean nothing to it: {help}"
+        );
+        let mut args = cmd.to_vec();
+        args.extend(["--policy-engine", "rvm"]);
+        assert_eq!(
+            govkh(&args).status.code(),
+            Some(2),
+            "{cmd:?} took --policy-engine"
+        );
+    }
+}

@@ -27,17 +27,33 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The memory limit of policy evaluation when none is given: 2 GiB (`--memory-limit`'s default).
+pub const DEFAULT_MEMORY_LIMIT: u64 = 2 << 30;
+
+/// How policies run: the flags of the commands that evaluate them (check, report, trace, run).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct EngineArgs {
     /// The memory the process may hold while it evaluates policies (bytes, or with Ki, Mi, Gi):
     /// past it an evaluation stops with an error finding instead of the process being killed.
     /// Keep it below the container's memory limit.
-    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size, default_value = "2Gi")]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "2Gi")]
     pub memory_limit: u64,
     /// How policies are executed: `rvm`, regorus's compiled virtual machine (govkh's build
     /// reports errors inside policies, which the interpreter then re-runs for their message),
     /// or `interpreter`, regorus's interpreter alone (about half the speed). Both find the
     /// same violations; the choice is an escape hatch, not a setting to tune.
-    #[arg(long, global = true, value_enum, default_value = "rvm")]
+    #[arg(long, value_enum, default_value = "rvm")]
     pub policy_engine: PolicyEngine,
+}
+
+impl EngineArgs {
+    /// Bound the process's memory as asked, and return the policy library's mode.
+    pub fn apply(self) -> govkh_core::policy::Mode {
+        govkh_core::policy::limit_memory(Some(self.memory_limit));
+        self.policy_engine.mode()
+    }
 }
 
 /// The engine `--policy-engine` names.
@@ -129,6 +145,9 @@ pub enum TraceFormat {
 /// Arguments of `govkh trace`.
 #[derive(Debug, clap::Args)]
 pub struct TraceArgs {
+    /// How policies run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// What to trace: `ministry/NAME`, `cloudtenancy/NAME`, `privatenetworklink/NAME` or
     /// `dataaccessgrant/NAME`.
     #[arg(value_name = "KIND/NAME")]
@@ -171,6 +190,9 @@ pub enum LogFormat {
 /// Arguments of `govkh run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    /// How policies run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Address of the plain-HTTP /healthz, /readyz and /metrics endpoints.
     #[arg(long, env = "GOVKH_PROBE_ADDR", default_value = "0.0.0.0:8080")]
     pub probe_addr: std::net::SocketAddr,
@@ -286,6 +308,9 @@ pub enum ReportFormat {
 /// Arguments of `govkh report`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
+    /// How policies run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Files or directories of manifests, or `-` for standard input (as for `check`).
     #[arg(
         required_unless_present = "cluster",
@@ -394,6 +419,9 @@ pub enum CheckOutput {
 /// Arguments of `govkh check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
+    /// How policies run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Files or directories of manifests (.yaml, .yml, .json; directories recursively), or `-`
     /// for standard input.
     #[arg(required = true, value_name = "PATH")]
@@ -574,18 +602,32 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> ExitCode {
-    govkh_core::policy::limit_memory(Some(cli.memory_limit));
-    let engine = cli.policy_engine.mode();
     match cli.command {
-        Command::Check(args) => check(args, engine, stdin, stdout, stderr),
+        Command::Check(args) => {
+            let engine = args.engine.apply();
+            check(args, engine, stdin, stdout, stderr)
+        }
         Command::Crds(args) => crds(args, stdout, stderr),
         Command::Rbac(args) => rbac(args, stdout, stderr),
-        Command::Policy(PolicyCommand::Test(args)) => policy_test(args, stdout, stderr),
+        Command::Policy(PolicyCommand::Test(args)) => {
+            // The Rego tests run policies too: bounded as `check` is by default.
+            govkh_core::policy::limit_memory(Some(DEFAULT_MEMORY_LIMIT));
+            policy_test(args, stdout, stderr)
+        }
         Command::Policy(PolicyCommand::List(args)) => policy_list(args, stdout, stderr),
-        Command::Report(args) => report(args, engine, stdin, stdout, stderr),
-        Command::Run(args) => run_operator(args, engine, stderr),
+        Command::Report(args) => {
+            let engine = args.engine.apply();
+            report(args, engine, stdin, stdout, stderr)
+        }
+        Command::Run(args) => {
+            let engine = args.engine.apply();
+            run_operator(args, engine, stderr)
+        }
         Command::Status(args) => status(args, stdout, stderr),
-        Command::Trace(args) => trace(args, engine, stdout, stderr),
+        Command::Trace(args) => {
+            let engine = args.engine.apply();
+            trace(args, engine, stdout, stderr)
+        }
         Command::Plugin(PluginCommand::Install(args)) => plugin_install(args, stdout, stderr),
     }
 }
