@@ -6,7 +6,8 @@
 Applies the CRDs and the national examples (without workloads/), then N Deployments of 3-6 KB
 (20-60 env entries: the shape of the other benchmarks, operator/core/benches/support/
 workloads.rs, with replicas 0 so the controller manager makes no pods) spread over eight
-ministry namespaces, and M ConfigMaps of 30 keys x 100 B. Starts `govkh run --reports none
+ministry namespaces, and M ConfigMaps of 30 keys x 100 B, and waits until the controller manager is done with them.
+Starts `govkh run --reports none
 --audit-interval 30` (the release binary by default) and prints, as the process reports them in
 /proc: the resident memory once /readyz answers, 30 s later, after two more audits, and the
 peak; then the CPU time the process spends over --idle-seconds with nothing changing, and the
@@ -99,15 +100,39 @@ def cpu_seconds(pid):
     return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def lists():
-    """LIST requests the API server has served, by resource."""
+def requests(verbs):
+    """Requests of `verbs` the API server has served, by resource."""
     text = kubectl("get", "--raw", "/metrics")
     out = {}
     for m in re.finditer(r'apiserver_request_total\{([^}]*)\} (\d+)', text):
         labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-        if labels.get("verb") == "LIST":
+        if labels.get("verb") in verbs:
             out[labels.get("resource", "")] = out.get(labels.get("resource", ""), 0) + int(m.group(2))
     return out
+
+
+def lists():
+    """LIST requests the API server has served, by resource."""
+    return requests({"LIST"})
+
+
+def settle(quiet=15, timeout=1200):
+    """Wait until the API server has taken no write but Leases and Events for `quiet` seconds:
+    the controller manager has finished with the new objects (it annotates each Deployment and
+    makes its ReplicaSet, at its own 20 requests/s), so what govkh then sees is a cluster at rest."""
+    started = time.time()
+    writes = {"POST", "PUT", "PATCH", "DELETE", "APPLY"}
+    def count():
+        return sum(v for k, v in requests(writes).items() if k not in ("leases", "events"))
+    last, since = count(), time.time()
+    while time.time() - since < quiet:
+        if time.time() - started > timeout:
+            sys.exit("the cluster did not settle")
+        time.sleep(3)
+        now = count()
+        if now != last:
+            last, since = now, time.time()
+    print(f"the cluster settled in {time.time() - started:.0f} s", flush=True)
 
 
 def ready():
@@ -136,6 +161,7 @@ def main():
         kubectl("create", "namespace", ns)
     create([deployment(i) for i in range(a.deployments)], "Deployments")
     create([configmap(i) for i in range(a.configmaps)], "ConfigMaps")
+    settle()
     log = tempfile.NamedTemporaryFile(prefix="govkh-bench-", suffix=".log", delete=False)
     started = time.time()
     proc = subprocess.Popen([a.binary, "run", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"],

@@ -333,6 +333,8 @@ pub async fn audit_loop(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     loop {
+        // Timing only paces the audits; it decides nothing.
+        let started = std::time::Instant::now();
         let (index, lib, now) = (ctx.index.clone(), policies.clone(), (ctx.now)());
         // Only the leader writes reports: the others do not build them.
         let build = reports.filter(|_| leading.load(Ordering::Relaxed));
@@ -390,7 +392,12 @@ pub async fn audit_loop(
                 tracing::warn!(error = %e, "audit failed");
             }
         }
-        until_next_audit(ctx.index.notifier(), audit_due_in((ctx.now)(), interval)).await;
+        until_next_audit(
+            ctx.index.notifier(),
+            audit_due_in((ctx.now)(), interval),
+            audit_gap(started.elapsed()),
+        )
+        .await;
     }
 }
 
@@ -401,12 +408,24 @@ pub fn audit_due_in(now: Timestamp, interval: Duration) -> Duration {
     interval.min(day_turns)
 }
 
-/// Wait until the next audit is due: `interval` after the last, or `AUDIT_MIN_GAP` after it if
-/// the index changed meanwhile (a change during the audit counts: `Notify` keeps it).
-pub async fn until_next_audit(changed: &tokio::sync::Notify, interval: Duration) {
-    tokio::time::sleep(AUDIT_MIN_GAP).await;
+/// How many times an audit's own duration the next one waits, at least, after a change: a
+/// cluster that keeps changing (a controller manager catching up on 10,000 Deployments) gets
+/// an audit every few seconds at most, and the audit at most a tenth of a core.
+pub const AUDIT_DUTY: u32 = 10;
+
+/// The least time between two audits, after one that took `took`: `AUDIT_MIN_GAP`, or
+/// `AUDIT_DUTY` times `took` when that is longer.
+pub fn audit_gap(took: Duration) -> Duration {
+    AUDIT_MIN_GAP.max(took.saturating_mul(AUDIT_DUTY))
+}
+
+/// Wait until the next audit is due: `interval` after the last, or `gap` after it if the index
+/// changed meanwhile (a change during the audit counts: `Notify` keeps it).
+pub async fn until_next_audit(changed: &tokio::sync::Notify, interval: Duration, gap: Duration) {
+    let gap = gap.min(interval);
+    tokio::time::sleep(gap).await;
     tokio::select! {
-        () = tokio::time::sleep(interval.saturating_sub(AUDIT_MIN_GAP)) => {}
+        () = tokio::time::sleep(interval.saturating_sub(gap)) => {}
         () = changed.notified() => {}
     }
 }
@@ -879,15 +898,32 @@ mod tests {
         let changed = tokio::sync::Notify::new();
         let interval = Duration::from_secs(300);
         let start = tokio::time::Instant::now();
-        until_next_audit(&changed, interval).await;
+        until_next_audit(&changed, interval, AUDIT_MIN_GAP).await;
         assert_eq!(start.elapsed(), interval, "nothing changed");
         let start = tokio::time::Instant::now();
         changed.notify_one();
-        until_next_audit(&changed, interval).await;
+        until_next_audit(&changed, interval, AUDIT_MIN_GAP).await;
         assert_eq!(
             start.elapsed(),
             AUDIT_MIN_GAP,
             "a change, but never sooner than the gap"
+        );
+        // An audit that took 1.4 s (10,000 Deployments): the next waits 14 s after a change,
+        // never longer than the interval.
+        let gap = audit_gap(Duration::from_millis(1400));
+        assert_eq!(gap, Duration::from_secs(14));
+        assert_eq!(audit_gap(Duration::from_millis(20)), AUDIT_MIN_GAP);
+        let start = tokio::time::Instant::now();
+        changed.notify_one();
+        until_next_audit(&changed, interval, gap).await;
+        assert_eq!(start.elapsed(), gap);
+        let start = tokio::time::Instant::now();
+        changed.notify_one();
+        until_next_audit(&changed, Duration::from_secs(10), gap).await;
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(10),
+            "capped by the interval"
         );
     }
 }
