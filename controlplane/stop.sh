@@ -39,7 +39,7 @@ if [ -n "$pids" ]; then
 fi
 
 if [ "${1:-}" = "--keep-logs" ]; then
-  rm -rf "$state/etcd" "$state/pids"
+  rm -rf "$state/etcd" "$state/pids" "$state/cmd"
 else
   rm -rf "$state"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test, the README's second command: the Rust tests (unit, Rego, drift, CLI, mocked API
-# server, webhook over TLS) and the real-cluster suite (tests/e2e.rs) on the project's own
+# server, webhook over TLS), the real-cluster suite (tests/e2e.rs) and the fault suite
+# (tests/chaos.rs: kube-apiserver restarted, etcd compacted) on the project's own
 # control plane (controlplane/: built from Go modules on first use, cached, started on loopback,
 # stopped afterwards), then the Helm chart linted and rendered (tests/chart.py) and installed,
 # upgraded and uninstalled on that control plane (tests/chart_cluster.py).
@@ -30,7 +31,7 @@ code=${PIPESTATUS[0]}
 awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$log"
 [ "$code" -eq 0 ] || exit "$code"
 # The suites that need a cluster must have run on one, not said they had none.
-for ran in "test e2e::examples_on_a_real_cluster ... ok" "test chart_cluster::"; do
+for ran in "test e2e::examples_on_a_real_cluster ... ok" "test chaos::faults_on_the_real_control_plane ... ok" "test chart_cluster::"; do
   if ! grep -qF "$ran" "$log"; then
     echo "tests/all.sh: no '$ran' line: the real-cluster suite did not run" >&2
     exit 1

@@ -1026,6 +1026,11 @@ fn watch_kind(
                 Err(e) if r.optional && is_not_found(&e) => {
                     tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(300))).await;
                 }
+                // Resumed at a version the API server no longer has (etcd compacted, the
+                // server restarted): the watcher lists again by itself. Routine, not a failure.
+                Err(e) if is_expired(&e) => {
+                    tracing::info!(kind = r.kind, error = %e, "watch expired; listing again");
+                }
                 Err(e) => {
                     let cause = watch_cause(&e);
                     if failing.as_deref() == Some(cause.as_str()) {
@@ -1185,6 +1190,17 @@ fn transpose(
         Ok(Some(e)) => Some(Ok(e)),
         Ok(None) => None,
         Err(e) => Some(Err(e)),
+    }
+}
+
+/// A 410: the watch's resource version is older than the API server keeps.
+fn is_expired(e: &watcher::Error) -> bool {
+    match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.code == 410,
+        watcher::Error::WatchError(s) => s.code == 410,
+        _ => false,
     }
 }
 

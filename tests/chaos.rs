@@ -1,0 +1,500 @@
+//! Faults on the real control plane (`controlplane/`), while `govkh run` works on the national
+//! examples. Like the real-cluster suite it runs only with `GOVKH_E2E_KUBECONFIG` set, and
+//! restarts the control plane's processes with `controlplane/restart.sh` (so the control plane
+//! must be the project's own, started by `controlplane/start.sh` in its default state directory):
+//!
+//! ```sh
+//! controlplane/with.sh cargo test --test chaos
+//! ```
+//!
+//! 1. **kube-apiserver down for 20 s and back**: `/readyz` goes false (naming the kinds whose
+//!    watch fails) and true again; each kind's failure is said once, not at every retry; the
+//!    watches resume, and what changed after the restart reaches the index and the controllers
+//!    (a new tenancy gets its namespace; the audit counts it in the GovernmentCloud's status).
+//! 2. **etcd compacted past govkh's resource versions**, then kube-apiserver restarted (its watch
+//!    cache starts afresh at the compacted revision, so resuming a watch at an older version is
+//!    410 Gone): the watches list again, and the index again equals the cluster (a tenancy
+//!    deleted during the outage leaves the GovernmentCloud's count).
+//!
+//! A custom harness (no libtest): without a cluster it prints one line and no "test result".
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use common::root;
+use govkh_core::api::{CloudTenancy, GovernmentCloud};
+use kube::{Api, Client};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+const PROBE: &str = "127.0.0.1:18085";
+const FILES: [&str; 7] = [
+    "00-government-cloud.yaml",
+    "01-data-classes.yaml",
+    "02-ministries.yaml",
+    "10-tenancies.yaml",
+    "20-approvals.yaml",
+    "30-links.yaml",
+    "40-grants.yaml",
+];
+
+fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run kubectl: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "kubectl {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// `controlplane/restart.sh NAME SECONDS`.
+fn restart(name: &str, down_s: u64) -> Result<(), String> {
+    let out = Command::new(root().join("controlplane/restart.sh"))
+        .args([name, &down_s.to_string()])
+        .output()
+        .map_err(|e| format!("cannot run controlplane/restart.sh: {e}"))?;
+    out.status.success().then_some(()).ok_or(format!(
+        "controlplane/restart.sh {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
+async fn wait_for<F, Fut>(what: &str, mut check: F) -> Result<(), String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let start = Instant::now();
+    loop {
+        match check().await {
+            Ok(()) => return Ok(()),
+            Err(e) if start.elapsed() > TIMEOUT => {
+                return Err(format!("{what}: not so after {}s: {e}", TIMEOUT.as_secs()));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+}
+
+/// The status line and body of GET `path` on the operator's probe server.
+async fn probe(path: &str) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(PROBE)
+        .await
+        .map_err(|e| e.to_string())?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+async fn ready() -> Result<(), String> {
+    let out = probe("/readyz").await?;
+    out.starts_with("HTTP/1.1 200")
+        .then_some(())
+        .ok_or(out.lines().last().unwrap_or_default().to_string())
+}
+
+/// The GovernmentCloud's count of tenancies, as the operator's last audit wrote it.
+async fn counted(client: &Client) -> Result<u32, String> {
+    let cloud = Api::<GovernmentCloud>::all(client.clone())
+        .get("national")
+        .await
+        .map_err(|e| e.to_string())?;
+    cloud
+        .status
+        .and_then(|s| s.tenancies)
+        .map(|t| t.total)
+        .ok_or("no count yet".to_string())
+}
+
+/// Wait until the audit counts as many tenancies as the cluster lists afresh; that count.
+async fn counts_what_the_cluster_holds(client: &Client) -> Result<u32, String> {
+    wait_for(
+        "the audit counts the tenancies the cluster lists",
+        || async {
+            let listed = Api::<CloudTenancy>::all(client.clone())
+                .list(&Default::default())
+                .await
+                .map_err(|e| e.to_string())?
+                .items
+                .len();
+            let counted = counted(client).await?;
+            (usize::try_from(counted).unwrap() == listed)
+                .then_some(())
+                .ok_or(format!("counted {counted}, listed {listed}"))
+        },
+    )
+    .await?;
+    counted(client).await
+}
+
+fn tenancy(name: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: digital.gov.kh/v1alpha1
+kind: CloudTenancy
+metadata: {{name: {name}}}
+spec:
+  ministry: mef
+  placement: government-private
+  since: \"2026-01-05\"
+  namespaces: [{{name: {namespace}}}]
+"
+    )
+}
+
+fn apply_text(kubeconfig: &Path, dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, text).map_err(|e| e.to_string())?;
+    kubectl(kubeconfig, &["apply", "-f", file.to_str().unwrap()])?;
+    Ok(file)
+}
+
+/// Records `/readyz` every 250 ms: (answered 200, the last line).
+fn watch_readiness() -> (Arc<Mutex<Vec<(bool, String)>>>, tokio::task::JoinHandle<()>) {
+    let seen: Arc<Mutex<Vec<(bool, String)>>> = Arc::default();
+    let log = seen.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let r = match probe("/readyz").await {
+                Ok(out) => (
+                    out.starts_with("HTTP/1.1 200"),
+                    out.lines().last().unwrap_or_default().to_string(),
+                ),
+                Err(e) => (false, e),
+            };
+            log.lock().unwrap().push(r);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    });
+    (seen, task)
+}
+
+/// The WARN lines of the operator's log that say a watch failed, by kind.
+fn watch_warnings(log: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("\"level\":\"WARN\"") && l.contains("watch failed"))
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+            (
+                v["fields"]["kind"].as_str().unwrap_or_default().to_string(),
+                v["fields"]["error"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn apiserver_down_and_back(
+    kubeconfig: &Path,
+    client: &Client,
+    dir: &Path,
+    log: &Path,
+) -> Result<(), String> {
+    let before = counts_what_the_cluster_holds(client).await?;
+    let (readiness, poller) = watch_readiness();
+    let restarted = restart("kube-apiserver", 20);
+    // Back: the watches resume and the operator is ready again.
+    let back = match restarted {
+        Ok(()) => wait_for("govkh ready again after the restart", ready).await,
+        Err(e) => Err(e),
+    };
+    poller.abort();
+    back?;
+    let seen = readiness.lock().unwrap().clone();
+    let went_down = seen.iter().any(|(ok, _)| !ok);
+    if !went_down {
+        return Err(format!(
+            "/readyz never said the watches were down during a 20 s outage: {seen:?}"
+        ));
+    }
+    let failing = seen
+        .iter()
+        .filter(|(ok, line)| !ok && line.contains("watch failing"))
+        .count();
+    if failing == 0 {
+        return Err(format!(
+            "/readyz never named a failing watch: {:?}",
+            seen.iter().filter(|(ok, _)| !ok).collect::<Vec<_>>()
+        ));
+    }
+    // Each kind's failure was said once per cause, not at every retry of 20 s of retries.
+    let warned = watch_warnings(log);
+    let mut per_kind: std::collections::BTreeMap<String, usize> = Default::default();
+    for (kind, _) in &warned {
+        *per_kind.entry(kind.clone()).or_default() += 1;
+    }
+    if let Some((kind, n)) = per_kind.iter().find(|(_, n)| **n > 3) {
+        return Err(format!(
+            "the watch of {kind} was said to fail {n} times in one outage: {warned:?}"
+        ));
+    }
+    // What changed after the restart reaches the index and the controllers.
+    let file = apply_text(
+        kubeconfig,
+        dir,
+        "chaos-after-restart",
+        &tenancy("chaos-after-restart", "mef-chaos-a"),
+    )?;
+    wait_for("the new tenancy's namespace exists", || async {
+        kubectl(kubeconfig, &["get", "namespace", "mef-chaos-a"]).map(|_| ())
+    })
+    .await?;
+    let after = counts_what_the_cluster_holds(client).await?;
+    if after != before + 1 {
+        return Err(format!("counted {before} tenancies, then {after}"));
+    }
+    kubectl(
+        kubeconfig,
+        &["delete", "-f", file.to_str().unwrap(), "--wait=true"],
+    )?;
+    counts_what_the_cluster_holds(client).await.map(|_| ())
+}
+
+/// etcd's HTTP gateway: POST `path` with `body`.
+fn etcd(endpoint: &str, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, String> {
+    let out = Command::new("curl")
+        .args(["-sf", "-X", "POST", &format!("{endpoint}{path}"), "-d"])
+        .arg(body.to_string())
+        .output()
+        .map_err(|e| format!("cannot run curl: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("etcd {path}: curl exited {:?}", out.status.code()));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("etcd {path}: {e}"))
+}
+
+async fn compacted_past_our_versions(
+    kubeconfig: &Path,
+    client: &Client,
+    dir: &Path,
+) -> Result<(), String> {
+    // The control plane's state directory, as controlplane/start.sh chose it.
+    let state = std::env::var_os("GOVKH_CONTROLPLANE_DIR")
+        .map_or_else(|| root().join("target/controlplane"), PathBuf::from);
+    let endpoints = std::fs::read_to_string(state.join("endpoints"))
+        .map_err(|e| format!("{}: {e}", state.join("endpoints").display()))?;
+    let endpoint = endpoints
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("etcd="))
+        .ok_or("no etcd endpoint")?
+        .to_string();
+    let file = apply_text(
+        kubeconfig,
+        dir,
+        "chaos-before-compaction",
+        &tenancy("chaos-before-compaction", "mef-chaos-b"),
+    )?;
+    let before = counts_what_the_cluster_holds(client).await?;
+    // Deleted, then history compacted and the API server's cache started afresh: the watches'
+    // resource versions are gone, and the deletion is seen only by listing again.
+    kubectl(
+        kubeconfig,
+        &["delete", "-f", file.to_str().unwrap(), "--wait=true"],
+    )?;
+    let status = etcd(&endpoint, "/v3/maintenance/status", &serde_json::json!({}))?;
+    let revision = status["header"]["revision"]
+        .as_str()
+        .ok_or(format!("no revision in {status}"))?
+        .to_string();
+    etcd(
+        &endpoint,
+        "/v3/kv/compaction",
+        &serde_json::json!({"revision": revision, "physical": true}),
+    )?;
+    restart("kube-apiserver", 0)?;
+    wait_for("govkh ready after the compaction", ready).await?;
+    let after = counts_what_the_cluster_holds(client).await?;
+    if after + 1 != before {
+        return Err(format!(
+            "counted {before} tenancies with chaos-before-compaction, then {after} without it"
+        ));
+    }
+    Ok(())
+}
+
+/// The operator under test; killed when dropped.
+struct Operator(Child);
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn run(kubeconfig: PathBuf) -> Result<(), String> {
+    let kc = kube::config::Kubeconfig::read_from(&kubeconfig).map_err(|e| e.to_string())?;
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = Client::try_from(config).map_err(|e| e.to_string())?;
+    let crds = root().join("crds");
+    let crds = crds.to_str().unwrap();
+    kubectl(&kubeconfig, &["apply", "--server-side", "-f", crds])?;
+    kubectl(
+        &kubeconfig,
+        &[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "-f",
+            crds,
+        ],
+    )?;
+    for f in FILES {
+        let path = root().join("examples").join(f);
+        kubectl(&kubeconfig, &["apply", "-f", path.to_str().unwrap()])?;
+    }
+    let dir = std::env::temp_dir().join(format!("govkh-chaos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let log = dir.join("operator.log");
+    let operator = Operator(
+        Command::new(env!("CARGO_BIN_EXE_govkh"))
+            .args([
+                "run",
+                "--probe-addr",
+                PROBE,
+                "--audit-interval",
+                "10",
+                "--reports",
+                "none",
+                "--log-format",
+                "json",
+                "--identity",
+                "chaos",
+            ])
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(&log).map_err(|e| e.to_string())?,
+            ))
+            .spawn()
+            .map_err(|e| format!("cannot start govkh run: {e}"))?,
+    );
+    let result = async {
+        wait_for("govkh ready", ready).await?;
+        apiserver_down_and_back(&kubeconfig, &client, &dir, &log)
+            .await
+            .map_err(|e| format!("kube-apiserver down for 20 s: {e}"))?;
+        compacted_past_our_versions(&kubeconfig, &client, &dir)
+            .await
+            .map_err(|e| format!("etcd compacted: {e}"))?;
+        // The watches were told their versions had expired (410), and listed again.
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let expired = text
+            .lines()
+            .filter(|l| l.contains("watch expired; listing again"))
+            .count();
+        if expired == 0 {
+            return Err("etcd compacted: no watch was told its version expired".to_string());
+        }
+        Ok::<(), String>(())
+    }
+    .await;
+    // Cleaned up while the operator runs (its finalizer releases the tenancies' namespaces),
+    // and waited for: the next suite on this control plane makes the same namespaces.
+    let mut cleanup = Ok(());
+    for f in FILES.iter().rev() {
+        let path = root().join("examples").join(f);
+        if let Err(e) = kubectl(
+            &kubeconfig,
+            &[
+                "delete",
+                "--ignore-not-found",
+                "--wait=true",
+                "--timeout=120s",
+                "-f",
+                path.to_str().unwrap(),
+            ],
+        ) {
+            cleanup = Err(e);
+        }
+    }
+    drop(operator);
+    if let Err(e) = kubectl(
+        &kubeconfig,
+        &[
+            "delete",
+            "namespace",
+            "-l",
+            "app.kubernetes.io/managed-by=govkh",
+            "--wait=true",
+            "--timeout=120s",
+        ],
+    ) {
+        cleanup = Err(e);
+    }
+    let result = result.and(cleanup).map_err(|e| {
+        let tail: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .rev()
+            .take(15)
+            .map(str::to_string)
+            .collect();
+        format!("{e}\nthe operator's last lines:\n{}", tail.join("\n"))
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn main() {
+    let Some(kubeconfig) = std::env::var_os("GOVKH_E2E_KUBECONFIG") else {
+        println!("chaos: GOVKH_E2E_KUBECONFIG is not set; the fault suite did not run");
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    match runtime.block_on(run(PathBuf::from(kubeconfig))) {
+        Ok(()) => {
+            println!("test chaos::faults_on_the_real_control_plane ... ok");
+            println!(
+                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out"
+            );
+        }
+        Err(e) => {
+            println!("test chaos::faults_on_the_real_control_plane ... FAILED\n{e}");
+            println!(
+                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out"
+            );
+            std::process::exit(1);
+        }
+    }
+}
