@@ -32,80 +32,14 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// One DNS label in punycode (RFC 3492, without the `xn--` prefix); None when it is ASCII
-/// already (or absurdly long: no real label overflows).
+/// already (or absurdly long: no real label overflows). The encoding is `idna`'s (already in
+/// the tree through `url`); only the encoding, never UTS-46 mapping, which would fold the
+/// look-alike letters this is here to show.
 pub fn punycode(label: &str) -> Option<String> {
-    const BASE: u32 = 36;
-    const TMIN: u32 = 1;
-    const TMAX: u32 = 26;
-    const INITIAL_BIAS: u32 = 72;
-    const INITIAL_N: u32 = 128;
-    fn adapt(delta: u32, points: u32, first: bool) -> u32 {
-        const SKEW: u32 = 38;
-        const DAMP: u32 = 700;
-        let mut delta = if first { delta / DAMP } else { delta / 2 };
-        delta += delta / points;
-        let mut k = 0;
-        while delta > ((BASE - TMIN) * TMAX) / 2 {
-            delta /= BASE - TMIN;
-            k += BASE;
-        }
-        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
-    }
-    fn digit(d: u32) -> char {
-        // Punycode's digits are a-z (0-25), then 0-9 (26-35); d < 36 by construction.
-        let b = u8::try_from(d).unwrap_or(0);
-        char::from(if b < 26 {
-            b'a' + b
-        } else {
-            b'0' + (b - 26) % 10
-        })
-    }
     if label.is_ascii() {
         return None;
     }
-    let input: Vec<u32> = label.chars().map(u32::from).collect();
-    let mut out: String = label.chars().filter(char::is_ascii).collect();
-    let basic = u32::try_from(out.len()).ok()?;
-    if basic > 0 {
-        out.push('-');
-    }
-    let (mut n, mut delta, mut bias, mut h) = (INITIAL_N, 0u32, INITIAL_BIAS, basic);
-    while (h as usize) < input.len() {
-        let m = input.iter().copied().filter(|&c| c >= n).min()?;
-        delta = delta.checked_add((m - n).checked_mul(h + 1)?)?;
-        n = m;
-        for &c in &input {
-            if c < n {
-                delta = delta.checked_add(1)?;
-            }
-            if c == n {
-                let mut q = delta;
-                let mut k = BASE;
-                loop {
-                    let t = if k <= bias {
-                        TMIN
-                    } else if k >= bias + TMAX {
-                        TMAX
-                    } else {
-                        k - bias
-                    };
-                    if q < t {
-                        break;
-                    }
-                    out.push(digit(t + (q - t) % (BASE - t)));
-                    q = (q - t) / (BASE - t);
-                    k += BASE;
-                }
-                out.push(digit(q));
-                bias = adapt(delta, h + 1, h == basic);
-                delta = 0;
-                h += 1;
-            }
-        }
-        delta = delta.checked_add(1)?;
-        n += 1;
-    }
-    Some(out)
+    idna::punycode::encode_str(label)
 }
 
 /// A host name as DNS carries it: each non-ASCII label as `xn--` and its punycode.
