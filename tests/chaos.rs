@@ -169,9 +169,12 @@ fn apply_text(kubeconfig: &Path, dir: &Path, name: &str, text: &str) -> Result<P
     Ok(file)
 }
 
-/// Records `/readyz` every 250 ms: (answered 200, the last line).
-fn watch_readiness() -> (Arc<Mutex<Vec<(bool, String)>>>, tokio::task::JoinHandle<()>) {
-    let seen: Arc<Mutex<Vec<(bool, String)>>> = Arc::default();
+/// What `/readyz` answered, in order: (200, its last line).
+type Readiness = Arc<Mutex<Vec<(bool, String)>>>;
+
+/// Records `/readyz` every 250 ms.
+fn watch_readiness() -> (Readiness, tokio::task::JoinHandle<()>) {
+    let seen: Readiness = Arc::default();
     let log = seen.clone();
     let task = tokio::spawn(async move {
         loop {
