@@ -23,45 +23,20 @@ mod common;
 
 use std::{
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use common::root;
+use common::{
+    cluster::{FILES, Operator, client, get, install_examples, kubectl, wait_until},
+    root,
+};
 use govkh_core::api::{CloudTenancy, GovernmentCloud};
 use kube::{Api, Client};
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 const PROBE: &str = "127.0.0.1:18085";
-const FILES: [&str; 7] = [
-    "00-government-cloud.yaml",
-    "01-data-classes.yaml",
-    "02-ministries.yaml",
-    "10-tenancies.yaml",
-    "20-approvals.yaml",
-    "30-links.yaml",
-    "40-grants.yaml",
-];
-
-fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run kubectl: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "kubectl {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
 /// `controlplane/restart.sh NAME SECONDS`.
 fn restart(name: &str, down_s: u64) -> Result<(), String> {
     let out = Command::new(root().join("controlplane/restart.sh"))
@@ -74,37 +49,18 @@ fn restart(name: &str, down_s: u64) -> Result<(), String> {
     ))
 }
 
-async fn wait_for<F, Fut>(what: &str, mut check: F) -> Result<(), String>
+/// Poll `check` every 500 ms until it returns Ok, at most `TIMEOUT`.
+async fn wait_for<F, Fut>(what: &str, check: F) -> Result<(), String>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
-    let start = Instant::now();
-    loop {
-        match check().await {
-            Ok(()) => return Ok(()),
-            Err(e) if start.elapsed() > TIMEOUT => {
-                return Err(format!("{what}: not so after {}s: {e}", TIMEOUT.as_secs()));
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-        }
-    }
+    wait_until(what, TIMEOUT, Duration::from_millis(500), check).await
 }
 
-/// The status line and body of GET `path` on the operator's probe server.
+/// The answer to GET `path` on the operator's probe server.
 async fn probe(path: &str) -> Result<String, String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(PROBE)
-        .await
-        .map_err(|e| e.to_string())?;
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut out = String::new();
-    s.read_to_string(&mut out)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(out)
+    get(PROBE, path).await
 }
 
 async fn ready() -> Result<(), String> {
@@ -339,49 +295,9 @@ async fn compacted_past_our_versions(
     Ok(())
 }
 
-/// The operator under test; killed when dropped.
-struct Operator(Child);
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 async fn run(kubeconfig: PathBuf) -> Result<(), String> {
-    let kc = kube::config::Kubeconfig::read_from(&kubeconfig).map_err(|e| e.to_string())?;
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    let client = Client::try_from(config).map_err(|e| e.to_string())?;
-    let crds = root().join("crds");
-    let crds = crds.to_str().unwrap();
-    kubectl(&kubeconfig, &["apply", "--server-side", "-f", crds])?;
-    kubectl(
-        &kubeconfig,
-        &[
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "-f",
-            crds,
-        ],
-    )?;
-    for f in FILES {
-        let path = root().join("examples").join(f);
-        kubectl(&kubeconfig, &["apply", "-f", path.to_str().unwrap()])?;
-    }
+    let client = client(&kubeconfig).await?;
+    install_examples(&kubeconfig, &root().join("crds"), &root().join("examples"))?;
     let dir = std::env::temp_dir().join(format!("govkh-chaos-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let log = dir.join("operator.log");
@@ -477,27 +393,9 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
 }
 
 fn main() {
-    let Some(kubeconfig) = std::env::var_os("GOVKH_E2E_KUBECONFIG") else {
-        println!("chaos: GOVKH_E2E_KUBECONFIG is not set; the fault suite did not run");
-        return;
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    match runtime.block_on(run(PathBuf::from(kubeconfig))) {
-        Ok(()) => {
-            println!("test chaos::faults_on_the_real_control_plane ... ok");
-            println!(
-                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out"
-            );
-        }
-        Err(e) => {
-            println!("test chaos::faults_on_the_real_control_plane ... FAILED\n{e}");
-            println!(
-                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out"
-            );
-            std::process::exit(1);
-        }
-    }
+    common::cluster::main(
+        "chaos::faults_on_the_real_control_plane",
+        "the fault suite",
+        run,
+    );
 }

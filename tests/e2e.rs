@@ -36,7 +36,7 @@ mod common;
 
 use std::{
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -63,60 +63,18 @@ use k8s_openapi::{
 use kube::{Api, Client, ResourceExt};
 
 const TIMEOUT: Duration = Duration::from_secs(180);
-const FILES: [&str; 7] = [
-    "00-government-cloud.yaml",
-    "01-data-classes.yaml",
-    "02-ministries.yaml",
-    "10-tenancies.yaml",
-    "20-approvals.yaml",
-    "30-links.yaml",
-    "40-grants.yaml",
-];
+use common::{
+    cluster::{FILES, Operator, client, get, install_crds, install_examples, kubectl, wait_until},
+    root,
+};
 
-use common::root;
-
-fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
-    kubectl_with_stderr(kubeconfig, args).map(|(out, _)| out)
-}
-
-/// kubectl's standard output and standard error (where the API server's warnings are shown).
-fn kubectl_with_stderr(kubeconfig: &Path, args: &[&str]) -> Result<(String, String), String> {
-    let out = Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run kubectl: {e}"))?;
-    if out.status.success() {
-        Ok((
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        ))
-    } else {
-        Err(format!(
-            "kubectl {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
-/// Poll `check` until it returns Ok, at most `TIMEOUT`; the last error explains a timeout.
-async fn wait_for<F, Fut>(what: &str, mut check: F) -> Result<(), String>
+/// Poll `check` every 2 s until it returns Ok, at most `TIMEOUT`.
+async fn wait_for<F, Fut>(what: &str, check: F) -> Result<(), String>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
-    let start = Instant::now();
-    loop {
-        match check().await {
-            Ok(()) => return Ok(()),
-            Err(e) if start.elapsed() > TIMEOUT => {
-                return Err(format!("{what}: not so after {}s: {e}", TIMEOUT.as_secs()));
-            }
-            Err(_) => tokio::time::sleep(Duration::from_secs(2)).await,
-        }
-    }
+    wait_until(what, TIMEOUT, Duration::from_secs(2), check).await
 }
 
 /// Wait until the cluster-scoped `K` named `name` shows `want` as `state_of` reads it.
@@ -143,27 +101,6 @@ where
             .ok_or(format!("state {state:?}"))
     })
     .await
-}
-
-/// The operator under test; killed when dropped.
-struct Operator(Child);
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        // SIGTERM first: the operator removes its webhook registration on the way out.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// A certificate for 127.0.0.1, written as PEM files in `dir`: (certificate, key).
@@ -486,17 +423,7 @@ fn quiet_start(log: &Path) -> Result<(), String> {
 /// Wait until the operator's /readyz answers 200 (its index has listed every kind).
 async fn wait_ready() -> Result<(), String> {
     wait_for("govkh /readyz", || async {
-        let mut s = tokio::net::TcpStream::connect("127.0.0.1:18080")
-            .await
-            .map_err(|e| e.to_string())?;
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        s.write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut out = String::new();
-        s.read_to_string(&mut out)
-            .await
-            .map_err(|e| e.to_string())?;
+        let out = get("127.0.0.1:18080", "/readyz").await?;
         out.starts_with("HTTP/1.1 200")
             .then_some(())
             .ok_or(out.lines().next().unwrap_or_default().to_string())
@@ -516,41 +443,10 @@ fn examples_inventory(now: Timestamp) -> (Inventory, govkh_core::evaluate::Evalu
     (inv, eval)
 }
 
-/// Apply the CRDs in `path` (a file or folder) and wait until they are established. The API
-/// server must take them without a warning (an unrecognised `format` is one).
-fn install_crds(kubeconfig: &Path, path: &Path) -> Result<(), String> {
-    let path = path.to_str().unwrap();
-    let (_, warnings) = kubectl_with_stderr(kubeconfig, &["apply", "--server-side", "-f", path])?;
-    if warnings.contains("Warning") {
-        return Err(format!(
-            "the API server warned about the CRDs in {path}:\n{warnings}"
-        ));
-    }
-    kubectl(
-        kubeconfig,
-        &[
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "-f",
-            path,
-        ],
-    )
-    .map(|_| ())
-}
-
 async fn run(kubeconfig: PathBuf) -> Result<(), String> {
-    let kc = kube::config::Kubeconfig::read_from(&kubeconfig).map_err(|e| e.to_string())?;
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    let client = Client::try_from(config).map_err(|e| e.to_string())?;
+    let client = client(&kubeconfig).await?;
     let crds = root().join("crds");
-    install_crds(&kubeconfig, &crds)?;
-    for f in FILES {
-        let path = root().join("examples").join(f);
-        kubectl(&kubeconfig, &["apply", "-f", path.to_str().unwrap()])?;
-    }
+    install_examples(&kubeconfig, &crds, &root().join("examples"))?;
     let dir = std::env::temp_dir().join(format!("govkh-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     // The OpenReports CRDs, as the chart installs them with openreports.installCRDs=true.
@@ -966,27 +862,9 @@ async fn cleanup(kubeconfig: &Path, client: &Client) -> Result<(), String> {
 const HISTORY_NAMESPACE: &str = "default";
 
 fn main() {
-    let Some(kubeconfig) = std::env::var_os("GOVKH_E2E_KUBECONFIG") else {
-        println!("e2e: GOVKH_E2E_KUBECONFIG is not set; the real-cluster suite did not run");
-        return;
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    match runtime.block_on(run(PathBuf::from(kubeconfig))) {
-        Ok(()) => {
-            println!("test e2e::examples_on_a_real_cluster ... ok");
-            println!(
-                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out"
-            );
-        }
-        Err(e) => {
-            println!("test e2e::examples_on_a_real_cluster ... FAILED\n{e}");
-            println!(
-                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out"
-            );
-            std::process::exit(1);
-        }
-    }
+    common::cluster::main(
+        "e2e::examples_on_a_real_cluster",
+        "the real-cluster suite",
+        run,
+    );
 }

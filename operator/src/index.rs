@@ -1050,14 +1050,7 @@ fn watch_kind(
 /// A watch failure's cause, without what changes from one retry to the next: the status code
 /// and reason of an API error, else the kind of failure.
 fn watch_cause(e: &watcher::Error) -> String {
-    let api = match e {
-        watcher::Error::InitialListFailed(kube::Error::Api(s))
-        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
-        | watcher::Error::WatchFailed(kube::Error::Api(s)) => Some(&**s),
-        watcher::Error::WatchError(s) => Some(&**s),
-        _ => None,
-    };
-    match api {
+    match api_status(e) {
         Some(s) => format!("{} {}", s.code, s.reason),
         None => match e {
             watcher::Error::InitialListFailed(_) => "the list failed".into(),
@@ -1193,23 +1186,22 @@ fn transpose(
     }
 }
 
-/// A 410: the watch's resource version is older than the API server keeps.
-fn is_expired(e: &watcher::Error) -> bool {
+/// The API server's answer in a watch error, if the error is one.
+fn api_status(e: &watcher::Error) -> Option<&kube::core::Status> {
     match e {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
         | watcher::Error::WatchStartFailed(kube::Error::Api(s))
-        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.code == 410,
-        watcher::Error::WatchError(s) => s.code == 410,
-        _ => false,
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => Some(s),
+        watcher::Error::WatchError(s) => Some(s),
+        _ => None,
     }
 }
 
+/// A 410: the watch's resource version is older than the API server keeps.
+fn is_expired(e: &watcher::Error) -> bool {
+    api_status(e).is_some_and(|s| s.code == 410)
+}
+
 fn is_not_found(e: &watcher::Error) -> bool {
-    match e {
-        watcher::Error::InitialListFailed(kube::Error::Api(s))
-        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
-        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.code == 404,
-        watcher::Error::WatchError(s) => s.code == 404,
-        _ => false,
-    }
+    api_status(e).is_some_and(|s| s.code == 404)
 }

@@ -332,10 +332,27 @@ pub async fn audit_loop(
     while !ctx.index.is_synced() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // What the last audit judged: the index's version and the day. The verdicts are a function
+    // of the two (and of the leader's role, for what it writes), so an audit of the same pair
+    // would find exactly the same: idle is idle.
+    let mut judged: Option<(u64, Day, bool)> = None;
     loop {
         // Timing only paces the audits; it decides nothing.
         let started = std::time::Instant::now();
         let (index, lib, now) = (ctx.index.clone(), policies.clone(), (ctx.now)());
+        let state = (
+            index.version(),
+            Day::in_phnom_penh(now),
+            leading.load(Ordering::Relaxed),
+        );
+        if judged == Some(state) {
+            // Only the count of the last day's refusals moves with the clock alone.
+            ctx.metrics.refused_last_day(&index.refused_last_day(now));
+            tracing::debug!("nothing changed since the last audit; not audited again");
+            until_next_audit(index.notifier(), audit_due_in(now, interval), AUDIT_MIN_GAP).await;
+            continue;
+        }
+        judged = Some(state);
         // Only the leader writes reports: the others do not build them.
         let build = reports.filter(|_| leading.load(Ordering::Relaxed));
         match tokio::task::spawn_blocking(move || {
@@ -362,7 +379,11 @@ pub async fn audit_loop(
                     match keeper.record(ctx.client.clone(), ns, &observations).await {
                         Ok(0) => {}
                         Ok(written) => tracing::info!(written, namespace = %ns, "history recorded"),
-                        Err(e) => tracing::warn!(error = %e, "cannot record the history"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot record the history");
+                            // Tried again at the next interval even if nothing changes.
+                            judged = None;
+                        }
                     }
                 }
                 // Likewise the reports: a failure is said and the next audit tries again.
@@ -381,7 +402,10 @@ pub async fn audit_loop(
                             skipped = done.skipped,
                             "compliance reports written"
                         ),
-                        Err(e) => tracing::warn!(error = %e, "cannot write the compliance reports"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot write the compliance reports");
+                            judged = None;
+                        }
                     }
                 }
                 n = n.wrapping_add(1);
@@ -390,6 +414,7 @@ pub async fn audit_loop(
             Err(e) => {
                 ctx.metrics.audit_failed();
                 tracing::warn!(error = %e, "audit failed");
+                judged = None;
             }
         }
         until_next_audit(

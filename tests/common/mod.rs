@@ -8,6 +8,8 @@ use std::{
 
 use govkh_core::manifest::{LoadResult, Loader};
 
+pub mod cluster;
+
 /// The repository's root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

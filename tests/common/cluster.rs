@@ -1,0 +1,194 @@
+//! Helpers of the suites that run on a real cluster (`e2e.rs`, `chaos.rs`): kubectl, bounded
+//! waits, the operator process, the probe server, the harness's closing lines.
+
+use std::{
+    path::Path,
+    process::{Child, Command},
+    time::{Duration, Instant},
+};
+
+/// The example files the real-cluster suites apply (not `workloads/`, whose VolumeSnapshot
+/// needs a CRD a bare cluster lacks), in order.
+pub const FILES: [&str; 7] = [
+    "00-government-cloud.yaml",
+    "01-data-classes.yaml",
+    "02-ministries.yaml",
+    "10-tenancies.yaml",
+    "20-approvals.yaml",
+    "30-links.yaml",
+    "40-grants.yaml",
+];
+
+/// A client of the cluster `kubeconfig` describes.
+pub async fn client(kubeconfig: &Path) -> Result<kube::Client, String> {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig).map_err(|e| e.to_string())?;
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    kube::Client::try_from(config).map_err(|e| e.to_string())
+}
+
+/// Apply the CRDs in `crds` (a file or folder) and the example files, waiting until the CRDs
+/// are established. The API server must take the CRDs without a warning (an unrecognised
+/// `format` is one).
+pub fn install_examples(kubeconfig: &Path, crds: &Path, examples: &Path) -> Result<(), String> {
+    install_crds(kubeconfig, crds)?;
+    for f in FILES {
+        let path = examples.join(f);
+        kubectl(kubeconfig, &["apply", "-f", &path.to_string_lossy()])?;
+    }
+    Ok(())
+}
+
+/// Apply the CRDs in `path` (a file or folder) and wait until they are established; a warning
+/// from the API server is an error.
+pub fn install_crds(kubeconfig: &Path, path: &Path) -> Result<(), String> {
+    let path = path.to_string_lossy();
+    let (_, warnings) = kubectl_with_stderr(kubeconfig, &["apply", "--server-side", "-f", &path])?;
+    if warnings.contains("Warning") {
+        return Err(format!(
+            "the API server warned about the CRDs in {path}:\n{warnings}"
+        ));
+    }
+    kubectl(
+        kubeconfig,
+        &[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "-f",
+            &path,
+        ],
+    )
+    .map(|_| ())
+}
+
+/// kubectl's standard output.
+pub fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
+    kubectl_with_stderr(kubeconfig, args).map(|(out, _)| out)
+}
+
+/// kubectl's standard output and standard error (where the API server's warnings are shown).
+pub fn kubectl_with_stderr(kubeconfig: &Path, args: &[&str]) -> Result<(String, String), String> {
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run kubectl: {e}"))?;
+    if out.status.success() {
+        Ok((
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    } else {
+        Err(format!(
+            "kubectl {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Poll `check` every `every` until it returns Ok, at most `timeout`; the last error explains
+/// a timeout.
+pub async fn wait_until<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    every: Duration,
+    mut check: F,
+) -> Result<(), String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let start = Instant::now();
+    loop {
+        match check().await {
+            Ok(()) => return Ok(()),
+            Err(e) if start.elapsed() > timeout => {
+                return Err(format!("{what}: not so after {}s: {e}", timeout.as_secs()));
+            }
+            Err(_) => tokio::time::sleep(every).await,
+        }
+    }
+}
+
+/// The operator under test: SIGTERM when dropped (it deregisters its webhook and drains), then
+/// SIGKILL after 20 s.
+pub struct Operator(pub Child);
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The whole answer (status line, headers, body) to GET `path` on a plain-HTTP server.
+pub async fn get(addr: &str, path: &str) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// A real-cluster suite's `main`: `run` on the cluster `GOVKH_E2E_KUBECONFIG` names, reported
+/// as the test `name`; without the variable one line saying `what` did not run, and no "test
+/// result" (so it is never counted as passed).
+pub fn main<F, Fut>(name: &str, what: &str, run: F)
+where
+    F: FnOnce(std::path::PathBuf) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let Some(kubeconfig) = std::env::var_os("GOVKH_E2E_KUBECONFIG") else {
+        println!("{name}: GOVKH_E2E_KUBECONFIG is not set; {what} did not run");
+        return;
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return finish(name, Err(format!("no async runtime: {e}"))),
+    };
+    finish(name, runtime.block_on(run(kubeconfig.into())));
+}
+
+/// The harness's closing lines for the one test `name` of a suite (as libtest prints them, so
+/// CI counts it), exiting 1 when it failed.
+pub fn finish(name: &str, result: Result<(), String>) {
+    match result {
+        Ok(()) => {
+            println!("test {name} ... ok");
+            println!(
+                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out"
+            );
+        }
+        Err(e) => {
+            println!("test {name} ... FAILED\n{e}");
+            println!(
+                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out"
+            );
+            std::process::exit(1);
+        }
+    }
+}
