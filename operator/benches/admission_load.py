@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Admission through a real API server: creates per second, for a while, with govkh's webhook
+registered `failurePolicy: Fail` — so a request the webhook does not answer fails, and is
+counted.
+
+    controlplane/with.sh python3 operator/benches/admission_load.py --rate 150 --seconds 130
+
+Applies the CRDs and the national examples, starts `govkh run` with its webhook on loopback
+(a CA and a serving certificate made for the run; registered by URL), waits until it is ready,
+then creates headless Services (labelled open data; a kind the webhook judges) in a ministry's
+namespace at --rate per second
+from 8 client connections kept alive, for --seconds. The API server keeps its own connections
+to the webhook alive: a webhook that cut them by age (as govkh did at 60 s) failed a request now
+and then ("use of closed network connection", "broken pipe"). Prints the requests, the failures
+and their messages, and the latency percentiles as the client saw them.
+
+Needs GOVKH_E2E_KUBECONFIG (controlplane/with.sh sets it), the control plane's kubectl on PATH,
+and openssl.
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import queue
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = ["00-government-cloud.yaml", "01-data-classes.yaml", "02-ministries.yaml",
+            "10-tenancies.yaml", "20-approvals.yaml", "30-links.yaml", "40-grants.yaml"]
+PROBE = "127.0.0.1:18091"
+WEBHOOK = "127.0.0.1:18444"
+NAMESPACE = "mef-tax"
+
+
+def kubectl(*args):
+    out = subprocess.run(["kubectl", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"], *args],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"kubectl {' '.join(args[:3])}: {out.stderr.strip()[:2000]}")
+    return out.stdout
+
+
+def client_files(tmp):
+    """The API server's address and the admin's TLS files, from the kubeconfig."""
+    import yaml  # PyYAML, from tests/requirements.txt
+    with open(os.environ["GOVKH_E2E_KUBECONFIG"]) as f:
+        kc = yaml.safe_load(f)
+    cluster, user = kc["clusters"][0]["cluster"], kc["users"][0]["user"]
+    files = {}
+    for key, name in [("certificate-authority-data", "ca.crt"), ("client-certificate-data", "admin.crt"),
+                      ("client-key-data", "admin.key")]:
+        source = cluster if key.startswith("certificate-authority") else user
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(source[key]))
+        files[name] = path
+    return cluster["server"].removeprefix("https://"), files
+
+
+def webhook_certificate(tmp):
+    """A CA and a serving certificate for 127.0.0.1 signed by it."""
+    def ossl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+    ca_key, ca, key, csr, cert, ext = (os.path.join(tmp, n) for n in
+                                       ("hook-ca.key", "hook-ca.crt", "hook.key", "hook.csr", "hook.crt", "hook.ext"))
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=bench-ca",
+         "-keyout", ca_key, "-out", ca, "-addext", "basicConstraints=critical,CA:TRUE")
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", csr)
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    ossl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "1",
+         "-out", cert, "-extfile", ext)
+    return ca, cert, key
+
+
+def ready():
+    try:
+        with urllib.request.urlopen(f"http://{PROBE}/readyz", timeout=2) as r:
+            return r.status == 200
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rate", type=int, default=150)
+    p.add_argument("--seconds", type=int, default=130)
+    p.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "govkh"))
+    a = p.parse_args()
+    if "GOVKH_E2E_KUBECONFIG" not in os.environ:
+        sys.exit("GOVKH_E2E_KUBECONFIG is not set: run it under controlplane/with.sh")
+    tmp = tempfile.mkdtemp(prefix="govkh-admission-")
+    server, files = client_files(tmp)
+    hook_ca, hook_cert, hook_key = webhook_certificate(tmp)
+    kubectl("apply", "--server-side", "-f", os.path.join(ROOT, "crds"))
+    kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", os.path.join(ROOT, "crds"))
+    for f in EXAMPLES:
+        kubectl("apply", "-f", os.path.join(ROOT, "examples", f))
+    log = open(os.path.join(tmp, "operator.log"), "w")
+    proc = subprocess.Popen([a.binary, "run", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"],
+                             "--probe-addr", PROBE, "--reports", "none", "--log-format", "json",
+                             "--identity", "bench", "--webhook-addr", WEBHOOK,
+                             "--webhook-url", f"https://{WEBHOOK}/validate", "--webhook-ca-file", hook_ca,
+                             "--tls-cert-file", hook_cert, "--tls-key-file", hook_key],
+                            stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        started = time.time()
+        while not ready():
+            if proc.poll() is not None or time.time() - started > 300:
+                sys.exit(f"govkh run did not become ready (log: {log.name})")
+            time.sleep(0.5)
+        # The tenancy's namespace exists once the operator has reconciled it.
+        while subprocess.run(["kubectl", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"], "get",
+                              "namespace", NAMESPACE], capture_output=True).returncode != 0:
+            time.sleep(0.5)
+        context = ssl.create_default_context(cafile=files["ca.crt"])
+        context.load_cert_chain(files["admin.crt"], files["admin.key"])
+        host, port = server.rsplit(":", 1)
+        work: "queue.Queue[int | None]" = queue.Queue()
+        results, lock = [], threading.Lock()
+
+        def worker():
+            conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
+            while True:
+                i = work.get()
+                if i is None:
+                    return
+                # Headless: no address is allocated, so any number can be made.
+                body = json.dumps({"apiVersion": "v1", "kind": "Service",
+                                   "metadata": {"name": f"load-{i}", "namespace": NAMESPACE,
+                                                "labels": {"digital.gov.kh/data-class": "open"}},
+                                   "spec": {"clusterIP": "None", "selector": {"app": f"load-{i}"},
+                                            "ports": [{"port": 8080}]}})
+                t0 = time.perf_counter()
+                try:
+                    conn.request("POST", f"/api/v1/namespaces/{NAMESPACE}/services", body,
+                                 {"Content-Type": "application/json"})
+                    r = conn.getresponse()
+                    text = r.read().decode(errors="replace")
+                    outcome = (r.status, "" if r.status == 201 else json.loads(text).get("message", text)[:300])
+                except Exception as e:  # noqa: BLE001 - a client-side failure is counted too
+                    outcome = (0, f"client: {e}")
+                    conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
+                with lock:
+                    results.append((outcome, time.perf_counter() - t0))
+
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for t in threads:
+            t.start()
+        began = time.perf_counter()
+        total = a.rate * a.seconds
+        for i in range(total):
+            # Open loop: request i is due at i/rate, whatever the earlier ones took.
+            due = began + i / a.rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            work.put(i)
+        for _ in threads:
+            work.put(None)
+        for t in threads:
+            t.join()
+        took = time.perf_counter() - began
+        failures = [o for o, _ in results if o[0] != 201]
+        latencies = sorted(d for _, d in results)
+        pct = lambda q: round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1)  # noqa: E731
+        messages = {}
+        for status, message in failures:
+            messages[f"{status} {message}"] = messages.get(f"{status} {message}", 0) + 1
+        # What the webhook answered, by its own count (the requests did reach it).
+        with urllib.request.urlopen(f"http://{PROBE}/metrics", timeout=5) as r:
+            metrics = r.read().decode()
+        reviewed = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                       if line.startswith("govkh_admission_reviews_total"))
+        print(json.dumps({"rate": a.rate, "seconds": a.seconds, "took_s": round(took, 1),
+                          "requests": len(results), "failed": len(failures),
+                          "failed_calling_the_webhook": sum(n for m, n in messages.items()
+                                                            if "failed calling webhook" in m),
+                          "reviewed_by_the_webhook": int(reviewed),
+                          "failures": messages,
+                          "latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": round(1000 * latencies[-1], 1)},
+                          "log": log.name}, indent=1))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        kubectl("delete", "validatingwebhookconfiguration", "govkh-bench", "--ignore-not-found")
+
+
+if __name__ == "__main__":
+    main()
