@@ -211,8 +211,9 @@ pub struct RunArgs {
     /// Reconciles each controller runs at once (at least 1).
     #[arg(long, env = "GOVKH_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
-    /// Seconds between two audits of the cluster (Ministry and GovernmentCloud status, the
-    /// findings and deadline metrics).
+    /// Seconds after which the audit (Ministry and GovernmentCloud status, the findings and
+    /// deadline metrics) looks again when nothing woke it sooner: it runs when the index
+    /// changed, the day turned, or its last writes failed — never on an unchanged cluster.
     #[arg(long, env = "GOVKH_AUDIT_INTERVAL", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..))]
     pub audit_interval: u64,
     /// Take a Lease before writing, so that of several replicas exactly one writes.
