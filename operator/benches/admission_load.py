@@ -32,20 +32,13 @@ import threading
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EXAMPLES = ["00-government-cloud.yaml", "01-data-classes.yaml", "02-ministries.yaml",
-            "10-tenancies.yaml", "20-approvals.yaml", "30-links.yaml", "40-grants.yaml"]
+from clusterbench import ROOT, install_examples, kubeconfig, kubectl, ready
+
 PROBE = "127.0.0.1:18091"
 WEBHOOK = "127.0.0.1:18444"
 NAMESPACE = "mef-tax"
 
 
-def kubectl(*args):
-    out = subprocess.run(["kubectl", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"], *args],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"kubectl {' '.join(args[:3])}: {out.stderr.strip()[:2000]}")
-    return out.stdout
 
 
 def client_files(tmp):
@@ -81,12 +74,6 @@ def webhook_certificate(tmp):
     return ca, cert, key
 
 
-def ready():
-    try:
-        with urllib.request.urlopen(f"http://{PROBE}/readyz", timeout=2) as r:
-            return r.status == 200
-    except Exception:  # noqa: BLE001 - not up yet
-        return False
 
 
 def main():
@@ -95,15 +82,11 @@ def main():
     p.add_argument("--seconds", type=int, default=130)
     p.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "govkh"))
     a = p.parse_args()
-    if "GOVKH_E2E_KUBECONFIG" not in os.environ:
-        sys.exit("GOVKH_E2E_KUBECONFIG is not set: run it under controlplane/with.sh")
+    kubeconfig()
     tmp = tempfile.mkdtemp(prefix="govkh-admission-")
     server, files = client_files(tmp)
     hook_ca, hook_cert, hook_key = webhook_certificate(tmp)
-    kubectl("apply", "--server-side", "-f", os.path.join(ROOT, "crds"))
-    kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", os.path.join(ROOT, "crds"))
-    for f in EXAMPLES:
-        kubectl("apply", "-f", os.path.join(ROOT, "examples", f))
+    install_examples()
     log = open(os.path.join(tmp, "operator.log"), "w")
     proc = subprocess.Popen([a.binary, "run", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"],
                              "--probe-addr", PROBE, "--reports", "none", "--log-format", "json",
@@ -113,7 +96,7 @@ def main():
                             stdout=subprocess.DEVNULL, stderr=log)
     try:
         started = time.time()
-        while not ready():
+        while not ready(PROBE):
             if proc.poll() is not None or time.time() - started > 300:
                 sys.exit(f"govkh run did not become ready (log: {log.name})")
             time.sleep(0.5)

@@ -26,21 +26,14 @@ import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from clusterbench import ROOT, install_examples, kubeconfig, kubectl, ready
+
 NAMESPACES = ["mef-tax", "mef-portal", "moh-records", "moh-registry", "moeys-elearning",
               "nssf-claims", "gdt-api", "mptc-registry"]
 CLASSES = [None, "confidential", "open", "top-secret"]
-EXAMPLES = ["00-government-cloud.yaml", "01-data-classes.yaml", "02-ministries.yaml",
-            "10-tenancies.yaml", "20-approvals.yaml", "30-links.yaml", "40-grants.yaml"]
 PROBE = "127.0.0.1:18090"
 
 
-def kubectl(*args, stdin=None):
-    out = subprocess.run(["kubectl", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"], *args],
-                         input=stdin, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"kubectl {' '.join(args[:3])}: {out.stderr.strip()[:2000]}")
-    return out.stdout
 
 
 def deployment(i):
@@ -135,12 +128,6 @@ def settle(quiet=15, timeout=1200):
     print(f"the cluster settled in {time.time() - started:.0f} s", flush=True)
 
 
-def ready():
-    try:
-        with urllib.request.urlopen(f"http://{PROBE}/readyz", timeout=2) as r:
-            return r.status == 200
-    except Exception:  # noqa: BLE001 - not up yet
-        return False
 
 
 def main():
@@ -150,12 +137,8 @@ def main():
     p.add_argument("--idle-seconds", type=int, default=60)
     p.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "govkh"))
     a = p.parse_args()
-    if "GOVKH_E2E_KUBECONFIG" not in os.environ:
-        sys.exit("GOVKH_E2E_KUBECONFIG is not set: run it under controlplane/with.sh")
-    kubectl("apply", "--server-side", "-f", os.path.join(ROOT, "crds"))
-    kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", os.path.join(ROOT, "crds"))
-    for f in EXAMPLES:
-        kubectl("apply", "-f", os.path.join(ROOT, "examples", f))
+    kubeconfig()
+    install_examples()
     # The tenancies' namespaces, made here so the objects can be created before govkh runs.
     for ns in NAMESPACES:
         kubectl("create", "namespace", ns)
@@ -168,7 +151,7 @@ def main():
                              "--probe-addr", PROBE, "--reports", "none", "--audit-interval", "30",
                              "--log-format", "json"], stdout=subprocess.DEVNULL, stderr=log)
     try:
-        while not ready():
+        while not ready(PROBE):
             if proc.poll() is not None or time.time() - started > 600:
                 sys.exit(f"govkh run did not become ready (log: {log.name})")
             time.sleep(0.5)
