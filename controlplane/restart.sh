@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops one process of the running test control plane and starts it again with the same
-# command line, for the fault tests (tests/chaos.rs):
+# command line, for the fault tests (operator/tests/chaos.rs):
 #
 #   controlplane/restart.sh kube-apiserver 20    down for 20 s, then back; waits for /readyz
 #   controlplane/restart.sh etcd 0

@@ -6,7 +6,7 @@
 # runaway memory, which libFuzzer catches either way). Inputs that reach new code are added to
 # fuzz/corpus/<target>/; minimise with `cargo fuzz cmin <target>` before committing them. A
 # crash leaves its input in fuzz/artifacts/<target>/: copy it into the corpus with the fix, and
-# tests/fuzz_corpus.rs replays it on stable from then on.
+# operator/tests/fuzz_corpus.rs replays it on stable from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-30}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test, the README's second command: the Rust tests (unit, Rego, drift, CLI, mocked API
 # server, webhook over TLS), the real-cluster suite (tests/e2e.rs) and the fault suite
-# (tests/chaos.rs: kube-apiserver restarted, etcd compacted) on the project's own
+# (operator/tests/chaos.rs: kube-apiserver restarted, etcd compacted) on the project's own
 # control plane (controlplane/: built from Go modules on first use, cached, started on loopback,
 # stopped afterwards), then the Helm chart linted and rendered (tests/chart.py) and installed,
 # upgraded and uninstalled on that control plane (tests/chart_cluster.py).

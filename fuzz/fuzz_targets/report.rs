@@ -1,7 +1,7 @@
-//! Fuzz target `report`: see tests/fuzz_targets.rs.
+//! Fuzz target `report`: see operator/tests/common/fuzz_targets.rs.
 #![no_main]
 
-#[path = "../../tests/fuzz_targets.rs"]
+#[path = "../../operator/tests/common/fuzz_targets.rs"]
 mod targets;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::report(data));

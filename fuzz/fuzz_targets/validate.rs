@@ -1,7 +1,7 @@
-//! Fuzz target `validate`: see tests/fuzz_targets.rs.
+//! Fuzz target `validate`: see operator/tests/common/fuzz_targets.rs.
 #![no_main]
 
-#[path = "../../tests/fuzz_targets.rs"]
+#[path = "../../operator/tests/common/fuzz_targets.rs"]
 mod targets;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::validate(data));

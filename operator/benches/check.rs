@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-#[path = "../core/benches/support/workloads.rs"]
+#[path = "../../core/benches/support/workloads.rs"]
 mod workloads;
 
 fn root() -> PathBuf {

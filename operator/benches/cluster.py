@@ -4,7 +4,7 @@
     controlplane/with.sh python3 operator/benches/cluster.py --deployments 10000 --configmaps 10000
 
 Applies the CRDs and the national examples (without workloads/), then N Deployments of 3-6 KB
-(20-60 env entries: the shape of the other benchmarks, operator/core/benches/support/
+(20-60 env entries: the shape of the other benchmarks, core/benches/support/
 workloads.rs, with replicas 0 so the controller manager makes no pods) spread over eight
 ministry namespaces, and M ConfigMaps of 30 keys x 100 B, and waits until the controller manager is done with them.
 Starts `govkh run --reports none

@@ -22,10 +22,10 @@
     missing_docs
 )]
 
-#[path = "../core/benches/support/workloads.rs"]
+#[path = "../../core/benches/support/workloads.rs"]
 mod workloads;
 
-#[path = "../../tests/common/mod.rs"]
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::{

@@ -8,7 +8,7 @@
     dead_code
 )]
 
-#[path = "../../tests/report.rs"]
+#[path = "../tests/committee_report.rs"]
 mod fixture;
 
 use std::time::Instant;

@@ -557,7 +557,7 @@ fn mine(extra: &str, body: &str) -> policy::SourceFile {
     }
 }
 
-#[path = "../operator/core/benches/support/workloads.rs"]
+#[path = "../benches/support/workloads.rs"]
 mod workloads;
 
 #[test]

@@ -1447,3 +1447,59 @@ fn policy_flags_are_on_the_commands_that_evaluate_policies_only() {
         );
     }
 }
+
+#[test]
+fn govkh_crds_prints_the_same_documents() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .arg("crds")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    for (file, _) in govkh_core::crdgen::all() {
+        let stored = std::fs::read_to_string(root().join("crds").join(file)).unwrap();
+        assert!(
+            printed.contains(&stored),
+            "`govkh crds` does not print crds/{file}"
+        );
+    }
+}
+
+/// `examples/README.md` shows `govkh check examples/ --now 2026-11-26` word for word, but for
+/// the time taken; `GOVKH_UPDATE_EXAMPLES=1` writes the current output into it.
+#[test]
+fn the_examples_readme_shows_what_check_prints() {
+    let out = common::govkh(&["check", "examples/", "--now", "2026-11-26"]);
+    assert_eq!(out.status.code(), Some(1));
+    let got = without_time(&String::from_utf8(out.stdout).unwrap());
+    let path = root().join("examples/README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let heading = readme.find("## What `govkh check` reports").unwrap();
+    let open = heading + readme[heading..].find("```text\n").unwrap() + "```text\n".len();
+    let close = open + readme[open..].find("```\n").unwrap();
+    if std::env::var_os("GOVKH_UPDATE_EXAMPLES").is_some() {
+        let mut updated = readme[..open].to_string();
+        updated += &String::from_utf8(
+            common::govkh(&["check", "examples/", "--now", "2026-11-26"]).stdout,
+        )
+        .unwrap();
+        updated += &readme[close..];
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    assert!(
+        without_time(&readme[open..close]) == got,
+        "examples/README.md differs from the output: rerun with GOVKH_UPDATE_EXAMPLES=1 and review the diff"
+    );
+}
+
+/// The summary line's `(0.31 s)` removed: the only part that varies between runs.
+fn without_time(text: &str) -> String {
+    text.lines()
+        .map(|l| match (l.contains("objects checked:"), l.rfind(" (")) {
+            (true, Some(i)) if l.ends_with(" s)") => &l[..i],
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,5 +1,5 @@
 //! The bodies of the fuzz targets, shared by the coverage-guided fuzzers in `fuzz/` (nightly,
-//! `cargo fuzz`) and by `tests/fuzz_corpus.rs`, which replays every saved input on the stable
+//! `cargo fuzz`) and by `operator/tests/fuzz_corpus.rs`, which replays every saved input on the stable
 //! toolchain in CI. Each takes arbitrary bytes through one door where govkh reads input —
 //! manifests, CRD schema validation, an AdmissionReview body, the report's renderers — and
 //! checks what must hold whatever the bytes: no panic, and every problem said with its place.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use govkh_core::{manifest::split_documents, yaml};
 use serde_json::{Value, json};
 
-#[path = "../operator/core/benches/support/workloads.rs"]
+#[path = "../benches/support/workloads.rs"]
 mod workloads;
 
 fn root() -> PathBuf {

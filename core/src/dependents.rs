@@ -184,7 +184,7 @@ mod tests {
     use super::*;
 
     fn examples() -> Inventory {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
         let loaded = crate::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
         Inventory::build(loaded.objects).0
     }

@@ -9,7 +9,7 @@
 //! key, repeated or null-like key, a key that is not a scalar, a plain scalar that could be a
 //! number other than a short decimal integer, deep nesting, a parser error — and the document is
 //! then read by serde-saphyr, whose result (or error) is the answer. So the fast path may only
-//! ever return what serde-saphyr returns: `tests/yaml.rs` compares the two on every example,
+//! ever return what serde-saphyr returns: `core/tests/yaml.rs` compares the two on every example,
 //! sample and generated workload and on a list of tricky documents, and the `load` fuzz target
 //! compares them on every input it makes.
 

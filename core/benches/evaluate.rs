@@ -26,7 +26,7 @@ mod workloads;
 use workloads::workload;
 
 fn inventory(n: usize) -> Inventory {
-    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut loaded = Loader::new().load_paths(&[examples], &mut std::io::empty());
     let template = loaded
         .objects

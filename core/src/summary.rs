@@ -187,7 +187,7 @@ mod tests {
     use crate::{evaluate::evaluate_loaded, manifest::Loader};
 
     fn examples_audit(now: &str) -> Audit {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
         let loaded = Loader::new().load_paths(&[dir], &mut std::io::empty());
         let lib = Library::builtin().unwrap();
         let (inv, eval, problems) = evaluate_loaded(loaded, &lib, now.parse().unwrap());

@@ -1,5 +1,5 @@
 //! `govkh report`: golden files of every format on `examples/` at a fixed date (regenerate with
-//! `GOVKH_UPDATE_GOLDEN=1 cargo test --test report` and review the diff), a well-formed and
+//! `GOVKH_UPDATE_GOLDEN=1 cargo test --test committee_report` and review the diff), a well-formed and
 //! self-contained HTML page, inert hostile input, and a large render.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -54,7 +54,7 @@ fn golden_files_of_every_format() {
         ("csv", "km", "report.km.csv"),
     ] {
         let got = render_in(format, lang);
-        let path = common::root().join("tests/golden").join(file);
+        let path = common::root().join("operator/tests/golden").join(file);
         if update {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &got).unwrap();
@@ -63,7 +63,7 @@ fn golden_files_of_every_format() {
         let want = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             got == want,
-            "tests/golden/{file} differs: rerun with GOVKH_UPDATE_GOLDEN=1 and review the diff"
+            "operator/tests/golden/{file} differs: rerun with GOVKH_UPDATE_GOLDEN=1 and review the diff"
         );
     }
 }

@@ -1,19 +1,14 @@
 //! Helpers shared by the integration tests (each test binary uses a part of them).
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::{
-    path::PathBuf,
-    process::{Command, Output},
-};
-
-use govkh_core::manifest::{LoadResult, Loader};
+use std::process::{Command, Output};
 
 pub mod cluster;
 
-/// The repository's root.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+// `root()` and `examples()`: the core's test helpers, one copy for both crates.
+#[path = "../../../core/tests/common/mod.rs"]
+mod core_common;
+pub use core_common::{examples, root};
 
 /// Run the `govkh` binary from the repository's root, with no date taken from the
 /// environment (`--now`/`--as-of` are given explicitly by the tests).
@@ -29,11 +24,6 @@ pub fn govkh(args: &[&str]) -> Output {
         .env_remove("LANG")
         .output()
         .unwrap()
-}
-
-/// Every manifest of `examples/`, loaded as `govkh check` loads them.
-pub fn examples() -> LoadResult {
-    Loader::new().load_paths(&[root().join("examples")], &mut std::io::empty())
 }
 
 /// A live index fed as its watches would feed it on start: one complete list per watched

@@ -4,6 +4,7 @@
 //! a test. Run the fuzzers themselves with `fuzz/run.sh` (nightly and cargo-fuzz).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/fuzz_targets.rs"]
 mod fuzz_targets;
 
 use std::path::PathBuf;
