@@ -13,11 +13,11 @@
 use std::{path::PathBuf, time::Instant};
 
 use govkh_core::{
+    admission::Snapshot,
     evaluate::{Evaluator, Review, evaluate, objects},
     inventory::Inventory,
-    manifest::Loader,
+    loading::manifest::Loader,
     policy::{Helpers, Library, Mode},
-    summary::Snapshot,
 };
 use k8s_openapi::jiff::Timestamp;
 

@@ -185,7 +185,8 @@ mod tests {
 
     fn examples() -> Inventory {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-        let loaded = crate::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
+        let loaded =
+            crate::loading::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
         Inventory::build(loaded.objects).0
     }
 

@@ -13,7 +13,7 @@ use crate::{
         Approval, CloudTenancy, DataAccessGrant, DataClass, GovernmentCloud, LABEL_DATA_CLASS,
         LABEL_MINISTRY, LABEL_PERSONAL_DATA, Ministry, Placement, PrivateNetworkLink,
     },
-    manifest::{LoadError, Loaded, Object, Source},
+    loading::manifest::{LoadError, Loaded, Object, Source},
 };
 
 /// An object with where it came from (no source when it was read from a cluster).
@@ -401,12 +401,12 @@ fn put<T: Clone>(map: &mut BTreeMap<String, Entry<T>>, loaded: &Loaded, object: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Loader;
+    use crate::loading::manifest::Loader;
 
     #[test]
     fn a_namespace_claimed_by_two_tenancies_is_refused_and_namespaces_are_indexed() {
         let loader = Loader::new();
-        let mut r = crate::manifest::LoadResult::default();
+        let mut r = crate::loading::manifest::LoadResult::default();
         let text = "\
 apiVersion: digital.gov.kh/v1alpha1
 kind: CloudTenancy

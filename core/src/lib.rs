@@ -7,27 +7,18 @@
 //! `cargo tree` to keep it so). The `govkh` crate is the thin kube I/O around this crate.
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod api;
-pub mod clock;
-pub mod conditions;
-pub mod crdgen;
+pub mod audit;
 pub mod dependents;
-pub mod desired;
 pub mod evaluate;
 pub mod finding;
 pub mod inventory;
-pub mod manifest;
-pub mod message;
-pub mod openreports;
-pub mod output;
+pub mod law;
+pub mod loading;
 pub mod parallel;
 pub mod policy;
-pub mod rbac;
-pub mod references;
-pub mod report;
+pub mod provision;
+pub mod render;
 pub mod resources;
-pub mod schema;
-pub mod summary;
-pub mod text;
-pub mod verdict;
-pub mod yaml;
+pub mod trace;

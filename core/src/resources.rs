@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::{
     api::{GROUP, VERSION},
-    manifest::Source,
+    loading::manifest::Source,
 };
 
 /// The annotation `kubectl apply` keeps a full copy of the object in.

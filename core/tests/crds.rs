@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use govkh_core::crdgen;
+use govkh_core::api::crdgen;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ fn the_charts_crds_are_the_generated_crds() {
 fn the_charts_rbac_rules_are_the_generated_rules() {
     let chart = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../charts/govkh");
     let update = std::env::var_os("GOVKH_UPDATE_CRDS").is_some();
-    for (path, generated) in govkh_core::rbac::chart_files().unwrap() {
+    for (path, generated) in govkh_core::provision::rbac::chart_files().unwrap() {
         if update {
             std::fs::write(chart.join(path), &generated).unwrap();
             continue;
@@ -261,7 +261,7 @@ fn every_cel_rule_compiles_and_has_a_message() {
 fn the_charts_openreports_crds_are_the_generated_ones() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../charts/govkh/templates/openreports-crds.yaml");
-    let generated = govkh_core::openreports::chart_template().unwrap();
+    let generated = govkh_core::render::openreports::chart_template().unwrap();
     if std::env::var_os("GOVKH_UPDATE_CRDS").is_some() {
         std::fs::write(&path, &generated).unwrap();
         return;
@@ -307,11 +307,11 @@ fn undeclared(value: &Value, schema: &Value, path: String, out: &mut Vec<String>
 
 #[test]
 fn the_openreports_crds_declare_every_field_govkh_writes_and_need_what_upstream_needs() {
-    use govkh_core::openreports::{Flavour, Options, reports};
+    use govkh_core::render::openreports::{Flavour, Options, reports};
     let lib = govkh_core::policy::Library::builtin().unwrap();
     let now = "2026-11-26T03:00:00Z".parse().unwrap();
     let (_, eval, _) = govkh_core::evaluate::evaluate_loaded(
-        govkh_core::manifest::Loader::new().load_paths(
+        govkh_core::loading::manifest::Loader::new().load_paths(
             &[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")],
             &mut std::io::empty(),
         ),
@@ -327,13 +327,13 @@ fn the_openreports_crds_declare_every_field_govkh_writes_and_need_what_upstream_
     assert!(built.len() > 2, "{built:?}");
     for r in &mut built {
         for result in &mut r.results {
-            result.timestamp = Some(govkh_core::openreports::ResultTimestamp {
+            result.timestamp = Some(govkh_core::render::openreports::ResultTimestamp {
                 seconds: 1,
                 nanos: 0,
             });
         }
     }
-    for (file, crd) in govkh_core::openreports::crds().unwrap() {
+    for (file, crd) in govkh_core::render::openreports::crds().unwrap() {
         let namespaced = crd.spec.scope == "Namespaced";
         let schema = schema_of(&crd.spec.versions[0]);
         // What the upstream schema requires of a result, and its enums.
@@ -440,7 +440,7 @@ fn every_generated_crd_is_one_the_api_server_takes_without_a_warning() {
         .map(|(f, c)| (f.to_string(), c))
         .collect();
     all.extend(
-        govkh_core::openreports::crds()
+        govkh_core::render::openreports::crds()
             .unwrap()
             .into_iter()
             .map(|(f, c)| (f.to_string(), c)),

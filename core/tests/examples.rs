@@ -6,8 +6,8 @@ mod common;
 
 use govkh_core::{
     inventory::Inventory,
-    manifest::{Loader, Object},
-    schema::SchemaSet,
+    loading::manifest::{Loader, Object},
+    loading::schema::SchemaSet,
 };
 
 use common::root;

@@ -9,7 +9,7 @@ use govkh_core::{
     evaluate::{Evaluator, Operation, Review, evaluate},
     finding::Action,
     inventory::Inventory,
-    manifest::Loader,
+    loading::manifest::Loader,
     policy::{self, Library},
 };
 use k8s_openapi::jiff::Timestamp;
@@ -573,7 +573,7 @@ fn the_generated_workloads_are_judged_alike_filtered_or_not_on_one_thread_or_sev
         .objects;
     let loader = Loader::new();
     for i in 0..96 {
-        let source = govkh_core::manifest::Source {
+        let source = govkh_core::loading::manifest::Source {
             file: format!("generated-{i}.yaml"),
             document: 1,
             line: 1,
@@ -707,7 +707,7 @@ fn an_engine_that_failed_is_not_reused_and_the_next_object_is_judged_afresh() {
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let source = govkh_core::manifest::Source {
+            let source = govkh_core::loading::manifest::Source {
                 file: format!("f{i}.yaml"),
                 document: 1,
                 line: 1,
@@ -775,7 +775,7 @@ fn config_maps(n: usize) -> Inventory {
     let loader = Loader::new();
     let objects = (0..n)
         .map(|i| {
-            let source = govkh_core::manifest::Source {
+            let source = govkh_core::loading::manifest::Source {
                 file: format!("c{i}.yaml"),
                 document: 1,
                 line: 1,

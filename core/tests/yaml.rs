@@ -1,4 +1,4 @@
-//! The fast YAML reading (`govkh_core::yaml`) against serde-saphyr's: on every YAML file of the
+//! The fast YAML reading (`govkh_core::loading::yaml`) against serde-saphyr's: on every YAML file of the
 //! repository (examples, samples, broken fixtures, CRDs, the chart, the fuzz corpus), on the
 //! benchmarks' generated Deployments and on documents chosen to sit on each edge the fast
 //! reading must either read exactly as serde-saphyr does or leave to it.
@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use govkh_core::{manifest::split_documents, yaml};
+use govkh_core::{loading::manifest::split_documents, loading::yaml};
 use serde_json::{Value, json};
 
 #[path = "../benches/support/workloads.rs"]

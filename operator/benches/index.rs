@@ -35,16 +35,17 @@ use std::{
 };
 
 use govkh::{
-    controller::Context,
+    context::Context,
     index::handle_event,
     webhook::{Admission, TlsFiles},
 };
 use govkh_core::{
+    admission::Snapshot,
+    audit::summarize,
     evaluate::evaluate_loaded,
-    manifest::{LoadResult, Loader, Source},
+    loading::manifest::{LoadResult, Loader, Source},
     policy::Library,
     resources::RESOURCES,
-    summary::{Snapshot, summarize},
 };
 use k8s_openapi::jiff::Timestamp;
 use kube::runtime::watcher::Event;

@@ -40,19 +40,19 @@ fn main() {
     println!("| build (load, evaluate, model) | {build:.0} |");
     println!(
         "| html ({} KB) | {:.0} |",
-        govkh_core::report::html(&r).len() / 1024,
-        time(&|| govkh_core::report::html(&r).len())
+        govkh_core::render::report::html(&r).len() / 1024,
+        time(&|| govkh_core::render::report::html(&r).len())
     );
     println!(
         "| markdown | {:.0} |",
-        time(&|| govkh_core::report::markdown(&r).len())
+        time(&|| govkh_core::render::report::markdown(&r).len())
     );
     println!(
         "| json | {:.0} |",
-        time(&|| govkh_core::report::json(&r).unwrap().len())
+        time(&|| govkh_core::render::report::json(&r).unwrap().len())
     );
     println!(
         "| csv | {:.0} |",
-        time(&|| govkh_core::report::csv(&r).len())
+        time(&|| govkh_core::render::report::csv(&r).len())
     );
 }

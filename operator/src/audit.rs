@@ -4,11 +4,11 @@
 //! the index is kept up to date by watches. CPU-bound: callers run it on a blocking thread.
 
 use govkh_core::{
+    audit::{Audit, summarize},
     evaluate::{evaluate_with, load_error_findings, sort},
-    manifest::LoadError,
-    openreports,
+    loading::manifest::LoadError,
     policy::Library,
-    summary::{Audit, summarize},
+    render::openreports,
 };
 use k8s_openapi::jiff::Timestamp;
 

@@ -12,12 +12,12 @@ use k8s_openapi::jiff::Timestamp;
 
 use govkh_core::{
     api::Day,
-    crdgen,
+    api::crdgen,
     evaluate::evaluate_loaded,
     finding::Lang,
-    manifest::Loader,
-    output::{self, ActionCounts, Summary},
+    loading::manifest::Loader,
     policy::Library,
+    render::check::{self as output, ActionCounts, Summary},
 };
 
 /// govkh: Cambodia's Law on Digital Government on Kubernetes.
@@ -764,7 +764,7 @@ fn crds(args: CrdsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitC
 }
 
 fn rbac(args: RbacArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
-    let result = govkh_core::rbac::chart_files()
+    let result = govkh_core::provision::rbac::chart_files()
         .map_err(|e| e.to_string())
         .and_then(|files| {
             for (path, text) in files {
@@ -806,13 +806,13 @@ fn write_openreports_crds(
     dir: Option<&std::path::Path>,
     stdout: &mut dyn Write,
 ) -> Result<(), String> {
-    let crds = govkh_core::openreports::crds().map_err(|e| e.to_string())?;
+    let crds = govkh_core::render::openreports::crds().map_err(|e| e.to_string())?;
     if let Some(dir) = dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     for (file, crd) in crds {
-        let yaml = crdgen::to_yaml_with(&crd, govkh_core::openreports::HEADER)
+        let yaml = crdgen::to_yaml_with(&crd, govkh_core::render::openreports::HEADER)
             .map_err(|e| e.to_string())?;
         match dir {
             None => write!(stdout, "---\n{yaml}").map_err(|e| e.to_string())?,
@@ -1049,8 +1049,12 @@ fn report(
         loader.load_paths(&args.paths, stdin)
     };
     let (inventory, eval, problems) = evaluate_loaded(loaded, &policies, now);
-    let mut report =
-        govkh_core::report::build_in(&inventory, &eval, &policies, lang_or_locale(args.lang));
+    let mut report = govkh_core::render::report::build_in(
+        &inventory,
+        &eval,
+        &policies,
+        lang_or_locale(args.lang),
+    );
     let histories = match (&args.history, args.cluster) {
         (Some(dir), _) => read_history_dir(dir, report.as_of).map(Some),
         // The records are the operator's (kept only with --history-namespace): without them, or
@@ -1072,7 +1076,7 @@ fn report(
         (None, false) => Ok(None),
     };
     match histories {
-        Ok(Some(mut h)) => govkh_core::report::with_history(&mut report, &mut h),
+        Ok(Some(mut h)) => govkh_core::render::report::with_history(&mut report, &mut h),
         Ok(None) => {}
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
@@ -1080,10 +1084,10 @@ fn report(
         }
     }
     let text = match args.format {
-        ReportFormat::Html => Ok(govkh_core::report::html(&report)),
-        ReportFormat::Md => Ok(govkh_core::report::markdown(&report)),
-        ReportFormat::Json => govkh_core::report::json(&report),
-        ReportFormat::Csv => Ok(govkh_core::report::csv(&report)),
+        ReportFormat::Html => Ok(govkh_core::render::report::html(&report)),
+        ReportFormat::Md => Ok(govkh_core::render::report::markdown(&report)),
+        ReportFormat::Json => govkh_core::render::report::json(&report),
+        ReportFormat::Csv => Ok(govkh_core::render::report::csv(&report)),
     };
     let text = match text {
         Ok(t) => t,
@@ -1160,7 +1164,8 @@ const HISTORY_FILE_BYTES: u64 = 64 * 1024 * 1024;
 fn read_history_dir(
     dir: &std::path::Path,
     as_of: Day,
-) -> Result<std::collections::BTreeMap<String, govkh_core::report::history::History>, String> {
+) -> Result<std::collections::BTreeMap<String, govkh_core::render::report::history::History>, String>
+{
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("--history {}: {e}", dir.display()))?;
     let mut reports = Vec::new();
@@ -1201,7 +1206,7 @@ fn read_history_dir(
             dir.display()
         ));
     }
-    govkh_core::report::history::from_reports(&reports)
+    govkh_core::render::report::history::from_reports(&reports)
 }
 
 /// Write a file so that readers see the old content or the new, never a half-written one.
@@ -1284,12 +1289,14 @@ fn trace(
     };
     let (inventory, eval, _) = evaluate_loaded(loaded, &policies, now);
     let text =
-        crate::plugin::trace(&inventory, &eval, &args.target).and_then(|node| match args.format {
-            TraceFormat::Text => Ok(crate::plugin::trace_text(&node, false)),
-            TraceFormat::Wide => Ok(crate::plugin::trace_text(&node, true)),
-            TraceFormat::Json => serde_json::to_string_pretty(&node)
-                .map(|s| s + "\n")
-                .map_err(|e| e.to_string()),
+        govkh_core::trace::trace(&inventory, &eval, &args.target).and_then(|node| {
+            match args.format {
+                TraceFormat::Text => Ok(govkh_core::trace::trace_text(&node, false)),
+                TraceFormat::Wide => Ok(govkh_core::trace::trace_text(&node, true)),
+                TraceFormat::Json => serde_json::to_string_pretty(&node)
+                    .map(|s| s + "\n")
+                    .map_err(|e| e.to_string()),
+            }
         });
     print_or_fail(text, stdout, stderr)
 }
@@ -1359,7 +1366,7 @@ fn read_cluster(
     loader: &Loader,
     kubeconfig: Option<&std::path::Path>,
     context: Option<&str>,
-) -> Result<govkh_core::manifest::LoadResult, String> {
+) -> Result<govkh_core::loading::manifest::LoadResult, String> {
     with_client(kubeconfig, context, |client| async move {
         crate::cluster::read(client, loader)
             .await
@@ -1372,9 +1379,10 @@ fn read_cluster_history(
     kubeconfig: Option<&std::path::Path>,
     context: Option<&str>,
     namespace: &str,
-) -> Result<std::collections::BTreeMap<String, govkh_core::report::history::History>, String> {
+) -> Result<std::collections::BTreeMap<String, govkh_core::render::report::history::History>, String>
+{
     with_client(kubeconfig, context, |client| async move {
-        crate::history::read(client, namespace)
+        crate::writers::history::read(client, namespace)
             .await
             .map_err(|e| e.to_string())
     })
@@ -1476,11 +1484,11 @@ fn run_operator(
         },
         history_namespace: args.history_namespace,
         reports: match args.reports {
-            ReportsArg::Openreports => Some(govkh_core::openreports::Flavour::Openreports),
-            ReportsArg::Wgpolicyk8s => Some(govkh_core::openreports::Flavour::Wgpolicyk8s),
+            ReportsArg::Openreports => Some(govkh_core::render::openreports::Flavour::Openreports),
+            ReportsArg::Wgpolicyk8s => Some(govkh_core::render::openreports::Flavour::Wgpolicyk8s),
             ReportsArg::None => None,
         }
-        .map(|flavour| govkh_core::openreports::Options {
+        .map(|flavour| govkh_core::render::openreports::Options {
             flavour,
             pass: args.report_pass,
             max_results: args.report_max_results as usize,

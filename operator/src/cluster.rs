@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use govkh_core::{
     api::{GROUP, LABEL_MINISTRY},
-    manifest::{LoadError, LoadResult, Loader},
+    loading::manifest::{LoadError, LoadResult, Loader},
     resources::RESOURCES,
 };
 

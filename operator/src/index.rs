@@ -28,11 +28,11 @@ use std::{
 
 use futures::StreamExt;
 use govkh_core::{
+    admission::Snapshot,
     api::Day,
     inventory::{Inventory, other_key},
-    manifest::{LoadError, Loaded, Loader, Source, shapes_context},
+    loading::manifest::{LoadError, Loaded, Loader, Source, shapes_context},
     resources::{RESOURCES, Resource},
-    summary::Snapshot,
 };
 use k8s_openapi::jiff::Timestamp;
 use kube::{
@@ -188,7 +188,7 @@ pub struct Index {
     /// Every change, after it is applied: the controllers' triggers.
     changes: tokio::sync::broadcast::Sender<Change>,
     /// Requests refused at admission, counted per ministry and hour.
-    refusals: Mutex<govkh_core::summary::Refusals>,
+    refusals: Mutex<govkh_core::admission::Refusals>,
     /// The typed stores kept for the controllers, by kind (`Index::mirror`).
     mirrors: Mutex<BTreeMap<String, Vec<Feed>>>,
 }

@@ -206,7 +206,7 @@ impl Metrics {
 
     /// Replace the audit gauges with what `audit` found: series of ministries, articles or
     /// states that no longer occur disappear rather than keep their last value.
-    pub fn audited(&self, audit: &govkh_core::summary::Audit) {
+    pub fn audited(&self, audit: &govkh_core::audit::Audit) {
         self.audits.inc();
         self.findings.clear();
         for ((ministry, article, action), n) in &audit.findings {
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn an_audit_replaces_the_previous_series() {
         let m = Metrics::new();
-        let mut a = govkh_core::summary::Audit::default();
+        let mut a = govkh_core::audit::Audit::default();
         a.findings.insert(("mef".into(), "10".into(), "deny"), 2);
         a.tenancy_states.insert("MigrationOverdue", 1);
         a.today = Some("2026-11-26".parse().unwrap());

@@ -28,20 +28,21 @@ use kube::{
 
 use crate::{
     audit,
-    controller::{self, Context, approval, cloud, grant, link, ministry, tenancy},
+    context::Context,
+    controller::{self, approval, cloud, grant, link, ministry, tenancy},
     index, lease,
     serve::{Probes, serve},
     webhook,
 };
 use govkh_core::{
+    api::crdgen::all_established,
     api::{
         Approval, CloudTenancy, DataAccessGrant, Day, GOVERNMENT_CLOUD_NAME, GovernmentCloud,
         Ministry, PrivateNetworkLink,
     },
-    crdgen::all_established,
     dependents::{Dependents, of_change},
-    desired::FIELD_MANAGER,
     policy::Library,
+    provision::desired::FIELD_MANAGER,
 };
 
 /// Why `govkh run` stopped, or could not start.
@@ -112,7 +113,7 @@ pub struct RunOptions {
     /// Where the leader keeps each ministry's daily record (None: no history is kept).
     pub history_namespace: Option<String>,
     /// The reports the leader writes after each audit (None: none).
-    pub reports: Option<govkh_core::openreports::Options>,
+    pub reports: Option<govkh_core::render::openreports::Options>,
 }
 
 /// Where and with which certificate the admission webhook listens.
@@ -142,7 +143,7 @@ async fn register(client: &Client, identity: &str, r: &Registration) -> Result<S
         name: name.clone(),
         reason: format!("{}: {e}", r.ca_file.display()),
     })?;
-    let config = govkh_core::desired::webhook_configuration(&name, &r.url, &ca);
+    let config = govkh_core::provision::desired::webhook_configuration(&name, &r.url, &ca);
     let api: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
     api.patch(
         &name,
@@ -323,11 +324,11 @@ pub async fn audit_loop(
     leading: Arc<AtomicBool>,
     done: tokio::sync::watch::Sender<u64>,
     history_namespace: Option<String>,
-    reports: Option<govkh_core::openreports::Options>,
+    reports: Option<govkh_core::render::openreports::Options>,
 ) {
     let mut n = 0u64;
-    let mut keeper = crate::history::Keeper::default();
-    let mut writer = reports.map(|o| crate::reports::Writer::new(o.flavour));
+    let mut keeper = crate::writers::history::Keeper::default();
+    let mut writer = reports.map(|o| crate::writers::openreports::Writer::new(o.flavour));
     // An audit of an index that has not listed every kind would report an empty cluster.
     while !ctx.index.is_synced() {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -391,7 +392,7 @@ pub async fn audit_loop(
                     && build.is_some()
                 {
                     match w.write(&ctx.client, built, now).await {
-                        Ok(crate::reports::Written {
+                        Ok(crate::writers::openreports::Written {
                             applied: 0,
                             deleted: 0,
                             ..
@@ -813,7 +814,7 @@ where
             tracing::debug!(object = %object.name, category = error.category(), %error, "reconcile failed");
         }
         Err(E::QueueError(error)) => {
-            tracing::warn!(error = %govkh_core::text::one_line(&error.to_string()), "a watch failed; retrying with backoff");
+            tracing::warn!(error = %govkh_core::render::text::one_line(&error.to_string()), "a watch failed; retrying with backoff");
         }
         Err(E::RunnerError(error)) => tracing::error!(%error, "the controller's runner failed"),
     }

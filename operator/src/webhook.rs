@@ -33,12 +33,12 @@ use kube::core::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use tokio::net::TcpListener;
 
-use crate::{connections, controller::Context};
+use crate::{connections, context::Context};
 use govkh_core::{
-    evaluate::{Evaluator, Operation as ReviewOperation, Review},
-    finding::{Action, Finding},
+    admission::{self, Snapshot},
+    evaluate::{Operation as ReviewOperation, Review},
+    finding::Finding,
     policy::Library,
-    summary::Snapshot,
 };
 
 /// Largest AdmissionReview read: an object and its old version, 1.5 MiB each, and the envelope.
@@ -50,45 +50,8 @@ pub const PATH: &str = "/validate";
 /// Largest request head read (the API server sends a few hundred bytes).
 const MAX_HEAD: usize = 64 * 1024;
 
-/// What one review came to, for the metrics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AdmissionOutcome {
-    /// Allowed with no finding.
-    Allowed,
-    /// Allowed with warnings.
-    Warned,
-    /// Refused.
-    Denied,
-    /// Refused without judging: the index has not listed the cluster yet.
-    NotJudged,
-    /// Refused: something the verdict depends on could not be read in time.
-    Unverified,
-}
-
-impl AdmissionOutcome {
-    /// Its name as a metric label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AdmissionOutcome::Allowed => "allowed",
-            AdmissionOutcome::Warned => "warned",
-            AdmissionOutcome::Denied => "denied",
-            AdmissionOutcome::NotJudged => "not-judged",
-            AdmissionOutcome::Unverified => "unverified",
-        }
-    }
-}
-
-fn line(f: &Finding) -> String {
-    let mut s = format!("[{}] {}", f.policy, f.message);
-    if !f.articles.is_empty() {
-        s.push_str(&format!(" (Art. {}", f.articles.join(", ")));
-        if let Some(p) = &f.penalty {
-            s.push_str(&format!("; penalty Art. {}", p.article));
-        }
-        s.push(')');
-    }
-    s
-}
+/// What one review came to, for the metrics (decided in the core's `admission`).
+pub use govkh_core::admission::Outcome as AdmissionOutcome;
 
 fn operation(op: &Operation) -> ReviewOperation {
     match op {
@@ -117,69 +80,27 @@ pub fn judge_with_findings(
     policies: &Library,
     now: Timestamp,
 ) -> (AdmissionResponse, AdmissionOutcome, Vec<Finding>) {
-    let response = AdmissionResponse::from(req);
-    let Some(snapshot) = snapshot else {
-        // Fail closed: without the cluster's inventory nothing can be judged.
-        return (
-            response.deny(
-                "govkh has not finished reading the cluster, so this request cannot be judged under the Law on Digital Government yet: retry in a few seconds",
-            ),
-            AdmissionOutcome::NotJudged,
-            Vec::new(),
-        );
-    };
     // A deletion carries only the object that goes.
-    let Some(object) = req.object.as_ref().or(req.old_object.as_ref()) else {
-        return (response, AdmissionOutcome::Allowed, Vec::new());
-    };
-    let review = Review {
-        operation: operation(&req.operation),
-        object: object_json(req, object),
-        old_object: req.old_object.as_ref().map(|o| object_json(req, o)),
-        user_info: serde_json::to_value(&req.user_info).ok(),
-        source: None,
-    };
-    // The inventory converted by the audit serves every request of its day; after midnight
-    // (Phnom Penh) approvals and grants may have changed state, so convert it anew.
-    let evaluator = if snapshot.prepared.today == govkh_core::api::Day::in_phnom_penh(now) {
-        Evaluator::with_prepared(&snapshot.inventory, policies, now, &snapshot.prepared)
-    } else {
-        Evaluator::new(&snapshot.inventory, policies, now, &snapshot.tenancies)
-    };
-    let findings = evaluator.review(&review);
-    let denials: Vec<String> = findings
-        .iter()
-        .filter(|f| f.action == Action::Deny)
-        .map(line)
-        .collect();
-    let warnings: Vec<String> = findings
-        .iter()
-        .filter(|f| matches!(f.action, Action::Warn | Action::Error))
-        .map(line)
-        .collect();
-    let mut response = if denials.is_empty() {
-        response
-    } else {
-        response.deny(format!(
-            "refused under the Law on Digital Government: {}",
-            denials.join("; ")
-        ))
-    };
-    let outcome = if !denials.is_empty() {
-        AdmissionOutcome::Denied
-    } else if warnings.is_empty() {
-        AdmissionOutcome::Allowed
-    } else {
-        AdmissionOutcome::Warned
-    };
-    if !warnings.is_empty() {
-        response.warnings = Some(warnings);
+    let review = req
+        .object
+        .as_ref()
+        .or(req.old_object.as_ref())
+        .map(|object| Review {
+            operation: operation(&req.operation),
+            object: object_json(req, object),
+            old_object: req.old_object.as_ref().map(|o| object_json(req, o)),
+            user_info: serde_json::to_value(&req.user_info).ok(),
+            source: None,
+        });
+    let decision = admission::decide(review.as_ref(), snapshot, policies, now);
+    let mut response = AdmissionResponse::from(req);
+    if let Some(reason) = decision.denial {
+        response = response.deny(reason);
     }
-    let denied = findings
-        .into_iter()
-        .filter(|f| f.action == Action::Deny)
-        .collect();
-    (response, outcome, denied)
+    if !decision.warnings.is_empty() {
+        response.warnings = Some(decision.warnings);
+    }
+    (response, decision.outcome, decision.denied)
 }
 
 /// The request of an AdmissionReview body.
@@ -323,7 +244,7 @@ impl Admission {
             return;
         }
         // The user name comes from the authenticator: shown, never obeyed by a terminal.
-        let user = govkh_core::text::printable(
+        let user = govkh_core::render::text::printable(
             req.user_info
                 .username
                 .as_deref()
@@ -341,7 +262,7 @@ impl Admission {
                 format!(
                     "[{}] Art. {}",
                     f.policy,
-                    govkh_core::report::sort_articles(f.articles.clone()).join(", ")
+                    govkh_core::render::report::sort_articles(f.articles.clone()).join(", ")
                 )
             })
             .collect();

@@ -1456,7 +1456,7 @@ fn govkh_crds_prints_the_same_documents() {
         .unwrap();
     assert!(out.status.success());
     let printed = String::from_utf8(out.stdout).unwrap();
-    for (file, _) in govkh_core::crdgen::all() {
+    for (file, _) in govkh_core::api::crdgen::all() {
         let stored = std::fs::read_to_string(root().join("crds").join(file)).unwrap();
         assert!(
             printed.contains(&stored),

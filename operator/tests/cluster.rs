@@ -8,8 +8,8 @@ use std::{collections::BTreeMap, path::PathBuf, pin::pin};
 
 use govkh::cluster;
 use govkh_core::{
-    evaluate::evaluate, inventory::Inventory, manifest::Loader, output::ActionCounts,
-    policy::Library,
+    evaluate::evaluate, inventory::Inventory, loading::manifest::Loader, policy::Library,
+    render::check::ActionCounts,
 };
 use http::{Request, Response};
 use kube::client::Body;
@@ -178,7 +178,7 @@ async fn report_reads_the_cluster_like_the_manifests() {
     let own = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/workloads/moeys-elearning.yaml");
     let own = Loader::new().load_paths(&[own], &mut std::io::empty());
-    let context = govkh_core::manifest::LoadResult {
+    let context = govkh_core::loading::manifest::LoadResult {
         objects: loaded.objects.clone(),
         errors: Vec::new(),
     };
@@ -259,7 +259,7 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
     // tenancy's clock state.
     let now: k8s_openapi::jiff::Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
     let lib = Library::builtin().unwrap();
-    let loaded = govkh_core::manifest::LoadResult {
+    let loaded = govkh_core::loading::manifest::LoadResult {
         objects: Loader::new()
             .load_paths(
                 &[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")],
@@ -269,7 +269,7 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
         errors: Vec::new(),
     };
     let (inv, eval, problems) = govkh_core::evaluate::evaluate_loaded(loaded, &lib, now);
-    let audit = govkh_core::summary::summarize(&inv, &eval, &lib, problems);
+    let audit = govkh_core::audit::summarize(&inv, &eval, &lib, problems);
     let mut objects = cluster_objects();
     for m in objects.get_mut("ministries").unwrap() {
         let code = m["metadata"]["name"].as_str().unwrap().to_string();
@@ -308,8 +308,8 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
     let (client, _) = serve(objects);
     let loaded = cluster::read(client, &Loader::new()).await.unwrap();
     let (inv, eval, _) = govkh_core::evaluate::evaluate_loaded(loaded, &lib, now);
-    let tree = govkh::plugin::trace(&inv, &eval, "ministry/mef").unwrap();
-    let text = govkh::plugin::trace_text(&tree, false);
+    let tree = govkh_core::trace::trace(&inv, &eval, "ministry/mef").unwrap();
+    let text = govkh_core::trace::trace_text(&tree, false);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "Ministry/mef  0 deny, 1 warn", "{text}");
     // What could not be judged is counted apart, never as a denial.
@@ -322,7 +322,7 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
         .clone();
     unjudged.action = govkh_core::finding::Action::Error;
     with_error.findings.push(unjudged);
-    let errored = govkh::plugin::trace(&inv, &with_error, "ministry/mef").unwrap();
+    let errored = govkh_core::trace::trace(&inv, &with_error, "ministry/mef").unwrap();
     assert_eq!(
         errored.state.as_deref(),
         Some("0 deny, 1 warn, 1 error"),
@@ -340,7 +340,7 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
         assert!(lines.contains(&expected), "missing {expected:?} in\n{text}");
     }
     // -o wide adds the findings' messages; -o json the same tree as data.
-    let wide = govkh::plugin::trace_text(&tree, true);
+    let wide = govkh_core::trace::trace_text(&tree, true);
     assert!(
         wide.contains("warn  — runs outside the government cloud"),
         "{wide}"
@@ -350,11 +350,11 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
     assert!(json["children"].as_array().unwrap().len() >= 5);
     // Unknown targets are said.
     assert_eq!(
-        govkh::plugin::trace(&inv, &eval, "ministry/nobody").unwrap_err(),
+        govkh_core::trace::trace(&inv, &eval, "ministry/nobody").unwrap_err(),
         "Ministry nobody not found"
     );
     assert!(
-        govkh::plugin::trace(&inv, &eval, "pod/x")
+        govkh_core::trace::trace(&inv, &eval, "pod/x")
             .unwrap_err()
             .contains("trace follows ministry")
     );

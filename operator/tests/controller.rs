@@ -6,7 +6,10 @@ mod common;
 
 use std::{pin::pin, sync::Arc, time::Duration};
 
-use govkh::controller::{Context, Error, tenancy};
+use govkh::{
+    context::Context,
+    controller::{Error, tenancy},
+};
 use govkh_core::api::CloudTenancy;
 use http::{Request, Response};
 use k8s_openapi::jiff::Timestamp;
@@ -1058,7 +1061,7 @@ async fn an_approval_reports_its_state_and_expires_on_the_day_after_valid_until(
 use govkh::controller::{cloud, ministry};
 use govkh_core::{
     api::{GovernmentCloud, Ministry},
-    summary::Audit,
+    audit::Audit,
 };
 
 fn audit_of_examples(now: &str) -> Audit {
@@ -1066,7 +1069,7 @@ fn audit_of_examples(now: &str) -> Audit {
     let lib = govkh_core::policy::Library::builtin().unwrap();
     let (inv, eval, problems) =
         govkh_core::evaluate::evaluate_loaded(loaded, &lib, now.parse().unwrap());
-    govkh_core::summary::summarize(&inv, &eval, &lib, problems)
+    govkh_core::audit::summarize(&inv, &eval, &lib, problems)
 }
 
 fn example(kind: &str, name: &str) -> Value {
@@ -1635,7 +1638,7 @@ async fn a_links_policies_are_found_and_removed_even_when_its_status_forgot_them
 
 #[test]
 fn children_carry_their_owners_labels_even_with_long_names() {
-    use govkh_core::desired::{LABEL_OWNER_NAME, label_value, owner_selector};
+    use govkh_core::provision::desired::{LABEL_OWNER_NAME, label_value, owner_selector};
     assert_eq!(label_value("nssf-claims"), "nssf-claims");
     let long = "a".repeat(70);
     let v = label_value(&long);

@@ -40,17 +40,18 @@ use std::{
     time::{Duration, Instant},
 };
 
-use govkh_core::verdict;
+use govkh_core::law::verdict;
 use govkh_core::{
     api::{
         Approval, CloudTenancy, DataAccessGrant, Day, GovernmentCloud, LinkState, Ministry,
         PrivateNetworkLink,
     },
-    clock, desired,
     evaluate::evaluate_loaded,
     inventory::Inventory,
-    manifest::Loader,
+    law::clock,
+    loading::manifest::Loader,
     policy::Library,
+    provision::desired,
 };
 use k8s_openapi::{
     api::{
@@ -756,7 +757,7 @@ async fn checks(client: &Client) -> Result<(), String> {
         Api::namespaced(client.clone(), HISTORY_NAMESPACE);
     let year = today.date().year();
     for code in inv.ministries.keys() {
-        let name = govkh::history::name(code, year);
+        let name = govkh::writers::history::name(code, year);
         wait_for(
             &format!("ConfigMap {HISTORY_NAMESPACE}/{name} records today"),
             || async {
@@ -764,7 +765,7 @@ async fn checks(client: &Client) -> Result<(), String> {
                 let text = got
                     .data
                     .as_ref()
-                    .and_then(|d| d.get(govkh::history::KEY))
+                    .and_then(|d| d.get(govkh::writers::history::KEY))
                     .ok_or("no record".to_string())?;
                 let stored: serde_json::Value =
                     serde_json::from_str(text).map_err(|e| e.to_string())?;
@@ -848,7 +849,7 @@ async fn cleanup(kubeconfig: &Path, client: &Client) -> Result<(), String> {
             "-n",
             HISTORY_NAMESPACE,
             "-l",
-            &format!("{}=true", govkh::history::LABEL),
+            &format!("{}=true", govkh::writers::history::LABEL),
             "--ignore-not-found",
         ],
     );

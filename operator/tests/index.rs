@@ -9,7 +9,7 @@ mod common;
 use std::{pin::pin, sync::Arc, time::Duration};
 
 use govkh::{
-    controller::Context,
+    context::Context,
     index::{Index, handle_event},
     webhook::{Admission, AdmissionOutcome},
 };
@@ -484,7 +484,7 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
     let lib = Library::builtin().unwrap();
     let (inv, eval, problems) =
         govkh_core::evaluate::evaluate_loaded(common::examples(), &lib, now);
-    let from_files = govkh_core::summary::summarize(&inv, &eval, &lib, problems);
+    let from_files = govkh_core::audit::summarize(&inv, &eval, &lib, problems);
     assert_eq!(first.ministries, from_files.ministries);
     assert_eq!(first.tenancies, from_files.tenancies);
     assert_eq!(first.findings, from_files.findings);
@@ -548,8 +548,8 @@ async fn audit_with_reports(leading: bool) -> Vec<String> {
         Arc::new(std::sync::atomic::AtomicBool::new(leading)),
         done,
         None,
-        Some(govkh_core::openreports::Options {
-            flavour: govkh_core::openreports::Flavour::Openreports,
+        Some(govkh_core::render::openreports::Options {
+            flavour: govkh_core::render::openreports::Flavour::Openreports,
             pass: true,
             max_results: 1000,
         }),

@@ -12,10 +12,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use govkh::reports::{Writer, Written};
+use govkh::writers::openreports::{Writer, Written};
 use govkh_core::{
-    openreports::{Flavour, Options, Outcome, Report},
     policy::Library,
+    render::openreports::{Flavour, Options, Outcome, Report},
 };
 use http::{Request, Response};
 use k8s_openapi::jiff::Timestamp;
@@ -398,7 +398,7 @@ fn a_namespace_no_ministry_holds_gets_no_report_of_passes() {
     let with = |j: govkh_core::evaluate::Judged| {
         let mut judged = eval.judged.clone();
         judged.push(j);
-        govkh_core::openreports::reports(&eval.findings, &judged, &lib, &options)
+        govkh_core::render::openreports::reports(&eval.findings, &judged, &lib, &options)
     };
     let in_kube_system =
         |reports: &[Report]| reports.iter().any(|r| r.namespace() == Some("kube-system"));

@@ -11,9 +11,9 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use govkh::history::{KEY, Keeper};
+use govkh::writers::history::{KEY, Keeper};
 use govkh_core::{
-    evaluate::evaluate_loaded, policy::Library, report::history::History, summary::summarize,
+    audit::summarize, evaluate::evaluate_loaded, policy::Library, render::report::history::History,
 };
 use http::{Request, Response};
 use k8s_openapi::jiff::Timestamp;
@@ -57,7 +57,7 @@ fn api_server(stored: Vec<Value>) -> (kube::Client, Log) {
     (kube::Client::new(service, "default"), log)
 }
 
-fn observations(day: &str) -> BTreeMap<String, govkh_core::report::history::Observation> {
+fn observations(day: &str) -> BTreeMap<String, govkh_core::render::report::history::Observation> {
     let now: Timestamp = format!("{day}T03:00:00Z").parse().unwrap();
     let lib = Library::builtin().unwrap();
     let (inv, eval, problems) = evaluate_loaded(common::examples(), &lib, now);
@@ -319,14 +319,14 @@ fn histories_are_bounded() {
         day.record.day = start.plus_days(n);
         h.record(day);
     }
-    assert_eq!(h.days.len(), govkh_core::report::history::MAX_DAYS);
+    assert_eq!(h.days.len(), govkh_core::render::report::history::MAX_DAYS);
     assert_eq!(h.days.last().unwrap().day, start.plus_days(999));
     // Open breaches keep their first day across the run.
     assert!(h.open.values().all(|d| *d == start), "{:?}", h.open);
     let b = h.biennial().unwrap();
     assert_eq!(b.to, start.plus_days(999));
     assert!(
-        (729..=731).contains(&govkh_core::clock::days_between(b.from, b.to)),
+        (729..=731).contains(&govkh_core::law::clock::days_between(b.from, b.to)),
         "{b:?}"
     );
 }

@@ -47,7 +47,7 @@ fn collection(r: &govkh_core::resources::Resource) -> String {
 
 /// The CRDs as an API server that has established them lists them.
 fn crd_list() -> Value {
-    let items: Vec<Value> = govkh_core::crdgen::all()
+    let items: Vec<Value> = govkh_core::api::crdgen::all()
         .into_iter()
         .map(|(_, crd)| {
             let mut v = serde_json::to_value(crd).unwrap();

@@ -7,10 +7,10 @@ mod common;
 use std::{path::PathBuf, sync::Arc};
 
 use govkh::{
-    controller::Context,
+    context::Context,
     webhook::{self, AdmissionOutcome, TlsFiles},
 };
-use govkh_core::{evaluate::evaluate_loaded, policy::Library, summary::Snapshot};
+use govkh_core::{admission::Snapshot, evaluate::evaluate_loaded, policy::Library};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -8,6 +8,7 @@
 
 pub mod approval;
 pub mod common;
+pub mod crdgen;
 pub mod data_class;
 pub mod government_cloud;
 pub mod grant;

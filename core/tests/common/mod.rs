@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use govkh_core::manifest::{LoadResult, Loader};
+use govkh_core::loading::manifest::{LoadResult, Loader};
 
 /// The repository's root (both crates sit one folder below it).
 pub fn root() -> PathBuf {

@@ -11,8 +11,8 @@ use kube::runtime::controller::Action;
 use super::{Conclusion, Context, Error, conclude, instrumented};
 use govkh_core::{
     api::{Approval, Day, SubjectKind, conditions as cond},
-    message,
-    verdict::{self, Reason},
+    law::verdict::{self, Reason},
+    render::message,
 };
 
 /// Reconcile one approval.

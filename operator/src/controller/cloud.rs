@@ -11,9 +11,10 @@ use kube::{ResourceExt, runtime::controller::Action};
 use super::{Context, Error, instrumented, write_status};
 use govkh_core::{
     api::{GovernmentCloud, GovernmentCloudStatus, conditions as cond},
-    conditions, message,
-    summary::Audit,
-    verdict::{self, Reason},
+    audit::Audit,
+    law::verdict::{self, Reason},
+    provision::conditions,
+    render::message,
 };
 
 /// The status a GovernmentCloud should show (pure).
@@ -111,7 +112,7 @@ async fn reconcile_inner(cloud: &GovernmentCloud, ctx: &Context) -> Result<Actio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use govkh_core::verdict::cloud_problem as problem;
+    use govkh_core::law::verdict::cloud_problem as problem;
 
     fn cloud(name: &str) -> GovernmentCloud {
         serde_json::from_value(serde_json::json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "GovernmentCloud", "metadata": {"name": name, "generation": 2},

@@ -15,7 +15,9 @@ use super::{
 };
 use govkh_core::{
     api::{DataAccessGrant, Day, conditions as cond},
-    desired, message, verdict,
+    law::verdict,
+    provision::desired,
+    render::message,
 };
 
 /// Reconcile one grant.

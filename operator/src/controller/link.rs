@@ -16,7 +16,9 @@ use super::{
 };
 use govkh_core::{
     api::{Day, LinkNetwork, LinkState, PrivateNetworkLink, conditions as cond},
-    desired, message, verdict,
+    law::verdict,
+    provision::desired,
+    render::message,
 };
 
 /// Reconcile one link.

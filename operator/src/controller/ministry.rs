@@ -10,7 +10,7 @@ use kube::{ResourceExt, runtime::controller::Action};
 use super::{Context, Error, instrumented, namespaces_of, write_status};
 use govkh_core::{
     api::{ComplianceSummary, Ministry, MinistryStatus, conditions as cond},
-    conditions,
+    provision::conditions,
 };
 
 /// The status a ministry should show (pure): its namespaces (sorted) and, once an audit has

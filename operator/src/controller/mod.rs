@@ -11,205 +11,22 @@ pub mod link;
 pub mod ministry;
 pub mod tenancy;
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex, RwLock},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use k8s_openapi::{api::networking::v1::NetworkPolicy, jiff::Timestamp};
-use kube::{
-    Api, Client, Resource, ResourceExt,
-    api::DeleteParams,
-    runtime::{
-        controller::Action,
-        events::{Event, EventType, Recorder, Reporter},
-    },
-};
+use kube::{Api, Resource, ResourceExt, api::DeleteParams, runtime::controller::Action};
 
 use govkh_core::{
     api::{
         ApprovalState, ApprovalStatus, ClockState, CloudTenancyStatus, DataAccessGrantStatus, Day,
         GrantState, LABEL_MINISTRY, LinkState, PrivateNetworkLinkStatus,
     },
-    conditions,
-    verdict::StateEvent,
+    law::verdict::StateEvent,
+    provision::conditions,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
-/// What every reconcile shares.
-pub struct Context {
-    /// The API client.
-    pub client: Client,
-    /// The clock (injected so tests and "as of" runs are reproducible).
-    pub now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
-    /// The metrics registry.
-    pub metrics: Arc<crate::metrics::Metrics>,
-    /// Publishes Kubernetes Events about our objects.
-    recorder: Recorder,
-    /// Per object in backoff: its consecutive failures, and when and at which generation it
-    /// may be tried again.
-    failures: Mutex<HashMap<String, Failing>>,
-    /// What each object waits for, as last logged (so it is logged once).
-    waiting: Mutex<HashMap<String, String>>,
-    /// The last audit of the cluster, once there is one.
-    audit: RwLock<Option<Arc<govkh_core::summary::Audit>>>,
-    /// The live index of the cluster: what admission and the audit read.
-    pub index: Arc<crate::index::Index>,
-}
-
-impl Context {
-    /// A context with the given client and clock.
-    pub fn new(client: Client, now: Arc<dyn Fn() -> Timestamp + Send + Sync>) -> Self {
-        Self::with_reporter(client, now, None)
-    }
-
-    /// A context whose Events name `instance` (the pod) as their reporting instance.
-    pub fn with_reporter(
-        client: Client,
-        now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
-        instance: Option<String>,
-    ) -> Self {
-        let reporter = Reporter {
-            controller: REPORTING_CONTROLLER.into(),
-            instance,
-        };
-        Context {
-            recorder: Recorder::new(client.clone(), reporter),
-            client,
-            now,
-            metrics: Arc::new(crate::metrics::Metrics::new()),
-            failures: Mutex::new(HashMap::new()),
-            waiting: Mutex::new(HashMap::new()),
-            audit: RwLock::new(None),
-            index: Arc::new(crate::index::Index::new()),
-        }
-    }
-
-    /// The same context reading `index`.
-    pub fn with_index(mut self, index: Arc<crate::index::Index>) -> Self {
-        self.index = index;
-        self
-    }
-
-    /// The last audit, if one has completed.
-    pub fn audit(&self) -> Option<Arc<govkh_core::summary::Audit>> {
-        self.audit.read().ok().and_then(|a| a.clone())
-    }
-
-    /// Keep `audit` as the latest; publish its metrics when `publish` (only the leader does,
-    /// so that summing a metric over the replicas does not count a finding twice).
-    pub fn set_audit(&self, audit: govkh_core::summary::Audit, publish: bool) {
-        if publish {
-            self.metrics.audited(&audit);
-        }
-        if let Ok(mut a) = self.audit.write() {
-            *a = Some(Arc::new(audit));
-        }
-    }
-
-    /// Publish an Event about `obj`. An Event is a courtesy to whoever runs `kubectl describe`:
-    /// failing to publish one is logged, never a reason to fail the reconcile.
-    pub async fn event<K: Resource<DynamicType = ()>>(
-        &self,
-        obj: &K,
-        warning: bool,
-        reason: &str,
-        note: &str,
-    ) {
-        let event = Event {
-            type_: if warning {
-                EventType::Warning
-            } else {
-                EventType::Normal
-            },
-            reason: reason.to_string(),
-            note: (!note.is_empty()).then(|| note.chars().take(1000).collect()),
-            action: "Reconcile".into(),
-            secondary: None,
-        };
-        if let Err(e) = self.recorder.publish(&event, &obj.object_ref(&())).await {
-            tracing::warn!(object = %obj.meta().name.as_deref().unwrap_or_default(), reason, error = %e, "cannot publish an Event");
-        }
-    }
-
-    /// Publish the Event of a request refused at admission (`Warning`, `PolicyViolation`).
-    /// Logged when it cannot be published; never retried.
-    pub async fn refusal_event(
-        &self,
-        reference: &k8s_openapi::api::core::v1::ObjectReference,
-        note: &str,
-    ) {
-        let event = Event {
-            type_: EventType::Warning,
-            reason: "PolicyViolation".into(),
-            note: Some(note.chars().take(1000).collect()),
-            action: "Admission".into(),
-            secondary: None,
-        };
-        if let Err(e) = self.recorder.publish(&event, reference).await {
-            tracing::warn!(reason = "PolicyViolation", error = %e, "cannot publish an Event");
-        }
-    }
-
-    /// Count a failure of `key` (at `generation`) and return its delay before the next try.
-    fn failed(&self, key: &str, generation: Option<i64>) -> (u32, Duration) {
-        let Ok(mut f) = self.failures.lock() else {
-            return (1, backoff(1));
-        };
-        let entry = f.entry(key.to_string()).or_insert(Failing {
-            count: 0,
-            not_before: tokio::time::Instant::now(),
-            generation,
-        });
-        entry.count = entry.count.saturating_add(1);
-        let delay = backoff(entry.count);
-        entry.not_before = tokio::time::Instant::now() + delay;
-        entry.generation = generation;
-        (entry.count, delay)
-    }
-
-    /// How long `key` must still wait before it is tried again, if it is backing off and its
-    /// spec (`generation`) has not changed since it failed. A trigger from the index (a
-    /// dependency changed) does not cut a backoff short: only time or the user's edit does.
-    fn backing_off(&self, key: &str, generation: Option<i64>) -> Option<Duration> {
-        let f = self.failures.lock().ok()?;
-        let failing = f.get(key)?;
-        let now = tokio::time::Instant::now();
-        (failing.generation == generation && failing.not_before > now)
-            .then(|| failing.not_before - now)
-    }
-
-    fn succeeded(&self, key: &str) {
-        if let Ok(mut f) = self.failures.lock() {
-            f.remove(key);
-        }
-        if let Ok(mut w) = self.waiting.lock() {
-            w.remove(key);
-        }
-    }
-
-    /// Whether `key` starts waiting for `why` now (it was not already waiting for it).
-    fn waiting_first(&self, key: &str, why: &str) -> bool {
-        let Ok(mut w) = self.waiting.lock() else {
-            return true;
-        };
-        w.insert(key.to_string(), why.to_string()).as_deref() != Some(why)
-    }
-
-    /// Forget an object that is gone: its backoff and what it waited for.
-    pub fn forget(&self, kind: &str, name: &str) {
-        self.succeeded(&format!("{kind}/{name}"));
-    }
-
-    /// How many objects have a backoff running (for tests and diagnostics).
-    pub fn backoffs(&self) -> usize {
-        self.failures.lock().map_or(0, |f| f.len())
-    }
-}
-
-/// The `reportingController` of govkh's Events.
-pub const REPORTING_CONTROLLER: &str = "digital.gov.kh/govkh";
+use crate::context::Context;
 
 /// Why a reconcile failed.
 #[derive(Debug, thiserror::Error)]
@@ -226,7 +43,7 @@ pub enum Error {
 pub fn api_error(e: &kube::Error) -> String {
     match e {
         kube::Error::Api(s) => format!("{} {}: {}", s.code, s.reason, s.message),
-        e => govkh_core::text::one_line(&e.to_string()),
+        e => govkh_core::render::text::one_line(&e.to_string()),
     }
 }
 
@@ -252,15 +69,6 @@ impl Error {
             Error::Kube(_) => "unavailable",
         }
     }
-}
-
-/// An object whose reconciles fail: how often in a row, until when it waits, and the
-/// generation it failed at.
-#[derive(Debug)]
-struct Failing {
-    count: u32,
-    not_before: tokio::time::Instant,
-    generation: Option<i64>,
 }
 
 /// The nominal delay before the `failures`-th retry: 5 s, doubling, at most 5 minutes.
@@ -370,7 +178,8 @@ where
     K: Resource + Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
 {
     let name = obj.meta().name.clone().unwrap_or_default();
-    let params = kube::api::PatchParams::apply(govkh_core::desired::FIELD_MANAGER).force();
+    let params =
+        kube::api::PatchParams::apply(govkh_core::provision::desired::FIELD_MANAGER).force();
     api.patch(&name, &params, &kube::api::Patch::Apply(obj))
         .await?;
     Ok(())
@@ -392,7 +201,8 @@ where
         return Ok(());
     }
     let body = serde_json::json!({"apiVersion": K::api_version(&()), "kind": K::kind(&()), "status": status});
-    let params = kube::api::PatchParams::apply(govkh_core::desired::FIELD_MANAGER).force();
+    let params =
+        kube::api::PatchParams::apply(govkh_core::provision::desired::FIELD_MANAGER).force();
     kube::Api::<K>::all(ctx.client.clone())
         .patch_status(&obj.name_any(), &params, &kube::api::Patch::Apply(&body))
         .await?;
@@ -422,7 +232,7 @@ pub(crate) fn namespaces_of(ctx: &Context, ministry: &str, listed: &[String]) ->
 fn namespace_object<'a>(
     inv: &'a govkh_core::inventory::Inventory,
     name: &str,
-) -> Option<&'a Arc<govkh_core::manifest::Loaded>> {
+) -> Option<&'a Arc<govkh_core::loading::manifest::Loaded>> {
     inv.others.get(&govkh_core::inventory::other_key(
         "v1",
         "Namespace",
@@ -524,7 +334,7 @@ where
         + serde::de::DeserializeOwned
         + std::fmt::Debug,
 {
-    let selector = govkh_core::desired::owner_selector(kind, name);
+    let selector = govkh_core::provision::desired::owner_selector(kind, name);
     // A kind the index watches (NetworkPolicies) is read from it, not listed per reconcile; a
     // child it does not hold yet (applied a moment ago) is seen by the reconcile its watch
     // event triggers. The others (quotas, limit ranges, role bindings) are listed by label.
@@ -547,7 +357,7 @@ where
                 })
                 .collect()
         };
-    for stale in govkh_core::desired::undesired(&existing, desired) {
+    for stale in govkh_core::provision::desired::undesired(&existing, desired) {
         let Some((ns, child)) = stale.split_once('/') else {
             continue;
         };
@@ -704,6 +514,7 @@ pub fn until(now: Timestamp, at: Timestamp) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kube::Client;
 
     fn api(code: u16, reason: &str) -> Error {
         Error::Kube(kube::Error::Api(

@@ -26,9 +26,10 @@ use govkh_core::{
         ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, SubjectKind,
         conditions as cond,
     },
-    clock::{self, NamedApproval},
-    desired, message,
-    verdict::Reason,
+    law::clock::{self, NamedApproval},
+    law::verdict::Reason,
+    provision::desired,
+    render::message,
 };
 
 /// The finalizer that releases a `Retain` tenancy's namespaces before it goes.

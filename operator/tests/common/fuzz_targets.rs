@@ -8,13 +8,13 @@
 use std::sync::OnceLock;
 
 use govkh_core::{
+    admission::Snapshot,
     evaluate::{Evaluation, evaluate},
     inventory::Inventory,
-    manifest::{LoadResult, Loader, MAX_OBJECT_BYTES, split_documents},
+    loading::manifest::{LoadResult, Loader, MAX_OBJECT_BYTES, split_documents},
+    loading::schema::SchemaSet,
+    loading::yaml,
     policy::Library,
-    schema::SchemaSet,
-    summary::Snapshot,
-    yaml,
 };
 use k8s_openapi::jiff::Timestamp;
 
@@ -128,23 +128,24 @@ pub fn report(data: &[u8]) {
     };
     let (inv, eval) = examples();
     static PLAIN: OnceLock<String> = OnceLock::new();
-    let plain = PLAIN
-        .get_or_init(|| govkh_core::report::html(&govkh_core::report::build(inv, eval, library())));
+    let plain = PLAIN.get_or_init(|| {
+        govkh_core::render::report::html(&govkh_core::render::report::build(inv, eval, library()))
+    });
     let mut eval = eval.clone();
     let Some(first) = eval.findings.first_mut() else {
         return;
     };
     first.message = text.to_string();
     first.resource.name = Some(text.to_string());
-    let r = govkh_core::report::build(inv, &eval, library());
-    let html = govkh_core::report::html(&r);
+    let r = govkh_core::render::report::build(inv, &eval, library());
+    let html = govkh_core::render::report::html(&r);
     if text.contains("<script") {
         assert!(
             html.matches(text).count() <= plain.matches(text).count(),
             "the text reached the HTML unescaped"
         );
     }
-    govkh_core::report::markdown(&r);
-    govkh_core::report::csv(&r);
-    govkh_core::report::json(&r).unwrap();
+    govkh_core::render::report::markdown(&r);
+    govkh_core::render::report::csv(&r);
+    govkh_core::render::report::json(&r).unwrap();
 }

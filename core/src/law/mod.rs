@@ -1,0 +1,8 @@
+//! The law's own logic, free of input and output: the statutory clock of Art. 10 and the
+//! states of approvals and grants (`clock`), the reconcilers' verdicts (`verdict`), and the
+//! references between the kinds with the articles each one serves (`references`). Deciding
+//! code returns values with their facts; `render::message` turns them into sentences.
+
+pub mod clock;
+pub mod references;
+pub mod verdict;

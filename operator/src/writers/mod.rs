@@ -1,0 +1,6 @@
+//! What the leader writes back to the cluster after an audit: the findings as OpenReports (or
+//! wgpolicyk8s) reports (`openreports`) and each ministry's daily record (`history`), both
+//! applied only when they changed.
+
+pub mod history;
+pub mod openreports;
