@@ -1,7 +1,8 @@
 //! The inventory: every object the evaluation may look at, indexed by kind and name — our kinds
 //! decoded, namespaces with the ministry, placement and data class they belong to, and all other
-//! objects as they were read. It is built from manifests today and from the cluster's watches
-//! later; the evaluation does not know which.
+//! objects as they were read. It is built from manifests (`govkh check`, `govkh report`), from
+//! one pass over a cluster (`--cluster`) and from the operator's watches (the live index); the
+//! evaluation does not know which.
 //!
 //! Building it refuses duplicates (two objects of the same kind and name, or a namespace claimed
 //! by two tenancies), naming both places, and keeps the first.

@@ -469,7 +469,7 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
     let index = common::index_of(&common::examples_in_cluster());
     let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index.clone()));
     let (done, mut audits) = tokio::sync::watch::channel(0u64);
-    let task = tokio::spawn(govkh::run::audit_loop(
+    let task = tokio::spawn(govkh::audit::audit_loop(
         ctx.clone(),
         Arc::new(Library::builtin().unwrap()),
         Duration::from_secs(300),
@@ -497,7 +497,7 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
     );
     let start = tokio::time::Instant::now();
     audits.changed().await.unwrap();
-    assert!(start.elapsed() <= govkh::run::AUDIT_MIN_GAP + Duration::from_secs(1));
+    assert!(start.elapsed() <= govkh::audit::AUDIT_MIN_GAP + Duration::from_secs(1));
     // Then an hour with nothing changing: the index and the day are those the last audit
     // judged, so no audit runs again (idle is idle), though the interval passes 12 times.
     let idle = tokio::time::timeout(Duration::from_secs(3600), audits.changed()).await;
@@ -541,7 +541,7 @@ async fn audit_with_reports(leading: bool) -> Vec<String> {
     let index = common::index_of(&common::examples_in_cluster());
     let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index));
     let (done, mut audits) = tokio::sync::watch::channel(0u64);
-    let task = tokio::spawn(govkh::run::audit_loop(
+    let task = tokio::spawn(govkh::audit::audit_loop(
         ctx,
         Arc::new(Library::builtin().unwrap()),
         Duration::from_secs(300),

@@ -1,5 +1,5 @@
-//! The `digital.gov.kh/v1alpha1` API: the seven kinds of `API.md` as Rust types, from which the
-//! CRDs in `crds/` are generated (`govkh crds`). Every field's `///` becomes `kubectl explain`
+//! The `digital.gov.kh/v1alpha1` API: the seven kinds (described for people in `docs/api.md`)
+//! as Rust types, from which the CRDs in `crds/` are generated (`govkh crds`). Every field's `///` becomes `kubectl explain`
 //! text, so it is written for the ministries that fill it in.
 
 // Each `printcolumn(...)` of kube's derive repeats keys such as `type_`; clippy reads the

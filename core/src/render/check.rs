@@ -336,3 +336,34 @@ pub fn sarif(eval: &Evaluation, rules: &[SarifRule]) -> Result<String, serde_jso
         }],
     }))
 }
+
+/// The rules a SARIF log declares: every policy, and the built-in checks.
+pub fn sarif_rules(policies: &crate::policy::Library) -> Vec<SarifRule> {
+    let mut rules = vec![
+        SarifRule {
+            id: crate::evaluate::POLICY_CLOCK.into(),
+            title: "The statutory clock: apply within 90 days or migrate within a year".into(),
+            articles: vec!["10".into()],
+            action: Action::Deny,
+        },
+        SarifRule {
+            id: crate::evaluate::POLICY_REFERENCES.into(),
+            title: "References name objects that exist".into(),
+            articles: vec![],
+            action: Action::Error,
+        },
+        SarifRule {
+            id: crate::evaluate::POLICY_MANIFEST.into(),
+            title: "Manifests load and validate against the CRDs".into(),
+            articles: vec![],
+            action: Action::Error,
+        },
+    ];
+    rules.extend(policies.policies().iter().map(|p| SarifRule {
+        id: p.meta.id.clone(),
+        title: p.meta.title.clone(),
+        articles: p.meta.articles.clone(),
+        action: p.meta.action,
+    }));
+    rules
+}

@@ -1,7 +1,11 @@
 //! The operator's audit: the live index evaluated with the same core as `govkh check` and
-//! `govkh report` (`evaluate`, then `summary::summarize`), so a ministry's status, the
+//! `govkh report` (`evaluate`, then the core's `audit::summarize`), so a ministry's status, the
 //! committee's report, admission and `govkh check` agree on the same day. It reads no cluster:
 //! the index is kept up to date by watches. CPU-bound: callers run it on a blocking thread.
+
+mod schedule;
+
+pub use schedule::*;
 
 use govkh_core::{
     audit::{Audit, summarize},

@@ -1,0 +1,131 @@
+//! `govkh check`: manifests judged before they are applied, as text, JSON or SARIF.
+
+use clap::ValueEnum;
+use govkh_core::{
+    loading::manifest::Loader,
+    render::check::{self as output, ActionCounts, Summary},
+};
+use k8s_openapi::jiff::Timestamp;
+use std::{
+    io::{Read, Write},
+    path::PathBuf,
+    process::ExitCode,
+};
+
+use super::*;
+
+pub(crate) fn check(
+    args: CheckArgs,
+    engine: govkh_core::policy::Mode,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let now = match args.now.as_deref().map(parse_now).transpose() {
+        Ok(Some(ts)) => ts,
+        Ok(None) => Timestamp::now(),
+        Err(e) => return fail(stderr, named_source(&e, "--now", "GOVKH_NOW")),
+    };
+    let (format, file) = check_format(args.format, args.output, stderr);
+    // Elapsed time is reported, never used to decide anything.
+    let started = std::time::Instant::now();
+    let loader = Loader::new().compacting();
+    let loaded = loader.load_paths(&args.paths, stdin);
+    let objects = loaded.objects.len();
+    let user = args
+        .as_user
+        .as_ref()
+        .map(|name| serde_json::json!({"username": name, "groups": args.as_group}));
+    let policies = match load_policies(&args.policies, args.no_builtin_policies) {
+        Ok(p) => p
+            .with_mode(engine)
+            .with_deadline(args.timeout.map(|t| started + t))
+            .as_user(user),
+        Err(e) => return fail(stderr, e),
+    };
+    let unjudged_kinds = govkh_core::evaluate::unjudged_kinds(&loaded.objects, &policies);
+    // Context (the national manifests, or the live cluster): it tells whose each namespace
+    // is; only the files checked are judged.
+    let context = if args.cluster {
+        match read_cluster(&loader, args.kubeconfig.as_deref(), args.context.as_deref()) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(stderr, e),
+        }
+    } else if !args.inventory.is_empty() {
+        Some(loader.load_paths(&args.inventory, &mut std::io::empty()))
+    } else {
+        None
+    };
+    if let Some(c) = &context
+        && !c.errors.is_empty()
+    {
+        let _ = writeln!(
+            stderr,
+            "warning: {} problem(s) in the context ({}); those objects give no context",
+            c.errors.len(),
+            if args.cluster {
+                "the cluster"
+            } else {
+                "the --inventory manifests"
+            }
+        );
+    }
+    let eval = govkh_core::evaluate::evaluate_in_context(loaded, context, &policies, now);
+    let summary = Summary {
+        objects,
+        findings: ActionCounts::of(&eval.findings),
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        unjudged_kinds,
+    };
+    let rendered = match format {
+        CheckOutput::Text => Ok(output::text(&eval, &summary, lang_or_locale(args.lang))),
+        CheckOutput::Json => output::json(&eval, &now.to_string(), &summary).map(|j| j + "\n"),
+        CheckOutput::Sarif => {
+            output::sarif(&eval, &output::sarif_rules(&policies)).map(|j| j + "\n")
+        }
+    };
+    match rendered {
+        Ok(s) => {
+            if !write_output(file.as_deref(), &s, stdout, stderr) {
+                return failed();
+            }
+        }
+        Err(e) => return fail(stderr, format_args!("cannot render the findings: {e}")),
+    }
+    exit_code(&summary.findings)
+}
+
+/// 2 when anything could not be evaluated, 1 when something is denied, 0 otherwise.
+pub fn exit_code(c: &ActionCounts) -> ExitCode {
+    if c.error > 0 {
+        failed()
+    } else if c.deny > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `check`'s format and file. `--output` took the format until 0.2: a value that is a format's
+/// name and no `--format` keeps that meaning for one more release, with a warning.
+pub(crate) fn check_format(
+    format: Option<CheckOutput>,
+    output: Option<PathBuf>,
+    stderr: &mut dyn Write,
+) -> (CheckOutput, Option<PathBuf>) {
+    if format.is_none()
+        && let Some(old) = output
+            .as_deref()
+            .and_then(|p| p.to_str())
+            .and_then(|s| CheckOutput::from_str(s, false).ok())
+    {
+        let name = old.to_possible_value().map(|v| v.get_name().to_string());
+        let name = name.unwrap_or_default();
+        let _ = writeln!(
+            stderr,
+            "warning: `--output {name}` names a format; use `--format {name}` (`-o/--output` now names the file to write, as in `report`; write `./{name}` for a file of that name)"
+        );
+        return (old, None);
+    }
+    (format.unwrap_or(CheckOutput::Text), output)
+}

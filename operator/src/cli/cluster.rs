@@ -1,0 +1,179 @@
+//! The commands that read a live cluster: `status`, `trace`, `plugin install`, and the client
+//! and inventory they share with `check --cluster` and `report --cluster`.
+
+use govkh_core::{evaluate::evaluate_loaded, loading::manifest::Loader, policy::Library};
+use k8s_openapi::jiff::Timestamp;
+use std::{io::Write, process::ExitCode};
+
+use super::*;
+
+pub(crate) fn status(args: StatusArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+    let rows = with_client(
+        args.cluster.kubeconfig.as_deref(),
+        args.cluster.context.as_deref(),
+        |client| async move {
+            crate::plugin::status(client)
+                .await
+                .map_err(|e| format!("cannot read the Ministries and CloudTenancies: {e}"))
+        },
+    );
+    let text = match rows {
+        Ok(rows) => match args.format {
+            ListFormat::Text => {
+                use std::io::IsTerminal;
+                Ok(crate::plugin::status_text(
+                    &rows,
+                    std::io::stdout().is_terminal(),
+                ))
+            }
+            ListFormat::Json => serde_json::to_string_pretty(&rows)
+                .map(|s| s + "\n")
+                .map_err(|e| e.to_string()),
+        },
+        Err(e) => Err(e),
+    };
+    print_or_fail(text, stdout, stderr)
+}
+
+pub(crate) fn trace(
+    args: TraceArgs,
+    engine: govkh_core::policy::Mode,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let now = match args.now.as_deref().map(parse_now).transpose() {
+        Ok(Some(ts)) => ts,
+        Ok(None) => Timestamp::now(),
+        Err(e) => return fail(stderr, e),
+    };
+    let policies = match Library::builtin() {
+        Ok(p) => p.with_mode(engine),
+        Err(e) => return fail(stderr, e),
+    };
+    let loader = Loader::new().compacting();
+    let loaded = match read_cluster(
+        &loader,
+        args.cluster.kubeconfig.as_deref(),
+        args.cluster.context.as_deref(),
+    ) {
+        Ok(l) => l,
+        Err(e) => return fail(stderr, e),
+    };
+    let (inventory, eval, _) = evaluate_loaded(loaded, &policies, now);
+    let text =
+        govkh_core::trace::trace(&inventory, &eval, &args.target).and_then(|node| {
+            match args.format {
+                TraceFormat::Text => Ok(govkh_core::trace::trace_text(&node, false)),
+                TraceFormat::Wide => Ok(govkh_core::trace::trace_text(&node, true)),
+                TraceFormat::Json => serde_json::to_string_pretty(&node)
+                    .map(|s| s + "\n")
+                    .map_err(|e| e.to_string()),
+            }
+        });
+    print_or_fail(text, stdout, stderr)
+}
+
+/// Print `text`, or its error on stderr (exit 2).
+pub(crate) fn print_or_fail(
+    text: Result<String, String>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    match text {
+        Ok(t) if stdout.write_all(t.as_bytes()).is_ok() => ExitCode::SUCCESS,
+        Ok(_) => failed(),
+        Err(e) => fail(stderr, e),
+    }
+}
+
+pub(crate) fn plugin_install(
+    args: PluginInstallArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return fail(stderr, format_args!("cannot find this binary: {e}")),
+    };
+    let dir = match args
+        .dir
+        .or_else(|| exe.parent().map(std::path::Path::to_path_buf))
+    {
+        Some(d) => d,
+        None => {
+            return fail(
+                stderr,
+                format_args!("give --dir: this binary has no directory"),
+            );
+        }
+    };
+    match crate::plugin::install(&dir, &exe) {
+        Ok(link) => {
+            let _ = writeln!(
+                stdout,
+                "{} -> {}: `kubectl govkh` runs govkh when {} is on PATH",
+                link.display(),
+                exe.display(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(
+            stderr,
+            format_args!("cannot link {}/kubectl-govkh: {e}", dir.display()),
+        ),
+    }
+}
+
+/// Connect (kubeconfig, else in-cluster) and read the inventory; the runtime lives only here.
+pub(crate) fn read_cluster(
+    loader: &Loader,
+    kubeconfig: Option<&std::path::Path>,
+    context: Option<&str>,
+) -> Result<govkh_core::loading::manifest::LoadResult, String> {
+    with_client(kubeconfig, context, |client| async move {
+        crate::cluster::read(client, loader)
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Run `work` with a client of the cluster (kubeconfig, else in-cluster) on a runtime that
+/// lives only for it.
+pub(crate) fn with_client<T, F, Fut>(
+    kubeconfig: Option<&std::path::Path>,
+    context: Option<&str>,
+    work: F,
+) -> Result<T, String>
+where
+    F: FnOnce(kube::Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let options = kube::config::KubeConfigOptions {
+            context: context.map(str::to_string),
+            ..Default::default()
+        };
+        let config = match kubeconfig {
+            Some(path) => {
+                let kc = kube::config::Kubeconfig::read_from(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                kube::Config::from_custom_kubeconfig(kc, &options)
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None if context.is_some() => kube::Config::from_kubeconfig(&options)
+                .await
+                .map_err(|e| e.to_string())?,
+            None => kube::Config::infer()
+                .await
+                .map_err(|e| format!("no cluster configuration found: {e}"))?,
+        };
+        let client = kube::Client::try_from(config).map_err(|e| e.to_string())?;
+        work(client).await
+    })
+}

@@ -1,0 +1,198 @@
+//! The `govkh` command line: the commands, one file each (`check`, `report`, `policy`,
+//! `generate` for crds and rbac, `cluster` for status, trace and the plugin, `operator` for
+//! run), their flags (`args`), and here the dispatch and the one place an error becomes exit
+//! code 2 (`fail`). The wall clock is read at this edge, and only when `--now` is not given.
+
+use std::{
+    io::{Read, Write},
+    path::PathBuf,
+    process::ExitCode,
+};
+
+use clap::{Parser, Subcommand};
+
+use govkh_core::{finding::Lang, policy::Library};
+
+mod args;
+mod check;
+mod cluster;
+mod generate;
+mod operator;
+mod policy;
+mod report;
+
+pub use args::*;
+pub use check::*;
+use cluster::*;
+use generate::*;
+use operator::*;
+use policy::*;
+use report::*;
+
+/// govkh: Cambodia's Law on Digital Government on Kubernetes.
+#[derive(Debug, Parser)]
+#[command(name = "govkh", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests against the law, offline: load them, evaluate, print findings. Exit code
+    /// 0 when nothing is denied, 1 when something is, 2 on usage or load errors.
+    Check(CheckArgs),
+    /// Print the CustomResourceDefinitions of the digital.gov.kh API (or write them, one file
+    /// per kind, into a directory).
+    Crds(CrdsArgs),
+    /// Print the RBAC rules `govkh run` needs (the ClusterRole's, then the Role's for the
+    /// leader Lease), or write them into a chart directory's `files/`.
+    Rbac(RbacArgs),
+    /// Work with the Rego policy library.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// The Digital Government Committee's compliance report: per-ministry scores, the
+    /// statutory clock, findings by article with their fines, approvals, grants, deadlines.
+    Report(ReportArgs),
+    /// Each ministry's compliance from the cluster's Ministry and CloudTenancy statuses (as
+    /// `kubectl govkh status`).
+    Status(StatusArgs),
+    /// How a ministry's objects hang together, with their states and findings, judged live
+    /// (as `kubectl govkh trace ministry/mef`).
+    Trace(TraceArgs),
+    /// The kubectl plugin.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Run the operator: waits for the CRDs, reconciles tenancies (namespaces, quotas, network
+    /// policies, role bindings, the statutory clock), links, grants, approvals, ministries and
+    /// the government cloud, audits the cluster periodically, serves /healthz, /readyz and
+    /// /metrics, stops on SIGTERM. With --leader-elect, replicas share a Lease.
+    Run(RunArgs),
+}
+
+/// The built-in library (unless refused) plus users' directories.
+pub fn load_policies(
+    dirs: &[PathBuf],
+    no_builtin: bool,
+) -> Result<Library, govkh_core::policy::Error> {
+    let mut sources = if no_builtin {
+        Vec::new()
+    } else {
+        govkh_core::policy::builtin_sources()
+    };
+    for d in dirs {
+        sources.extend(govkh_core::policy::dir_sources(d)?);
+    }
+    Library::load(&sources)
+}
+
+/// The language asked for, else the locale's (LC_ALL, then LC_MESSAGES, then LANG, as POSIX
+/// orders them), else English. The environment is read here, at the edge.
+pub fn lang_or_locale(asked: Option<Lang>) -> Lang {
+    asked.unwrap_or_else(|| {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+            .map(|v| Lang::from_locale(&v))
+            .unwrap_or_default()
+    })
+}
+
+/// Run the command line; returns the process exit code.
+pub fn run(
+    cli: Cli,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    match cli.command {
+        Command::Check(args) => {
+            let engine = args.engine.apply();
+            check(args, engine, stdin, stdout, stderr)
+        }
+        Command::Crds(args) => crds(args, stdout, stderr),
+        Command::Rbac(args) => rbac(args, stdout, stderr),
+        Command::Policy(PolicyCommand::Test(args)) => {
+            // The Rego tests run policies too: bounded as `check` is by default.
+            govkh_core::policy::limit_memory(Some(DEFAULT_MEMORY_LIMIT));
+            policy_test(args, stdout, stderr)
+        }
+        Command::Policy(PolicyCommand::List(args)) => policy_list(args, stdout, stderr),
+        Command::Report(args) => {
+            let engine = args.engine.apply();
+            report(args, engine, stdin, stdout, stderr)
+        }
+        Command::Run(args) => {
+            let engine = args.engine.apply();
+            run_operator(args, engine, stderr)
+        }
+        Command::Status(args) => status(args, stdout, stderr),
+        Command::Trace(args) => {
+            let engine = args.engine.apply();
+            trace(args, engine, stdout, stderr)
+        }
+        Command::Plugin(PluginCommand::Install(args)) => plugin_install(args, stdout, stderr),
+    }
+}
+
+/// `message` about the option `flag`, naming the environment variable `env` instead when the
+/// value came from it (the command line did not give the flag): the user fixes what they set.
+fn named_source(message: &str, flag: &str, env: &str) -> String {
+    let on_command_line = std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+    if on_command_line || std::env::var_os(env).is_none() {
+        message.to_string()
+    } else {
+        message.replacen(flag, env, 1)
+    }
+}
+
+/// Write `text` to `file` (atomically) or to standard output; false (said on stderr) if not.
+fn write_output(
+    file: Option<&std::path::Path>,
+    text: &str,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> bool {
+    match file {
+        None => stdout.write_all(text.as_bytes()).is_ok(),
+        Some(path) => match write_atomically(path, text.as_bytes()) {
+            Ok(()) => true,
+            Err(e) => {
+                let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
+                false
+            }
+        },
+    }
+}
+
+/// Write a file so that readers see the old content or the new, never a half-written one.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.govkh-{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Exit code 2: the command could not do its work (stderr says what).
+fn failed() -> ExitCode {
+    ExitCode::from(2)
+}
+
+/// Say `error: {message}` on stderr and fail with exit code 2: the one place a command's error
+/// becomes its exit code.
+fn fail(stderr: &mut dyn Write, message: impl std::fmt::Display) -> ExitCode {
+    let _ = writeln!(stderr, "error: {message}");
+    failed()
+}

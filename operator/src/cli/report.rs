@@ -1,0 +1,180 @@
+//! `govkh report`: the committee's report from manifests or the live cluster, with its history.
+
+use govkh_core::{
+    api::Day, evaluate::evaluate_loaded, loading::manifest::Loader, render::check::ActionCounts,
+};
+use k8s_openapi::jiff::Timestamp;
+use std::{
+    io::{Read, Write},
+    process::ExitCode,
+};
+
+use super::*;
+
+pub(crate) fn report(
+    args: ReportArgs,
+    engine: govkh_core::policy::Mode,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let now = match args.as_of.as_deref().map(parse_now).transpose() {
+        Ok(Some(ts)) => ts,
+        Ok(None) => Timestamp::now(),
+        Err(e) => {
+            return fail(
+                stderr,
+                named_source(&e.replace("--now", "--as-of"), "--as-of", "GOVKH_AS_OF"),
+            );
+        }
+    };
+    // The budget counts from here: reading the cluster or the files is part of the run.
+    let deadline = args.timeout.map(|t| std::time::Instant::now() + t);
+    let policies = match load_policies(&args.policies, false) {
+        Ok(p) => p.with_mode(engine).with_deadline(deadline),
+        Err(e) => return fail(stderr, e),
+    };
+    let loader = Loader::new().compacting();
+    let loaded = if args.cluster {
+        match read_cluster(&loader, args.kubeconfig.as_deref(), args.context.as_deref()) {
+            Ok(l) => l,
+            Err(e) => return fail(stderr, e),
+        }
+    } else {
+        loader.load_paths(&args.paths, stdin)
+    };
+    let (inventory, eval, problems) = evaluate_loaded(loaded, &policies, now);
+    let mut report = govkh_core::render::report::build_in(
+        &inventory,
+        &eval,
+        &policies,
+        lang_or_locale(args.lang),
+    );
+    let histories = histories(&args, report.as_of, stderr);
+    match histories {
+        Ok(Some(mut h)) => govkh_core::render::report::with_history(&mut report, &mut h),
+        Ok(None) => {}
+        Err(e) => return fail(stderr, e),
+    }
+    let text = match args.format {
+        ReportFormat::Html => Ok(govkh_core::render::report::html(&report)),
+        ReportFormat::Md => Ok(govkh_core::render::report::markdown(&report)),
+        ReportFormat::Json => govkh_core::render::report::json(&report),
+        ReportFormat::Csv => Ok(govkh_core::render::report::csv(&report)),
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => return fail(stderr, format_args!("cannot render the report: {e}")),
+    };
+    if !write_output(args.output.as_deref(), &text, stdout, stderr) {
+        return failed();
+    }
+    // The report is written either way; but one that could not judge everything is not a
+    // clean run: a pipeline publishing it must see that (exit 2, as for check).
+    let errors = ActionCounts::of(&eval.findings).error;
+    if errors > 0 {
+        return fail(
+            stderr,
+            format_args!(
+                "{errors} finding(s) say something could not be evaluated ({problems} manifest problem(s) among them); the report lists them"
+            ),
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Each ministry's history, by code.
+type History = std::collections::BTreeMap<String, govkh_core::render::report::history::History>;
+
+/// Saved reports read for a history: at most this many, each at most this large.
+pub(crate) const HISTORY_FILES: usize = 5_000;
+
+pub(crate) const HISTORY_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Histories from the saved JSON reports in `dir` dated on or before `as_of`. A file that is not
+/// a govkh report is an error naming it: a history with a gap nobody sees is a wrong trend.
+pub(crate) fn read_history_dir(dir: &std::path::Path, as_of: Day) -> Result<History, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("--history {}: {e}", dir.display()))?;
+    let mut reports = Vec::new();
+    for e in entries {
+        let path = e
+            .map_err(|e| format!("--history {}: {e}", dir.display()))?
+            .path();
+        if path.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        if reports.len() == HISTORY_FILES {
+            return Err(format!(
+                "--history {}: more than {HISTORY_FILES} reports",
+                dir.display()
+            ));
+        }
+        let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if !meta.is_file() || meta.len() > HISTORY_FILE_BYTES {
+            return Err(format!(
+                "{}: not a regular file of at most {} MiB",
+                path.display(),
+                HISTORY_FILE_BYTES >> 20
+            ));
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+        let day = value["asOf"].as_str().and_then(|d| d.parse::<Day>().ok());
+        if day.is_some_and(|d| d > as_of) {
+            continue;
+        }
+        reports.push((path.display().to_string(), value));
+    }
+    if reports.is_empty() {
+        return Err(format!(
+            "--history {}: no saved report (*.json from `govkh report -f json`) dated on or before {as_of}",
+            dir.display()
+        ));
+    }
+    govkh_core::render::report::history::from_reports(&reports)
+}
+
+/// The operator's daily records of every ministry, read from `namespace`.
+pub(crate) fn read_cluster_history(
+    kubeconfig: Option<&std::path::Path>,
+    context: Option<&str>,
+    namespace: &str,
+) -> Result<History, String> {
+    with_client(kubeconfig, context, |client| async move {
+        crate::writers::history::read(client, namespace)
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// The ministries' histories the report draws on: saved reports in `--history`, or the
+/// operator's records in the cluster (none, with a warning, when those cannot be read).
+fn histories(
+    args: &ReportArgs,
+    as_of: Day,
+    stderr: &mut dyn Write,
+) -> Result<Option<History>, String> {
+    match (&args.history, args.cluster) {
+        (Some(dir), _) => read_history_dir(dir, as_of).map(Some),
+        // The records are the operator's (kept only with --history-namespace): without them, or
+        // without the right to read them, the report is today's alone, and says so.
+        (None, true) => match read_cluster_history(
+            args.kubeconfig.as_deref(),
+            args.context.as_deref(),
+            &args.history_namespace,
+        ) {
+            Ok(h) => Ok(Some(h)),
+            Err(e) => {
+                let _ = writeln!(
+                    stderr,
+                    "warning: no history drawn ({e}); the report shows today only"
+                );
+                Ok(None)
+            }
+        },
+        (None, false) => Ok(None),
+    }
+}
