@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Every test, the README's second command: the Rust tests (unit, Rego, drift, CLI, mocked API
-# server, webhook over TLS), the real-cluster suite (tests/e2e.rs) and the fault suite
+# server, webhook over TLS), the real-cluster suite (operator/tests/e2e.rs) and the fault suite
 # (operator/tests/chaos.rs: kube-apiserver restarted, etcd compacted) on the project's own
 # control plane (controlplane/: built from Go modules on first use, cached, started on loopback,
-# stopped afterwards), then the Helm chart linted and rendered (tests/chart.py) and installed,
-# upgraded and uninstalled on that control plane (tests/chart_cluster.py).
+# stopped afterwards), the advisory check's logic (tests/advisories.py), then the Helm chart
+# linted and rendered (tests/chart.py) and installed, upgraded and uninstalled on that control
+# plane (tests/chart_cluster.py).
 #
 # Needs Rust, Go 1.26, Python 3 with pip, and the package registries. Ends with one closing line
 # for all suites ("N passed, M failed"); exits non-zero when anything failed, when the control
@@ -23,6 +24,7 @@ controlplane/with.sh bash -c '
   rc=0
   cargo test --workspace --locked || rc=1
   python3 tests/chart.py || rc=1
+  python3 tests/advisories.py || rc=1
   python3 tests/chart_cluster.py || rc=1
   exit $rc' 2>&1 | tee "$log"
 code=${PIPESTATUS[0]}

@@ -86,8 +86,8 @@ pub fn riels(n: u64) -> String {
 }
 
 /// The object a finding is about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ResourceRef {
     /// `apiVersion`, when known.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -241,3 +241,28 @@ fn deep_and_large_documents_are_left_to_serde_saphyrs_budget() {
         Value::Array(vec![json!(1); 20_000])
     );
 }
+
+/// The fast path reads serde-saphyr's own parser with the options serde-saphyr derives from its
+/// defaults, and keeps well inside its budget (depth 48 of 64, 100,000 nodes of 250,000,
+/// 400,000 events of a million): it was checked against these values (serde-saphyr 2.2). An
+/// update that changes them fails here; check the fast path against the tests above before
+/// moving the numbers.
+#[test]
+fn serde_saphyrs_defaults_are_those_the_fast_path_was_checked_against() {
+    let o = serde_saphyr::Options::default();
+    assert!(o.emit_comments, "comments are read");
+    assert!(!o.strict_indentation, "indentation is lenient");
+    assert!(!o.bom_inside_document_as_content);
+    let b = o.budget.unwrap_or_default();
+    assert_eq!(
+        (
+            b.max_depth,
+            b.max_nodes,
+            b.max_events,
+            b.simple_key_max_lookahead,
+            b.flow_nesting_limit,
+            b.max_buffered_comment_events
+        ),
+        (64, 250_000, 1_000_000, 1024, 255, 32)
+    );
+}

@@ -13,8 +13,9 @@
 //! sample and generated workload and on a list of tricky documents, and the `load` fuzz target
 //! compares them on every input it makes.
 
-use granit_parser::{Event, Parser, ScalarStyle};
+// serde-saphyr's own parser, through its re-export: always the version and features it uses.
 use serde_json::{Map, Value};
+use serde_saphyr::granit_parser::{self, Event, Parser, ScalarStyle};
 use std::borrow::Cow;
 
 /// Read one YAML document (`---`-separated documents are split before) into a JSON value: null
@@ -42,18 +43,22 @@ fn options(bytes: usize) -> serde_saphyr::Options {
     options
 }
 
-/// The parser options serde-saphyr 2.2 derives from its default options and budget
-/// (`Options::parser_options`, crate-private there): a limit the parser enforces must fail the
-/// fast path exactly where it fails serde-saphyr.
+/// The parser options serde-saphyr derives from its default options and budget
+/// (`Options::parser_options`, crate-private there), rebuilt here from the same public defaults:
+/// a limit the parser enforces must fail the fast path exactly where it fails serde-saphyr.
 fn parser_options() -> granit_parser::Options {
+    let defaults = serde_saphyr::Options::default();
+    let budget = defaults.budget.unwrap_or_default();
     let mut o = granit_parser::Options::default();
-    o.simple_key_max_lookahead = 1024;
-    o.flow_nesting_limit = 255;
-    o.block_nesting_limit = o.block_nesting_limit.max(65);
-    o.emit_comments = true;
-    o.max_buffered_comment_events = 32;
-    o.strict_indentation = false;
-    o.bom_inside_document_as_content = false;
+    o.simple_key_max_lookahead = budget.simple_key_max_lookahead;
+    o.flow_nesting_limit = budget.flow_nesting_limit;
+    o.block_nesting_limit = o
+        .block_nesting_limit
+        .max(budget.max_depth.saturating_add(1));
+    o.emit_comments = defaults.emit_comments;
+    o.max_buffered_comment_events = budget.max_buffered_comment_events;
+    o.strict_indentation = defaults.strict_indentation;
+    o.bom_inside_document_as_content = defaults.bom_inside_document_as_content;
     o
 }
 
