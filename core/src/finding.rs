@@ -178,62 +178,40 @@ pub struct Khmer {
     pub fix: Option<String>,
 }
 
-impl Finding {
-    /// The message in `lang` (English where the rule wrote no Khmer: a user's policy).
-    pub fn message_in(&self, lang: Lang) -> &str {
-        match (lang, &self.km) {
-            (Lang::Km, Some(k)) => &k.message,
-            _ => &self.message,
-        }
-    }
-
-    /// The remedy in `lang` (English where the rule wrote no Khmer).
-    pub fn fix_in(&self, lang: Lang) -> Option<&str> {
-        match (lang, &self.km) {
-            (Lang::Km, Some(Khmer { fix: Some(f), .. })) => Some(f),
-            _ => self.fix.as_deref(),
-        }
-    }
+/// Findings by action.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ActionCounts {
+    /// `deny` findings.
+    pub deny: usize,
+    /// `warn` findings.
+    pub warn: usize,
+    /// `dryrun` findings.
+    pub dryrun: usize,
+    /// `error` findings.
+    pub error: usize,
 }
 
-/// The language of what people read: English or Khmer.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// English (the default).
-    #[default]
-    En,
-    /// Khmer.
-    Km,
-}
-
-impl Lang {
-    /// `en` or `km`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Km => "km",
-        }
+impl ActionCounts {
+    /// Count findings by action.
+    pub fn of(findings: &[Finding]) -> Self {
+        Self::of_all(findings.iter())
     }
 
-    /// The language a locale names (`LANG=km_KH.UTF-8` is Khmer); English otherwise.
-    pub fn from_locale(locale: &str) -> Lang {
-        if locale.to_ascii_lowercase().starts_with("km") {
-            Lang::Km
-        } else {
-            Lang::En
-        }
+    /// Count borrowed findings by action.
+    pub fn of_refs(findings: &[&Finding]) -> Self {
+        Self::of_all(findings.iter().copied())
     }
-}
 
-impl std::str::FromStr for Lang {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Lang, String> {
-        match s {
-            "en" => Ok(Lang::En),
-            "km" => Ok(Lang::Km),
-            _ => Err(format!("{s:?}: expected en or km")),
+    fn of_all<'a>(findings: impl Iterator<Item = &'a Finding>) -> Self {
+        let mut c = ActionCounts::default();
+        for f in findings {
+            match f.action {
+                Action::Deny => c.deny += 1,
+                Action::Warn => c.warn += 1,
+                Action::Dryrun => c.dryrun += 1,
+                Action::Error => c.error += 1,
+            }
         }
+        c
     }
 }

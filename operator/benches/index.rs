@@ -134,7 +134,7 @@ fn memory_child(variant: &str) {
                 }
             }
             let (inventory, eval, problems) = evaluate_loaded(loaded, &lib, now);
-            let audit = summarize(&inventory, &eval, &lib, problems);
+            let audit = summarize(&inventory, &eval, problems);
             let snapshot = Snapshot::new(now, Arc::new(inventory), eval.tenancies);
             let (held, peak) = rss();
             println!(

@@ -262,7 +262,7 @@ impl Admission {
                 format!(
                     "[{}] Art. {}",
                     f.policy,
-                    govkh_core::render::report::sort_articles(f.articles.clone()).join(", ")
+                    govkh_core::audit::sort_articles(f.articles.clone()).join(", ")
                 )
             })
             .collect();

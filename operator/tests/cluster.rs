@@ -8,8 +8,8 @@ use std::{collections::BTreeMap, path::PathBuf, pin::pin};
 
 use govkh::cluster;
 use govkh_core::{
-    evaluate::evaluate, inventory::Inventory, loading::manifest::Loader, policy::Library,
-    render::check::ActionCounts,
+    evaluate::evaluate, finding::ActionCounts, inventory::Inventory, loading::manifest::Loader,
+    policy::Library,
 };
 use http::{Request, Response};
 use kube::client::Body;
@@ -269,7 +269,7 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
         errors: Vec::new(),
     };
     let (inv, eval, problems) = govkh_core::evaluate::evaluate_loaded(loaded, &lib, now);
-    let audit = govkh_core::audit::summarize(&inv, &eval, &lib, problems);
+    let audit = govkh_core::audit::summarize(&inv, &eval, problems);
     let mut objects = cluster_objects();
     for m in objects.get_mut("ministries").unwrap() {
         let code = m["metadata"]["name"].as_str().unwrap().to_string();

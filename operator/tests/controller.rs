@@ -1069,7 +1069,7 @@ fn audit_of_examples(now: &str) -> Audit {
     let lib = govkh_core::policy::Library::builtin().unwrap();
     let (inv, eval, problems) =
         govkh_core::evaluate::evaluate_loaded(loaded, &lib, now.parse().unwrap());
-    govkh_core::audit::summarize(&inv, &eval, &lib, problems)
+    govkh_core::audit::summarize(&inv, &eval, problems)
 }
 
 fn example(kind: &str, name: &str) -> Value {

@@ -484,7 +484,7 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
     let lib = Library::builtin().unwrap();
     let (inv, eval, problems) =
         govkh_core::evaluate::evaluate_loaded(common::examples(), &lib, now);
-    let from_files = govkh_core::audit::summarize(&inv, &eval, &lib, problems);
+    let from_files = govkh_core::audit::summarize(&inv, &eval, problems);
     assert_eq!(first.ministries, from_files.ministries);
     assert_eq!(first.tenancies, from_files.tenancies);
     assert_eq!(first.findings, from_files.findings);

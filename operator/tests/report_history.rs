@@ -13,7 +13,7 @@ use std::{
 
 use govkh::writers::history::{KEY, Keeper};
 use govkh_core::{
-    audit::summarize, evaluate::evaluate_loaded, policy::Library, render::report::history::History,
+    audit::history::History, audit::summarize, evaluate::evaluate_loaded, policy::Library,
 };
 use http::{Request, Response};
 use k8s_openapi::jiff::Timestamp;
@@ -57,11 +57,11 @@ fn api_server(stored: Vec<Value>) -> (kube::Client, Log) {
     (kube::Client::new(service, "default"), log)
 }
 
-fn observations(day: &str) -> BTreeMap<String, govkh_core::render::report::history::Observation> {
+fn observations(day: &str) -> BTreeMap<String, govkh_core::audit::history::Observation> {
     let now: Timestamp = format!("{day}T03:00:00Z").parse().unwrap();
     let lib = Library::builtin().unwrap();
     let (inv, eval, problems) = evaluate_loaded(common::examples(), &lib, now);
-    summarize(&inv, &eval, &lib, problems).observations
+    summarize(&inv, &eval, problems).observations
 }
 
 #[tokio::test]
@@ -312,14 +312,14 @@ fn histories_are_bounded() {
         &lib,
         "2026-11-26T03:00:00Z".parse().unwrap(),
     );
-    let o = summarize(&inv, &eval, &lib, problems).observations["moh"].clone();
+    let o = summarize(&inv, &eval, problems).observations["moh"].clone();
     let start: govkh_core::api::Day = "2024-01-01".parse().unwrap();
     for n in 0..1000 {
         let mut day = o.clone();
         day.record.day = start.plus_days(n);
         h.record(day);
     }
-    assert_eq!(h.days.len(), govkh_core::render::report::history::MAX_DAYS);
+    assert_eq!(h.days.len(), govkh_core::audit::history::MAX_DAYS);
     assert_eq!(h.days.last().unwrap().day, start.plus_days(999));
     // Open breaches keep their first day across the run.
     assert!(h.open.values().all(|d| *d == start), "{:?}", h.open);

@@ -7,43 +7,16 @@ use serde::Serialize;
 
 use crate::{
     evaluate::{Evaluation, TenancyClock},
-    finding::{Action, Finding, Lang, Severity},
+    finding::ActionCounts,
+    finding::{Action, Finding, Severity},
     loading::manifest::Source,
+    render::message::Lang,
     render::message::words::{fill, words},
     render::text::printable,
 };
 
 /// The `schemaVersion` of `govkh check --output json`. Bumped on any incompatible change.
 pub const CHECK_SCHEMA_VERSION: &str = "govkh.digital.gov.kh/check/v1";
-
-/// Findings by action.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ActionCounts {
-    /// `deny` findings.
-    pub deny: usize,
-    /// `warn` findings.
-    pub warn: usize,
-    /// `dryrun` findings.
-    pub dryrun: usize,
-    /// `error` findings.
-    pub error: usize,
-}
-
-impl ActionCounts {
-    /// Count findings by action.
-    pub fn of(findings: &[Finding]) -> Self {
-        let mut c = ActionCounts::default();
-        for f in findings {
-            match f.action {
-                Action::Deny => c.deny += 1,
-                Action::Warn => c.warn += 1,
-                Action::Dryrun => c.dryrun += 1,
-                Action::Error => c.error += 1,
-            }
-        }
-        c
-    }
-}
 
 /// The summary of a check.
 #[derive(Clone, Debug, Serialize)]

@@ -56,7 +56,7 @@ pub fn with_reports(
     problems.extend(unreadable.into_inner());
     eval.findings.extend(load_error_findings(&problems));
     sort(&mut eval.findings);
-    let mut audit = summarize(&inventory, &eval, policies, problems.len());
+    let mut audit = summarize(&inventory, &eval, problems.len());
     audit.at = Some(now);
     audit.refused_last_day = index.refused_last_day(now);
     let reports = reports

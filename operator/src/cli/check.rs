@@ -2,8 +2,9 @@
 
 use clap::ValueEnum;
 use govkh_core::{
+    finding::ActionCounts,
     loading::manifest::Loader,
-    render::check::{self as output, ActionCounts, Summary},
+    render::check::{self as output, Summary},
 };
 use k8s_openapi::jiff::Timestamp;
 use std::{

@@ -11,7 +11,7 @@ use std::{
 
 use clap::{Parser, Subcommand};
 
-use govkh_core::{finding::Lang, policy::Library};
+use govkh_core::{policy::Library, render::message::Lang};
 
 mod args;
 mod check;

@@ -1,7 +1,7 @@
 //! `govkh report`: the committee's report from manifests or the live cluster, with its history.
 
 use govkh_core::{
-    api::Day, evaluate::evaluate_loaded, loading::manifest::Loader, render::check::ActionCounts,
+    api::Day, evaluate::evaluate_loaded, finding::ActionCounts, loading::manifest::Loader,
 };
 use k8s_openapi::jiff::Timestamp;
 use std::{
@@ -84,7 +84,7 @@ pub(crate) fn report(
 }
 
 /// Each ministry's history, by code.
-type History = std::collections::BTreeMap<String, govkh_core::render::report::history::History>;
+type History = std::collections::BTreeMap<String, govkh_core::audit::history::History>;
 
 /// Saved reports read for a history: at most this many, each at most this large.
 pub(crate) const HISTORY_FILES: usize = 5_000;
@@ -134,7 +134,7 @@ pub(crate) fn read_history_dir(dir: &std::path::Path, as_of: Day) -> Result<Hist
             dir.display()
         ));
     }
-    govkh_core::render::report::history::from_reports(&reports)
+    govkh_core::render::report::saved::from_reports(&reports)
 }
 
 /// The operator's daily records of every ministry, read from `namespace`.

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use govkh_core::{
     api::Day,
+    audit::history::{DayRecord, History, Observation},
     provision::desired::{FIELD_MANAGER, LABEL_MANAGED_BY},
-    render::report::history::{DayRecord, History, Observation},
 };
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{

@@ -3,7 +3,8 @@
 //! in both languages or the crate does not compile. Templates name their values in braces
 //! (`{day}`), filled by [`fill`]; numbers and dates stay ASCII in both languages.
 
-use crate::finding::{Action, Lang, Penalty, Severity};
+use super::Lang;
+use crate::finding::{Action, Penalty, Severity};
 
 macro_rules! catalogue {
     ($( $(#[doc = $doc:literal])* $name:ident : $en:literal , $km:literal ; )*) => {

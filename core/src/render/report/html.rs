@@ -9,7 +9,8 @@ use std::fmt::Write;
 use super::{MinistryReport, Report, text::summary_sentence};
 use crate::{
     api::Day,
-    finding::{Finding, Lang},
+    finding::Finding,
+    render::message::Lang,
     render::message::words::{Words, fill, number, words},
 };
 
@@ -257,7 +258,7 @@ fn names(m: &MinistryReport, lang: Lang) -> (String, Option<String>) {
 
 /// A ministry's score over time: a sparkline (no text inside, so nothing shrinks on a phone)
 /// and the sentence it draws.
-fn trend_html(h: &super::history::Trend, w: &Words) -> String {
+fn trend_html(h: &crate::audit::history::Trend, w: &Words) -> String {
     let (Some(first), Some(last)) = (h.scores.first(), h.scores.last()) else {
         return String::new();
     };
@@ -272,7 +273,7 @@ fn trend_html(h: &super::history::Trend, w: &Words) -> String {
             format!("{x:.1},{y:.1}")
         })
         .collect();
-    let sentence = h.sentence(w).unwrap_or_default();
+    let sentence = super::trend_sentence(h, w).unwrap_or_default();
     format!(
         r##"<p class="trend"><svg class="spark" width="160" height="32" viewBox="0 0 160 32" role="img" aria-label="{label}"><line x1="0" y1="2" x2="160" y2="2" stroke="#d9dde5"/><polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/></svg> <span>{label}</span></p>"##,
         label = esc(&sentence),

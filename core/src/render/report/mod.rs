@@ -3,8 +3,8 @@
 //! the law attaches, approvals and grants, an annex mapping articles to rules — and renderers
 //! for HTML, Markdown, JSON and CSV. Renderers format; they decide nothing.
 
-pub mod history;
 mod html;
+pub mod saved;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,12 +16,14 @@ pub use text::{csv, markdown};
 
 use crate::{
     api::{ApprovalState, Day, GrantState},
+    audit::{self, history, sort_articles},
     evaluate::{Evaluation, TenancyClock},
-    finding::{Action, Finding, Lang, Severity},
+    finding::ActionCounts,
+    finding::Finding,
     inventory::Inventory,
     law::clock::{self, days_between},
     policy::Library,
-    render::check::ActionCounts,
+    render::message::Lang,
     render::message::words::{fill, words},
 };
 
@@ -31,27 +33,8 @@ pub const REPORT_SCHEMA_VERSION: &str = "govkh.digital.gov.kh/report/v1";
 /// How far ahead "expiring soon" and "running out" look, in days.
 pub const SOON_DAYS: i64 = 90;
 
-/// Points a finding takes off a ministry's score of 100.
-pub fn finding_weight(f: &Finding) -> u32 {
-    match (f.action, f.severity) {
-        (Action::Deny, Severity::Critical) => 25,
-        (Action::Deny, Severity::High) => 15,
-        (Action::Deny, _) => 10,
-        (Action::Error, _) => 10,
-        (Action::Warn, Severity::Critical | Severity::High) => 5,
-        (Action::Warn, Severity::Medium) => 3,
-        (Action::Warn, Severity::Low) | (Action::Dryrun, _) => 1,
-    }
-}
-
 /// How the score is computed, in words (printed in the report itself).
 pub const SCORE_EXPLANATION: &str = crate::render::message::words::EN.score_explanation;
-
-/// A ministry's 0-100 compliance score from its findings.
-pub fn score(findings: &[&Finding]) -> u8 {
-    let lost: u32 = findings.iter().map(|f| finding_weight(f)).sum();
-    u8::try_from(100u32.saturating_sub(lost)).unwrap_or(0)
-}
 
 /// The summary paragraph's figures.
 #[derive(Clone, Debug, Serialize)]
@@ -349,7 +332,13 @@ fn soon(today: Day, day: Day) -> bool {
 pub fn with_history(report: &mut Report, histories: &mut BTreeMap<String, history::History>) {
     for m in &mut report.ministries {
         let h = histories.entry(m.code.clone()).or_default();
-        h.record(history::Observation::of(m, report.as_of));
+        let findings: Vec<&Finding> = m.findings_by_article.values().flatten().collect();
+        h.record(history::Observation::new(
+            report.as_of,
+            m.score,
+            &findings,
+            &m.tenancies,
+        ));
         m.history = Some(h.trend());
     }
 }
@@ -365,31 +354,19 @@ pub fn build(inv: &Inventory, eval: &Evaluation, policies: &Library) -> Report {
 pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: Lang) -> Report {
     let w = words(lang);
     let today = eval.today;
-    let mut by_ministry: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    let mut other_findings = Vec::new();
-    for f in &eval.findings {
-        match f
-            .ministry
-            .as_deref()
-            .filter(|m| inv.ministries.contains_key(*m))
-        {
-            Some(m) => by_ministry.entry(m).or_default().push(f),
-            None => other_findings.push(f.clone()),
-        }
-    }
+    let (standings, others) = audit::standing(inv, eval);
+    let other_findings: Vec<Finding> = others.into_iter().cloned().collect();
     let mut ministries = Vec::new();
-    for (code, m) in &inv.ministries {
-        let findings = by_ministry.remove(code.as_str()).unwrap_or_default();
-        let tenancies: Vec<TenancyClock> = eval
-            .tenancies
-            .iter()
-            .filter(|t| t.ministry == *code)
-            .cloned()
-            .collect();
+    for st in standings {
+        let Some(m) = inv.ministries.get(st.code) else {
+            continue;
+        };
+        let code = st.code;
+        let findings: &[&Finding] = &st.findings;
         let mut findings_by_article: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
         // Once each, under its first article (the finding shows all of them): a denial citing
         // Art. 10 and 25 is one denial, not two.
-        for f in &findings {
+        for f in findings {
             let first = sort_articles(f.articles.clone())
                 .into_iter()
                 .next()
@@ -401,7 +378,7 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
         }
         let mut fines: BTreeMap<(String, String, Option<u64>, Option<u64>), usize> =
             BTreeMap::new();
-        for f in &findings {
+        for f in findings {
             if let Some(p) = &f.penalty {
                 *fines
                     .entry((
@@ -413,16 +390,13 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
                     .or_default() += 1;
             }
         }
-        let owned: Vec<Finding> = findings.iter().map(|f| (*f).clone()).collect();
-        let articles: BTreeSet<String> = findings
+        let placements: BTreeSet<String> = st
+            .tenancies
             .iter()
-            .filter(|f| f.action != Action::Dryrun)
-            .flat_map(|f| f.articles.clone())
+            .map(|t| t.placement.to_string())
             .collect();
-        let placements: BTreeSet<String> =
-            tenancies.iter().map(|t| t.placement.to_string()).collect();
         ministries.push(MinistryReport {
-            code: code.clone(),
+            code: code.to_string(),
             name: m.object.spec.display_name.clone(),
             khmer_name: m.object.spec.khmer_name.clone(),
             domain: m.object.spec.domain.clone(),
@@ -430,12 +404,12 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            score: score(&findings),
-            findings: ActionCounts::of(&owned),
-            articles: sort_articles(articles.into_iter().collect()),
+            score: st.score,
+            findings: ActionCounts::of_refs(findings),
+            articles: st.articles(),
             placements: placements.into_iter().collect(),
-            nearest_deadline: tenancies.iter().filter_map(|t| t.next_deadline).min(),
-            tenancies,
+            nearest_deadline: st.nearest_deadline(),
+            tenancies: st.tenancies.clone(),
             findings_by_article: findings_by_article.into_iter().collect(),
             fines: fines
                 .into_iter()
@@ -613,10 +587,24 @@ fn ministry_of_subject(inv: &Inventory, subject: &str) -> Option<String> {
         })
 }
 
-/// Articles in numeric order ("9" before "10").
-pub fn sort_articles(mut articles: Vec<String>) -> Vec<String> {
-    articles.sort_by_key(|a| (a.parse::<u32>().unwrap_or(u32::MAX), a.clone()));
-    articles
+/// A trend in one sentence: the first and last scores, the change, the days recorded.
+pub fn trend_sentence(
+    trend: &history::Trend,
+    w: &crate::render::message::words::Words,
+) -> Option<String> {
+    let (first, last) = (trend.scores.first()?, trend.scores.last()?);
+    let change = i16::from(last.1) - i16::from(first.1);
+    Some(crate::render::message::words::fill(
+        w.trend,
+        &[
+            ("first", &first.1),
+            ("from", &first.0),
+            ("last", &last.1),
+            ("to", &last.0),
+            ("change", &format!("{change:+}")),
+            ("days", &trend.scores.len()),
+        ],
+    ))
 }
 
 /// The JSON report.
@@ -644,42 +632,6 @@ pub fn code_spans(message: &str) -> Vec<(bool, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::ResourceRef;
-
-    fn f(action: Action, severity: Severity) -> Finding {
-        Finding {
-            policy: "p".into(),
-            action,
-            severity,
-            articles: vec!["10".into()],
-            resource: ResourceRef {
-                api_version: None,
-                kind: None,
-                name: None,
-                namespace: None,
-            },
-            source: None,
-            ministry: None,
-            message: String::new(),
-            state: None,
-            deadline: None,
-            penalty: None,
-            excused_by: None,
-            fix: None,
-            km: None,
-        }
-    }
-
-    #[test]
-    fn score_takes_points_off_per_finding_and_stops_at_zero() {
-        assert_eq!(score(&[]), 100);
-        let d = f(Action::Deny, Severity::Critical);
-        let w = f(Action::Warn, Severity::High);
-        let l = f(Action::Warn, Severity::Low);
-        assert_eq!(score(&[&d]), 75);
-        assert_eq!(score(&[&d, &w, &l]), 69);
-        assert_eq!(score(&[&d, &d, &d, &d, &d]), 0);
-    }
 
     #[test]
     fn riels_and_articles_are_formatted_for_people() {

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use super::Report;
 use crate::{
-    finding::{Finding, Lang},
+    finding::Finding,
+    render::message::Lang,
     render::message::words::{fill, number, words},
 };
 
@@ -195,7 +196,7 @@ pub fn markdown(r: &Report) -> String {
                 &[("code", &m.code), ("domain", &m.domain), ("level", &level)]
             ))
         );
-        if let Some(sentence) = m.history.as_ref().and_then(|h| h.sentence(w)) {
+        if let Some(sentence) = m.history.as_ref().and_then(|h| super::trend_sentence(h, w)) {
             let _ = writeln!(o, "{}\n", md(&sentence));
         }
         if !m.tenancies.is_empty() {

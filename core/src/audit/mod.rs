@@ -1,7 +1,10 @@
-//! The audit, pure: per ministry the same score, counts, articles and nearest deadline as the
-//! committee's report, the tenancy counts by state, and the findings by (ministry, article,
-//! action) that the metrics publish. The operator's audit evaluates its live index and calls
-//! this; no I/O happens here.
+//! The audit, pure: each ministry's standing — its findings, score, counts, articles and
+//! nearest deadline, the same the committee's report shows (the report builds on `standing`) —
+//! the tenancy counts by state, the findings by (ministry, article, action) that the metrics
+//! publish, and each ministry's day for its history (`history`). The operator's audit
+//! evaluates its live index and calls this; no I/O happens here.
+
+pub mod history;
 
 use std::collections::BTreeMap;
 
@@ -9,11 +12,10 @@ use k8s_openapi::jiff::Timestamp;
 
 use crate::{
     api::{ClockState, ComplianceSummary, Day, FindingCounts, TenancyCounts},
-    evaluate::Evaluation,
+    evaluate::{Evaluation, TenancyClock},
+    finding::{Action, ActionCounts, Finding, Severity},
     inventory::Inventory,
     law::clock::days_between,
-    policy::Library,
-    render::report,
 };
 
 /// What one audit found.
@@ -34,7 +36,7 @@ pub struct Audit {
     /// Objects or lists the audit could not read.
     pub problems: usize,
     /// What the day shows of each ministry, for its history (`report::history`).
-    pub observations: BTreeMap<String, report::history::Observation>,
+    pub observations: BTreeMap<String, history::Observation>,
     /// Requests refused at admission in the 24 hours before the audit, by ministry (this
     /// replica's count: each counts the requests it answered).
     pub refused_last_day: BTreeMap<String, u32>,
@@ -53,29 +55,31 @@ pub const CLOCK_STATES: [ClockState; 7] = [
 
 /// Summarise an evaluation (pure): per ministry the same score, counts, articles and nearest
 /// deadline as the committee's report.
-pub fn summarize(inv: &Inventory, eval: &Evaluation, policies: &Library, problems: usize) -> Audit {
-    let r = report::build(inv, eval, policies);
-    let observations = r
-        .ministries
-        .iter()
-        .map(|m| (m.code.clone(), report::history::Observation::of(m, r.as_of)))
-        .collect();
-    let ministries = r
-        .ministries
+pub fn summarize(inv: &Inventory, eval: &Evaluation, problems: usize) -> Audit {
+    let (standings, _) = standing(inv, eval);
+    let observations = standings
         .iter()
         .map(|m| {
+            let o = history::Observation::new(eval.today, m.score, &m.findings, &m.tenancies);
+            (m.code.to_string(), o)
+        })
+        .collect();
+    let ministries = standings
+        .iter()
+        .map(|m| {
+            let counts = ActionCounts::of_refs(&m.findings);
             (
-                m.code.clone(),
+                m.code.to_string(),
                 ComplianceSummary {
                     score: m.score,
                     findings: FindingCounts {
                         // An object the core could not judge counts against the ministry as
                         // a denial would: nothing shows it complies.
-                        deny: u32::try_from(m.findings.deny + m.findings.error).unwrap_or(u32::MAX),
-                        warn: u32::try_from(m.findings.warn).unwrap_or(u32::MAX),
+                        deny: u32::try_from(counts.deny + counts.error).unwrap_or(u32::MAX),
+                        warn: u32::try_from(counts.warn).unwrap_or(u32::MAX),
                     },
-                    articles: m.articles.clone(),
-                    next_deadline: m.nearest_deadline,
+                    articles: m.articles(),
+                    next_deadline: m.nearest_deadline(),
                 },
             )
         })
@@ -122,6 +126,101 @@ pub fn summarize(inv: &Inventory, eval: &Evaluation, policies: &Library, problem
     }
 }
 
+/// One ministry's standing on the audited day: what the audit summarises and the committee's
+/// report shows.
+#[derive(Clone, Debug)]
+pub struct Standing<'a> {
+    /// Its code.
+    pub code: &'a str,
+    /// Its findings, each once, in the evaluation's order.
+    pub findings: Vec<&'a Finding>,
+    /// Its tenancies and their clocks.
+    pub tenancies: Vec<TenancyClock>,
+    /// 0-100 (`score`).
+    pub score: u8,
+}
+
+impl Standing<'_> {
+    /// The articles of its deny, warn and error findings, in the law's order.
+    pub fn articles(&self) -> Vec<String> {
+        let cited: std::collections::BTreeSet<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.action != Action::Dryrun)
+            .flat_map(|f| f.articles.clone())
+            .collect();
+        sort_articles(cited.into_iter().collect())
+    }
+
+    /// Its nearest running deadline.
+    pub fn nearest_deadline(&self) -> Option<Day> {
+        self.tenancies.iter().filter_map(|t| t.next_deadline).min()
+    }
+}
+
+/// Every ministry's standing, in code order, and the findings of no known ministry.
+pub fn standing<'a>(
+    inv: &'a Inventory,
+    eval: &'a Evaluation,
+) -> (Vec<Standing<'a>>, Vec<&'a Finding>) {
+    let mut by_ministry: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    let mut others = Vec::new();
+    for f in &eval.findings {
+        match f
+            .ministry
+            .as_deref()
+            .filter(|m| inv.ministries.contains_key(*m))
+        {
+            Some(m) => by_ministry.entry(m).or_default().push(f),
+            None => others.push(f),
+        }
+    }
+    let standings = inv
+        .ministries
+        .keys()
+        .map(|code| {
+            let findings = by_ministry.remove(code.as_str()).unwrap_or_default();
+            Standing {
+                code,
+                score: score(&findings),
+                tenancies: eval
+                    .tenancies
+                    .iter()
+                    .filter(|t| t.ministry == *code)
+                    .cloned()
+                    .collect(),
+                findings,
+            }
+        })
+        .collect();
+    (standings, others)
+}
+
+/// Points a finding takes off a ministry's score of 100.
+pub fn finding_weight(f: &Finding) -> u32 {
+    match (f.action, f.severity) {
+        (Action::Deny, Severity::Critical) => 25,
+        (Action::Deny, Severity::High) => 15,
+        (Action::Deny, _) => 10,
+        (Action::Error, _) => 10,
+        (Action::Warn, Severity::Critical | Severity::High) => 5,
+        (Action::Warn, Severity::Medium) => 3,
+        (Action::Warn, Severity::Low) | (Action::Dryrun, _) => 1,
+    }
+}
+
+/// A ministry's score: 100 less each finding's weight, never below 0.
+pub fn score(findings: &[&Finding]) -> u8 {
+    let lost: u32 = findings.iter().map(|f| finding_weight(f)).sum();
+    u8::try_from(100u32.saturating_sub(lost)).unwrap_or(0)
+}
+
+/// Articles in numeric order ("9" before "10").
+pub fn sort_articles(mut articles: Vec<String>) -> Vec<String> {
+    articles.sort_by_key(|a| (a.parse::<u32>().unwrap_or(u32::MAX), a.clone()));
+    articles
+}
+
 impl Audit {
     /// Days from the audit's day to each ministry's nearest running deadline.
     pub fn days_to_deadline(&self) -> BTreeMap<String, i64> {
@@ -141,14 +240,51 @@ impl Audit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{evaluate::evaluate_loaded, loading::manifest::Loader};
+    use crate::{
+        evaluate::evaluate_loaded, finding::ResourceRef, loading::manifest::Loader, policy::Library,
+    };
+
+    fn f(action: Action, severity: Severity) -> Finding {
+        Finding {
+            policy: "p".into(),
+            action,
+            severity,
+            articles: vec!["10".into()],
+            resource: ResourceRef {
+                api_version: None,
+                kind: None,
+                name: None,
+                namespace: None,
+            },
+            source: None,
+            ministry: None,
+            message: String::new(),
+            state: None,
+            deadline: None,
+            penalty: None,
+            excused_by: None,
+            fix: None,
+            km: None,
+        }
+    }
+
+    #[test]
+    fn score_takes_points_off_per_finding_and_stops_at_zero() {
+        assert_eq!(score(&[]), 100);
+        let d = f(Action::Deny, Severity::Critical);
+        let w = f(Action::Warn, Severity::High);
+        let l = f(Action::Warn, Severity::Low);
+        assert_eq!(score(&[&d]), 75);
+        assert_eq!(score(&[&d, &w, &l]), 69);
+        assert_eq!(score(&[&d, &d, &d, &d, &d]), 0);
+    }
 
     fn examples_audit(now: &str) -> Audit {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
         let loaded = Loader::new().load_paths(&[dir], &mut std::io::empty());
         let lib = Library::builtin().unwrap();
         let (inv, eval, problems) = evaluate_loaded(loaded, &lib, now.parse().unwrap());
-        summarize(&inv, &eval, &lib, problems)
+        summarize(&inv, &eval, problems)
     }
 
     #[test]
