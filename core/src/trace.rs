@@ -234,7 +234,7 @@ pub fn trace_text(node: &Node, wide: bool) -> String {
         let _ = writeln!(
             out,
             "{prefix}{branch}{}",
-            crate::render::text::printable(&format!("{}{state}{reason}", n.object))
+            crate::printable::printable(&format!("{}{state}{reason}", n.object))
         );
         for (i, c) in n.children.iter().enumerate() {
             walk(out, c, &next, i + 1 == n.children.len(), false, wide);

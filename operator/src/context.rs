@@ -14,8 +14,6 @@ use kube::{
     runtime::events::{Event, EventType, Recorder, Reporter},
 };
 
-use crate::controller::backoff;
-
 /// What the whole operator shares: the reconcilers, the webhook, the audit and the writers.
 pub struct Context {
     /// The API client.
@@ -197,4 +195,44 @@ struct Failing {
     count: u32,
     not_before: tokio::time::Instant,
     generation: Option<i64>,
+}
+
+/// The nominal delay before the `failures`-th retry: 5 s, doubling, at most 5 minutes.
+pub fn nominal_backoff(failures: u32) -> Duration {
+    let secs = 5u64.saturating_mul(1u64 << failures.saturating_sub(1).min(6));
+    Duration::from_secs(secs.min(300))
+}
+
+/// The delay before the `failures`-th retry: the nominal one with ±20 % jitter, so objects that
+/// failed together (the API server restarting) do not all come back in the same second.
+pub fn backoff(failures: u32) -> Duration {
+    nominal_backoff(failures).mul_f64(0.8 + 0.4 * fastrand::f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_five_minutes_with_jitter() {
+        let d: Vec<u64> = (1..=9).map(|n| nominal_backoff(n).as_secs()).collect();
+        assert_eq!(d, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
+        for n in 1..=9 {
+            let nominal = nominal_backoff(n).as_secs_f64();
+            let drawn: Vec<f64> = (0..200).map(|_| backoff(n).as_secs_f64()).collect();
+            assert!(
+                drawn
+                    .iter()
+                    .all(|d| *d >= nominal * 0.8 && *d <= nominal * 1.2),
+                "attempt {n}: {drawn:?} outside ±20 % of {nominal}"
+            );
+            let (lo, hi) = drawn
+                .iter()
+                .fold((f64::MAX, 0.0f64), |(lo, hi), d| (lo.min(*d), hi.max(*d)));
+            assert!(
+                hi - lo > nominal * 0.1,
+                "attempt {n}: no jitter in {drawn:?}"
+            );
+        }
+    }
 }

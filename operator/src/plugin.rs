@@ -142,7 +142,7 @@ pub fn status_text(rows: &[StatusRow], colour: bool) -> String {
         let _ = writeln!(
             out,
             "{:<width$}  {}  {:>4}  {:>4}  {:<13}  {tenancies}",
-            govkh_core::render::text::printable(&r.ministry),
+            govkh_core::printable::printable(&r.ministry),
             paint(r.score, format!("{score:>5}")),
             r.deny,
             r.warn,

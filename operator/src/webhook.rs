@@ -244,7 +244,7 @@ impl Admission {
             return;
         }
         // The user name comes from the authenticator: shown, never obeyed by a terminal.
-        let user = govkh_core::render::text::printable(
+        let user = govkh_core::printable::printable(
             req.user_info
                 .username
                 .as_deref()

@@ -411,7 +411,7 @@ fn html_shows_the_names_a_message_quotes_as_code() {
 /// English sentences a Khmer reader must not meet: the catalogue's words and templates (cut at
 /// their `{values}`), and the English messages of the findings (cut at their quoted names).
 fn english_fragments() -> Vec<String> {
-    use govkh_core::render::message::words::{EN, KM};
+    use govkh_core::message::words::{EN, KM};
     let mut out = Vec::new();
     for ((id, en), (_, km)) in EN.all().into_iter().zip(KM.all()) {
         if en == km {

@@ -9,7 +9,7 @@ use crate::{
     law::clock::{self, NamedApproval},
     law::references,
     loading::manifest::Source,
-    render::message,
+    message,
 };
 use std::collections::BTreeMap;
 

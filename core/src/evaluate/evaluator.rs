@@ -7,9 +7,9 @@ use crate::{
     finding::{Action, Finding, Khmer, Severity},
     inventory::Inventory,
     loading::manifest::{LoadError, Source},
+    message,
     policy::Library,
-    render::message,
-    render::text,
+    printable,
 };
 use k8s_openapi::jiff::Timestamp;
 use serde_json::Value as Json;
@@ -204,7 +204,7 @@ impl<'a> Evaluator<'a> {
                             .as_ref()
                             .map(|p| p.for_level(v.level.as_deref()));
                         // A host with a look-alike letter is shown as DNS carries it too.
-                        let ascii = |m: String| text::with_ascii_hosts(&m).into_owned();
+                        let ascii = |m: String| printable::with_ascii_hosts(&m).into_owned();
                         out.push(finding(
                             v.action.unwrap_or(meta.action),
                             meta.severity,

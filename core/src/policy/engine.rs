@@ -2,7 +2,7 @@
 //! interpreter, from a pool of engines, with a failing policy reported as an error, never as a
 //! pass.
 
-use crate::{finding::Action, render::text};
+use crate::{finding::Action, printable};
 use regorus::{Value, rvm::program::Program};
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ pub(crate) fn run_vm(
     vm.set_input(input.clone());
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         vm.execute_entry_point_by_name(entry)
-            .map_err(|e| text::one_line(&e.to_string()))
+            .map_err(|e| printable::one_line(&e.to_string()))
     }))
     .unwrap_or_else(|panic| Err(panicked(panic.as_ref())))
 }
@@ -178,7 +178,7 @@ impl Library {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             engine
                 .eval_rule(rule.to_string())
-                .map_err(|e| text::one_line(&e.to_string()))
+                .map_err(|e| printable::one_line(&e.to_string()))
         }))
         .unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
         if result.is_ok() {

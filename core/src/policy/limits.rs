@@ -2,7 +2,7 @@
 //! stops a policy that keeps running out of time, and the bounded built-ins (`numbers.range`,
 //! `sprintf` widths) that would otherwise let one policy exhaust the process.
 
-use crate::render::text;
+use crate::printable;
 use regorus::Value;
 use std::{collections::BTreeMap, num::NonZeroU32, sync::Mutex, time::Duration};
 
@@ -181,6 +181,6 @@ pub(crate) fn panicked(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "no message".to_string());
     format!(
         "the policy engine failed ({}) evaluating it",
-        text::one_line(&what)
+        printable::one_line(&what)
     )
 }

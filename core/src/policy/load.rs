@@ -2,7 +2,7 @@
 //! generated rule that gathers the policies of each kind and operation, and the RVM's compiled
 //! program.
 
-use crate::render::text;
+use crate::printable;
 use regorus::{Engine, Value, rvm::program::Program};
 use std::{
     collections::BTreeMap,
@@ -128,7 +128,7 @@ impl Library {
             .add_policy(file.into(), groups_text.clone())
             .map_err(|e| Error::Parse {
                 file: file.into(),
-                message: text::one_line(&e.to_string()),
+                message: printable::one_line(&e.to_string()),
             })?;
         // The engine the RVM's programs are compiled from, when its policies reach the helpers
         // otherwise: the same policies and groups. Should it not load (it cannot differ in
@@ -189,7 +189,7 @@ fn add_sources(engine: &mut Engine, sources: &[SourceFile]) -> Result<Vec<(Strin
             .add_policy(s.path.clone(), s.text.clone())
             .map_err(|e| Error::Parse {
                 file: s.path.clone(),
-                message: text::one_line(&e.to_string()),
+                message: printable::one_line(&e.to_string()),
             })?;
         if s.path.ends_with("policy.rego") {
             let has_violation = engine
@@ -230,7 +230,7 @@ fn read_policies(engine: &mut Engine, packages: Vec<(String, String)>) -> Result
                     file: file.clone(),
                     message: format!(
                         "cannot evaluate metadata: {}",
-                        text::one_line(&e.to_string())
+                        printable::one_line(&e.to_string())
                     ),
                 });
             }

@@ -1,6 +1,6 @@
 //! `govkh policy test`: running the library's `test_*` rules.
 
-use crate::render::text;
+use crate::printable;
 use regorus::Value;
 use std::path::Path;
 
@@ -26,7 +26,7 @@ pub fn run_tests(sources: &[SourceFile]) -> Result<Vec<TestResult>> {
         base.add_policy(s.path.clone(), s.text.clone())
             .map_err(|e| Error::Parse {
                 file: s.path.clone(),
-                message: text::one_line(&e.to_string()),
+                message: printable::one_line(&e.to_string()),
             })?;
     }
     let test_rule =
@@ -43,7 +43,7 @@ pub fn run_tests(sources: &[SourceFile]) -> Result<Vec<TestResult>> {
             .add_policy(s.path.clone(), s.text.clone())
             .map_err(|e| Error::Parse {
                 file: s.path.clone(),
-                message: text::one_line(&e.to_string()),
+                message: printable::one_line(&e.to_string()),
             })?;
         let policy = Path::new(&s.path)
             .parent()
@@ -60,7 +60,7 @@ pub fn run_tests(sources: &[SourceFile]) -> Result<Vec<TestResult>> {
                 Ok(Value::Bool(true)) => Ok(()),
                 Ok(Value::Undefined) => Err("undefined (a condition did not hold)".to_string()),
                 Ok(other) => Err(format!("evaluated to {other}")),
-                Err(e) => Err(text::one_line(&e.to_string())),
+                Err(e) => Err(printable::one_line(&e.to_string())),
             };
             results.push(TestResult {
                 policy: policy.clone(),

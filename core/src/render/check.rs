@@ -10,9 +10,9 @@ use crate::{
     finding::ActionCounts,
     finding::{Action, Finding, Severity},
     loading::manifest::Source,
-    render::message::Lang,
-    render::message::words::{fill, words},
-    render::text::printable,
+    message::Lang,
+    message::words::{fill, words},
+    printable::printable,
 };
 
 /// The `schemaVersion` of `govkh check --output json`. Bumped on any incompatible change.

@@ -1,12 +1,9 @@
-//! Everything govkh shows people and tools, rendered from decided values and never deciding:
-//! messages in English and Khmer (`message`), `govkh check`'s text, JSON and SARIF (`check`),
-//! the policy catalogue (`catalogue`),
-//! the committee's report (`report`), the audit as OpenReports (`openreports`), and text
-//! helpers for names shown to people (`text`).
+//! The documents govkh gives people and tools, rendered from decided values and never deciding:
+//! `govkh check`'s text, JSON and SARIF (`check`), the policy catalogue (`catalogue`), the
+//! committee's report (`report`), and the audit as OpenReports (`openreports`). Their
+//! sentences come from `message`.
 
 pub mod catalogue;
 pub mod check;
-pub mod message;
 pub mod openreports;
 pub mod report;
-pub mod text;

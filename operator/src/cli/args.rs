@@ -2,7 +2,7 @@
 //! and the value parsers they share: sizes, durations, dates, languages.
 
 use clap::{Subcommand, ValueEnum};
-use govkh_core::{api::Day, render::message::Lang};
+use govkh_core::{api::Day, message::Lang};
 use k8s_openapi::jiff::Timestamp;
 use std::path::PathBuf;
 

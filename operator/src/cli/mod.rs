@@ -11,7 +11,7 @@ use std::{
 
 use clap::{Parser, Subcommand};
 
-use govkh_core::{policy::Library, render::message::Lang};
+use govkh_core::{message::Lang, policy::Library};
 
 mod args;
 mod check;

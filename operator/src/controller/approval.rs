@@ -12,7 +12,7 @@ use super::{Conclusion, Context, Error, conclude, instrumented};
 use govkh_core::{
     api::{Approval, Day, SubjectKind, conditions as cond},
     law::verdict::{self, Reason},
-    render::message,
+    message,
 };
 
 /// Reconcile one approval.

@@ -13,8 +13,8 @@ use govkh_core::{
     api::{GovernmentCloud, GovernmentCloudStatus, conditions as cond},
     audit::Audit,
     law::verdict::{self, Reason},
+    message,
     provision::conditions,
-    render::message,
 };
 
 /// The status a GovernmentCloud should show (pure).

@@ -16,8 +16,8 @@ use super::{
 use govkh_core::{
     api::{DataAccessGrant, Day, conditions as cond},
     law::verdict,
+    message,
     provision::desired,
-    render::message,
 };
 
 /// Reconcile one grant.

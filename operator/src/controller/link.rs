@@ -17,8 +17,8 @@ use super::{
 use govkh_core::{
     api::{Day, LinkNetwork, LinkState, PrivateNetworkLink, conditions as cond},
     law::verdict,
+    message,
     provision::desired,
-    render::message,
 };
 
 /// Reconcile one link.

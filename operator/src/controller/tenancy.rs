@@ -28,8 +28,8 @@ use govkh_core::{
     },
     law::clock::{self, NamedApproval},
     law::verdict::Reason,
+    message,
     provision::desired,
-    render::message,
 };
 
 /// The finalizer that releases a `Retain` tenancy's namespaces before it goes.

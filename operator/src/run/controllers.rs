@@ -275,7 +275,7 @@ where
             tracing::debug!(object = %object.name, category = error.category(), %error, "reconcile failed");
         }
         Err(E::QueueError(error)) => {
-            tracing::warn!(error = %govkh_core::render::text::one_line(&error.to_string()), "a watch failed; retrying with backoff");
+            tracing::warn!(error = %govkh_core::printable::one_line(&error.to_string()), "a watch failed; retrying with backoff");
         }
         Err(E::RunnerError(error)) => tracing::error!(%error, "the controller's runner failed"),
     }

@@ -5,7 +5,7 @@
 use crate::{
     api::{API_VERSION, GROUP},
     loading::yaml,
-    render::text,
+    printable,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, de::DeserializeOwned};
@@ -133,7 +133,7 @@ pub(crate) fn absolute_lines(message: &str, document_start: usize) -> String {
 pub(crate) fn first_part(s: &str) -> String {
     let head = s.split(" --> ").next().unwrap_or(s);
     let head = head.split("\n -->").next().unwrap_or(head);
-    plain(&text::one_line(head.trim_start_matches("error: ")))
+    plain(&printable::one_line(head.trim_start_matches("error: ")))
 }
 
 /// The YAML library's phrasings that name its internals, said plainly.

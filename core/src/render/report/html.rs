@@ -10,13 +10,13 @@ use super::{MinistryReport, Report, text::summary_sentence};
 use crate::{
     api::Day,
     finding::Finding,
-    render::message::Lang,
-    render::message::words::{Words, fill, number, words},
+    message::Lang,
+    message::words::{Words, fill, number, words},
 };
 
 /// Escape text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
-    let s = crate::render::text::printable(s);
+    let s = crate::printable::printable(s);
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

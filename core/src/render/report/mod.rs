@@ -22,9 +22,9 @@ use crate::{
     finding::Finding,
     inventory::Inventory,
     law::clock::{self, days_between},
+    message::Lang,
+    message::words::{fill, words},
     policy::Library,
-    render::message::Lang,
-    render::message::words::{fill, words},
 };
 
 /// The `schemaVersion` of the JSON report. Bumped on any incompatible change.
@@ -34,7 +34,7 @@ pub const REPORT_SCHEMA_VERSION: &str = "govkh.digital.gov.kh/report/v1";
 pub const SOON_DAYS: i64 = 90;
 
 /// How the score is computed, in words (printed in the report itself).
-pub const SCORE_EXPLANATION: &str = crate::render::message::words::EN.score_explanation;
+pub const SCORE_EXPLANATION: &str = crate::message::words::EN.score_explanation;
 
 /// The summary paragraph's figures.
 #[derive(Clone, Debug, Serialize)]
@@ -319,7 +319,7 @@ const ANNEX: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 /// Art. 41, explained once in the report.
-pub const ART_41: &str = crate::render::message::words::EN.art_41;
+pub const ART_41: &str = crate::message::words::EN.art_41;
 
 fn soon(today: Day, day: Day) -> bool {
     let d = days_between(today, day);
@@ -588,13 +588,10 @@ fn ministry_of_subject(inv: &Inventory, subject: &str) -> Option<String> {
 }
 
 /// A trend in one sentence: the first and last scores, the change, the days recorded.
-pub fn trend_sentence(
-    trend: &history::Trend,
-    w: &crate::render::message::words::Words,
-) -> Option<String> {
+pub fn trend_sentence(trend: &history::Trend, w: &crate::message::words::Words) -> Option<String> {
     let (first, last) = (trend.scores.first()?, trend.scores.last()?);
     let change = i16::from(last.1) - i16::from(first.1);
-    Some(crate::render::message::words::fill(
+    Some(crate::message::words::fill(
         w.trend,
         &[
             ("first", &first.1),

@@ -5,15 +5,15 @@ use std::fmt::Write;
 use super::Report;
 use crate::{
     finding::Finding,
-    render::message::Lang,
-    render::message::words::{fill, number, words},
+    message::Lang,
+    message::words::{fill, number, words},
 };
 
 /// User text as Markdown prose: HTML and table syntax escaped, and the punctuation that makes
 /// links, images and emphasis backslash-escaped, so a host written `[click](https://evil)`
 /// shows as written instead of becoming a link.
 fn md(s: &str) -> String {
-    let s = crate::render::text::printable(&s.replace(['\n', '\r'], " ")).into_owned();
+    let s = crate::printable::printable(&s.replace(['\n', '\r'], " ")).into_owned();
     let mut o = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -34,7 +34,7 @@ fn md(s: &str) -> String {
 /// User text inside a code span: nothing is interpreted there (an entity would show
 /// literally), only a backtick could end the span and a newline the line.
 fn md_code(s: &str) -> String {
-    crate::render::text::printable(&s.replace(['\n', '\r'], " "))
+    crate::printable::printable(&s.replace(['\n', '\r'], " "))
         .replace('`', "'")
         .replace('|', "\\|")
 }

@@ -4,7 +4,9 @@
 //! message exists once in each language and a change of wording cannot change a decision.
 //!
 //! English (`en`) and Khmer (`km`) render the same values; a finding carries both texts, and
-//! each output picks one (`--lang`).
+//! each output picks one (`--lang`, `Lang`). `words` holds the documents' words in both
+//! languages. It sits low in the crate: the evaluation writes a finding's text with it, and
+//! `render` builds on it.
 
 use serde::Serialize;
 

@@ -361,7 +361,7 @@ impl Words {
     /// A state's name for people: `application window missed`, or its Khmer name.
     pub fn state(&self, name: &str, lang: Lang) -> String {
         match lang {
-            Lang::En => crate::render::text::readable(name),
+            Lang::En => crate::printable::readable(name),
             Lang::Km => super::km::state(name).to_string(),
         }
     }
