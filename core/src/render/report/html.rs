@@ -379,6 +379,25 @@ pub fn html(r: &Report) -> String {
     );
     let _ = write!(o, "<p class=\"summary\">{}</p>", esc(&summary_sentence(r)));
 
+    ministries_html(&mut o, r, w, lang);
+    for m in &r.ministries {
+        ministry_html(&mut o, m, w, lang);
+        o.push_str("</section>");
+    }
+    two_years_html(&mut o, r, w, lang);
+    let _ = write!(o, "<h2>{}</h2><p>{}</p>", w.fines_unpaid, esc(w.art_41));
+    approvals_html(&mut o, r, w, lang);
+    annex_html(&mut o, r, w);
+    let _ = writeln!(
+        o,
+        "<p class=\"muted\">{}</p></main><script>//<![CDATA[{SCRIPT}//]]></script></body></html>",
+        esc(&fill(w.generated, &[("day", &r.as_of)]))
+    );
+    o
+}
+
+/// The table of ministries, how the score is made, the scores and the deadlines.
+fn ministries_html(o: &mut String, r: &Report, w: &Words, lang: Lang) {
     let _ = write!(o, "<h2 id=\"ministries\">{}</h2>", w.ministries);
     let rows = r
         .ministries
@@ -416,7 +435,7 @@ pub fn html(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut o,
+        o,
         true,
         &[
             (w.h_ministry, ""),
@@ -443,124 +462,128 @@ pub fn html(r: &Report) -> String {
         scores_chart(&r.ministries, lang)
     );
     let _ = write!(o, "<h3>{}</h3>{}", w.deadlines, timeline(r));
+}
 
-    for m in &r.ministries {
-        let _ = write!(
-            o,
-            "<section class=\"ministry\" id=\"m-{}\"><h2>{} <span class=\"badge\" style=\"background:{}\">{}</span></h2>",
-            esc(&m.code),
-            names(m, lang).0,
-            score_colour(m.score),
-            m.score
-        );
-        if let Some(second) = names(m, lang).1 {
-            let _ = write!(o, "<p>{second}</p>");
-        }
-        let _ = write!(
-            o,
-            "<p class=\"muted\">{}</p>",
-            esc(&fill(
-                w.ministry_facts,
-                &[
-                    ("code", &m.code),
-                    ("domain", &m.domain),
-                    ("level", &w.level(&m.resource_level)),
+/// One ministry's section: its standing, trend, tenancies, findings by article and fines.
+fn ministry_html(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
+    let _ = write!(
+        o,
+        "<section class=\"ministry\" id=\"m-{}\"><h2>{} <span class=\"badge\" style=\"background:{}\">{}</span></h2>",
+        esc(&m.code),
+        names(m, lang).0,
+        score_colour(m.score),
+        m.score
+    );
+    if let Some(second) = names(m, lang).1 {
+        let _ = write!(o, "<p>{second}</p>");
+    }
+    let _ = write!(
+        o,
+        "<p class=\"muted\">{}</p>",
+        esc(&fill(
+            w.ministry_facts,
+            &[
+                ("code", &m.code),
+                ("domain", &m.domain),
+                ("level", &w.level(&m.resource_level)),
+            ]
+        ))
+    );
+    if let Some(h) = &m.history {
+        o.push_str(&trend_html(h, w));
+    }
+    if !m.tenancies.is_empty() {
+        let _ = write!(o, "<h3>{}</h3>", w.where_it_runs);
+        let rows = m
+            .tenancies
+            .iter()
+            .map(|t| {
+                let class = match t.state.as_str() {
+                    "Compliant" => "ok",
+                    "MigrationOverdue" | "ExceptionExpired" => "deny",
+                    _ => "warn",
+                };
+                vec![
+                    Cell::text(&t.name),
+                    Cell::text(&format!(
+                        "{}{}",
+                        t.placement,
+                        t.provider
+                            .as_deref()
+                            .map(|p| format!(" ({p})"))
+                            .unwrap_or_default()
+                    )),
+                    Cell::text(&w.state(t.state.as_str(), lang)).class(class),
+                    Cell::text(&day(t.application_deadline)),
+                    Cell::text(&day(t.migration_deadline)),
+                    Cell::text(t.approval.as_deref().unwrap_or("—")),
                 ]
-            ))
+            })
+            .collect();
+        table(
+            o,
+            false,
+            &[
+                (w.h_tenancy, ""),
+                (w.h_placement, ""),
+                (w.h_state, ""),
+                (w.h_apply_by, ""),
+                (w.h_migrate_by, ""),
+                (w.h_approval_in_force, ""),
+            ],
+            rows,
         );
-        if let Some(h) = &m.history {
-            o.push_str(&trend_html(h, w));
-        }
-        if !m.tenancies.is_empty() {
-            let _ = write!(o, "<h3>{}</h3>", w.where_it_runs);
-            let rows = m
-                .tenancies
-                .iter()
-                .map(|t| {
-                    let class = match t.state.as_str() {
-                        "Compliant" => "ok",
-                        "MigrationOverdue" | "ExceptionExpired" => "deny",
-                        _ => "warn",
-                    };
-                    vec![
-                        Cell::text(&t.name),
-                        Cell::text(&format!(
-                            "{}{}",
-                            t.placement,
-                            t.provider
-                                .as_deref()
-                                .map(|p| format!(" ({p})"))
-                                .unwrap_or_default()
-                        )),
-                        Cell::text(&w.state(t.state.as_str(), lang)).class(class),
-                        Cell::text(&day(t.application_deadline)),
-                        Cell::text(&day(t.migration_deadline)),
-                        Cell::text(t.approval.as_deref().unwrap_or("—")),
-                    ]
-                })
-                .collect();
-            table(
-                &mut o,
-                false,
-                &[
-                    (w.h_tenancy, ""),
-                    (w.h_placement, ""),
-                    (w.h_state, ""),
-                    (w.h_apply_by, ""),
-                    (w.h_migrate_by, ""),
-                    (w.h_approval_in_force, ""),
-                ],
-                rows,
-            );
-        }
-        if m.findings_by_article.is_empty() {
-            let _ = write!(o, "<p class=\"ok\">{}</p>", w.no_findings);
-        } else {
-            let _ = write!(o, "<h3>{}</h3>", w.findings_by_article);
-            for (article, findings) in &m.findings_by_article {
-                let _ = write!(o, "<h4>{}</h4>", esc(&fill(w.article, &[("n", article)])));
-                for f in findings {
-                    let since = m.history.as_ref().and_then(|h| h.first_seen(f));
-                    finding_html(&mut o, f, lang, since);
-                }
+    }
+    if m.findings_by_article.is_empty() {
+        let _ = write!(o, "<p class=\"ok\">{}</p>", w.no_findings);
+    } else {
+        let _ = write!(o, "<h3>{}</h3>", w.findings_by_article);
+        for (article, findings) in &m.findings_by_article {
+            let _ = write!(o, "<h4>{}</h4>", esc(&fill(w.article, &[("n", article)])));
+            for f in findings {
+                let since = m.history.as_ref().and_then(|h| h.first_seen(f));
+                finding_html(o, f, lang, since);
             }
         }
-        if !m.fines.is_empty() {
-            let _ = write!(o, "<h3>{}</h3>", w.fines_attached);
-            let amount = |a: Option<u64>| a.map(|n| number(n, lang)).unwrap_or_else(|| "—".into());
-            let rows = m
-                .fines
-                .iter()
-                .map(|f| {
-                    vec![
-                        Cell::text(&f.policy),
-                        Cell::text(&fill(w.article, &[("n", &f.article)])),
-                        Cell::text(&f.findings.to_string()),
-                        Cell::text(&amount(f.natural_person_max_riel)),
-                        Cell::text(&amount(f.legal_person_max_riel)),
-                    ]
-                })
-                .collect();
-            table(
-                &mut o,
-                false,
-                &[
-                    (w.h_kind_of_finding, ""),
-                    (w.h_penalty, ""),
-                    (w.h_findings, "num"),
-                    (w.h_natural_max, "num"),
-                    (w.h_legal_max, "num"),
-                ],
-                rows,
-            );
-            let _ = write!(o, "<p class=\"muted\">{}</p>", w.fines_note);
-        }
-        o.push_str("</section>");
     }
+    if !m.fines.is_empty() {
+        let _ = write!(o, "<h3>{}</h3>", w.fines_attached);
+        let amount = |a: Option<u64>| a.map(|n| number(n, lang)).unwrap_or_else(|| "—".into());
+        let rows = m
+            .fines
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::text(&f.policy),
+                    Cell::text(&fill(w.article, &[("n", &f.article)])),
+                    Cell::text(&f.findings.to_string()),
+                    Cell::text(&amount(f.natural_person_max_riel)),
+                    Cell::text(&amount(f.legal_person_max_riel)),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            false,
+            &[
+                (w.h_kind_of_finding, ""),
+                (w.h_penalty, ""),
+                (w.h_findings, "num"),
+                (w.h_natural_max, "num"),
+                (w.h_legal_max, "num"),
+            ],
+            rows,
+        );
+        let _ = write!(o, "<p class=\"muted\">{}</p>", w.fines_note);
+    }
+}
+
+/// The findings of no known ministry, and the two-year view (Art. 34) where histories reach.
+fn two_years_html(o: &mut String, r: &Report, w: &Words, lang: Lang) {
     if !r.other_findings.is_empty() {
         let _ = write!(o, "<h2>{}</h2>", w.other_findings);
         for f in &r.other_findings {
-            finding_html(&mut o, f, lang, None);
+            finding_html(o, f, lang, None);
         }
     }
     if r.ministries
@@ -592,7 +615,7 @@ pub fn html(r: &Report) -> String {
             })
             .collect();
         table(
-            &mut o,
+            o,
             false,
             &[
                 (w.h_ministry, ""),
@@ -605,7 +628,10 @@ pub fn html(r: &Report) -> String {
             rows,
         );
     }
-    let _ = write!(o, "<h2>{}</h2><p>{}</p>", w.fines_unpaid, esc(w.art_41));
+}
+
+/// The approvals and the data access grants, with their states and ends.
+fn approvals_html(o: &mut String, r: &Report, w: &Words, lang: Lang) {
     let _ = write!(o, "<h2>{}</h2>", w.approvals);
     let rows = r
         .approvals
@@ -622,7 +648,7 @@ pub fn html(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut o,
+        o,
         false,
         &[
             (w.h_approval, ""),
@@ -651,7 +677,7 @@ pub fn html(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut o,
+        o,
         false,
         &[
             (w.h_grant, ""),
@@ -664,6 +690,10 @@ pub fn html(r: &Report) -> String {
         ],
         rows,
     );
+}
+
+/// The annex: each article, what it requires, the policies that check it, the API.
+fn annex_html(o: &mut String, r: &Report, w: &Words) {
     let _ = write!(o, "<h2>{}</h2>", w.annex);
     let rows = r
         .annex
@@ -678,7 +708,7 @@ pub fn html(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut o,
+        o,
         false,
         &[
             (w.h_article, ""),
@@ -688,10 +718,4 @@ pub fn html(r: &Report) -> String {
         ],
         rows,
     );
-    let _ = writeln!(
-        o,
-        "<p class=\"muted\">{}</p></main><script>//<![CDATA[{SCRIPT}//]]></script></body></html>",
-        esc(&fill(w.generated, &[("day", &r.as_of)]))
-    );
-    o
 }

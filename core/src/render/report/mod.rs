@@ -358,75 +358,106 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
     let other_findings: Vec<Finding> = others.into_iter().cloned().collect();
     let mut ministries = Vec::new();
     for st in standings {
-        let Some(m) = inv.ministries.get(st.code) else {
-            continue;
-        };
-        let code = st.code;
-        let findings: &[&Finding] = &st.findings;
-        let mut findings_by_article: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-        // Once each, under its first article (the finding shows all of them): a denial citing
-        // Art. 10 and 25 is one denial, not two.
-        for f in findings {
-            let first = sort_articles(f.articles.clone())
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| "-".to_string());
-            findings_by_article
-                .entry(first)
-                .or_default()
-                .push((*f).clone());
+        if let Some(m) = inv.ministries.get(st.code) {
+            ministries.push(ministry_report(&st, m));
         }
-        let mut fines: BTreeMap<(String, String, Option<u64>, Option<u64>), usize> =
-            BTreeMap::new();
-        for f in findings {
-            if let Some(p) = &f.penalty {
-                *fines
-                    .entry((
-                        f.policy.clone(),
-                        p.article.clone(),
-                        p.natural_person_max_riel,
-                        p.legal_person_max_riel,
-                    ))
-                    .or_default() += 1;
-            }
-        }
-        let placements: BTreeSet<String> = st
-            .tenancies
-            .iter()
-            .map(|t| t.placement.to_string())
-            .collect();
-        ministries.push(MinistryReport {
-            code: code.to_string(),
-            name: m.object.spec.display_name.clone(),
-            khmer_name: m.object.spec.khmer_name.clone(),
-            domain: m.object.spec.domain.clone(),
-            resource_level: serde_json::to_value(m.object.spec.resource_level)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            score: st.score,
-            findings: ActionCounts::of_refs(findings),
-            articles: st.articles(),
-            placements: placements.into_iter().collect(),
-            nearest_deadline: st.nearest_deadline(),
-            tenancies: st.tenancies.clone(),
-            findings_by_article: findings_by_article.into_iter().collect(),
-            fines: fines
-                .into_iter()
-                .map(|((policy, article, natural, legal), n)| FineLine {
-                    policy,
-                    article,
-                    findings: n,
-                    natural_person_max_riel: natural,
-                    legal_person_max_riel: legal,
-                })
-                .collect(),
-            history: None,
-        });
     }
+    let established_on = inv
+        .government_cloud
+        .as_ref()
+        .map(|g| g.object.spec.established_on);
+    let approvals = approval_lines(inv, today);
+    let grants = grant_lines(inv, today);
+    let deadlines = deadline_lines(inv, w, today);
+    let summary = summary_of(inv, eval, today);
+    let annex = annex_lines(policies, lang);
+    Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        lang,
+        as_of: today,
+        established_on,
+        summary,
+        score_explanation: w.score_explanation,
+        ministries,
+        other_findings,
+        approvals,
+        grants,
+        deadlines,
+        annex,
+    }
+}
 
-    let approvals: Vec<ApprovalLine> = inv
-        .approvals
+/// One ministry's part of the report, from its standing.
+fn ministry_report(
+    st: &audit::Standing<'_>,
+    m: &crate::inventory::Entry<crate::api::Ministry>,
+) -> MinistryReport {
+    let code = st.code;
+    let findings: &[&Finding] = &st.findings;
+    let mut findings_by_article: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    // Once each, under its first article (the finding shows all of them): a denial citing
+    // Art. 10 and 25 is one denial, not two.
+    for f in findings {
+        let first = sort_articles(f.articles.clone())
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "-".to_string());
+        findings_by_article
+            .entry(first)
+            .or_default()
+            .push((*f).clone());
+    }
+    let mut fines: BTreeMap<(String, String, Option<u64>, Option<u64>), usize> = BTreeMap::new();
+    for f in findings {
+        if let Some(p) = &f.penalty {
+            *fines
+                .entry((
+                    f.policy.clone(),
+                    p.article.clone(),
+                    p.natural_person_max_riel,
+                    p.legal_person_max_riel,
+                ))
+                .or_default() += 1;
+        }
+    }
+    let placements: BTreeSet<String> = st
+        .tenancies
+        .iter()
+        .map(|t| t.placement.to_string())
+        .collect();
+    MinistryReport {
+        code: code.to_string(),
+        name: m.object.spec.display_name.clone(),
+        khmer_name: m.object.spec.khmer_name.clone(),
+        domain: m.object.spec.domain.clone(),
+        resource_level: serde_json::to_value(m.object.spec.resource_level)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        score: st.score,
+        findings: ActionCounts::of_refs(findings),
+        articles: st.articles(),
+        placements: placements.into_iter().collect(),
+        nearest_deadline: st.nearest_deadline(),
+        tenancies: st.tenancies.clone(),
+        findings_by_article: findings_by_article.into_iter().collect(),
+        fines: fines
+            .into_iter()
+            .map(|((policy, article, natural, legal), n)| FineLine {
+                policy,
+                article,
+                findings: n,
+                natural_person_max_riel: natural,
+                legal_person_max_riel: legal,
+            })
+            .collect(),
+        history: None,
+    }
+}
+
+/// Every approval with its state on `today`.
+fn approval_lines(inv: &Inventory, today: Day) -> Vec<ApprovalLine> {
+    inv.approvals
         .iter()
         .map(|(name, a)| {
             let s = &a.object.spec;
@@ -445,9 +476,12 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
                 expiring_soon: state == "InForce" && s.valid_until.is_some_and(|d| soon(today, d)),
             }
         })
-        .collect();
-    let grants: Vec<GrantLine> = inv
-        .grants
+        .collect()
+}
+
+/// Every data access grant with its state on `today`.
+fn grant_lines(inv: &Inventory, today: Day) -> Vec<GrantLine> {
+    inv.grants
         .iter()
         .map(|(name, g)| {
             let s = &g.object.spec;
@@ -468,13 +502,16 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
                 expiring_soon: state == GrantState::Active && soon(today, s.valid_until),
             }
         })
-        .collect();
+        .collect()
+}
 
+/// The statutory deadlines, approvals' and grants' ends, in date order.
+fn deadline_lines(
+    inv: &Inventory,
+    w: &crate::message::words::Words,
+    today: Day,
+) -> Vec<DeadlineLine> {
     let mut deadlines = Vec::new();
-    let established_on = inv
-        .government_cloud
-        .as_ref()
-        .map(|g| g.object.spec.established_on);
     if let Some(gc) = &inv.government_cloud {
         let (a, m) = clock::deadlines(&gc.object.spec);
         deadlines.push((
@@ -499,7 +536,7 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
         ));
     }
     deadlines.sort();
-    let deadlines: Vec<DeadlineLine> = deadlines
+    deadlines
         .into_iter()
         .map(|(day, what, ministry)| DeadlineLine {
             day,
@@ -507,8 +544,11 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
             ministry,
             days_from_today: days_between(today, day),
         })
-        .collect();
+        .collect()
+}
 
+/// The summary paragraph's figures.
+fn summary_of(inv: &Inventory, eval: &Evaluation, today: Day) -> ReportSummary {
     let running: Vec<Day> = eval
         .tenancies
         .iter()
@@ -520,7 +560,7 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
             .filter(|d| (0..=n).contains(&days_between(today, **d)))
             .count()
     };
-    let summary = ReportSummary {
+    ReportSummary {
         ministries: inv.ministries.len(),
         tenancies: eval.tenancies.len(),
         inside: eval.tenancies.iter().filter(|t| !t.outside).count(),
@@ -528,8 +568,12 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
         findings: ActionCounts::of(&eval.findings),
         deadlines_within_30_days: within(30),
         deadlines_within_90_days: within(90),
-    };
-    let annex = ANNEX
+    }
+}
+
+/// The annex: each article, what it requires, the policies that check it, the API.
+fn annex_lines(policies: &Library, lang: Lang) -> Vec<AnnexLine> {
+    ANNEX
         .iter()
         .map(
             |(article, subject_en, subject_km, api_en, api_km)| AnnexLine {
@@ -559,21 +603,7 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
                 .to_string(),
             },
         )
-        .collect();
-    Report {
-        schema_version: REPORT_SCHEMA_VERSION,
-        lang,
-        as_of: today,
-        established_on,
-        summary,
-        score_explanation: w.score_explanation,
-        ministries,
-        other_findings,
-        approvals,
-        grants,
-        deadlines,
-        annex,
-    }
+        .collect()
 }
 
 fn ministry_of_subject(inv: &Inventory, subject: &str) -> Option<String> {

@@ -2,11 +2,11 @@
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{MinistryReport, Report};
 use crate::{
     finding::Finding,
     message::Lang,
-    message::words::{fill, number, words},
+    message::words::{Words, fill, number, words},
 };
 
 /// User text as Markdown prose: HTML and table syntax escaped, and the punctuation that makes
@@ -135,6 +135,21 @@ pub fn markdown(r: &Report) -> String {
         fill(w.as_of, &[("day", &r.as_of)])
     );
     let _ = writeln!(o, "{}\n", summary_sentence(r));
+    ministries_md(&mut o, r, w, lang);
+    let _ = writeln!(o, "\n*{}* {}\n", w.md_score_label, r.score_explanation);
+    for m in &r.ministries {
+        ministry_md(&mut o, m, w, lang);
+    }
+    two_years_md(&mut o, r, w, lang);
+    let _ = writeln!(o, "## {}\n\n{}\n", w.fines_unpaid, w.art_41);
+    approvals_md(&mut o, r, w, lang);
+    deadlines_md(&mut o, r, w);
+    annex_md(&mut o, r, w);
+    o
+}
+
+/// The table of ministries.
+fn ministries_md(o: &mut String, r: &Report, w: &Words, lang: Lang) {
     let _ = writeln!(o, "## {}\n", w.ministries);
     let _ = writeln!(
         o,
@@ -168,108 +183,113 @@ pub fn markdown(r: &Report) -> String {
             day(m.nearest_deadline)
         );
     }
-    let _ = writeln!(o, "\n*{}* {}\n", w.md_score_label, r.score_explanation);
-    for m in &r.ministries {
+}
+
+/// One ministry's section: its standing, trend, tenancies, findings by article and fines.
+fn ministry_md(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
+    let _ = writeln!(
+        o,
+        "## {} ({}) — {}\n",
+        name_of(m, lang),
+        md(&m.code),
+        fill(w.md_score, &[("score", &m.score)])
+    );
+    // The other name: the Khmer one for an English reader, and the reverse.
+    match (lang, &m.khmer_name) {
+        (Lang::Km, Some(_)) => {
+            let _ = writeln!(o, "{}  ", md(&m.name));
+        }
+        (Lang::En, Some(k)) => {
+            let _ = writeln!(o, "{}  ", md(k));
+        }
+        _ => {}
+    }
+    let level = w.level(&m.resource_level);
+    let _ = writeln!(
+        o,
+        "{}\n",
+        md(&fill(
+            w.ministry_facts,
+            &[("code", &m.code), ("domain", &m.domain), ("level", &level)]
+        ))
+    );
+    if let Some(sentence) = m.history.as_ref().and_then(|h| super::trend_sentence(h, w)) {
+        let _ = writeln!(o, "{}\n", md(&sentence));
+    }
+    if !m.tenancies.is_empty() {
+        let _ = writeln!(o, "### {}\n", w.where_it_runs);
         let _ = writeln!(
             o,
-            "## {} ({}) — {}\n",
-            name_of(m, lang),
-            md(&m.code),
-            fill(w.md_score, &[("score", &m.score)])
+            "| {} | {} | {} | {} | {} | {} |",
+            w.h_tenancy,
+            w.h_placement,
+            w.h_state,
+            w.h_apply_by,
+            w.h_migrate_by,
+            w.h_approval_in_force
         );
-        // The other name: the Khmer one for an English reader, and the reverse.
-        match (lang, &m.khmer_name) {
-            (Lang::Km, Some(_)) => {
-                let _ = writeln!(o, "{}  ", md(&m.name));
-            }
-            (Lang::En, Some(k)) => {
-                let _ = writeln!(o, "{}  ", md(k));
-            }
-            _ => {}
-        }
-        let level = w.level(&m.resource_level);
-        let _ = writeln!(
-            o,
-            "{}\n",
-            md(&fill(
-                w.ministry_facts,
-                &[("code", &m.code), ("domain", &m.domain), ("level", &level)]
-            ))
-        );
-        if let Some(sentence) = m.history.as_ref().and_then(|h| super::trend_sentence(h, w)) {
-            let _ = writeln!(o, "{}\n", md(&sentence));
-        }
-        if !m.tenancies.is_empty() {
-            let _ = writeln!(o, "### {}\n", w.where_it_runs);
+        let _ = writeln!(o, "|---|---|---|---|---|---|");
+        for t in &m.tenancies {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} |",
-                w.h_tenancy,
-                w.h_placement,
-                w.h_state,
-                w.h_apply_by,
-                w.h_migrate_by,
-                w.h_approval_in_force
+                "| {} | {}{} | {} | {} | {} | {} |",
+                md(&t.name),
+                t.placement,
+                t.provider
+                    .as_deref()
+                    .map(|p| format!(" ({})", md(p)))
+                    .unwrap_or_default(),
+                w.state(t.state.as_str(), lang),
+                day(t.application_deadline),
+                day(t.migration_deadline),
+                t.approval.as_deref().map(md).unwrap_or_else(|| "—".into())
             );
-            let _ = writeln!(o, "|---|---|---|---|---|---|");
-            for t in &m.tenancies {
-                let _ = writeln!(
-                    o,
-                    "| {} | {}{} | {} | {} | {} | {} |",
-                    md(&t.name),
-                    t.placement,
-                    t.provider
-                        .as_deref()
-                        .map(|p| format!(" ({})", md(p)))
-                        .unwrap_or_default(),
-                    w.state(t.state.as_str(), lang),
-                    day(t.application_deadline),
-                    day(t.migration_deadline),
-                    t.approval.as_deref().map(md).unwrap_or_else(|| "—".into())
-                );
-            }
-            let _ = writeln!(o);
         }
-        if m.findings_by_article.is_empty() {
-            let _ = writeln!(o, "{}\n", w.no_findings);
-        } else {
-            let _ = writeln!(o, "### {}\n", w.findings_by_article);
-            for (article, findings) in &m.findings_by_article {
-                let _ = writeln!(o, "#### {}\n", md(&fill(w.article, &[("n", article)])));
-                for f in findings {
-                    let since = m.history.as_ref().and_then(|h| h.first_seen(f));
-                    finding_line(&mut o, f, lang, since);
-                }
-                let _ = writeln!(o);
-            }
-        }
-        if !m.fines.is_empty() {
-            let _ = writeln!(o, "### {}\n", w.fines_attached);
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} |",
-                w.h_kind_of_finding, w.h_penalty, w.h_findings, w.h_natural_max, w.h_legal_max
-            );
-            let _ = writeln!(o, "|---|---|---:|---:|---:|");
-            let amount = |a: Option<u64>| a.map(|n| number(n, lang)).unwrap_or_else(|| "—".into());
-            for f in &m.fines {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} | {} | {} |",
-                    md(&f.policy),
-                    md(&fill(w.article, &[("n", &f.article)])),
-                    f.findings,
-                    amount(f.natural_person_max_riel),
-                    amount(f.legal_person_max_riel)
-                );
+        let _ = writeln!(o);
+    }
+    if m.findings_by_article.is_empty() {
+        let _ = writeln!(o, "{}\n", w.no_findings);
+    } else {
+        let _ = writeln!(o, "### {}\n", w.findings_by_article);
+        for (article, findings) in &m.findings_by_article {
+            let _ = writeln!(o, "#### {}\n", md(&fill(w.article, &[("n", article)])));
+            for f in findings {
+                let since = m.history.as_ref().and_then(|h| h.first_seen(f));
+                finding_line(o, f, lang, since);
             }
             let _ = writeln!(o);
         }
     }
+    if !m.fines.is_empty() {
+        let _ = writeln!(o, "### {}\n", w.fines_attached);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} |",
+            w.h_kind_of_finding, w.h_penalty, w.h_findings, w.h_natural_max, w.h_legal_max
+        );
+        let _ = writeln!(o, "|---|---|---:|---:|---:|");
+        let amount = |a: Option<u64>| a.map(|n| number(n, lang)).unwrap_or_else(|| "—".into());
+        for f in &m.fines {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                md(&f.policy),
+                md(&fill(w.article, &[("n", &f.article)])),
+                f.findings,
+                amount(f.natural_person_max_riel),
+                amount(f.legal_person_max_riel)
+            );
+        }
+        let _ = writeln!(o);
+    }
+}
+
+/// The findings of no known ministry, and the two-year view (Art. 34) where histories reach.
+fn two_years_md(o: &mut String, r: &Report, w: &Words, lang: Lang) {
     if !r.other_findings.is_empty() {
         let _ = writeln!(o, "## {}\n", w.other_findings);
         for f in &r.other_findings {
-            finding_line(&mut o, f, lang, None);
+            finding_line(o, f, lang, None);
         }
         let _ = writeln!(o);
     }
@@ -302,7 +322,10 @@ pub fn markdown(r: &Report) -> String {
         }
         let _ = writeln!(o);
     }
-    let _ = writeln!(o, "## {}\n\n{}\n", w.fines_unpaid, w.art_41);
+}
+
+/// The approvals and the data access grants, with their states and ends.
+fn approvals_md(o: &mut String, r: &Report, w: &Words, lang: Lang) {
     let _ = writeln!(o, "## {}\n", w.approvals);
     let _ = writeln!(
         o,
@@ -343,6 +366,10 @@ pub fn markdown(r: &Report) -> String {
             if g.expiring_soon { w.yes } else { "" }
         );
     }
+}
+
+/// The deadlines, nearest first.
+fn deadlines_md(o: &mut String, r: &Report, w: &Words) {
     let _ = writeln!(o, "\n## {}\n", w.deadlines);
     for d in &r.deadlines {
         let _ = writeln!(
@@ -357,6 +384,10 @@ pub fn markdown(r: &Report) -> String {
                 .unwrap_or_default()
         );
     }
+}
+
+/// The annex: each article, what it requires, the policies that check it, the API.
+fn annex_md(o: &mut String, r: &Report, w: &Words) {
     let _ = writeln!(o, "\n## {}\n", w.annex);
     let _ = writeln!(
         o,
@@ -374,7 +405,6 @@ pub fn markdown(r: &Report) -> String {
             md(&a.api)
         );
     }
-    o
 }
 
 /// A CSV field: quoted when needed (RFC 4180), and made inert for spreadsheets when it would
