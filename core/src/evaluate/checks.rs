@@ -242,7 +242,11 @@ fn clock_action(v: &clock::ClockVerdict) -> (Option<Action>, Severity) {
 }
 
 /// The approvals whose subject is the `kind` object `name`.
-fn approvals_of<'a>(inv: &'a Inventory, kind: SubjectKind, name: &str) -> Vec<NamedApproval<'a>> {
+pub fn approvals_of<'a>(
+    inv: &'a Inventory,
+    kind: SubjectKind,
+    name: &str,
+) -> Vec<NamedApproval<'a>> {
     inv.approvals
         .iter()
         .filter(|(_, a)| a.object.spec.subject.kind == kind && a.object.spec.subject.name == name)

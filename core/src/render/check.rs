@@ -11,7 +11,7 @@ use crate::{
     finding::{Action, Finding, Severity},
     loading::manifest::Source,
     message::Lang,
-    message::words::{fill, words},
+    message::words::{Words, fill, words},
     printable::printable,
 };
 
@@ -135,6 +135,13 @@ pub fn text(eval: &Evaluation, summary: &Summary, lang: Lang) -> String {
             }
         }
     }
+    clock_table(&mut out, eval, w, lang);
+    summary_lines(&mut out, summary, w);
+    out
+}
+
+/// The statutory clock of every tenancy, as a table.
+fn clock_table(out: &mut String, eval: &Evaluation, w: &Words, lang: Lang) {
     if !eval.tenancies.is_empty() {
         let _ = writeln!(out, "\n{}", w.clock_table);
         let header = [
@@ -185,6 +192,10 @@ pub fn text(eval: &Evaluation, summary: &Summary, lang: Lang) -> String {
             let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
         }
     }
+}
+
+/// The closing lines: findings by action, objects, time, and the kinds nothing judged.
+fn summary_lines(out: &mut String, summary: &Summary, w: &Words) {
     let c = &summary.findings;
     let seconds = format!("{:.2}", summary.duration_ms as f64 / 1000.0);
     let _ = writeln!(
@@ -210,7 +221,6 @@ pub fn text(eval: &Evaluation, summary: &Summary, lang: Lang) -> String {
             .collect();
         let _ = writeln!(out, "{}", fill(w.unjudged, &[("kinds", &kinds.join(", "))]));
     }
-    out
 }
 
 /// Where a finding's object was read, in `lang` (`file: document N (line L)`; the file alone

@@ -26,7 +26,8 @@ use govkh_core::{
         ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, SubjectKind,
         conditions as cond,
     },
-    law::clock::{self, NamedApproval},
+    evaluate::approvals_of,
+    law::clock,
     law::verdict::Reason,
     message,
     provision::desired,
@@ -125,21 +126,73 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
             } else {
                 Reason::GovernmentCloudNotFound
             };
-            let message = message::en::reason(&reason);
-            let conclusion = Conclusion {
-                state: None,
-                conditions: vec![(cond::READY, false, reason.as_str(), &message)],
-                reason: reason.as_str(),
-                message: &message,
-                next_boundary: None,
-                invalid: true,
-            };
-            let status = t.status.clone().unwrap_or_default();
-            return conclude(t, status, conclusion, ctx, now).await;
+            return missing(t, reason, ctx, now).await;
         }
     };
     // Build and apply.
     let d = desired::tenancy_objects(t, &ministry, &cloud);
+    apply_all(client, &d).await?;
+    // Prune what is no longer desired (a quota removed, DTU groups emptied): found by the
+    // owner labels, so nothing the tenancy did not provision is touched.
+    let owner = ("CloudTenancy", name.as_str());
+    prune::<ResourceQuota>(ctx, owner, &keys(&d.quotas)).await?;
+    prune::<LimitRange>(ctx, owner, &keys(&d.limit_ranges)).await?;
+    prune::<NetworkPolicy>(ctx, owner, &keys(&d.network_policies)).await?;
+    prune::<RoleBinding>(ctx, owner, &keys(&d.role_bindings)).await?;
+    let current: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
+    let previous = t
+        .status
+        .as_ref()
+        .map(|s| s.namespaces.clone())
+        .unwrap_or_default();
+    for gone in previous.iter().filter(|n| !current.contains(n)) {
+        release(gone, ctx).await?;
+    }
+    // Status: the statutory clock as of now.
+    let named = approvals_of(&inv, SubjectKind::CloudTenancy, &name);
+    let today = govkh_core::api::Day::in_phnom_penh(now);
+    let v = clock::evaluate(
+        &t.spec,
+        ministry.spec.resource_level,
+        &named,
+        &cloud.spec,
+        today,
+    );
+    let mut status = t.status.clone().unwrap_or_default();
+    status.application_deadline = v.application_deadline;
+    status.migration_deadline = v.migration_deadline;
+    status.next_deadline = v.next_deadline;
+    status.next_boundary = v.next_boundary;
+    status.approval = v.approval_in_force.clone();
+    status.namespaces = current;
+    let message = message::en::clock(&v);
+    let conclusion = Conclusion {
+        state: Some(v.state),
+        conditions: vec![
+            (
+                cond::READY,
+                true,
+                "Reconciled",
+                "namespaces, quotas, network policies and role bindings applied",
+            ),
+            (cond::SYNCED, true, "Applied", ""),
+            (
+                cond::COMPLIANT,
+                v.state == ClockState::Compliant,
+                v.state.as_str(),
+                &message,
+            ),
+        ],
+        reason: v.state.as_str(),
+        message: &message,
+        next_boundary: v.next_boundary,
+        invalid: false,
+    };
+    conclude(t, status, conclusion, ctx, now).await
+}
+
+/// Apply every object the tenancy provisions, server-side, in dependency order.
+async fn apply_all(client: &kube::Client, d: &desired::TenancyObjects) -> Result<(), Error> {
     for ns in &d.namespaces {
         apply_one(Api::<Namespace>::all(client.clone()), ns).await?;
     }
@@ -183,73 +236,26 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
         )
         .await?;
     }
-    // Prune what is no longer desired (a quota removed, DTU groups emptied): found by the
-    // owner labels, so nothing the tenancy did not provision is touched.
-    let owner = ("CloudTenancy", name.as_str());
-    prune::<ResourceQuota>(ctx, owner, &keys(&d.quotas)).await?;
-    prune::<LimitRange>(ctx, owner, &keys(&d.limit_ranges)).await?;
-    prune::<NetworkPolicy>(ctx, owner, &keys(&d.network_policies)).await?;
-    prune::<RoleBinding>(ctx, owner, &keys(&d.role_bindings)).await?;
-    let current: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
-    let previous = t
-        .status
-        .as_ref()
-        .map(|s| s.namespaces.clone())
-        .unwrap_or_default();
-    for gone in previous.iter().filter(|n| !current.contains(n)) {
-        release(gone, ctx).await?;
-    }
-    // Status: the statutory clock as of now.
-    let named: Vec<NamedApproval<'_>> = inv
-        .approvals
-        .iter()
-        .filter(|(_, a)| {
-            a.object.spec.subject.kind == SubjectKind::CloudTenancy
-                && a.object.spec.subject.name == name
-        })
-        .map(|(n, a)| NamedApproval {
-            name: n,
-            spec: &a.object.spec,
-        })
-        .collect();
-    let today = govkh_core::api::Day::in_phnom_penh(now);
-    let v = clock::evaluate(
-        &t.spec,
-        ministry.spec.resource_level,
-        &named,
-        &cloud.spec,
-        today,
-    );
-    let mut status = t.status.clone().unwrap_or_default();
-    status.application_deadline = v.application_deadline;
-    status.migration_deadline = v.migration_deadline;
-    status.next_deadline = v.next_deadline;
-    status.next_boundary = v.next_boundary;
-    status.approval = v.approval_in_force.clone();
-    status.namespaces = current;
-    let message = message::en::clock(&v);
+    Ok(())
+}
+
+/// Conclude a tenancy that cannot be judged: its ministry or the government cloud is missing.
+async fn missing(
+    t: &CloudTenancy,
+    reason: Reason,
+    ctx: &Context,
+    now: k8s_openapi::jiff::Timestamp,
+) -> Result<Action, Error> {
+    let message = message::en::reason(&reason);
     let conclusion = Conclusion {
-        state: Some(v.state),
-        conditions: vec![
-            (
-                cond::READY,
-                true,
-                "Reconciled",
-                "namespaces, quotas, network policies and role bindings applied",
-            ),
-            (cond::SYNCED, true, "Applied", ""),
-            (
-                cond::COMPLIANT,
-                v.state == ClockState::Compliant,
-                v.state.as_str(),
-                &message,
-            ),
-        ],
-        reason: v.state.as_str(),
+        state: None,
+        conditions: vec![(cond::READY, false, reason.as_str(), &message)],
+        reason: reason.as_str(),
         message: &message,
-        next_boundary: v.next_boundary,
-        invalid: false,
+        next_boundary: None,
+        invalid: true,
     };
+    let status = t.status.clone().unwrap_or_default();
     conclude(t, status, conclusion, ctx, now).await
 }
 
