@@ -310,37 +310,63 @@ fn state_on(
     }
 
     // Of the decided requests, the latest decision or expiry stands.
-    let latest = known
+    if let Some((a, s)) = latest_decided(&known) {
+        decided(&mut v, a, s, before_migration);
+        return v;
+    }
+
+    no_timely_request(&mut v, &known, today, application);
+    v
+}
+
+/// Of the decided requests, the one whose decision (a denial) or end (an expiry) came last.
+fn latest_decided<'a>(
+    known: &[(NamedApproval<'a>, ApprovalState)],
+) -> Option<(NamedApproval<'a>, ApprovalState)> {
+    known
         .iter()
         .filter_map(|(a, s)| match s {
             ApprovalState::Denied => a.spec.decision.as_ref().map(|d| (d.decided_on, *a, *s)),
             ApprovalState::Expired => a.spec.valid_until.map(|u| (u.next(), *a, *s)),
             _ => None,
         })
-        .max_by_key(|(day, _, _)| *day);
-    if let Some((_, a, s)) = latest {
-        v.decisive_approval = Some((a.name.to_string(), s));
-        if s == ApprovalState::Expired {
-            v.state = ClockState::ExceptionExpired;
-            v.next_deadline = before_migration.then_some(migration);
-            v.reason = ClockReason::ApprovalExpired {
-                approval: a.name.to_string(),
-                valid_until: a.spec.valid_until,
-            };
-        } else {
-            v.state = if before_migration {
-                ClockState::ExceptionDenied
-            } else {
-                ClockState::MigrationOverdue
-            };
-            v.next_deadline = before_migration.then_some(migration);
-            v.reason = ClockReason::RequestDenied {
-                approval: a.name.to_string(),
-            };
-        }
-        return v;
-    }
+        .max_by_key(|(day, _, _)| *day)
+        .map(|(_, a, s)| (a, s))
+}
 
+/// The verdict when the decisive request was denied or its approval expired: until the
+/// migration deadline the tenancy must migrate by it; after, it is overdue (a denial) or its
+/// exception has expired.
+fn decided(v: &mut ClockVerdict, a: NamedApproval<'_>, s: ApprovalState, before_migration: bool) {
+    let migration = v.migration_deadline;
+    v.decisive_approval = Some((a.name.to_string(), s));
+    v.next_deadline = migration.filter(|_| before_migration);
+    if s == ApprovalState::Expired {
+        v.state = ClockState::ExceptionExpired;
+        v.reason = ClockReason::ApprovalExpired {
+            approval: a.name.to_string(),
+            valid_until: a.spec.valid_until,
+        };
+    } else {
+        v.state = if before_migration {
+            ClockState::ExceptionDenied
+        } else {
+            ClockState::MigrationOverdue
+        };
+        v.reason = ClockReason::RequestDenied {
+            approval: a.name.to_string(),
+        };
+    }
+}
+
+/// The verdict when no request was made in time (a late one is named): within the window, by
+/// its end; after it, by the migration deadline; then overdue.
+fn no_timely_request(
+    v: &mut ClockVerdict,
+    known: &[(NamedApproval<'_>, ApprovalState)],
+    today: Day,
+    application: Day,
+) {
     v.reason = ClockReason::NoTimelyRequest {
         late_request: known
             .iter()
@@ -350,16 +376,17 @@ fn state_on(
                 requested_on: a.spec.request.requested_on,
             }),
     };
-    if today <= application {
-        v.state = ClockState::WithinApplicationWindow;
-        v.next_deadline = Some(application);
-    } else if before_migration {
-        v.state = ClockState::ApplicationWindowMissed;
-        v.next_deadline = Some(migration);
-    } else {
-        v.state = ClockState::MigrationOverdue;
+    match v.migration_deadline {
+        _ if today <= application => {
+            v.state = ClockState::WithinApplicationWindow;
+            v.next_deadline = Some(application);
+        }
+        Some(migration) if today <= migration => {
+            v.state = ClockState::ApplicationWindowMissed;
+            v.next_deadline = Some(migration);
+        }
+        _ => v.state = ClockState::MigrationOverdue,
     }
-    v
 }
 
 /// Whole days from `from` to `to`.

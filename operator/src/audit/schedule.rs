@@ -79,42 +79,21 @@ pub async fn audit_loop(
                 // Every replica counts the requests it answered: each publishes its own.
                 ctx.metrics.refused_last_day(&a.refused_last_day);
                 ctx.set_audit(a, leading.load(Ordering::Relaxed));
-                // The leader alone keeps the record; a failure to write it is said and retried
-                // at the next audit, never a reason to stop auditing.
-                if let Some(ns) = &history_namespace
-                    && leading.load(Ordering::Relaxed)
+                // The leader alone writes the history and the reports; a failure is said and
+                // tried again at the next interval even if nothing changes.
+                if leading.load(Ordering::Relaxed)
+                    && !publish(
+                        &ctx,
+                        history_namespace.as_deref(),
+                        &mut keeper,
+                        &observations,
+                        writer.as_mut().filter(|_| build.is_some()),
+                        built,
+                        now,
+                    )
+                    .await
                 {
-                    match keeper.record(ctx.client.clone(), ns, &observations).await {
-                        Ok(0) => {}
-                        Ok(written) => tracing::info!(written, namespace = %ns, "history recorded"),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "cannot record the history");
-                            // Tried again at the next interval even if nothing changes.
-                            judged = None;
-                        }
-                    }
-                }
-                // Likewise the reports: a failure is said and the next audit tries again.
-                if let Some(w) = writer.as_mut()
-                    && build.is_some()
-                {
-                    match w.write(&ctx.client, built, now).await {
-                        Ok(crate::writers::openreports::Written {
-                            applied: 0,
-                            deleted: 0,
-                            ..
-                        }) => {}
-                        Ok(done) => tracing::info!(
-                            applied = done.applied,
-                            deleted = done.deleted,
-                            skipped = done.skipped,
-                            "compliance reports written"
-                        ),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "cannot write the compliance reports");
-                            judged = None;
-                        }
-                    }
+                    judged = None;
                 }
                 n = n.wrapping_add(1);
                 let _ = done.send(n);
@@ -161,6 +140,51 @@ pub async fn until_next_audit(changed: &tokio::sync::Notify, interval: Duration,
         () = tokio::time::sleep(interval.saturating_sub(gap)) => {}
         () = changed.notified() => {}
     }
+}
+
+/// What the leader writes after an audit: each ministry's day in its history (with
+/// `--history-namespace`) and the compliance reports (with `--reports`). False when a write
+/// failed (said in the log): the caller audits again at the next interval.
+async fn publish(
+    ctx: &Context,
+    history_namespace: Option<&str>,
+    keeper: &mut crate::writers::history::Keeper,
+    observations: &std::collections::BTreeMap<String, govkh_core::audit::history::Observation>,
+    writer: Option<&mut crate::writers::openreports::Writer>,
+    built: Vec<govkh_core::render::openreports::Report>,
+    now: Timestamp,
+) -> bool {
+    let mut written = true;
+    if let Some(ns) = history_namespace {
+        match keeper.record(ctx.client.clone(), ns, observations).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(written = n, namespace = %ns, "history recorded"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record the history");
+                written = false;
+            }
+        }
+    }
+    if let Some(w) = writer {
+        match w.write(&ctx.client, built, now).await {
+            Ok(crate::writers::openreports::Written {
+                applied: 0,
+                deleted: 0,
+                ..
+            }) => {}
+            Ok(done) => tracing::info!(
+                applied = done.applied,
+                deleted = done.deleted,
+                skipped = done.skipped,
+                "compliance reports written"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot write the compliance reports");
+                written = false;
+            }
+        }
+    }
+    written
 }
 
 #[cfg(test)]
