@@ -74,11 +74,11 @@ pub fn other_key(api_version: &str, kind: &str, namespace: Option<&str>, name: &
     }
 }
 
+/// Keep `object`, read as `kind`/`name` at `source`, unless that name is taken: then the
+/// first stays and the second is a duplicate.
 fn insert<T>(
     map: &mut BTreeMap<String, Entry<T>>,
-    name: &str,
-    kind: &str,
-    source: &Source,
+    (kind, name, source): (&str, &str, &Source),
     object: T,
     errors: &mut Vec<LoadError>,
 ) {
@@ -113,97 +113,61 @@ impl Inventory {
         let mut inv = Inventory::default();
         let mut errors = Vec::new();
         for loaded in objects {
-            let source = loaded.source.clone();
-            let name = loaded.name.clone();
-            match loaded.object.clone() {
-                Object::GovernmentCloud(o) => match &inv.government_cloud {
-                    Some(first) => errors.push(duplicate(
-                        "GovernmentCloud",
-                        &name,
-                        &source,
-                        first.source.as_ref(),
-                    )),
-                    None => {
-                        inv.government_cloud = Some(Entry {
-                            source: Some(source),
-                            object: *o,
-                        })
-                    }
-                },
-                Object::Ministry(o) => insert(
-                    &mut inv.ministries,
-                    &name,
-                    "Ministry",
-                    &source,
-                    *o,
-                    &mut errors,
-                ),
-                Object::CloudTenancy(o) => insert(
-                    &mut inv.tenancies,
-                    &name,
-                    "CloudTenancy",
-                    &source,
-                    *o,
-                    &mut errors,
-                ),
-                Object::PrivateNetworkLink(o) => insert(
-                    &mut inv.links,
-                    &name,
-                    "PrivateNetworkLink",
-                    &source,
-                    *o,
-                    &mut errors,
-                ),
-                Object::DataClass(o) => insert(
-                    &mut inv.data_classes,
-                    &name,
-                    "DataClass",
-                    &source,
-                    *o,
-                    &mut errors,
-                ),
-                Object::DataAccessGrant(o) => insert(
-                    &mut inv.grants,
-                    &name,
-                    "DataAccessGrant",
-                    &source,
-                    *o,
-                    &mut errors,
-                ),
-                Object::Approval(o) => insert(
-                    &mut inv.approvals,
-                    &name,
-                    "Approval",
-                    &source,
-                    *o,
-                    &mut errors,
-                ),
-                Object::Other => {
-                    let key = other_key(
-                        &loaded.api_version,
-                        &loaded.kind,
-                        loaded.namespace.as_deref(),
-                        &name,
-                    );
-                    if let Some(first) = inv.others.get(&key) {
-                        errors.push(duplicate(
-                            &loaded.kind,
-                            &loaded
-                                .namespace
-                                .as_ref()
-                                .map(|ns| format!("{ns}/{name}"))
-                                .unwrap_or(name.clone()),
-                            &source,
-                            Some(&first.source),
-                        ));
-                        continue;
-                    }
-                    inv.others.insert(key, Arc::new(loaded));
-                }
-            }
+            inv.add(loaded, &mut errors);
         }
         inv.index_namespaces(&mut errors);
         (inv, errors)
+    }
+
+    /// Add one loaded object, or say why not (a duplicate).
+    fn add(&mut self, loaded: Loaded, errors: &mut Vec<LoadError>) {
+        let source = loaded.source.clone();
+        let name = loaded.name.clone();
+        let at = (loaded.kind.as_str(), name.as_str(), &source);
+        match loaded.object.clone() {
+            Object::GovernmentCloud(o) => match &self.government_cloud {
+                Some(first) => errors.push(duplicate(
+                    "GovernmentCloud",
+                    &name,
+                    &source,
+                    first.source.as_ref(),
+                )),
+                None => {
+                    self.government_cloud = Some(Entry {
+                        source: Some(source),
+                        object: *o,
+                    })
+                }
+            },
+            Object::Ministry(o) => insert(&mut self.ministries, at, *o, errors),
+            Object::CloudTenancy(o) => insert(&mut self.tenancies, at, *o, errors),
+            Object::PrivateNetworkLink(o) => insert(&mut self.links, at, *o, errors),
+            Object::DataClass(o) => insert(&mut self.data_classes, at, *o, errors),
+            Object::DataAccessGrant(o) => insert(&mut self.grants, at, *o, errors),
+            Object::Approval(o) => insert(&mut self.approvals, at, *o, errors),
+            Object::Other => {
+                let key = other_key(
+                    &loaded.api_version,
+                    &loaded.kind,
+                    loaded.namespace.as_deref(),
+                    &name,
+                );
+                if let Some(first) = self.others.get(&key) {
+                    let shown = match &loaded.namespace {
+                        Some(ns) => format!("{ns}/{name}"),
+                        None => name.clone(),
+                    };
+                    errors.push(duplicate(
+                        &loaded.kind,
+                        &shown,
+                        &source,
+                        Some(&first.source),
+                    ));
+                    return;
+                }
+                self.others.insert(key, Arc::new(loaded));
+            }
+        }
     }
 
     /// Add or replace one object, as a watch reports it: our kinds by name, others by

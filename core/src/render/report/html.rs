@@ -492,6 +492,24 @@ fn ministry_html(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
     if let Some(h) = &m.history {
         o.push_str(&trend_html(h, w));
     }
+    tenancies_html(o, m, w, lang);
+    if m.findings_by_article.is_empty() {
+        let _ = write!(o, "<p class=\"ok\">{}</p>", w.no_findings);
+    } else {
+        let _ = write!(o, "<h3>{}</h3>", w.findings_by_article);
+        for (article, findings) in &m.findings_by_article {
+            let _ = write!(o, "<h4>{}</h4>", esc(&fill(w.article, &[("n", article)])));
+            for f in findings {
+                let since = m.history.as_ref().and_then(|h| h.first_seen(f));
+                finding_html(o, f, lang, since);
+            }
+        }
+    }
+    fines_html(o, m, w, lang);
+}
+
+/// A ministry's tenancies and their clocks, as a table.
+fn tenancies_html(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
     if !m.tenancies.is_empty() {
         let _ = write!(o, "<h3>{}</h3>", w.where_it_runs);
         let rows = m
@@ -534,18 +552,10 @@ fn ministry_html(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
             rows,
         );
     }
-    if m.findings_by_article.is_empty() {
-        let _ = write!(o, "<p class=\"ok\">{}</p>", w.no_findings);
-    } else {
-        let _ = write!(o, "<h3>{}</h3>", w.findings_by_article);
-        for (article, findings) in &m.findings_by_article {
-            let _ = write!(o, "<h4>{}</h4>", esc(&fill(w.article, &[("n", article)])));
-            for f in findings {
-                let since = m.history.as_ref().and_then(|h| h.first_seen(f));
-                finding_html(o, f, lang, since);
-            }
-        }
-    }
+}
+
+/// The fines the law attaches to a ministry's kinds of findings.
+fn fines_html(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
     if !m.fines.is_empty() {
         let _ = write!(o, "<h3>{}</h3>", w.fines_attached);
         let amount = |a: Option<u64>| a.map(|n| number(n, lang)).unwrap_or_else(|| "—".into());

@@ -216,6 +216,25 @@ fn ministry_md(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
     if let Some(sentence) = m.history.as_ref().and_then(|h| super::trend_sentence(h, w)) {
         let _ = writeln!(o, "{}\n", md(&sentence));
     }
+    tenancies_md(o, m, w, lang);
+    if m.findings_by_article.is_empty() {
+        let _ = writeln!(o, "{}\n", w.no_findings);
+    } else {
+        let _ = writeln!(o, "### {}\n", w.findings_by_article);
+        for (article, findings) in &m.findings_by_article {
+            let _ = writeln!(o, "#### {}\n", md(&fill(w.article, &[("n", article)])));
+            for f in findings {
+                let since = m.history.as_ref().and_then(|h| h.first_seen(f));
+                finding_line(o, f, lang, since);
+            }
+            let _ = writeln!(o);
+        }
+    }
+    fines_md(o, m, w, lang);
+}
+
+/// A ministry's tenancies and their clocks, as a table.
+fn tenancies_md(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
     if !m.tenancies.is_empty() {
         let _ = writeln!(o, "### {}\n", w.where_it_runs);
         let _ = writeln!(
@@ -247,19 +266,10 @@ fn ministry_md(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
         }
         let _ = writeln!(o);
     }
-    if m.findings_by_article.is_empty() {
-        let _ = writeln!(o, "{}\n", w.no_findings);
-    } else {
-        let _ = writeln!(o, "### {}\n", w.findings_by_article);
-        for (article, findings) in &m.findings_by_article {
-            let _ = writeln!(o, "#### {}\n", md(&fill(w.article, &[("n", article)])));
-            for f in findings {
-                let since = m.history.as_ref().and_then(|h| h.first_seen(f));
-                finding_line(o, f, lang, since);
-            }
-            let _ = writeln!(o);
-        }
-    }
+}
+
+/// The fines the law attaches to a ministry's kinds of findings.
+fn fines_md(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
     if !m.fines.is_empty() {
         let _ = writeln!(o, "### {}\n", w.fines_attached);
         let _ = writeln!(
