@@ -198,20 +198,7 @@ impl Writer {
             Some(w) => w,
             None => self.load(client).await?,
         };
-        let stamp = ResultTimestamp {
-            seconds: now.as_second(),
-            nanos: 0,
-        };
-        let mut found = HashMap::new();
-        for report in &mut reports {
-            for r in &mut report.results {
-                let key = r.key();
-                let t = self.found.get(&key).copied().unwrap_or(stamp);
-                r.timestamp = Some(t);
-                found.insert(key, t);
-            }
-        }
-        self.found = found;
+        self.stamp(&mut reports, now);
         let params = PatchParams::apply(FIELD_MANAGER).force();
         let mut desired = std::collections::BTreeSet::new();
         let mut failed = None;
@@ -251,6 +238,43 @@ impl Writer {
                 }
             }
         }
+        self.delete_stale(client, &mut written, &desired, &mut done, &mut failed)
+            .await;
+        self.written = Some(written);
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(done),
+        }
+    }
+
+    /// Give each result the time it was first found (kept across writes, so an unchanged
+    /// result does not change its report).
+    fn stamp(&mut self, reports: &mut [Report], now: Timestamp) {
+        let stamp = ResultTimestamp {
+            seconds: now.as_second(),
+            nanos: 0,
+        };
+        let mut found = HashMap::new();
+        for report in reports.iter_mut() {
+            for r in &mut report.results {
+                let key = r.key();
+                let t = self.found.get(&key).copied().unwrap_or(stamp);
+                r.timestamp = Some(t);
+                found.insert(key, t);
+            }
+        }
+        self.found = found;
+    }
+
+    /// Delete the reports of namespaces that have no result any more.
+    async fn delete_stale(
+        &self,
+        client: &Client,
+        written: &mut std::collections::BTreeMap<Option<String>, String>,
+        desired: &std::collections::BTreeSet<Option<String>>,
+        done: &mut Written,
+        failed: &mut Option<Error>,
+    ) {
         let stale: Vec<Option<String>> = written
             .keys()
             .filter(|ns| !desired.contains(*ns))
@@ -277,11 +301,6 @@ impl Writer {
                     });
                 }
             }
-        }
-        self.written = Some(written);
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(done),
         }
     }
 }
