@@ -187,14 +187,21 @@ async fn served(client: &Client, r: &Resource) -> Result<bool, kube::Error> {
     }
 }
 
-/// Whether the API server serves `r`; when its CRD has just been created or changed
-/// (`crd_exists`), asked again for a few seconds: the API server serves a new CRD's group a
-/// moment after the CRD is Established, and no further CRD event may come to say so.
-async fn served_soon(client: &Client, r: &Resource, crd_exists: bool) -> Result<bool, kube::Error> {
+/// Whether the API server serves `r`, after its CRD has just been created, changed or deleted
+/// (`crd_exists` says which; `None` after a list of all CRDs): asked again for a few seconds
+/// while discovery disagrees with the CRD. The API server serves a new CRD's group a moment
+/// after the CRD is Established, and stops serving a deleted one's a moment after it is gone;
+/// no further CRD event may come to say so.
+async fn served_soon(
+    client: &Client,
+    r: &Resource,
+    crd_exists: Option<bool>,
+) -> Result<bool, kube::Error> {
     let mut delay = Duration::from_millis(250);
     for _ in 0..6 {
         let serves = served(client, r).await?;
-        if serves || !crd_exists {
+        // After a (re)list (`None`) there is no change to wait for: what discovery says holds.
+        if crd_exists.is_none_or(|exists| serves == exists) {
             return Ok(serves);
         }
         tokio::time::sleep(delay).await;
@@ -222,10 +229,16 @@ async fn optional_kinds(client: Client, index: Arc<Index>) {
     let mut first = true;
     while let Some(event) = events.next().await {
         // Which CRDs changed: after a (re)list all of them, else the one in the event.
-        let (changed, exists): (Option<String>, bool) = match event {
-            Ok(watcher::Event::InitDone) => (None, false),
-            Ok(watcher::Event::Apply(m)) => (Some(m.metadata.name.unwrap_or_default()), true),
-            Ok(watcher::Event::Delete(m)) => (Some(m.metadata.name.unwrap_or_default()), false),
+        let (changed, exists): (Option<String>, Option<bool>) = match event {
+            Ok(watcher::Event::InitDone) => (None, None),
+            // A CRD being deleted is going: what it serves is on its way out.
+            Ok(watcher::Event::Apply(m)) => {
+                let going = m.metadata.deletion_timestamp.is_some();
+                (Some(m.metadata.name.unwrap_or_default()), Some(!going))
+            }
+            Ok(watcher::Event::Delete(m)) => {
+                (Some(m.metadata.name.unwrap_or_default()), Some(false))
+            }
             Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => continue,
             Err(e) => {
                 tracing::warn!(error = %e, "watch of the CRDs failed; retrying with backoff");
