@@ -104,22 +104,7 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
         // watch: the optional kinds are watched while a CRD serves them (index::optional_kinds).
         &["get", "list", "watch"],
     );
-    // Group resources with the same verbs into one rule per group.
-    let mut by_group_verbs: BTreeMap<(String, Vec<&str>), Vec<String>> = BTreeMap::new();
-    for ((group, resource), mut verbs) in grants {
-        verbs.sort_unstable();
-        by_group_verbs
-            .entry((group, verbs))
-            .or_default()
-            .push(resource);
-    }
-    let mut rules: Vec<PolicyRule> = by_group_verbs
-        .into_iter()
-        .map(|((group, verbs), resources)| {
-            let r: Vec<&str> = resources.iter().map(String::as_str).collect();
-            rule(&group, &r, &verbs, &[])
-        })
-        .collect();
+    let mut rules = grouped(grants);
     // Binding the ministries' DTU groups to `admin` without holding every permission of
     // `admin`: the API server allows it with `bind` on that one ClusterRole.
     rules.push(rule(
@@ -129,6 +114,25 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
         &["admin"],
     ));
     rules
+}
+
+/// The grants as rules: the resources of one group with the same verbs in one rule.
+fn grouped(grants: BTreeMap<(String, String), Vec<&str>>) -> Vec<PolicyRule> {
+    let mut by_group_verbs: BTreeMap<(String, Vec<&str>), Vec<String>> = BTreeMap::new();
+    for ((group, resource), mut verbs) in grants {
+        verbs.sort_unstable();
+        by_group_verbs
+            .entry((group, verbs))
+            .or_default()
+            .push(resource);
+    }
+    by_group_verbs
+        .into_iter()
+        .map(|((group, verbs), resources)| {
+            let r: Vec<&str> = resources.iter().map(String::as_str).collect();
+            rule(&group, &r, &verbs, &[])
+        })
+        .collect()
 }
 
 /// The rules in the operator's own namespace: the leader Lease, and the ConfigMaps of the
