@@ -4,6 +4,7 @@
 use std::process::{Command, Output};
 
 pub mod cluster;
+pub mod mock;
 
 // `root()` and `examples()`: the core's test helpers, one copy for both crates.
 #[path = "../../../core/tests/common/mod.rs"]
