@@ -132,22 +132,7 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     // Build and apply.
     let d = desired::tenancy_objects(t, &ministry, &cloud);
     apply_all(client, &d).await?;
-    // Prune what is no longer desired (a quota removed, DTU groups emptied): found by the
-    // owner labels, so nothing the tenancy did not provision is touched.
-    let owner = ("CloudTenancy", name.as_str());
-    prune::<ResourceQuota>(ctx, owner, &keys(&d.quotas)).await?;
-    prune::<LimitRange>(ctx, owner, &keys(&d.limit_ranges)).await?;
-    prune::<NetworkPolicy>(ctx, owner, &keys(&d.network_policies)).await?;
-    prune::<RoleBinding>(ctx, owner, &keys(&d.role_bindings)).await?;
-    let current: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
-    let previous = t
-        .status
-        .as_ref()
-        .map(|s| s.namespaces.clone())
-        .unwrap_or_default();
-    for gone in previous.iter().filter(|n| !current.contains(n)) {
-        release(gone, ctx).await?;
-    }
+    let current = take_back(t, &name, &d, ctx).await?;
     // Status: the statutory clock as of now.
     let named = approvals_of(&inv, SubjectKind::CloudTenancy, &name);
     let today = govkh_core::api::Day::in_phnom_penh(now);
@@ -189,6 +174,33 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
         invalid: false,
     };
     conclude(t, status, conclusion, ctx, now).await
+}
+
+/// Take back what the tenancy no longer asks for: its children no longer desired (pruned) and
+/// the namespaces dropped from its spec (released). Returns the namespaces it still has.
+async fn take_back(
+    t: &CloudTenancy,
+    name: &str,
+    d: &desired::TenancyObjects,
+    ctx: &Context,
+) -> Result<Vec<String>, Error> {
+    // Prune what is no longer desired (a quota removed, DTU groups emptied): found by the
+    // owner labels, so nothing the tenancy did not provision is touched.
+    let owner = ("CloudTenancy", name);
+    prune::<ResourceQuota>(ctx, owner, &keys(&d.quotas)).await?;
+    prune::<LimitRange>(ctx, owner, &keys(&d.limit_ranges)).await?;
+    prune::<NetworkPolicy>(ctx, owner, &keys(&d.network_policies)).await?;
+    prune::<RoleBinding>(ctx, owner, &keys(&d.role_bindings)).await?;
+    let current: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
+    let previous = t
+        .status
+        .as_ref()
+        .map(|s| s.namespaces.clone())
+        .unwrap_or_default();
+    for gone in previous.iter().filter(|n| !current.contains(n)) {
+        release(gone, ctx).await?;
+    }
+    Ok(current)
 }
 
 /// Apply every object the tenancy provisions, server-side, in dependency order.

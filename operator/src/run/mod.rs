@@ -286,16 +286,10 @@ pub async fn run_with(
     ));
     spawn_ready(ctx.index.clone(), ready.clone());
     let elector = elector_of(&options, &client, &clock);
-    if let Some(e) = &elector {
-        tracing::info!(identity = %options.identity, "waiting to lead");
-        tokio::select! {
-            () = e.acquire() => {}
-            () = shutdown_signal() => {
-                audits_task.abort();
-                servers.stop(&client, registered.as_deref()).await;
-                return Ok(());
-            }
-        }
+    if !lead(elector.as_ref(), &options.identity).await {
+        audits_task.abort();
+        servers.stop(&client, registered.as_deref()).await;
+        return Ok(());
     }
     leading.store(true, Ordering::Relaxed);
 
@@ -309,15 +303,9 @@ pub async fn run_with(
 
     let controllers = start_all(&ctx, &mirrors, &cfg, audit_rx);
     tracing::info!("controllers started");
-    let lost = async {
-        match &elector {
-            Some(e) => e.keep().await,
-            None => std::future::pending().await,
-        }
-    };
     tokio::select! {
         () = controllers => {}
-        why = lost => {
+        why = until_lost(elector.as_ref()) => {
             // Stop writing at once: returning drops every controller mid-flight. The webhook's
             // requests in flight are still answered.
             servers.stop(&client, registered.as_deref()).await;
@@ -349,6 +337,27 @@ fn elector_of(
             clock.clone(),
         )
     })
+}
+
+/// Wait for the Lease, when there is an elector: true once this replica leads, false if a
+/// termination signal came first. Without leader election, at once.
+async fn lead(elector: Option<&lease::Elector>, identity: &str) -> bool {
+    let Some(e) = elector else {
+        return true;
+    };
+    tracing::info!(identity = %identity, "waiting to lead");
+    tokio::select! {
+        () = e.acquire() => true,
+        () = shutdown_signal() => false,
+    }
+}
+
+/// Keep the Lease while leading; resolves with why when it is lost (never without an elector).
+async fn until_lost(elector: Option<&lease::Elector>) -> String {
+    match elector {
+        Some(e) => e.keep().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Wait until the index has listed every kind it watches.
