@@ -57,6 +57,13 @@ with tempfile.TemporaryDirectory() as tmp:
     check("an advisory applying to regorus 0.14.1 fails, named",
           r.returncode == 1 and "RUSTSEC-2099-0003 (regorus 0.14.1)" in r.stderr
           and "RUSTSEC-2099-0001" not in r.stderr)
+    bad = Path(tmp) / "bad"
+    (bad / "crates" / "regorus").mkdir(parents=True)
+    (bad / "crates" / "regorus" / "RUSTSEC-2099-0009.md").write_text(
+        '```toml\n[advisory]\nid = "RUSTSEC-2099-0009"\n[versions]\npatched = ["about 0.15"]\n```\n')
+    r = run(bad)
+    check("an advisory it cannot read is no verdict (exit 2), named",
+          r.returncode == 2 and "RUSTSEC-2099-0009.md" in r.stderr and "Traceback" not in r.stderr)
     r = run(db / "nowhere")
     check("no database is no verdict (exit 2)", r.returncode == 2 and "not the RustSec database" in r.stderr)
 

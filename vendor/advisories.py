@@ -68,7 +68,10 @@ def front_matter(path):
     m = re.search(r"```toml\n(.*?)\n```", text, re.S)
     if not m:
         raise ValueError(f"{path}: no TOML front matter")
-    return tomllib.loads(m.group(1))
+    try:
+        return tomllib.loads(m.group(1))
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{path}: {e}") from e
 
 
 def applying(db, crate, version):
@@ -81,7 +84,11 @@ def applying(db, crate, version):
         if advisory.get("withdrawn"):
             continue
         safe = versions.get("patched", []) + versions.get("unaffected", [])
-        if not any(matches(version, r) for r in safe):
+        try:
+            unsafe = not any(matches(version, r) for r in safe)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from e
+        if unsafe:
             found.append(f"{advisory.get('id', path.stem)} ({crate} {version}): {advisory.get('title', '')}".rstrip(": "))
     return found
 
@@ -104,7 +111,12 @@ def main():
         if not (db / "crates").is_dir():
             print(f"advisories: {db} is not the RustSec database (no crates/)", file=sys.stderr)
             return 2
-        found = [a for crate, version in VENDORED.items() for a in applying(db, crate, version)]
+        try:
+            found = [a for crate, version in VENDORED.items() for a in applying(db, crate, version)]
+        except (ValueError, OSError, tomllib.TOMLDecodeError) as e:
+            # An advisory it cannot read is no verdict either: said, never taken as "none applies".
+            print(f"advisories: cannot read the database at {db}: {e}", file=sys.stderr)
+            return 2
     for a in found:
         print(f"advisory applies to a vendored crate: {a}", file=sys.stderr)
     if not found:
