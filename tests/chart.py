@@ -221,6 +221,31 @@ def test_reports_are_written_by_default_and_their_crds_installed_only_when_asked
         raise AssertionError("reports.api=policyreports was accepted")
 
 
+def test_admission_policies_are_the_generated_ones_with_the_releases_exemptions():
+    objects = render({"admissionPolicies": {"exemptNamespaces": ["monitoring"]}}, namespace="gov-system")
+    with open(os.path.join(CHART, "files", "admission-policies.yaml")) as f:
+        generated = yaml.safe_load(f)
+    assert len(generated) >= 8
+    for g in generated:
+        r = objects[(g["kind"], g["metadata"]["name"])]
+        # The chart adds its labels and its namespaces; everything else is as generated.
+        assert r["metadata"]["labels"]["app.kubernetes.io/instance"] == "govkh"
+        r_spec, g_spec = dict(r["spec"]), dict(g["spec"])
+        if g["kind"] == "ValidatingAdmissionPolicyBinding" and "matchResources" in g_spec:
+            values = r_spec.pop("matchResources")["namespaceSelector"]["matchExpressions"][0]["values"]
+            g_spec.pop("matchResources")
+            assert values == ["kube-system", "kube-public", "kube-node-lease", "gov-system", "monitoring"], values
+        assert r_spec == g_spec, g["metadata"]["name"]
+    deny = objects[("ValidatingAdmissionPolicyBinding", "govkh-data-placement")]
+    warn = objects[("ValidatingAdmissionPolicyBinding", "govkh-unclassified-data")]
+    assert deny["spec"]["validationActions"] == ["Deny"] and warn["spec"]["validationActions"] == ["Warn"]
+
+
+def test_admission_policies_can_be_left_out():
+    objects = render({"admissionPolicies": {"enabled": False}})
+    assert not any(kind.startswith("ValidatingAdmissionPolicy") for kind, _ in objects)
+
+
 def main():
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
     passed = failed = 0

@@ -56,6 +56,7 @@ def rendered(release):
             namespaced = doc["kind"] not in (
                 "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                 "ValidatingWebhookConfiguration", "Namespace",
+                "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
             )
             objects.append((doc["kind"], meta.get("namespace", NAMESPACE) if namespaced else None, meta["name"]))
     assert objects, "the release rendered nothing"
@@ -109,7 +110,10 @@ def test_install_upgrade_uninstall_with_the_defaults_then_the_openreports_crds()
         assert not missing, f"rendered but not in the cluster: {missing}"
         wait_established(chart_crds())
         kinds = {k for k, _, _ in objects}
-        assert {"Deployment", "ClusterRole", "ValidatingWebhookConfiguration"} <= kinds, kinds
+        # The admission policies too (the API server compiles each CEL expression and checks its
+        # cost when it takes them).
+        assert {"Deployment", "ClusterRole", "ValidatingWebhookConfiguration",
+                "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} <= kinds, kinds
         assert not any(k == "CustomResourceDefinition" for k in kinds), "OpenReports CRDs by default"
 
         release = cfg.upgrade(

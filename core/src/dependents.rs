@@ -7,23 +7,9 @@
 use kube::ResourceExt;
 
 use crate::{
-    api::{
-        Approval, CloudTenancy, DataAccessGrant, LABEL_MINISTRY, PrivateNetworkLink, SubjectKind,
-    },
+    api::{Approval, DataAccessGrant, LABEL_MINISTRY, PrivateNetworkLink, SubjectKind},
     inventory::Inventory,
 };
-
-/// The tenancies that depend on a Ministry.
-pub fn tenancies_of_ministry<'a>(
-    tenancies: impl IntoIterator<Item = &'a CloudTenancy>,
-    ministry: &str,
-) -> Vec<String> {
-    tenancies
-        .into_iter()
-        .filter(|t| t.spec.ministry == ministry)
-        .map(|t| t.name_any())
-        .collect()
-}
 
 /// The tenancy an Approval is about, if it is about one.
 pub fn tenancy_of_approval(approval: &Approval) -> Option<String> {
@@ -124,22 +110,25 @@ pub struct Dependents {
 }
 
 /// What depends on the object of `kind` that changed (`object`: as applied, or as it was when
-/// deleted), with the rest read from `inv`: a Ministry moves its tenancies, links, grants and
-/// the GovernmentCloud (its operator); an Approval its subject; the GovernmentCloud every
-/// tenancy (the establishment date moves every deadline); a ministry's Namespace its links and
+/// deleted), with the rest read from `inv`: a Ministry moves every tenancy (its own, and the
+/// others' namespaces annotated with the domains inside theirs), its links, grants and the
+/// GovernmentCloud (its operator); an Approval its subject; the GovernmentCloud and a DataClass
+/// every tenancy (the establishment date moves every deadline; a class's placements are
+/// annotated on every provisioned namespace); a ministry's Namespace its links and
 /// grants (those covering all its namespaces gain or lose one) and the Ministry (its
 /// namespaces), and any Namespace the links and grants that name it (they wait for it); a
 /// tenancy or link the approvals about it.
 pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dependents {
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
-    let tenancies = || inv.tenancies.values().map(|e| &e.object);
     let links = || inv.links.values().map(|e| &e.object);
     let grants = || inv.grants.values().map(|e| &e.object);
     let approvals = || inv.approvals.values().map(|e| &e.object);
     let mut d = Dependents::default();
     match kind {
+        // Every tenancy: its namespaces carry the other ministries' domains inside its own
+        // (for the generated admission policies), and its ministry.
         "Ministry" => {
-            d.tenancies = tenancies_of_ministry(tenancies(), name);
+            d.tenancies = inv.tenancies.keys().cloned().collect();
             d.links = links_of_ministry(links(), name);
             d.grants = grants_of_ministry(grants(), name);
             d.cloud = true;
@@ -153,7 +142,8 @@ pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dep
                 _ => {}
             }
         }
-        "GovernmentCloud" => d.tenancies = inv.tenancies.keys().cloned().collect(),
+        // A data class's placements are annotated on every tenancy's namespaces too.
+        "GovernmentCloud" | "DataClass" => d.tenancies = inv.tenancies.keys().cloned().collect(),
         "Namespace" => {
             if let Some(m) = object["metadata"]["labels"][LABEL_MINISTRY].as_str() {
                 d.links = links_of_ministry(links(), m);
@@ -195,8 +185,17 @@ mod tests {
         let inv = examples();
         let mef = serde_json::json!({"metadata": {"name": "mef"}});
         let d = of_change(&inv, "Ministry", &mef);
-        assert_eq!(d.tenancies, ["mef-analytics", "mef-core", "mef-workloads"]);
+        // Every tenancy: their namespaces carry the domains inside their ministry's.
+        assert_eq!(
+            d.tenancies,
+            inv.tenancies.keys().cloned().collect::<Vec<_>>()
+        );
         assert_eq!(d.links, ["mef-gdt-microwave", "mef-to-gdt"]);
+        let class = serde_json::json!({"metadata": {"name": "open"}});
+        assert_eq!(
+            of_change(&inv, "DataClass", &class).tenancies,
+            inv.tenancies.keys().cloned().collect::<Vec<_>>()
+        );
         assert_eq!(
             d.grants,
             ["gdt-declarations-to-mef", "moh-admissions-to-mef"]

@@ -88,6 +88,25 @@ fn the_charts_rbac_rules_are_the_generated_rules() {
     }
 }
 
+#[test]
+fn the_charts_admission_policies_are_the_generated_ones() {
+    use govkh_core::provision::admission_policies as vap;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../charts/govkh")
+        .join(vap::CHART_FILE);
+    let generated = vap::chart_file(&govkh_core::policy::Library::builtin().unwrap()).unwrap();
+    if std::env::var_os("GOVKH_UPDATE_CRDS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == generated,
+        "charts/govkh/{} differs from the generated policies: run `cargo run -- vap --chart-dir charts/govkh` and commit",
+        vap::CHART_FILE
+    );
+}
+
 fn stored_crds() -> Vec<(String, CustomResourceDefinition, Value)> {
     crdgen::all()
         .into_iter()

@@ -11,6 +11,7 @@ use govkh_core::{
     inventory::Inventory,
     loading::manifest::Loader,
     policy::{self, Library},
+    provision::admission_policies as vap,
 };
 use k8s_openapi::jiff::Timestamp;
 use serde_json::json;
@@ -95,30 +96,11 @@ fn every_policy_has_metadata_tests_and_both_kinds_of_samples() {
 /// The findings of `policy_id` about the last document of `sample`, evaluated with the samples
 /// context.
 fn sample_findings(policy_id: &str, sample: &Path) -> Vec<String> {
-    let loader = Loader::new();
-    let ctx = loader.load_paths(
-        &[policies_dir().join("samples-context.yaml")],
-        &mut std::io::empty(),
-    );
-    assert!(ctx.errors.is_empty(), "{:?}", ctx.errors);
-    let own = loader.load_paths(&[sample.to_path_buf()], &mut std::io::empty());
-    assert!(
-        own.errors.is_empty(),
-        "{}: {:?}",
-        sample.display(),
-        own.errors
-    );
-    let subject = own.objects.last().unwrap().clone();
-    let mut objects = ctx.objects;
-    objects.extend(own.objects);
-    let (inv, errors) = Inventory::build(objects);
-    assert!(errors.is_empty(), "{}: {errors:?}", sample.display());
+    let (inv, subject) = sample_inventory(sample);
     let lib = Library::builtin().unwrap();
     // Samples may say who submits them (admission-only policies).
-    let groups =
-        subject.raw["metadata"]["annotations"]["samples.govkh.digital.gov.kh/user-groups"].as_str();
-    let user_info = groups
-        .map(|g| json!({"username": "sample-user", "groups": g.split(',').collect::<Vec<_>>()}));
+    let user_info =
+        sample_groups(&subject).map(|g| json!({"username": "sample-user", "groups": g}));
     let full = evaluate(&inv, &lib, now());
     let evaluator = Evaluator::new(&inv, &lib, now(), &full.tenancies);
     let review = Review {
@@ -153,6 +135,36 @@ fn sample_findings(policy_id: &str, sample: &Path) -> Vec<String> {
         })
         .map(|f| f.message)
         .collect()
+}
+
+/// The groups a sample says its submitter has (admission-only policies; samples only).
+fn sample_groups(subject: &govkh_core::loading::manifest::Loaded) -> Option<Vec<String>> {
+    subject.raw["metadata"]["annotations"]["samples.govkh.digital.gov.kh/user-groups"]
+        .as_str()
+        .map(|g| g.split(',').map(str::to_string).collect())
+}
+
+/// The samples context with `sample`, and the sample's last document (the object under test).
+fn sample_inventory(sample: &Path) -> (Inventory, govkh_core::loading::manifest::Loaded) {
+    let loader = Loader::new();
+    let ctx = loader.load_paths(
+        &[policies_dir().join("samples-context.yaml")],
+        &mut std::io::empty(),
+    );
+    assert!(ctx.errors.is_empty(), "{:?}", ctx.errors);
+    let own = loader.load_paths(&[sample.to_path_buf()], &mut std::io::empty());
+    assert!(
+        own.errors.is_empty(),
+        "{}: {:?}",
+        sample.display(),
+        own.errors
+    );
+    let subject = own.objects.last().unwrap().clone();
+    let mut objects = ctx.objects;
+    objects.extend(own.objects);
+    let (inv, errors) = Inventory::build(objects);
+    assert!(errors.is_empty(), "{}: {errors:?}", sample.display());
+    (inv, subject)
 }
 
 #[test]
@@ -857,5 +869,134 @@ fn objects_left_when_the_runs_budget_is_spent_are_errors_not_passes() {
         f.iter()
             .all(|f| f.action == Action::Deny && f.policy == "mine"),
         "{f:?}"
+    );
+}
+
+/// The samples of `policy`, allowed ones first, each with whether it is a denied sample.
+fn samples_of(policy: &str) -> Vec<(PathBuf, bool)> {
+    let mut out = Vec::new();
+    for kind in ["allowed", "denied"] {
+        let dir = policies_dir().join(policy).join("samples").join(kind);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        out.extend(files.into_iter().map(|f| (f, kind == "denied")));
+    }
+    out
+}
+
+/// The messages of the checks the CEL twin `policy` fails on `sample`, evaluated offline as
+/// the API server would: the namespace as govkh's tenancy reconciler labels and annotates it
+/// from the same inventory.
+fn twin_verdict(
+    policy: &k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy,
+    sample: &Path,
+) -> Vec<String> {
+    let (inv, subject) = sample_inventory(sample);
+    let namespace = subject.raw["metadata"]["namespace"]
+        .as_str()
+        .map(|n| vap::namespace_object(&inv, n));
+    let request = vap::Request {
+        operation: "CREATE".into(),
+        object: subject.raw.clone(),
+        namespace,
+        user: (
+            "sample-user".into(),
+            sample_groups(&subject).unwrap_or_default(),
+        ),
+    };
+    vap::evaluate(policy, &request).unwrap_or_else(|e| panic!("{}: {e}", sample.display()))
+}
+
+/// Where a CEL twin and its Rego policy disagree on a sample (policy, sample, both verdicts),
+/// and how many samples were compared.
+fn disagreements(twins: &[vap::Twin]) -> (Vec<String>, usize) {
+    let lib = Library::builtin().unwrap();
+    let generated = vap::generate(&lib, twins, &vap::Options::default()).unwrap();
+    let mut out = Vec::new();
+    let mut compared = 0;
+    for (twin, (policy, _)) in twins.iter().zip(&generated) {
+        for (sample, denied) in samples_of(twin.policy) {
+            let (_, subject) = sample_inventory(&sample);
+            // A request always has a user; a file without one is judged by approval-authority
+            // only with --as-user (and by the audit never): it has no admission twin.
+            if twin.policy == "approval-authority" && sample_groups(&subject).is_none() {
+                continue;
+            }
+            let rego = sample_findings(twin.policy, &sample);
+            let cel = twin_verdict(policy, &sample);
+            assert_eq!(!rego.is_empty(), denied, "{}", sample.display());
+            if rego.is_empty() != cel.is_empty() {
+                out.push(format!("{}: Rego {rego:?}, CEL {cel:?}", sample.display()));
+            }
+            compared += 1;
+        }
+    }
+    (out, compared)
+}
+
+#[test]
+fn every_cel_twin_agrees_with_its_rego_policy_on_every_sample() {
+    let (differ, compared) = disagreements(&vap::twins());
+    assert!(differ.is_empty(), "{differ:#?}");
+    assert!(compared >= 20, "{compared} samples compared");
+}
+
+#[test]
+fn a_twin_that_lets_a_denied_sample_through_or_refuses_an_allowed_one_fails_the_agreement() {
+    for (i, check) in [("true", "'never'"), ("false", "'always'")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut twins = vap::twins();
+        let leaked: &'static [(&'static str, &'static str)] = Box::leak(Box::new([check]));
+        twins[i].checks = leaked;
+        let (differ, _) = disagreements(&twins[i..=i]);
+        assert!(!differ.is_empty(), "{} with {check:?}", twins[i].policy);
+    }
+}
+
+#[test]
+fn a_twins_refusal_names_the_policy_its_articles_and_penalty() {
+    let lib = Library::builtin().unwrap();
+    let twins = vap::twins();
+    let generated = vap::generate(&lib, &twins, &vap::Options::default()).unwrap();
+    let (domain, _) = generated
+        .iter()
+        .find(|(p, _)| p.metadata.name.as_deref() == Some("govkh-official-domain"))
+        .unwrap();
+    let sample = policies_dir()
+        .join("official-domain/samples/denied/httproute-on-another-ministrys-domain.yaml");
+    let messages = twin_verdict(domain, &sample);
+    assert!(
+        messages.iter().any(|m| m.starts_with("[official-domain] ")
+            && m.ends_with("(Art. 20, 21; penalty Art. 38)")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_namespace_govkh_did_not_make_is_refused_as_not_governed() {
+    let lib = Library::builtin().unwrap();
+    let generated = vap::generate(&lib, &vap::twins(), &vap::Options::default()).unwrap();
+    let (placement, _) = &generated[0];
+    let (inv, _) = sample_inventory(
+        &policies_dir()
+            .join("data-placement/samples/allowed/confidential-volume-on-leased-cloud.yaml"),
+    );
+    let request = vap::Request {
+        operation: "CREATE".into(),
+        object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "scratch", "namespace": "made-by-hand"}}),
+        namespace: Some(vap::namespace_object(&inv, "made-by-hand")),
+        user: ("someone".into(), vec![]),
+    };
+    let messages = vap::evaluate(placement, &request).unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("namespace made-by-hand is not governed by govkh"),
+        "{messages:?}"
     );
 }

@@ -1503,3 +1503,48 @@ fn without_time(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[test]
+fn govkh_vap_prints_a_policy_and_a_binding_per_cel_twin_with_the_namespaces_it_is_given() {
+    let out = common::govkh(&["vap", "--namespace", "gov-ops", "--exempt", "monitoring"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    let twins = govkh_core::provision::admission_policies::twins().len();
+    assert_eq!(kinds.len(), 2 * twins);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == "ValidatingAdmissionPolicyBinding")
+            .count(),
+        twins
+    );
+    let placement = docs
+        .iter()
+        .find(|d| {
+            d["kind"] == "ValidatingAdmissionPolicyBinding"
+                && d["metadata"]["name"] == "govkh-data-placement"
+        })
+        .unwrap();
+    let exempt =
+        &placement["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["values"];
+    assert_eq!(
+        exempt,
+        &serde_json::json!([
+            "kube-system",
+            "kube-public",
+            "kube-node-lease",
+            "gov-ops",
+            "monitoring"
+        ])
+    );
+    assert_eq!(
+        placement["spec"]["validationActions"],
+        serde_json::json!(["Deny"])
+    );
+}

@@ -28,11 +28,19 @@
 //! to a namespace nobody has made yet waits for it (`Ready` False, `NamespaceMissing`) and applies
 //! its policy once the namespace exists.
 //!
+//! And with the webhook down — the operator stopped, a registration left with `failurePolicy:
+//! Ignore` — the ValidatingAdmissionPolicies `govkh vap` prints still refuse a top-secret
+//! Deployment and volume on external clouds, an Ingress on another ministry's domain, an
+//! Approval written by a DTU member and a workload in a namespace made by hand, each naming its
+//! article, and admit the lawful ones (`e2e/vap.rs`).
+//!
 //! A custom harness (no libtest): without a cluster it prints one line and no "test result",
 //! so it is never counted as passed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "e2e/vap.rs"]
+mod vap;
 
 use std::{
     path::{Path, PathBuf},
@@ -459,38 +467,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     std::fs::write(&report_crds, &generated.stdout).map_err(|e| e.to_string())?;
     install_crds(&kubeconfig, &report_crds)?;
     let (cert, key) = loopback_certificate(&dir);
-    let operator = Operator(
-        Command::new(env!("CARGO_BIN_EXE_govkh"))
-            .args([
-                "run",
-                "--probe-addr",
-                "127.0.0.1:18080",
-                "--audit-interval",
-                "10",
-                "--log-format",
-                "json",
-                "--identity",
-                "e2e",
-                "--webhook-addr",
-                "127.0.0.1:18443",
-                "--webhook-url",
-                "https://127.0.0.1:18443/validate",
-                "--history-namespace",
-                HISTORY_NAMESPACE,
-            ])
-            .arg("--tls-cert-file")
-            .arg(&cert)
-            .arg("--tls-key-file")
-            .arg(&key)
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(
-                std::fs::File::create(dir.join("operator.log")).map_err(|e| e.to_string())?,
-            ))
-            .spawn()
-            .map_err(|e| format!("cannot start govkh run: {e}"))?,
-    );
+    let operator = start_operator(&kubeconfig, &dir, &cert, &key, "operator.log")?;
     let result = checks(&client).await;
     // Once every object has arrived and been judged, a healthy start has said nothing alarming.
     let quiet = quiet_start(&dir.join("operator.log"));
@@ -502,6 +479,18 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     let reported = reports(&kubeconfig).await;
     let waited = waits_for_its_namespace(&kubeconfig, &client).await;
     let optional = optional_kinds(&kubeconfig, &dir.join("operator.log")).await;
+    // The webhook down (the process stopped, its configuration left as the chart's, Ignore):
+    // the generated admission policies still refuse what CEL decides.
+    drop(operator);
+    let policies = match vap::webhook_down(&kubeconfig, &dir, "https://127.0.0.1:18443/validate") {
+        Ok(()) => {
+            vap::denials_hold_with_the_webhook_down(&kubeconfig, &dir, HISTORY_NAMESPACE).await
+        }
+        Err(e) => Err(e),
+    };
+    // Started again for the cleanup (its finalizer releases the tenancies' namespaces).
+    let operator = start_operator(&kubeconfig, &dir, &cert, &key, "operator-again.log")?;
+    let _ = wait_ready().await;
     let cleanup = cleanup(&kubeconfig, &client).await;
     drop(operator);
     let registration = kubectl(
@@ -534,10 +523,54 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         .and(reported)
         .and(waited)
         .and(optional)
+        .and(policies)
         .and(cleanup)
         .and(registration.map(|_| ()))
         .and(report_crds_gone.map(|_| ()))
         .and(crds_gone.map(|_| ()))
+}
+
+/// `govkh run` against the cluster: webhook on loopback registered by URL, its log in
+/// `dir/log`.
+fn start_operator(
+    kubeconfig: &Path,
+    dir: &Path,
+    cert: &Path,
+    key: &Path,
+    log: &str,
+) -> Result<Operator, String> {
+    Ok(Operator(
+        Command::new(env!("CARGO_BIN_EXE_govkh"))
+            .args([
+                "run",
+                "--probe-addr",
+                "127.0.0.1:18080",
+                "--audit-interval",
+                "10",
+                "--log-format",
+                "json",
+                "--identity",
+                "e2e",
+                "--webhook-addr",
+                "127.0.0.1:18443",
+                "--webhook-url",
+                "https://127.0.0.1:18443/validate",
+                "--history-namespace",
+                HISTORY_NAMESPACE,
+            ])
+            .arg("--tls-cert-file")
+            .arg(cert)
+            .arg("--tls-key-file")
+            .arg(key)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join(log)).map_err(|e| e.to_string())?,
+            ))
+            .spawn()
+            .map_err(|e| format!("cannot start govkh run: {e}"))?,
+    ))
 }
 
 /// The example workloads that breach the law (and need no CRD a bare cluster lacks).

@@ -2,6 +2,7 @@
 //! and role bindings each owner kind provisions (`desired`), status conditions
 //! (`conditions`), and the permissions the operator needs to do it (`rbac`).
 
+pub mod admission_policies;
 pub mod conditions;
 pub mod desired;
 pub mod rbac;

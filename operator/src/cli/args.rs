@@ -445,6 +445,21 @@ pub struct RbacArgs {
     pub chart_dir: Option<PathBuf>,
 }
 
+/// Arguments of `govkh vap`.
+#[derive(Debug, clap::Args)]
+pub struct VapArgs {
+    /// govkh's own namespace, which the policies leave alone.
+    #[arg(long, default_value = "govkh-system")]
+    pub namespace: String,
+    /// Another namespace the policies leave alone (repeatable); kube-system, kube-public and
+    /// kube-node-lease always are.
+    #[arg(long = "exempt", value_name = "NAMESPACE")]
+    pub exempt: Vec<String>,
+    /// Write `files/admission-policies.yaml` into this chart directory instead of printing.
+    #[arg(long, value_name = "CHART_DIR")]
+    pub chart_dir: Option<PathBuf>,
+}
+
 /// Parse `--lang`.
 pub fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()

@@ -1,5 +1,5 @@
-//! `govkh crds` and `govkh rbac`: the generated CRDs and the operator's permissions, printed or
-//! written where the chart and `crds/` keep them.
+//! `govkh crds`, `govkh rbac` and `govkh vap`: the generated CRDs, the operator's permissions
+//! and the admission policies, printed or written where the chart and `crds/` keep them.
 
 use govkh_core::api::crdgen;
 use std::{io::Write, process::ExitCode};
@@ -39,6 +39,34 @@ pub(crate) fn rbac(args: RbacArgs, stdout: &mut dyn Write, stderr: &mut dyn Writ
                 }
             }
             Ok(())
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(stderr, e),
+    }
+}
+
+pub(crate) fn vap(args: VapArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+    use govkh_core::provision::admission_policies as vap;
+    let opts = vap::Options {
+        namespace: args.namespace,
+        exempt: args.exempt,
+    };
+    let result = govkh_core::policy::Library::builtin()
+        .map_err(|e| e.to_string())
+        .and_then(|lib| match &args.chart_dir {
+            // The chart gives the objects its release's namespace and exemptions.
+            Some(dir) => {
+                let text = vap::chart_file(&lib).map_err(|e| e.to_string())?;
+                let p = dir.join(vap::CHART_FILE);
+                std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+            }
+            None => {
+                let objects =
+                    vap::generate(&lib, &vap::twins(), &opts).map_err(|e| e.to_string())?;
+                let text = vap::to_yaml(&objects).map_err(|e| e.to_string())?;
+                stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())
+            }
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,

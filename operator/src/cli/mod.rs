@@ -50,6 +50,10 @@ pub enum Command {
     /// Print the RBAC rules `govkh run` needs (the ClusterRole's, then the Role's for the
     /// leader Lease), or write them into a chart directory's `files/`.
     Rbac(RbacArgs),
+    /// Print the ValidatingAdmissionPolicies (and their bindings) that let the API server
+    /// itself refuse what CEL can decide — data placement, official domains, approval
+    /// authority, unclassified data — so those denials hold while the webhook is down.
+    Vap(VapArgs),
     /// Work with the Rego policy library.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -115,6 +119,7 @@ pub fn run(
         }
         Command::Crds(args) => crds(args, stdout, stderr),
         Command::Rbac(args) => rbac(args, stdout, stderr),
+        Command::Vap(args) => vap(args, stdout, stderr),
         Command::Policy(PolicyCommand::Test(args)) => {
             // The Rego tests run policies too: bounded as `check` is by default.
             govkh_core::policy::limit_memory(Some(DEFAULT_MEMORY_LIMIT));

@@ -30,7 +30,7 @@ use govkh_core::{
     law::clock,
     law::verdict::Reason,
     message,
-    provision::desired,
+    provision::{admission_policies, desired},
 };
 
 /// The finalizer that releases a `Retain` tenancy's namespaces before it goes.
@@ -130,7 +130,15 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
         }
     };
     // Build and apply.
-    let d = desired::tenancy_objects(t, &ministry, &cloud);
+    let mut d = desired::tenancy_objects(t, &ministry, &cloud);
+    // What the generated admission policies read on each namespace, from the catalogue.
+    let facts = admission_policies::namespace_annotations(&inv, &t.spec.ministry, t.spec.placement);
+    for ns in &mut d.namespaces {
+        ns.metadata
+            .annotations
+            .get_or_insert_default()
+            .extend(facts.clone());
+    }
     apply_all(client, &d).await?;
     let current = take_back(t, &name, &d, ctx).await?;
     // Status: the statutory clock as of now.
