@@ -1,8 +1,10 @@
 //! The generated ValidatingAdmissionPolicies on the real API server, with govkh's webhook not
 //! running (its configuration left registered, `failurePolicy: Ignore`, as the chart installs
 //! it): what CEL decides is still refused, each message naming its article; lawful objects
-//! are admitted; a namespace govkh did not make is refused as not governed. The API server
-//! accepting every generated policy is the cost check (it refuses one over its CEL budget).
+//! are admitted; a namespace govkh did not make is refused as not governed. The CEL cost: the
+//! API server takes a policy without estimating it, and refuses a request whose evaluation
+//! runs past its runtime budget (`failurePolicy: Fail`), so a lawful Ingress of 2,000 hosts
+//! must be admitted.
 
 use std::{path::Path, time::Duration};
 
@@ -297,6 +299,30 @@ async fn judged(kubeconfig: &Path, dir: &Path, file: &Path) -> Result<(), String
         if let Err(e) = apply(kubeconfig, dir, name, yaml, user) {
             failures.push(format!("{name}: refused: {e}"));
         }
+    }
+    // The API server takes a policy whatever its expressions may cost (v1.36 took one with
+    // four nested loops over a map), and stops an evaluation past its runtime budget, which
+    // `failurePolicy: Fail` makes a refusal: a lawful Ingress of 2,000 hosts (rules and TLS) on
+    // its own domain must still be admitted.
+    let mut large = String::from(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: e2e-many-hosts, namespace: mef-analytics}\nspec:\n  tls: [{secretName: many, hosts: [",
+    );
+    large.push_str(
+        &(0..1000)
+            .map(|i| format!("site{i}.mef.gov.kh"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    large.push_str("]}]\n  rules:\n");
+    for i in 0..1000 {
+        large.push_str(&format!(
+            "    - host: site{i}.mef.gov.kh\n      http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: portal, port: {{number: 443}}}}}}}}]}}\n"
+        ));
+    }
+    if let Err(e) = apply(kubeconfig, dir, "many-hosts", &large, &[]) {
+        failures.push(format!(
+            "an Ingress of 2,000 hosts on its own domain: refused: {e}"
+        ));
     }
     if failures.is_empty() {
         Ok(())
