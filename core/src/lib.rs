@@ -10,6 +10,7 @@
 pub mod admission;
 pub mod api;
 pub mod audit;
+pub mod clouds;
 pub mod dependents;
 pub mod evaluate;
 pub mod finding;

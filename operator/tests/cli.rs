@@ -83,8 +83,8 @@ fn examples_on_the_demo_date() {
         .unwrap();
     assert_eq!(mef["approval"], "mef-aws-continuation");
     assert_eq!(mef["nextBoundary"], "2027-05-11");
-    assert_eq!(v["summary"]["findings"]["warn"], 7);
-    assert_eq!(v["summary"]["findings"]["deny"], 8);
+    assert_eq!(v["summary"]["findings"]["warn"], 8);
+    assert_eq!(v["summary"]["findings"]["deny"], 9);
     for f in v["findings"]
         .as_array()
         .unwrap()
@@ -117,6 +117,7 @@ fn examples_on_the_demo_date() {
     assert_eq!(
         denied,
         [
+            "cloud-resources Bucket/treasury-keys-backup [\"25\",\"26\"]",
             "data-placement PersistentVolumeClaim/registry-data [\"10\",\"25\"]",
             "no-dissemination PrivateNetworkLink/moh-to-nssf-claims [\"26\",\"28\"]",
             "no-dissemination Service/api-public [\"26\",\"28\"]",
@@ -204,7 +205,9 @@ fn examples_after_the_migration_deadline_are_denied() {
     }
     assert_eq!(state_of(&v, "mef-analytics"), "ExceptionExpired");
     assert_eq!(state_of(&v, "mef-workloads"), "Compliant");
-    assert_eq!(v["summary"]["findings"]["deny"], 4 + 8);
+    // The clock's four, the policies' eight, and the cloud check's two: the top-secret bucket
+    // and the undeclared one, whose migration is now overdue.
+    assert_eq!(v["summary"]["findings"]["deny"], 4 + 8 + 2);
 }
 
 #[test]
@@ -223,7 +226,7 @@ fn text_output_is_grouped_by_ministry_with_a_summary() {
     assert!(text.contains("Statutory clock (Art. 10)"));
     assert!(
         text.trim_end()
-            .contains("objects checked: 8 deny, 7 warn, 0 dryrun, 0 error"),
+            .contains("objects checked: 9 deny, 8 warn, 0 dryrun, 0 error"),
         "{text}"
     );
 }
@@ -423,7 +426,7 @@ fn sarif_output_names_rules_articles_and_locations() {
     );
     assert_eq!(
         results.iter().filter(|r| r["level"] == "warning").count(),
-        7
+        8
     );
     for r in results {
         assert!(
@@ -461,7 +464,7 @@ violation contains {"msg": "image not pinned"} if {
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        v["summary"]["findings"]["deny"], 8,
+        v["summary"]["findings"]["deny"], 9,
         "built-in policies still run"
     );
     let out = govkh(&[
@@ -477,8 +480,8 @@ violation contains {"msg": "image not pinned"} if {
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        v["summary"]["findings"]["deny"], 0,
-        "only the user's (warn) policy and the clock"
+        v["summary"]["findings"]["deny"], 1,
+        "only the user's (warn) policy, the clock and the core's cloud check (a top-secret bucket)"
     );
     std::fs::write(
         dir.join("no-latest/policy.rego"),
@@ -533,10 +536,10 @@ fn deeply_nested_input_is_refused_clearly_and_the_rest_is_checked() {
         "{errors:?}"
     );
     assert_eq!(
-        v["summary"]["objects"], 47,
+        v["summary"]["objects"], 51,
         "the examples and ok.json were checked"
     );
-    assert_eq!(v["summary"]["findings"]["deny"], 8);
+    assert_eq!(v["summary"]["findings"]["deny"], 9);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -1113,8 +1116,9 @@ fn text_output_puts_denials_before_warnings_within_a_ministry() {
             }
         }
     }
-    // MoEYS has both: its denial (an Ingress) before its tenancy's warning.
-    assert_eq!(moeys, ["DENY", "DENY", "DENY", "WARN"], "{text}");
+    // MoEYS has both: its denials (an Ingress, a link, an approval) before its warnings (its
+    // tenancy, an undeclared S3 bucket).
+    assert_eq!(moeys, ["DENY", "DENY", "DENY", "WARN", "WARN"], "{text}");
 }
 
 #[test]
@@ -1391,7 +1395,7 @@ fn both_policy_engines_judge_alike_and_report_a_policy_error_with_its_line() {
     let default = judged(&[]);
     assert_eq!(default, judged(&["--policy-engine", "rvm"]));
     assert_eq!(default, judged(&["--policy-engine", "interpreter"]));
-    assert_eq!(default.1, 8);
+    assert_eq!(default.1, 9);
     // A policy that errs on an object: an error finding naming its file and line, whichever
     // engine runs it (the RVM reports the error; the interpreter words it).
     let dir = scratch("erring-policy");

@@ -284,8 +284,8 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
     let (client, _) = serve(objects.clone());
     let rows = govkh::plugin::status(client).await.unwrap();
     let mef = rows.iter().find(|r| r.ministry == "mef").unwrap();
-    assert_eq!(mef.score, Some(95));
-    assert_eq!((mef.deny, mef.warn), (0, 1));
+    assert_eq!(mef.score, Some(70));
+    assert_eq!((mef.deny, mef.warn), (1, 1));
     assert_eq!(
         mef.tenancies,
         BTreeMap::from([

@@ -482,8 +482,15 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
     // The same summary as from the manifests (`govkh check`/`report` on examples/).
     let first = ctx.audit().expect("an audit");
     let lib = Library::builtin().unwrap();
-    let (inv, eval, problems) =
-        govkh_core::evaluate::evaluate_loaded(common::examples(), &lib, now);
+    // Without the example cloud resources: the live index does not watch cloud APIs yet
+    // (docs/status.md), so only files judge them.
+    let mut files = common::examples();
+    files.objects.retain(|o| {
+        lib.clouds()
+            .classify(&o.api_version, &o.kind, &o.raw["metadata"])
+            .is_none()
+    });
+    let (inv, eval, problems) = govkh_core::evaluate::evaluate_loaded(files, &lib, now);
     let from_files = govkh_core::audit::summarize(&inv, &eval, problems);
     assert_eq!(first.ministries, from_files.ministries);
     assert_eq!(first.tenancies, from_files.tenancies);

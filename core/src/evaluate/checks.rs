@@ -217,7 +217,7 @@ fn no_government_cloud(tenancies: usize) -> Finding {
 }
 
 /// What a clock state asks of the ministry (no finding while compliant) and how grave it is.
-fn clock_action(v: &clock::ClockVerdict) -> (Option<Action>, Severity) {
+pub(crate) fn clock_action(v: &clock::ClockVerdict) -> (Option<Action>, Severity) {
     match v.state {
         ClockState::Compliant => (None, Severity::Low),
         ClockState::WithinApplicationWindow => (Some(Action::Warn), Severity::Medium),

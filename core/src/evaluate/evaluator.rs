@@ -131,8 +131,20 @@ impl<'a> Evaluator<'a> {
     /// built for an object no policy judges.
     fn judge(&self, review: &Seen<'_>) -> Vec<Finding> {
         let kind = review.object["kind"].as_str().unwrap_or_default();
+        // Cloud resources the catalogue knows, judged by the core beside the policies.
+        let mut clouds = if matches!(review.operation, Operation::Create | Operation::Update) {
+            super::clouds::judge(
+                self.inventory,
+                self.policies.clouds(),
+                self.today,
+                review.object,
+                review.source,
+            )
+        } else {
+            Vec::new()
+        };
         if self.policies.applicable(kind, review.operation).is_empty() {
-            return Vec::new();
+            return clouds;
         }
         if self
             .deadline
@@ -159,7 +171,8 @@ impl<'a> Evaluator<'a> {
             }];
         }
         let input = self.input_of(review);
-        self.findings_of(review, &input)
+        clouds.extend(self.findings_of(review, &input));
+        clouds
     }
 
     /// The findings of every policy on a prepared input.

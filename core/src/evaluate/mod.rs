@@ -31,10 +31,12 @@ use crate::{
 pub use crate::policy::Operation;
 
 mod checks;
+mod clouds;
 mod evaluator;
 mod input;
 
 pub use checks::*;
+pub use clouds::POLICY_CLOUD;
 pub use evaluator::*;
 pub use input::*;
 
@@ -223,7 +225,11 @@ pub fn unjudged_kinds<'o>(
     let mut out = BTreeMap::new();
     for o in objects {
         let core_judges = o.api_version == crate::api::API_VERSION
-            || (o.kind == "Namespace" && o.api_version == "v1");
+            || (o.kind == "Namespace" && o.api_version == "v1")
+            || policies
+                .clouds()
+                .classify(&o.api_version, &o.kind, &o.raw["metadata"])
+                .is_some();
         if !core_judges && policies.applicable(&o.kind, Operation::Create).is_empty() {
             *out.entry(o.kind.clone()).or_insert(0) += 1;
         }

@@ -168,6 +168,8 @@ impl Library {
             user: None,
             pool: Arc::new(Mutex::new(Vec::new())),
             reruns: Arc::default(),
+            // Refused with the library when it does not read: govkh does not start.
+            clouds: Arc::new(crate::clouds::Catalogue::builtin()?),
         })
     }
 }

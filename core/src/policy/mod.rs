@@ -63,6 +63,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The catalogue of cloud APIs is refused.
+    #[error(transparent)]
+    Clouds(#[from] crate::clouds::Error),
 }
 
 /// `Result` of this module.
@@ -224,6 +227,8 @@ pub struct Library {
     pool: Arc<Mutex<Vec<Engine>>>,
     /// How many evaluations the RVM reported an error on and the interpreter re-ran.
     reruns: Arc<std::sync::atomic::AtomicUsize>,
+    /// The catalogue of cloud APIs (`policies/clouds.yaml`), judged beside the policies.
+    clouds: Arc<crate::clouds::Catalogue>,
 }
 
 /// Policies evaluated together.
@@ -266,6 +271,11 @@ impl Library {
     /// The built-in library.
     pub fn builtin() -> Result<Library> {
         Self::load(&builtin_sources())
+    }
+
+    /// The catalogue of cloud APIs the evaluation judges cloud resources by.
+    pub fn clouds(&self) -> &crate::clouds::Catalogue {
+        &self.clouds
     }
 
     /// The policies, in load order.

@@ -330,6 +330,12 @@ pub fn sarif_rules(policies: &crate::policy::Library) -> Vec<SarifRule> {
             action: Action::Deny,
         },
         SarifRule {
+            id: crate::evaluate::POLICY_CLOUD.into(),
+            title: "Cloud resources are declared, approved and hold only the data their class allows there".into(),
+            articles: vec!["10".into(), "25".into(), "26".into()],
+            action: Action::Deny,
+        },
+        SarifRule {
             id: crate::evaluate::POLICY_REFERENCES.into(),
             title: "References name objects that exist".into(),
             articles: vec![],

@@ -595,6 +595,11 @@ fn annex_lines(policies: &Library, lang: Lang) -> Vec<AnnexLine> {
                     })
                     .map(|p| p.meta.id.clone())
                     .chain((*article == "10").then(|| crate::evaluate::POLICY_CLOCK.to_string()))
+                    .chain(
+                        ["10", "25", "26"]
+                            .contains(article)
+                            .then(|| crate::evaluate::POLICY_CLOUD.to_string()),
+                    )
                     .collect(),
                 api: match lang {
                     Lang::En => api_en,

@@ -1,0 +1,193 @@
+//! Cloud resources judged by the law, per source the catalogue knows (Crossplane v1 and v2,
+//! ACK, Azure Service Operator, Config Connector, Cluster API, tofu-controller): against the
+//! national examples' tenancies, as of 2026-11-26 — declared and approved, undeclared (the
+//! clock's deadline), declared by a tenancy out of order, top-secret in a foreign cloud,
+//! unattributable, provider unknown.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use govkh_core::{
+    evaluate::{POLICY_CLOUD, evaluate, unjudged_kinds},
+    finding::{Action, Finding},
+    inventory::Inventory,
+    loading::manifest::{LoadResult, Loader},
+    policy::Library,
+};
+use k8s_openapi::jiff::Timestamp;
+
+fn now() -> Timestamp {
+    "2026-11-26T03:00:00Z".parse().unwrap()
+}
+
+fn load(text: &str) -> LoadResult {
+    let mut r = LoadResult::default();
+    Loader::new().load_text("test.yaml", text, false, &mut r);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    r
+}
+
+/// The cloud findings about the object named `name`, with the examples (less the tenancies in
+/// `without`) as the inventory.
+fn judged(text: &str, name: &str, without: &[&str]) -> Vec<Finding> {
+    let mut objects = common::examples().objects;
+    objects.extend(load(text).objects);
+    let (mut inv, errors) = Inventory::build(objects);
+    assert!(errors.is_empty(), "{errors:?}");
+    for t in without {
+        inv.tenancies.remove(*t);
+    }
+    let lib = Library::builtin().unwrap();
+    evaluate(&inv, &lib, now())
+        .findings
+        .into_iter()
+        .filter(|f| f.policy == POLICY_CLOUD && f.resource.name.as_deref() == Some(name))
+        .collect()
+}
+
+#[test]
+fn declared_and_approved_crossplane_v1_and_v2_resources_have_no_finding() {
+    // MEF's CloudTenancy mef-workloads (external, aws) is under an approval in force.
+    let v1 = "apiVersion: rds.aws.upbound.io/v1beta1\nkind: Instance\nmetadata: {name: open-stats-db, labels: {digital.gov.kh/ministry: mef, digital.gov.kh/data-class: open}}\nspec: {forProvider: {region: ap-southeast-1}}\n";
+    assert_eq!(judged(v1, "open-stats-db", &[]), vec![]);
+    let v2 = "apiVersion: s3.aws.m.upbound.io/v1beta1\nkind: Bucket\nmetadata: {name: open-archive, namespace: mef-open-budget}\n";
+    assert_eq!(judged(v2, "open-archive", &[]), vec![]);
+}
+
+#[test]
+fn an_undeclared_ack_bucket_runs_the_clock_of_an_undeclared_tenancy() {
+    let ack = "apiVersion: s3.services.k8s.aws/v1alpha1\nkind: Bucket\nmetadata: {name: videos, namespace: moeys-elearning}\n";
+    let f = judged(ack, "videos", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].articles, ["10"]);
+    assert_eq!(f[0].action, Action::Warn);
+    assert_eq!(
+        f[0].deadline.map(|d| d.to_string()).as_deref(),
+        Some("2027-03-01")
+    );
+    assert!(
+        f[0].message.contains("declared by no CloudTenancy"),
+        "{}",
+        f[0].message
+    );
+    assert!(
+        f[0].km
+            .as_ref()
+            .is_some_and(|k| k.message.contains("មាត្រា 10"))
+    );
+}
+
+#[test]
+fn a_resource_declared_by_a_tenancy_out_of_order_carries_that_tenancys_state() {
+    // Without mef-workloads, MEF's only AWS tenancy is mef-analytics, whose approval expired.
+    let v2 = "apiVersion: s3.aws.m.upbound.io/v1beta1\nkind: Bucket\nmetadata: {name: archive, namespace: mef-open-budget}\n";
+    let f = judged(v2, "archive", &["mef-workloads"]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].message
+            .contains("declared by CloudTenancy mef-analytics"),
+        "{}",
+        f[0].message
+    );
+    assert_eq!(f[0].state.as_deref(), Some("ExceptionExpired"));
+    // GDT's Azure tenancy was denied: an Azure Service Operator account is judged by it.
+    let aso = "apiVersion: storage.azure.com/v1api20230101\nkind: StorageAccount\nmetadata: {name: filings, namespace: gdt-api, labels: {digital.gov.kh/data-class: open}}\n";
+    let f = judged(aso, "filings", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].state.as_deref(), Some("ExceptionDenied"));
+    assert!(f[0].message.contains("CloudTenancy gdt-legacy"));
+    // MoEYS's GCP tenancy awaits the committee: a Config Connector bucket with it.
+    let kcc = "apiVersion: storage.cnrm.cloud.google.com/v1beta1\nkind: StorageBucket\nmetadata: {name: lessons, namespace: moeys-elearning}\n";
+    let f = judged(kcc, "lessons", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].state.as_deref(), Some("ExceptionPending"));
+}
+
+#[test]
+fn top_secret_data_in_a_foreign_cloud_is_denied_even_when_declared() {
+    let v2 = "apiVersion: s3.aws.m.upbound.io/v1beta1\nkind: Bucket\nmetadata: {name: keys, namespace: mef-open-budget, labels: {digital.gov.kh/data-class: top-secret}}\n";
+    let f = judged(v2, "keys", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].action, Action::Deny);
+    assert_eq!(f[0].articles, ["25", "26"]);
+    assert!(
+        f[0].message.contains("top-secret data in aws (external)"),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
+fn cluster_api_and_terraform_name_their_provider_by_kind_or_label_else_are_reviewed() {
+    let capi = "apiVersion: infrastructure.cluster.x-k8s.io/v1beta1\nkind: AWSCluster\nmetadata: {name: edu-k8s, namespace: moeys-elearning}\n";
+    let f = judged(capi, "edu-k8s", &[]);
+    assert!(
+        f.iter().any(|f| f
+            .message
+            .contains("(a cluster in aws) is declared by no CloudTenancy")),
+        "{f:?}"
+    );
+    let said = "apiVersion: infra.contrib.fluxcd.io/v1alpha2\nkind: Terraform\nmetadata: {name: lms, namespace: moeys-elearning, labels: {digital.gov.kh/cloud-provider: gcp}}\n";
+    let f = judged(said, "lms", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].state.as_deref(), Some("ExceptionPending"));
+    let silent = "apiVersion: infra.contrib.fluxcd.io/v1alpha2\nkind: Terraform\nmetadata: {name: lms, namespace: moeys-elearning}\n";
+    let f = judged(silent, "lms", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].message.contains("whose provider is unknown"),
+        "{}",
+        f[0].message
+    );
+    let vsphere = "apiVersion: infrastructure.cluster.x-k8s.io/v1beta1\nkind: VSphereCluster\nmetadata: {name: lab, namespace: moeys-elearning}\n";
+    assert!(
+        judged(vsphere, "lab", &[])[0]
+            .message
+            .contains("provider is unknown")
+    );
+}
+
+#[test]
+fn a_provider_config_is_judged_by_the_ministry_it_belongs_to() {
+    let pc = "apiVersion: aws.m.upbound.io/v1beta1\nkind: ProviderConfig\nmetadata: {name: moeys-aws, namespace: moeys-elearning}\n";
+    let f = judged(pc, "moeys-aws", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].message
+            .contains("(a config in aws) is declared by no CloudTenancy"),
+        "{}",
+        f[0].message
+    );
+    let mef = "apiVersion: aws.upbound.io/v1beta1\nkind: ProviderConfig\nmetadata: {name: mef-aws, labels: {digital.gov.kh/ministry: mef}}\n";
+    assert_eq!(judged(mef, "mef-aws", &[]), vec![]);
+}
+
+#[test]
+fn an_unattributable_or_new_service_of_a_known_family_is_never_silently_passed() {
+    let stray = "apiVersion: ec2.aws.upbound.io/v1beta1\nkind: VPC\nmetadata: {name: stray}\n";
+    let f = judged(stray, "stray", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].message.contains("cannot be attributed to a ministry"),
+        "{}",
+        f[0].message
+    );
+    let new = "apiVersion: quantum.gcp.upbound.io/v1beta1\nkind: Annealer\nmetadata: {name: qa, labels: {digital.gov.kh/ministry: moh}}\n";
+    let f = judged(new, "qa", &[]);
+    assert!(
+        f.iter().any(|f| f
+            .message
+            .contains("(a resource in gcp) is declared by no CloudTenancy")),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn cloud_kinds_are_not_reported_as_judged_by_nothing() {
+    let lib = Library::builtin().unwrap();
+    let r = load(
+        "apiVersion: s3.services.k8s.aws/v1alpha1\nkind: Bucket\nmetadata: {name: b, namespace: x}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
+    );
+    let unjudged = unjudged_kinds(&r.objects, &lib);
+    assert_eq!(unjudged.keys().collect::<Vec<_>>(), ["Widget"]);
+}
