@@ -149,6 +149,13 @@ def test_the_webhook_is_registered_with_the_certificate_it_serves():
                                                "path": "/validate", "port": 443}
     with open(os.path.join(CHART, "files", "webhook-rules.yaml")) as f:
         assert hook["rules"] == yaml.safe_load(f)
+    # The second webhook: the cloud resources, by the catalogue's groups.
+    clouds = vwc["webhooks"][1]
+    assert clouds["name"] == "clouds.validate.digital.gov.kh"
+    assert clouds["clientConfig"] == hook["clientConfig"]
+    with open(os.path.join(CHART, "files", "webhook-cloud-conditions.yaml")) as f:
+        assert clouds["matchConditions"] == yaml.safe_load(f)
+    assert "request.kind.group.endsWith('.services.k8s.aws')" in clouds["matchConditions"][0]["expression"]
     excluded = hook["namespaceSelector"]["matchExpressions"][0]["values"]
     assert "kube-system" in excluded and "govkh-system" in excluded
     # The serving certificate is signed by the CA in caBundle, for the Service's DNS name.

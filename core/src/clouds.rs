@@ -224,6 +224,20 @@ impl Catalogue {
         Ok(Catalogue { apis: parsed.apis })
     }
 
+    /// A CEL expression over the admission request that holds for an object of a group the
+    /// catalogue knows: the `matchConditions` of the webhook that sends cloud resources to
+    /// govkh (its rules cannot name groups by suffix).
+    pub fn match_expression(&self) -> String {
+        let mut terms = Vec::new();
+        for pattern in self.apis.iter().flat_map(|a| &a.groups) {
+            terms.push(match pattern.strip_prefix("*.") {
+                Some(suffix) => format!("request.kind.group.endsWith('.{suffix}')"),
+                None => format!("request.kind.group == '{pattern}'"),
+            });
+        }
+        terms.join(" || ")
+    }
+
     /// The entries.
     pub fn apis(&self) -> &[CloudApi] {
         &self.apis

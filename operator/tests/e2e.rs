@@ -34,10 +34,16 @@
 //! Approval written by a DTU member and a workload in a namespace made by hand, each naming its
 //! article, and admit the lawful ones (`e2e/vap.rs`).
 //!
+//! Cloud resources too (`e2e/clouds.rs`): with the CRDs of two cloud APIs installed while the
+//! operator runs, a top-secret S3 bucket is refused by its webhook, a declared one admitted, an
+//! undeclared one warned with the statutory clock.
+//!
 //! A custom harness (no libtest): without a cluster it prints one line and no "test result",
 //! so it is never counted as passed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "e2e/clouds.rs"]
+mod clouds;
 mod common;
 #[path = "e2e/vap.rs"]
 mod vap;
@@ -475,6 +481,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         Ok(()) => admission(&kubeconfig, &dir),
         Err(e) => Err(e),
     };
+    let clouds = clouds::cloud_resources_at_admission(&kubeconfig, &dir);
     let revoked = revocation(&kubeconfig, &client).await;
     let reported = reports(&kubeconfig).await;
     let waited = waits_for_its_namespace(&kubeconfig, &client).await;
@@ -519,6 +526,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     result
         .and(quiet)
         .and(admitted)
+        .and(clouds)
         .and(revoked)
         .and(reported)
         .and(waited)

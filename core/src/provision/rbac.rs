@@ -180,12 +180,44 @@ pub fn webhook_rules() -> Vec<RuleWithOperations> {
         .collect()
 }
 
+/// The webhook that sends the cloud resources of the catalogue (`policies/clouds.yaml`) to
+/// govkh: every group's creates and updates, narrowed by one match condition to the groups the
+/// catalogue knows (a rule cannot name groups by suffix, and the catalogue's families are open:
+/// a new service of a known cloud is still that cloud's).
+pub fn cloud_webhook_rules() -> Vec<RuleWithOperations> {
+    vec![RuleWithOperations {
+        api_groups: Some(vec!["*".into()]),
+        api_versions: Some(vec!["*".into()]),
+        operations: Some(vec!["CREATE".into(), "UPDATE".into()]),
+        resources: Some(vec!["*".into()]),
+        scope: Some("*".into()),
+    }]
+}
+
+/// The match conditions of the cloud webhook, from the catalogue.
+pub fn cloud_match_conditions(
+    catalogue: &crate::clouds::Catalogue,
+) -> Vec<k8s_openapi::api::admissionregistration::v1::MatchCondition> {
+    vec![
+        k8s_openapi::api::admissionregistration::v1::MatchCondition {
+            name: "cloud-apis".into(),
+            expression: catalogue.match_expression(),
+        },
+    ]
+}
+
 /// The generated files of the chart, by path under `charts/govkh/`.
-pub fn chart_files() -> Result<Vec<(&'static str, String)>, serde_saphyr::ser::Error> {
+pub fn chart_files() -> Result<Vec<(&'static str, String)>, Box<dyn std::error::Error>> {
     Ok(vec![
         ("files/clusterrole-rules.yaml", to_yaml(&cluster_rules())?),
         ("files/role-rules.yaml", to_yaml(&namespace_rules())?),
         ("files/webhook-rules.yaml", to_yaml(&webhook_rules())?),
+        (
+            "files/webhook-cloud-conditions.yaml",
+            to_yaml(&cloud_match_conditions(
+                &crate::clouds::Catalogue::builtin()?
+            ))?,
+        ),
     ])
 }
 

@@ -29,33 +29,61 @@ pub fn webhook_configuration(
             labels: Some(labels(&[(LABEL_MANAGED_BY, FIELD_MANAGER)])),
             ..Default::default()
         },
-        webhooks: Some(vec![ValidatingWebhook {
-            name: "validate.digital.gov.kh".into(),
-            admission_review_versions: vec!["v1".into()],
-            side_effects: "None".into(),
-            timeout_seconds: Some(10),
-            failure_policy: Some("Fail".into()),
-            match_policy: Some("Equivalent".into()),
-            client_config: WebhookClientConfig {
-                url: Some(url.to_string()),
-                ca_bundle: Some(ByteString(ca_bundle.to_vec())),
-                service: None,
-            },
-            namespace_selector: Some(LabelSelector {
-                match_expressions: Some(vec![LabelSelectorRequirement {
-                    key: "kubernetes.io/metadata.name".into(),
-                    operator: "NotIn".into(),
-                    values: Some(vec![
-                        "kube-system".into(),
-                        "kube-public".into(),
-                        "kube-node-lease".into(),
-                    ]),
-                }]),
-                match_labels: None,
-            }),
-            rules: Some(crate::provision::rbac::webhook_rules()),
-            ..Default::default()
-        }]),
+        webhooks: Some(
+            vec![ValidatingWebhook {
+                name: "validate.digital.gov.kh".into(),
+                admission_review_versions: vec!["v1".into()],
+                side_effects: "None".into(),
+                timeout_seconds: Some(10),
+                failure_policy: Some("Fail".into()),
+                match_policy: Some("Equivalent".into()),
+                client_config: WebhookClientConfig {
+                    url: Some(url.to_string()),
+                    ca_bundle: Some(ByteString(ca_bundle.to_vec())),
+                    service: None,
+                },
+                namespace_selector: Some(LabelSelector {
+                    match_expressions: Some(vec![LabelSelectorRequirement {
+                        key: "kubernetes.io/metadata.name".into(),
+                        operator: "NotIn".into(),
+                        values: Some(vec![
+                            "kube-system".into(),
+                            "kube-public".into(),
+                            "kube-node-lease".into(),
+                        ]),
+                    }]),
+                    match_labels: None,
+                }),
+                rules: Some(crate::provision::rbac::webhook_rules()),
+                ..Default::default()
+            }]
+            .into_iter()
+            .chain(
+                // The cloud resources of the catalogue (which the built-in library's loading has
+                // already checked).
+                crate::clouds::Catalogue::builtin()
+                    .ok()
+                    .map(|catalogue| ValidatingWebhook {
+                        name: "clouds.validate.digital.gov.kh".into(),
+                        admission_review_versions: vec!["v1".into()],
+                        side_effects: "None".into(),
+                        timeout_seconds: Some(10),
+                        failure_policy: Some("Fail".into()),
+                        match_policy: Some("Equivalent".into()),
+                        client_config: WebhookClientConfig {
+                            url: Some(url.to_string()),
+                            ca_bundle: Some(ByteString(ca_bundle.to_vec())),
+                            service: None,
+                        },
+                        rules: Some(crate::provision::rbac::cloud_webhook_rules()),
+                        match_conditions: Some(crate::provision::rbac::cloud_match_conditions(
+                            &catalogue,
+                        )),
+                        ..Default::default()
+                    }),
+            )
+            .collect(),
+        ),
     }
 }
 
@@ -82,5 +110,15 @@ mod webhook_tests {
             w["namespaceSelector"]["matchExpressions"][0]["values"],
             serde_json::json!(["kube-system", "kube-public", "kube-node-lease"])
         );
+        // The cloud resources, by the catalogue's groups.
+        let c = &v["webhooks"][1];
+        assert_eq!(c["name"], "clouds.validate.digital.gov.kh");
+        assert_eq!(c["clientConfig"]["url"], "https://127.0.0.1:18443/validate");
+        let e = c["matchConditions"][0]["expression"].as_str().unwrap();
+        assert!(
+            e.contains("request.kind.group.endsWith('.services.k8s.aws')"),
+            "{e}"
+        );
+        assert!(e.contains("request.kind.group == 'aws.upbound.io'"), "{e}");
     }
 }
