@@ -23,67 +23,53 @@ pub fn webhook_configuration(
             ValidatingWebhook, ValidatingWebhookConfiguration, WebhookClientConfig,
         },
     };
+    // What both webhooks share: the URL, `failurePolicy: Fail`, the system namespaces left out.
+    let base = |name: &str| ValidatingWebhook {
+        name: name.into(),
+        admission_review_versions: vec!["v1".into()],
+        side_effects: "None".into(),
+        timeout_seconds: Some(10),
+        failure_policy: Some("Fail".into()),
+        match_policy: Some("Equivalent".into()),
+        client_config: WebhookClientConfig {
+            url: Some(url.to_string()),
+            ca_bundle: Some(ByteString(ca_bundle.to_vec())),
+            service: None,
+        },
+        namespace_selector: Some(LabelSelector {
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "kubernetes.io/metadata.name".into(),
+                operator: "NotIn".into(),
+                values: Some(vec![
+                    "kube-system".into(),
+                    "kube-public".into(),
+                    "kube-node-lease".into(),
+                ]),
+            }]),
+            match_labels: None,
+        }),
+        ..Default::default()
+    };
+    let mut webhooks = vec![ValidatingWebhook {
+        rules: Some(crate::provision::rbac::webhook_rules()),
+        ..base("validate.digital.gov.kh")
+    }];
+    // The cloud resources of the catalogue (which the built-in library's loading has already
+    // checked).
+    if let Ok(catalogue) = crate::clouds::Catalogue::builtin() {
+        webhooks.push(ValidatingWebhook {
+            rules: Some(crate::provision::rbac::cloud_webhook_rules()),
+            match_conditions: Some(crate::provision::rbac::cloud_match_conditions(&catalogue)),
+            ..base("clouds.validate.digital.gov.kh")
+        });
+    }
     ValidatingWebhookConfiguration {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
             labels: Some(labels(&[(LABEL_MANAGED_BY, FIELD_MANAGER)])),
             ..Default::default()
         },
-        webhooks: Some(
-            vec![ValidatingWebhook {
-                name: "validate.digital.gov.kh".into(),
-                admission_review_versions: vec!["v1".into()],
-                side_effects: "None".into(),
-                timeout_seconds: Some(10),
-                failure_policy: Some("Fail".into()),
-                match_policy: Some("Equivalent".into()),
-                client_config: WebhookClientConfig {
-                    url: Some(url.to_string()),
-                    ca_bundle: Some(ByteString(ca_bundle.to_vec())),
-                    service: None,
-                },
-                namespace_selector: Some(LabelSelector {
-                    match_expressions: Some(vec![LabelSelectorRequirement {
-                        key: "kubernetes.io/metadata.name".into(),
-                        operator: "NotIn".into(),
-                        values: Some(vec![
-                            "kube-system".into(),
-                            "kube-public".into(),
-                            "kube-node-lease".into(),
-                        ]),
-                    }]),
-                    match_labels: None,
-                }),
-                rules: Some(crate::provision::rbac::webhook_rules()),
-                ..Default::default()
-            }]
-            .into_iter()
-            .chain(
-                // The cloud resources of the catalogue (which the built-in library's loading has
-                // already checked).
-                crate::clouds::Catalogue::builtin()
-                    .ok()
-                    .map(|catalogue| ValidatingWebhook {
-                        name: "clouds.validate.digital.gov.kh".into(),
-                        admission_review_versions: vec!["v1".into()],
-                        side_effects: "None".into(),
-                        timeout_seconds: Some(10),
-                        failure_policy: Some("Fail".into()),
-                        match_policy: Some("Equivalent".into()),
-                        client_config: WebhookClientConfig {
-                            url: Some(url.to_string()),
-                            ca_bundle: Some(ByteString(ca_bundle.to_vec())),
-                            service: None,
-                        },
-                        rules: Some(crate::provision::rbac::cloud_webhook_rules()),
-                        match_conditions: Some(crate::provision::rbac::cloud_match_conditions(
-                            &catalogue,
-                        )),
-                        ..Default::default()
-                    }),
-            )
-            .collect(),
-        ),
+        webhooks: Some(webhooks),
     }
 }
 
