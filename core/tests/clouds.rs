@@ -191,3 +191,25 @@ fn cloud_kinds_are_not_reported_as_judged_by_nothing() {
     let unjudged = unjudged_kinds(&r.objects, &lib);
     assert_eq!(unjudged.keys().collect::<Vec<_>>(), ["Widget"]);
 }
+
+#[test]
+fn each_ministrys_clouds_in_use_are_declared_and_observed_by_provider() {
+    let (inv, _) = Inventory::build(common::examples().objects);
+    let lib = Library::builtin().unwrap();
+    let uses = govkh_core::evaluate::clouds_in_use(&inv, lib.clouds());
+    let of = |m: &str, p: &str| {
+        uses[m]
+            .iter()
+            .find(|u| u.provider == p)
+            .cloned()
+            .unwrap_or_else(|| panic!("{m} {p}: {:?}", uses[m]))
+    };
+    let mef = of("mef", "aws");
+    assert_eq!(mef.declared_by, ["mef-analytics", "mef-workloads"]);
+    assert_eq!(mef.objects.len(), 3, "{mef:?}");
+    // MoEYS: GCP declared, nothing observed there; AWS observed, declared by nothing.
+    assert!(of("moeys", "gcp").objects.is_empty());
+    let aws = of("moeys", "aws");
+    assert!(aws.declared_by.is_empty());
+    assert_eq!(aws.objects, ["Bucket moeys-elearning/course-videos"]);
+}

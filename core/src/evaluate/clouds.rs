@@ -24,6 +24,81 @@ use crate::{
 
 use super::{approvals_of, checks::clock_action, input::resource_of};
 
+/// One cloud provider a ministry uses: the tenancies that declare it and the cloud resources
+/// observed in it (the committee report's "clouds in use").
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudUse {
+    /// The provider (`unknown` where neither the catalogue nor the object says).
+    pub provider: String,
+    /// The CloudTenancies of the ministry that declare it.
+    pub declared_by: Vec<String>,
+    /// The cloud resources observed in it: `Kind namespace/name` (or `Kind name`).
+    pub objects: Vec<String>,
+}
+
+/// Each ministry's clouds in use: the providers its tenancies declare and those its cloud
+/// resources are in, declared or not, by provider.
+pub fn clouds_in_use(
+    inv: &Inventory,
+    catalogue: &Catalogue,
+) -> std::collections::BTreeMap<String, Vec<CloudUse>> {
+    use std::collections::BTreeMap;
+    let mut by: BTreeMap<String, BTreeMap<String, CloudUse>> = BTreeMap::new();
+    for (name, t) in &inv.tenancies {
+        if let Some(p) = &t.object.spec.provider {
+            let p = p.to_lowercase();
+            by.entry(t.object.spec.ministry.clone())
+                .or_default()
+                .entry(p.clone())
+                .or_insert_with(|| CloudUse {
+                    provider: p,
+                    ..Default::default()
+                })
+                .declared_by
+                .push(name.clone());
+        }
+    }
+    for o in inv.others.values() {
+        let Some(c) = catalogue.classify(&o.api_version, &o.kind, &o.raw["metadata"]) else {
+            continue;
+        };
+        let ministry = o.raw["metadata"]["labels"][LABEL_MINISTRY]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| {
+                o.namespace
+                    .as_deref()
+                    .and_then(|ns| inv.namespaces.get(ns))
+                    .and_then(|i| i.ministry.clone())
+            });
+        let Some(ministry) = ministry else { continue };
+        let p = c.provider.unwrap_or_else(|| "unknown".into());
+        let object = match &o.namespace {
+            Some(ns) => format!("{} {ns}/{}", o.kind, o.name),
+            None => format!("{} {}", o.kind, o.name),
+        };
+        by.entry(ministry)
+            .or_default()
+            .entry(p.clone())
+            .or_insert_with(|| CloudUse {
+                provider: p,
+                ..Default::default()
+            })
+            .objects
+            .push(object);
+    }
+    by.into_iter()
+        .map(|(m, uses)| {
+            let mut uses: Vec<CloudUse> = uses.into_values().collect();
+            for u in &mut uses {
+                u.objects.sort();
+            }
+            (m, uses)
+        })
+        .collect()
+}
+
 /// The id of the findings about cloud resources.
 pub const POLICY_CLOUD: &str = "cloud-resources";
 

@@ -36,7 +36,7 @@ mod evaluator;
 mod input;
 
 pub use checks::*;
-pub use clouds::POLICY_CLOUD;
+pub use clouds::{CloudUse, POLICY_CLOUD, clouds_in_use};
 pub use evaluator::*;
 pub use input::*;
 

@@ -153,6 +153,16 @@ catalogue! {
     level_limited: "limited", "មានកម្រិត";
     /// Heading.
     where_it_runs: "Where it runs (Art. 10)", "ទីតាំងដំណើរការ (មាត្រា 10)";
+    /// Heading.
+    clouds_in_use: "Clouds in use (Art. 10)", "ក្លោដដែលកំពុងប្រើ (មាត្រា 10)";
+    /// Column.
+    h_provider: "Provider", "អ្នកផ្តល់សេវា";
+    /// Column.
+    h_declared_by: "Declared by", "ប្រកាសដោយ";
+    /// Column.
+    h_observed: "Cloud resources observed", "ធនធានក្លោដដែលបានឃើញ";
+    /// A provider no tenancy declares.
+    undeclared: "no tenancy (undeclared)", "គ្មាន tenancy (មិនបានប្រកាស)";
     /// Column.
     h_tenancy: "Tenancy", "Tenancy";
     /// Column.

@@ -102,6 +102,10 @@ pub struct MinistryReport {
     pub nearest_deadline: Option<Day>,
     /// Its tenancies and their clocks.
     pub tenancies: Vec<TenancyClock>,
+    /// The cloud providers it uses: declared by its tenancies, observed in its cloud
+    /// resources (`policies/clouds.yaml`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clouds: Vec<crate::evaluate::CloudUse>,
     /// Its findings by article: each once, under the first article it cites (its `articles`
     /// lists all).
     pub findings_by_article: BTreeMap<String, Vec<Finding>>,
@@ -356,10 +360,13 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
     let today = eval.today;
     let (standings, others) = audit::standing(inv, eval);
     let other_findings: Vec<Finding> = others.into_iter().cloned().collect();
+    let mut clouds = crate::evaluate::clouds_in_use(inv, policies.clouds());
     let mut ministries = Vec::new();
     for st in standings {
         if let Some(m) = inv.ministries.get(st.code) {
-            ministries.push(ministry_report(&st, m));
+            let mut r = ministry_report(&st, m);
+            r.clouds = clouds.remove(st.code).unwrap_or_default();
+            ministries.push(r);
         }
     }
     let established_on = inv
@@ -440,6 +447,7 @@ fn ministry_report(
         placements: placements.into_iter().collect(),
         nearest_deadline: st.nearest_deadline(),
         tenancies: st.tenancies.clone(),
+        clouds: Vec::new(),
         findings_by_article: findings_by_article.into_iter().collect(),
         fines: fines
             .into_iter()

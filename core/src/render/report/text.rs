@@ -217,6 +217,7 @@ fn ministry_md(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
         let _ = writeln!(o, "{}\n", md(&sentence));
     }
     tenancies_md(o, m, w, lang);
+    clouds_md(o, m, w);
     if m.findings_by_article.is_empty() {
         let _ = writeln!(o, "{}\n", w.no_findings);
     } else {
@@ -266,6 +267,34 @@ fn tenancies_md(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
         }
         let _ = writeln!(o);
     }
+}
+
+/// The cloud providers a ministry uses: declared by its tenancies, observed in its resources.
+fn clouds_md(o: &mut String, m: &MinistryReport, w: &Words) {
+    if m.clouds.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "### {}\n", w.clouds_in_use);
+    let _ = writeln!(
+        o,
+        "| {} | {} | {} |",
+        w.h_provider, w.h_declared_by, w.h_observed
+    );
+    let _ = writeln!(o, "|---|---|---|");
+    for c in &m.clouds {
+        let declared = if c.declared_by.is_empty() {
+            w.undeclared.to_string()
+        } else {
+            md(&c.declared_by.join(", "))
+        };
+        let observed = if c.objects.is_empty() {
+            "—".to_string()
+        } else {
+            format!("{}: {}", c.objects.len(), md(&c.objects.join(", ")))
+        };
+        let _ = writeln!(o, "| {} | {declared} | {observed} |", md(&c.provider));
+    }
+    let _ = writeln!(o);
 }
 
 /// The fines the law attaches to a ministry's kinds of findings.

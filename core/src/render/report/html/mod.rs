@@ -154,6 +154,7 @@ fn ministry_html(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
         o.push_str(&trend_html(h, w));
     }
     tenancies_html(o, m, w, lang);
+    clouds_html(o, m, w);
     if m.findings_by_article.is_empty() {
         let _ = write!(o, "<p class=\"ok\">{}</p>", w.no_findings);
     } else {
@@ -167,6 +168,44 @@ fn ministry_html(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
         }
     }
     fines_html(o, m, w, lang);
+}
+
+/// The cloud providers a ministry uses: declared by its tenancies, observed in its resources.
+fn clouds_html(o: &mut String, m: &MinistryReport, w: &Words) {
+    if m.clouds.is_empty() {
+        return;
+    }
+    let _ = write!(o, "<h3>{}</h3>", w.clouds_in_use);
+    let rows = m
+        .clouds
+        .iter()
+        .map(|c| {
+            let declared = c.declared_by.join(", ");
+            vec![
+                Cell::text(&c.provider),
+                if declared.is_empty() {
+                    Cell::text(w.undeclared).class("warn")
+                } else {
+                    Cell::text(&declared)
+                },
+                Cell::text(&if c.objects.is_empty() {
+                    "—".to_string()
+                } else {
+                    format!("{}: {}", c.objects.len(), c.objects.join(", "))
+                }),
+            ]
+        })
+        .collect();
+    table(
+        o,
+        false,
+        &[
+            (w.h_provider, ""),
+            (w.h_declared_by, ""),
+            (w.h_observed, ""),
+        ],
+        rows,
+    );
 }
 
 /// A ministry's tenancies and their clocks, as a table.
