@@ -213,3 +213,16 @@ fn each_ministrys_clouds_in_use_are_declared_and_observed_by_provider() {
     assert!(aws.declared_by.is_empty());
     assert_eq!(aws.objects, ["Bucket moeys-elearning/course-videos"]);
 }
+
+#[test]
+fn a_resource_of_a_ministry_govkh_does_not_know_is_an_error_not_a_pass() {
+    let ghost = "apiVersion: s3.aws.m.upbound.io/v1beta1\nkind: Bucket\nmetadata: {name: ghost, labels: {digital.gov.kh/ministry: mot}}\n";
+    let f = judged(ghost, "ghost", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].action, Action::Error);
+    assert!(
+        f[0].message.contains("Ministry mot is not known"),
+        "{}",
+        f[0].message
+    );
+}

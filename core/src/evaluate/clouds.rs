@@ -178,6 +178,21 @@ const FIX_CLASS_KM: &str =
 const FIX_PROVIDER: &str = "name its cloud provider with the label digital.gov.kh/cloud-provider, so that it can be judged against the ministry's tenancies";
 const FIX_PROVIDER_KM: &str = "ដាក់ឈ្មោះអ្នកផ្តល់សេវាក្លោដរបស់វា ដោយស្លាក digital.gov.kh/cloud-provider ដើម្បីអាចវាយតម្លៃវាធៀបនឹង tenancy របស់ក្រសួង";
 
+/// A warning to review under Art. 10, with no clock.
+fn to_review(message: String, km: String, fix: &'static str, fix_km: &'static str) -> Draft {
+    Draft {
+        action: Action::Warn,
+        severity: Severity::High,
+        articles: &["10"],
+        message,
+        km,
+        deadline: None,
+        state: None,
+        fix,
+        fix_km,
+    }
+}
+
 fn drafts(
     inv: &Inventory,
     today: Day,
@@ -188,42 +203,32 @@ fn drafts(
 ) -> Vec<Draft> {
     let what = c.what.as_deref().unwrap_or("resource");
     let Some(ministry) = ministry else {
-        return vec![Draft {
-            action: Action::Warn,
-            severity: Severity::High,
-            articles: &["10"],
-            message: format!(
+        return vec![to_review(
+            format!(
                 "{name} is a cloud {what} ({}) that cannot be attributed to a ministry: it is in no ministry's namespace and carries no digital.gov.kh/ministry label, so whether it is declared and approved cannot be judged (Art. 10)",
                 c.api
             ),
-            km: format!(
+            format!(
                 "{name} គឺជា {what} ក្លោដ ({}) ដែលមិនអាចកំណត់ថាជារបស់ក្រសួងណាបានទេ៖ វាមិននៅក្នុង namespace របស់ក្រសួងណាមួយ ហើយគ្មានស្លាក digital.gov.kh/ministry (មាត្រា 10)",
                 c.api
             ),
-            deadline: None,
-            state: None,
-            fix: FIX_ATTRIBUTE,
-            fix_km: FIX_ATTRIBUTE_KM,
-        }];
+            FIX_ATTRIBUTE,
+            FIX_ATTRIBUTE_KM,
+        )];
     };
     let Some(provider) = c.provider.as_deref() else {
-        return vec![Draft {
-            action: Action::Warn,
-            severity: Severity::High,
-            articles: &["10"],
-            message: format!(
+        return vec![to_review(
+            format!(
                 "{name} of Ministry {ministry} is a cloud {what} ({}) whose provider is unknown: it may run outside the government cloud, which needs a declared tenancy and the committee's approval; review it (Art. 10)",
                 c.api
             ),
-            km: format!(
+            format!(
                 "{name} របស់ក្រសួង {ministry} គឺជា {what} ក្លោដ ({}) ដែលមិនស្គាល់អ្នកផ្តល់សេវា៖ វាអាចដំណើរការនៅក្រៅក្លោដរាជរដ្ឋាភិបាល ដែលត្រូវការ tenancy ដែលបានប្រកាស និងការអនុម័តពីគណៈកម្មាធិការ សូមពិនិត្យវា (មាត្រា 10)",
                 c.api
             ),
-            deadline: None,
-            state: None,
-            fix: FIX_PROVIDER,
-            fix_km: FIX_PROVIDER_KM,
-        }];
+            FIX_PROVIDER,
+            FIX_PROVIDER_KM,
+        )];
     };
     let mut out = Vec::new();
     let placement = match declared(inv, today, ministry, provider) {
@@ -235,41 +240,80 @@ fn drafts(
     };
     // Credentials hold no data.
     if !c.is_config() {
-        let class = object["metadata"]["labels"][LABEL_DATA_CLASS]
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| {
-                object["metadata"]["namespace"]
-                    .as_str()
-                    .and_then(|ns| inv.namespaces.get(ns))
-                    .and_then(|i| i.data_class.clone())
-            });
-        if let Some(class) = class
-            && let Some(spec) = inv.data_classes.get(&class).map(|e| &e.object.spec)
-            && !spec.allowed_placements.contains(&placement)
-        {
-            out.push(Draft {
-                action: Action::Deny,
-                severity: Severity::Critical,
-                articles: &["25", "26"],
-                message: format!(
-                    "{name} of Ministry {ministry} holds {class} data in {provider} ({}), which the {class} class does not allow: it allows only {} (Art. 25, 26)",
-                    placement.as_str(),
-                    join(&spec.allowed_placements)
-                ),
-                km: format!(
-                    "{name} របស់ក្រសួង {ministry} ផ្ទុកទិន្នន័យ {class} ក្នុង {provider} ({}) ដែលថ្នាក់ {class} មិនអនុញ្ញាត៖ វាអនុញ្ញាតតែ {} ប៉ុណ្ណោះ (មាត្រា 25, 26)",
-                    placement.as_str(),
-                    join(&spec.allowed_placements)
-                ),
-                deadline: None,
-                state: None,
-                fix: FIX_CLASS,
-                fix_km: FIX_CLASS_KM,
-            });
-        }
+        out.extend(class_draft(
+            inv, name, object, ministry, provider, placement,
+        ));
     }
     out
+}
+
+/// The error of an object whose clock cannot run: no GovernmentCloud, or a ministry govkh does
+/// not know. Not a pass.
+fn unjudgeable(inv: &Inventory, name: &str, what: &str, ministry: &str, provider: &str) -> Draft {
+    let unknown = if inv.government_cloud.is_none() {
+        "the GovernmentCloud".to_string()
+    } else {
+        format!("Ministry {ministry}")
+    };
+    Draft {
+        action: Action::Error,
+        severity: Severity::High,
+        articles: &["10"],
+        message: format!(
+            "{name} of Ministry {ministry} (a {what} in {provider}) cannot be judged: {unknown} is not known, so the statutory clock cannot run; it is not counted as compliant (Art. 10)"
+        ),
+        km: format!(
+            "{name} របស់ក្រសួង {ministry} ({what} ក្នុង {provider}) មិនអាចវាយតម្លៃបានទេ៖ មិនស្គាល់ GovernmentCloud ឬក្រសួងនោះ ដូច្នេះនាឡិកាច្បាប់មិនអាចដំណើរការបាន (មាត្រា 10)"
+        ),
+        deadline: None,
+        state: None,
+        fix: FIX_DECLARE,
+        fix_km: FIX_DECLARE_KM,
+    }
+}
+
+/// The Art. 25, 26 refusal of an object whose data class (its label, else its namespace's)
+/// does not allow `placement`.
+fn class_draft(
+    inv: &Inventory,
+    name: &str,
+    object: &Json,
+    ministry: &str,
+    provider: &str,
+    placement: Placement,
+) -> Option<Draft> {
+    let class = object["metadata"]["labels"][LABEL_DATA_CLASS]
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| {
+            object["metadata"]["namespace"]
+                .as_str()
+                .and_then(|ns| inv.namespaces.get(ns))
+                .and_then(|i| i.data_class.clone())
+        })?;
+    let spec = &inv.data_classes.get(&class)?.object.spec;
+    if spec.allowed_placements.contains(&placement) {
+        return None;
+    }
+    Some(Draft {
+        action: Action::Deny,
+        severity: Severity::Critical,
+        articles: &["25", "26"],
+        message: format!(
+            "{name} of Ministry {ministry} holds {class} data in {provider} ({}), which the {class} class does not allow: it allows only {} (Art. 25, 26)",
+            placement.as_str(),
+            join(&spec.allowed_placements)
+        ),
+        km: format!(
+            "{name} របស់ក្រសួង {ministry} ផ្ទុកទិន្នន័យ {class} ក្នុង {provider} ({}) ដែលថ្នាក់ {class} មិនអនុញ្ញាត៖ វាអនុញ្ញាតតែ {} ប៉ុណ្ណោះ (មាត្រា 25, 26)",
+            placement.as_str(),
+            join(&spec.allowed_placements)
+        ),
+        deadline: None,
+        state: None,
+        fix: FIX_CLASS,
+        fix_km: FIX_CLASS_KM,
+    })
 }
 
 fn join(p: &[Placement]) -> String {
@@ -333,26 +377,7 @@ fn undeclared(
 ) -> Draft {
     let what = c.what.as_deref().unwrap_or("resource");
     let (Some(cloud), Some(m)) = (&inv.government_cloud, inv.ministries.get(ministry)) else {
-        return Draft {
-            action: Action::Error,
-            severity: Severity::High,
-            articles: &["10"],
-            message: format!(
-                "{name} of Ministry {ministry} (a {what} in {provider}) cannot be judged: {} is not known, so the statutory clock cannot run; it is not counted as compliant (Art. 10)",
-                if inv.government_cloud.is_none() {
-                    "the GovernmentCloud".to_string()
-                } else {
-                    format!("Ministry {ministry}")
-                }
-            ),
-            km: format!(
-                "{name} របស់ក្រសួង {ministry} ({what} ក្នុង {provider}) មិនអាចវាយតម្លៃបានទេ៖ មិនស្គាល់ GovernmentCloud ឬក្រសួងនោះ ដូច្នេះនាឡិកាច្បាប់មិនអាចដំណើរការបាន (មាត្រា 10)"
-            ),
-            deadline: None,
-            state: None,
-            fix: FIX_DECLARE,
-            fix_km: FIX_DECLARE_KM,
-        };
+        return unjudgeable(inv, name, what, ministry, provider);
     };
     let (v, by) = match declared(inv, today, ministry, provider) {
         Declared::OutOfOrder(tenancy, v) => (*v, Some(tenancy)),

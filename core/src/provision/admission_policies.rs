@@ -671,6 +671,39 @@ pub struct Request {
     pub user: (String, Vec<String>),
 }
 
+/// A CEL context with the Kubernetes libraries and the variables the API server binds for
+/// `request`: `object`, `oldObject` (none: a create), `request`, `namespaceObject`.
+fn bound(request: &Request) -> Result<kube_cel::cel::Context<'static>, String> {
+    use kube_cel::{KubeCelExt, cel::Context};
+    let object = &request.object;
+    let api_version = object["apiVersion"].as_str().unwrap_or_default();
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let req = serde_json::json!({
+        "operation": request.operation,
+        "name": object["metadata"]["name"].as_str().unwrap_or_default(),
+        "namespace": object["metadata"]["namespace"].as_str().unwrap_or_default(),
+        "dryRun": false,
+        "kind": {"group": group, "version": version, "kind": object["kind"]},
+        "userInfo": {"username": request.user.0, "groups": request.user.1},
+    });
+    let mut ctx = Context::default();
+    ctx.register_all();
+    let none = serde_json::Value::Null;
+    for (name, v) in [
+        ("object", object),
+        ("oldObject", &none),
+        ("request", &req),
+        (
+            "namespaceObject",
+            request.namespace.as_ref().unwrap_or(&none),
+        ),
+    ] {
+        let value = kube_cel::cel::to_value(v).map_err(|e| format!("cannot bind {name}: {e}"))?;
+        ctx.add_variable_from_value(name.to_string(), value);
+    }
+    Ok(ctx)
+}
+
 /// The messages of the checks of `policy` that `request` fails, evaluated offline with kube's
 /// CEL engine and the Kubernetes CEL libraries (variables inlined, in order: the engine has
 /// none). Err: an expression that does not compile or evaluate to a bool, which the API server
@@ -681,10 +714,7 @@ pub fn evaluate(
     policy: &ValidatingAdmissionPolicy,
     request: &Request,
 ) -> Result<Vec<String>, String> {
-    use kube_cel::{
-        KubeCelExt,
-        cel::{Context, Program, Value},
-    };
+    use kube_cel::cel::{Program, Value};
     let name = policy.metadata.name.as_deref().unwrap_or("?");
     let spec = policy.spec.as_ref().ok_or("a policy without spec")?;
     let re =
@@ -704,34 +734,7 @@ pub fn evaluate(
         let e = inline(&v.expression, &inlined);
         inlined.push((v.name.clone(), e));
     }
-    let object = &request.object;
-    let api_version = object["apiVersion"].as_str().unwrap_or_default();
-    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-    let req = serde_json::json!({
-        "operation": request.operation,
-        "name": object["metadata"]["name"].as_str().unwrap_or_default(),
-        "namespace": object["metadata"]["namespace"].as_str().unwrap_or_default(),
-        "dryRun": false,
-        "kind": {"group": group, "version": version, "kind": object["kind"]},
-        "userInfo": {"username": request.user.0, "groups": request.user.1},
-    });
-    let mut ctx = Context::default();
-    ctx.register_all();
-    let mut bind = |name: &str, v: &serde_json::Value| {
-        kube_cel::cel::to_value(v)
-            .map(|value| ctx.add_variable_from_value(name.to_string(), value))
-            .map_err(|e| format!("cannot bind {name}: {e}"))
-    };
-    bind("object", object)?;
-    bind("oldObject", &serde_json::Value::Null)?;
-    bind("request", &req)?;
-    bind(
-        "namespaceObject",
-        request
-            .namespace
-            .as_ref()
-            .unwrap_or(&serde_json::Value::Null),
-    )?;
+    let ctx = bound(request)?;
     let run = |e: &str| -> Result<Value, String> {
         let program = Program::compile(&inline(e, &inlined))
             .map_err(|err| format!("{name}: {e} does not compile: {err}"))?;
