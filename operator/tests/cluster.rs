@@ -202,8 +202,9 @@ async fn report_reads_the_cluster_like_the_manifests() {
             .is_some_and(|s| s.file.ends_with("moeys-elearning.yaml"))
     }));
 
-    // The same verdicts as from the manifests (8 deny, 7 warn; the VolumeSnapshot's CRD is
-    // missing here, so its finding is not).
+    // The same verdicts as from the manifests (9 deny, 8 warn) but for what a cluster read
+    // lacks here: the VolumeSnapshot (its CRD is missing) and the cloud resources (not read from
+    // a cluster yet).
     let (inv, errors) = Inventory::build(loaded.objects);
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(inv.ministries.len(), 7);
