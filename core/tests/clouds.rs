@@ -104,6 +104,20 @@ fn a_resource_declared_by_a_tenancy_out_of_order_carries_that_tenancys_state() {
 }
 
 #[test]
+fn a_label_does_not_move_a_namespaced_resource_to_a_ministry_with_an_approved_tenancy() {
+    // MoEYS has no AWS tenancy; MEF has one in order. The label names MEF, the namespace MoEYS.
+    let dressed = "apiVersion: s3.services.k8s.aws/v1alpha1\nkind: Bucket\nmetadata: {name: videos, namespace: moeys-elearning, labels: {digital.gov.kh/ministry: mef}}\n";
+    let f = judged(dressed, "videos", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].ministry.as_deref(), Some("moeys"));
+    assert!(
+        f[0].message.contains("of Ministry moeys"),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
 fn top_secret_data_in_a_foreign_cloud_is_denied_even_when_declared() {
     let v2 = "apiVersion: s3.aws.m.upbound.io/v1beta1\nkind: Bucket\nmetadata: {name: keys, namespace: mef-open-budget, labels: {digital.gov.kh/data-class: top-secret}}\n";
     let f = judged(v2, "keys", &[]);

@@ -1,7 +1,7 @@
 //! Cloud resources judged by the law (issue 24): an object of a cloud API the catalogue knows
 //! (`clouds::Catalogue`) — a Crossplane bucket, an ACK database, a Cluster API cluster, a
-//! ProviderConfig's credentials — is attributed to a ministry (its namespace's, or its
-//! `digital.gov.kh/ministry` label) and must be declared: a CloudTenancy of that ministry with
+//! ProviderConfig's credentials — is attributed to a ministry (its namespace's; a cluster-scoped
+//! one's `digital.gov.kh/ministry` label) and must be declared: a CloudTenancy of that ministry with
 //! that provider, whose statutory clock is in order (Art. 10). Undeclared, it runs the clock a
 //! declared external tenancy without an approval would run (apply by E+90 days, migrate by
 //! E+1 year), with the deadline in the finding. Its data class (its own label, else its
@@ -60,19 +60,15 @@ pub fn clouds_in_use(
         }
     }
     for o in inv.others.values() {
-        let Some(c) = catalogue.classify(&o.api_version, &o.kind, &o.raw["metadata"]) else {
+        // Held as compact text by a compacting loader: decoded one at a time. One that does not
+        // decode is the judging's error finding already.
+        let Ok(object) = o.value() else { continue };
+        let Some(c) = catalogue.classify(&o.api_version, &o.kind, &object["metadata"]) else {
             continue;
         };
-        let ministry = o.raw["metadata"]["labels"][LABEL_MINISTRY]
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| {
-                o.namespace
-                    .as_deref()
-                    .and_then(|ns| inv.namespaces.get(ns))
-                    .and_then(|i| i.ministry.clone())
-            });
-        let Some(ministry) = ministry else { continue };
+        let Some(ministry) = owner(inv, &object) else {
+            continue;
+        };
         let p = c.provider.unwrap_or_else(|| "unknown".into());
         let object = match &o.namespace {
             Some(ns) => format!("{} {ns}/{}", o.kind, o.name),
@@ -97,6 +93,18 @@ pub fn clouds_in_use(
             (m, uses)
         })
         .collect()
+}
+
+/// The ministry a cloud object belongs to: a namespaced one its namespace's (as every finding's
+/// `ministry_of`; a label cannot move it to a ministry with an approved tenancy), a
+/// cluster-scoped one its `digital.gov.kh/ministry` label.
+fn owner(inv: &Inventory, object: &Json) -> Option<String> {
+    if object["metadata"]["namespace"].is_string() {
+        return super::input::ministry_of(inv, object);
+    }
+    object["metadata"]["labels"][LABEL_MINISTRY]
+        .as_str()
+        .map(str::to_string)
 }
 
 /// The id of the findings about cloud resources.
@@ -133,15 +141,7 @@ pub(crate) fn judge(
         "{kind} {}",
         object["metadata"]["name"].as_str().unwrap_or("?")
     );
-    let namespace = object["metadata"]["namespace"].as_str();
-    let ministry = object["metadata"]["labels"][LABEL_MINISTRY]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| {
-            namespace
-                .and_then(|ns| inv.namespaces.get(ns))
-                .and_then(|i| i.ministry.clone())
-        });
+    let ministry = owner(inv, object);
     let drafts = drafts(inv, today, &c, &name, object, ministry.as_deref());
     drafts
         .into_iter()
@@ -167,7 +167,7 @@ pub(crate) fn judge(
         .collect()
 }
 
-const FIX_ATTRIBUTE: &str = "label it digital.gov.kh/ministry with the ministry it belongs to, or create it in one of that ministry's namespaces";
+const FIX_ATTRIBUTE: &str = "create it in one of its ministry's namespaces, or (cluster-scoped) label it digital.gov.kh/ministry with that ministry";
 const FIX_ATTRIBUTE_KM: &str =
     "ដាក់ស្លាក digital.gov.kh/ministry លើវា ជាមួយក្រសួងដែលវាជាកម្មសិទ្ធិ ឬបង្កើតវាក្នុង namespace មួយរបស់ក្រសួងនោះ";
 const FIX_DECLARE: &str = "declare it: a CloudTenancy of the ministry with placement external and this provider, and apply to the committee for an Approval — or move it into the government cloud";
@@ -205,7 +205,7 @@ fn drafts(
     let Some(ministry) = ministry else {
         return vec![to_review(
             format!(
-                "{name} is a cloud {what} ({}) that cannot be attributed to a ministry: it is in no ministry's namespace and carries no digital.gov.kh/ministry label, so whether it is declared and approved cannot be judged (Art. 10)",
+                "{name} is a cloud {what} ({}) that cannot be attributed to a ministry: it is in no ministry's namespace (a cluster-scoped one: it carries no digital.gov.kh/ministry label), so whether it is declared and approved cannot be judged (Art. 10)",
                 c.api
             ),
             format!(

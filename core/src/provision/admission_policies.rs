@@ -26,7 +26,7 @@ use k8s_openapi::{
 };
 
 use crate::{
-    api::{LABEL_DATA_CLASS, LABEL_MINISTRY, LABEL_PLACEMENT, Placement},
+    api::{CloudTenancySpec, LABEL_DATA_CLASS, LABEL_MINISTRY, LABEL_PLACEMENT, Placement},
     finding::Action,
     inventory::Inventory,
     policy::{Library, Operation, PolicyMeta},
@@ -211,6 +211,9 @@ pub enum Error {
         /// The kind.
         kind: String,
     },
+    /// An object could not be written as JSON.
+    #[error("cannot write an admission policy as JSON: {0}")]
+    Json(String),
     /// The objects could not be written as YAML.
     #[error("cannot write the admission policies as YAML: {0}")]
     Yaml(#[from] serde_saphyr::ser::Error),
@@ -250,7 +253,7 @@ fn expand(expr: &str) -> String {
     while let Some(start) = out.find("@HOSTS(") {
         let body_start = start + "@HOSTS(".len();
         let mut depth = 1;
-        let mut end = body_start;
+        let mut close = None;
         for (i, c) in out[body_start..].char_indices() {
             match c {
                 '(' => depth += 1,
@@ -258,10 +261,13 @@ fn expand(expr: &str) -> String {
                 _ => {}
             }
             if depth == 0 {
-                end = body_start + i;
+                close = Some(body_start + i);
                 break;
             }
         }
+        // Unclosed: left as written, so the expression does not compile and the agreement
+        // test names it, rather than being cut somewhere.
+        let Some(end) = close else { break };
         let p = out[body_start..end].to_string();
         // Each source's hosts bound to `h` (a rule's one host as a list of one).
         let expanded = format!(
@@ -533,13 +539,10 @@ pub fn to_yaml(
 ) -> Result<String, Error> {
     let mut out = String::from(HEADER);
     for (p, b) in objects {
-        for value in [
-            tagged(p, "ValidatingAdmissionPolicy"),
-            tagged(b, "ValidatingAdmissionPolicyBinding"),
-        ] {
-            out.push_str("---\n");
-            out.push_str(&serde_saphyr::to_string(&value)?);
-        }
+        out.push_str("---\n");
+        out.push_str(&serde_saphyr::to_string(p)?);
+        out.push_str("---\n");
+        out.push_str(&serde_saphyr::to_string(b)?);
     }
     Ok(out)
 }
@@ -548,26 +551,13 @@ pub fn to_yaml(
 /// chart's template reads with `fromYamlArray` and gives its release's exempt namespaces.
 pub fn chart_file(library: &Library) -> Result<String, Error> {
     let objects = generate(library, &twins(), &Options::default())?;
+    // k8s-openapi writes each object's apiVersion and kind itself.
     let list: Vec<serde_json::Value> = objects
         .iter()
-        .flat_map(|(p, b)| {
-            [
-                tagged(p, "ValidatingAdmissionPolicy"),
-                tagged(b, "ValidatingAdmissionPolicyBinding"),
-            ]
-        })
-        .collect();
+        .flat_map(|(p, b)| [serde_json::to_value(p), serde_json::to_value(b)])
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::Json(e.to_string()))?;
     Ok(format!("{HEADER}{}", serde_saphyr::to_string(&list)?))
-}
-
-fn tagged<T: serde::Serialize>(object: &T, kind: &str) -> serde_json::Value {
-    let mut v = serde_json::json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": kind});
-    if let (Some(m), Ok(serde_json::Value::Object(o))) =
-        (v.as_object_mut(), serde_json::to_value(object))
-    {
-        m.extend(o);
-    }
-    v
 }
 
 /// The annotations the tenancy reconciler keeps on each namespace a tenancy of `ministry` on
@@ -607,6 +597,18 @@ pub fn namespace_annotations(
     out
 }
 
+/// Add `namespace_annotations` to the namespaces `tenancy` provisions: what the tenancy
+/// reconciler applies, and what the offline evaluation reads.
+pub fn annotate(namespaces: &mut [Namespace], inv: &Inventory, tenancy: &CloudTenancySpec) {
+    let facts = namespace_annotations(inv, &tenancy.ministry, tenancy.placement);
+    for ns in namespaces {
+        ns.metadata
+            .annotations
+            .get_or_insert_default()
+            .extend(facts.clone());
+    }
+}
+
 /// The Namespace `name` as the cluster would hold it: as its tenancy provisions it (the labels
 /// and annotations the reconciler writes), else as read, else bare (not governed).
 pub fn namespace_object(inv: &Inventory, name: &str) -> serde_json::Value {
@@ -618,18 +620,12 @@ pub fn namespace_object(inv: &Inventory, name: &str) -> serde_json::Value {
         .and_then(|t| {
             let ministry = inv.ministries.get(&t.object.spec.ministry)?;
             let cloud = inv.government_cloud.as_ref()?;
-            let mut n = desired::tenancy_objects(&t.object, &ministry.object, &cloud.object)
-                .namespaces
+            let mut namespaces =
+                desired::tenancy_objects(&t.object, &ministry.object, &cloud.object).namespaces;
+            annotate(&mut namespaces, inv, &t.object.spec);
+            let n = namespaces
                 .into_iter()
                 .find(|n| n.metadata.name.as_deref() == Some(name))?;
-            n.metadata
-                .annotations
-                .get_or_insert_default()
-                .extend(namespace_annotations(
-                    inv,
-                    &t.object.spec.ministry,
-                    t.object.spec.placement,
-                ));
             Some(n)
         });
     let read = || {

@@ -132,13 +132,7 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     // Build and apply.
     let mut d = desired::tenancy_objects(t, &ministry, &cloud);
     // What the generated admission policies read on each namespace, from the catalogue.
-    let facts = admission_policies::namespace_annotations(&inv, &t.spec.ministry, t.spec.placement);
-    for ns in &mut d.namespaces {
-        ns.metadata
-            .annotations
-            .get_or_insert_default()
-            .extend(facts.clone());
-    }
+    admission_policies::annotate(&mut d.namespaces, &inv, &t.spec);
     apply_all(client, &d).await?;
     let current = take_back(t, &name, &d, ctx).await?;
     // Status: the statutory clock as of now.

@@ -13,30 +13,20 @@ use super::common::cluster::{kubectl, kubectl_with_stderr};
 /// The name of the webhook configuration left registered while no replica answers.
 pub const DOWN: &str = "govkh-e2e-down";
 
-/// The webhook registered as the chart registers it (`failurePolicy: Ignore`, every kind the
-/// policies judge) at the address of an operator that has stopped: with nobody answering, every
-/// request would be admitted unjudged but for the policies.
+/// govkh's own registration (`desired::webhook_configuration`: both webhooks, the generated
+/// rules) with the chart's `failurePolicy: Ignore`, at the address of an operator that has
+/// stopped: with nobody answering, every request would be admitted unjudged but for the
+/// policies.
 pub fn webhook_down(kubeconfig: &Path, dir: &Path, url: &str) -> Result<(), String> {
-    let file = dir.join("webhook-down.yaml");
+    let ca = std::fs::read(dir.join("tls.crt")).map_err(|e| e.to_string())?;
+    let mut config = govkh_core::provision::desired::webhook_configuration(DOWN, url, &ca);
+    for w in config.webhooks.iter_mut().flatten() {
+        w.failure_policy = Some("Ignore".into());
+    }
+    let file = dir.join("webhook-down.json");
     std::fs::write(
         &file,
-        format!(
-            "apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata: {{name: {DOWN}}}
-webhooks:
-  - name: validate.digital.gov.kh
-    admissionReviewVersions: [v1]
-    sideEffects: None
-    timeoutSeconds: 5
-    failurePolicy: Ignore
-    clientConfig: {{url: \"{url}\"}}
-    namespaceSelector:
-      matchExpressions: [{{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, kube-public, kube-node-lease]}}]
-    rules:
-      - {{apiGroups: [\"*\"], apiVersions: [\"*\"], operations: [CREATE, UPDATE], resources: [\"*\"], scope: \"*\"}}
-"
-        ),
+        serde_json::to_vec(&config).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
     kubectl(
