@@ -238,6 +238,14 @@ impl Catalogue {
         terms.join(" || ")
     }
 
+    /// Whether objects of API group `group` are cloud resources the catalogue knows: the
+    /// groups whose kinds the operator finds through discovery and watches.
+    pub fn knows_group(&self, group: &str) -> bool {
+        self.apis
+            .iter()
+            .any(|a| a.groups.iter().any(|p| matches(p, group)))
+    }
+
     /// The entries.
     pub fn apis(&self) -> &[CloudApi] {
         &self.apis
@@ -352,6 +360,8 @@ mod tests {
                 .as_deref(),
             Some("gcp")
         );
+        assert!(c.knows_group("ec2.aws.upbound.io") && c.knows_group("infra.contrib.fluxcd.io"));
+        assert!(!c.knows_group("apps") && !c.knows_group("upbound.io"));
         assert_eq!(p("apps/v1", "Deployment"), None);
         assert_eq!(p("v1", "ConfigMap"), None);
         assert_eq!(p("upbound.io/v1", "Thing"), None);

@@ -30,6 +30,10 @@ pub struct Resource {
     pub metadata_only: bool,
     /// Whether the kind may be absent from a cluster (its CRD not installed).
     pub optional: bool,
+    /// Whether it is a cloud API's kind, found through discovery (`cloud_kind`), not listed in
+    /// `RESOURCES`: its objects are judged wherever they are (one outside every ministry's
+    /// namespace is a finding that it cannot be attributed), and read metadata only.
+    pub cloud: bool,
 }
 
 const fn ours(kind: &'static str, plural: &'static str) -> Resource {
@@ -41,6 +45,7 @@ const fn ours(kind: &'static str, plural: &'static str) -> Resource {
         namespaced: false,
         metadata_only: false,
         optional: false,
+        cloud: false,
     }
 }
 
@@ -58,6 +63,7 @@ const fn theirs(
         namespaced: true,
         metadata_only: false,
         optional: false,
+        cloud: false,
     }
 }
 
@@ -78,6 +84,7 @@ pub const RESOURCES: &[Resource] = &[
         namespaced: false,
         metadata_only: false,
         optional: false,
+        cloud: false,
     },
     theirs("apps", "v1", "Deployment", "deployments"),
     theirs("apps", "v1", "StatefulSet", "statefulsets"),
@@ -115,6 +122,54 @@ pub const RESOURCES: &[Resource] = &[
         ..theirs("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes")
     },
 ];
+
+/// The kind of a cloud API the cluster serves, as discovery found it (`group`, `version`,
+/// `kind`, `plural`, its scope), read metadata only. Made once per distinct kind and kept for
+/// the life of the process: the index, its watches and its keys hold kinds as `&'static
+/// Resource`, and a cluster serves a bounded set of kinds (its CRDs), so a kind found again
+/// after its CRD came back is the one made the first time, not a new one.
+pub fn cloud_kind(
+    group: &str,
+    version: &str,
+    kind: &str,
+    plural: &str,
+    namespaced: bool,
+) -> &'static Resource {
+    use std::{
+        collections::HashMap,
+        sync::{Mutex, OnceLock},
+    };
+    type Kinds = Mutex<HashMap<(String, String, String, String, bool), &'static Resource>>;
+    static KINDS: OnceLock<Kinds> = OnceLock::new();
+    let key = (
+        group.to_string(),
+        version.to_string(),
+        kind.to_string(),
+        plural.to_string(),
+        namespaced,
+    );
+    let mut kinds = match KINDS.get_or_init(Kinds::default).lock() {
+        Ok(k) => k,
+        // Nothing is left half-inserted by a panic: a map insert is one step.
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(r) = kinds.get(&key) {
+        return r;
+    }
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    let r: &'static Resource = Box::leak(Box::new(Resource {
+        group: leak(group),
+        version: leak(version),
+        kind: leak(kind),
+        plural: leak(plural),
+        namespaced,
+        metadata_only: true,
+        optional: true,
+        cloud: true,
+    }));
+    kinds.insert(key, r);
+    r
+}
 
 impl Resource {
     /// `group/version`, or `version` alone for the core group.
@@ -165,6 +220,17 @@ impl Resource {
         }
     }
 
+    /// How the index names the kind's watch in what it says (`not_synced`, logs): the kind for
+    /// the kinds of `RESOURCES`, `plural.group` for a cloud kind (two cloud APIs may each have a
+    /// `Bucket`).
+    pub fn watch_name(&self) -> String {
+        if self.cloud {
+            self.qualified_plural()
+        } else {
+            self.kind.to_string()
+        }
+    }
+
     /// `plural.group`, or `plural` alone for the core group (as `kubectl` names a resource).
     pub fn qualified_plural(&self) -> String {
         if self.group.is_empty() {
@@ -199,5 +265,18 @@ mod tests {
             tenancies.source().file,
             "cluster:cloudtenancies.digital.gov.kh"
         );
+    }
+
+    #[test]
+    fn a_cloud_kind_is_made_once_and_named_by_its_group() {
+        let a = cloud_kind("s3.aws.upbound.io", "v1beta1", "Bucket", "buckets", false);
+        let again = cloud_kind("s3.aws.upbound.io", "v1beta1", "Bucket", "buckets", false);
+        assert!(std::ptr::eq(a, again));
+        let other = cloud_kind("s3.services.k8s.aws", "v1alpha1", "Bucket", "buckets", true);
+        assert!(!std::ptr::eq(a, other));
+        assert!(a.cloud && a.metadata_only && !a.namespaced && other.namespaced);
+        assert_eq!(other.watch_name(), "buckets.s3.services.k8s.aws");
+        assert_eq!(RESOURCES[0].watch_name(), "GovernmentCloud");
+        assert_eq!(other.source().file, "cluster:buckets.s3.services.k8s.aws");
     }
 }

@@ -2,11 +2,14 @@
 """What `govkh run` holds and spends on a real API server: the project's own control plane.
 
     controlplane/with.sh python3 operator/benches/cluster.py --deployments 10000 --configmaps 10000
+    controlplane/with.sh python3 operator/benches/cluster.py --deployments 0 --configmaps 0 --cloud-resources 10000
 
 Applies the CRDs and the national examples (without workloads/), then N Deployments of 3-6 KB
 (20-60 env entries: the shape of the other benchmarks, core/benches/support/
 workloads.rs, with replicas 0 so the controller manager makes no pods) spread over eight
-ministry namespaces, and M ConfigMaps of 30 keys x 100 B, and waits until the controller manager is done with them.
+ministry namespaces, and M ConfigMaps of 30 keys x 100 B, and K cloud resources (ACK S3 Buckets
+of ~1 KB, their CRD installed first; govkh finds the kind through discovery and watches it by
+metadata only), and waits until the controller manager is done with them.
 Starts `govkh run --reports none
 --audit-interval 30` (the release binary by default) and prints, as the process reports them in
 /proc: the resident memory once /readyz answers, 30 s later, after two more audits, and the
@@ -64,6 +67,29 @@ def configmap(i):
             "metadata": {"name": f"settings-{i}", "namespace": NAMESPACES[i % len(NAMESPACES)],
                          "labels": {"app": f"svc-{i}"}},
             "data": {f"key-{k}": (f"{i}-{k}-" + "x" * 100)[:100] for k in range(30)}}
+
+
+BUCKET_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "buckets.s3.services.k8s.aws"},
+    "spec": {"group": "s3.services.k8s.aws", "scope": "Namespaced",
+             "names": {"kind": "Bucket", "plural": "buckets", "singular": "bucket", "listKind": "BucketList"},
+             "versions": [{"name": "v1alpha1", "served": True, "storage": True,
+                           "schema": {"openAPIV3Schema": {"type": "object",
+                                                          "x-kubernetes-preserve-unknown-fields": True}}}]},
+}
+
+
+def bucket(i):
+    """An ACK S3 Bucket of about 1 KB: what govkh reads of it is its metadata."""
+    labels = {"app": f"svc-{i}", "team": f"team-{i % 17}"}
+    if CLASSES[i % 4] and CLASSES[i % 4] != "top-secret":
+        labels["digital.gov.kh/data-class"] = CLASSES[i % 4]
+    return {"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket",
+            "metadata": {"name": f"bucket-{i}", "namespace": NAMESPACES[i % len(NAMESPACES)], "labels": labels},
+            "spec": {"name": f"govkh-bench-bucket-{i}",
+                     "tagging": {"tagSet": [{"key": f"tag-{k}", "value": f"value-{i}-{k}-abcdefghijklmnop"}
+                                            for k in range(20)]}}}
 
 
 def create(objects, what):
@@ -134,6 +160,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--deployments", type=int, default=10000)
     p.add_argument("--configmaps", type=int, default=10000)
+    p.add_argument("--cloud-resources", type=int, default=0)
     p.add_argument("--idle-seconds", type=int, default=60)
     p.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "govkh"))
     a = p.parse_args()
@@ -144,6 +171,10 @@ def main():
         kubectl("create", "namespace", ns)
     create([deployment(i) for i in range(a.deployments)], "Deployments")
     create([configmap(i) for i in range(a.configmaps)], "ConfigMaps")
+    if a.cloud_resources:
+        kubectl("apply", "-f", "-", stdin=json.dumps(BUCKET_CRD))
+        kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/buckets.s3.services.k8s.aws")
+        create([bucket(i) for i in range(a.cloud_resources)], "cloud resources (ACK Buckets)")
     settle()
     log = tempfile.NamedTemporaryFile(prefix="govkh-bench-", suffix=".log", delete=False)
     started = time.time()
@@ -171,6 +202,7 @@ def main():
         audits = sum(1 for line in open(log.name) if '"audit complete"' in line)
         print(json.dumps({
             "deployments": a.deployments, "configmaps": a.configmaps,
+            "cloud_resources": a.cloud_resources,
             "ready_s": round(took, 1),
             "rss_mib": {"ready": round(at_ready), "ready_plus_30s": round(after_30),
                         "after_two_audits": round(after_audits), "peak": round(peak)},

@@ -67,6 +67,7 @@ pub struct Metrics {
     findings: Family<FindingLabels, Gauge>,
     deadline_days: Family<MinistryLabels, Gauge>,
     score: Family<MinistryLabels, Gauge>,
+    undeclared_clouds: Family<MinistryLabels, Gauge>,
     tenancies: Family<StateLabels, Gauge>,
     refused: Family<MinistryLabels, Gauge>,
     audits: Counter,
@@ -132,6 +133,12 @@ impl Metrics {
             "The ministry's 0-100 compliance score at the last audit",
             score.clone(),
         );
+        let undeclared_clouds = Family::<MinistryLabels, Gauge>::default();
+        registry.register(
+            "undeclared_cloud_resources",
+            "The ministry's cloud resources that no CloudTenancy in order covers, at the last audit (Art. 10)",
+            undeclared_clouds.clone(),
+        );
         let tenancies = Family::<StateLabels, Gauge>::default();
         registry.register(
             "tenancies",
@@ -185,6 +192,7 @@ impl Metrics {
             findings,
             deadline_days,
             score,
+            undeclared_clouds,
             tenancies,
             refused,
             audits,
@@ -225,12 +233,15 @@ impl Metrics {
                 .set(days);
         }
         self.score.clear();
+        self.undeclared_clouds.clear();
         for (ministry, s) in &audit.ministries {
-            self.score
-                .get_or_create(&MinistryLabels {
-                    ministry: ministry.clone(),
-                })
-                .set(i64::from(s.score));
+            let labels = MinistryLabels {
+                ministry: ministry.clone(),
+            };
+            self.score.get_or_create(&labels).set(i64::from(s.score));
+            self.undeclared_clouds
+                .get_or_create(&labels)
+                .set(i64::from(s.undeclared_cloud_resources));
         }
         self.tenancies.clear();
         for (state, n) in &audit.tenancy_states {
@@ -349,6 +360,7 @@ mod tests {
             govkh_core::api::ComplianceSummary {
                 score: 70,
                 next_deadline: Some("2027-03-01".parse().unwrap()),
+                undeclared_cloud_resources: 3,
                 ..Default::default()
             },
         );
@@ -358,6 +370,7 @@ mod tests {
             "govkh_findings{ministry=\"mef\",article=\"10\",action=\"deny\"} 2",
             "govkh_tenancies{state=\"MigrationOverdue\"} 1",
             "govkh_deadline_days{ministry=\"mef\"} 95",
+            "govkh_undeclared_cloud_resources{ministry=\"mef\"} 3",
             "govkh_compliance_score{ministry=\"mef\"} 70",
             "govkh_audits_total 1",
         ] {

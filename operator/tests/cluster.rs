@@ -4,7 +4,11 @@
 //! evaluation as from manifests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::{collections::BTreeMap, path::PathBuf, pin::pin};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::PathBuf,
+    pin::pin,
+};
 
 use govkh::cluster;
 use govkh_core::{
@@ -25,6 +29,10 @@ fn examples() -> Vec<Value> {
         .collect()
 }
 
+fn catalogue() -> govkh_core::clouds::Catalogue {
+    govkh_core::clouds::Catalogue::builtin().unwrap()
+}
+
 fn plural(kind: &str) -> String {
     govkh_core::resources::RESOURCES
         .iter()
@@ -37,9 +45,16 @@ fn plural(kind: &str) -> String {
 fn cluster_objects() -> BTreeMap<String, Vec<Value>> {
     let mut by: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for o in examples() {
-        by.entry(plural(o["kind"].as_str().unwrap()))
-            .or_default()
-            .push(o);
+        // A cloud API's kind (two of them are called Bucket) is held by its path.
+        let key = match plural(o["kind"].as_str().unwrap()) {
+            p if p.is_empty() => format!(
+                "{}/{}s",
+                o["apiVersion"].as_str().unwrap(),
+                o["kind"].as_str().unwrap().to_lowercase()
+            ),
+            p => p,
+        };
+        by.entry(key).or_default().push(o);
     }
     // The Namespaces the operator would have created, and one that is nobody's.
     for t in by.get("cloudtenancies").cloned().unwrap_or_default() {
@@ -91,13 +106,50 @@ fn serve(
             ));
             let path = uri.split('?').next().unwrap_or("");
             let resource = path.rsplit('/').next().unwrap_or("").to_string();
-            let (status, body) = if resource == "volumesnapshots" {
+            // The cloud APIs' discovery: the groups of the cloud objects held, and a group
+            // that is no cloud's.
+            let cloud: BTreeSet<&str> = objects
+                .keys()
+                .filter_map(|k| k.rsplit_once('/').map(|(gv, _)| gv))
+                .collect();
+            let gv = path.strip_prefix("/apis/").unwrap_or("");
+            let (status, body) = if path == "/apis" {
+                let groups: Vec<Value> = cloud
+                    .iter()
+                    .chain(&["apps/v1"])
+                    .map(|gv| {
+                        let (g, v) = gv.split_once('/').unwrap();
+                        let version = json!({"groupVersion": gv, "version": v});
+                        json!({"name": g, "versions": [version], "preferredVersion": version})
+                    })
+                    .collect();
+                (
+                    200,
+                    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}),
+                )
+            } else if cloud.contains(gv) {
+                let verbs = json!(["get", "list", "watch"]);
+                let resources: Vec<Value> = objects.iter().filter(|(k, _)| k.starts_with(&format!("{gv}/"))).flat_map(|(k, v)| {
+                    let plural = k.rsplit('/').next().unwrap();
+                    let kind = v[0]["kind"].clone();
+                    [json!({"name": plural, "singularName": "", "namespaced": true, "kind": kind, "verbs": verbs}),
+                     json!({"name": format!("{plural}/status"), "singularName": "", "namespaced": true, "kind": kind, "verbs": verbs})]
+                }).collect();
+                (
+                    200,
+                    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+                )
+            } else if resource == "volumesnapshots" {
                 (
                     404,
                     json!({"apiVersion": "v1", "kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404, "message": "the server could not find the requested resource"}),
                 )
             } else {
-                let mut items = objects.get(&resource).cloned().unwrap_or_default();
+                let held = objects
+                    .keys()
+                    .find(|k| k.contains('/') && path.ends_with(&format!("/{k}")))
+                    .unwrap_or(&resource);
+                let mut items = objects.get(held).cloned().unwrap_or_default();
                 if metadata_only {
                     items = items.into_iter().map(|o| json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": o["metadata"]})).collect();
                 }
@@ -128,7 +180,7 @@ fn serve(
 async fn report_reads_the_cluster_like_the_manifests() {
     let (client, responder) = serve(cluster_objects());
     let loader = Loader::new();
-    let loaded = cluster::read(client, &loader).await.unwrap();
+    let loaded = cluster::read(client, &loader, &catalogue()).await.unwrap();
     let requests = responder.await.unwrap();
 
     let expected = [
@@ -154,6 +206,13 @@ async fn report_reads_the_cluster_like_the_manifests() {
         "GET /api/v1/configmaps?&limit=500 (metadata)",
         "GET /apis/snapshot.storage.k8s.io/v1/volumesnapshots?&limit=500",
         "GET /apis/gateway.networking.k8s.io/v1/httproutes?&limit=500",
+        // The cloud APIs, found through discovery (the `apps` group and the buckets' status
+        // subresources are not watched), listed by metadata only.
+        "GET /apis",
+        "GET /apis/s3.aws.m.upbound.io/v1beta1",
+        "GET /apis/s3.services.k8s.aws/v1alpha1",
+        "GET /apis/s3.aws.m.upbound.io/v1beta1/buckets?&limit=500 (metadata)",
+        "GET /apis/s3.services.k8s.aws/v1alpha1/buckets?&limit=500 (metadata)",
     ];
     assert_eq!(requests, expected);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
@@ -203,8 +262,9 @@ async fn report_reads_the_cluster_like_the_manifests() {
     }));
 
     // The same verdicts as from the manifests (9 deny, 8 warn) but for what a cluster read
-    // lacks here: the VolumeSnapshot (its CRD is missing) and the cloud resources (not read from
-    // a cluster yet).
+    // lacks here: the VolumeSnapshot (its CRD is missing). The cloud resources, read by their
+    // metadata, are judged as their manifests are (the top-secret bucket denied, the undeclared
+    // one warned).
     let (inv, errors) = Inventory::build(loaded.objects);
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(inv.ministries.len(), 7);
@@ -213,7 +273,7 @@ async fn report_reads_the_cluster_like_the_manifests() {
     let counts = ActionCounts::of(&eval.findings);
     assert_eq!(
         (counts.deny, counts.warn, counts.error),
-        (7, 7, 0),
+        (8, 8, 0),
         "{:#?}",
         eval.findings
     );
@@ -243,10 +303,14 @@ async fn missing_crds_are_named_with_the_fix() {
             );
         }
     });
-    let err = cluster::read(kube::Client::new(service, "default"), &Loader::new())
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = cluster::read(
+        kube::Client::new(service, "default"),
+        &Loader::new(),
+        &catalogue(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     responder.await.unwrap();
     assert_eq!(
         err,
@@ -307,12 +371,15 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
 
     // trace ministry/mef: judged live, as `check --cluster` does.
     let (client, _) = serve(objects);
-    let loaded = cluster::read(client, &Loader::new()).await.unwrap();
+    let loaded = cluster::read(client, &Loader::new(), &catalogue())
+        .await
+        .unwrap();
     let (inv, eval, _) = govkh_core::evaluate::evaluate_loaded(loaded, &lib, now);
     let tree = govkh_core::trace::trace(&inv, &eval, "ministry/mef").unwrap();
     let text = govkh_core::trace::trace_text(&tree, false);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "Ministry/mef  0 deny, 1 warn", "{text}");
+    // The top-secret bucket, read from its cloud API by metadata, is MEF's denial.
+    assert_eq!(lines[0], "Ministry/mef  1 deny, 1 warn", "{text}");
     // What could not be judged is counted apart, never as a denial.
     let mut with_error = eval.clone();
     let mut unjudged = with_error
@@ -326,7 +393,7 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
     let errored = govkh_core::trace::trace(&inv, &with_error, "ministry/mef").unwrap();
     assert_eq!(
         errored.state.as_deref(),
-        Some("0 deny, 1 warn, 1 error"),
+        Some("1 deny, 1 warn, 1 error"),
         "{errored:?}"
     );
     for expected in [
@@ -334,6 +401,7 @@ async fn kubectl_govkh_status_and_trace_read_the_cluster() {
         "│  ├─ CloudTenancy/mef-analytics [statutory-clock]  warn",
         "│  ├─ Approval/mef-analytics-continuation  Expired",
         "│  └─ Namespace/mef-analytics  confidential",
+        "│     └─ Bucket/mef-open-budget/treasury-keys-backup [cloud-resources]  deny",
         "├─ PrivateNetworkLink/mef-gdt-microwave  mef → gdt",
         "│  ├─ Approval/mef-gdt-microwave  InForce",
         "│  └─ DataAccessGrant/gdt-declarations-to-mef  Active",

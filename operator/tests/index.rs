@@ -482,14 +482,9 @@ async fn the_audit_reads_the_index_and_lists_nothing_over_an_hour() {
     // The same summary as from the manifests (`govkh check`/`report` on examples/).
     let first = ctx.audit().expect("an audit");
     let lib = Library::builtin().unwrap();
-    // Without the example cloud resources: the live index does not watch cloud APIs yet
-    // (docs/status.md), so only files judge them.
-    let mut files = common::examples();
-    files.objects.retain(|o| {
-        lib.clouds()
-            .classify(&o.api_version, &o.kind, &o.raw["metadata"])
-            .is_none()
-    });
+    // The example cloud resources included: the index holds them by their metadata, as their
+    // cloud APIs' watches bring them.
+    let files = common::examples();
     let (inv, eval, problems) = govkh_core::evaluate::evaluate_loaded(files, &lib, now);
     let from_files = govkh_core::audit::summarize(&inv, &eval, problems);
     assert_eq!(first.ministries, from_files.ministries);
@@ -787,4 +782,120 @@ async fn an_update_that_only_moves_the_resource_version_is_not_a_change() {
     let _ = changes.try_recv();
     index.apply(kind("Namespace"), ns("5", "b"));
     assert!(woken(&index), "back after a deletion");
+}
+
+fn bucket(api_version: &str, namespace: &str, name: &str, class: Option<&str>) -> Value {
+    let mut meta = json!({"name": name, "namespace": namespace});
+    if let Some(c) = class {
+        meta["labels"] = json!({"digital.gov.kh/data-class": c});
+    }
+    let _ = api_version;
+    json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": meta})
+}
+
+/// The `cloud-resources` findings of the audit of `index`: (ministry, action, object).
+fn cloud_findings(index: &govkh::index::Index) -> Vec<(String, &'static str, String)> {
+    let lib = Library::builtin().unwrap();
+    let (_, eval, _) = govkh::audit::evaluation(index, &lib, NOW.parse().unwrap());
+    eval.findings
+        .iter()
+        .filter(|f| f.policy == "cloud-resources")
+        .map(|f| {
+            (
+                f.ministry.clone().unwrap_or_default(),
+                f.action.as_str(),
+                f.resource.display(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cloud_kinds_found_by_discovery_are_judged_wherever_they_are_and_two_buckets_stay_apart() {
+    use govkh_core::resources::cloud_kind;
+    let now: Timestamp = NOW.parse().unwrap();
+    let lib = Library::builtin().unwrap();
+    let index = common::index_of(&common::examples_in_cluster());
+    let crossplane = cloud_kind("s3.aws.m.upbound.io", "v1beta1", "Bucket", "buckets", true);
+    let ack = cloud_kind("s3.services.k8s.aws", "v1alpha1", "Bucket", "buckets", true);
+    let before = cloud_findings(&index);
+    // The examples' buckets: MEF's top-secret one denied, MoEYS's undeclared one warned.
+    assert_eq!(
+        before,
+        [
+            (
+                "mef".to_string(),
+                "deny",
+                "Bucket/mef-open-budget/treasury-keys-backup".to_string()
+            ),
+            (
+                "moeys".to_string(),
+                "warn",
+                "Bucket/moeys-elearning/course-videos".to_string()
+            )
+        ],
+        "{before:?}"
+    );
+    // A bucket in nobody's namespace is judged too: it cannot be attributed (a finding, not a
+    // pass), though the same namespace's Deployments are not judged at all.
+    handle_event(
+        &index,
+        ack,
+        Event::Apply(bucket(
+            "s3.services.k8s.aws/v1alpha1",
+            "default",
+            "stray",
+            None,
+        )),
+        &mut None,
+    );
+    let stray = cloud_findings(&index);
+    assert!(
+        stray.contains(&(String::new(), "warn", "Bucket/default/stray".to_string())),
+        "{stray:?}"
+    );
+    assert!(index.judges(
+        "s3.services.k8s.aws/v1alpha1",
+        "Bucket",
+        Some("default"),
+        "stray"
+    ));
+    // ACK's Buckets relisted empty (its CRD gone): Crossplane's Buckets, of the same kind name,
+    // stay.
+    index.restart(ack, Vec::new());
+    assert!(
+        index
+            .object(
+                "s3.services.k8s.aws/v1alpha1",
+                "Bucket",
+                Some("moeys-elearning"),
+                "course-videos"
+            )
+            .is_none()
+    );
+    assert!(
+        index
+            .object(
+                "s3.aws.m.upbound.io/v1beta1",
+                "Bucket",
+                Some("mef-open-budget"),
+                "treasury-keys-backup"
+            )
+            .is_some()
+    );
+    assert_eq!(cloud_findings(&index), before[..1]);
+    // A cloud API whose objects cannot be read is said as a problem, not counted as empty.
+    let problems = govkh::audit::of_index(&index, &lib, now).problems;
+    index.set_failing(&crossplane.watch_name(), Some("403 Forbidden".into()));
+    let unread = index.unread_clouds();
+    assert_eq!(unread.len(), 1);
+    assert_eq!(unread[0].1, "403 Forbidden");
+    assert_eq!(
+        govkh::audit::of_index(&index, &lib, now).problems,
+        problems + 1
+    );
+    assert!(
+        index.not_synced().is_empty(),
+        "a cloud API does not hold readiness"
+    );
 }

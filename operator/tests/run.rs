@@ -325,6 +325,7 @@ async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
             s.method == "GET"
                 && !RESOURCES.iter().any(|r| collection(r) == s.path)
                 && s.path != "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+                && s.path != "/apis"
                 && !RESOURCES
                     .iter()
                     .any(|r| r.optional && discovery(r) == s.path)
@@ -333,6 +334,12 @@ async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
         })
         .collect();
     assert!(gets.is_empty(), "{gets:?}");
+    // The cloud APIs are looked for once, when the CRDs are first listed, not polled.
+    let discoveries = log
+        .iter()
+        .filter(|s| s.method == "GET" && s.path == "/apis")
+        .count();
+    assert_eq!(discoveries, 1, "GET /apis over the hour");
     // Every tenancy provisioned its namespaces, from the store its controller reads.
     for (_, t) in stored().iter().filter(|(_, o)| o["kind"] == "CloudTenancy") {
         for ns in t["spec"]["namespaces"].as_array().unwrap() {

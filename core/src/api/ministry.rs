@@ -124,6 +124,16 @@ pub struct ComplianceSummary {
     /// The nearest statutory deadline still running.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_deadline: Option<Day>,
+    /// Cloud resources of the ministry (Crossplane, ACK, Azure Service Operator, Config
+    /// Connector, Cluster API or Terraform objects) that no CloudTenancy in order covers:
+    /// declared by none of its tenancies, or by one whose statutory clock is not Compliant.
+    /// Each is an Art. 10 finding with the clock's deadline.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub undeclared_cloud_resources: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Findings by action.

@@ -80,6 +80,13 @@ pub fn summarize(inv: &Inventory, eval: &Evaluation, problems: usize) -> Audit {
                     },
                     articles: m.articles(),
                     next_deadline: m.nearest_deadline(),
+                    undeclared_cloud_resources: u32::try_from(
+                        m.findings
+                            .iter()
+                            .filter(|f| crate::evaluate::is_undeclared(f))
+                            .count(),
+                    )
+                    .unwrap_or(u32::MAX),
                 },
             )
         })

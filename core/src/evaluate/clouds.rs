@@ -110,6 +110,12 @@ fn owner(inv: &Inventory, object: &Json) -> Option<String> {
 /// The id of the findings about cloud resources.
 pub const POLICY_CLOUD: &str = "cloud-resources";
 
+/// Whether `f` says a cloud resource is not covered by a tenancy in order: the finding that
+/// runs the statutory clock (it alone carries a clock state). The Ministry status counts them.
+pub fn is_undeclared(f: &Finding) -> bool {
+    f.policy == POLICY_CLOUD && f.state.is_some()
+}
+
 /// One finding about a cloud object.
 struct Draft {
     action: Action,

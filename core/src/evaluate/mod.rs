@@ -36,7 +36,7 @@ mod evaluator;
 mod input;
 
 pub use checks::*;
-pub use clouds::{CloudUse, POLICY_CLOUD, clouds_in_use};
+pub use clouds::{CloudUse, POLICY_CLOUD, clouds_in_use, is_undeclared};
 pub use evaluator::*;
 pub use input::*;
 

@@ -32,8 +32,41 @@ pub fn with_reports(
     now: Timestamp,
     reports: Option<&openreports::Options>,
 ) -> (Audit, Vec<openreports::Report>) {
+    let (inventory, eval, problems) = evaluation(index, policies, now);
+    let mut audit = summarize(&inventory, &eval, problems);
+    audit.at = Some(now);
+    audit.refused_last_day = index.refused_last_day(now);
+    let reports = reports
+        .map(|o| openreports::reports(&eval.findings, &eval.judged, policies, o))
+        .unwrap_or_default();
+    (audit, reports)
+}
+
+/// The index judged as of `now`: the inventory it judged, the evaluation (its findings with
+/// the error findings of what could not be read) and how many problems that was. What the
+/// audit summarises, and what a test asks of it.
+pub fn evaluation(
+    index: &Index,
+    policies: &Library,
+    now: Timestamp,
+) -> (
+    std::sync::Arc<govkh_core::inventory::Inventory>,
+    govkh_core::evaluate::Evaluation,
+    usize,
+) {
     let inventory = index.inventory();
     let mut problems = index.refused();
+    // A cloud API whose objects cannot be read (RBAC refuses its watch, …) is not a cloud
+    // without resources: said as a problem, an error finding the report counts.
+    problems.extend(index.unread_clouds().into_iter().map(|(r, cause)| LoadError {
+        source: r.source(),
+        object: None,
+        message: format!(
+            "the cloud API {} ({}) is served but its objects cannot be read ({cause}): they are not judged",
+            r.qualified_plural(),
+            r.api_version()
+        ),
+    }));
     // Decoded one at a time: the audit's memory does not grow with the cluster's workloads.
     // One that cannot be decoded (the index wrote it, so it should not happen) is a problem
     // said out loud, not an object skipped.
@@ -56,11 +89,5 @@ pub fn with_reports(
     problems.extend(unreadable.into_inner());
     eval.findings.extend(load_error_findings(&problems));
     sort(&mut eval.findings);
-    let mut audit = summarize(&inventory, &eval, problems.len());
-    audit.at = Some(now);
-    audit.refused_last_day = index.refused_last_day(now);
-    let reports = reports
-        .map(|o| openreports::reports(&eval.findings, &eval.judged, policies, o))
-        .unwrap_or_default();
-    (audit, reports)
+    (inventory, eval, problems.len())
 }

@@ -48,7 +48,12 @@ pub(crate) fn check(
     // Context (the national manifests, or the live cluster): it tells whose each namespace
     // is; only the files checked are judged.
     let context = if args.cluster {
-        match read_cluster(&loader, args.kubeconfig.as_deref(), args.context.as_deref()) {
+        match read_cluster(
+            &loader,
+            policies.clouds(),
+            args.kubeconfig.as_deref(),
+            args.context.as_deref(),
+        ) {
             Ok(c) => Some(c),
             Err(e) => return fail(stderr, e),
         }

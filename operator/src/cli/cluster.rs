@@ -53,6 +53,7 @@ pub(crate) fn trace(
     let loader = Loader::new().compacting();
     let loaded = match read_cluster(
         &loader,
+        policies.clouds(),
         args.cluster.kubeconfig.as_deref(),
         args.cluster.context.as_deref(),
     ) {
@@ -128,11 +129,12 @@ pub(crate) fn plugin_install(
 /// Connect (kubeconfig, else in-cluster) and read the inventory; the runtime lives only here.
 pub(crate) fn read_cluster(
     loader: &Loader,
+    catalogue: &govkh_core::clouds::Catalogue,
     kubeconfig: Option<&std::path::Path>,
     context: Option<&str>,
 ) -> Result<govkh_core::loading::manifest::LoadResult, String> {
     with_client(kubeconfig, context, |client| async move {
-        crate::cluster::read(client, loader)
+        crate::cluster::read(client, loader, catalogue)
             .await
             .map_err(|e| e.to_string())
     })

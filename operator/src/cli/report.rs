@@ -36,7 +36,12 @@ pub(crate) fn report(
     };
     let loader = Loader::new().compacting();
     let loaded = if args.cluster {
-        match read_cluster(&loader, args.kubeconfig.as_deref(), args.context.as_deref()) {
+        match read_cluster(
+            &loader,
+            policies.clouds(),
+            args.kubeconfig.as_deref(),
+            args.context.as_deref(),
+        ) {
             Ok(l) => l,
             Err(e) => return fail(stderr, e),
         }

@@ -54,7 +54,7 @@ pub fn status(
         generation,
         now,
     );
-    let message = if c.findings.deny == 0 && c.findings.warn == 0 {
+    let mut message = if c.findings.deny == 0 && c.findings.warn == 0 {
         "no findings".to_string()
     } else {
         format!(
@@ -65,6 +65,12 @@ pub fn status(
             c.score
         )
     };
+    if c.undeclared_cloud_resources > 0 {
+        message.push_str(&format!(
+            "; {} cloud resource(s) in no tenancy in order (Art. 10)",
+            c.undeclared_cloud_resources
+        ));
+    }
     conditions::set(
         &mut s.conditions,
         cond::COMPLIANT,
@@ -176,6 +182,7 @@ mod tests {
             findings: FindingCounts { deny: 1, warn: 2 },
             articles: vec!["10".into(), "26".into()],
             next_deadline: Some("2027-03-01".parse().unwrap()),
+            undeclared_cloud_resources: 2,
         };
         let s = status(&ministry(), vec![], Some(&c), true, now());
         assert_eq!(condition(&s, "Compliant"), ("False", "Denials"));
@@ -186,7 +193,9 @@ mod tests {
             .unwrap()
             .message;
         assert!(
-            msg.contains("Art. 10, 26") && msg.contains("score 75"),
+            msg.contains("Art. 10, 26")
+                && msg.contains("score 75")
+                && msg.contains("2 cloud resource(s) in no tenancy in order"),
             "{msg}"
         );
         assert_eq!(s.compliance, Some(c));

@@ -25,7 +25,7 @@ impl Index {
 
     /// An object of kind `r` was added or changed. One that says what the index already holds
     /// (only its resourceVersion moved) changes nothing: no audit, no trigger.
-    pub fn apply(&self, r: &Resource, value: Value) {
+    pub fn apply(&self, r: &'static Resource, value: Value) {
         let mut prepared = self.prepare(r, value);
         let announce = prepared.announce.take();
         let changed = self.write(|s| {
@@ -47,7 +47,7 @@ impl Index {
     }
 
     /// Decode one object of kind `r` into the form the index holds (see [`Prepared`]).
-    pub fn prepare(&self, r: &Resource, value: Value) -> Prepared {
+    pub fn prepare(&self, r: &'static Resource, value: Value) -> Prepared {
         let loaded = match self.decode(r, value) {
             Ok(l) => l,
             Err(e) => {
@@ -64,7 +64,7 @@ impl Index {
             PreparedObject::Compact(
                 key,
                 Compact {
-                    kind: r.kind,
+                    resource: r,
                     namespace: loaded.namespace.clone().unwrap_or_default(),
                     name: loaded.name.clone(),
                     text: Arc::from(loaded.raw.to_string()),
@@ -206,18 +206,28 @@ impl Index {
         let mut gone: Vec<Value> = Vec::new();
         self.write(|s| {
             let api_version = r.api_version();
+            let prefix = format!("{api_version}/{}/", r.kind);
             let present: Vec<(Option<String>, String, Option<Value>)> = if r.namespaced {
                 s.namespaced
                     .values()
                     .filter(|o| o.kind == r.kind && o.api_version == api_version)
                     .map(|o| (o.namespace.clone(), o.name.clone(), Some(o.raw.clone())))
-                    .chain(s.compact.values().filter(|c| c.kind == r.kind).map(|c| {
-                        (
-                            Some(c.namespace.clone()),
-                            c.name.clone(),
-                            announced(r).then(|| serde_json::from_str(&c.text).unwrap_or_default()),
-                        )
-                    }))
+                    // Two cloud APIs may each have a `Bucket`: the kind is told by its key's
+                    // `apiVersion/kind/` prefix, not by its name.
+                    .chain(
+                        s.compact
+                            .range(prefix.clone()..)
+                            .take_while(|(k, _)| k.starts_with(&prefix))
+                            .map(|(_, c)| c)
+                            .map(|c| {
+                                (
+                                    Some(c.namespace.clone()),
+                                    c.name.clone(),
+                                    announced(r)
+                                        .then(|| serde_json::from_str(&c.text).unwrap_or_default()),
+                                )
+                            }),
+                    )
                     .collect()
             } else {
                 Self::held(&s.inventory, r)

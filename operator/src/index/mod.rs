@@ -20,8 +20,11 @@
 //!   store kept by the same watch (malformed objects included, as `DeserializeGuard` errors,
 //!   so their controller can say so), and the objects applied to it as its triggers.
 //!
+//! - The cloud APIs of the catalogue the cluster serves are found through discovery and
+//!   watched metadata only; their objects are judged wherever they are.
+//!
 //! Here: the index and what it hands out; `fold` (events into the index), `watch` (the
-//! watches and discovery), `mirror` (the controllers' typed stores), `admission` (the
+//! watches and discovery of the optional kinds), `clouds` (the cloud kinds), `mirror` (the controllers' typed stores), `admission` (the
 //! snapshot and the refusal count).
 
 use std::{
@@ -38,10 +41,12 @@ use govkh_core::{
 use serde_json::Value;
 
 mod admission;
+mod clouds;
 mod fold;
 mod mirror;
 mod watch;
 
+pub use clouds::discover;
 pub use mirror::*;
 pub use watch::*;
 
@@ -50,7 +55,7 @@ pub use watch::*;
 /// costs its size, not the several times more of a decoded JSON tree.
 #[derive(Clone, Debug)]
 struct Compact {
-    kind: &'static str,
+    resource: &'static Resource,
     namespace: String,
     name: String,
     text: Arc<str>,
@@ -181,8 +186,11 @@ pub struct Index {
     state: RwLock<State>,
     /// Kinds whose first list has completed.
     synced: Mutex<BTreeSet<&'static str>>,
-    /// Kinds whose watch is failing, with the cause (`403 Forbidden`, …), until it recovers.
-    failing: Mutex<BTreeMap<&'static str, String>>,
+    /// Watches failing, by `Resource::watch_name`, with the cause (`403 Forbidden`, …), until
+    /// they recover.
+    failing: Mutex<BTreeMap<String, String>>,
+    /// The cloud kinds watched (found through discovery), by `Resource::watch_name`.
+    clouds: Mutex<BTreeMap<String, &'static Resource>>,
     /// Wakes whoever waits for a change (the audit).
     changed: tokio::sync::Notify,
     /// Every change, after it is applied: the controllers' triggers.
@@ -216,6 +224,7 @@ impl Index {
             state: RwLock::new(State::default()),
             synced: Mutex::new(BTreeSet::new()),
             failing: Mutex::new(BTreeMap::new()),
+            clouds: Mutex::default(),
             changed: tokio::sync::Notify::new(),
             changes: tokio::sync::broadcast::channel(CHANGES_BUFFERED).0,
             refusals: Mutex::default(),
@@ -277,14 +286,47 @@ impl Index {
             .collect()
     }
 
-    /// The watch of `kind` fails with `cause` (`None`: it works again).
-    pub(crate) fn set_failing(&self, kind: &'static str, cause: Option<String>) {
+    /// The watch named `name` (`Resource::watch_name`) fails with `cause` (`None`: it works
+    /// again).
+    pub fn set_failing(&self, name: &str, cause: Option<String>) {
         if let Ok(mut f) = self.failing.lock() {
             match cause {
-                Some(c) => f.insert(kind, c),
-                None => f.remove(kind),
+                Some(c) => f.insert(name.to_string(), c),
+                None => f.remove(name),
             };
         }
+    }
+
+    /// Record that the cloud kind `r` is watched (`true`) or no longer (`false`).
+    pub fn set_cloud(&self, r: &'static Resource, watched: bool) {
+        if let Ok(mut c) = self.clouds.lock() {
+            if watched {
+                c.insert(r.watch_name(), r);
+            } else {
+                c.remove(&r.watch_name());
+                drop(c);
+                self.set_failing(&r.watch_name(), None);
+            }
+        }
+    }
+
+    /// The cloud kinds watched (found through discovery).
+    pub fn cloud_kinds(&self) -> Vec<&'static Resource> {
+        self.clouds
+            .lock()
+            .map(|c| c.values().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The cloud kinds whose watch fails (RBAC refuses it, …), with the cause: their objects
+    /// are not judged, which the audit says as a problem, never as compliance. Not a readiness
+    /// matter: admission and our kinds do not depend on them.
+    pub fn unread_clouds(&self) -> Vec<(&'static Resource, String)> {
+        let failing = self.failing.lock().map(|f| f.clone()).unwrap_or_default();
+        self.cloud_kinds()
+            .into_iter()
+            .filter_map(|r| failing.get(&r.watch_name()).map(|c| (r, c.clone())))
+            .collect()
     }
 
     /// Whether every kind has been listed once: before that, admission has no inventory to
@@ -303,31 +345,26 @@ impl Index {
         self.read(|s| s.inventory.clone())
     }
 
-    /// The compact objects of ministries' namespaces, as (JSON text, where it was read), for
-    /// the audit to decode and judge one at a time (the texts are shared, not copied).
+    /// The compact objects judged — those of ministries' namespaces, and cloud resources
+    /// wherever they are (one outside every ministry's namespace is a finding that it cannot be
+    /// attributed) — as (JSON text, where it was read), for the audit to decode and judge one
+    /// at a time (the texts are shared, not copied).
     pub fn judged_compact(&self) -> Vec<(Arc<str>, Source)> {
         self.read(|s| {
             s.compact
                 .values()
-                .filter(|c| {
-                    s.inventory
-                        .namespaces
-                        .get(&c.namespace)
-                        .is_some_and(|i| i.ministry.is_some())
-                })
-                .map(|c| {
-                    let source = RESOURCES.iter().find(|r| r.kind == c.kind).map_or_else(
-                        || Source {
-                            file: format!("cluster:{}", c.kind),
-                            document: 0,
-                            line: 0,
-                        },
-                        Resource::source,
-                    );
-                    (c.text.clone(), source)
-                })
+                .filter(|c| c.resource.cloud || Self::ministrys(s, &c.namespace))
+                .map(|c| (c.text.clone(), c.resource.source()))
                 .collect()
         })
+    }
+
+    /// Whether `namespace` is a ministry's.
+    fn ministrys(s: &State, namespace: &str) -> bool {
+        s.inventory
+            .namespaces
+            .get(namespace)
+            .is_some_and(|i| i.ministry.is_some())
     }
 
     /// How many objects the index holds (of every namespace).
@@ -420,14 +457,10 @@ impl Index {
     ) -> bool {
         let key = other_key(api_version, kind, namespace, name);
         self.read(|s| {
-            let ministrys = |ns: &str| {
-                s.inventory
-                    .namespaces
-                    .get(ns)
-                    .is_some_and(|i| i.ministry.is_some())
-            };
             s.inventory.holds(api_version, kind, namespace, name)
-                || s.compact.get(&key).is_some_and(|c| ministrys(&c.namespace))
+                || s.compact
+                    .get(&key)
+                    .is_some_and(|c| c.resource.cloud || Self::ministrys(s, &c.namespace))
         })
     }
 

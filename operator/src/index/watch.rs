@@ -3,7 +3,10 @@
 //! expiry, its failures said once per cause.
 
 use futures::StreamExt;
-use govkh_core::resources::{RESOURCES, Resource};
+use govkh_core::{
+    clouds::Catalogue,
+    resources::{RESOURCES, Resource},
+};
 use kube::{
     Api, Client,
     core::{ApiResource, DynamicObject, GroupVersionKind, PartialObjectMeta},
@@ -25,7 +28,7 @@ pub fn resource_of_kind(api_version: &str, kind: &str) -> Option<&'static Resour
 /// objects replace the kind's only when the list completes.
 pub fn handle_event(
     index: &Index,
-    r: &Resource,
+    r: &'static Resource,
     event: watcher::Event<Value>,
     buffer: &mut Option<Vec<Prepared>>,
 ) {
@@ -68,12 +71,13 @@ pub(crate) fn map_event<T, U>(
 
 /// Start one watch per kind of `RESOURCES`, feeding `index`, each restarting with backoff
 /// (and a fresh list) when it fails or expires. The optional kinds (volume snapshots, HTTP
-/// routes) are watched only while the cluster serves them: see [`optional_kinds`].
-pub fn spawn_watches(client: &Client, index: &Arc<Index>) {
+/// routes) and the cloud APIs of `catalogue` are watched only while the cluster serves them:
+/// see [`optional_kinds`].
+pub fn spawn_watches(client: &Client, index: &Arc<Index>, catalogue: Catalogue) {
     for r in RESOURCES.iter().filter(|r| !r.optional) {
         watch_kind(client, index, r);
     }
-    tokio::spawn(optional_kinds(client.clone(), index.clone()));
+    tokio::spawn(optional_kinds(client.clone(), index.clone(), catalogue));
 }
 
 /// Watch the kind `r` into `index` in a task of its own.
@@ -117,7 +121,7 @@ pub(crate) fn watch_kind(
                         kube::runtime::utils::Backoff::reset(&mut backoff);
                         if failing.take().is_some() {
                             tracing::info!(kind = r.kind, "watch works again");
-                            index.set_failing(r.kind, None);
+                            index.set_failing(&r.watch_name(), None);
                         }
                     }
                     handle_event(&index, r, e, &mut buffer);
@@ -134,10 +138,10 @@ pub(crate) fn watch_kind(
                 Err(e) => {
                     let cause = watch_cause(&e);
                     if failing.as_deref() == Some(cause.as_str()) {
-                        tracing::debug!(kind = r.kind, error = %e, "watch still failing");
+                        tracing::debug!(kind = %r.watch_name(), error = %e, "watch still failing");
                     } else {
-                        tracing::warn!(kind = r.kind, error = %e, "watch failed; retrying with backoff (up to 5 minutes apart) and saying so again only if the cause changes");
-                        index.set_failing(r.kind, Some(cause.clone()));
+                        tracing::warn!(kind = %r.watch_name(), error = %e, "watch failed; retrying with backoff (up to 5 minutes apart) and saying so again only if the cause changes");
+                        index.set_failing(&r.watch_name(), Some(cause.clone()));
                         failing = Some(cause);
                     }
                     tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(300))).await;
@@ -215,8 +219,10 @@ async fn served_soon(
 /// lists again about once a second for ever. So they are found through discovery once the
 /// CRDs (watched metadata only) have been listed, and again only when the CRD that would serve
 /// one changes: a kind that arrives is watched from then on, one that goes is no longer
-/// watched and its objects leave the index. An absent kind counts as listed, and empty.
-async fn optional_kinds(client: Client, index: Arc<Index>) {
+/// watched and its objects leave the index. An absent kind counts as listed, and empty. The
+/// cloud kinds follow the same CRD events (`clouds::CloudWatches`).
+async fn optional_kinds(client: Client, index: Arc<Index>, catalogue: Catalogue) {
+    let mut clouds = super::clouds::CloudWatches::default();
     let optional: Vec<&'static Resource> = RESOURCES.iter().filter(|r| r.optional).collect();
     let mut running: BTreeMap<&'static str, tokio::task::JoinHandle<()>> = BTreeMap::new();
     let crds: Api<
@@ -247,6 +253,9 @@ async fn optional_kinds(client: Client, index: Arc<Index>) {
             }
         };
         kube::runtime::utils::Backoff::reset(&mut backoff);
+        clouds
+            .follow(&client, &index, &catalogue, changed.as_deref().zip(exists))
+            .await;
         let mut absent = Vec::new();
         for r in optional
             .iter()

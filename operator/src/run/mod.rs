@@ -258,7 +258,7 @@ pub async fn run_with(
     // audit's metrics and reconciles. The controllers' stores are kept by the index's watches
     // of their kinds (taken before the watches start, to have their first list).
     let mirrors = Mirrors::of(&ctx.index);
-    index::spawn_watches(&client, &ctx.index);
+    index::spawn_watches(&client, &ctx.index, policies.clouds().clone());
     let webhook_server = webhook_server(&options, &ctx, &policies).await?;
     let servers = Servers {
         ready: ready.clone(),

@@ -41,6 +41,37 @@ pub fn index_of(objects: &[serde_json::Value]) -> std::sync::Arc<govkh::index::I
         index.restart(r, prepared);
         index.mark_synced(r);
     }
+    // The cloud resources, as discovery and a metadata-only watch of their kinds bring them.
+    let catalogue = govkh_core::clouds::Catalogue::builtin().unwrap();
+    let mut clouds: std::collections::BTreeMap<_, Vec<serde_json::Value>> = Default::default();
+    for o in objects {
+        let (api_version, kind) = (
+            o["apiVersion"].as_str().unwrap(),
+            o["kind"].as_str().unwrap(),
+        );
+        if catalogue
+            .classify(api_version, kind, &o["metadata"])
+            .is_some()
+        {
+            let (group, version) = api_version.split_once('/').unwrap();
+            let r = govkh_core::resources::cloud_kind(
+                group,
+                version,
+                kind,
+                &format!("{}s", kind.to_lowercase()),
+                o["metadata"]["namespace"].is_string(),
+            );
+            clouds.entry(r.qualified_plural()).or_insert_with(Vec::new).push(
+                serde_json::json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": o["metadata"]}),
+            );
+            index.set_cloud(r, true);
+        }
+    }
+    for r in index.cloud_kinds() {
+        let listed = clouds.remove(&r.qualified_plural()).unwrap_or_default();
+        let prepared = listed.into_iter().map(|v| index.prepare(r, v)).collect();
+        index.restart(r, prepared);
+    }
     index
 }
 

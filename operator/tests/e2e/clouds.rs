@@ -4,7 +4,9 @@
 //! their objects: a top-secret bucket in AWS is refused (Art. 25, 26), a bucket of MEF's
 //! declared and approved AWS tenancy is admitted, and an S3 bucket MoEYS declares in no
 //! tenancy is admitted with the statutory clock's warning (or refused, once its migration
-//! deadline has passed) — each naming `[cloud-resources]`.
+//! deadline has passed) — each naming `[cloud-resources]`. The operator, started before the CRDs
+//! existed, discovers their kinds and watches them: an undeclared bucket left in place shows in
+//! MoEYS's status (`undeclaredCloudResources`), and leaves it when its CRD is deleted.
 
 use std::path::Path;
 
@@ -51,21 +53,118 @@ fn create(
     out
 }
 
-/// The step: CRDs in, three buckets judged, CRDs out.
+/// The step: CRDs in, three buckets judged, one kept and seen by the audit, CRDs out (and the
+/// kept bucket with them).
 pub fn cloud_resources_at_admission(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
     let crds = dir.join("cloud-crds.yaml");
     std::fs::write(&crds, CRDS).map_err(|e| e.to_string())?;
-    let result = install_crds(kubeconfig, &crds).and_then(|()| judged(kubeconfig, dir));
+    let result = install_crds(kubeconfig, &crds)
+        .and_then(|()| judged(kubeconfig, dir))
+        .and_then(|()| observed(kubeconfig, dir));
     let removed = kubectl(
         kubeconfig,
         &[
             "delete",
             "--ignore-not-found",
+            "--wait=true",
             "-f",
             crds.to_str().unwrap_or_default(),
         ],
     );
-    result.and(removed.map(|_| ()))
+    let result = result.and(removed.map(|_| ()));
+    // Their CRDs gone, the kinds are no longer watched and the bucket leaves the status.
+    result
+        .and_then(|()| {
+            said(
+                dir,
+                "cloud kind no longer served",
+                "buckets.s3.services.k8s.aws",
+            )
+        })
+        .and_then(|()| undeclared_becomes(kubeconfig, 0))
+}
+
+/// Wait (up to 60 s) until the operator's log has a line saying `what` of `resource`.
+fn said(dir: &Path, what: &str, resource: &str) -> Result<(), String> {
+    let log = dir.join("operator.log");
+    for _ in 0..120 {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text
+            .lines()
+            .any(|l| l.contains(what) && l.contains(resource))
+        {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    Err(format!(
+        "the operator never said {what:?} of {resource} in {}",
+        log.display()
+    ))
+}
+
+/// Wait (up to 90 s: an audit follows a change within its minimum gap) until MoEYS's status
+/// counts `n` undeclared cloud resources.
+fn undeclared_becomes(kubeconfig: &Path, n: u32) -> Result<(), String> {
+    let mut last = String::new();
+    for _ in 0..180 {
+        last = kubectl(
+            kubeconfig,
+            &[
+                "get",
+                "ministry",
+                "moeys",
+                "-o",
+                "jsonpath={.status.compliance.undeclaredCloudResources}",
+            ],
+        )?;
+        // Zero is left out of the status (`skip_serializing_if`).
+        let counted: u32 = last.trim().parse().unwrap_or(0);
+        if counted == n && (n > 0 || last.trim().is_empty()) {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    Err(format!(
+        "Ministry moeys never counted {n} undeclared cloud resource(s): status says {last:?}"
+    ))
+}
+
+/// The CRDs were installed after the operator started: it found their kinds and watches them;
+/// an undeclared bucket left in place is counted in its ministry's status by the next audit.
+fn observed(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+    said(
+        dir,
+        "cloud kind served: watching it",
+        "buckets.s3.services.k8s.aws",
+    )?;
+    said(
+        dir,
+        "cloud kind served: watching it",
+        "buckets.s3.aws.m.upbound.io",
+    )?;
+    let file = dir.join("cloud-kept.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: s3.services.k8s.aws/v1alpha1
+kind: Bucket
+metadata: {name: e2e-kept, namespace: moeys-elearning}
+spec: {name: e2e-kept}
+",
+    )
+    .map_err(|e| e.to_string())?;
+    match kubectl_with_stderr(
+        kubeconfig,
+        &["create", "-f", file.to_str().unwrap_or_default()],
+    ) {
+        Ok(_) => undeclared_becomes(kubeconfig, 1),
+        // From 1 March 2027 (the examples' migration deadline) an undeclared bucket is refused,
+        // not kept: `judged` has checked that refusal already.
+        Err(e) if e.contains("[cloud-resources]") && e.contains("declared by no CloudTenancy") => {
+            Ok(())
+        }
+        Err(e) => Err(format!("the kept bucket could not be created: {e}")),
+    }
 }
 
 fn judged(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
