@@ -90,6 +90,24 @@ def test_rbac_is_the_generated_rules_bound_to_the_service_account():
     assert objects[("ServiceAccount", "govkh")]["metadata"]["namespace"] == "govkh-system"
 
 
+def test_cloud_api_groups_are_granted_for_reading_and_checked():
+    groups = ["s3.aws.upbound.io", "s3.services.k8s.aws"]
+    rules = render({"cloudApiGroups": groups})[("ClusterRole", "govkh")]["rules"]
+    with open(os.path.join(CHART, "files", "clusterrole-rules.yaml")) as f:
+        generated = yaml.safe_load(f)
+    assert rules[:-1] == generated
+    assert rules[-1] == {"apiGroups": groups, "resources": ["*"], "verbs": ["get", "list", "watch"]}
+    # The catalogue's exact groups (ProviderConfigs, Cluster API, tofu-controller) are generated.
+    assert any("infrastructure.cluster.x-k8s.io" in r["apiGroups"] for r in generated)
+    # A suffix pattern is not an API group: RBAC would not match it, so it is refused.
+    try:
+        render({"cloudApiGroups": ["*.aws.upbound.io"]})
+    except Exception as e:  # noqa: BLE001 - the SDK's error type
+        assert "cloudApiGroups" in str(e), e
+    else:
+        raise AssertionError("a suffix pattern in cloudApiGroups was accepted")
+
+
 def test_one_replica_may_run_without_leader_election():
     objects = render({"replicaCount": 1, "leaderElection": {"enabled": False}})
     c = container(objects)

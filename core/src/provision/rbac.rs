@@ -104,6 +104,21 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
         // watch: the optional kinds are watched while a CRD serves them (index::optional_kinds).
         &["get", "list", "watch"],
     );
+    // The cloud APIs' objects, watched metadata only (`index::clouds`): every kind of the
+    // catalogue's exact groups. RBAC cannot name a group by suffix, so the families
+    // (`*.aws.upbound.io`, `*.services.k8s.aws`, …) are granted group by group by the chart's
+    // `cloudApiGroups`, or by a ClusterRole of the platform's own; until then the audit says
+    // which cloud API it cannot read.
+    if let Ok(catalogue) = crate::clouds::Catalogue::builtin() {
+        for group in catalogue
+            .apis()
+            .iter()
+            .flat_map(|a| &a.groups)
+            .filter(|g| !g.starts_with("*."))
+        {
+            add(group, "*", READ);
+        }
+    }
     let mut rules = grouped(grants);
     // Binding the ministries' DTU groups to `admin` without holding every permission of
     // `admin`: the API server allows it with `bind` on that one ClusterRole.
