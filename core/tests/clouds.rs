@@ -240,3 +240,134 @@ fn a_resource_of_a_ministry_govkh_does_not_know_is_an_error_not_a_pass() {
         f[0].message
     );
 }
+
+/// A tenancy of MEF in `provider` with namespace `mef-<provider>-test` (class open), under an
+/// Approval valid until `valid_until`.
+fn tenancy_and_approval(provider: &str, valid_until: &str) -> String {
+    format!(
+        "apiVersion: digital.gov.kh/v1alpha1
+kind: CloudTenancy
+metadata: {{name: mef-{provider}-test}}
+spec:
+  ministry: mef
+  placement: external
+  provider: {provider}
+  since: \"2024-06-01\"
+  namespaces: [{{name: mef-{provider}-test, dataClass: open}}]
+---
+apiVersion: digital.gov.kh/v1alpha1
+kind: Approval
+metadata: {{name: mef-{provider}-test}}
+spec:
+  subject: {{kind: CloudTenancy, name: mef-{provider}-test}}
+  article: \"10\"
+  request: {{requestedOn: \"2026-04-20\", requestedBy: dtu@mef.gov.kh, document: MEF/1, reason: test}}
+  decision: {{verdict: Approved, decidedOn: \"2026-05-10\", document: DGC/1, reviewer: Digital Government Committee}}
+  validUntil: \"{valid_until}\"
+"
+    )
+}
+
+/// The cloud findings about `object` (named `x`, in MEF's namespace `mef-portal` of its
+/// government-private tenancy, class open, or cluster-scoped and labelled MEF's) with MEF's
+/// own AWS tenancies replaced by one test tenancy per provider, its approval valid until
+/// `valid_until`; `declared`: whether the test tenancy of the object's provider is there at all.
+fn judged_per_source(
+    object: &str,
+    provider: &str,
+    valid_until: &str,
+    declared: bool,
+) -> Vec<Finding> {
+    let mut text = object.to_string();
+    for p in ["aws", "azure", "gcp"] {
+        if declared || p != provider {
+            text.push_str("---\n");
+            text.push_str(&tenancy_and_approval(p, valid_until));
+        }
+    }
+    judged(&text, "x", &["mef-workloads", "mef-analytics"])
+}
+
+#[test]
+fn each_source_declared_undeclared_expired_and_top_secret() {
+    // (source, the object named x with LABELS to fill, its provider)
+    let sources = [
+        (
+            "Crossplane v1",
+            "apiVersion: rds.aws.upbound.io/v1beta1\nkind: Instance\nmetadata: {name: x, labels: {digital.gov.kh/ministry: mef, LABELS}}\n",
+            "aws",
+        ),
+        (
+            "Crossplane v2",
+            "apiVersion: s3.aws.m.upbound.io/v1beta1\nkind: Bucket\nmetadata: {name: x, namespace: mef-portal, labels: {LABELS}}\n",
+            "aws",
+        ),
+        (
+            "ACK",
+            "apiVersion: s3.services.k8s.aws/v1alpha1\nkind: Bucket\nmetadata: {name: x, namespace: mef-portal, labels: {LABELS}}\n",
+            "aws",
+        ),
+        (
+            "ASO",
+            "apiVersion: storage.azure.com/v1api20230101\nkind: StorageAccount\nmetadata: {name: x, namespace: mef-portal, labels: {LABELS}}\n",
+            "azure",
+        ),
+        (
+            "Config Connector",
+            "apiVersion: storage.cnrm.cloud.google.com/v1beta1\nkind: StorageBucket\nmetadata: {name: x, namespace: mef-portal, labels: {LABELS}}\n",
+            "gcp",
+        ),
+        (
+            "Cluster API",
+            "apiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: GCPCluster\nmetadata: {name: x, namespace: mef-portal, labels: {LABELS}}\n",
+            "gcp",
+        ),
+        (
+            "Terraform",
+            "apiVersion: infra.contrib.fluxcd.io/v1alpha2\nkind: Terraform\nmetadata: {name: x, namespace: mef-portal, labels: {digital.gov.kh/cloud-provider: azure, LABELS}}\n",
+            "azure",
+        ),
+    ];
+    for (source, template, provider) in sources {
+        let plain = template.replace(", LABELS", "").replace("LABELS", "");
+        // Declared and approved: nothing to say.
+        let f = judged_per_source(&plain, provider, "2027-05-10", true);
+        assert_eq!(f, vec![], "{source}: declared and approved");
+        // Undeclared: the clock of an undeclared tenancy, its deadline in the finding.
+        let f = judged_per_source(&plain, provider, "2027-05-10", false);
+        assert_eq!(f.len(), 1, "{source}: undeclared: {f:?}");
+        assert_eq!(
+            (f[0].action, f[0].articles.as_slice()),
+            (Action::Warn, &["10".to_string()][..]),
+            "{source}"
+        );
+        assert_eq!(
+            f[0].deadline.map(|d| d.to_string()).as_deref(),
+            Some("2027-03-01"),
+            "{source}"
+        );
+        assert!(
+            f[0].message.contains("declared by no CloudTenancy"),
+            "{source}: {}",
+            f[0].message
+        );
+        // Declared, but its approval expired: the tenancy's state, not a pass.
+        let f = judged_per_source(&plain, provider, "2026-10-31", true);
+        assert_eq!(f.len(), 1, "{source}: expired: {f:?}");
+        assert_eq!(f[0].state.as_deref(), Some("ExceptionExpired"), "{source}");
+        assert!(
+            f[0].message
+                .contains(&format!("CloudTenancy mef-{provider}-test")),
+            "{source}: {}",
+            f[0].message
+        );
+        // Top-secret data in a foreign cloud: denied, even declared and approved.
+        let secret = template.replace("LABELS", "digital.gov.kh/data-class: top-secret");
+        let f = judged_per_source(&secret, provider, "2027-05-10", true);
+        assert!(
+            f.iter()
+                .any(|f| f.action == Action::Deny && f.articles.iter().any(|a| a == "26")),
+            "{source}: top-secret: {f:?}"
+        );
+    }
+}
