@@ -130,6 +130,45 @@ fn undeclared_becomes(kubeconfig: &Path, n: u32) -> Result<(), String> {
     ))
 }
 
+/// Wait (up to 60 s) until MoEYS's OpenReports report has the kept bucket's `cloud-resources`
+/// result: the audit's findings, published as they are for every other object.
+fn reported(kubeconfig: &Path) -> Result<(), String> {
+    let mut last = String::new();
+    for _ in 0..120 {
+        last = kubectl(
+            kubeconfig,
+            &[
+                "get",
+                "reports.openreports.io",
+                "-n",
+                "moeys-elearning",
+                "-o",
+                "json",
+            ],
+        )?;
+        let list: serde_json::Value = serde_json::from_str(&last).map_err(|e| e.to_string())?;
+        let found = list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["results"].as_array().into_iter().flatten())
+            .any(|x| {
+                x["policy"] == "cloud-resources"
+                    && x["result"] == "warn"
+                    && x["resources"][0]["name"] == "e2e-kept"
+                    && x["resources"][0]["kind"] == "Bucket"
+            });
+        if found {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    Err(format!(
+        "no cloud-resources result for Bucket e2e-kept in moeys-elearning's reports: {}",
+        &last[..last.len().min(2000)]
+    ))
+}
+
 /// The CRDs were installed after the operator started: it found their kinds and watches them;
 /// an undeclared bucket left in place is counted in its ministry's status by the next audit.
 fn observed(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
@@ -157,7 +196,7 @@ spec: {name: e2e-kept}
         kubeconfig,
         &["create", "-f", file.to_str().unwrap_or_default()],
     ) {
-        Ok(_) => undeclared_becomes(kubeconfig, 1),
+        Ok(_) => undeclared_becomes(kubeconfig, 1).and_then(|()| reported(kubeconfig)),
         // From 1 March 2027 (the examples' migration deadline) an undeclared bucket is refused,
         // not kept: `judged` has checked that refusal already.
         Err(e) if e.contains("[cloud-resources]") && e.contains("declared by no CloudTenancy") => {
