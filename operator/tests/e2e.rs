@@ -481,7 +481,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         Ok(()) => admission(&kubeconfig, &dir),
         Err(e) => Err(e),
     };
-    let clouds = clouds::cloud_resources_at_admission(&kubeconfig, &dir);
+    let clouds = clouds::cloud_resources_at_admission(&kubeconfig, &dir).await;
     let revoked = revocation(&kubeconfig, &client).await;
     let reported = reports(&kubeconfig).await;
     let waited = waits_for_its_namespace(&kubeconfig, &client).await;

@@ -45,16 +45,23 @@ pub fn clouds_in_use(
 ) -> std::collections::BTreeMap<String, Vec<CloudUse>> {
     use std::collections::BTreeMap;
     let mut by: BTreeMap<String, BTreeMap<String, CloudUse>> = BTreeMap::new();
+    // The ministry's use of the provider, made empty on first sight.
+    fn use_of(
+        by: &mut BTreeMap<String, BTreeMap<String, CloudUse>>,
+        ministry: String,
+        provider: String,
+    ) -> &mut CloudUse {
+        by.entry(ministry)
+            .or_default()
+            .entry(provider.clone())
+            .or_insert_with(|| CloudUse {
+                provider,
+                ..Default::default()
+            })
+    }
     for (name, t) in &inv.tenancies {
         if let Some(p) = &t.object.spec.provider {
-            let p = p.to_lowercase();
-            by.entry(t.object.spec.ministry.clone())
-                .or_default()
-                .entry(p.clone())
-                .or_insert_with(|| CloudUse {
-                    provider: p,
-                    ..Default::default()
-                })
+            use_of(&mut by, t.object.spec.ministry.clone(), p.to_lowercase())
                 .declared_by
                 .push(name.clone());
         }
@@ -74,15 +81,7 @@ pub fn clouds_in_use(
             Some(ns) => format!("{} {ns}/{}", o.kind, o.name),
             None => format!("{} {}", o.kind, o.name),
         };
-        by.entry(ministry)
-            .or_default()
-            .entry(p.clone())
-            .or_insert_with(|| CloudUse {
-                provider: p,
-                ..Default::default()
-            })
-            .objects
-            .push(object);
+        use_of(&mut by, ministry, p).objects.push(object);
     }
     by.into_iter()
         .map(|(m, uses)| {

@@ -100,7 +100,9 @@ impl PreparedObject {
 /// Namespaces and the NetworkPolicies (their owners' triggers); nobody follows the workloads,
 /// and announcing 10,000 of them at a relist made every subscriber fall behind.
 fn announced(r: &Resource) -> bool {
-    r.is_ours() || matches!(r.kind, "Namespace" | "NetworkPolicy")
+    // A cloud API's kind may share a name with one of these (a provider's `NetworkPolicy`):
+    // it is never announced as one.
+    !r.cloud && (r.is_ours() || matches!(r.kind, "Namespace" | "NetworkPolicy"))
 }
 
 /// What the index holds and hands out.

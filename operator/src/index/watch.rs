@@ -33,7 +33,7 @@ pub fn handle_event(
     buffer: &mut Option<Vec<Prepared>>,
 ) {
     // Our kinds' events are small and few; only they are copied, for the controllers' stores.
-    let mirrored = index.is_mirrored(r.kind).then(|| event.clone());
+    let mirrored = (!r.cloud && index.is_mirrored(r.kind)).then(|| event.clone());
     match event {
         watcher::Event::Init => *buffer = Some(Vec::new()),
         watcher::Event::InitApply(v) => buffer

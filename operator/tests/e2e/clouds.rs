@@ -8,9 +8,9 @@
 //! existed, discovers their kinds and watches them: an undeclared bucket left in place shows in
 //! MoEYS's status (`undeclaredCloudResources`), and leaves it when its CRD is deleted.
 
-use std::path::Path;
+use std::{path::Path, time::Duration};
 
-use super::common::cluster::{install_crds, kubectl, kubectl_with_stderr};
+use super::common::cluster::{install_crds, kubectl, kubectl_with_stderr, wait_until};
 
 const CRDS: &str = "apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -55,12 +55,13 @@ fn create(
 
 /// The step: CRDs in, three buckets judged, one kept and seen by the audit, CRDs out (and the
 /// kept bucket with them).
-pub fn cloud_resources_at_admission(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+pub async fn cloud_resources_at_admission(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
     let crds = dir.join("cloud-crds.yaml");
     std::fs::write(&crds, CRDS).map_err(|e| e.to_string())?;
-    let result = install_crds(kubeconfig, &crds)
-        .and_then(|()| judged(kubeconfig, dir))
-        .and_then(|()| observed(kubeconfig, dir));
+    let mut result = install_crds(kubeconfig, &crds).and_then(|()| judged(kubeconfig, dir));
+    if result.is_ok() {
+        result = observed(kubeconfig, dir).await;
+    }
     let removed = kubectl(
         kubeconfig,
         &[
@@ -71,117 +72,118 @@ pub fn cloud_resources_at_admission(kubeconfig: &Path, dir: &Path) -> Result<(),
             crds.to_str().unwrap_or_default(),
         ],
     );
-    let result = result.and(removed.map(|_| ()));
+    result.and(removed.map(|_| ()))?;
     // Their CRDs gone, the kinds are no longer watched and the bucket leaves the status.
-    result
-        .and_then(|()| {
-            said(
-                dir,
-                "cloud kind no longer served",
-                "buckets.s3.services.k8s.aws",
-            )
-        })
-        .and_then(|()| undeclared_becomes(kubeconfig, 0))
+    said(
+        dir,
+        "cloud kind no longer served",
+        "buckets.s3.services.k8s.aws",
+    )
+    .await?;
+    undeclared_becomes(kubeconfig, 0).await
+}
+
+/// Poll every half second, at most `secs` seconds, through the suite's `wait_until`.
+async fn within<F>(what: &str, secs: u64, mut check: F) -> Result<(), String>
+where
+    F: FnMut() -> Result<(), String>,
+{
+    wait_until(
+        what,
+        Duration::from_secs(secs),
+        Duration::from_millis(500),
+        || std::future::ready(check()),
+    )
+    .await
 }
 
 /// Wait (up to 60 s) until the operator's log has a line saying `what` of `resource`.
-fn said(dir: &Path, what: &str, resource: &str) -> Result<(), String> {
+async fn said(dir: &Path, what: &str, resource: &str) -> Result<(), String> {
     let log = dir.join("operator.log");
-    for _ in 0..120 {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text
-            .lines()
-            .any(|l| l.contains(what) && l.contains(resource))
-        {
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    }
-    Err(format!(
-        "the operator never said {what:?} of {resource} in {}",
-        log.display()
-    ))
+    within(
+        &format!("the operator says {what:?} of {resource}"),
+        60,
+        || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            text.lines()
+                .any(|l| l.contains(what) && l.contains(resource))
+                .then_some(())
+                .ok_or_else(|| format!("not in {}", log.display()))
+        },
+    )
+    .await
 }
 
 /// Wait (up to 90 s: an audit follows a change within its minimum gap) until MoEYS's status
 /// counts `n` undeclared cloud resources.
-fn undeclared_becomes(kubeconfig: &Path, n: u32) -> Result<(), String> {
-    let mut last = String::new();
-    for _ in 0..180 {
-        last = kubectl(
-            kubeconfig,
-            &[
-                "get",
-                "ministry",
-                "moeys",
-                "-o",
-                "jsonpath={.status.compliance.undeclaredCloudResources}",
-            ],
-        )?;
-        // Zero is left out of the status (`skip_serializing_if`).
-        let counted: u32 = last.trim().parse().unwrap_or(0);
-        if counted == n && (n > 0 || last.trim().is_empty()) {
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    }
-    Err(format!(
-        "Ministry moeys never counted {n} undeclared cloud resource(s): status says {last:?}"
-    ))
+async fn undeclared_becomes(kubeconfig: &Path, n: u32) -> Result<(), String> {
+    within(
+        &format!("Ministry moeys counts {n} undeclared cloud resource(s)"),
+        90,
+        || {
+            let last = kubectl(
+                kubeconfig,
+                &[
+                    "get",
+                    "ministry",
+                    "moeys",
+                    "-o",
+                    "jsonpath={.status.compliance.undeclaredCloudResources}",
+                ],
+            )?;
+            // Zero is left out of the status (`skip_serializing_if`).
+            let counted: u32 = last.trim().parse().unwrap_or(0);
+            (counted == n && (n > 0 || last.trim().is_empty()))
+                .then_some(())
+                .ok_or_else(|| format!("status says {last:?}"))
+        },
+    )
+    .await
 }
 
 /// Wait (up to 60 s) until MoEYS's OpenReports report has the kept bucket's `cloud-resources`
 /// result: the audit's findings, published as they are for every other object.
-fn reported(kubeconfig: &Path) -> Result<(), String> {
-    let mut last = String::new();
-    for _ in 0..120 {
-        last = kubectl(
-            kubeconfig,
-            &[
-                "get",
-                "reports.openreports.io",
-                "-n",
-                "moeys-elearning",
-                "-o",
-                "json",
-            ],
-        )?;
-        let list: serde_json::Value = serde_json::from_str(&last).map_err(|e| e.to_string())?;
-        let found = list["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|r| r["results"].as_array().into_iter().flatten())
-            .any(|x| {
-                x["policy"] == "cloud-resources"
-                    && x["result"] == "warn"
-                    && x["resources"][0]["name"] == "e2e-kept"
-                    && x["resources"][0]["kind"] == "Bucket"
-            });
-        if found {
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    }
-    Err(format!(
-        "no cloud-resources result for Bucket e2e-kept in moeys-elearning's reports: {}",
-        &last[..last.len().min(2000)]
-    ))
+async fn reported(kubeconfig: &Path) -> Result<(), String> {
+    within(
+        "a cloud-resources result for Bucket e2e-kept in moeys-elearning's reports",
+        60,
+        || {
+            let last = kubectl(
+                kubeconfig,
+                &[
+                    "get",
+                    "reports.openreports.io",
+                    "-n",
+                    "moeys-elearning",
+                    "-o",
+                    "json",
+                ],
+            )?;
+            let list: serde_json::Value = serde_json::from_str(&last).map_err(|e| e.to_string())?;
+            list["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["results"].as_array().into_iter().flatten())
+                .any(|x| {
+                    x["policy"] == "cloud-resources"
+                        && x["result"] == "warn"
+                        && x["resources"][0]["name"] == "e2e-kept"
+                        && x["resources"][0]["kind"] == "Bucket"
+                })
+                .then_some(())
+                .ok_or_else(|| last[..last.len().min(2000)].to_string())
+        },
+    )
+    .await
 }
 
 /// The CRDs were installed after the operator started: it found their kinds and watches them;
 /// an undeclared bucket left in place is counted in its ministry's status by the next audit.
-fn observed(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
-    said(
-        dir,
-        "cloud kind served: watching it",
-        "buckets.s3.services.k8s.aws",
-    )?;
-    said(
-        dir,
-        "cloud kind served: watching it",
-        "buckets.s3.aws.m.upbound.io",
-    )?;
+async fn observed(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+    for resource in ["buckets.s3.services.k8s.aws", "buckets.s3.aws.m.upbound.io"] {
+        said(dir, "cloud kind served: watching it", resource).await?;
+    }
     let file = dir.join("cloud-kept.yaml");
     std::fs::write(
         &file,
@@ -196,7 +198,10 @@ spec: {name: e2e-kept}
         kubeconfig,
         &["create", "-f", file.to_str().unwrap_or_default()],
     ) {
-        Ok(_) => undeclared_becomes(kubeconfig, 1).and_then(|()| reported(kubeconfig)),
+        Ok(_) => {
+            undeclared_becomes(kubeconfig, 1).await?;
+            reported(kubeconfig).await
+        }
         // From 1 March 2027 (the examples' migration deadline) an undeclared bucket is refused,
         // not kept: `judged` has checked that refusal already.
         Err(e) if e.contains("[cloud-resources]") && e.contains("declared by no CloudTenancy") => {
