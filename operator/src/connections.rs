@@ -6,12 +6,29 @@
 //! connections to a webhook alive, and cutting one mid-request (as a 60 s timeout around the
 //! whole connection did) fails, or under `failurePolicy: Ignore` admits unjudged, the request
 //! in flight.
+//!
+//! A drained connection is not closed while its client may be writing into it: HTTP/1.1 cannot
+//! tell a client "the request you are sending now will not be read", and the API server's client
+//! (Go's `net/http`) never retries a POST on a connection the server closed under it. So a
+//! drained connection answers its next requests with `Connection: close` (the client closes it
+//! and opens a new one, to another replica), and one that sits idle for [`LINGER`] — a
+//! connection its client is no longer using — is closed.
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use hyper::{
+    Request, Response,
     body::Incoming,
-    service::{HttpService, Service},
+    header::{CONNECTION, HeaderValue},
+    service::Service,
 };
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{
@@ -32,6 +49,15 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// than the longest admission answer (the chart's `timeoutSeconds`, 10 s), shorter than the
 /// pod's termination grace period (30 s).
 pub const GRACE: Duration = Duration::from_secs(15);
+
+/// How long a drained connection may sit idle before it is closed: a client that uses the
+/// connection meanwhile is answered with `Connection: close` and closes it itself. Go's client
+/// reuses its most recently used idle connection first, so one idle this long is one it is not
+/// about to write into — unless a burst takes every connection it holds, or the API server is
+/// starved of CPU and sees the close late: the fault suite's first run, beside a benchmark that
+/// filled both cores, failed many admissions with "server closed idle connection" at 1 s.
+/// Shorter than the drain's [`GRACE`].
+pub const LINGER: Duration = Duration::from_secs(5);
 
 /// A server accepting in a task of its own, stopped gracefully by [`Server::shutdown`].
 /// Dropping the handle leaves it running (until the process ends).
@@ -123,8 +149,9 @@ impl DrainWatch {
 
 /// Serve one connection with `service` under the shared discipline (see the module), bounding
 /// each request head to `max_head` bytes, until the client closes it, it stays idle past
-/// `head_timeout`, or `drain` fires and its requests in flight are answered.
-pub async fn serve_connection<I, S>(
+/// `head_timeout`, or `drain` fires and it is done: closed by its client after an answer
+/// with `Connection: close`, or idle for [`LINGER`], its requests in flight answered.
+pub async fn serve_connection<I, S, B>(
     io: I,
     service: S,
     max_head: usize,
@@ -133,12 +160,18 @@ pub async fn serve_connection<I, S>(
 ) -> Result<(), hyper::Error>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: HttpService<Incoming> + Service<hyper::Request<Incoming>>,
-    <S as HttpService<Incoming>>::Future: Send,
-    S::ResBody: Send + 'static,
-    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    <S::ResBody as hyper::body::Body>::Data: Send,
+    S: Service<Request<Incoming>, Response = Response<B>>,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+    B: hyper::body::Body + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B::Data: Send,
 {
+    let activity = Activity::default();
+    let service = Closing {
+        inner: service,
+        activity: activity.clone(),
+    };
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(head_timeout)
@@ -147,12 +180,94 @@ where
         .serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     tokio::select! {
-        result = conn.as_mut() => result,
-        () = drain.drained() => {
-            // Answer what is in flight, then close.
-            conn.as_mut().graceful_shutdown();
-            conn.await
+        result = conn.as_mut() => return result,
+        () = drain.drained() => activity.closing.store(true, Ordering::Relaxed),
+    }
+    // Drained: each answer from here on says `Connection: close`; the client closes the
+    // connection after it. One it leaves idle is closed once idle for LINGER.
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => return result,
+            () = tokio::time::sleep(LINGER / 4) => {
+                if activity.idle_for() >= Some(LINGER) {
+                    break;
+                }
+            }
         }
+    }
+    conn.as_mut().graceful_shutdown();
+    conn.await
+}
+
+/// What a connection is doing, as its service sees it: requests in flight, when the last one
+/// ended, and whether its answers close it.
+#[derive(Clone)]
+struct Activity {
+    closing: Arc<AtomicBool>,
+    in_flight: Arc<AtomicUsize>,
+    last: Arc<Mutex<Instant>>,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Self {
+            closing: Arc::default(),
+            in_flight: Arc::default(),
+            last: Arc::new(Mutex::new(Instant::now())),
+        }
+    }
+}
+
+impl Activity {
+    /// How long the connection has had no request in flight; `None` while one is.
+    fn idle_for(&self) -> Option<Duration> {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        self.last.lock().ok().map(|l| l.elapsed())
+    }
+
+    fn touch(&self) {
+        if let Ok(mut l) = self.last.lock() {
+            *l = Instant::now();
+        }
+    }
+}
+
+/// `inner`, counting its requests in flight and, once the connection is drained, answering
+/// with `Connection: close`.
+struct Closing<S> {
+    inner: S,
+    activity: Activity,
+}
+
+impl<S, B> Service<Request<Incoming>> for Closing<S>
+where
+    S: Service<Request<Incoming>, Response = Response<B>>,
+    S::Future: Send + 'static,
+    S::Error: Send,
+    B: Send + 'static,
+{
+    type Response = Response<B>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<B>, S::Error>> + Send>>;
+
+    fn call(&self, req: Request<Incoming>) -> Self::Future {
+        let activity = self.activity.clone();
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        let answer = self.inner.call(req);
+        Box::pin(async move {
+            let result = answer.await;
+            activity.touch();
+            activity.in_flight.fetch_sub(1, Ordering::AcqRel);
+            let mut response = result?;
+            if activity.closing.load(Ordering::Relaxed) {
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok(response)
+        })
     }
 }
 
@@ -322,8 +437,9 @@ mod tests {
         let (head, closed) = in_flight.await.unwrap();
         assert!(
             head.as_deref()
-                .is_some_and(|h| h.starts_with("HTTP/1.1 200")),
-            "the request in flight is answered: {head:?}"
+                .is_some_and(|h| h.starts_with("HTTP/1.1 200")
+                    && h.to_ascii_lowercase().contains("connection: close")),
+            "the request in flight is answered, saying the connection closes: {head:?}"
         );
         assert!(matches!(closed, Ok(true)), "then closed: {closed:?}");
         task.await.unwrap();
@@ -331,6 +447,36 @@ mod tests {
             tokio::net::TcpStream::connect(addr).await.is_err(),
             "no new connection after the drain"
         );
+    }
+
+    #[tokio::test]
+    async fn a_drained_connection_in_use_is_answered_with_close_and_an_idle_one_closed_after_linger()
+     {
+        let (addr, stop, task) = server(Duration::ZERO, HEAD_TIMEOUT).await;
+        let mut busy = BufReader::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+        let mut idle = BufReader::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+        assert!(request(&mut busy).await.is_some());
+        assert!(request(&mut idle).await.is_some());
+        stop.notify_one();
+        // The client writes into the drained connection before LINGER: it is read and answered
+        // (never closed under the request), and the answer tells the client to close.
+        tokio::time::sleep(LINGER / 4).await;
+        let head = request(&mut busy).await;
+        assert!(
+            head.as_deref()
+                .is_some_and(|h| h.starts_with("HTTP/1.1 200")
+                    && h.to_ascii_lowercase().contains("connection: close")),
+            "a request on a drained connection is answered with Connection: close: {head:?}"
+        );
+        let mut rest = Vec::new();
+        assert_eq!(busy.read_to_end(&mut rest).await.unwrap(), 0);
+        // The one left idle is closed by the server, once idle for LINGER.
+        let n = tokio::time::timeout(LINGER * 3, idle.read_to_end(&mut rest))
+            .await
+            .expect("the idle connection is closed")
+            .unwrap_or(0);
+        assert_eq!(n, 0);
+        task.await.unwrap();
     }
 
     #[tokio::test]
@@ -350,7 +496,7 @@ mod tests {
         drain.drain();
         let (new_client, new_server) = tokio::io::duplex(4096);
         let new = serve(new_server, drain.watch());
-        let old_result = tokio::time::timeout(Duration::from_secs(2), old).await;
+        let old_result = tokio::time::timeout(LINGER * 3, old).await;
         assert!(
             matches!(old_result, Ok(Ok(Ok(())))),
             "the old, idle connection closed: {old_result:?}"
@@ -366,7 +512,7 @@ mod tests {
         assert!(status.starts_with("HTTP/1.1 200"), "{status:?}");
         assert!(!new.is_finished(), "the new connection stays open");
         drain.drain();
-        let new_result = tokio::time::timeout(Duration::from_secs(2), new).await;
+        let new_result = tokio::time::timeout(LINGER * 3, new).await;
         assert!(matches!(new_result, Ok(Ok(Ok(())))), "{new_result:?}");
         drop(old_client);
     }
