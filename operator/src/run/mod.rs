@@ -234,8 +234,22 @@ pub async fn run(options: RunOptions) -> Result<(), Error> {
             .await
             .map_err(|e| Error::Config(format!("no cluster configuration found: {e}")))?,
     };
+    let config = with_user_agent(config, &options.identity);
     let client = Client::try_from(config).map_err(Error::Connect)?;
     run_with(client, Arc::new(Timestamp::now), options).await
+}
+
+/// Every request names govkh, its version and this replica (`govkh/0.1.0 (govkh-7d9f-x2)`), as
+/// Kubernetes' own components do: the API server's audit log and its request logs then say
+/// which replica wrote what. An identity that cannot be a header value is left out.
+fn with_user_agent(mut config: kube::Config, identity: &str) -> kube::Config {
+    let version = env!("CARGO_PKG_VERSION");
+    let value = http::HeaderValue::from_str(&format!("govkh/{version} ({identity})"))
+        .or_else(|_| http::HeaderValue::from_str(&format!("govkh/{version}")));
+    if let Ok(value) = value {
+        config.headers.push((http::header::USER_AGENT, value));
+    }
+    config
 }
 
 /// `run` on a client already made, with the clock it reads the time from (the wall clock in
@@ -474,6 +488,27 @@ impl Servers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_name_govkh_its_version_and_the_replica() {
+        let agent = |identity: &str| {
+            with_user_agent(
+                kube::Config::new("https://127.0.0.1:1".parse().unwrap()),
+                identity,
+            )
+            .headers
+            .iter()
+            .find(|(name, _)| *name == http::header::USER_AGENT)
+            .map(|(_, value)| value.to_str().unwrap().to_string())
+        };
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            agent("govkh-7d9f-x2"),
+            Some(format!("govkh/{version} (govkh-7d9f-x2)"))
+        );
+        // Not a header value: the replica is left out, the request still names govkh.
+        assert_eq!(agent("bad\nname"), Some(format!("govkh/{version}")));
+    }
     use futures::StreamExt;
     use govkh_core::api::{
         CloudTenancy, GOVERNMENT_CLOUD_NAME, GovernmentCloud, PrivateNetworkLink,
