@@ -125,6 +125,19 @@ curl -sf "http://127.0.0.1:$etcd_port/health" >/dev/null 2>&1 || die "etcd did n
 # machine, instead of being sent toward an address that is not.
 # --endpoint-reconciler-type none: the `kubernetes` Service's endpoints would be 127.0.0.1, which
 # Endpoints refuse (loopback); nothing in the suite reaches the API server through that Service.
+# The audit log (logs/audit.log, JSON lines) records every write, with its user agent: the fault
+# suite counts from it which govkh replica wrote what, and when. Reads and Events are left out.
+cat >"$state/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    verbs: [get, list, watch]
+  - level: None
+    resources: [{group: "", resources: [events]}, {group: events.k8s.io, resources: [events]}]
+  - level: Metadata
+POLICY
 launch kube-apiserver "$bin/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$etcd_port" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
@@ -139,6 +152,9 @@ launch kube-apiserver "$bin/kube-apiserver" \
   --allow-privileged \
   --enable-aggregator-routing \
   --endpoint-reconciler-type none \
+  --audit-policy-file "$state/audit-policy.yaml" \
+  --audit-log-path "$state/logs/audit.log" --audit-log-format json \
+  --audit-log-maxsize 500 --audit-log-maxbackup 1 \
   --v 1
 
 # Ready: /readyz answers ok (etcd reached, the bootstrap RBAC and priority levels in place).
