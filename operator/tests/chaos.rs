@@ -15,11 +15,17 @@
 //!    cache starts afresh at the compacted revision, so resuming a watch at an older version is
 //!    410 Gone): the watches list again, and the index again equals the cluster (a tenancy
 //!    deleted during the outage leaves the GovernmentCloud's count).
+//! 3. **Two replicas behind a balancer** (`chaos/replicas.rs`; needs Debian's `haproxy`): the
+//!    standby SIGTERMed under 150 admissions a second (none fails), the leader SIGKILLed while
+//!    new tenancies reconcile (the standby takes the Lease and finishes; the two never both
+//!    write, counted from the API server's audit log).
 //!
 //! A custom harness (no libtest): without a cluster it prints one line and no "test result".
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "chaos/replicas.rs"]
+mod replicas;
 
 use std::{
     path::{Path, PathBuf},
@@ -118,11 +124,26 @@ spec:
     )
 }
 
-fn apply_text(kubeconfig: &Path, dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
+/// Apply a tenancy `name` of the namespace `namespace` (its file kept in `dir` for the delete).
+fn apply_tenancy(
+    kubeconfig: &Path,
+    dir: &Path,
+    name: &str,
+    namespace: &str,
+) -> Result<PathBuf, String> {
     let file = dir.join(format!("{name}.yaml"));
-    std::fs::write(&file, text).map_err(|e| e.to_string())?;
+    std::fs::write(&file, tenancy(name, namespace)).map_err(|e| e.to_string())?;
     kubectl(kubeconfig, &["apply", "-f", file.to_str().unwrap()])?;
     Ok(file)
+}
+
+/// Wait until the operator has made a tenancy's `namespace`: `who` reconciled it.
+async fn reconciled(kubeconfig: &Path, namespace: &str, who: &str) -> Result<(), String> {
+    wait_for(
+        &format!("{who} makes the namespace {namespace}"),
+        || async { kubectl(kubeconfig, &["get", "namespace", namespace]).map(|_| ()) },
+    )
+    .await
 }
 
 /// What `/readyz` answered, in order: (200, its last line).
@@ -212,16 +233,8 @@ async fn apiserver_down_and_back(
         ));
     }
     // What changed after the restart reaches the index and the controllers.
-    let file = apply_text(
-        kubeconfig,
-        dir,
-        "chaos-after-restart",
-        &tenancy("chaos-after-restart", "mef-chaos-a"),
-    )?;
-    wait_for("the new tenancy's namespace exists", || async {
-        kubectl(kubeconfig, &["get", "namespace", "mef-chaos-a"]).map(|_| ())
-    })
-    .await?;
+    let file = apply_tenancy(kubeconfig, dir, "chaos-after-restart", "mef-chaos-a")?;
+    reconciled(kubeconfig, "mef-chaos-a", "the operator").await?;
     let after = counts_what_the_cluster_holds(client).await?;
     if after != before + 1 {
         return Err(format!("counted {before} tenancies, then {after}"));
@@ -251,9 +264,7 @@ async fn compacted_past_our_versions(
     client: &Client,
     dir: &Path,
 ) -> Result<(), String> {
-    // The control plane's state directory, as controlplane/start.sh chose it.
-    let state = std::env::var_os("GOVKH_CONTROLPLANE_DIR")
-        .map_or_else(|| root().join("target/controlplane"), PathBuf::from);
+    let state = state_dir();
     let endpoints = std::fs::read_to_string(state.join("endpoints"))
         .map_err(|e| format!("{}: {e}", state.join("endpoints").display()))?;
     let endpoint = endpoints
@@ -261,12 +272,7 @@ async fn compacted_past_our_versions(
         .find_map(|w| w.strip_prefix("etcd="))
         .ok_or("no etcd endpoint")?
         .to_string();
-    let file = apply_text(
-        kubeconfig,
-        dir,
-        "chaos-before-compaction",
-        &tenancy("chaos-before-compaction", "mef-chaos-b"),
-    )?;
+    let file = apply_tenancy(kubeconfig, dir, "chaos-before-compaction", "mef-chaos-b")?;
     let before = counts_what_the_cluster_holds(client).await?;
     // Deleted, then history compacted and the API server's cache started afresh: the watches'
     // resource versions are gone, and the deletion is seen only by listing again.
@@ -295,36 +301,40 @@ async fn compacted_past_our_versions(
     Ok(())
 }
 
+/// `govkh run` on the control plane with `args`, auditing every 10 s, logging JSON to `log`.
+fn govkh_run(kubeconfig: &Path, log: &Path, args: &[&str]) -> Result<Operator, String> {
+    let child = Command::new(env!("CARGO_BIN_EXE_govkh"))
+        .args(["run", "--audit-interval", "10", "--reports", "none"])
+        .args(["--log-format", "json"])
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(log).map_err(|e| e.to_string())?,
+        ))
+        .spawn()
+        .map_err(|e| format!("cannot start govkh run: {e}"))?;
+    Ok(Operator(child))
+}
+
+/// The control plane's state directory, as controlplane/start.sh chose it.
+fn state_dir() -> PathBuf {
+    std::env::var_os("GOVKH_CONTROLPLANE_DIR")
+        .map_or_else(|| root().join("target/controlplane"), PathBuf::from)
+}
+
 async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     let client = client(&kubeconfig).await?;
     install_examples(&kubeconfig, &root().join("crds"), &root().join("examples"))?;
     let dir = std::env::temp_dir().join(format!("govkh-chaos-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let log = dir.join("operator.log");
-    let operator = Operator(
-        Command::new(env!("CARGO_BIN_EXE_govkh"))
-            .args([
-                "run",
-                "--probe-addr",
-                PROBE,
-                "--audit-interval",
-                "10",
-                "--reports",
-                "none",
-                "--log-format",
-                "json",
-                "--identity",
-                "chaos",
-            ])
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(
-                std::fs::File::create(&log).map_err(|e| e.to_string())?,
-            ))
-            .spawn()
-            .map_err(|e| format!("cannot start govkh run: {e}"))?,
-    );
+    let mut operators = vec![govkh_run(
+        &kubeconfig,
+        &log,
+        &["--probe-addr", PROBE, "--identity", "chaos"],
+    )?];
     let result = async {
         wait_for("govkh ready", ready).await?;
         apiserver_down_and_back(&kubeconfig, &client, &dir, &log)
@@ -342,6 +352,19 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         if expired == 0 {
             return Err("etcd compacted: no watch was told its version expired".to_string());
         }
+        // The single operator stops; two replicas with leader election take over.
+        operators.clear();
+        let tls = replicas::loopback_certificate(&dir)?;
+        replicas::two_replicas_behind_a_balancer(
+            &kubeconfig,
+            &client,
+            &dir,
+            &state_dir().join("logs/audit.log"),
+            &tls,
+            &mut operators,
+        )
+        .await
+        .map_err(|e| format!("two replicas: {e}"))?;
         Ok::<(), String>(())
     }
     .await;
@@ -364,7 +387,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
             cleanup = Err(e);
         }
     }
-    drop(operator);
+    drop(operators);
     if let Err(e) = kubectl(
         &kubeconfig,
         &[

@@ -1,0 +1,504 @@
+//! Two `govkh run` replicas with leader election, their webhooks behind a loopback TCP balancer
+//! (Debian's haproxy), under 150 Service creates a second through the API server with the
+//! webhook registered `failurePolicy: Fail`:
+//!
+//! - **SIGTERM** to the standby: it stops accepting, answers what it has in flight, and closes
+//!   its kept-alive connections with `Connection: close` — not one admission fails;
+//! - **SIGKILL** to the leader just after new tenancies are applied: the standby holds the Lease
+//!   within its duration and one retry, and reconciles them; the admissions that fail are those
+//!   the leader had in flight (none starts failing 2 s after the kill);
+//! - counted from the API server's own audit log (each replica names itself in its user agent):
+//!   the two never both write — every write of the killed leader comes before the first of its
+//!   successor, and the standby writes nothing while it waits.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant, SystemTime},
+};
+
+use k8s_openapi::{
+    ByteString,
+    api::{
+        admissionregistration::v1::{
+            RuleWithOperations, ValidatingWebhook, ValidatingWebhookConfiguration,
+            WebhookClientConfig,
+        },
+        coordination::v1::Lease,
+        core::v1::Service,
+    },
+    apimachinery::pkg::apis::meta::v1::LabelSelector,
+    jiff::Timestamp,
+};
+use kube::{
+    Api, Client,
+    api::{DeleteParams, PostParams},
+};
+
+use crate::{
+    apply_tenancy,
+    common::cluster::{Operator, get, kubectl},
+    govkh_run, reconciled, wait_for,
+};
+
+/// The balancer's port (the webhook's URL) and each replica's webhook and probe ports.
+const BALANCER: u16 = 18448;
+const A: Replica = Replica {
+    identity: "chaos-a",
+    hook: 18446,
+    probe: 18086,
+};
+const B: Replica = Replica {
+    identity: "chaos-b",
+    hook: 18447,
+    probe: 18087,
+};
+/// Where the load's Services are created (a ministry's namespace: the webhook judges them).
+const NAMESPACE: &str = "mef-tax";
+const RATE: u32 = 150;
+const WEBHOOK_CONFIGURATION: &str = "govkh-chaos-replicas";
+/// The Lease's timing as `govkh run` sets it (`lease::Timing::default`).
+const LEASE_DURATION: Duration = Duration::from_secs(15);
+const RETRY_PERIOD: Duration = Duration::from_secs(2);
+/// How long after a SIGKILL a request may still fail: the balancer's health check sees the
+/// replica gone within a second, and the API server's connections to it are reset at once.
+const KILL_WINDOW: Duration = Duration::from_secs(2);
+
+#[derive(Clone, Copy)]
+struct Replica {
+    identity: &'static str,
+    hook: u16,
+    probe: u16,
+}
+
+impl Replica {
+    fn probe_addr(self) -> String {
+        format!("127.0.0.1:{}", self.probe)
+    }
+
+    fn start(
+        self,
+        kubeconfig: &Path,
+        dir: &Path,
+        tls: &(PathBuf, PathBuf),
+        run: u32,
+    ) -> Result<Operator, String> {
+        let (probe, hook) = (self.probe_addr(), format!("127.0.0.1:{}", self.hook));
+        let (cert, key) = (tls.0.to_str().unwrap(), tls.1.to_str().unwrap());
+        govkh_run(
+            kubeconfig,
+            &dir.join(format!("{}-{run}.log", self.identity)),
+            &[
+                "--leader-elect",
+                "--identity",
+                self.identity,
+                "--probe-addr",
+                &probe,
+                "--webhook-addr",
+                &hook,
+                "--tls-cert-file",
+                cert,
+                "--tls-key-file",
+                key,
+            ],
+        )
+    }
+
+    async fn ready(self) -> Result<(), String> {
+        let out = get(&self.probe_addr(), "/readyz").await?;
+        out.starts_with("HTTP/1.1 200")
+            .then_some(())
+            .ok_or(format!("{} not ready", self.identity))
+    }
+}
+
+/// A child process killed when dropped (the balancer).
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// haproxy on `BALANCER`, TCP mode, round robin over the two replicas' webhooks; a replica is
+/// taken out when its `/readyz` fails (false from the start of a shutdown) and a connection it
+/// refuses is tried on the other.
+fn balancer(dir: &Path) -> Result<Killed, String> {
+    let server = |r: Replica| {
+        format!(
+            "  server {} 127.0.0.1:{} check port {} inter 300ms fall 1 rise 1\n",
+            r.identity, r.hook, r.probe
+        )
+    };
+    let config = format!(
+        "global\n  maxconn 2000\n\
+         defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 200s\n  timeout server 200s\n  \
+         retries 3\n  option redispatch 1\n\
+         frontend webhook\n  bind 127.0.0.1:{BALANCER}\n  default_backend replicas\n\
+         backend replicas\n  balance roundrobin\n  option httpchk GET /readyz\n{}{}",
+        server(A),
+        server(B)
+    );
+    let file = dir.join("haproxy.cfg");
+    std::fs::write(&file, config).map_err(|e| e.to_string())?;
+    let child = Command::new("haproxy")
+        .arg("-db")
+        .arg("-f")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.join("haproxy.log")).map_err(|e| e.to_string())?,
+        ))
+        .spawn()
+        .map_err(|e| {
+            format!("cannot start haproxy ({e}): the fault suite needs it (Debian: apt-get install haproxy)")
+        })?;
+    Ok(Killed(child))
+}
+
+/// The webhook registered at the balancer, for Service creates in `NAMESPACE` only.
+fn registration(ca: &[u8]) -> ValidatingWebhookConfiguration {
+    ValidatingWebhookConfiguration {
+        metadata: kube::api::ObjectMeta {
+            name: Some(WEBHOOK_CONFIGURATION.into()),
+            ..Default::default()
+        },
+        webhooks: Some(vec![ValidatingWebhook {
+            name: "replicas.validate.digital.gov.kh".into(),
+            admission_review_versions: vec!["v1".into()],
+            client_config: WebhookClientConfig {
+                url: Some(format!("https://127.0.0.1:{BALANCER}/validate")),
+                ca_bundle: Some(ByteString(ca.to_vec())),
+                ..Default::default()
+            },
+            failure_policy: Some("Fail".into()),
+            side_effects: "None".into(),
+            timeout_seconds: Some(10),
+            namespace_selector: Some(LabelSelector {
+                match_labels: Some(
+                    [(
+                        "kubernetes.io/metadata.name".to_string(),
+                        NAMESPACE.to_string(),
+                    )]
+                    .into(),
+                ),
+                ..Default::default()
+            }),
+            rules: Some(vec![RuleWithOperations {
+                api_groups: Some(vec![String::new()]),
+                api_versions: Some(vec!["v1".into()]),
+                operations: Some(vec!["CREATE".into()]),
+                resources: Some(vec!["services".into()]),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }]),
+    }
+}
+
+/// One create of the load: when it started and ended, and why it failed.
+struct Outcome {
+    started: Instant,
+    failure: Option<String>,
+}
+
+/// Creates headless Services (open data) at `RATE` a second until `stop` is set, each in a
+/// task of its own (open loop: a slow answer does not slow the next request).
+fn load(
+    client: Client,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<Outcome>> {
+    tokio::spawn(async move {
+        let api: Api<Service> = Api::namespaced(client, NAMESPACE);
+        let outcomes = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut tick = tokio::time::interval(Duration::from_secs(1) / RATE);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        let mut i = 0u64;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            tick.tick().await;
+            i += 1;
+            let (api, outcomes) = (api.clone(), outcomes.clone());
+            tasks.spawn(async move {
+                let service: Service = serde_json::from_value(serde_json::json!({
+                    "metadata": {"name": format!("replicas-{i}"),
+                                 "labels": {"digital.gov.kh/data-class": "open"}},
+                    "spec": {"clusterIP": "None", "selector": {"app": format!("replicas-{i}")},
+                             "ports": [{"port": 8080}]}
+                }))
+                .unwrap();
+                let started = Instant::now();
+                let result = api.create(&PostParams::default(), &service).await;
+                outcomes.lock().unwrap().push(Outcome {
+                    started,
+                    failure: result.err().map(|e| e.to_string()),
+                });
+            });
+            while tasks.try_join_next().is_some() {}
+        }
+        while tasks.join_next().await.is_some() {}
+        std::mem::take(&mut *outcomes.lock().unwrap())
+    })
+}
+
+/// Who holds the Lease, and since when.
+async fn holder(client: &Client) -> Result<(String, Option<Timestamp>), String> {
+    let lease = Api::<Lease>::namespaced(client.clone(), "govkh-system")
+        .get("govkh-leader")
+        .await
+        .map_err(|e| e.to_string())?;
+    let spec = lease.spec.unwrap_or_default();
+    Ok((
+        spec.holder_identity.unwrap_or_default(),
+        spec.acquire_time.map(|t| t.0),
+    ))
+}
+
+/// The writes (not to Leases) the API server's audit log records from `identity`: when each
+/// was received, and what it was.
+fn writes_of(audit_log: &Path, identity: &str) -> Result<Vec<(Timestamp, String)>, String> {
+    let text =
+        std::fs::read_to_string(audit_log).map_err(|e| format!("{}: {e}", audit_log.display()))?;
+    let agent = format!("({identity})");
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| {
+            e["userAgent"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("govkh/") && a.ends_with(&agent))
+                && e["objectRef"]["resource"].as_str() != Some("leases")
+        })
+        .filter_map(|e| {
+            let at = e["requestReceivedTimestamp"].as_str()?.parse().ok()?;
+            Some((
+                at,
+                format!(
+                    "{} {}/{}",
+                    e["verb"].as_str().unwrap_or_default(),
+                    e["objectRef"]["resource"].as_str().unwrap_or_default(),
+                    e["objectRef"]["name"].as_str().unwrap_or_default()
+                ),
+            ))
+        })
+        .collect())
+}
+
+fn failures(outcomes: &[Outcome], within: impl Fn(Instant) -> bool) -> Vec<&str> {
+    outcomes
+        .iter()
+        .filter(|o| within(o.started))
+        .filter_map(|o| o.failure.as_deref())
+        .collect()
+}
+
+/// The step: leaves the surviving replica (leading) in `keep`, for the suite's cleanup.
+pub async fn two_replicas_behind_a_balancer(
+    kubeconfig: &Path,
+    client: &Client,
+    dir: &Path,
+    audit_log: &Path,
+    tls: &(PathBuf, PathBuf),
+    keep: &mut Vec<Operator>,
+) -> Result<(), String> {
+    if let Err(e) = kubectl(kubeconfig, &["create", "namespace", "govkh-system"])
+        && !e.contains("AlreadyExists")
+    {
+        return Err(e);
+    }
+    let a = A.start(kubeconfig, dir, tls, 1)?;
+    wait_for("replica chaos-a ready", || A.ready()).await?;
+    wait_for("chaos-a holds the Lease", || async {
+        let (who, _) = holder(client).await?;
+        (who == A.identity).then_some(()).ok_or(who)
+    })
+    .await?;
+    let b = B.start(kubeconfig, dir, tls, 1)?;
+    wait_for("replica chaos-b ready (a standby that admits)", || {
+        B.ready()
+    })
+    .await?;
+    let _balancer = balancer(dir)?;
+    let ca = std::fs::read(&tls.0).map_err(|e| e.to_string())?;
+    let hooks: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
+    hooks
+        .create(&PostParams::default(), &registration(&ca))
+        .await
+        .map_err(|e| format!("registering the webhook at the balancer: {e}"))?;
+    let result = under_load(kubeconfig, client, dir, audit_log, tls, a, b, keep).await;
+    let _ = hooks
+        .delete(WEBHOOK_CONFIGURATION, &DeleteParams::default())
+        .await;
+    // The step's tenancies go while the surviving replica runs (its finalizer releases them).
+    for n in 0..=3 {
+        let _ = kubectl(
+            kubeconfig,
+            &[
+                "delete",
+                "--ignore-not-found",
+                "--wait=true",
+                "--timeout=120s",
+                "cloudtenancy",
+                &format!("chaos-replica-{n}"),
+            ],
+        );
+    }
+    result
+}
+
+/// A self-signed certificate for 127.0.0.1, written as PEM files in `dir`: (certificate, key).
+pub fn loopback_certificate(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
+    let key = rcgen::KeyPair::generate().map_err(|e| e.to_string())?;
+    let params =
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).map_err(|e| e.to_string())?;
+    let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
+    let (c, k) = (dir.join("tls.crt"), dir.join("tls.key"));
+    std::fs::write(&c, cert.pem()).map_err(|e| e.to_string())?;
+    std::fs::write(&k, key.serialize_pem()).map_err(|e| e.to_string())?;
+    Ok((c, k))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn under_load(
+    kubeconfig: &Path,
+    client: &Client,
+    dir: &Path,
+    audit_log: &Path,
+    tls: &(PathBuf, PathBuf),
+    a: Operator,
+    mut b: Operator,
+    keep: &mut Vec<Operator>,
+) -> Result<(), String> {
+    // The leader writes: a tenancy applied now is reconciled by chaos-a.
+    apply_tenancy(kubeconfig, dir, "chaos-replica-0", "mef-replica-0")?;
+    reconciled(kubeconfig, "mef-replica-0", A.identity).await?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let began = Instant::now();
+    let load = load(client.clone(), stop.clone());
+    tokio::time::sleep(Duration::from_secs(5)).await;
+
+    // SIGTERM to the standby, under load: a graceful drain.
+    Command::new("kill")
+        .args(["-TERM", &b.0.id().to_string()])
+        .status()
+        .map_err(|e| e.to_string())?;
+    let exited = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok(Some(s)) = b.0.try_wait() {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .map_err(|_| "chaos-b did not stop within 30 s of SIGTERM".to_string())?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let drained = Instant::now();
+    // Exited and reaped: its pid may be another process's now, so nothing is sent to it.
+    std::mem::forget(std::mem::replace(&mut b, B.start(kubeconfig, dir, tls, 2)?));
+    wait_for("chaos-b ready again", || B.ready()).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // SIGKILL to the leader, just after new tenancies are applied.
+    for n in 1..=3 {
+        apply_tenancy(
+            kubeconfig,
+            dir,
+            &format!("chaos-replica-{n}"),
+            &format!("mef-replica-{n}"),
+        )?;
+    }
+    let mut a = a;
+    let killed_at = Instant::now();
+    let killed = Timestamp::try_from(SystemTime::now()).map_err(|e| e.to_string())?;
+    a.0.kill().map_err(|e| e.to_string())?;
+    let _ = a.0.wait();
+    std::mem::forget(a); // dead: nothing for its Drop to stop
+    wait_for("chaos-b holds the Lease", || async {
+        let (who, _) = holder(client).await?;
+        (who == B.identity).then_some(()).ok_or(who)
+    })
+    .await?;
+    let (_, acquired) = holder(client).await?;
+    for n in 1..=3 {
+        reconciled(kubeconfig, &format!("mef-replica-{n}"), B.identity).await?;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outcomes = load.await.map_err(|e| e.to_string())?;
+    keep.push(b);
+
+    let total = outcomes.len();
+    let during_drain = failures(&outcomes, |t| t >= began && t < drained);
+    if total < 1000 || !during_drain.is_empty() {
+        return Err(format!(
+            "SIGTERM to a replica behind the balancer ({exited}): {} of the creates made before and \
+             during its drain failed ({total} in all): {:?}",
+            during_drain.len(),
+            during_drain.iter().take(5).collect::<Vec<_>>()
+        ));
+    }
+    let after_kill = failures(&outcomes, |t| t >= killed_at + KILL_WINDOW);
+    if !after_kill.is_empty() {
+        return Err(format!(
+            "{} creates failed more than {KILL_WINDOW:?} after the leader was killed: {:?}",
+            after_kill.len(),
+            after_kill.iter().take(5).collect::<Vec<_>>()
+        ));
+    }
+    let at_kill = failures(&outcomes, |t| t >= drained && t < killed_at + KILL_WINDOW);
+    if let Some(other) = at_kill
+        .iter()
+        .find(|f| !f.contains("failed calling webhook"))
+    {
+        return Err(format!(
+            "a create failed, not for the killed webhook: {other}"
+        ));
+    }
+    let acquired = acquired.ok_or("the Lease has no acquireTime")?;
+    let took = acquired.duration_since(killed).unsigned_abs();
+    // The Lease expires LEASE_DURATION after the killed leader's last renewal; the standby
+    // tries every RETRY_PERIOD (a second more for the write itself on a busy machine).
+    if took > LEASE_DURATION + RETRY_PERIOD + Duration::from_secs(1) {
+        return Err(format!(
+            "chaos-b acquired the Lease {took:?} after the leader was killed (at most {:?})",
+            LEASE_DURATION + RETRY_PERIOD
+        ));
+    }
+
+    // From the API server's side: never both writing.
+    let of_a = writes_of(audit_log, A.identity)?;
+    let of_b = writes_of(audit_log, B.identity)?;
+    let last_a = of_a
+        .iter()
+        .map(|(t, _)| *t)
+        .max()
+        .ok_or("no write by chaos-a in the audit log")?;
+    let first_b = of_b
+        .iter()
+        .map(|(t, _)| *t)
+        .min()
+        .ok_or("no write by chaos-b in the audit log")?;
+    if last_a > killed || first_b < killed {
+        return Err(format!(
+            "both replicas wrote: chaos-a's last write at {last_a}, chaos-b's first at {first_b}, \
+             the leader killed at {killed} (chaos-b wrote before: {:?})",
+            of_b.iter()
+                .filter(|(t, _)| *t < killed)
+                .take(5)
+                .collect::<Vec<_>>()
+        ));
+    }
+    println!(
+        "  two replicas: {total} creates at {RATE}/s, 0 failed during the SIGTERM drain, {} failed \
+         within {KILL_WINDOW:?} of the leader's SIGKILL, none after; the Lease taken over in \
+         {took:?}; {} writes by chaos-a then {} by chaos-b, never interleaved",
+        at_kill.len(),
+        of_a.len(),
+        of_b.len()
+    );
+    Ok(())
+}
