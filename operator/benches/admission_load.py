@@ -4,6 +4,11 @@ registered `failurePolicy: Fail` — so a request the webhook does not answer fa
 counted.
 
     controlplane/with.sh python3 operator/benches/admission_load.py --rate 150 --seconds 130
+    controlplane/with.sh python3 operator/benches/admission_load.py --rate 100 --seconds 1800 --keep 3000
+
+The second is the soak: each Service is deleted again --keep creates later, so the cluster (and
+govkh's index) holds a constant number of them, and govkh's resident memory, sampled every 10 s,
+should stay flat.
 
 Applies the CRDs and the national examples, starts `govkh run` with its webhook on loopback
 (a CA and a serving certificate made for the run; registered by URL), waits until it is ready,
@@ -80,6 +85,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rate", type=int, default=150)
     p.add_argument("--seconds", type=int, default=130)
+    p.add_argument("--keep", type=int, default=0,
+                   help="delete each Service again this many creates later (0: keep them all)")
     p.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "govkh"))
     a = p.parse_args()
     kubeconfig()
@@ -134,7 +141,25 @@ def main():
                     conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
                 with lock:
                     results.append((outcome, time.perf_counter() - t0))
+                if a.keep and i >= a.keep:
+                    # Churn, not growth: the Service made --keep creates ago goes.
+                    try:
+                        conn.request("DELETE", f"/api/v1/namespaces/{NAMESPACE}/services/load-{i - a.keep}")
+                        conn.getresponse().read()
+                    except Exception:  # noqa: BLE001 - a failed delete only leaves one more Service
+                        conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
 
+        # govkh's resident memory every 10 s while the load runs.
+        rss, sampling = [], threading.Event()
+
+        def sample():
+            while not sampling.wait(10):
+                with open(f"/proc/{proc.pid}/status") as f:
+                    kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+                rss.append(round(kib / 1024))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         threads = [threading.Thread(target=worker) for _ in range(8)]
         for t in threads:
             t.start()
@@ -151,6 +176,7 @@ def main():
             work.put(None)
         for t in threads:
             t.join()
+        sampling.set()
         took = time.perf_counter() - began
         failures = [o for o, _ in results if o[0] != 201]
         latencies = sorted(d for _, d in results)
@@ -170,6 +196,10 @@ def main():
                           "reviewed_by_the_webhook": int(reviewed),
                           "failures": messages,
                           "latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": round(1000 * latencies[-1], 1)},
+                          # The first sample is 10 s into the load; flat: (max - min) / first.
+                          "rss_mib": {"first": rss[0], "last": rss[-1], "min": min(rss), "max": max(rss),
+                                      "spread_percent": round(100 * (max(rss) - min(rss)) / rss[0], 1),
+                                      "every_minute": rss[::6]} if rss else {},
                           "log": log.name}, indent=1))
     finally:
         proc.terminate()
