@@ -125,15 +125,16 @@ curl -sf "http://127.0.0.1:$etcd_port/health" >/dev/null 2>&1 || die "etcd did n
 # machine, instead of being sent toward an address that is not.
 # --endpoint-reconciler-type none: the `kubernetes` Service's endpoints would be 127.0.0.1, which
 # Endpoints refuse (loopback); nothing in the suite reaches the API server through that Service.
-# The audit log (logs/audit.log, JSON lines) records every write, with its user agent: the fault
-# suite counts from it which govkh replica wrote what, and when. Reads and Events are left out.
+# The audit log (logs/audit.log, JSON lines) records every write and LIST, with its user agent:
+# the fault suite counts from it which govkh replica wrote what, and when; the benchmark, who
+# listed while nothing changed. GETs, WATCHes and Events are left out.
 cat >"$state/audit-policy.yaml" <<'POLICY'
 apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
   - level: None
-    verbs: [get, list, watch]
+    verbs: [get, watch]
   - level: None
     resources: [{group: "", resources: [events]}, {group: events.k8s.io, resources: [events]}]
   - level: Metadata

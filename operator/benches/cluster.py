@@ -14,12 +14,14 @@ Starts `govkh run --reports none
 --audit-interval 30` (the release binary by default) and prints, as the process reports them in
 /proc: the resident memory once /readyz answers, 30 s later, after two more audits, and the
 peak; then the CPU time the process spends over --idle-seconds with nothing changing, and the
-LIST requests the API server served in that time (its apiserver_request_total metric).
+LIST requests the API server served in that time: by every client (its apiserver_request_total
+metric) and by govkh (its audit log).
 
 Needs GOVKH_E2E_KUBECONFIG (controlplane/with.sh sets it) and the control plane's kubectl on PATH.
 """
 
 import argparse
+import calendar
 import json
 import os
 import re
@@ -142,6 +144,25 @@ def lists():
     return requests({"LIST"})
 
 
+def lists_by_govkh(since, until):
+    """LIST requests govkh made between `since` and `until` (epoch seconds), by resource, as the
+    API server's audit log records them (controlplane/ logs every LIST, with the client's user
+    agent: `govkh/VERSION (IDENTITY)`). The metric above counts every client's."""
+    log = os.path.join(os.path.dirname(os.environ["GOVKH_E2E_KUBECONFIG"]), "logs", "audit.log")
+    out = {}
+    with open(log) as f:
+        for line in f:
+            event = json.loads(line)
+            if event.get("verb") != "list" or not event.get("userAgent", "").startswith("govkh/"):
+                continue
+            at = event["requestReceivedTimestamp"]
+            seconds = calendar.timegm(time.strptime(at[:19], "%Y-%m-%dT%H:%M:%S"))
+            if since <= seconds <= until:
+                resource = event.get("objectRef", {}).get("resource", "")
+                out[resource] = out.get(resource, 0) + 1
+    return out
+
+
 def settle(quiet=15, timeout=1200):
     """Wait until the API server has taken no write but Leases and Events for `quiet` seconds:
     the controller manager has finished with the new objects (it annotates each Deployment and
@@ -204,10 +225,10 @@ def main():
         time.sleep(65)
         s = status(proc.pid)
         after_audits, peak = mib(s, "VmRSS"), mib(s, "VmHWM")
-        lists_before, cpu_before = lists(), cpu_seconds(proc.pid)
+        lists_before, cpu_before, idle_from = lists(), cpu_seconds(proc.pid), time.time()
         time.sleep(a.idle_seconds)
         cpu_idle = cpu_seconds(proc.pid) - cpu_before
-        lists_after = lists()
+        lists_after, idle_until = lists(), time.time()
         listed = {k: v - lists_before.get(k, 0) for k, v in lists_after.items() if v != lists_before.get(k, 0)}
         # The metrics request itself lists nothing; the kubectl call is not a LIST.
         audits = sum(1 for line in open(log.name) if '"audit complete"' in line)
@@ -219,7 +240,7 @@ def main():
                         "after_two_audits": round(after_audits), "peak": round(peak)},
             "idle": {"seconds": a.idle_seconds, "cpu_s": round(cpu_idle, 2),
                      "cpu_percent_of_one_core": round(100 * cpu_idle / a.idle_seconds, 2),
-                     "lists": listed},
+                     "lists": listed, "lists_by_govkh": lists_by_govkh(idle_from, idle_until)},
             "audits": audits, "log": log.name,
         }, indent=1))
     finally:

@@ -257,6 +257,9 @@ async fn holder(client: &Client) -> Result<(String, Option<Timestamp>), String> 
     ))
 }
 
+/// The verbs of the API server's audit log that write (it also logs LISTs).
+const WRITES: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
+
 /// The writes (not to Leases) the API server's audit log records from `identity`: when each
 /// was received, and what it was.
 fn writes_of(audit_log: &Path, identity: &str) -> Result<Vec<(Timestamp, String)>, String> {
@@ -271,6 +274,7 @@ fn writes_of(audit_log: &Path, identity: &str) -> Result<Vec<(Timestamp, String)
                 .as_str()
                 .is_some_and(|a| a.starts_with("govkh/") && a.ends_with(&agent))
                 && e["objectRef"]["resource"].as_str() != Some("leases")
+                && e["verb"].as_str().is_some_and(|v| WRITES.contains(&v))
         })
         .filter_map(|e| {
             let at = e["requestReceivedTimestamp"].as_str()?.parse().ok()?;
