@@ -107,9 +107,11 @@ impl Replica {
 
     async fn ready(self) -> Result<(), String> {
         let out = get(&self.probe_addr(), "/readyz").await?;
-        out.starts_with("HTTP/1.1 200")
-            .then_some(())
-            .ok_or(format!("{} not ready", self.identity))
+        out.starts_with("HTTP/1.1 200").then_some(()).ok_or(format!(
+            "{} not ready: {}",
+            self.identity,
+            out.lines().last().unwrap_or_default()
+        ))
     }
 }
 
@@ -332,7 +334,9 @@ pub async fn two_replicas_behind_a_balancer(
         .create(&PostParams::default(), &registration(&ca))
         .await
         .map_err(|e| format!("registering the webhook at the balancer: {e}"))?;
-    let result = under_load(kubeconfig, client, dir, audit_log, tls, a, b, keep).await;
+    let result = under_load(kubeconfig, client, dir, audit_log, tls, a, b, keep)
+        .await
+        .map_err(|e| format!("{e}\n{}", last_lines(dir)));
     let _ = hooks
         .delete(WEBHOOK_CONFIGURATION, &DeleteParams::default())
         .await;
@@ -351,6 +355,27 @@ pub async fn two_replicas_behind_a_balancer(
         );
     }
     result
+}
+
+/// The last lines (not DEBUG) of each replica's logs and of the balancer's, to say why a step
+/// failed.
+fn last_lines(dir: &Path) -> String {
+    let mut out = String::new();
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    logs.retain(|p| p.extension().is_some_and(|e| e == "log") && !p.ends_with("operator.log"));
+    logs.sort();
+    for log in logs {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.contains("\"DEBUG\"")).collect();
+        out.push_str(&format!("--- {}\n", log.display()));
+        for line in &lines[lines.len().saturating_sub(12)..] {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// A self-signed certificate for 127.0.0.1, written as PEM files in `dir`: (certificate, key).
