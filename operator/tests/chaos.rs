@@ -354,7 +354,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         }
         // The single operator stops; two replicas with leader election take over.
         operators.clear();
-        let tls = replicas::loopback_certificate(&dir)?;
+        let tls = common::cluster::loopback_certificate(&dir)?;
         replicas::two_replicas_behind_a_balancer(
             &kubeconfig,
             &client,

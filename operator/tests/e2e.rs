@@ -118,17 +118,6 @@ where
     .await
 }
 
-/// A certificate for 127.0.0.1, written as PEM files in `dir`: (certificate, key).
-fn loopback_certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    let (c, k) = (dir.join("tls.crt"), dir.join("tls.key"));
-    std::fs::write(&c, cert.pem()).unwrap();
-    std::fs::write(&k, key.serialize_pem()).unwrap();
-    (c, k)
-}
-
 /// The name the operator registers its webhook under (`govkh-<identity>`).
 const WEBHOOK_CONFIGURATION: &str = "govkh-e2e";
 
@@ -472,7 +461,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         .map_err(|e| format!("cannot run govkh crds --openreports: {e}"))?;
     std::fs::write(&report_crds, &generated.stdout).map_err(|e| e.to_string())?;
     install_crds(&kubeconfig, &report_crds)?;
-    let (cert, key) = loopback_certificate(&dir);
+    let (cert, key) = common::cluster::loopback_certificate(&dir).unwrap();
     let operator = start_operator(&kubeconfig, &dir, &cert, &key, "operator.log")?;
     let result = checks(&client).await;
     // Once every object has arrived and been judged, a healthy start has said nothing alarming.

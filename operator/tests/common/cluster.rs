@@ -2,7 +2,7 @@
 //! waits, the operator process, the probe server, the harness's closing lines.
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Child, Command},
     time::{Duration, Instant},
 };
@@ -191,4 +191,16 @@ pub fn finish(name: &str, result: Result<(), String>) {
             std::process::exit(1);
         }
     }
+}
+
+/// A self-signed certificate for 127.0.0.1, written as PEM files in `dir`: (certificate, key).
+pub fn loopback_certificate(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
+    let key = rcgen::KeyPair::generate().map_err(|e| e.to_string())?;
+    let params =
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).map_err(|e| e.to_string())?;
+    let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
+    let (c, k) = (dir.join("tls.crt"), dir.join("tls.key"));
+    std::fs::write(&c, cert.pem()).map_err(|e| e.to_string())?;
+    std::fs::write(&k, key.serialize_pem()).map_err(|e| e.to_string())?;
+    Ok((c, k))
 }
