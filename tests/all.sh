@@ -20,12 +20,16 @@ python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# Each suite is bounded (coreutils timeout, which stops the suite's whole process group): a
+# suite that hangs fails with its output so far instead of holding CI until its limit. Cold, the
+# Rust tests take ~15 min here, build included.
 controlplane/with.sh bash -c '
   rc=0
-  cargo test --workspace --locked || rc=1
-  python3 tests/chart.py || rc=1
-  python3 tests/advisories.py || rc=1
-  python3 tests/chart_cluster.py || rc=1
+  bounded() { timeout --kill-after=30 "$@"; c=$?; [ $c -eq 124 ] && echo "tests/all.sh: ${*:2} did not finish within $1 s" >&2; return $c; }
+  bounded 3000 cargo test --workspace --locked || rc=1
+  bounded 600 python3 tests/chart.py || rc=1
+  bounded 600 python3 tests/advisories.py || rc=1
+  bounded 900 python3 tests/chart_cluster.py || rc=1
   exit $rc' 2>&1 | tee "$log"
 code=${PIPESTATUS[0]}
 

@@ -35,9 +35,14 @@ OPENREPORTS_CRDS = ["reports.openreports.io", "clusterreports.openreports.io"]
 
 
 def kubectl(*args, check=True):
-    out = subprocess.run(
-        ["kubectl", "--kubeconfig", KUBECONFIG, *args], capture_output=True, text=True
-    )
+    # Bounded: `kubectl delete` otherwise waits a week for objects a finalizer holds.
+    try:
+        out = subprocess.run(
+            ["kubectl", "--kubeconfig", KUBECONFIG, *args], capture_output=True, text=True,
+            timeout=180,
+        )
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"kubectl {' '.join(args)}: did not finish within 180 s") from None
     if check and out.returncode != 0:
         raise AssertionError(f"kubectl {' '.join(args)}: {out.stderr.strip()}")
     return out
@@ -176,8 +181,12 @@ def main():
                 traceback.print_exc()
                 failed += 1
     finally:
-        kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=false", check=False)
-        kubectl("delete", "-f", os.path.join(CHART, "crds"), "--ignore-not-found", check=False)
+        try:
+            kubectl("delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=false", check=False)
+            kubectl("delete", "-f", os.path.join(CHART, "crds"), "--ignore-not-found",
+                    "--timeout=120s", check=False)
+        except AssertionError as e:
+            print(f"chart_cluster: cleanup: {e}", flush=True)
     status = "ok" if failed == 0 else "FAILED"
     print(f"\ntest result: {status}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out")
     return 1 if failed else 0

@@ -68,14 +68,27 @@ pub fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
     kubectl_with_stderr(kubeconfig, args).map(|(out, _)| out)
 }
 
+/// How long one kubectl call may take. `kubectl delete` waits a week by default for what it
+/// deletes to be gone: a CRD whose objects keep a finalizer nobody removes (the operator
+/// stopped by a failed check) would hold the whole suite, and CI, until its limit.
+const KUBECTL_LIMIT: &str = "180";
+
 /// kubectl's standard output and standard error (where the API server's warnings are shown).
+/// Bounded by `KUBECTL_LIMIT` seconds (coreutils `timeout`).
 pub fn kubectl_with_stderr(kubeconfig: &Path, args: &[&str]) -> Result<(String, String), String> {
-    let out = Command::new("kubectl")
-        .arg("--kubeconfig")
+    let out = Command::new("timeout")
+        .args(["--kill-after=5", KUBECTL_LIMIT, "kubectl", "--kubeconfig"])
         .arg(kubeconfig)
         .args(args)
         .output()
         .map_err(|e| format!("cannot run kubectl: {e}"))?;
+    // `timeout` exits 124 when it stopped the command (137 when it had to kill it).
+    if matches!(out.status.code(), Some(124) | Some(137)) {
+        return Err(format!(
+            "kubectl {}: did not finish within {KUBECTL_LIMIT} s",
+            args.join(" ")
+        ));
+    }
     if out.status.success() {
         Ok((
             String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -172,7 +172,8 @@ async fn reported(kubeconfig: &Path) -> Result<(), String> {
                         && x["resources"][0]["kind"] == "Bucket"
                 })
                 .then_some(())
-                .ok_or_else(|| last[..last.len().min(2000)].to_string())
+                // The first 2,000 characters (not bytes: the report's messages are Khmer too).
+                .ok_or_else(|| last.chars().take(2000).collect())
         },
     )
     .await
