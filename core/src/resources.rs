@@ -34,6 +34,9 @@ pub struct Resource {
     /// `RESOURCES`: its objects are judged wherever they are (one outside every ministry's
     /// namespace is a finding that it cannot be attributed), and read metadata only.
     pub cloud: bool,
+    /// Watched by the operator in each ministry's namespace, never cluster-wide (Secrets: Art.
+    /// 25 judges a ministry's data only, so the operator reads no Secret elsewhere).
+    pub per_namespace: bool,
 }
 
 const fn ours(kind: &'static str, plural: &'static str) -> Resource {
@@ -46,6 +49,7 @@ const fn ours(kind: &'static str, plural: &'static str) -> Resource {
         metadata_only: false,
         optional: false,
         cloud: false,
+        per_namespace: false,
     }
 }
 
@@ -64,6 +68,7 @@ const fn theirs(
         metadata_only: false,
         optional: false,
         cloud: false,
+        per_namespace: false,
     }
 }
 
@@ -85,6 +90,7 @@ pub const RESOURCES: &[Resource] = &[
         metadata_only: false,
         optional: false,
         cloud: false,
+        per_namespace: false,
     },
     theirs("apps", "v1", "Deployment", "deployments"),
     theirs("apps", "v1", "StatefulSet", "statefulsets"),
@@ -102,6 +108,7 @@ pub const RESOURCES: &[Resource] = &[
     ),
     Resource {
         metadata_only: true,
+        per_namespace: true,
         ..theirs("", "v1", "Secret", "secrets")
     },
     Resource {
@@ -166,6 +173,7 @@ pub fn cloud_kind(
         metadata_only: true,
         optional: true,
         cloud: true,
+        per_namespace: false,
     }));
     kinds.insert(key, r);
     r

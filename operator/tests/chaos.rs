@@ -264,7 +264,7 @@ async fn compacted_past_our_versions(
     client: &Client,
     dir: &Path,
 ) -> Result<(), String> {
-    let state = state_dir();
+    let state = common::cluster::state_dir();
     let endpoints = std::fs::read_to_string(state.join("endpoints"))
         .map_err(|e| format!("{}: {e}", state.join("endpoints").display()))?;
     let endpoint = endpoints
@@ -318,12 +318,6 @@ fn govkh_run(kubeconfig: &Path, log: &Path, args: &[&str]) -> Result<Operator, S
     Ok(Operator(child))
 }
 
-/// The control plane's state directory, as controlplane/start.sh chose it.
-fn state_dir() -> PathBuf {
-    std::env::var_os("GOVKH_CONTROLPLANE_DIR")
-        .map_or_else(|| root().join("target/controlplane"), PathBuf::from)
-}
-
 async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     let client = client(&kubeconfig).await?;
     install_examples(&kubeconfig, &root().join("crds"), &root().join("examples"))?;
@@ -359,7 +353,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
             &kubeconfig,
             &client,
             &dir,
-            &state_dir().join("logs/audit.log"),
+            &common::cluster::state_dir().join("logs/audit.log"),
             &tls,
             &mut operators,
         )

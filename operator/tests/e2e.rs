@@ -317,6 +317,82 @@ spec:
     result
 }
 
+/// Secrets are read (as metadata) only in ministries' namespaces, each listed there and never
+/// cluster-wide: counted from the API server's audit log (every LIST, with the user agent that
+/// names govkh) of the project's control plane, from `since` (an earlier suite's operator on the
+/// same control plane read namespaces that are gone).
+async fn secrets_where_the_law_needs_them(
+    kubeconfig: &Path,
+    since: Timestamp,
+) -> Result<(), String> {
+    let audit_log = common::cluster::state_dir().join("logs/audit.log");
+    if !audit_log.exists() {
+        println!(
+            "  Secrets read: not checked ({} absent: not the project's control plane)",
+            audit_log.display()
+        );
+        return Ok(());
+    }
+    wait_until(
+        "govkh lists Secrets in every ministry's namespace and nowhere else",
+        Duration::from_secs(60),
+        Duration::from_secs(1),
+        || async {
+            let ministries: std::collections::BTreeSet<String> = kubectl(
+                kubeconfig,
+                &[
+                    "get",
+                    "namespaces",
+                    "-l",
+                    "digital.gov.kh/ministry",
+                    "-o",
+                    "name",
+                ],
+            )?
+            .lines()
+            .filter_map(|l| l.strip_prefix("namespace/"))
+            .map(str::to_string)
+            .collect();
+            let existing = kubectl(kubeconfig, &["get", "namespaces", "-o", "name"])?;
+            let exists = |ns: &str| existing.lines().any(|l| l == format!("namespace/{ns}"));
+            let text = std::fs::read_to_string(&audit_log).map_err(|e| e.to_string())?;
+            let mut read = std::collections::BTreeSet::new();
+            for e in text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|e| {
+                    e["userAgent"]
+                        .as_str()
+                        .is_some_and(|a| a.starts_with("govkh/"))
+                        && e["objectRef"]["resource"] == "secrets"
+                        && e["verb"] == "list"
+                        && e["requestReceivedTimestamp"]
+                            .as_str()
+                            .and_then(|t| t.parse::<Timestamp>().ok())
+                            .is_some_and(|t| t >= since)
+                })
+            {
+                match e["objectRef"]["namespace"].as_str() {
+                    Some(ns) if ministries.contains(ns) => {
+                        read.insert(ns.to_string());
+                    }
+                    // A tenancy's namespace not made yet is a ministry's, and holds nothing.
+                    Some(ns) if !exists(ns) => {}
+                    Some(ns) => return Err(format!("Secrets listed in {ns}, not a ministry's")),
+                    None => return Err("Secrets listed in every namespace".to_string()),
+                }
+            }
+            if ministries.is_empty() || read != ministries {
+                return Err(format!(
+                    "read in {read:?}, ministries' namespaces {ministries:?}"
+                ));
+            }
+            Ok(())
+        },
+    )
+    .await
+}
+
 /// The optional kinds follow their CRDs: the cluster serves neither VolumeSnapshots nor
 /// HTTPRoutes, and the operator says so once at start (instead of listing them every second);
 /// a VolumeSnapshot CRD installed while it runs is watched from then on, and when it is deleted
@@ -462,8 +538,10 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     std::fs::write(&report_crds, &generated.stdout).map_err(|e| e.to_string())?;
     install_crds(&kubeconfig, &report_crds)?;
     let (cert, key) = common::cluster::loopback_certificate(&dir).unwrap();
+    let started = Timestamp::now();
     let operator = start_operator(&kubeconfig, &dir, &cert, &key, "operator.log")?;
     let result = checks(&client).await;
+    let secrets = secrets_where_the_law_needs_them(&kubeconfig, started).await;
     // Once every object has arrived and been judged, a healthy start has said nothing alarming.
     let quiet = quiet_start(&dir.join("operator.log"));
     let admitted = match wait_ready().await {
@@ -513,6 +591,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         &["delete", "--ignore-not-found", "-f", crds.to_str().unwrap()],
     );
     result
+        .and(secrets)
         .and(quiet)
         .and(admitted)
         .and(clouds)

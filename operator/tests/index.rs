@@ -53,16 +53,29 @@ fn volume(name: &str, class: Option<&str>, clone_of: Option<&str>) -> Value {
 fn mocked(
     route: impl Fn(&str, &str) -> (u16, Value) + Send + 'static,
 ) -> (kube::Client, Arc<std::sync::Mutex<Vec<String>>>) {
+    mocked_with(move |method, path, _| Some(route(method, path)))
+}
+
+/// `mocked`, with the query given to `route` too; `None` holds the request open, unanswered
+/// (a watch with nothing to say).
+fn mocked_with(
+    route: impl Fn(&str, &str, &str) -> Option<(u16, Value)> + Send + 'static,
+) -> (kube::Client, Arc<std::sync::Mutex<Vec<String>>>) {
     let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = log.clone();
     tokio::spawn(async move {
         let mut handle = pin!(handle);
+        let mut held = Vec::new();
         while let Some((request, send)) = handle.next_request().await {
             let method = request.method().to_string();
             let path = request.uri().path().to_string();
+            let query = request.uri().query().unwrap_or_default().to_string();
             seen.lock().unwrap().push(format!("{method} {path}"));
-            let (status, body) = route(&method, &path);
+            let Some((status, body)) = route(&method, &path, &query) else {
+                held.push(send);
+                continue;
+            };
             send.send_response(
                 Response::builder()
                     .status(status)
@@ -898,4 +911,127 @@ fn cloud_kinds_found_by_discovery_are_judged_wherever_they_are_and_two_buckets_s
         index.not_synced().is_empty(),
         "a cloud API does not hold readiness"
     );
+}
+
+/// A mocked API server that lists each namespace's Secrets (one, `key-NAMESPACE`), refuses
+/// those of `refused` (403, as RBAC without a RoleBinding there), and holds every watch open
+/// unanswered.
+fn secrets_server(refused: &'static str) -> (kube::Client, Arc<std::sync::Mutex<Vec<String>>>) {
+    mocked_with(move |_, path, query| {
+        if query.contains("watch=true") {
+            return None;
+        }
+        let ns = path
+            .strip_prefix("/api/v1/namespaces/")
+            .and_then(|p| p.strip_suffix("/secrets"))
+            .unwrap_or_default()
+            .to_string();
+        Some(if ns == refused {
+            (
+                403,
+                json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                       "reason": "Forbidden", "code": 403,
+                       "message": format!("secrets is forbidden in {ns}")}),
+            )
+        } else {
+            (
+                200,
+                json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+                       "metadata": {"resourceVersion": "7"},
+                       "items": [{"kind": "PartialObjectMetadata",
+                                  "apiVersion": "meta.k8s.io/v1",
+                                  "metadata": {"name": format!("key-{ns}"), "namespace": ns,
+                                               "resourceVersion": "7"}}]}),
+            )
+        })
+    })
+}
+
+/// Wait (up to 10 s) until `check` holds.
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what}: not so after 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn secrets_are_read_only_in_ministries_namespaces_and_one_that_cannot_be_read_is_said() {
+    let index = Arc::new(Index::new());
+    let namespaces = [
+        namespace("moeys-a", "moeys"),
+        namespace("moh-records", "moh"),
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}),
+    ];
+    for (r, objects) in [
+        (kind("Namespace"), namespaces.to_vec()),
+        (kind("CloudTenancy"), Vec::new()),
+    ] {
+        let prepared = objects.into_iter().map(|o| index.prepare(r, o)).collect();
+        index.restart(r, prepared);
+        index.mark_synced(r);
+    }
+    let (client, log) = secrets_server("moh-records");
+    let secret = kind("Secret");
+    let task = tokio::spawn(govkh::index::watch_ministries(
+        client,
+        index.clone(),
+        secret,
+    ));
+    let held = |ns: &str| {
+        index
+            .object("v1", "Secret", Some(ns), &format!("key-{ns}"))
+            .is_some()
+    };
+    // Synced once each ministry's namespace is listed, or refused.
+    eventually("Secrets synced", || index.kind_synced("Secret")).await;
+    assert!(held("moeys-a"));
+    assert!(!held("moh-records") && !held("kube-system"));
+    let unread = index.unread_namespaces();
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    assert_eq!(unread[0].1, "moh-records");
+    assert!(unread[0].2.contains("403"), "{unread:?}");
+    // The audit says so: not judged is not compliant.
+    let now: Timestamp = NOW.parse().unwrap();
+    let (_, eval, problems) = govkh::audit::evaluation(&index, &Library::builtin().unwrap(), now);
+    assert!(problems >= 1);
+    assert!(
+        eval.findings.iter().any(|f| f.message.contains("secrets")
+            && f.message.contains("moh-records")
+            && f.message.contains("cannot be read")),
+        "no finding says the Secrets of moh-records were not read"
+    );
+    // A namespace becomes a ministry's: its Secrets are watched; one stops being one: its
+    // Secrets are forgotten and its watch stopped.
+    handle_event(
+        &index,
+        kind("Namespace"),
+        Event::Apply(namespace("moeys-b", "moeys")),
+        &mut None,
+    );
+    eventually("the Secrets of moeys-b read", || held("moeys-b")).await;
+    handle_event(
+        &index,
+        kind("Namespace"),
+        Event::Delete(namespace("moeys-a", "moeys")),
+        &mut None,
+    );
+    eventually("the Secrets of moeys-a forgotten", || !held("moeys-a")).await;
+    assert!(held("moeys-b"));
+    task.abort();
+    // Never a Secret outside a ministry's namespace, never all of them at once.
+    let requests = log.lock().unwrap().clone();
+    let ministries = ["moeys-a", "moeys-b", "moh-records"]
+        .map(|ns| format!("GET /api/v1/namespaces/{ns}/secrets"));
+    assert!(
+        requests.iter().all(|r| ministries.contains(r)),
+        "{requests:?}"
+    );
+    for listed in &ministries {
+        assert!(requests.contains(listed), "not {listed}: {requests:?}");
+    }
 }

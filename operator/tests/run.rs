@@ -45,6 +45,28 @@ fn collection(r: &govkh_core::resources::Resource) -> String {
     }
 }
 
+/// The path of the kind `r`'s objects in `namespace`.
+fn collection_in(r: &govkh_core::resources::Resource, namespace: &str) -> String {
+    let base = collection(r);
+    let (prefix, plural) = base.rsplit_once('/').unwrap();
+    format!("{prefix}/namespaces/{namespace}/{plural}")
+}
+
+/// The namespace whose collection of `r` `path` is, if it is one.
+fn namespace_of(r: &govkh_core::resources::Resource, path: &str) -> Option<String> {
+    let base = collection(r);
+    let (prefix, plural) = base.rsplit_once('/').unwrap();
+    let ns = path
+        .strip_prefix(&format!("{prefix}/namespaces/"))?
+        .strip_suffix(&format!("/{plural}"))?;
+    (!ns.contains('/')).then(|| ns.to_string())
+}
+
+/// The ministries' namespaces of the examples: where the kinds watched per namespace are.
+fn ministry_namespaces() -> std::collections::BTreeSet<String> {
+    common::index_of(&common::examples_in_cluster()).ministry_namespaces()
+}
+
 /// The CRDs as an API server that has established them lists them.
 fn crd_list() -> Value {
     let items: Vec<Value> = govkh_core::api::crdgen::all()
@@ -100,9 +122,18 @@ fn answer(
                                "verbs": ["get", "list", "watch"]}]}),
         ));
     }
-    if let Some(r) = RESOURCES
+    // A kind watched per namespace is served in each namespace, and never cluster-wide.
+    let scope = |r: &govkh_core::resources::Resource| -> Option<Option<String>> {
+        if r.per_namespace {
+            namespace_of(r, &seen.path).map(Some)
+        } else {
+            (collection(r) == seen.path).then_some(None)
+        }
+    };
+    if let Some((r, namespace)) = RESOURCES
         .iter()
-        .find(|r| collection(r) == seen.path && (optional_served || !r.optional))
+        .filter(|r| optional_served || !r.optional)
+        .find_map(|r| scope(r).map(|ns| (r, ns)))
     {
         if seen.is_watch() {
             return None;
@@ -110,6 +141,11 @@ fn answer(
         let items: Vec<Value> = objects
             .values()
             .filter(|o| o["kind"] == r.kind && o["apiVersion"] == r.api_version().as_str())
+            .filter(|o| {
+                namespace
+                    .as_deref()
+                    .is_none_or(|ns| o["metadata"]["namespace"] == ns)
+            })
             .map(|o| {
                 if r.metadata_only {
                     json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": o["metadata"]})
@@ -303,14 +339,40 @@ async fn run_an_hour(optional_served: bool, forbidden: Option<&'static str>) -> 
 #[tokio::test(start_paused = true)]
 async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
     let log = run_an_hour(true, None).await;
+    let ministries = ministry_namespaces();
+    assert!(!ministries.is_empty());
     for r in RESOURCES {
-        let path = collection(r);
-        let of = |watch: bool| {
+        let of = |path: &str, watch: bool| {
             log.iter()
                 .filter(|s| s.method == "GET" && s.path == path && s.is_watch() == watch)
                 .count()
         };
-        assert_eq!((of(false), of(true)), (1, 1), "{} listed, watched", r.kind);
+        let path = collection(r);
+        if r.per_namespace {
+            // Secrets: never everywhere, once in each ministry's namespace and nowhere else.
+            assert_eq!((of(&path, false), of(&path, true)), (0, 0), "{}", r.kind);
+            let read: std::collections::BTreeSet<String> = log
+                .iter()
+                .filter_map(|s| namespace_of(r, &s.path))
+                .collect();
+            assert_eq!(read, ministries, "{} read in", r.kind);
+            for ns in &ministries {
+                let path = collection_in(r, ns);
+                assert_eq!(
+                    (of(&path, false), of(&path, true)),
+                    (1, 1),
+                    "{} in {ns}",
+                    r.kind
+                );
+            }
+        } else {
+            assert_eq!(
+                (of(&path, false), of(&path, true)),
+                (1, 1),
+                "{} listed, watched",
+                r.kind
+            );
+        }
     }
     // No other read but a tenancy's prune of the children of kinds nobody watches (quotas,
     // limit ranges, role bindings), by label: the reconcilers read the index and their stores.
@@ -323,7 +385,10 @@ async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
         .iter()
         .filter(|s| {
             s.method == "GET"
-                && !RESOURCES.iter().any(|r| collection(r) == s.path)
+                && !RESOURCES.iter().any(|r| {
+                    collection(r) == s.path
+                        || (r.per_namespace && namespace_of(r, &s.path).is_some())
+                })
                 && s.path != "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
                 && s.path != "/apis"
                 && !RESOURCES
@@ -381,11 +446,21 @@ async fn a_kind_the_cluster_does_not_serve_is_never_listed() {
         assert_eq!(asked, 1, "{} discovered {asked} times in an hour", r.kind);
     }
     for r in RESOURCES.iter().filter(|r| !r.optional) {
-        let listed = log
-            .iter()
-            .filter(|s| s.path == collection(r) && !s.is_watch())
-            .count();
-        assert_eq!(listed, 1, "{} listed {listed} times", r.kind);
+        let paths: Vec<String> = if r.per_namespace {
+            ministry_namespaces()
+                .iter()
+                .map(|ns| collection_in(r, ns))
+                .collect()
+        } else {
+            vec![collection(r)]
+        };
+        for path in paths {
+            let listed = log
+                .iter()
+                .filter(|s| s.path == path && !s.is_watch())
+                .count();
+            assert_eq!(listed, 1, "{path} listed {listed} times");
+        }
     }
 }
 

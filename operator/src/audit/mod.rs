@@ -67,6 +67,21 @@ pub fn evaluation(
             r.api_version()
         ),
     }));
+    // Likewise a ministry's namespace whose Secrets cannot be read (no RoleBinding lets the
+    // operator read them there): its Secrets are not judged, and that is said.
+    problems.extend(
+        index
+            .unread_namespaces()
+            .into_iter()
+            .map(|(r, ns, cause)| LoadError {
+                source: r.source(),
+                object: None,
+                message: format!(
+                    "the {} of the ministry's namespace {ns} cannot be read ({cause}): they are not judged",
+                    r.qualified_plural()
+                ),
+            }),
+    );
     // Decoded one at a time: the audit's memory does not grow with the cluster's workloads.
     // One that cannot be decoded (the index wrote it, so it should not happen) is a problem
     // said out loud, not an object skipped.

@@ -196,7 +196,13 @@ impl Index {
 
     /// A watch of kind `r` (re)listed its objects (prepared one by one as they came, see
     /// [`Index::prepare`]): they replace every object of that kind at once.
-    pub fn restart(&self, r: &Resource, mut prepared: Vec<Prepared>) {
+    pub fn restart(&self, r: &Resource, prepared: Vec<Prepared>) {
+        self.restart_in(r, None, prepared);
+    }
+
+    /// A watch of kind `r` in `namespace` only (`None`: everywhere) (re)listed its objects:
+    /// they replace that namespace's objects of the kind, and no other namespace's.
+    pub fn restart_in(&self, r: &Resource, namespace: Option<&str>, mut prepared: Vec<Prepared>) {
         // What changed while the watch was down is unknown: every object of the kind, gone or
         // listed, is announced (for the kinds the controllers follow).
         let listed: Vec<Value> = prepared
@@ -236,13 +242,18 @@ impl Index {
                     .collect()
             };
             for (ns, name, object) in present {
+                if namespace.is_some() && ns.as_deref() != namespace {
+                    continue;
+                }
                 if announced(r) {
                     gone.extend(object);
                 }
                 Self::remove_in(s, r, ns.as_deref(), &name);
             }
-            s.refused
-                .retain(|id, _| !id.starts_with(&format!("{}/", r.kind)));
+            if namespace.is_none() {
+                s.refused
+                    .retain(|id, _| !id.starts_with(&format!("{}/", r.kind)));
+            }
             for p in prepared {
                 Self::apply_in(s, r, p);
             }

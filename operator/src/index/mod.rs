@@ -44,10 +44,12 @@ mod admission;
 mod clouds;
 mod fold;
 mod mirror;
+mod per_namespace;
 mod watch;
 
 pub use clouds::discover;
 pub use mirror::*;
+pub use per_namespace::watch_ministries;
 pub use watch::*;
 
 /// A namespaced object no other object's verdict depends on (a workload, a Service, an
@@ -179,6 +181,17 @@ pub struct Change {
     pub deleted: bool,
 }
 
+/// The state of one watch of a kind in one namespace.
+#[derive(Clone, Debug, Default)]
+struct Scoped {
+    /// The kind.
+    resource: Option<&'static Resource>,
+    /// Whether its first list has completed.
+    listed: bool,
+    /// Why it fails, until it works again.
+    failing: Option<String>,
+}
+
 /// How many changes a slow subscriber may fall behind before it is told it lagged.
 const CHANGES_BUFFERED: usize = 4096;
 
@@ -193,6 +206,9 @@ pub struct Index {
     failing: Mutex<BTreeMap<String, String>>,
     /// The cloud kinds watched (found through discovery), by `Resource::watch_name`.
     clouds: Mutex<BTreeMap<String, &'static Resource>>,
+    /// The watches of a kind in one namespace (`Resource::per_namespace`): whether each has
+    /// listed once, and the cause of each failing, by (kind, namespace).
+    scoped: Mutex<BTreeMap<(&'static str, String), Scoped>>,
     /// Wakes whoever waits for a change (the audit).
     changed: tokio::sync::Notify,
     /// Every change, after it is applied: the controllers' triggers.
@@ -227,6 +243,7 @@ impl Index {
             synced: Mutex::new(BTreeSet::new()),
             failing: Mutex::new(BTreeMap::new()),
             clouds: Mutex::default(),
+            scoped: Mutex::default(),
             changed: tokio::sync::Notify::new(),
             changes: tokio::sync::broadcast::channel(CHANGES_BUFFERED).0,
             refusals: Mutex::default(),
@@ -272,6 +289,66 @@ impl Index {
         if let Ok(mut s) = self.synced.lock() {
             s.insert(r.kind);
         }
+    }
+
+    /// Record that the watch of `r` in `namespace` has listed once.
+    pub fn mark_synced_in(&self, r: &'static Resource, namespace: &str) {
+        if let Ok(mut s) = self.scoped.lock() {
+            let w = s.entry((r.kind, namespace.to_string())).or_default();
+            w.resource = Some(r);
+            w.listed = true;
+        }
+    }
+
+    /// The watch of `r` in `namespace` fails with `cause` (`None`: it works again).
+    pub fn set_failing_in(&self, r: &'static Resource, namespace: &str, cause: Option<String>) {
+        if let Ok(mut s) = self.scoped.lock() {
+            let w = s.entry((r.kind, namespace.to_string())).or_default();
+            w.resource = Some(r);
+            w.failing = cause;
+        }
+    }
+
+    /// Whether the watch of `r` in `namespace` has listed once, or fails (what it cannot read
+    /// is said by the audit: see `unread_namespaces`).
+    pub fn settled_in(&self, r: &Resource, namespace: &str) -> bool {
+        self.scoped.lock().is_ok_and(|s| {
+            s.get(&(r.kind, namespace.to_string()))
+                .is_some_and(|w| w.listed || w.failing.is_some())
+        })
+    }
+
+    /// The watch of `r` in `namespace` stopped (the namespace is no longer a ministry's): its
+    /// objects and its state are forgotten.
+    pub fn forget_in(&self, r: &'static Resource, namespace: &str) {
+        self.restart_in(r, Some(namespace), Vec::new());
+        if let Ok(mut s) = self.scoped.lock() {
+            s.remove(&(r.kind, namespace.to_string()));
+        }
+    }
+
+    /// The namespaces where a kind watched per namespace cannot be read, with the cause: its
+    /// objects there are not judged, which the audit says as a problem, never as compliance.
+    pub fn unread_namespaces(&self) -> Vec<(&'static Resource, String, String)> {
+        self.scoped
+            .lock()
+            .map(|s| {
+                s.iter()
+                    .filter_map(|((_, ns), w)| Some((w.resource?, ns.clone(), w.failing.clone()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The namespaces that are ministries' as the index stands (a tenancy provisions them, or
+    /// their label says so): where the kinds watched per namespace are watched.
+    pub fn ministry_namespaces(&self) -> BTreeSet<String> {
+        self.read(|s| ministry_namespaces(&s.inventory))
+    }
+
+    /// Whether the kind `kind` has listed once.
+    pub fn kind_synced(&self, kind: &str) -> bool {
+        self.synced.lock().is_ok_and(|s| s.contains(kind))
     }
 
     /// The kinds the index does not hold as the cluster has them: not listed yet, or whose watch

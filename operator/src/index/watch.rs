@@ -32,6 +32,18 @@ pub fn handle_event(
     event: watcher::Event<Value>,
     buffer: &mut Option<Vec<Prepared>>,
 ) {
+    handle_event_in(index, r, None, event, buffer);
+}
+
+/// [`handle_event`] for a watch of `r` in `namespace` only (`None`: everywhere): its relist
+/// replaces that namespace's objects of the kind.
+pub fn handle_event_in(
+    index: &Index,
+    r: &'static Resource,
+    namespace: Option<&str>,
+    event: watcher::Event<Value>,
+    buffer: &mut Option<Vec<Prepared>>,
+) {
     // Our kinds' events are small and few; only they are copied, for the controllers' stores.
     let mirrored = (!r.cloud && index.is_mirrored(r.kind)).then(|| event.clone());
     match event {
@@ -40,8 +52,11 @@ pub fn handle_event(
             .get_or_insert_with(Vec::new)
             .push(index.prepare(r, v)),
         watcher::Event::InitDone => {
-            index.restart(r, buffer.take().unwrap_or_default());
-            index.mark_synced(r);
+            index.restart_in(r, namespace, buffer.take().unwrap_or_default());
+            match namespace {
+                Some(ns) => index.mark_synced_in(r, ns),
+                None => index.mark_synced(r),
+            }
         }
         watcher::Event::Apply(v) => index.apply(r, v),
         watcher::Event::Delete(v) => index.delete(r, &v),
@@ -83,7 +98,15 @@ const LIST_PAGE: u32 = 100;
 /// see [`optional_kinds`].
 pub fn spawn_watches(client: &Client, index: &Arc<Index>, catalogue: Catalogue) {
     for r in RESOURCES.iter().filter(|r| !r.optional) {
-        watch_kind(client, index, r);
+        if r.per_namespace {
+            tokio::spawn(super::per_namespace::watch_ministries(
+                client.clone(),
+                index.clone(),
+                r,
+            ));
+        } else {
+            watch_kind(client, index, r);
+        }
     }
     tokio::spawn(optional_kinds(client.clone(), index.clone(), catalogue));
 }
@@ -94,19 +117,36 @@ pub(crate) fn watch_kind(
     index: &Arc<Index>,
     r: &'static Resource,
 ) -> tokio::task::JoinHandle<()> {
+    watch_in(client, index, r, None)
+}
+
+/// Watch the kind `r` in `namespace` (`None`: everywhere) into `index` in a task of its own.
+pub(crate) fn watch_in(
+    client: &Client,
+    index: &Arc<Index>,
+    r: &'static Resource,
+    namespace: Option<String>,
+) -> tokio::task::JoinHandle<()> {
     let gvk = GroupVersionKind::gvk(r.group, r.version, r.kind);
     let ar = ApiResource::from_gvk_with_plural(&gvk, r.plural);
     let index = index.clone();
     let config = watcher::Config::default().page_size(LIST_PAGE);
+    let scope = namespace.clone();
     let events: futures::stream::BoxStream<'static, Result<watcher::Event<Value>, watcher::Error>> =
         if r.metadata_only {
-            let meta: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(client.clone(), &ar);
+            let meta: Api<PartialObjectMeta<DynamicObject>> = match &namespace {
+                Some(ns) => Api::namespaced_with(client.clone(), ns, &ar),
+                None => Api::all_with(client.clone(), &ar),
+            };
             watcher(meta, config)
                 .map(|e| e.map(to_value))
                 .filter_map(|e| std::future::ready(transpose(e)))
                 .boxed()
         } else {
-            let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+            let api: Api<DynamicObject> = match &namespace {
+                Some(ns) => Api::namespaced_with(client.clone(), ns, &ar),
+                None => Api::all_with(client.clone(), &ar),
+            };
             watcher(api, config)
                 .map(|e| e.map(to_value))
                 .filter_map(|e| std::future::ready(transpose(e)))
@@ -128,11 +168,15 @@ pub(crate) fn watch_kind(
                         // Progress: an object or a completed list.
                         kube::runtime::utils::Backoff::reset(&mut backoff);
                         if failing.take().is_some() {
-                            tracing::info!(kind = r.kind, "watch works again");
-                            index.set_failing(&r.watch_name(), None);
+                            tracing::info!(
+                                kind = r.kind,
+                                namespace = scope.as_deref(),
+                                "watch works again"
+                            );
+                            set_failing(&index, r, scope.as_deref(), None);
                         }
                     }
-                    handle_event(&index, r, e, &mut buffer);
+                    handle_event_in(&index, r, scope.as_deref(), e, &mut buffer);
                 }
                 // Its CRD is being deleted: the CRDs' watch stops this one soon.
                 Err(e) if r.optional && is_not_found(&e) => {
@@ -146,10 +190,10 @@ pub(crate) fn watch_kind(
                 Err(e) => {
                     let cause = watch_cause(&e);
                     if failing.as_deref() == Some(cause.as_str()) {
-                        tracing::debug!(kind = %r.watch_name(), error = %e, "watch still failing");
+                        tracing::debug!(kind = %r.watch_name(), namespace = scope.as_deref(), error = %e, "watch still failing");
                     } else {
-                        tracing::warn!(kind = %r.watch_name(), error = %e, "watch failed; retrying with backoff (up to 5 minutes apart) and saying so again only if the cause changes");
-                        index.set_failing(&r.watch_name(), Some(cause.clone()));
+                        tracing::warn!(kind = %r.watch_name(), namespace = scope.as_deref(), error = %e, "watch failed; retrying with backoff (up to 5 minutes apart) and saying so again only if the cause changes");
+                        set_failing(&index, r, scope.as_deref(), Some(cause.clone()));
                         failing = Some(cause);
                     }
                     tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(300))).await;
@@ -157,6 +201,20 @@ pub(crate) fn watch_kind(
             }
         }
     })
+}
+
+/// Record that the watch of `r` in `namespace` (`None`: everywhere) fails with `cause`
+/// (`None`: works again).
+fn set_failing(
+    index: &Index,
+    r: &'static Resource,
+    namespace: Option<&str>,
+    cause: Option<String>,
+) {
+    match namespace {
+        Some(ns) => index.set_failing_in(r, ns, cause),
+        None => index.set_failing(&r.watch_name(), cause),
+    }
 }
 
 /// A watch failure's cause, without what changes from one retry to the next: the status code

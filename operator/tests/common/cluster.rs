@@ -217,3 +217,10 @@ pub fn loopback_certificate(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
     std::fs::write(&k, key.serialize_pem()).map_err(|e| e.to_string())?;
     Ok((c, k))
 }
+
+/// The project's control plane's state directory, as controlplane/start.sh chose it (its
+/// `logs/audit.log` is the API server's audit log).
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("GOVKH_CONTROLPLANE_DIR")
+        .map_or_else(|| super::root().join("target/controlplane"), PathBuf::from)
+}
