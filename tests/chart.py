@@ -78,7 +78,16 @@ def test_rbac_is_the_generated_rules_bound_to_the_service_account():
         cluster_rules = yaml.safe_load(f)
     with open(os.path.join(CHART, "files", "role-rules.yaml")) as f:
         role_rules = yaml.safe_load(f)
-    assert objects[("ClusterRole", "govkh")]["rules"] == cluster_rules
+    # The generated rules, and `bind` on the Secrets reader role alone (no Secret is read
+    # cluster-wide: the operator binds that role in each namespace a tenancy provisions).
+    rules = objects[("ClusterRole", "govkh")]["rules"]
+    assert rules[:-1] == cluster_rules
+    assert rules[-1] == {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
+                         "verbs": ["bind"], "resourceNames": ["govkh-secrets-reader"]}
+    assert not any("secrets" in r["resources"] for r in cluster_rules)
+    with open(os.path.join(CHART, "files", "secrets-reader-rules.yaml")) as f:
+        assert objects[("ClusterRole", "govkh-secrets-reader")]["rules"] == yaml.safe_load(f)
+    assert "--secrets-reader=govkh-secrets-reader=govkh-system/govkh" in container(objects)["args"]
     role = objects[("Role", "govkh")]
     assert role["metadata"]["namespace"] == "govkh-system"
     assert role["rules"] == role_rules
@@ -95,7 +104,7 @@ def test_cloud_api_groups_are_granted_for_reading_and_checked():
     rules = render({"cloudApiGroups": groups})[("ClusterRole", "govkh")]["rules"]
     with open(os.path.join(CHART, "files", "clusterrole-rules.yaml")) as f:
         generated = yaml.safe_load(f)
-    assert rules[:-1] == generated
+    assert rules[:-2] == generated
     assert rules[-1] == {"apiGroups": groups, "resources": ["*"], "verbs": ["get", "list", "watch"]}
     # The catalogue's exact groups (ProviderConfigs, Cluster API, tofu-controller) are generated.
     assert any("infrastructure.cluster.x-k8s.io" in r["apiGroups"] for r in generated)

@@ -10,7 +10,9 @@ result" line, so it is never counted as passed).
    OpenReports CRDs are accepted and Established, the webhook registered with the chart's CA;
 3. uninstall: nothing the release rendered is left, but the digital.gov.kh CRDs (Helm never
    deletes what a chart's crds/ installed: deleting them would delete every ministry's objects);
-4. a fresh install straight to openreports.installCRDs=true, then uninstall.
+4. a fresh install straight to openreports.installCRDs=true, then uninstall;
+5. the release's service account reads no Secret anywhere until it binds its reader role in a
+   namespace (as the operator does in each tenancy's), which `bind` alone lets it do.
 
 No kubelet runs, so the pods never start: what is tested is that the API server takes every
 object. kubectl (the control plane's, first on PATH) reads the cluster back.
@@ -160,6 +162,40 @@ def test_a_fresh_install_with_the_openreports_crds_and_uninstall():
         cfg.uninstall(RELEASE, timeout=120)
         wait_gone(objects)
     finally:
+        uninstall(cfg)
+        cfg.close()
+
+
+def test_the_operator_reads_secrets_only_where_it_binds_its_reader_role():
+    """The release's service account reads no Secret anywhere (kube-system's included) until it
+    binds its reader role in a namespace — as the operator does in each namespace a tenancy
+    provisions — which the API server's escalation check lets it do with `bind` alone."""
+    cfg = config()
+    sa = f"system:serviceaccount:{NAMESPACE}:{RELEASE}"
+    ns = "govkh-chart-tenant"
+
+    def can(*args):
+        out = kubectl("auth", "can-i", *args, f"--as={sa}", check=False)
+        return out.stdout.strip() == "yes"
+
+    try:
+        cfg.install(CHART, RELEASE, {}, namespace=NAMESPACE, create_namespace=True, timeout=120)
+        assert not can("get", "secrets", "-n", "kube-system"), "reads kube-system's Secrets"
+        assert not can("list", "secrets", "--all-namespaces"), "lists every Secret"
+        assert not can("watch", "secrets", "-n", ns)
+        assert can("bind", f"clusterroles/{RELEASE}-secrets-reader")
+        assert not can("bind", "clusterroles/cluster-admin")
+        kubectl("create", "namespace", ns)
+        # Made as the operator makes it: by the service account itself.
+        kubectl("create", "rolebinding", "govkh-secrets-reader", "-n", ns,
+                f"--clusterrole={RELEASE}-secrets-reader", f"--serviceaccount={NAMESPACE}:{RELEASE}",
+                f"--as={sa}")
+        for verb in ("get", "list", "watch"):
+            assert can(verb, "secrets", "-n", ns), f"cannot {verb} Secrets where it bound its role"
+        assert not can("get", "secrets", "-n", "kube-system")
+        assert not can("create", "secrets", "-n", ns), "the reader role writes Secrets"
+    finally:
+        kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=false", check=False)
         uninstall(cfg)
         cfg.close()
 

@@ -33,6 +33,10 @@ pub struct Context {
     audit: RwLock<Option<Arc<govkh_core::audit::Audit>>>,
     /// The live index of the cluster: what admission and the audit read.
     pub index: Arc<crate::index::Index>,
+    /// Who is given the reading of Secrets in each namespace a tenancy provisions
+    /// (`--secrets-reader`); none: nobody is (the namespaces' Secrets are then read only where
+    /// RBAC lets the operator already).
+    pub secrets_reader: Option<govkh_core::provision::desired::SecretsReader>,
 }
 
 impl Context {
@@ -60,12 +64,22 @@ impl Context {
             waiting: Mutex::new(HashMap::new()),
             audit: RwLock::new(None),
             index: Arc::new(crate::index::Index::new()),
+            secrets_reader: None,
         }
     }
 
     /// The same context reading `index`.
     pub fn with_index(mut self, index: Arc<crate::index::Index>) -> Self {
         self.index = index;
+        self
+    }
+
+    /// The same context, binding `reader` the reading of Secrets in each tenancy's namespaces.
+    pub fn with_secrets_reader(
+        mut self,
+        reader: Option<govkh_core::provision::desired::SecretsReader>,
+    ) -> Self {
+        self.secrets_reader = reader;
         self
     }
 

@@ -317,6 +317,61 @@ spec:
     result
 }
 
+/// Each namespace a tenancy provisions has the RoleBinding giving the service account of
+/// `--secrets-reader` the reading of its Secrets (the chart's reader role): the API server says
+/// it may read them there, and still not in kube-system.
+async fn reader_bound_in_each_tenancys_namespace(kubeconfig: &Path) -> Result<(), String> {
+    let (sa_namespace, sa_name) = SECRETS_READER.split_once('/').unwrap_or_default();
+    let user = format!("--as=system:serviceaccount:{sa_namespace}:{sa_name}");
+    let can = |verb: &str, ns: &str| {
+        kubectl(
+            kubeconfig,
+            &["auth", "can-i", verb, "secrets", "-n", ns, &user],
+        )
+        .is_ok_and(|out| out.trim() == "yes")
+    };
+    wait_until(
+        "a Secrets reader RoleBinding in each tenancy's namespace",
+        Duration::from_secs(60),
+        Duration::from_secs(1),
+        || async {
+            let tenancies = kubectl(
+                kubeconfig,
+                &["get", "namespaces", "-l", "digital.gov.kh/tenancy", "-o", "name"],
+            )?;
+            let namespaces: Vec<&str> = tenancies
+                .lines()
+                .filter_map(|l| l.strip_prefix("namespace/"))
+                .collect();
+            if namespaces.is_empty() {
+                return Err("no namespace provisioned by a tenancy".to_string());
+            }
+            for ns in namespaces {
+                let bound = kubectl(
+                    kubeconfig,
+                    &["get", "rolebinding", "govkh-secrets-reader", "-n", ns, "-o",
+                      "jsonpath={.roleRef.kind}/{.roleRef.name} {.subjects[0].kind} {.subjects[0].namespace}/{.subjects[0].name}"],
+                )?;
+                let expected = format!("ClusterRole/{SECRETS_READER_ROLE} ServiceAccount {SECRETS_READER}");
+                if bound != expected {
+                    return Err(format!("{ns}: {bound:?}, not {expected:?}"));
+                }
+                if !(can("list", ns) && can("watch", ns)) {
+                    return Err(format!("{ns}: the service account may not read its Secrets"));
+                }
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    if can("get", "kube-system") || can("list", "default") {
+        return Err(
+            "the Secrets reader reads Secrets outside the tenancies' namespaces".to_string(),
+        );
+    }
+    Ok(())
+}
+
 /// Secrets are read (as metadata) only in ministries' namespaces, each listed there and never
 /// cluster-wide: counted from the API server's audit log (every LIST, with the user agent that
 /// names govkh) of the project's control plane, from `since` (an earlier suite's operator on the
@@ -325,6 +380,7 @@ async fn secrets_where_the_law_needs_them(
     kubeconfig: &Path,
     since: Timestamp,
 ) -> Result<(), String> {
+    reader_bound_in_each_tenancys_namespace(kubeconfig).await?;
     let audit_log = common::cluster::state_dir().join("logs/audit.log");
     if !audit_log.exists() {
         println!(
@@ -537,6 +593,20 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         .map_err(|e| format!("cannot run govkh crds --openreports: {e}"))?;
     std::fs::write(&report_crds, &generated.stdout).map_err(|e| e.to_string())?;
     install_crds(&kubeconfig, &report_crds)?;
+    // The Secrets reader role, from the chart's generated rules.
+    let reader_role = dir.join("secrets-reader.yaml");
+    let rules =
+        std::fs::read_to_string(root().join("charts/govkh/files/secrets-reader-rules.yaml"))
+            .map_err(|e| e.to_string())?;
+    std::fs::write(
+        &reader_role,
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: {SECRETS_READER_ROLE}\nrules:\n{rules}"),
+    )
+    .map_err(|e| e.to_string())?;
+    kubectl(
+        &kubeconfig,
+        &["apply", "-f", reader_role.to_str().unwrap_or_default()],
+    )?;
     let (cert, key) = common::cluster::loopback_certificate(&dir).unwrap();
     let started = Timestamp::now();
     let operator = start_operator(&kubeconfig, &dir, &cert, &key, "operator.log")?;
@@ -583,6 +653,15 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
             "--ignore-not-found",
             "-f",
             report_crds.to_str().unwrap(),
+        ],
+    );
+    let _ = kubectl(
+        &kubeconfig,
+        &[
+            "delete",
+            "clusterrole",
+            SECRETS_READER_ROLE,
+            "--ignore-not-found",
         ],
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -633,6 +712,8 @@ fn start_operator(
                 "https://127.0.0.1:18443/validate",
                 "--history-namespace",
                 HISTORY_NAMESPACE,
+                "--secrets-reader",
+                &format!("{SECRETS_READER_ROLE}={SECRETS_READER}"),
             ])
             .arg("--tls-cert-file")
             .arg(cert)
@@ -967,6 +1048,11 @@ async fn cleanup(kubeconfig: &Path, client: &Client) -> Result<(), String> {
         .and(namespaces.map(|_| ()))
         .and(records.map(|_| ()))
 }
+
+/// The ClusterRole the operator binds in each tenancy's namespace (made from the chart's
+/// generated rules), and the service account it binds it to (`NAMESPACE/NAME`): the chart's.
+const SECRETS_READER_ROLE: &str = "govkh-e2e-secrets-reader";
+const SECRETS_READER: &str = "govkh-system/govkh";
 
 /// Where the run's operator keeps the ministries' daily records (a namespace every cluster has).
 const HISTORY_NAMESPACE: &str = "default";

@@ -275,6 +275,7 @@ async fn run_an_hour(optional_served: bool, forbidden: Option<&'static str>) -> 
         webhook: None,
         history_namespace: None,
         reports: None,
+        secrets_reader: Some("govkh-secrets-reader=govkh-system/govkh".parse().unwrap()),
     };
     let running = tokio::spawn(run_with(client, Arc::new(move || now), options));
     if forbidden.is_some() {
@@ -405,14 +406,22 @@ async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
         .filter(|s| s.method == "GET" && s.path == "/apis")
         .count();
     assert_eq!(discoveries, 1, "GET /apis over the hour");
-    // Every tenancy provisioned its namespaces, from the store its controller reads.
+    // Every tenancy provisioned its namespaces, from the store its controller reads, and gave
+    // the operator's service account (--secrets-reader) the reading of their Secrets.
     for (_, t) in stored().iter().filter(|(_, o)| o["kind"] == "CloudTenancy") {
         for ns in t["spec"]["namespaces"].as_array().unwrap() {
-            let path = format!("/api/v1/namespaces/{}", ns["name"].as_str().unwrap());
-            assert!(
-                log.iter().any(|s| s.method == "PATCH" && s.path == path),
-                "{path} not applied"
-            );
+            let ns = ns["name"].as_str().unwrap();
+            for path in [
+                format!("/api/v1/namespaces/{ns}"),
+                format!(
+                    "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings/govkh-secrets-reader"
+                ),
+            ] {
+                assert!(
+                    log.iter().any(|s| s.method == "PATCH" && s.path == path),
+                    "{path} not applied"
+                );
+            }
         }
     }
     // The optional kinds were found through discovery, once each, at start.

@@ -42,9 +42,10 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
             }
         }
     };
-    // The live index watches these and admission reads them through (Secrets and ConfigMaps
-    // as metadata only, but RBAC cannot say so).
-    for r in RESOURCES {
+    // The live index watches these and admission reads them through (ConfigMaps as metadata
+    // only, but RBAC cannot say so). Not Secrets: those are read only in the namespaces a
+    // tenancy provisions, through `namespaced_reader_rules` bound there.
+    for r in RESOURCES.iter().filter(|r| !r.per_namespace) {
         add(r.group, r.plural, READ);
     }
     // Status of every reconciled kind (DataClass has no reconciler), by server-side apply.
@@ -150,6 +151,17 @@ fn grouped(grants: BTreeMap<(String, String), Vec<&str>>) -> Vec<PolicyRule> {
         .collect()
 }
 
+/// The rules of the ClusterRole the operator binds to itself in each namespace a tenancy
+/// provisions (`--secrets-reader-role`): reading the kinds watched per ministry's namespace
+/// (Secrets, as metadata), and nowhere else — the cluster-wide rules grant them nowhere.
+pub fn namespaced_reader_rules() -> Vec<PolicyRule> {
+    let mut grants: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    for r in RESOURCES.iter().filter(|r| r.per_namespace) {
+        grants.insert((r.group.to_string(), r.plural.to_string()), READ.to_vec());
+    }
+    grouped(grants)
+}
+
 /// The rules in the operator's own namespace: the leader Lease, and the ConfigMaps of the
 /// ministries' daily records (`--history-namespace`: listed once, then applied).
 pub fn namespace_rules() -> Vec<PolicyRule> {
@@ -226,6 +238,10 @@ pub fn chart_files() -> Result<Vec<(&'static str, String)>, Box<dyn std::error::
     Ok(vec![
         ("files/clusterrole-rules.yaml", to_yaml(&cluster_rules())?),
         ("files/role-rules.yaml", to_yaml(&namespace_rules())?),
+        (
+            "files/secrets-reader-rules.yaml",
+            to_yaml(&namespaced_reader_rules())?,
+        ),
         ("files/webhook-rules.yaml", to_yaml(&webhook_rules())?),
         (
             "files/webhook-cloud-conditions.yaml",
@@ -256,6 +272,12 @@ mod tests {
     fn the_operator_may_do_what_its_code_does_and_no_more() {
         let rules = cluster_rules();
         for r in RESOURCES {
+            // What is watched per namespace is read through the reader role bound there.
+            let rules = if r.per_namespace {
+                namespaced_reader_rules()
+            } else {
+                rules.clone()
+            };
             for verb in READ {
                 assert!(
                     allows(&rules, r.group, r.plural, verb),
@@ -282,6 +304,15 @@ mod tests {
         // writes Secrets, never escalates beyond binding `admin`.
         assert!(!allows(&rules, "", "namespaces", "delete"));
         assert!(!allows(&rules, "", "secrets", "patch"));
+        // Secrets are read nowhere cluster-wide; the reader role reads them, and only them.
+        for verb in ["get", "list", "watch"] {
+            assert!(
+                !allows(&rules, "", "secrets", verb),
+                "{verb} secrets everywhere"
+            );
+            assert!(allows(&namespaced_reader_rules(), "", "secrets", verb));
+        }
+        assert_eq!(namespaced_reader_rules().len(), 1);
         assert!(
             !rules
                 .iter()

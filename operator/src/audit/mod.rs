@@ -77,7 +77,7 @@ pub fn evaluation(
                 source: r.source(),
                 object: None,
                 message: format!(
-                    "the {} of the ministry's namespace {ns} cannot be read ({cause}): they are not judged",
+                    "the {} of the ministry's namespace {ns} cannot be read ({cause}): they are not judged (govkh binds its Secrets reader role in the namespaces tenancies provision; bind it by hand in one labelled a ministry's)",
                     r.qualified_plural()
                 ),
             }),

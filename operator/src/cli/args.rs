@@ -159,6 +159,16 @@ pub struct RunArgs {
     /// changed, the day turned, or its last writes failed — never on an unchanged cluster.
     #[arg(long, env = "GOVKH_AUDIT_INTERVAL", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..))]
     pub audit_interval: u64,
+    /// Give this service account the reading of Secrets in each namespace a tenancy
+    /// provisions, by a RoleBinding to this ClusterRole there (the chart's
+    /// `<release>-secrets-reader`), as `ROLE=NAMESPACE/SERVICEACCOUNT`: the operator's own, so
+    /// that it needs no Secret read anywhere else (Art. 25 judges only ministries' data).
+    #[arg(
+        long,
+        env = "GOVKH_SECRETS_READER",
+        value_name = "ROLE=NAMESPACE/SERVICEACCOUNT"
+    )]
+    pub secrets_reader: Option<govkh_core::provision::desired::SecretsReader>,
     /// Take a Lease before writing, so that of several replicas exactly one writes.
     #[arg(long, env = "GOVKH_LEADER_ELECT")]
     pub leader_elect: bool,

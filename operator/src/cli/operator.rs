@@ -68,6 +68,7 @@ pub(crate) fn run_operator(
             pass: args.report_pass,
             max_results: args.report_max_results as usize,
         }),
+        secrets_reader: args.secrets_reader,
         leader_election: args.leader_elect.then_some(crate::run::LeaderElection {
             namespace: args.leader_election_namespace,
             name: args.leader_election_name,

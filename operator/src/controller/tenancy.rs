@@ -131,6 +131,9 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     };
     // Build and apply.
     let mut d = desired::tenancy_objects(t, &ministry, &cloud);
+    if let Some(reader) = &ctx.secrets_reader {
+        desired::bind_secrets_reader(&mut d, t, reader);
+    }
     // What the generated admission policies read on each namespace, from the catalogue.
     admission_policies::annotate(&mut d.namespaces, &inv, &t.spec);
     apply_all(client, &d).await?;

@@ -106,6 +106,8 @@ pub struct RunOptions {
     pub history_namespace: Option<String>,
     /// The reports the leader writes after each audit (None: none).
     pub reports: Option<govkh_core::render::openreports::Options>,
+    /// Who is given the reading of Secrets in the tenancies' namespaces (`--secrets-reader`).
+    pub secrets_reader: Option<govkh_core::provision::desired::SecretsReader>,
 }
 
 /// Where and with which certificate the admission webhook listens.
@@ -261,11 +263,14 @@ pub async fn run_with(
 ) -> Result<(), Error> {
     let policies = Arc::new(Library::builtin()?.with_mode(options.engine));
     let ready = Arc::new(AtomicBool::new(false));
-    let ctx = Arc::new(Context::with_reporter(
-        client.clone(),
-        clock.clone(),
-        Some(options.identity.clone()),
-    ));
+    let ctx = Arc::new(
+        Context::with_reporter(
+            client.clone(),
+            clock.clone(),
+            Some(options.identity.clone()),
+        )
+        .with_secrets_reader(options.secrets_reader.clone()),
+    );
     let probe_server = probe_server(&options, &ctx, &ready).await?;
     wait_for_crds(&client, options.crd_timeout).await?;
     // Every replica serves admission from its own index; only the leader publishes the

@@ -90,6 +90,8 @@ pub mod names {
     pub const ALLOW_PRIVATE_NETWORK: &str = "govkh-allow-private-network";
     /// The RoleBinding of the DTU groups.
     pub const DTU_ADMIN: &str = "govkh-dtu-admin";
+    /// The RoleBinding that lets the operator read the namespace's Secrets (metadata).
+    pub const SECRETS_READER: &str = "govkh-secrets-reader";
 }
 
 pub(crate) fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -129,6 +129,70 @@ pub fn tenancy_objects(
     out
 }
 
+/// Who reads the kinds watched per ministry's namespace (Secrets) in the namespaces a tenancy
+/// provisions: the operator's own service account, through a ClusterRole made for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretsReader {
+    /// The ClusterRole bound (the chart's `<release>-secrets-reader`).
+    pub role: String,
+    /// The service account's namespace.
+    pub namespace: String,
+    /// The service account's name.
+    pub service_account: String,
+}
+
+impl std::str::FromStr for SecretsReader {
+    type Err = String;
+
+    /// `ROLE=NAMESPACE/SERVICEACCOUNT`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?} is not ROLE=NAMESPACE/SERVICEACCOUNT");
+        let (role, subject) = s.split_once('=').ok_or_else(bad)?;
+        let (namespace, service_account) = subject.split_once('/').ok_or_else(bad)?;
+        if [role, namespace, service_account]
+            .iter()
+            .any(|p| p.is_empty() || p.contains(['/', '=']))
+        {
+            return Err(bad());
+        }
+        Ok(SecretsReader {
+            role: role.to_string(),
+            namespace: namespace.to_string(),
+            service_account: service_account.to_string(),
+        })
+    }
+}
+
+/// Add to `objects` (what `tenancy` provisions) a RoleBinding in each of its namespaces giving
+/// `reader` its ClusterRole there, owned and labelled as the tenancy's other children (so it
+/// goes with the tenancy, and is pruned with a namespace it drops).
+pub fn bind_secrets_reader(
+    objects: &mut TenancyObjects,
+    tenancy: &CloudTenancy,
+    reader: &SecretsReader,
+) {
+    let owner = tenancy.controller_owner_ref(&());
+    let tenancy_name = tenancy.metadata.name.clone().unwrap_or_default();
+    let owned = owner_labels("CloudTenancy", &tenancy_name);
+    let own: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for ns in &tenancy.spec.namespaces {
+        objects.role_bindings.push(RoleBinding {
+            metadata: meta(names::SECRETS_READER, Some(&ns.name), &owner, &own),
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: "ClusterRole".into(),
+                name: reader.role.clone(),
+            },
+            subjects: Some(vec![Subject {
+                api_group: None,
+                kind: "ServiceAccount".into(),
+                name: reader.service_account.clone(),
+                namespace: Some(reader.namespace.clone()),
+            }]),
+        });
+    }
+}
+
 pub(crate) fn namespace(
     ns: &TenancyNamespace,
     ministry: &str,
@@ -385,6 +449,49 @@ spec: {establishedOn: '2026-03-01', operator: mptc, privateNetwork: {cidrs: [10.
         let (t, mut m, c) = objects(FIXTURE);
         m.spec.digital_transformation_unit.groups.clear();
         assert!(tenancy_objects(&t, &m, &c).role_bindings.is_empty());
+    }
+
+    #[test]
+    fn the_operator_may_read_secrets_in_each_namespace_of_the_tenancy_and_only_there() {
+        let (t, mut m, c) = objects(FIXTURE);
+        m.spec.digital_transformation_unit.groups.clear();
+        let mut o = tenancy_objects(&t, &m, &c);
+        let reader: SecretsReader = "govkh-secrets-reader=govkh-system/govkh".parse().unwrap();
+        bind_secrets_reader(&mut o, &t, &reader);
+        let namespaces: Vec<&str> = t.spec.namespaces.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(o.role_bindings.len(), namespaces.len());
+        for (rb, ns) in o.role_bindings.iter().zip(namespaces) {
+            assert_eq!(rb.metadata.name.as_deref(), Some(names::SECRETS_READER));
+            assert_eq!(rb.metadata.namespace.as_deref(), Some(ns));
+            assert_eq!(
+                (rb.role_ref.kind.as_str(), rb.role_ref.name.as_str()),
+                ("ClusterRole", "govkh-secrets-reader")
+            );
+            let s = &rb.subjects.as_ref().unwrap()[..];
+            assert_eq!(s.len(), 1);
+            assert_eq!(
+                (
+                    s[0].kind.as_str(),
+                    s[0].name.as_str(),
+                    s[0].namespace.as_deref()
+                ),
+                ("ServiceAccount", "govkh", Some("govkh-system"))
+            );
+            // Found and pruned by the tenancy's owner labels, as its other children.
+            let labels = rb.metadata.labels.as_ref().unwrap();
+            assert_eq!(labels[LABEL_OWNER_KIND], "CloudTenancy");
+        }
+        for bad in [
+            "",
+            "role",
+            "role=ns",
+            "=ns/sa",
+            "role=/sa",
+            "role=ns/",
+            "r=ns/sa/x",
+        ] {
+            assert!(bad.parse::<SecretsReader>().is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]
