@@ -1035,3 +1035,20 @@ async fn secrets_are_read_only_in_ministries_namespaces_and_one_that_cannot_be_r
         assert!(requests.contains(listed), "not {listed}: {requests:?}");
     }
 }
+
+#[test]
+fn a_kind_watched_per_namespace_says_an_outage_once_not_once_per_namespace() {
+    let index = Index::new();
+    let secret = kind("Secret");
+    let cause = |c: &str| Some(c.to_string());
+    // The first namespace's watch to fail says so; the others failing alike do not.
+    assert!(index.set_failing_in(secret, "a", cause("the list failed")));
+    assert!(!index.set_failing_in(secret, "b", cause("the list failed")));
+    // Another cause is news.
+    assert!(index.set_failing_in(secret, "c", cause("403 Forbidden")));
+    // Recovery is said when the last one recovers.
+    assert!(!index.set_failing_in(secret, "a", None));
+    assert!(!index.set_failing_in(secret, "b", None));
+    assert!(index.set_failing_in(secret, "c", None));
+    assert!(index.unread_namespaces().is_empty());
+}

@@ -300,13 +300,29 @@ impl Index {
         }
     }
 
-    /// The watch of `r` in `namespace` fails with `cause` (`None`: it works again).
-    pub fn set_failing_in(&self, r: &'static Resource, namespace: &str, cause: Option<String>) {
-        if let Ok(mut s) = self.scoped.lock() {
-            let w = s.entry((r.kind, namespace.to_string())).or_default();
-            w.resource = Some(r);
-            w.failing = cause;
-        }
+    /// The watch of `r` in `namespace` fails with `cause` (`None`: it works again). Returns
+    /// whether that is news for the kind as a whole — no other namespace's watch of it fails
+    /// with that cause (`None`: none fails at all any more) — so that an outage is said once
+    /// per kind and cause, not once per ministry's namespace.
+    pub fn set_failing_in(
+        &self,
+        r: &'static Resource,
+        namespace: &str,
+        cause: Option<String>,
+    ) -> bool {
+        let Ok(mut s) = self.scoped.lock() else {
+            return true;
+        };
+        let news = !s.iter().any(|((kind, ns), w)| {
+            *kind == r.kind
+                && ns != namespace
+                && w.failing.is_some()
+                && (cause.is_none() || w.failing == cause)
+        });
+        let w = s.entry((r.kind, namespace.to_string())).or_default();
+        w.resource = Some(r);
+        w.failing = cause;
+        news
     }
 
     /// Whether the watch of `r` in `namespace` has listed once, or fails (what it cannot read

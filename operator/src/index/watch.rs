@@ -167,13 +167,17 @@ pub(crate) fn watch_in(
                     if !matches!(e, watcher::Event::Init) {
                         // Progress: an object or a completed list.
                         kube::runtime::utils::Backoff::reset(&mut backoff);
+                        // Of a kind watched per namespace, said when the last one recovers.
                         if failing.take().is_some() {
-                            tracing::info!(
-                                kind = r.kind,
-                                namespace = scope.as_deref(),
-                                "watch works again"
-                            );
-                            set_failing(&index, r, scope.as_deref(), None);
+                            if set_failing(&index, r, scope.as_deref(), None) {
+                                tracing::info!(kind = r.kind, "watch works again");
+                            } else {
+                                tracing::debug!(
+                                    kind = r.kind,
+                                    namespace = scope.as_deref(),
+                                    "watch works again"
+                                );
+                            }
                         }
                     }
                     handle_event_in(&index, r, scope.as_deref(), e, &mut buffer);
@@ -184,16 +188,24 @@ pub(crate) fn watch_in(
                 }
                 // Resumed at a version the API server no longer has (etcd compacted, the
                 // server restarted): the watcher lists again by itself. Routine, not a failure.
-                Err(e) if is_expired(&e) => {
-                    tracing::info!(kind = r.kind, error = %e, "watch expired; listing again");
-                }
+                Err(e) if is_expired(&e) => match &scope {
+                    // One line per kind: not one per ministry's namespace.
+                    Some(ns) if ns.as_str() != first_namespace(&index).as_str() => {
+                        tracing::debug!(kind = r.kind, namespace = %ns, error = %e, "watch expired; listing again");
+                    }
+                    _ => tracing::info!(kind = r.kind, error = %e, "watch expired; listing again"),
+                },
                 Err(e) => {
                     let cause = watch_cause(&e);
                     if failing.as_deref() == Some(cause.as_str()) {
                         tracing::debug!(kind = %r.watch_name(), namespace = scope.as_deref(), error = %e, "watch still failing");
                     } else {
-                        tracing::warn!(kind = %r.watch_name(), namespace = scope.as_deref(), error = %e, "watch failed; retrying with backoff (up to 5 minutes apart) and saying so again only if the cause changes");
-                        set_failing(&index, r, scope.as_deref(), Some(cause.clone()));
+                        // Of a kind watched per namespace, said by the first one failing so.
+                        if set_failing(&index, r, scope.as_deref(), Some(cause.clone())) {
+                            tracing::warn!(kind = %r.watch_name(), namespace = scope.as_deref(), error = %e, "watch failed; retrying with backoff (up to 5 minutes apart) and saying so again only if the cause changes");
+                        } else {
+                            tracing::debug!(kind = %r.watch_name(), namespace = scope.as_deref(), error = %e, "watch failed, as another namespace's of its kind");
+                        }
                         failing = Some(cause);
                     }
                     tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(300))).await;
@@ -205,16 +217,30 @@ pub(crate) fn watch_in(
 
 /// Record that the watch of `r` in `namespace` (`None`: everywhere) fails with `cause`
 /// (`None`: works again).
+/// Returns whether to say so (see `Index::set_failing_in`).
 fn set_failing(
     index: &Index,
     r: &'static Resource,
     namespace: Option<&str>,
     cause: Option<String>,
-) {
+) -> bool {
     match namespace {
         Some(ns) => index.set_failing_in(r, ns, cause),
-        None => index.set_failing(&r.watch_name(), cause),
+        None => {
+            index.set_failing(&r.watch_name(), cause);
+            true
+        }
     }
+}
+
+/// The first (by name) of the ministries' namespaces: the one whose watch of a kind watched
+/// per namespace speaks for the others of routine events.
+fn first_namespace(index: &Index) -> String {
+    index
+        .ministry_namespaces()
+        .into_iter()
+        .next()
+        .unwrap_or_default()
 }
 
 /// A watch failure's cause, without what changes from one retry to the next: the status code
