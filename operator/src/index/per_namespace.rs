@@ -28,7 +28,14 @@ pub async fn watch_ministries(client: Client, index: Arc<Index>, r: &'static Res
     let first: Vec<String> = running.keys().cloned().collect();
     let mut synced = false;
     loop {
-        if !synced && first.iter().all(|ns| index.settled_in(r, ns)) {
+        // A first namespace that stopped being a ministry's before it listed is not waited
+        // for (its state is forgotten: it would never settle, and readiness never come).
+        if !synced
+            && first
+                .iter()
+                .filter(|ns| running.contains_key(*ns))
+                .all(|ns| index.settled_in(r, ns))
+        {
             index.mark_synced(r);
             synced = true;
         }
