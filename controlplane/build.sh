@@ -67,7 +67,7 @@ while i < len(text):
         continue
     obj, i = dec.raw_decode(text, i)
     if obj.get("Error"):
-        print(f"  {obj.get(\"Path\")}@{obj.get(\"Version\")}: {obj[\"Error\"]}")' 2>/dev/null | head -10 || true)"
+        print(f"  {obj.get(\"Path\")}@{obj.get(\"Version\")}: {obj[\"Error\"]}")' 2>/dev/null | sed -n 1,10p || true)"
   die "Go modules could not be fetched (is the Go module proxy, $(go env GOPROXY), reachable?):
 ${failed:-$(head -5 "$tmp/download.err")}"
 fi

@@ -18,7 +18,7 @@ state="$(cd "$state" && pwd)"
 
 pid="$(cat "$state/pids/$name")"
 # Only a process of this control plane: its command line names the state directory.
-if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$state/"; then
+if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -cF -- "$state/" >/dev/null; then
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true

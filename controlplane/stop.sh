@@ -19,7 +19,7 @@ ours() {
     pgrep -f -- "$state/" || true
   } | sort -u | while read -r pid; do
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || continue
-    if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$state/"; then echo "$pid"; fi
+    if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -cF -- "$state/" >/dev/null; then echo "$pid"; fi
   done
 }
 

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs="${1:-30}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # Asked of rustup's list, not by running `cargo +nightly`: a missing toolchain is never fetched.
-if command -v rustup >/dev/null && rustup toolchain list | grep -q '^nightly'; then
+if command -v rustup >/dev/null && rustup toolchain list | grep -c '^nightly' >/dev/null; then
   toolchain=(+nightly)
   sanitizer=address
 else

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/govkh-oci.tar}
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | sed -n 1p)
 revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 storage=(--storage-driver vfs --root "${GOVKH_BUILDAH_ROOT:-$PWD/target/buildah}" --runroot "${GOVKH_BUILDAH_RUNROOT:-$PWD/target/buildah-run}")
 
@@ -47,7 +47,8 @@ if buildah "${storage[@]}" run --isolation chroot "$ctr" -- /bin/sh -c true 2>/d
 fi
 run=(buildah "${storage[@]}" run --isolation chroot --user 65532:65532 "$ctr" --)
 "${run[@]}" /govkh --version
-"${run[@]}" /govkh policy list | head -3
+# sed reads to the end (head would close the pipe early: SIGPIPE under pipefail).
+"${run[@]}" /govkh policy list | sed -n 1,3p
 # The examples mounted in, read-only: the same verdicts as outside (exit 1: denials).
 set +e
 buildah "${storage[@]}" run --isolation chroot --user 65532:65532 \
