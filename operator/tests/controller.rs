@@ -159,6 +159,16 @@ async fn reconcile(
     server: Server,
     now: &str,
 ) -> (Result<Action, Error>, Vec<(String, Value)>) {
+    reconcile_in(t, server, now, |ctx| ctx).await
+}
+
+/// `reconcile`, with the context `configure` makes of the test's (its index seeded).
+async fn reconcile_in(
+    t: Value,
+    server: Server,
+    now: &str,
+    configure: impl FnOnce(Context) -> Context,
+) -> (Result<Action, Error>, Vec<(String, Value)>) {
     let now: Timestamp = now.parse().unwrap();
     let obj: CloudTenancy = serde_json::from_value(t.clone()).unwrap();
     // The reconciler reads the Ministry, the cloud and the approvals from the live index.
@@ -170,7 +180,9 @@ async fn reconcile(
     let index = common::index_of(&held);
     CHILDREN.with(|c| *c.borrow_mut() = server.children.clone());
     with_server(tenancy_routes(t), move |client| async move {
-        let ctx = Arc::new(Context::new(client, Arc::new(move || now)).with_index(index));
+        let ctx = Arc::new(configure(
+            Context::new(client, Arc::new(move || now)).with_index(index),
+        ));
         tenancy::reconcile(Arc::new(obj), ctx).await
     })
     .await
@@ -184,6 +196,39 @@ fn requeue_from_to(now: &str, at: &str) -> Action {
     Action::requeue(Duration::from_secs(
         (at.as_second() - now.as_second()) as u64,
     ))
+}
+
+#[tokio::test]
+async fn binding_the_reader_role_wakes_a_refused_secrets_watch_of_the_namespace() {
+    // The index's Secrets watch in the tenancy's namespace is refused (403) and backing off.
+    let secret = govkh_core::resources::RESOURCES
+        .iter()
+        .find(|r| r.kind == "Secret")
+        .unwrap();
+    let woken = Arc::new(std::sync::Mutex::new(None));
+    let keep = woken.clone();
+    let (result, requests) = reconcile_in(
+        tenancy_json(true),
+        server(),
+        "2026-11-26T03:00:00Z",
+        move |ctx| {
+            ctx.index
+                .set_failing_in(secret, "nssf-claims", Some("403 Forbidden".into()));
+            *keep.lock().unwrap() = Some(ctx.index.retry_signal_in(secret, "nssf-claims"));
+            ctx.with_secrets_reader(Some(
+                "govkh-secrets-reader=govkh-system/govkh".parse().unwrap(),
+            ))
+        },
+    )
+    .await;
+    result.unwrap();
+    assert!(requests.iter().any(|(r, _)| r.starts_with(
+        "PATCH /apis/rbac.authorization.k8s.io/v1/namespaces/nssf-claims/rolebindings/govkh-secrets-reader"
+    )));
+    // Woken: the watch's wait ends at once (the signal holds a permit).
+    let signal = woken.lock().unwrap().take().unwrap();
+    let at_once = tokio::time::timeout(Duration::from_millis(100), signal.notified()).await;
+    assert!(at_once.is_ok(), "the refused watch was not woken");
 }
 
 fn first_reconcile_requests() -> Vec<String> {

@@ -926,6 +926,13 @@ fn cloud_kinds_found_by_discovery_are_judged_wherever_they_are_and_two_buckets_s
 /// those of `refused` (403, as RBAC without a RoleBinding there), and holds every watch open
 /// unanswered.
 fn secrets_server(refused: &'static str) -> (kube::Client, Arc<std::sync::Mutex<Vec<String>>>) {
+    secrets_server_refusing(move |ns| ns == refused)
+}
+
+/// `secrets_server`, refusing the namespaces `refused` says (asked at each request).
+fn secrets_server_refusing(
+    refused: impl Fn(&str) -> bool + Send + 'static,
+) -> (kube::Client, Arc<std::sync::Mutex<Vec<String>>>) {
     mocked_with(move |_, path, query| {
         if query.contains("watch=true") {
             return None;
@@ -935,7 +942,7 @@ fn secrets_server(refused: &'static str) -> (kube::Client, Arc<std::sync::Mutex<
             .and_then(|p| p.strip_suffix("/secrets"))
             .unwrap_or_default()
             .to_string();
-        Some(if ns == refused {
+        Some(if refused(&ns) {
             (
                 403,
                 json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
@@ -1060,4 +1067,53 @@ fn a_kind_watched_per_namespace_says_an_outage_once_not_once_per_namespace() {
     assert!(!index.set_failing_in(secret, "b", None));
     assert!(index.set_failing_in(secret, "c", None));
     assert!(index.unread_namespaces().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_namespace_is_read_at_once_when_its_reader_role_is_bound() {
+    let index = Arc::new(Index::new());
+    for (r, objects) in [
+        (kind("Namespace"), vec![namespace("moh-records", "moh")]),
+        (kind("CloudTenancy"), Vec::new()),
+    ] {
+        let prepared = objects.into_iter().map(|o| index.prepare(r, o)).collect();
+        index.restart(r, prepared);
+        index.mark_synced(r);
+    }
+    // RBAC refuses the namespace's Secrets until the reader role is bound there.
+    let bound = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (client, log) = secrets_server_refusing({
+        let bound = bound.clone();
+        move |_| !bound.load(std::sync::atomic::Ordering::SeqCst)
+    });
+    let task = tokio::spawn(govkh::index::watch_ministries(
+        client,
+        index.clone(),
+        kind("Secret"),
+    ));
+    // Twenty minutes refused: the watch's backoff has grown to minutes between tries.
+    tokio::time::sleep(Duration::from_secs(1200)).await;
+    let tries = log.lock().unwrap().len();
+    assert!((5..=20).contains(&tries), "{tries} tries in 20 minutes");
+    assert_eq!(index.unread_namespaces().len(), 1);
+    // Nothing refused elsewhere is woken by a binding here.
+    assert_eq!(index.retry_refused_in("moeys-a"), 0);
+    // The tenancy reconciler binds the reader role, and says so to the index: the watch tries
+    // again at once — within 100 ms, not at its next backoff minutes away.
+    bound.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(index.retry_refused_in("moh-records"), 1);
+    let held = || {
+        index
+            .object("v1", "Secret", Some("moh-records"), "key-moh-records")
+            .is_some()
+    };
+    let read = tokio::time::timeout(Duration::from_millis(100), async {
+        while !held() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "not read within 100 ms of the binding");
+    assert!(index.unread_namespaces().is_empty());
+    task.abort();
 }

@@ -137,6 +137,13 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     // What the generated admission policies read on each namespace, from the catalogue.
     admission_policies::annotate(&mut d.namespaces, &inv, &t.spec);
     apply_all(client, &d).await?;
+    if ctx.secrets_reader.is_some() {
+        // The reader role is bound in each namespace now: a Secrets watch there that RBAC
+        // refused tries again at once, not at its next backoff (up to 5 minutes away).
+        for ns in &t.spec.namespaces {
+            ctx.index.retry_refused_in(&ns.name);
+        }
+    }
     let current = take_back(t, &name, &d, ctx).await?;
     // Status: the statutory clock as of now.
     let named = approvals_of(&inv, SubjectKind::CloudTenancy, &name);

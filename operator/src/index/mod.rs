@@ -190,6 +190,8 @@ struct Scoped {
     listed: bool,
     /// Why it fails, until it works again.
     failing: Option<String>,
+    /// Wakes the watch from its backoff to try again now (`Index::retry_refused_in`).
+    retry: Option<Arc<tokio::sync::Notify>>,
 }
 
 /// How many changes a slow subscriber may fall behind before it is told it lagged.
@@ -323,6 +325,42 @@ impl Index {
         w.resource = Some(r);
         w.failing = cause;
         news
+    }
+
+    /// What wakes the watch of `r` in `namespace` from its backoff (made on first ask; the
+    /// watch asks when it starts).
+    pub fn retry_signal_in(
+        &self,
+        r: &'static Resource,
+        namespace: &str,
+    ) -> Arc<tokio::sync::Notify> {
+        let Ok(mut s) = self.scoped.lock() else {
+            // Nobody else can wake it then; its own backoff still retries.
+            return Arc::default();
+        };
+        let w = s.entry((r.kind, namespace.to_string())).or_default();
+        w.resource = Some(r);
+        w.retry.get_or_insert_with(Arc::default).clone()
+    }
+
+    /// Wake now, out of their backoff, the watches in `namespace` that RBAC refuses (403):
+    /// the tenancy reconciler has just bound the reader role there, so the next try should
+    /// pass — not up to 5 minutes later. Returns how many were woken.
+    pub fn retry_refused_in(&self, namespace: &str) -> usize {
+        let Ok(s) = self.scoped.lock() else {
+            return 0;
+        };
+        let mut woken = 0;
+        for ((_, ns), w) in s.iter() {
+            if ns == namespace
+                && w.failing.as_deref().is_some_and(|c| c.starts_with("403"))
+                && let Some(retry) = &w.retry
+            {
+                retry.notify_one();
+                woken += 1;
+            }
+        }
+        woken
     }
 
     /// Whether the watch of `r` in `namespace` has listed once, or fails (what it cannot read

@@ -132,6 +132,8 @@ pub(crate) fn watch_in(
     let index = index.clone();
     let config = watcher::Config::default().page_size(LIST_PAGE);
     let scope = namespace.clone();
+    // A watch in one namespace can be woken from its backoff (see `Index::retry_refused_in`).
+    let retry = namespace.as_deref().map(|ns| index.retry_signal_in(r, ns));
     let events: futures::stream::BoxStream<'static, Result<watcher::Event<Value>, watcher::Error>> =
         if r.metadata_only {
             let meta: Api<PartialObjectMeta<DynamicObject>> = match &namespace {
@@ -208,7 +210,19 @@ pub(crate) fn watch_in(
                         }
                         failing = Some(cause);
                     }
-                    tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(300))).await;
+                    let delay = backoff.next().unwrap_or(Duration::from_secs(300));
+                    match &retry {
+                        Some(retry) => tokio::select! {
+                            () = tokio::time::sleep(delay) => {}
+                            () = retry.notified() => {
+                                // The reader role was bound here just now: try at once, and
+                                // soon again (from 1 s) while RBAC's cache catches up.
+                                kube::runtime::utils::Backoff::reset(&mut backoff);
+                                tracing::debug!(kind = r.kind, namespace = scope.as_deref(), "the reader role was bound: trying again now");
+                            }
+                        },
+                        None => tokio::time::sleep(delay).await,
+                    }
                 }
             }
         }
