@@ -429,6 +429,10 @@ pub fn tls_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Error> 
     .with_no_client_auth()
     .with_single_cert(certs, key)
     .map_err(tls)?;
+    // HTTP/1.1 only, as controller-runtime's, knative's and operator-framework's webhook servers
+    // by default since the HTTP/2 Rapid Reset and stream-cancellation advisories
+    // (CVE-2023-44487, kubernetes/kubernetes#121197); HTTP/2 would also pin all of the API
+    // server's admission traffic to one replica, over its one multiplexed connection.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
