@@ -268,13 +268,13 @@ impl<'a> Evaluator<'a> {
             match held {
                 Held::Json(object, source) => judge(object, *source),
                 // Decoded on its turn, in the worker: never all at once.
-                Held::Compact(text, source) => match serde_json::from_str::<Json>(text) {
+                Held::Compact(packed, source) => match packed.value() {
                     Ok(object) => judge(&object, Some(source)),
-                    Err(e) => (
+                    Err(message) => (
                         load_error_findings(&[LoadError {
                             source: (*source).clone(),
                             object: None,
-                            message: format!("cannot decode the object held compactly: {e}"),
+                            message,
                         }]),
                         None,
                     ),
@@ -288,10 +288,10 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// An object to judge as the inventory holds it: JSON, or compact text decoded on its turn.
+/// An object to judge as the inventory holds it: JSON, or packed and decoded on its turn.
 pub(crate) enum Held<'a> {
     Json(&'a Json, Option<&'a Source>),
-    Compact(&'a str, &'a Source),
+    Compact(&'a crate::loading::manifest::Packed, &'a Source),
 }
 
 /// A review with its parts borrowed: how the inventory's objects are judged without a copy.

@@ -89,13 +89,13 @@ pub fn evaluation(
     let compact = index
         .judged_compact()
         .into_iter()
-        .filter_map(|(text, source)| match serde_json::from_str(&text) {
+        .filter_map(|(packed, source)| match packed.value() {
             Ok(object) => Some((object, Some(source))),
             Err(e) => {
                 unreadable.borrow_mut().push(LoadError {
                     source,
                     object: None,
-                    message: format!("cannot decode an object the index holds: {e}"),
+                    message: format!("an object the index holds: {e}"),
                 });
                 None
             }

@@ -67,7 +67,7 @@ impl Index {
                     resource: r,
                     namespace: loaded.namespace.clone().unwrap_or_default(),
                     name: loaded.name.clone(),
-                    text: Arc::from(loaded.raw.to_string()),
+                    text: Packed::of(&loaded.raw),
                 },
             )
         } else {
@@ -229,8 +229,7 @@ impl Index {
                                 (
                                     Some(c.namespace.clone()),
                                     c.name.clone(),
-                                    announced(r)
-                                        .then(|| serde_json::from_str(&c.text).unwrap_or_default()),
+                                    announced(r).then(|| c.text.value().unwrap_or_default()),
                                 )
                             }),
                     )

@@ -35,7 +35,7 @@ use std::{
 use govkh_core::{
     admission::Snapshot,
     inventory::{Inventory, other_key},
-    loading::manifest::{LoadError, Loaded, Loader, Source},
+    loading::manifest::{LoadError, Loaded, Loader, Packed, Source},
     resources::{RESOURCES, Resource},
 };
 use serde_json::Value;
@@ -53,14 +53,14 @@ pub use per_namespace::watch_ministries;
 pub use watch::*;
 
 /// A namespaced object no other object's verdict depends on (a workload, a Service, an
-/// Ingress, ...), held as compact JSON text: it is read only when the audit judges it, so it
-/// costs its size, not the several times more of a decoded JSON tree.
+/// Ingress, ...), held packed (LZ4-compressed compact JSON): it is read only when the audit
+/// judges it, so it costs its packed size, not the several times more of a decoded JSON tree.
 #[derive(Clone, Debug)]
 struct Compact {
     resource: &'static Resource,
     namespace: String,
     name: String,
-    text: Arc<str>,
+    text: Packed,
 }
 
 /// One watched object decoded into the form the index holds, before the index's lock is taken:
@@ -76,7 +76,7 @@ pub struct Prepared {
 
 #[derive(Debug)]
 enum PreparedObject {
-    /// A namespaced object that shapes no policy's context: held as compact text.
+    /// A namespaced object that shapes no policy's context: held packed.
     Compact(String, Compact),
     /// Any other: held decoded.
     Loaded(Loaded),
@@ -480,9 +480,9 @@ impl Index {
 
     /// The compact objects judged — those of ministries' namespaces, and cloud resources
     /// wherever they are (one outside every ministry's namespace is a finding that it cannot be
-    /// attributed) — as (JSON text, where it was read), for the audit to decode and judge one
-    /// at a time (the texts are shared, not copied).
-    pub fn judged_compact(&self) -> Vec<(Arc<str>, Source)> {
+    /// attributed) — as (the object packed, where it was read), for the audit to decode and
+    /// judge one at a time (shared, not copied).
+    pub fn judged_compact(&self) -> Vec<(Packed, Source)> {
         self.read(|s| {
             s.compact
                 .values()
@@ -531,7 +531,7 @@ impl Index {
         self.read(|s| {
             s.compact
                 .get(&key)
-                .and_then(|c| serde_json::from_str(&c.text).ok())
+                .and_then(|c| c.text.value().ok())
                 .or_else(|| s.namespaced.get(&key).map(|o| o.raw.clone()))
                 .or_else(|| s.inventory.others.get(&key).map(|o| o.raw.clone()))
         })
@@ -564,8 +564,9 @@ impl Index {
                 .take_while(|(k, _)| k.starts_with(&prefix))
                 // Only a text holding every wanted value can match: the others are not parsed
                 // (label values need no escaping in JSON).
-                .filter(|(_, c)| wanted.iter().all(|(_, v)| c.text.contains(v)))
-                .filter_map(|(_, c)| serde_json::from_str::<Value>(&c.text).ok());
+                .filter_map(|(_, c)| c.text.text().ok())
+                .filter(|text| wanted.iter().all(|(_, v)| text.contains(v)))
+                .filter_map(|text| serde_json::from_str::<Value>(&text).ok());
             let decoded = s
                 .namespaced
                 .range(prefix.clone()..)

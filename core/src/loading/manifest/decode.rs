@@ -324,7 +324,7 @@ impl Loader {
                     .map_err(|e| err(Some(id.clone()), format!("malformed object: {e}")))?;
             }
             let compact = (self.compact && !shapes_context(kind, api_version))
-                .then(|| std::sync::Arc::<str>::from(value.to_string()));
+                .then(|| super::Packed::of(&value));
             return Ok(Loaded {
                 source: source.clone(),
                 api_version: head.api_version,

@@ -20,9 +20,11 @@ use crate::{
 };
 
 mod decode;
+mod packed;
 mod walk;
 
 pub use decode::*;
+pub use packed::Packed;
 pub use walk::*;
 
 /// Kinds whose objects shape the policies' context (`input.inventory`): ours, Namespaces, and
@@ -137,9 +139,9 @@ pub struct Loaded {
     /// The object as read (JSON value), for policies that read it as data; `Null` when the
     /// object is held as `compact` text instead.
     pub raw: Value,
-    /// The object as compact JSON text, in place of `raw`: how a `Loader::compacting` holds
-    /// objects that are only judged (nothing else is judged by them), a tenth of the memory.
-    pub compact: Option<std::sync::Arc<str>>,
+    /// The object packed (LZ4-compressed compact JSON text), in place of `raw`: how a
+    /// `Loader::compacting` holds objects that are only judged (nothing else is judged by them).
+    pub compact: Option<Packed>,
     /// The decoded object.
     pub object: Object,
 }
@@ -149,9 +151,7 @@ impl Loaded {
     pub fn value(&self) -> Result<std::borrow::Cow<'_, Value>, String> {
         match &self.compact {
             None => Ok(std::borrow::Cow::Borrowed(&self.raw)),
-            Some(text) => serde_json::from_str(text)
-                .map(std::borrow::Cow::Owned)
-                .map_err(|e| format!("cannot decode the object held compactly: {e}")),
+            Some(packed) => packed.value().map(std::borrow::Cow::Owned),
         }
     }
 
