@@ -86,7 +86,7 @@ mod tests {
         let damaged = Packed(bytes.into());
         assert!(damaged.value().is_err());
         // A length prefix that promises more than there is.
-        let lying = Packed(vec![0xff, 0xff, 0xff, 0x7f, 0x10].into());
+        let lying = Packed(vec![0xe8, 0x03, 0, 0, 0x10].into());
         assert!(lying.text().is_err());
     }
 }
