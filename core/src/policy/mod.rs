@@ -216,7 +216,8 @@ pub struct Library {
     /// tested against).
     every_kind: bool,
     mode: Mode,
-    /// How many threads evaluate objects at once (`check`, `report`, the audit).
+    /// One: objects are evaluated on the calling thread; more: on the worker pool (`check`,
+    /// `report`, the audit).
     threads: usize,
     /// When a run with this library must stop judging (`--timeout`).
     deadline: Option<std::time::Instant>,
@@ -283,8 +284,9 @@ impl Library {
         &self.policies
     }
 
-    /// The same library evaluating objects on `threads` threads (at least one); by default as
-    /// many as the machine has cores.
+    /// The same library evaluating objects on the calling thread alone (`threads` 1) or, with
+    /// more, on the process's pool of worker threads, one per core (`parallel::map`); by
+    /// default as many as the machine has cores.
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
         self
