@@ -18,8 +18,8 @@ then creates headless Services (labelled open data; a kind the webhook judges) i
 namespace at --rate per second from --clients connections kept alive (8 unless told), for
 --seconds. The API server keeps its own connections to the webhook alive: a webhook that cut
 them by age (as govkh did at 60 s) failed a request now and then ("use of closed network
-connection", "broken pipe"). Prints the requests, the failures
-and their messages, and the latency percentiles as the client saw them.
+connection", "broken pipe"). Prints the requests, the failures and their messages, and the
+latency percentiles as the client saw them.
 
 Needs GOVKH_E2E_KUBECONFIG (controlplane/with.sh sets it), the control plane's kubectl on PATH,
 and openssl.
@@ -84,13 +84,22 @@ def webhook_certificate(tmp):
 
 
 
+def positive(text):
+    """An argument that must be a whole number above zero (no clients, or no requests, would
+    leave nothing to measure)."""
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not above zero")
+    return n
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rate", type=int, default=150)
-    p.add_argument("--seconds", type=int, default=130)
+    p.add_argument("--rate", type=positive, default=150)
+    p.add_argument("--seconds", type=positive, default=130)
     p.add_argument("--keep", type=int, default=0,
                    help="delete each Service again this many creates later (0: keep them all)")
-    p.add_argument("--clients", type=int, default=8,
+    p.add_argument("--clients", type=positive, default=8,
                    help="client connections, each one request at a time (the soak needs more than 8 "
                         "to keep up at 100/s on two cores)")
     p.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "govkh"))
