@@ -164,14 +164,22 @@ def main():
                     except Exception:  # noqa: BLE001 - a failed delete only leaves one more Service
                         conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
 
-        # govkh's resident memory every 10 s while the load runs.
-        rss, sampling = [], threading.Event()
+        # govkh's resident memory every 10 s while the load runs, and what its allocator says it
+        # holds (govkh_heap_bytes): a leak grows both, the allocator's free pages only the RSS.
+        rss, heap, sampling = [], [], threading.Event()
 
         def sample():
             while not sampling.wait(10):
                 with open(f"/proc/{proc.pid}/status") as f:
                     kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
                 rss.append(round(kib / 1024))
+                try:
+                    with urllib.request.urlopen(f"http://{PROBE}/metrics", timeout=5) as r:
+                        held = next(float(line.split()[1]) for line in r.read().decode().splitlines()
+                                    if line.startswith("govkh_heap_bytes "))
+                    heap.append(round(held / 2**20, 1))
+                except Exception:  # noqa: BLE001 - a missed scrape is a missing sample, said below
+                    pass
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -212,6 +220,8 @@ def main():
                           "failures": messages,
                           "latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": round(1000 * latencies[-1], 1)},
                           "rss_mib": rss_summary(rss),
+                          "heap_mib": rss_summary(heap),
+                          "heap_samples_missed": len(rss) - len(heap),
                           "log": log.name}, indent=1))
     finally:
         proc.terminate()
@@ -220,7 +230,7 @@ def main():
 
 
 def rss_summary(rss):
-    """What the RSS samples (every 10 s, the first 10 s into the load) say: their range and
+    """What the RSS (or heap) samples (every 10 s, the first 10 s into the load) say: their range and
     spread, (max - min) / first, sample to sample; and the median of each 5 minutes, with the
     drift between the first full window after the first 5 minutes (the index filling up to
     --keep) and the last — a leak shows there, an allocator's swings between audits do not."""

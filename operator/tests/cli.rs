@@ -598,6 +598,13 @@ fn run_serves_probes_while_waiting_for_crds_and_gives_up_clearly() {
         get("/readyz").unwrap().starts_with("HTTP/1.1 503"),
         "not ready before the controllers run"
     );
+    // Its memory is not backed by transparent huge pages unless asked (`--transparent-huge-pages`).
+    // Linux says so in the process's status (since 6.x; an older kernel has no such line).
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        && let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:"))
+    {
+        assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    }
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     // Nothing listens on the API server's port: that is what it says, not that the CRDs

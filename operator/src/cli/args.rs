@@ -169,6 +169,12 @@ pub struct RunArgs {
         value_name = "ROLE=NAMESPACE/SERVICEACCOUNT"
     )]
     pub secrets_reader: Option<govkh_core::provision::desired::SecretsReader>,
+    /// Let the kernel back this process's memory with transparent huge pages (2 MiB), where
+    /// the node's setting allows them. Off by default: a huge page stays resident while any of
+    /// its 4 KiB pages is in use, and the kernel fills partly used ranges back into huge pages,
+    /// so the resident memory grows past what govkh holds and wanders as objects come and go.
+    #[arg(long, env = "GOVKH_TRANSPARENT_HUGE_PAGES")]
+    pub transparent_huge_pages: bool,
     /// Take a Lease before writing, so that of several replicas exactly one writes.
     #[arg(long, env = "GOVKH_LEADER_ELECT")]
     pub leader_elect: bool,

@@ -31,6 +31,11 @@ pub(crate) fn run_operator(
     if let Err(e) = installed {
         return fail(stderr, format_args!("cannot set up logging: {e}"));
     }
+    // Before the runtime's threads and the index allocate: what is faulted in from here on is
+    // backed by 4 KiB pages unless asked otherwise.
+    if let Err(e) = crate::run::huge_pages(args.transparent_huge_pages) {
+        tracing::warn!(error = %e, "cannot set whether transparent huge pages back this process's memory");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

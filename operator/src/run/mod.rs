@@ -222,6 +222,21 @@ async fn shutdown_signal() {
     }
 }
 
+/// Whether the kernel may back this process's memory with transparent huge pages (`allow`), by
+/// `prctl(PR_SET_THP_DISABLE)`: a flag of the process that its threads and its children share.
+/// Off for `govkh run` unless `--transparent-huge-pages`: its allocator (mimalloc) frees and
+/// reuses memory 64 KiB at a time, and with huge pages a 2 MiB page stays resident while any
+/// part of it is used, and the kernel's khugepaged fills partly used ranges back into huge
+/// pages — in the soak the allocator counted ~11 MiB held while 45 MiB of its arena was
+/// resident, 18 MiB of it in huge pages. Elsewhere than Linux there is nothing to set.
+pub fn huge_pages(allow: bool) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    rustix::thread::disable_transparent_huge_pages(!allow)?;
+    #[cfg(not(target_os = "linux"))]
+    let _ = allow;
+    Ok(())
+}
+
 /// Run the operator until a termination signal.
 pub async fn run(options: RunOptions) -> Result<(), Error> {
     let config = match &options.kubeconfig {
@@ -493,6 +508,15 @@ impl Servers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn huge_pages_are_turned_off_and_on_for_the_process() {
+        huge_pages(false).unwrap();
+        assert!(rustix::thread::transparent_huge_pages_are_disabled().unwrap());
+        huge_pages(true).unwrap();
+        assert!(!rustix::thread::transparent_huge_pages_are_disabled().unwrap());
+    }
 
     #[test]
     fn requests_name_govkh_its_version_and_the_replica() {
