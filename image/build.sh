@@ -38,6 +38,7 @@ c = json.loads(sys.argv[1])["OCIv1"]["config"]
 assert c["User"] == "65532:65532", c["User"]
 assert c["Entrypoint"] == ["/govkh"], c["Entrypoint"]
 assert c["Labels"]["org.opencontainers.image.title"] == "govkh", c["Labels"]
+assert "MIMALLOC_PURGE_DELAY=0" in c.get("Env", []), c.get("Env")
 print("config: user", c["User"], "entrypoint", c["Entrypoint"])
 PY
 # No shell in the image: running one must fail.

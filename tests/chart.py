@@ -63,8 +63,9 @@ def test_defaults_run_two_replicas_with_leader_election():
     assert "--leader-elect" in c["args"], c["args"]
     assert "--leader-election-name=govkh-leader" in c["args"]
     assert "--history-namespace=govkh-system" in c["args"], c["args"]
-    env = {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in c["env"]}
-    assert env == {"POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace"}
+    env = {e["name"]: e.get("value") or e["valueFrom"]["fieldRef"]["fieldPath"] for e in c["env"]}
+    assert env == {"POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace",
+                   "MIMALLOC_PURGE_DELAY": "0"}, env
     assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert c["securityContext"]["readOnlyRootFilesystem"] is True

@@ -40,7 +40,7 @@ import threading
 import time
 import urllib.request
 
-from clusterbench import ROOT, install_examples, kubeconfig, kubectl, ready
+from clusterbench import ROOT, install_examples, kubeconfig, kubectl, operator_env, ready
 
 PROBE = "127.0.0.1:18091"
 WEBHOOK = "127.0.0.1:18444"
@@ -115,7 +115,7 @@ def main():
                              "--identity", "bench", "--webhook-addr", WEBHOOK,
                              "--webhook-url", f"https://{WEBHOOK}/validate", "--webhook-ca-file", hook_ca,
                              "--tls-cert-file", hook_cert, "--tls-key-file", hook_key],
-                            stdout=subprocess.DEVNULL, stderr=log)
+                            stdout=subprocess.DEVNULL, stderr=log, env=operator_env())
     try:
         started = time.time()
         while not ready(PROBE):

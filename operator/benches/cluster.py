@@ -31,7 +31,7 @@ import tempfile
 import time
 import urllib.request
 
-from clusterbench import ROOT, install_examples, kubeconfig, kubectl, ready
+from clusterbench import ROOT, install_examples, kubeconfig, kubectl, operator_env, ready
 
 NAMESPACES = ["mef-tax", "mef-portal", "moh-records", "moh-registry", "moeys-elearning",
               "nssf-claims", "gdt-api", "mptc-registry"]
@@ -212,7 +212,7 @@ def main():
     started = time.time()
     proc = subprocess.Popen([a.binary, "run", "--kubeconfig", os.environ["GOVKH_E2E_KUBECONFIG"],
                              "--probe-addr", PROBE, "--reports", "none", "--audit-interval", "30",
-                             "--log-format", "json"], stdout=subprocess.DEVNULL, stderr=log)
+                             "--log-format", "json"], stdout=subprocess.DEVNULL, stderr=log, env=operator_env())
     try:
         while not ready(PROBE):
             if proc.poll() is not None or time.time() - started > 600:
