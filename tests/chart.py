@@ -10,6 +10,7 @@ Run from the repository root after `cargo build` (it reads target/debug/govkh).
 """
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -100,6 +101,33 @@ def test_rbac_is_the_generated_rules_bound_to_the_service_account():
     assert objects[("ServiceAccount", "govkh")]["metadata"]["namespace"] == "govkh-system"
 
 
+def test_the_fences_roles_are_generated_and_bound_to_the_groups_in_the_values():
+    objects = render({"authorization": {"ministryGroups": ["mef-dtu", "moh-dtu"],
+                                        "committeeGroups": ["dgc-secretariat"]}})
+    for role in ("platform", "committee", "ministry", "view"):
+        with open(os.path.join(CHART, "files", f"role-{role}-rules.yaml")) as f:
+            assert objects[("ClusterRole", f"govkh-{role}")]["rules"] == yaml.safe_load(f), role
+    subjects = lambda role: [s["name"] for s in objects[("ClusterRoleBinding", f"govkh-{role}")]["subjects"]]
+    assert subjects("platform") == ["govkh-platform", "system:masters"]
+    assert subjects("committee") == ["dgc-secretariat"]
+    assert subjects("ministry") == ["mef-dtu", "moh-dtu"]
+    assert ("ClusterRoleBinding", "govkh-view") not in objects, "reading goes with view, by aggregation"
+    labels = objects[("ClusterRole", "govkh-view")]["metadata"]["labels"]
+    assert labels["rbac.authorization.k8s.io/aggregate-to-view"] == "true"
+    args = container(objects)["args"]
+    assert "--committee-group=dgc-secretariat" in args and "--platform-group=govkh-platform" in args
+    assert "--operator-user=system:serviceaccount:govkh-system:govkh" in args
+    # No ministry group: no binding, not an empty one.
+    assert ("ClusterRoleBinding", "govkh-ministry") not in render()
+    # A system: group is no DTU's.
+    try:
+        render({"authorization": {"ministryGroups": ["system:authenticated"]}})
+    except Exception:  # noqa: BLE001 - the schema's refusal
+        pass
+    else:
+        raise AssertionError("a system: group was accepted as a DTU group")
+
+
 def test_cloud_api_groups_are_granted_for_reading_and_checked():
     groups = ["s3.aws.upbound.io", "s3.services.k8s.aws"]
     rules = render({"cloudApiGroups": groups})[("ClusterRole", "govkh")]["rules"]
@@ -177,8 +205,20 @@ def test_the_webhook_is_registered_with_the_certificate_it_serves():
                                                "path": "/validate", "port": 443}
     with open(os.path.join(CHART, "files", "webhook-rules.yaml")) as f:
         assert hook["rules"] == yaml.safe_load(f)
-    # The second webhook: the cloud resources, by the catalogue's groups.
-    clouds = vwc["webhooks"][1]
+    # The fence: govkh's kinds (created, changed and deleted) and the Namespaces that carry the
+    # labels govkh derives, in every namespace, always Fail.
+    fence = vwc["webhooks"][1]
+    assert fence["name"] == "fence.validate.digital.gov.kh"
+    assert fence["failurePolicy"] == "Fail" and "namespaceSelector" not in fence
+    assert fence["clientConfig"] == hook["clientConfig"]
+    with open(os.path.join(CHART, "files", "webhook-fence-rules.yaml")) as f:
+        assert fence["rules"] == yaml.safe_load(f)
+    with open(os.path.join(CHART, "files", "webhook-fence-conditions.yaml")) as f:
+        assert fence["matchConditions"] == yaml.safe_load(f)
+    assert fence["rules"][0]["operations"] == ["CREATE", "UPDATE", "DELETE"]
+    assert not any("digital.gov.kh" in r["apiGroups"] for r in hook["rules"])
+    # The third webhook: the cloud resources, by the catalogue's groups.
+    clouds = vwc["webhooks"][2]
     assert clouds["name"] == "clouds.validate.digital.gov.kh"
     assert clouds["clientConfig"] == hook["clientConfig"]
     with open(os.path.join(CHART, "files", "webhook-cloud-conditions.yaml")) as f:
@@ -270,6 +310,20 @@ def test_admission_policies_are_the_generated_ones_with_the_releases_exemptions(
             values = r_spec.pop("matchResources")["namespaceSelector"]["matchExpressions"][0]["values"]
             g_spec.pop("matchResources")
             assert values == ["kube-system", "kube-public", "kube-node-lease", "gov-system", "monitoring"], values
+        if g["kind"] == "ValidatingAdmissionPolicy":
+            # The fence's twins read the release's authority, set from the values.
+            authority = {"platformGroups": ["govkh-platform", "system:masters"],
+                         "committeeGroups": ["digital-government-committee"],
+                         "operatorUsers": ["system:serviceaccount:gov-system:govkh"],
+                         "reservedNamespaces": ["default", "gov-system", "monitoring"]}
+            r_vars = {v["name"]: v["expression"] for v in r_spec.pop("variables")}
+            g_vars = {v["name"]: v["expression"] for v in g_spec.pop("variables")}
+            assert r_vars.keys() == g_vars.keys(), g["metadata"]["name"]
+            for name, expression in g_vars.items():
+                if name in authority:
+                    assert json.loads(r_vars[name]) == authority[name], (name, r_vars[name])
+                else:
+                    assert r_vars[name] == expression, name
         assert r_spec == g_spec, g["metadata"]["name"]
     deny = objects[("ValidatingAdmissionPolicyBinding", "govkh-data-placement")]
     warn = objects[("ValidatingAdmissionPolicyBinding", "govkh-unclassified-data")]

@@ -109,6 +109,14 @@ pub struct Dependents {
     pub cloud: bool,
 }
 
+/// The tenancies that declare namespace `name`.
+fn claimants(inv: &Inventory, name: &str) -> Vec<String> {
+    inv.namespaces
+        .get(name)
+        .map(|i| i.claimants.clone())
+        .unwrap_or_default()
+}
+
 /// What depends on the object of `kind` that changed (`object`: as applied, or as it was when
 /// deleted), with the rest read from `inv`: a Ministry moves every tenancy (its own, and the
 /// others' namespaces annotated with the domains inside theirs), its links, grants and the
@@ -116,8 +124,10 @@ pub struct Dependents {
 /// every tenancy (the establishment date moves every deadline; a class's placements are
 /// annotated on every provisioned namespace); a ministry's Namespace its links and
 /// grants (those covering all its namespaces gain or lose one) and the Ministry (its
-/// namespaces), and any Namespace the links and grants that name it (they wait for it); a
-/// tenancy or link the approvals about it.
+/// namespaces), and any Namespace the links and grants that name it (they wait for it) and the
+/// tenancies that declare it; a tenancy the approvals about it, the other tenancies declaring
+/// its namespaces, and the links and grants its namespaces concern; a link the approvals about
+/// it.
 pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dependents {
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
     let links = || inv.links.values().map(|e| &e.object);
@@ -153,13 +163,39 @@ pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dep
             // Those that wait for this namespace by name, labelled or not.
             d.links.extend(links_naming_namespace(links(), name));
             d.grants.extend(grants_naming_namespace(grants(), name));
+            // The tenancies that declare it: whether they may create, keep or take it changes
+            // with it (one it was handed to has no owner reference to be found by).
+            d.tenancies = claimants(inv, name);
             for list in [&mut d.links, &mut d.grants] {
                 list.sort();
                 list.dedup();
             }
         }
+        // The tenancies declaring a namespace it declares (a conflict begins or ends on both),
+        // and the links and grants of its ministry and of its namespaces (which namespaces are
+        // the ministry's, and so where their paths may open, changes with it).
         "CloudTenancy" => {
-            d.approvals = approvals_about(approvals(), SubjectKind::CloudTenancy, name)
+            d.approvals = approvals_about(approvals(), SubjectKind::CloudTenancy, name);
+            let declared: Vec<&str> = object["spec"]["namespaces"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n["name"].as_str())
+                .collect();
+            for ns in &declared {
+                d.tenancies
+                    .extend(claimants(inv, ns).into_iter().filter(|t| t != name));
+                d.links.extend(links_naming_namespace(links(), ns));
+                d.grants.extend(grants_naming_namespace(grants(), ns));
+            }
+            if let Some(m) = object["spec"]["ministry"].as_str() {
+                d.links.extend(links_of_ministry(links(), m));
+                d.grants.extend(grants_of_ministry(grants(), m));
+            }
+            for list in [&mut d.tenancies, &mut d.links, &mut d.grants] {
+                list.sort();
+                list.dedup();
+            }
         }
         "PrivateNetworkLink" => {
             d.approvals = approvals_about(approvals(), SubjectKind::PrivateNetworkLink, name);

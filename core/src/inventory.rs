@@ -4,15 +4,17 @@
 //! one pass over a cluster (`--cluster`) and from the operator's watches (the live index); the
 //! evaluation does not know which.
 //!
-//! Building it refuses duplicates (two objects of the same kind and name, or a namespace claimed
-//! by two tenancies), naming both places, and keeps the first.
+//! Building it refuses duplicates (two objects of the same kind and name), naming both places,
+//! and keeps the first. A namespace two tenancies declare is no load error: neither holds it,
+//! and the `namespace-claims` policy says so on both (`index_namespaces`).
 
 use std::{collections::BTreeMap, sync::Arc};
 
 use crate::{
     api::{
-        Approval, CloudTenancy, DataAccessGrant, DataClass, GovernmentCloud, LABEL_DATA_CLASS,
-        LABEL_MINISTRY, LABEL_PERSONAL_DATA, Ministry, Placement, PrivateNetworkLink,
+        ANNOTATION_CREATED_BY, Approval, CloudTenancy, DataAccessGrant, DataClass, GovernmentCloud,
+        LABEL_DATA_CLASS, LABEL_MINISTRY, LABEL_PERSONAL_DATA, LABEL_TENANCY, Ministry, Placement,
+        PrivateNetworkLink,
     },
     loading::manifest::{LoadError, Loaded, Object, Source},
 };
@@ -29,16 +31,32 @@ pub struct Entry<T> {
 /// What govkh knows about a namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NamespaceInfo {
-    /// The ministry it belongs to (tenancy, else its label).
+    /// The ministry it belongs to (its holding tenancy's, else its label).
     pub ministry: Option<String>,
-    /// Its placement, when a tenancy provisions it.
+    /// Its placement, when a tenancy holds it.
     pub placement: Option<Placement>,
-    /// Its default data class (tenancy, else its label).
+    /// Its default data class (holding tenancy, else its label).
     pub data_class: Option<String>,
-    /// The tenancy that provisions it.
+    /// The tenancy that holds it (see `Inventory::index_namespaces` for who that is).
     pub tenancy: Option<String>,
     /// Whether it holds personal data (Art. 29).
     pub personal_data: bool,
+    /// Whether the Namespace exists (was read as an object), or is only declared by tenancies.
+    pub exists: bool,
+    /// The tenancies that declare it, by name (more than one is a conflict).
+    pub claimants: Vec<String>,
+    /// The tenancy govkh recorded on the Namespace as holding it (its `digital.gov.kh/tenancy`
+    /// label, which only govkh writes).
+    pub recorded: Option<String>,
+    /// The tenancy govkh created the Namespace for (`digital.gov.kh/created-by`).
+    pub created_by: Option<String>,
+}
+
+/// Whether `name` is a namespace no tenancy may ever hold, whatever the installation: the
+/// system's (`kube-*`) and `default`. govkh's own namespace and the installation's exempt ones
+/// are refused by the fence too (`fence::Authority::reserved`).
+pub fn always_reserved(name: &str) -> bool {
+    name == "default" || name.starts_with("kube-")
 }
 
 /// Everything the evaluation may look at.
@@ -115,7 +133,7 @@ impl Inventory {
         for loaded in objects {
             inv.add(loaded, &mut errors);
         }
-        inv.index_namespaces(&mut errors);
+        inv.index_namespaces();
         (inv, errors)
     }
 
@@ -236,6 +254,31 @@ impl Inventory {
         removed
     }
 
+    /// This inventory with `tenancy` as given: borrowed when it holds that tenancy already as
+    /// given, else a copy that does (a reconciler's object may be newer than the index it reads
+    /// the rest from, or the index may not hold it yet: whose namespaces are whose must be
+    /// decided with the tenancy as it is now).
+    pub fn with_tenancy(&self, tenancy: &CloudTenancy) -> std::borrow::Cow<'_, Inventory> {
+        let name = tenancy.metadata.name.clone().unwrap_or_default();
+        if self
+            .tenancies
+            .get(&name)
+            .is_some_and(|e| e.object.spec == tenancy.spec)
+        {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut inv = self.clone();
+        inv.tenancies.insert(
+            name,
+            Entry {
+                source: None,
+                object: tenancy.clone(),
+            },
+        );
+        inv.reindex_namespaces();
+        std::borrow::Cow::Owned(inv)
+    }
+
     /// Whether the Ministry `required` exists, and `optional` too when there is one (a link's
     /// target, a grant's grantee ministry).
     pub fn ministries_exist(&self, required: &str, optional: Option<&str>) -> bool {
@@ -272,63 +315,99 @@ impl Inventory {
     }
 
     /// Recompute `namespaces` from the tenancies and Namespace objects (after a change of
-    /// either). Conflicts were reported when the objects were loaded; here the first tenancy
-    /// (by name) keeps a contested namespace, as in `build`.
+    /// either).
     pub fn reindex_namespaces(&mut self) {
         self.namespaces.clear();
-        let mut ignored = Vec::new();
-        self.index_namespaces(&mut ignored);
+        self.index_namespaces();
     }
 
-    /// Fill `namespaces` from the tenancies (which win) and from Namespace objects' labels.
-    fn index_namespaces(&mut self, errors: &mut Vec<LoadError>) {
+    /// Fill `namespaces` from the tenancies and from Namespace objects. Who holds a namespace
+    /// is decided from facts only govkh writes, never from the tenancies' names:
+    /// - one that exists is held by the tenancy govkh recorded on it (`digital.gov.kh/tenancy`)
+    ///   while that tenancy still declares it; otherwise (made by someone else, or released)
+    ///   by the one tenancy declaring it with `adopt` (which only the platform may set), if
+    ///   exactly one does;
+    /// - one that does not exist (yet) is held by the tenancy that declares it, if only one
+    ///   does: two declaring it is a conflict, and neither holds it until one lets go;
+    /// - `kube-*` and `default` are never held.
+    ///
+    /// A held namespace takes its ministry, placement and class from its tenancy; otherwise they
+    /// come from its labels (which govkh's admission policies let only govkh write).
+    fn index_namespaces(&mut self) {
+        let mut adopting: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (tname, t) in &self.tenancies {
             for ns in &t.object.spec.namespaces {
-                if let Some(info) = self.namespaces.get(&ns.name) {
-                    let first = info.tenancy.clone().unwrap_or_default();
-                    if let Some(source) = &t.source {
-                        errors.push(LoadError {
-                            source: source.clone(),
-                            object: Some(format!("CloudTenancy/{tname}")),
-                            message: format!(
-                                "namespace {} is already provisioned by CloudTenancy/{first}: a namespace belongs to one tenancy",
-                                ns.name
-                            ),
-                        });
-                    }
-                    continue;
+                let info = self.namespaces.entry(ns.name.clone()).or_default();
+                if !info.claimants.contains(tname) {
+                    info.claimants.push(tname.clone());
                 }
-                self.namespaces.insert(
-                    ns.name.clone(),
-                    NamespaceInfo {
-                        ministry: Some(t.object.spec.ministry.clone()),
-                        placement: Some(t.object.spec.placement),
-                        data_class: ns.data_class.clone(),
-                        tenancy: Some(tname.clone()),
-                        personal_data: ns.personal_data,
-                    },
-                );
+                if ns.adopt {
+                    adopting
+                        .entry(ns.name.clone())
+                        .or_default()
+                        .push(tname.clone());
+                }
             }
         }
         for o in self.others.values() {
             if o.kind != "Namespace" || !o.api_version.eq("v1") {
                 continue;
             }
-            let labels = o.raw.get("metadata").and_then(|m| m.get("labels"));
-            let label = |k: &str| {
-                labels
+            let meta = o.raw.get("metadata");
+            let get = |map: &str, k: &str| {
+                meta.and_then(|m| m.get(map))
                     .and_then(|l| l.get(k))
                     .and_then(|v| v.as_str())
                     .map(str::to_string)
             };
             let info = self.namespaces.entry(o.name.clone()).or_default();
-            if info.ministry.is_none() {
-                info.ministry = label(LABEL_MINISTRY);
+            info.exists = true;
+            info.ministry = get("labels", LABEL_MINISTRY);
+            info.data_class = get("labels", LABEL_DATA_CLASS);
+            info.personal_data = get("labels", LABEL_PERSONAL_DATA).as_deref() == Some("true");
+            info.recorded = get("labels", LABEL_TENANCY);
+            info.created_by = get("annotations", ANNOTATION_CREATED_BY);
+        }
+        for (name, info) in self.namespaces.iter_mut() {
+            let holder = if always_reserved(name) {
+                None
+            } else if info.exists {
+                // A tenancy recorded on the namespace holds it only for the ministry recorded
+                // with it: a tenancy of that name made again by another ministry takes nothing.
+                let same_ministry = |t: &str| {
+                    self.tenancies.get(t).is_some_and(|t| {
+                        info.ministry
+                            .as_deref()
+                            .is_none_or(|m| m == t.object.spec.ministry)
+                    })
+                };
+                match &info.recorded {
+                    Some(r) if info.claimants.contains(r) && same_ministry(r) => Some(r.clone()),
+                    _ => match adopting.get(name).map(Vec::as_slice) {
+                        Some([one]) => Some(one.clone()),
+                        _ => None,
+                    },
+                }
+            } else {
+                match info.claimants.as_slice() {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                }
+            };
+            let Some(holder) = holder else { continue };
+            let Some(t) = self.tenancies.get(&holder) else {
+                continue;
+            };
+            let Some(declared) = t.object.spec.namespaces.iter().find(|n| &n.name == name) else {
+                continue;
+            };
+            info.ministry = Some(t.object.spec.ministry.clone());
+            info.placement = Some(t.object.spec.placement);
+            if declared.data_class.is_some() {
+                info.data_class = declared.data_class.clone();
             }
-            if info.data_class.is_none() {
-                info.data_class = label(LABEL_DATA_CLASS);
-            }
-            info.personal_data |= label(LABEL_PERSONAL_DATA).as_deref() == Some("true");
+            info.personal_data |= declared.personal_data;
+            info.tenancy = Some(holder);
         }
     }
 
@@ -364,19 +443,28 @@ fn put<T: Clone>(map: &mut BTreeMap<String, Entry<T>>, loaded: &Loaded, object: 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::loading::manifest::Loader;
 
-    #[test]
-    fn a_namespace_claimed_by_two_tenancies_is_refused_and_namespaces_are_indexed() {
+    /// The inventory of the manifests in `text`, which must load without a problem.
+    pub(crate) fn inventory(text: &str) -> Inventory {
         let loader = Loader::new();
         let mut r = crate::loading::manifest::LoadResult::default();
+        loader.load_text("t.yaml", text, false, &mut r);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let (inv, errors) = Inventory::build(r.objects);
+        assert!(errors.is_empty(), "{errors:?}");
+        inv
+    }
+
+    #[test]
+    fn a_namespace_declared_by_two_tenancies_is_held_by_neither_whatever_their_names() {
         let text = "\
 apiVersion: digital.gov.kh/v1alpha1
 kind: CloudTenancy
 metadata: {name: a}
-spec: {ministry: mef, placement: government-private, namespaces: [{name: shared, dataClass: confidential}]}
+spec: {ministry: mef, placement: government-private, namespaces: [{name: shared, dataClass: confidential}, {name: mine}]}
 ---
 apiVersion: digital.gov.kh/v1alpha1
 kind: CloudTenancy
@@ -387,26 +475,85 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: legacy, labels: {digital.gov.kh/ministry: moi, digital.gov.kh/data-class: top-secret}}
 ";
-        loader.load_text("t.yaml", text, false, &mut r);
-        assert!(r.errors.is_empty(), "{:?}", r.errors);
-        let (inv, errors) = Inventory::build(r.objects);
-        assert_eq!(errors.len(), 1);
-        assert!(
-            errors[0]
-                .message
-                .contains("namespace shared is already provisioned by CloudTenancy/a"),
-            "{}",
-            errors[0]
-        );
+        let inv = inventory(text);
         let shared = &inv.namespaces["shared"];
-        assert_eq!(shared.ministry.as_deref(), Some("mef"));
-        assert_eq!(shared.placement, Some(Placement::GovernmentPrivate));
-        assert_eq!(shared.data_class.as_deref(), Some("confidential"));
+        assert_eq!(shared.tenancy, None, "no name order decides");
+        assert_eq!(shared.ministry, None);
+        assert_eq!(shared.claimants, ["a", "b"]);
+        assert!(!shared.exists);
+        let mine = &inv.namespaces["mine"];
+        assert_eq!(
+            (mine.tenancy.as_deref(), mine.ministry.as_deref()),
+            (Some("a"), Some("mef"))
+        );
+        assert_eq!(mine.placement, Some(Placement::GovernmentPrivate));
         let legacy = &inv.namespaces["legacy"];
         assert_eq!(
             (legacy.ministry.as_deref(), legacy.data_class.as_deref()),
             (Some("moi"), Some("top-secret"))
         );
+        assert!(legacy.exists && legacy.tenancy.is_none());
         assert_eq!(inv.len(), 3);
+        // The same with the tenancies' names swapped: still neither.
+        let swapped = inventory(&text.replace("name: a}", "name: z}"));
+        assert_eq!(swapped.namespaces["shared"].tenancy, None);
+    }
+
+    #[test]
+    fn an_existing_namespace_is_held_by_the_tenancy_govkh_recorded_or_adopted_by_the_platforms_word()
+     {
+        let text = "\
+apiVersion: digital.gov.kh/v1alpha1
+kind: CloudTenancy
+metadata: {name: moeys-grab}
+spec: {ministry: moeys, placement: government-private, namespaces: [{name: mef-tax}, {name: kube-system}, {name: victim-legacy}, {name: handed-over, adopt: true}]}
+---
+apiVersion: digital.gov.kh/v1alpha1
+kind: CloudTenancy
+metadata: {name: mef-core}
+spec: {ministry: mef, placement: government-private, namespaces: [{name: mef-tax, dataClass: confidential}]}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: mef-tax, labels: {digital.gov.kh/ministry: mef, digital.gov.kh/tenancy: mef-core}, annotations: {digital.gov.kh/created-by: mef-core}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: kube-system}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: victim-legacy}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: handed-over}
+";
+        let inv = inventory(text);
+        let tax = &inv.namespaces["mef-tax"];
+        assert_eq!(tax.tenancy.as_deref(), Some("mef-core"));
+        assert_eq!(tax.ministry.as_deref(), Some("mef"));
+        assert_eq!(tax.created_by.as_deref(), Some("mef-core"));
+        assert_eq!(tax.claimants, ["mef-core", "moeys-grab"]);
+        for taken in ["kube-system", "victim-legacy"] {
+            let info = &inv.namespaces[taken];
+            assert_eq!(info.tenancy, None, "{taken}");
+            assert_eq!(info.ministry, None, "{taken}");
+        }
+        let adopted = &inv.namespaces["handed-over"];
+        assert_eq!(adopted.tenancy.as_deref(), Some("moeys-grab"));
+        assert_eq!(adopted.ministry.as_deref(), Some("moeys"));
+        // Released by its tenancy (the label stays, the tenancy no longer declares it): no one
+        // holds it until the platform hands it over.
+        let released = inventory(&text.replace(
+            "namespaces: [{name: mef-tax, dataClass: confidential}]",
+            "namespaces: [{name: mef-other}]",
+        ));
+        assert_eq!(released.namespaces["mef-tax"].tenancy, None);
+        assert_eq!(
+            released.namespaces["mef-tax"].ministry.as_deref(),
+            Some("mef"),
+            "its label"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod clouds;
 pub mod dependents;
 pub mod evaluate;
+pub mod fence;
 pub mod finding;
 pub mod inventory;
 pub mod law;

@@ -85,6 +85,12 @@ fn every_policy_has_metadata_tests_and_both_kinds_of_samples() {
         "private-network",
         "approval-authority",
         "unclassified-data",
+        "platform-authority",
+        "ministry-authority",
+        "namespace-claims",
+        "reserved-namespaces",
+        "derived-labels",
+        "path-ownership",
     ] {
         assert!(
             lib.policies().iter().any(|p| p.meta.id == id),
@@ -93,20 +99,95 @@ fn every_policy_has_metadata_tests_and_both_kinds_of_samples() {
     }
 }
 
+/// The request a sample stands for: its last document, submitted as its annotations say
+/// (`samples.govkh.digital.gov.kh/operation`: CREATE by default, UPDATE of the earlier version
+/// of the same object — in the sample, else in the context — or DELETE; `user-groups` and
+/// `user-name`: who submits it, when an admission-only policy needs a submitter). The samples'
+/// own annotations are taken off the objects judged.
+struct SampleRequest {
+    inventory: Inventory,
+    operation: Operation,
+    object: serde_json::Value,
+    old_object: Option<serde_json::Value>,
+    user: Option<(String, Vec<String>)>,
+}
+
+const SAMPLE_ANNOTATIONS: &str = "samples.govkh.digital.gov.kh/";
+
+fn sample_request(sample: &Path) -> SampleRequest {
+    let (inventory, subject) = sample_inventory(sample);
+    let annotation = |k: &str| {
+        subject.raw["metadata"]["annotations"][format!("{SAMPLE_ANNOTATIONS}{k}")]
+            .as_str()
+            .map(str::to_string)
+    };
+    let user = match (annotation("user-name"), sample_groups(&subject)) {
+        (None, None) => None,
+        (name, groups) => Some((
+            name.unwrap_or_else(|| "sample-user".into()),
+            groups.unwrap_or_default(),
+        )),
+    };
+    let clean = |mut v: serde_json::Value| {
+        if let Some(a) = v["metadata"]["annotations"].as_object_mut() {
+            a.retain(|k, _| !k.starts_with(SAMPLE_ANNOTATIONS));
+            if a.is_empty() {
+                v["metadata"].as_object_mut().unwrap().remove("annotations");
+            }
+        }
+        v
+    };
+    let object = clean(subject.raw.clone());
+    let operation = match annotation("operation").as_deref() {
+        None | Some("CREATE") => Operation::Create,
+        Some("UPDATE") => Operation::Update,
+        Some("DELETE") => Operation::Delete,
+        Some(other) => panic!("{}: operation {other}", sample.display()),
+    };
+    let old_object = match operation {
+        Operation::Create => None,
+        Operation::Delete => Some(object.clone()),
+        _ => {
+            let previous = govkh_core::evaluate::objects(&inventory)
+                .into_iter()
+                .map(|(o, _)| o)
+                .find(|o| {
+                    o["kind"] == object["kind"]
+                        && o["metadata"]["name"] == object["metadata"]["name"]
+                        && o["metadata"]["namespace"] == object["metadata"]["namespace"]
+                })
+                .unwrap_or_else(|| panic!("{}: no earlier version", sample.display()));
+            Some(clean(previous))
+        }
+    };
+    SampleRequest {
+        inventory,
+        operation,
+        object,
+        old_object,
+        user,
+    }
+}
+
 /// The findings of `policy_id` about the last document of `sample`, evaluated with the samples
 /// context.
 fn sample_findings(policy_id: &str, sample: &Path) -> Vec<String> {
-    let (inv, subject) = sample_inventory(sample);
+    let SampleRequest {
+        inventory: inv,
+        operation,
+        object,
+        old_object,
+        user,
+    } = sample_request(sample);
     let lib = Library::builtin().unwrap();
     // Samples may say who submits them (admission-only policies).
-    let user_info =
-        sample_groups(&subject).map(|g| json!({"username": "sample-user", "groups": g}));
+    let user_info = user.map(|(name, groups)| json!({"username": name, "groups": groups}));
     let full = evaluate(&inv, &lib, now());
     let evaluator = Evaluator::new(&inv, &lib, now(), &full.tenancies);
     let review = Review {
-        operation: Operation::Create,
-        object: subject.raw.clone(),
-        old_object: None,
+        operation,
+        object,
+        old_object,
         user_info,
         source: None,
     };
@@ -145,6 +226,8 @@ fn sample_groups(subject: &govkh_core::loading::manifest::Loaded) -> Option<Vec<
 }
 
 /// The samples context with `sample`, and the sample's last document (the object under test).
+/// An update's or deletion's object is the one stored already: the inventory holds its earlier
+/// version (from the sample, else the context), not the one submitted.
 fn sample_inventory(sample: &Path) -> (Inventory, govkh_core::loading::manifest::Loaded) {
     let loader = Loader::new();
     let ctx = loader.load_paths(
@@ -160,8 +243,26 @@ fn sample_inventory(sample: &Path) -> (Inventory, govkh_core::loading::manifest:
         own.errors
     );
     let subject = own.objects.last().unwrap().clone();
+    let stored = subject.raw["metadata"]["annotations"]["samples.govkh.digital.gov.kh/operation"]
+        .as_str()
+        .is_some_and(|op| op != "CREATE");
     let mut objects = ctx.objects;
-    objects.extend(own.objects);
+    let mut mine = own.objects;
+    if stored {
+        mine.pop();
+        // The sample's earlier version replaces the context's.
+        for o in &mine {
+            objects
+                .retain(|c| !(c.kind == o.kind && c.name == o.name && c.namespace == o.namespace));
+        }
+        if mine.is_empty()
+            && subject.raw["metadata"]["annotations"]["samples.govkh.digital.gov.kh/operation"]
+                == "DELETE"
+        {
+            mine.push(subject.clone());
+        }
+    }
+    objects.extend(mine);
     let (inv, errors) = Inventory::build(objects);
     assert!(errors.is_empty(), "{}: {errors:?}", sample.display());
     (inv, subject)
@@ -644,11 +745,14 @@ fn only_the_policies_that_declare_a_kind_and_operation_run_on_it() {
     );
     assert_eq!(
         ids("Approval", Operation::Create),
-        ["approval-authority", "official-email"]
+        ["approval-authority", "ministry-authority", "official-email"]
     );
-    // Deleting an Approval is not the committee's decision to guard (approval-authority
-    // declares CREATE and UPDATE); its request's sender is still judged.
-    assert_eq!(ids("Approval", Operation::Delete), ["official-email"]);
+    // Deleting a decided Approval is a revocation, the committee's; deleting a request, its
+    // ministry's; its request's sender is still judged.
+    assert_eq!(
+        ids("Approval", Operation::Delete),
+        ["approval-authority", "ministry-authority", "official-email"]
+    );
     // A kind no built-in policy names: none runs (and no input is built for it).
     assert!(ids("Lease", Operation::Create).is_empty());
     // Every policy declares the kinds it judges.
@@ -894,21 +998,24 @@ fn twin_verdict(
     policy: &k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy,
     sample: &Path,
 ) -> Vec<String> {
-    let (inv, subject) = sample_inventory(sample);
-    let namespace = subject.raw["metadata"]["namespace"]
+    let r = sample_request(sample);
+    let namespace = r.object["metadata"]["namespace"]
         .as_str()
-        .map(|n| vap::namespace_object(&inv, n));
+        .map(|n| vap::namespace_object(&r.inventory, n));
+    let (user, groups) = r.user.unwrap_or_else(|| ("sample-user".into(), Vec::new()));
     let request = vap::Request {
-        operation: "CREATE".into(),
-        object: subject.raw.clone(),
+        operation: r.operation.as_str().into(),
+        object: r.object,
+        old_object: r.old_object,
         namespace,
-        user: (
-            "sample-user".into(),
-            sample_groups(&subject).unwrap_or_default(),
-        ),
+        user: (user, groups),
     };
     vap::evaluate(policy, &request).unwrap_or_else(|e| panic!("{}: {e}", sample.display()))
 }
+
+/// Twins of policies that judge who submits a request: a file without a submitter is judged
+/// by them only with --as-user (and by the audit never), so it has no admission twin.
+const SUBMITTER_TWINS: &[&str] = &["approval-authority", "platform-authority", "derived-labels"];
 
 /// Where a CEL twin and its Rego policy disagree on a sample (policy, sample, both verdicts),
 /// and how many samples were compared.
@@ -919,10 +1026,8 @@ fn disagreements(twins: &[vap::Twin]) -> (Vec<String>, usize) {
     let mut compared = 0;
     for (twin, (policy, _)) in twins.iter().zip(&generated) {
         for (sample, denied) in samples_of(twin.policy) {
-            let (_, subject) = sample_inventory(&sample);
-            // A request always has a user; a file without one is judged by approval-authority
-            // only with --as-user (and by the audit never): it has no admission twin.
-            if twin.policy == "approval-authority" && sample_groups(&subject).is_none() {
+            // A request always has a user.
+            if SUBMITTER_TWINS.contains(&twin.policy) && sample_request(&sample).user.is_none() {
                 continue;
             }
             let rego = sample_findings(twin.policy, &sample);
@@ -990,6 +1095,7 @@ fn a_namespace_govkh_did_not_make_is_refused_as_not_governed() {
         operation: "CREATE".into(),
         object: json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
             "metadata": {"name": "scratch", "namespace": "made-by-hand"}}),
+        old_object: None,
         namespace: Some(vap::namespace_object(&inv, "made-by-hand")),
         user: ("someone".into(), vec![]),
     };

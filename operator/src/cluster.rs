@@ -138,8 +138,14 @@ pub async fn read(
                         .extend(item["metadata"]["name"].as_str().map(str::to_string));
                 }
                 if r.kind == "CloudTenancy" {
+                    // A system namespace a tenancy names is still nobody's (the fence).
                     for ns in item["spec"]["namespaces"].as_array().into_iter().flatten() {
-                        ministry_namespaces.extend(ns["name"].as_str().map(str::to_string));
+                        ministry_namespaces.extend(
+                            ns["name"]
+                                .as_str()
+                                .filter(|n| !govkh_core::inventory::always_reserved(n))
+                                .map(str::to_string),
+                        );
                     }
                 }
                 // A cloud resource is judged wherever it is: outside every ministry's namespace it

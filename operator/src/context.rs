@@ -37,6 +37,8 @@ pub struct Context {
     /// (`--secrets-reader`); none: nobody is (the namespaces' Secrets are then read only where
     /// RBAC lets the operator already).
     pub secrets_reader: Option<govkh_core::provision::desired::SecretsReader>,
+    /// Who the platform, the committee and govkh are, and the namespaces no tenancy may hold.
+    pub authority: Arc<govkh_core::fence::Authority>,
 }
 
 impl Context {
@@ -65,7 +67,14 @@ impl Context {
             audit: RwLock::new(None),
             index: Arc::new(crate::index::Index::new()),
             secrets_reader: None,
+            authority: Arc::new(govkh_core::fence::Authority::default()),
         }
+    }
+
+    /// The same context with `authority` (the fence's special users and reserved namespaces).
+    pub fn with_authority(mut self, authority: govkh_core::fence::Authority) -> Self {
+        self.authority = Arc::new(authority);
+        self
     }
 
     /// The same context reading `index`.

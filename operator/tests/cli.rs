@@ -65,6 +65,7 @@ fn examples_on_the_demo_date() {
         ("mef-core", "Compliant"),
         ("mef-workloads", "Compliant"),
         ("moeys-elearning", "ExceptionPending"),
+        ("moeys-overreach", "Compliant"),
         ("moh-records", "Compliant"),
         ("moi-private", "Compliant"),
         ("mptc-core", "Compliant"),
@@ -84,7 +85,7 @@ fn examples_on_the_demo_date() {
     assert_eq!(mef["approval"], "mef-aws-continuation");
     assert_eq!(mef["nextBoundary"], "2027-05-11");
     assert_eq!(v["summary"]["findings"]["warn"], 8);
-    assert_eq!(v["summary"]["findings"]["deny"], 9);
+    assert_eq!(v["summary"]["findings"]["deny"], 12);
     for f in v["findings"]
         .as_array()
         .unwrap()
@@ -119,17 +120,20 @@ fn examples_on_the_demo_date() {
         [
             "cloud-resources Bucket/treasury-keys-backup [\"25\",\"26\"]",
             "data-placement PersistentVolumeClaim/registry-data [\"10\",\"25\"]",
+            "namespace-claims CloudTenancy/moeys-overreach [\"10\",\"25\"]",
             "no-dissemination PrivateNetworkLink/moh-to-nssf-claims [\"26\",\"28\"]",
             "no-dissemination Service/api-public [\"26\",\"28\"]",
             "no-reproduction VolumeSnapshot/registry-data-copy [\"26\"]",
             "official-domain Ingress/elearning [\"20\",\"21\"]",
             "official-email Approval/moeys-satellite [\"21\"]",
+            "path-ownership PrivateNetworkLink/moeys-to-a-public-cdn [\"9\",\"26\",\"28\"]",
             "personal-data-consent PrivateNetworkLink/moh-to-nssf-claims [\"29\"]",
             "private-network PrivateNetworkLink/moeys-satellite [\"9\"]",
+            "reserved-namespaces CloudTenancy/moeys-overreach [\"10\",\"25\"]",
         ]
     );
-    // The demo shows every policy of the catalogue but the one that judges who sends a
-    // request (approval-authority: with --as-user, below, and at admission).
+    // The demo shows every policy of the catalogue but those that judge who sends a request
+    // (with --as-user, below, and at admission).
     let shown: std::collections::BTreeSet<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -138,9 +142,15 @@ fn examples_on_the_demo_date() {
         .collect();
     let library = govkh_core::policy::Library::builtin().unwrap();
     for p in library.policies() {
+        let by_submitter = [
+            "approval-authority",
+            "platform-authority",
+            "ministry-authority",
+            "derived-labels",
+        ];
         assert_eq!(
             shown.contains(p.meta.id.as_str()),
-            p.meta.id != "approval-authority",
+            !by_submitter.contains(&p.meta.id.as_str()),
             "{}",
             p.meta.id
         );
@@ -205,9 +215,9 @@ fn examples_after_the_migration_deadline_are_denied() {
     }
     assert_eq!(state_of(&v, "mef-analytics"), "ExceptionExpired");
     assert_eq!(state_of(&v, "mef-workloads"), "Compliant");
-    // The clock's four, the policies' eight, and the cloud check's two: the top-secret bucket
+    // The clock's four, the policies' eleven, and the cloud check's two: the top-secret bucket
     // and the undeclared one, whose migration is now overdue.
-    assert_eq!(v["summary"]["findings"]["deny"], 4 + 8 + 2);
+    assert_eq!(v["summary"]["findings"]["deny"], 4 + 11 + 2);
 }
 
 #[test]
@@ -226,7 +236,7 @@ fn text_output_is_grouped_by_ministry_with_a_summary() {
     assert!(text.contains("Statutory clock (Art. 10)"));
     assert!(
         text.trim_end()
-            .contains("objects checked: 9 deny, 8 warn, 0 dryrun, 0 error"),
+            .contains("objects checked: 12 deny, 8 warn, 0 dryrun, 0 error"),
         "{text}"
     );
 }
@@ -464,7 +474,7 @@ violation contains {"msg": "image not pinned"} if {
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        v["summary"]["findings"]["deny"], 9,
+        v["summary"]["findings"]["deny"], 12,
         "built-in policies still run"
     );
     let out = govkh(&[
@@ -536,10 +546,10 @@ fn deeply_nested_input_is_refused_clearly_and_the_rest_is_checked() {
         "{errors:?}"
     );
     assert_eq!(
-        v["summary"]["objects"], 51,
+        v["summary"]["objects"], 53,
         "the examples and ok.json were checked"
     );
-    assert_eq!(v["summary"]["findings"]["deny"], 9);
+    assert_eq!(v["summary"]["findings"]["deny"], 12);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -1123,9 +1133,15 @@ fn text_output_puts_denials_before_warnings_within_a_ministry() {
             }
         }
     }
-    // MoEYS has both: its denials (an Ingress, a link, an approval) before its warnings (its
-    // tenancy, an undeclared S3 bucket).
-    assert_eq!(moeys, ["DENY", "DENY", "DENY", "WARN", "WARN"], "{text}");
+    // MoEYS has both: its denials (an Ingress, two links, an approval, the tenancy reaching
+    // past its fence twice) before its warnings (its tenancy, an undeclared S3 bucket).
+    assert_eq!(
+        moeys,
+        [
+            "DENY", "DENY", "DENY", "DENY", "DENY", "DENY", "WARN", "WARN"
+        ],
+        "{text}"
+    );
 }
 
 #[test]
@@ -1252,7 +1268,15 @@ fn policy_list_prints_the_catalogue_with_header_and_amounts() {
         .map(|p| p["id"].as_str().unwrap())
         .collect();
     // Every built-in policy, each with a fix hint.
-    assert_eq!(ids.len(), 9, "{ids:?}");
+    assert_eq!(
+        ids.len(),
+        govkh_core::policy::Library::builtin()
+            .unwrap()
+            .policies()
+            .len(),
+        "{ids:?}"
+    );
+    assert!(ids.len() >= 15, "{ids:?}");
     for p in v.as_array().unwrap() {
         assert!(p["fix"].as_str().is_some_and(|f| !f.is_empty()), "{p}");
     }
@@ -1266,7 +1290,7 @@ fn policy_list_prints_the_catalogue_with_header_and_amounts() {
 }
 
 #[test]
-fn check_as_a_user_judges_who_writes_an_approval() {
+fn check_as_a_user_judges_who_writes_what() {
     let file = "examples/workloads/moeys-satellite.yaml";
     let policies_of = |extra: &[&str]| {
         let mut args = vec![
@@ -1290,14 +1314,24 @@ fn check_as_a_user_judges_who_writes_an_approval() {
         p.sort();
         p
     };
-    // No submitter: approval-authority cannot judge (the audit's case).
+    // No submitter: the policies of who writes what cannot judge (the audit's case).
     assert_eq!(policies_of(&[]), ["official-email", "private-network"]);
-    // A ministry's DTU writing its own Approval: refused, as admission would.
+    // MoEYS's DTU filing its own link and its own request: as admission would, nothing more.
     assert_eq!(
         policies_of(&["--as-user", "dara@moeys.gov.kh", "--as-group", "moeys-dtu"]),
-        ["approval-authority", "official-email", "private-network"]
+        ["official-email", "private-network"]
     );
-    // The committee may.
+    // GDT's DTU writing them in MoEYS's name: refused, both.
+    assert_eq!(
+        policies_of(&["--as-user", "sok@tax.gov.kh", "--as-group", "gdt-dtu"]),
+        [
+            "ministry-authority",
+            "ministry-authority",
+            "official-email",
+            "private-network"
+        ]
+    );
+    // The committee files no one's link.
     assert_eq!(
         policies_of(&[
             "--as-user",
@@ -1305,7 +1339,44 @@ fn check_as_a_user_judges_who_writes_an_approval() {
             "--as-group",
             "digital-government-committee"
         ]),
-        ["official-email", "private-network"]
+        ["ministry-authority", "official-email", "private-network"]
+    );
+    // A request with a decision in it, from MoEYS's DTU: the decision is the committee's.
+    let decided = std::env::temp_dir().join(format!("govkh-decided-{}.yaml", std::process::id()));
+    std::fs::write(
+        &decided,
+        std::fs::read_to_string(root().join(file)).unwrap().replace(
+            "    reason: Provincial schools have no fibre connection yet.",
+            "    reason: Provincial schools have no fibre connection yet.\n  decision: {verdict: Approved, decidedOn: \"2026-10-16\", document: MOEYS/2026/1, reviewer: MoEYS}",
+        ),
+    )
+    .unwrap();
+    let v: Value = serde_json::from_slice(
+        &govkh(&[
+            "check",
+            decided.to_str().unwrap(),
+            "--inventory",
+            "examples/",
+            "--now",
+            "2026-11-26",
+            "-f",
+            "json",
+            "--as-user",
+            "dara@moeys.gov.kh",
+            "--as-group",
+            "moeys-dtu",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(&decided);
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["policy"] == "approval-authority"),
+        "{v:#}"
     );
 }
 
@@ -1402,7 +1473,7 @@ fn both_policy_engines_judge_alike_and_report_a_policy_error_with_its_line() {
     let default = judged(&[]);
     assert_eq!(default, judged(&["--policy-engine", "rvm"]));
     assert_eq!(default, judged(&["--policy-engine", "interpreter"]));
-    assert_eq!(default.1, 9);
+    assert_eq!(default.1, 12);
     // A policy that errs on an object: an error finding naming its file and line, whichever
     // engine runs it (the RVM reports the error; the interpreter words it).
     let dir = scratch("erring-policy");

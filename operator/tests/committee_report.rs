@@ -158,7 +158,7 @@ fn every_format_tells_the_same_story() {
     let json: serde_json::Value = serde_json::from_str(&render("json")).unwrap();
     assert_eq!(json["schemaVersion"], "govkh.digital.gov.kh/report/v1");
     assert_eq!(json["asOf"], "2026-11-26");
-    assert_eq!(json["summary"]["findings"]["deny"], 9);
+    assert_eq!(json["summary"]["findings"]["deny"], 12);
     let moh = json["ministries"]
         .as_array()
         .unwrap()
@@ -173,8 +173,8 @@ fn every_format_tells_the_same_story() {
         .find(|m| m["code"] == "moeys")
         .unwrap();
     assert_eq!(
-        moeys["score"], 54,
-        "two high denials, a medium one, a low warning, and a high warning for an undeclared S3 bucket: 100 - 15 - 15 - 10 - 1 - 5"
+        moeys["score"], 0,
+        "three critical denials (reaching past its fence), two high ones, a medium one, a low warning, and a high warning for an undeclared S3 bucket: 100 - 3 × 25 - 15 - 15 - 10 - 1 - 5, at least 0"
     );
     let fines: Vec<(&str, &str)> = moh["fines"]
         .as_array()
@@ -198,7 +198,7 @@ fn every_format_tells_the_same_story() {
     );
     let csv = render("csv");
     let rows: Vec<&str> = csv.lines().collect();
-    assert_eq!(rows.len(), 1 + 17, "a header and one row per finding");
+    assert_eq!(rows.len(), 1 + 20, "a header and one row per finding");
     assert!(
         rows.iter().any(|r| r.contains(
             ",moh,no-reproduction,deny,critical,26,VolumeSnapshot,moh-registry,registry-data-copy,"
@@ -502,7 +502,7 @@ fn the_khmer_report_holds_no_english_sentence() {
         .filter(|f| contains_words(&text, f))
         .collect();
     assert!(found.is_empty(), "check: English in Khmer: {found:#?}");
-    assert!(text.contains("បានពិនិត្យ 50 វត្ថុ៖ បដិសេធ 9 ព្រមាន 8"), "{text}");
+    assert!(text.contains("បានពិនិត្យ 52 វត្ថុ៖ បដិសេធ 12 ព្រមាន 8"), "{text}");
     // The language follows the locale when not given.
     let by_locale = std::process::Command::new(env!("CARGO_BIN_EXE_govkh"))
         .current_dir(common::root())
@@ -512,7 +512,7 @@ fn the_khmer_report_holds_no_english_sentence() {
         .env("LANG", "km_KH.UTF-8")
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&by_locale.stdout).contains("បានពិនិត្យ 50 វត្ថុ"));
+    assert!(String::from_utf8_lossy(&by_locale.stdout).contains("បានពិនិត្យ 52 វត្ថុ"));
 }
 
 /// Whether `text` holds `words` as words, not inside a name (`10-tenancies.yaml`,

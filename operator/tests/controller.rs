@@ -25,6 +25,23 @@ struct Server {
     approvals: Vec<Value>,
     /// Children carrying govkh's owner labels, as the label-selected lists return them.
     children: Vec<Value>,
+    /// Namespaces that exist, as the live index holds them.
+    namespaces: Vec<Value>,
+    /// Other tenancies the live index holds.
+    tenancies: Vec<Value>,
+}
+
+/// A namespace govkh holds for the tenancy `nssf-claims`: recorded on it, and, when `created`,
+/// made by govkh for it (else handed over by the platform).
+fn held_namespace(name: &str, created: bool) -> Value {
+    let mut ns = json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"digital.gov.kh/ministry": "nssf",
+            "digital.gov.kh/tenancy": "nssf-claims", "digital.gov.kh/data-class": "confidential",
+            "digital.gov.kh/placement": "ministry-private", "team": "claims"}}});
+    if created {
+        ns["metadata"]["annotations"] = json!({"digital.gov.kh/created-by": "nssf-claims"});
+    }
+    ns
 }
 
 /// The NetworkPolicies of `children`, as the live index holds them (it watches that kind; the
@@ -62,6 +79,8 @@ fn server() -> Server {
             "spec": {"establishedOn": "2026-03-01", "operator": "mptc", "privateNetwork": {"cidrs": ["10.80.0.0/12"]}}}),
         approvals: vec![],
         children: vec![],
+        namespaces: vec![],
+        tenancies: vec![],
     }
 }
 
@@ -148,6 +167,7 @@ fn tenancy_routes(tenancy: Value) -> impl Fn(&str, &str, &Value) -> (u16, Value)
                 )
             }
             ("PATCH", _) => (200, body.clone()),
+            ("POST", "/api/v1/namespaces") => (201, body.clone()),
             _ => (404, not_found),
         }
     }
@@ -175,6 +195,8 @@ async fn reconcile_in(
     let mut held = vec![server.cloud.clone()];
     held.extend(server.ministry.clone());
     held.extend(server.approvals.clone());
+    held.extend(server.namespaces.clone());
+    held.extend(server.tenancies.clone());
     // The NetworkPolicies the index watches: what the prune reads instead of a list.
     held.extend(policies_of(&server.children));
     let index = common::index_of(&held);
@@ -189,6 +211,12 @@ async fn reconcile_in(
 }
 
 const APPLY: &str = "?&force=true&fieldManager=govkh";
+
+/// What the tenancy `nssf-claims` applies under its own field manager.
+const TENANCY_APPLY: &str = "?&force=true&fieldManager=govkh%2Fcloudtenancy%2Fnssf-claims";
+
+/// The creation of a namespace the tenancy declares and nobody has made.
+const CREATE_NAMESPACE: &str = "POST /api/v1/namespaces?&fieldManager=govkh";
 
 /// The requeue of a reconcile run at `now` that should come back exactly at `at`.
 fn requeue_from_to(now: &str, at: &str) -> Action {
@@ -231,18 +259,19 @@ async fn binding_the_reader_role_wakes_a_refused_secrets_watch_of_the_namespace(
     assert!(at_once.is_ok(), "the refused watch was not woken");
 }
 
-fn first_reconcile_requests() -> Vec<String> {
+/// What a reconcile of the tenancy applies and lists, its namespace existing already.
+fn reconcile_requests() -> Vec<String> {
     let ns = "/api/v1/namespaces/nssf-claims";
     let netpol = "/apis/networking.k8s.io/v1/namespaces/nssf-claims/networkpolicies";
     vec![
-        format!("PATCH {ns}{APPLY}"),
-        format!("PATCH {ns}/resourcequotas/govkh-quota{APPLY}"),
-        format!("PATCH {ns}/limitranges/govkh-limits{APPLY}"),
-        format!("PATCH {netpol}/govkh-default-deny{APPLY}"),
-        format!("PATCH {netpol}/govkh-allow-ministry{APPLY}"),
-        format!("PATCH {netpol}/govkh-allow-private-network{APPLY}"),
+        format!("PATCH {ns}{TENANCY_APPLY}"),
+        format!("PATCH {ns}/resourcequotas/govkh-quota{TENANCY_APPLY}"),
+        format!("PATCH {ns}/limitranges/govkh-limits{TENANCY_APPLY}"),
+        format!("PATCH {netpol}/govkh-default-deny{TENANCY_APPLY}"),
+        format!("PATCH {netpol}/govkh-allow-ministry{TENANCY_APPLY}"),
+        format!("PATCH {netpol}/govkh-allow-private-network{TENANCY_APPLY}"),
         format!(
-            "PATCH /apis/rbac.authorization.k8s.io/v1/namespaces/nssf-claims/rolebindings/govkh-dtu-admin{APPLY}"
+            "PATCH /apis/rbac.authorization.k8s.io/v1/namespaces/nssf-claims/rolebindings/govkh-dtu-admin{TENANCY_APPLY}"
         ),
         format!(
             "GET /api/v1/resourcequotas{}",
@@ -257,6 +286,13 @@ fn first_reconcile_requests() -> Vec<String> {
             owned_by("CloudTenancy", "nssf-claims")
         ),
     ]
+}
+
+/// The first reconcile: the namespace created, then everything applied.
+fn first_reconcile_requests() -> Vec<String> {
+    let mut r = vec![CREATE_NAMESPACE.to_string()];
+    r.extend(reconcile_requests());
+    r
 }
 
 #[tokio::test]
@@ -282,15 +318,29 @@ async fn first_reconcile_provisions_everything_and_writes_the_clock_into_status(
         requests.last().unwrap().1["reportingController"],
         "digital.gov.kh/govkh"
     );
-    let ns = &requests[0].1;
+    // Created bare, recorded as made by govkh for the tenancy; then applied in full.
+    assert_eq!(
+        requests[0].1["metadata"]["annotations"]["digital.gov.kh/created-by"],
+        "nssf-claims"
+    );
+    let ns = &requests[1].1;
     assert_eq!(ns["metadata"]["labels"]["digital.gov.kh/ministry"], "nssf");
+    assert_eq!(
+        ns["metadata"]["labels"]["digital.gov.kh/tenancy"],
+        "nssf-claims"
+    );
     assert_eq!(ns["metadata"]["ownerReferences"][0]["name"], "nssf-claims");
     assert_eq!(
-        requests[1].1["spec"]["hard"],
+        ns["metadata"]["annotations"]["digital.gov.kh/created-by"],
+        "nssf-claims"
+    );
+    assert_eq!(
+        requests[2].1["spec"]["hard"],
         json!({"requests.cpu": "4", "pods": "50"})
     );
     let status = last_status(&requests);
     assert_eq!(status["state"], "ApplicationWindowMissed");
+    assert_eq!(condition(status, "NamespacesClaimed")["status"], "True");
     assert_eq!(status["applicationDeadline"], "2026-05-30");
     assert_eq!(status["migrationDeadline"], "2027-03-01");
     assert_eq!(status["nextBoundary"], "2027-03-02");
@@ -322,11 +372,14 @@ async fn a_second_reconcile_of_an_unchanged_tenancy_writes_no_status() {
     let (_, requests) = reconcile(tenancy_json(true), server(), "2026-11-26T03:00:00Z").await;
     let mut t = tenancy_json(true);
     t["status"] = last_status(&requests).clone();
-    // A day later nothing has changed for the law: same status, no status write, no Event.
-    let (result, requests) = reconcile(t, server(), "2026-11-27T03:00:00Z").await;
+    // A day later nothing has changed for the law: same status, no status write, no Event;
+    // the namespace is the tenancy's now, so it is applied, not created.
+    let mut s = server();
+    s.namespaces = vec![held_namespace("nssf-claims", true)];
+    let (result, requests) = reconcile(t, s, "2026-11-27T03:00:00Z").await;
     result.unwrap();
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
-    assert_eq!(got, first_reconcile_requests());
+    assert_eq!(got, reconcile_requests());
 }
 
 #[tokio::test]
@@ -422,23 +475,47 @@ fn deleted(policy: &str) -> Value {
     t
 }
 
+/// The cluster of a deleted tenancy: `nssf-claims` made by govkh for it, `nssf-old` handed
+/// over by the platform, and `elsewhere` another tenancy's.
+fn deleted_server() -> Server {
+    let mut s = server();
+    let mut other = held_namespace("elsewhere", true);
+    other["metadata"]["labels"]["digital.gov.kh/tenancy"] = json!("someone-else");
+    s.namespaces = vec![
+        held_namespace("nssf-claims", true),
+        held_namespace("nssf-old", false),
+        other,
+    ];
+    s
+}
+
 #[tokio::test]
 async fn deleting_a_retain_tenancy_keeps_and_labels_its_namespaces() {
-    let (result, requests) = reconcile(deleted("Retain"), server(), "2026-11-26T03:00:00Z").await;
+    let mut t = deleted("Retain");
+    t["status"]["namespaces"] = json!(["nssf-claims", "nssf-old", "elsewhere"]);
+    let (result, requests) = reconcile(t, deleted_server(), "2026-11-26T03:00:00Z").await;
     result.unwrap();
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(
         got,
         [
-            "PATCH /api/v1/namespaces/nssf-claims?",
-            "PATCH /api/v1/namespaces/nssf-old?",
+            &format!("PATCH /api/v1/namespaces/nssf-claims{TENANCY_APPLY}"),
+            &format!("PATCH /api/v1/namespaces/nssf-old{TENANCY_APPLY}"),
             &format!("PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims{APPLY}")
-        ]
+        ],
+        "another tenancy's namespace is not this one's to let go of"
     );
+    // Released by the tenancy's own apply: orphaned, still classified and attributed; no owner
+    // reference, placement or annotation of its own left; others' labels untouched (not named).
+    let released = &requests[0].1["metadata"];
     assert_eq!(
-        requests[0].1,
-        json!({"metadata": {"labels": {"digital.gov.kh/orphaned": "true"}, "ownerReferences": null}})
+        released["labels"],
+        json!({"app.kubernetes.io/managed-by": "govkh", "digital.gov.kh/ministry": "nssf",
+            "digital.gov.kh/tenancy": "nssf-claims", "digital.gov.kh/data-class": "confidential",
+            "digital.gov.kh/orphaned": "true"})
     );
+    assert!(released.get("ownerReferences").is_none());
+    assert!(released.get("annotations").is_none());
     assert!(
         requests[2].1["metadata"].get("finalizers").is_none(),
         "the finalizer is removed last, by an apply without it"
@@ -446,15 +523,19 @@ async fn deleting_a_retain_tenancy_keeps_and_labels_its_namespaces() {
 }
 
 #[tokio::test]
-async fn deleting_a_delete_tenancy_leaves_its_namespaces_to_the_garbage_collector() {
-    let (result, requests) = reconcile(deleted("Delete"), server(), "2026-11-26T03:00:00Z").await;
+async fn deleting_a_delete_tenancy_releases_what_was_handed_over_and_leaves_the_rest_to_the_garbage_collector()
+ {
+    let (result, requests) =
+        reconcile(deleted("Delete"), deleted_server(), "2026-11-26T03:00:00Z").await;
     result.unwrap();
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(
         got,
-        [format!(
-            "PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims{APPLY}"
-        )]
+        [
+            format!("PATCH /api/v1/namespaces/nssf-old{TENANCY_APPLY}"),
+            format!("PATCH /apis/digital.gov.kh/v1alpha1/cloudtenancies/nssf-claims{APPLY}")
+        ],
+        "only the namespace govkh created for it goes with it"
     );
 }
 
@@ -506,12 +587,15 @@ async fn a_finalizer_added_by_an_earlier_json_patch_is_still_removed() {
 async fn a_namespace_dropped_from_the_spec_is_released() {
     let mut t = tenancy_json(true);
     t["status"] = json!({"namespaces": ["nssf-claims", "nssf-archive"]});
-    let (_, requests) = reconcile(t, server(), "2026-11-26T03:00:00Z").await;
+    let mut s = server();
+    s.namespaces = vec![
+        held_namespace("nssf-claims", true),
+        held_namespace("nssf-archive", true),
+    ];
+    let (_, requests) = reconcile(t, s, "2026-11-26T03:00:00Z").await;
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
-    assert!(
-        got.contains(&"PATCH /api/v1/namespaces/nssf-archive?"),
-        "{got:#?}"
-    );
+    let release = format!("PATCH /api/v1/namespaces/nssf-archive{TENANCY_APPLY}");
+    assert!(got.contains(&release.as_str()), "{got:#?}");
     let status = last_status(&requests);
     assert_eq!(status["namespaces"], json!(["nssf-claims"]));
 }
@@ -523,7 +607,8 @@ use govkh_core::api::PrivateNetworkLink;
 
 fn link_json(network: &str, status_policies: &[&str]) -> Value {
     let mut l = json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "PrivateNetworkLink",
-        "metadata": {"name": "mef-gdt-microwave", "uid": "22220000-0000-4000-8000-000000000002", "generation": 3},
+        "metadata": {"name": "mef-gdt-microwave", "uid": "22220000-0000-4000-8000-000000000002", "generation": 3,
+            "annotations": {"digital.gov.kh/accepted-generation": "3"}},
         "spec": {"from": {"ministry": "mef", "namespaces": ["mef-tax"]}, "to": {"ministry": "gdt", "namespaces": ["gdt-api"]},
                  "ports": [{"protocol": "TCP", "port": 443}], "network": network, "approval": "mef-gdt-microwave"}});
     if !status_policies.is_empty() {
@@ -638,8 +723,8 @@ async fn an_approved_alternative_link_gets_its_policies_and_is_requeued_when_the
     assert_eq!(
         got,
         [
-            "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
-            "PATCH /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
+            "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh%2Fprivatenetworklink%2Fmef-gdt-microwave",
+            "PATCH /apis/networking.k8s.io/v1/namespaces/gdt-api/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh%2Fprivatenetworklink%2Fmef-gdt-microwave",
             "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
             EVENTS,
         ]
@@ -733,7 +818,7 @@ async fn a_link_whose_namespace_does_not_exist_yet_waits_for_it_without_failing(
     assert_eq!(
         got,
         [
-            "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh",
+            "PATCH /apis/networking.k8s.io/v1/namespaces/mef-tax/networkpolicies/govkh-link-mef-gdt-microwave?&force=true&fieldManager=govkh%2Fprivatenetworklink%2Fmef-gdt-microwave",
             "PATCH /apis/digital.gov.kh/v1alpha1/privatenetworklinks/mef-gdt-microwave/status?&force=true&fieldManager=govkh",
             EVENTS,
         ]
@@ -833,7 +918,7 @@ async fn an_active_grant_opens_exactly_the_granted_path_until_its_last_day() {
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
     let netpol = |ns: &str| {
         format!(
-            "PATCH /apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies/govkh-grant-gdt-declarations-to-mef{APPLY}"
+            "PATCH /apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies/govkh-grant-gdt-declarations-to-mef?&force=true&fieldManager=govkh%2Fdataaccessgrant%2Fgdt-declarations-to-mef"
         )
     };
     assert_eq!(
@@ -1356,4 +1441,207 @@ fn children_carry_their_owners_labels_even_with_long_names() {
     assert_eq!(v, label_value(&long), "stable");
     assert_ne!(label_value(&"b".repeat(70)), v);
     assert!(owner_selector("CloudTenancy", &long).ends_with(&format!("{LABEL_OWNER_NAME}={v}")));
+}
+
+// ---- The fence: whose namespaces are whose, and where paths may go ----
+
+#[tokio::test]
+async fn a_tenancy_never_touches_a_reserved_contested_foreign_or_unhanded_namespace() {
+    let mut t = tenancy_json(true);
+    t["spec"]["namespaces"] = json!([
+        {"name": "kube-system"}, {"name": "govkh-system"}, {"name": "mef-tax"},
+        {"name": "victim-legacy"}, {"name": "nssf-claims"}
+    ]);
+    t["spec"]["deletionPolicy"] = json!("Delete");
+    let mut s = server();
+    let mut mef = held_namespace("mef-tax", true);
+    mef["metadata"]["labels"]["digital.gov.kh/tenancy"] = json!("mef-core");
+    mef["metadata"]["labels"]["digital.gov.kh/ministry"] = json!("mef");
+    s.namespaces = vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}}),
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "victim-legacy"}}),
+        mef,
+    ];
+    s.tenancies.push(json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "CloudTenancy",
+        "metadata": {"name": "mef-core"},
+        "spec": {"ministry": "mef", "placement": "government-private", "namespaces": [{"name": "mef-tax"}]}}));
+    let (result, requests) = reconcile(t, s, "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    let touched: Vec<&str> = requests
+        .iter()
+        .map(|(r, _)| r.as_str())
+        .filter(|r| {
+            !r.starts_with("GET ") && !r.contains("/cloudtenancies/") && !r.contains("/events")
+        })
+        .collect();
+    // Only its own namespace is created and provisioned.
+    assert!(
+        touched
+            .iter()
+            .all(|r| r.contains("nssf-claims") || *r == CREATE_NAMESPACE),
+        "{touched:#?}"
+    );
+    assert_eq!(touched[0], CREATE_NAMESPACE);
+    assert_eq!(requests[0].1["metadata"]["name"], "nssf-claims");
+    let status = last_status(&requests);
+    assert_eq!(status["namespaces"], json!(["nssf-claims"]));
+    let claimed = condition(status, "NamespacesClaimed");
+    assert_eq!(claimed["status"], "False");
+    let message = claimed["message"].as_str().unwrap();
+    for (ns, why) in [
+        ("kube-system", "reserved"),
+        ("govkh-system", "reserved"),
+        ("mef-tax", "held by CloudTenancy mef-core"),
+        ("victim-legacy", "only the platform can hand it over"),
+    ] {
+        assert!(
+            message.contains(&format!("namespace {ns} ")) && message.contains(why),
+            "{ns}: {message}"
+        );
+    }
+    let ready = condition(status, "Ready");
+    assert_eq!(
+        (ready["status"].as_str(), ready["reason"].as_str()),
+        (Some("False"), Some("NamespaceReserved"))
+    );
+    assert!(
+        events(&requests)
+            .iter()
+            .any(|(t, r, _)| t == "Warning" && r == "NamespaceReserved")
+    );
+}
+
+#[tokio::test]
+async fn a_namespace_the_platform_handed_over_is_provisioned_but_never_owned() {
+    let mut t = tenancy_json(true);
+    t["spec"]["namespaces"][0]["adopt"] = json!(true);
+    let mut s = server();
+    s.namespaces = vec![json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "nssf-claims", "labels": {"team": "claims"}}})];
+    let (result, requests) = reconcile(t, s, "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
+    assert!(!got.contains(&CREATE_NAMESPACE), "it exists: {got:#?}");
+    let ns = &requests[0];
+    assert_eq!(
+        ns.0,
+        format!("PATCH /api/v1/namespaces/nssf-claims{TENANCY_APPLY}")
+    );
+    assert_eq!(
+        ns.1["metadata"]["labels"]["digital.gov.kh/tenancy"],
+        "nssf-claims"
+    );
+    assert!(
+        ns.1["metadata"].get("ownerReferences").is_none(),
+        "never deleted with the tenancy"
+    );
+    assert!(
+        ns.1["metadata"]["annotations"]
+            .get("digital.gov.kh/created-by")
+            .is_none()
+    );
+    assert_eq!(
+        condition(last_status(&requests), "NamespacesClaimed")["status"],
+        "True"
+    );
+}
+
+#[tokio::test]
+async fn two_tenancies_declaring_one_namespace_are_both_told_and_the_holder_keeps_it() {
+    // nssf-claims made for this tenancy; another tenancy declares it too (admitted while the
+    // webhook was down): this one keeps it, and says so.
+    let mut s = server();
+    s.namespaces = vec![held_namespace("nssf-claims", true)];
+    let mut other = tenancy_json(true);
+    other["metadata"]["name"] = json!("nssf-rival");
+    s.tenancies.push(other);
+    let (result, requests) = reconcile(tenancy_json(true), s, "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    let status = last_status(&requests);
+    assert_eq!(status["namespaces"], json!(["nssf-claims"]));
+    let claimed = condition(status, "NamespacesClaimed");
+    assert_eq!(
+        (claimed["status"].as_str(), claimed["reason"].as_str()),
+        (Some("False"), Some("NamespaceConflict"))
+    );
+    assert!(
+        claimed["message"].as_str().unwrap().contains("nssf-rival"),
+        "{claimed}"
+    );
+    assert_eq!(
+        condition(status, "Ready")["status"],
+        "True",
+        "it holds what it declares"
+    );
+}
+
+#[tokio::test]
+async fn a_link_the_receiving_ministry_has_not_agreed_to_opens_nothing() {
+    for annotations in [
+        json!({}),
+        json!({"digital.gov.kh/accepted-generation": "2"}),
+    ] {
+        let mut l = link_json("government-private", &[]);
+        l["metadata"]["annotations"] = annotations;
+        let (result, requests) = reconcile_link(l, None, "2026-11-26T03:00:00Z").await;
+        assert_eq!(result.unwrap(), Action::await_change());
+        assert!(
+            !requests.iter().any(|(r, _)| r.contains("networkpolicies")),
+            "{requests:#?}"
+        );
+        let status = last_status(&requests);
+        assert_eq!(status["state"], "AwaitingAcceptance");
+        let compliant = condition(status, "Compliant");
+        assert_eq!(compliant["reason"], "AwaitingAcceptance");
+        assert!(
+            compliant["message"]
+                .as_str()
+                .unwrap()
+                .contains("accepted-generation=3"),
+            "{compliant}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_link_into_another_ministrys_namespace_or_outside_the_private_network_is_refused() {
+    let mut into_mef = link_json("government-private", &[]);
+    into_mef["spec"]["to"]["namespaces"] = json!(["mef-tax"]);
+    let mut outside = link_json("government-private", &[]);
+    outside["spec"]["to"] = json!({"cidrs": ["0.0.0.0/0"]});
+    for (l, reason) in [
+        (into_mef, "NamespaceNotOwned"),
+        (outside, "OutsidePrivateNetwork"),
+    ] {
+        let (result, requests) = reconcile_link(l, None, "2026-11-26T03:00:00Z").await;
+        result.unwrap();
+        assert!(
+            !requests
+                .iter()
+                .any(|(r, _)| r.starts_with("PATCH") && r.contains("networkpolicies")),
+            "{requests:#?}"
+        );
+        let status = last_status(&requests);
+        assert_eq!(status["state"], "Refused");
+        assert_eq!(condition(status, "Compliant")["reason"], reason);
+    }
+}
+
+#[tokio::test]
+async fn a_grant_of_top_secret_data_opens_nothing() {
+    let mut g = grant_json(json!({"ministry": "mef"}), &[]);
+    g["spec"]["dataClass"] = json!("top-secret");
+    let (result, requests) = reconcile_grant(g, "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    assert!(
+        !requests
+            .iter()
+            .any(|(r, _)| r.starts_with("PATCH") && r.contains("networkpolicies")),
+        "{requests:#?}"
+    );
+    let ready = &last_status(&requests)["conditions"][0];
+    assert_eq!(
+        (ready["status"].as_str(), ready["reason"].as_str()),
+        (Some("False"), Some("TopSecretData"))
+    );
 }

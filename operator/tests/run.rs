@@ -276,6 +276,8 @@ async fn run_an_hour(optional_served: bool, forbidden: Option<&'static str>) -> 
         history_namespace: None,
         reports: None,
         secrets_reader: Some("govkh-secrets-reader=govkh-system/govkh".parse().unwrap()),
+        authority: Default::default(),
+        clock_start: None,
     };
     let running = tokio::spawn(run_with(client, Arc::new(move || now), options));
     if forbidden.is_some() {
@@ -406,24 +408,35 @@ async fn one_watch_per_kind_serves_the_index_and_all_six_controllers() {
         .filter(|s| s.method == "GET" && s.path == "/apis")
         .count();
     assert_eq!(discoveries, 1, "GET /apis over the hour");
-    // Every tenancy provisioned its namespaces, from the store its controller reads, and gave
-    // the operator's service account (--secrets-reader) the reading of their Secrets.
+    // Every tenancy provisioned the namespaces it holds, from the store its controller reads,
+    // and gave the operator's service account (--secrets-reader) the reading of their
+    // Secrets; the namespaces the fence refuses it (kube-system, another's) it never touched.
+    let holders = common::index_of(&common::examples_in_cluster()).inventory();
+    let mut refused = 0;
     for (_, t) in stored().iter().filter(|(_, o)| o["kind"] == "CloudTenancy") {
         for ns in t["spec"]["namespaces"].as_array().unwrap() {
             let ns = ns["name"].as_str().unwrap();
+            let held = holders
+                .namespaces
+                .get(ns)
+                .and_then(|i| i.tenancy.as_deref())
+                == t["metadata"]["name"].as_str();
+            refused += usize::from(!held);
             for path in [
                 format!("/api/v1/namespaces/{ns}"),
                 format!(
                     "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings/govkh-secrets-reader"
                 ),
             ] {
-                assert!(
+                assert_eq!(
                     log.iter().any(|s| s.method == "PATCH" && s.path == path),
-                    "{path} not applied"
+                    held,
+                    "{path}: applied only where the tenancy holds the namespace"
                 );
             }
         }
     }
+    assert_eq!(refused, 2, "moeys-overreach's kube-system and gdt-sandbox");
     // The optional kinds were found through discovery, once each, at start.
     for r in RESOURCES.iter().filter(|r| r.optional) {
         let asked = log.iter().filter(|s| s.path == discovery(r)).count();

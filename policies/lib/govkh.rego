@@ -57,3 +57,55 @@ ministry_namespaces(ministry) := object.get(input.inventory, ["ministryNamespace
 in_domain(host, domain) if host == domain
 
 in_domain(host, domain) if endswith(host, concat("", [".", domain]))
+
+# === The requester (admission, `check --as-user`; absent for the audit) ===
+
+user := input.review.userInfo
+
+operation := input.review.operation
+
+old := input.review.oldObject
+
+user_groups := {g | some g in object.get(user, "groups", [])}
+
+user_name := object.get(user, "username", "this user")
+
+config := object.get(input, "config", {})
+
+platform_groups := object.get(config, "platformGroups", ["govkh-platform", "system:masters"])
+
+committee_groups := object.get(config, "committeeGroups", ["digital-government-committee"])
+
+# The platform of the government cloud.
+is_platform if {
+	some g in platform_groups
+	g in user_groups
+}
+
+# The Digital Government Committee.
+is_committee if {
+	some g in committee_groups
+	g in user_groups
+}
+
+# govkh itself (its service account).
+is_operator if user.username in object.get(config, "operatorUsers", [])
+
+# A member of ministry m's Digital Transformation Unit (its Ministry's groups).
+in_dtu(m) if {
+	some g in object.get(input.inventory.ministries[m].spec.digitalTransformationUnit, "groups", [])
+	g in user_groups
+}
+
+# The requester's groups, for messages.
+groups_text := concat(", ", sort([g | some g in user_groups])) if count(user_groups) > 0
+
+groups_text := "none" if count(user_groups) == 0
+
+# An object's labels or annotations (`map`), {} when it has none (or null).
+map_of(o, map) := m if {
+	m := o.metadata[map]
+	is_object(m)
+}
+
+map_of(o, map) := {} if not is_object(o.metadata[map])

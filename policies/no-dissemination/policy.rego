@@ -2,7 +2,8 @@
 # and sharing is done securely. Workloads whose data class forbids public exposure are not
 # exposed (Service LoadBalancer/NodePort, Ingress, HTTPRoute); a PrivateNetworkLink from
 # another ministry into namespaces holding data whose sharing is Prohibited is refused, and
-# into WithGrant data only with an active DataAccessGrant.
+# into WithGrant data only with an active DataAccessGrant; and no DataAccessGrant is made of
+# data whose sharing is Prohibited (top-secret), or into a namespace holding such data.
 package govkh.no_dissemination
 
 import data.govkh.lib
@@ -21,7 +22,7 @@ metadata := {
 		"naturalPerson": {"top-secret": 20000000, "confidential": 10000000},
 		"legalPerson": {"top-secret": 500000000, "confidential": 100000000},
 	},
-	"kinds": ["Service", "Ingress", "HTTPRoute", "PrivateNetworkLink"],
+	"kinds": ["Service", "Ingress", "HTTPRoute", "PrivateNetworkLink", "DataAccessGrant"],
 }
 
 public_service if {
@@ -77,4 +78,29 @@ violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level} if {
 	not lib.active_grant(link.to.ministry, link.from.ministry, ns)
 	msg := sprintf("PrivateNetworkLink %s opens a path from %s into %s's namespace %s (%s data) without an active DataAccessGrant from %s (Art. 26, 28)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class, link.to.ministry])
 	msg_km := sprintf("PrivateNetworkLink %s បើកផ្លូវពី %s ចូលទៅ namespace របស់ %s ឈ្មោះ %s (ទិន្នន័យ %s) ដោយគ្មានការអនុញ្ញាតចូលប្រើទិន្នន័យ (DataAccessGrant) ដែលនៅមានសុពលភាពពី %s (មាត្រា 26, 28)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class, link.to.ministry])
+}
+
+grant := lib.obj.spec if lib.obj.kind == "DataAccessGrant"
+
+# A class whose data is never shared: its DataClass says so, or (no such DataClass) it is named
+# top-secret, as the reconcilers read it too (fail closed).
+never_shared(class) := lib.class_spec(class).level if lib.class_spec(class).sharing == "Prohibited"
+
+never_shared(class) := "top-secret" if {
+	not lib.class_spec(class)
+	class == "top-secret"
+}
+
+violation contains {"msg": msg, "msg_km": msg_km, "level": level} if {
+	level := never_shared(grant.dataClass)
+	msg := sprintf("DataAccessGrant %s grants %s data (class %s), whose dissemination and use by others is prohibited: no one may be granted it (Art. 26)", [lib.obj.metadata.name, level, grant.dataClass])
+	msg_km := sprintf("DataAccessGrant %s ផ្តល់ទិន្នន័យ %s (ថ្នាក់ %s) ដែលការផ្សព្វផ្សាយ និងការប្រើប្រាស់ដោយអ្នកដទៃត្រូវហាមឃាត់៖ គ្មាននរណាអាចទទួលបានវាទេ (មាត្រា 26)", [lib.obj.metadata.name, level, grant.dataClass])
+}
+
+violation contains {"msg": msg, "msg_km": msg_km, "level": level} if {
+	some ns in grant.namespaces
+	class := input.inventory.namespaces[ns].dataClass
+	level := never_shared(class)
+	msg := sprintf("DataAccessGrant %s opens namespace %s, which holds %s data (class %s): its dissemination and use by others is prohibited (Art. 26)", [lib.obj.metadata.name, ns, level, class])
+	msg_km := sprintf("DataAccessGrant %s បើក namespace %s ដែលផ្ទុកទិន្នន័យ %s (ថ្នាក់ %s)៖ ការផ្សព្វផ្សាយ និងការប្រើប្រាស់ដោយអ្នកដទៃត្រូវហាមឃាត់ (មាត្រា 26)", [lib.obj.metadata.name, ns, level, class])
 }

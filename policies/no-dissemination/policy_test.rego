@@ -61,3 +61,22 @@ test_link_to_all_namespaces_reaches_the_top_secret_one if {
 test_link_to_a_shared_service_cidr_is_not_checked_here if {
 	count(no_dissemination.violation) == 0 with input as link({"cidrs": ["10.80.4.0/24"]})
 }
+
+grant(class, namespaces) := {"review": {"object": {"kind": "DataAccessGrant", "metadata": {"name": "g"}, "spec": {"owner": "moh", "grantee": {"ministry": "mef"}, "dataClass": class, "namespaces": namespaces}}}, "inventory": inventory}
+
+test_a_grant_of_top_secret_data_is_denied if {
+	count(no_dissemination.violation) == 1 with input as grant("top-secret", ["moh-records"])
+}
+
+test_a_grant_into_a_top_secret_namespace_is_denied if {
+	count(no_dissemination.violation) == 1 with input as grant("confidential", ["moh-registry"])
+}
+
+test_a_grant_of_confidential_data_is_for_the_owner_to_give if {
+	count(no_dissemination.violation) == 0 with input as grant("confidential", ["moh-records"])
+}
+
+test_an_unknown_class_named_top_secret_is_taken_at_its_word if {
+	i := object.union(grant("top-secret", []), {"inventory": {"dataClasses": {}}})
+	count(no_dissemination.violation) == 1 with input as i
+}

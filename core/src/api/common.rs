@@ -24,8 +24,23 @@ pub const LABEL_DATA_CLASS: &str = "digital.gov.kh/data-class";
 pub const LABEL_PERSONAL_DATA: &str = "digital.gov.kh/personal-data";
 /// Label naming the placement of a provisioned namespace.
 pub const LABEL_PLACEMENT: &str = "digital.gov.kh/placement";
-/// The one field manager of every server-side apply govkh makes.
+/// The field manager of govkh's own writes (status, finalizers); what a tenancy, link or grant
+/// provisions is applied under that owner's manager (`provision::desired::field_manager`), so
+/// two owners never take each other's fields.
 pub const FIELD_MANAGER: &str = "govkh";
+/// Label naming the CloudTenancy that holds a namespace (written by govkh alone).
+pub const LABEL_TENANCY: &str = "digital.gov.kh/tenancy";
+/// Annotation govkh writes on a namespace it created for a tenancy, naming that tenancy: only
+/// such a namespace is deleted with a `deletionPolicy: Delete` tenancy; a namespace handed over
+/// by the platform (`adopt`) never is.
+pub const ANNOTATION_CREATED_BY: &str = "digital.gov.kh/created-by";
+/// Annotation of a PrivateNetworkLink by which the receiving ministry's DTU agrees to it: the
+/// `metadata.generation` of the link it agreed to. A change of the link's spec makes a new
+/// generation, which must be agreed to again.
+pub const ANNOTATION_ACCEPTED_GENERATION: &str = "digital.gov.kh/accepted-generation";
+/// The prefix of the labels and annotations govkh derives on namespaces (ministry, tenancy,
+/// placement, data class, domain, ...): only govkh's own service account writes them there.
+pub const DERIVED_PREFIX: &str = "digital.gov.kh/";
 /// `app.kubernetes.io/managed-by` on everything govkh applies.
 pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
@@ -37,6 +52,9 @@ pub mod conditions {
     pub const SYNCED: &str = "Synced";
     /// The object complies with the law as of the evaluation date.
     pub const COMPLIANT: &str = "Compliant";
+    /// A tenancy holds every namespace it declares, and no other tenancy declares one of them
+    /// (False names each that is reserved, contested, another's or not handed over).
+    pub const NAMESPACES_CLAIMED: &str = "NamespacesClaimed";
 }
 
 /// A calendar day (`YYYY-MM-DD`) in Asia/Phnom_Penh, the unit in which the law counts its

@@ -106,6 +106,9 @@ pub enum LinkState {
     Established,
     /// Over an alternative network, and the approval is pending or missing.
     AwaitingApproval,
+    /// Permitted, but the receiving ministry has not agreed to it yet (its DTU annotates the
+    /// link `digital.gov.kh/accepted-generation` with the generation it agrees to).
+    AwaitingAcceptance,
     /// Not permitted (approval denied or expired, ministry gone).
     Refused,
 }
@@ -120,7 +123,7 @@ pub struct PrivateNetworkLinkStatus {
     /// The `metadata.generation` this status describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// `Established`, `AwaitingApproval` or `Refused`.
+    /// `Established`, `AwaitingApproval`, `AwaitingAcceptance` or `Refused`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<LinkState>,
     /// The NetworkPolicies (namespace/name) that carry the link.

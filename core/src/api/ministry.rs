@@ -68,15 +68,19 @@ pub enum ResourceLevel {
 }
 
 /// A ministry's Digital Transformation Unit (Art. 5).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DigitalTransformationUnit {
     /// The unit's contact address, on the ministry's domain (Art. 21), e.g. `dtu@mef.gov.kh`.
     #[schemars(length(min = 3, max = 254), regex(pattern = r"^[^@\s]+@[^@\s]+$"))]
     pub contact_email: String,
-    /// Kubernetes groups of the unit's staff; bound as `admin` in the ministry's namespaces.
+    /// Kubernetes groups of the unit's staff: bound as `admin` in the ministry's namespaces, and
+    /// the only users (beside the platform) who may write govkh objects in the ministry's name.
+    /// Only the platform may change them. A `system:` group (e.g. `system:authenticated`,
+    /// `system:masters`) is refused: it holds users who are not the unit's staff.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 20), inner(length(min = 1, max = 253)))]
+    #[x_kube(validation = Rule::new("self.all(g, !g.startsWith('system:'))").message("a DTU group cannot be a system: group (system:authenticated, system:masters, ...): name the groups of the unit's own staff (Art. 5)"))]
     pub groups: Vec<String>,
 }
 

@@ -62,7 +62,10 @@ pub struct CloudTenancySpec {
     /// The day the ministry started running on this placement (YYYY-MM-DD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<Day>,
-    /// Namespaces provisioned for, and owned by, this tenancy.
+    /// Namespaces provisioned for, and owned by, this tenancy. A namespace that does not exist is
+    /// created; one that exists is taken only when govkh made it for this tenancy, or when the
+    /// platform hands it over (`adopt`). `kube-*`, `default` and govkh's own namespace are never
+    /// a ministry's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 64), extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"]))]
     pub namespaces: Vec<TenancyNamespace>,
@@ -95,6 +98,11 @@ pub struct TenancyNamespace {
     /// Resource quota of the namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<NamespaceQuota>,
+    /// Take over this namespace although it exists already and govkh did not make it for this
+    /// tenancy. Only the platform may set it (a ministry cannot take a namespace it did not
+    /// make); an adopted namespace is never deleted with the tenancy, only released.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopt: bool,
 }
 
 /// Resource limits of a provisioned namespace (becomes a ResourceQuota).
@@ -122,7 +130,8 @@ pub enum DeletionPolicy {
     /// Keep the namespaces, labelled `digital.gov.kh/orphaned=true` (default).
     #[default]
     Retain,
-    /// Delete the namespaces and everything in them.
+    /// Delete the namespaces govkh created for the tenancy, and everything in them; namespaces
+    /// the platform handed over (`adopt`) are released as with `Retain`.
     Delete,
 }
 

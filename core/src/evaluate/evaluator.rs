@@ -113,7 +113,7 @@ impl<'a> Evaluator<'a> {
             }
             im.insert("now".into(), self.now.to_string().as_str().into());
             im.insert("today".into(), self.today.to_string().as_str().into());
-            im.insert("config".into(), regorus::Value::new_object());
+            im.insert("config".into(), self.policies.config().clone());
             im.insert("inventory".into(), self.shared.clone());
         }
         if let Ok(im) = input.as_object_mut() {

@@ -164,6 +164,7 @@ pub fn policy_inventory(inv: &Inventory, today: Day, tenancies: &[TenancyClock])
         out["namespaces"][n] = json!({
             "ministry": info.ministry, "placement": info.placement.map(|p| p.as_str()),
             "dataClass": info.data_class, "tenancy": info.tenancy, "personalData": info.personal_data,
+            "exists": info.exists, "claimants": info.claimants, "recorded": info.recorded,
         });
     }
     volumes_into(&mut out, inv);

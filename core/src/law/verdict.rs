@@ -7,10 +7,12 @@
 
 use crate::{
     api::{
-        Approval, ApprovalSpec, ApprovalState, AuthorizedBy, ClockState, DataAccessGrantSpec, Day,
-        GOVERNMENT_CLOUD_NAME, GovernmentCloud, GrantState, LinkNetwork, LinkState,
-        PrivateNetworkLink, SubjectKind,
+        Approval, ApprovalSpec, ApprovalState, AuthorizedBy, ClockState, DataAccessGrant,
+        DataAccessGrantSpec, Day, GOVERNMENT_CLOUD_NAME, GovernmentCloud, GrantState, LinkNetwork,
+        LinkState, PrivateNetworkLink, SubjectKind,
     },
+    fence::{self, PathRefusal},
+    inventory::Inventory,
     law::clock,
 };
 
@@ -140,6 +142,16 @@ pub enum Reason {
         /// The Ministry named as operator.
         operator: String,
     },
+    /// A link's or grant's path goes where the fence does not let it: into a namespace that is
+    /// not the named ministry's, into top-secret data, outside the private network.
+    PathRefused(PathRefusal),
+    /// A link the receiving ministry has not agreed to (as it stands now).
+    AwaitingAcceptance {
+        /// The receiving ministry.
+        ministry: String,
+        /// The link's generation, which its DTU agrees to.
+        generation: i64,
+    },
 }
 
 impl Reason {
@@ -168,6 +180,8 @@ impl Reason {
             Reason::SubjectNotFound { .. } => "SubjectNotFound",
             Reason::NotTheSingleton => "NotTheSingleton",
             Reason::OperatorNotFound { .. } => "OperatorNotFound",
+            Reason::PathRefused(r) => r.as_str(),
+            Reason::AwaitingAcceptance { .. } => "AwaitingAcceptance",
         }
     }
 
@@ -206,6 +220,7 @@ impl StateEvent for LinkState {
         match self {
             LinkState::Established => (false, "LinkEstablished"),
             LinkState::AwaitingApproval => (true, "LinkAwaitingApproval"),
+            LinkState::AwaitingAcceptance => (false, "LinkAwaitingAcceptance"),
             LinkState::Refused => (true, "LinkRefused"),
         }
     }
@@ -272,6 +287,113 @@ pub fn grant(
         },
         next_boundary,
     }
+}
+
+/// What a link or grant opens today: its verdict and the namespaces of each side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan<State> {
+    /// The verdict.
+    pub verdict: Verdict<State>,
+    /// The namespaces the path leaves from (a link's source, a grant's grantee), those that do
+    /// not exist yet included.
+    pub from: Vec<String>,
+    /// The namespaces the path enters (empty for a link to CIDRs), those that do not exist yet
+    /// included.
+    pub to: Vec<String>,
+    /// Those of them that do not exist yet: their part of the path waits.
+    pub missing: Vec<String>,
+}
+
+impl<State> Plan<State> {
+    /// The path between the two sides: every namespace of each that may carry it, those that
+    /// do not exist yet named in `missing` (their part waits for them).
+    fn open(verdict: Verdict<State>, from: fence::Side, to: fence::Side) -> Self {
+        let mut missing = from.missing.clone();
+        missing.extend(to.missing.iter().cloned());
+        let both = |s: fence::Side| {
+            let mut all = s.open;
+            all.extend(s.missing);
+            all.sort();
+            all
+        };
+        Plan {
+            verdict,
+            from: both(from),
+            to: both(to),
+            missing,
+        }
+    }
+
+    fn closed(verdict: Verdict<State>) -> Self {
+        Plan {
+            verdict,
+            from: Vec::new(),
+            to: Vec::new(),
+            missing: Vec::new(),
+        }
+    }
+}
+
+/// What `link` opens on `today`, judged against the inventory: the verdict of `link` (the
+/// network and its approval), then the fence — its namespaces must be its ministries', its
+/// CIDRs inside the government private network, no path into another ministry's top-secret
+/// data — and the receiving ministry's agreement. Only an `Established` link opens anything.
+pub fn link_plan(inv: &Inventory, link: &PrivateNetworkLink, today: Day) -> Plan<LinkState> {
+    let spec = &link.spec;
+    let exist = inv.ministries_exist(&spec.from.ministry, spec.to.ministry.as_deref());
+    let approval = match &spec.approval {
+        Some(a) if spec.network == LinkNetwork::Alternative => {
+            inv.approvals.get(a).map(|e| &e.object)
+        }
+        _ => None,
+    };
+    let v = self::link(link, exist, approval, today);
+    if v.state != LinkState::Established {
+        return Plan::closed(v);
+    }
+    let (from, to) = match fence::link_sides(inv, link) {
+        Ok(sides) => sides,
+        Err(refusal) => {
+            return Plan::closed(Verdict {
+                state: LinkState::Refused,
+                reason: Reason::PathRefused(refusal),
+                next_boundary: None,
+            });
+        }
+    };
+    if !fence::accepted(link) {
+        return Plan::closed(Verdict {
+            state: LinkState::AwaitingAcceptance,
+            reason: Reason::AwaitingAcceptance {
+                ministry: spec.to.ministry.clone().unwrap_or_default(),
+                generation: link.metadata.generation.unwrap_or(1),
+            },
+            next_boundary: v.next_boundary,
+        });
+    }
+    Plan::open(v, from, to)
+}
+
+/// What `grant` opens on `today`: its verdict (dates, ministries), then the fence — the owner's
+/// namespaces must be the owner's, and no top-secret data is ever granted (Art. 26). Only an
+/// active grant to a ministry opens its path.
+pub fn grant_plan(inv: &Inventory, grant: &DataAccessGrant, today: Day) -> Plan<GrantState> {
+    let spec = &grant.spec;
+    let exist = inv.ministries_exist(&spec.owner, spec.grantee.ministry.as_deref());
+    let v = self::grant(spec, exist, today);
+    if v.is_invalid() {
+        return Plan::closed(v);
+    }
+    let refused = match fence::grant_sides(inv, grant) {
+        Err(refusal) => refusal,
+        Ok(_) if !v.opens_access() => return Plan::closed(v),
+        Ok((grantee, owner)) => return Plan::open(v, grantee, owner),
+    };
+    Plan::closed(Verdict {
+        state: v.state,
+        reason: Reason::PathRefused(refused),
+        next_boundary: v.next_boundary,
+    })
 }
 
 /// Whether `link` may carry traffic on `today`: over the government private network always;

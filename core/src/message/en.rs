@@ -2,7 +2,11 @@
 //! verdicts, rendered from the values that decided them.
 
 use crate::{
-    api::{AuthorizedBy, ClockState, Day, GOVERNMENT_CLOUD_NAME, SubjectKind},
+    api::{
+        ANNOTATION_ACCEPTED_GENERATION, AuthorizedBy, ClockState, Day, GOVERNMENT_CLOUD_NAME,
+        SubjectKind,
+    },
+    fence::{ClaimRefusal, PathRefusal},
     law::clock::{ClockReason, ClockVerdict, Outside},
     law::references::MissingReference,
     law::verdict::Reason,
@@ -247,6 +251,58 @@ pub fn reason(r: &Reason) -> String {
         ),
         Reason::OperatorNotFound { operator } => format!(
             "the operating Ministry {operator} does not exist (Art. 10: MPTC operates the government cloud)"
+        ),
+        Reason::PathRefused(r) => path_refusal(r),
+        Reason::AwaitingAcceptance {
+            ministry,
+            generation,
+        } => format!(
+            "waiting for Ministry {ministry} to agree: its DTU annotates this link {ANNOTATION_ACCEPTED_GENERATION}={generation} (nothing is opened until then)"
+        ),
+    }
+}
+
+/// Why a tenancy may not take namespace `ns`, as a sentence.
+pub fn claim_refusal(ns: &str, r: &ClaimRefusal) -> String {
+    match r {
+        ClaimRefusal::Reserved => format!(
+            "namespace {ns} is reserved (the system's, default, govkh's own or exempt) and never a ministry's: it is left untouched"
+        ),
+        ClaimRefusal::Contested { others } => format!(
+            "namespace {ns} is declared by CloudTenancy {} too: a namespace belongs to one tenancy, and none is given it while more than one claims it",
+            others.join(", ")
+        ),
+        ClaimRefusal::HeldBy { tenancy } => {
+            format!("namespace {ns} is held by CloudTenancy {tenancy}: it is left untouched")
+        }
+        ClaimRefusal::NotHandedOver => format!(
+            "namespace {ns} exists and govkh did not make it for this tenancy: only the platform can hand it over (adopt); it is left untouched"
+        ),
+    }
+}
+
+/// Why the fence refuses a link's or grant's path, as a sentence.
+pub fn path_refusal(r: &PathRefusal) -> String {
+    match r {
+        PathRefusal::NotOwned {
+            namespace,
+            ministry,
+            owner: Some(owner),
+        } => format!(
+            "namespace {namespace} belongs to Ministry {owner}, not {ministry}: a path opens only into the named ministry's own namespaces; nothing is opened"
+        ),
+        PathRefusal::NotOwned {
+            namespace,
+            ministry,
+            owner: None,
+        } => format!(
+            "namespace {namespace} exists but is no ministry's (no tenancy of {ministry} holds it): a path opens only into the named ministry's own namespaces; nothing is opened"
+        ),
+        PathRefusal::TopSecret { what } => format!(
+            "{what} holds top-secret data, which is never disseminated or shared (Art. 26): nothing is opened"
+        ),
+        PathRefusal::OutsidePrivateNetwork { cidr } => format!(
+            "{cidr} lies outside the government private network's CIDRs (Art. 9): nothing is opened"
         ),
     }
 }

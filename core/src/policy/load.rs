@@ -166,6 +166,8 @@ impl Library {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             deadline: None,
             user: None,
+            authority: Arc::new(crate::fence::Authority::default()),
+            config: regorus::Value::from(crate::fence::Authority::default().config()),
             pool: Arc::new(Mutex::new(Vec::new())),
             reruns: Arc::default(),
             // Refused with the library when it does not read: govkh does not start.

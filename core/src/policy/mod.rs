@@ -223,6 +223,10 @@ pub struct Library {
     deadline: Option<std::time::Instant>,
     /// The user `check` judges the files as submitted by (`--as-user`), if any.
     user: Option<Arc<serde_json::Value>>,
+    /// Who the platform, the committee and govkh are here, and the reserved namespaces.
+    authority: Arc<crate::fence::Authority>,
+    /// `authority` as the policies read it (`input.config`), converted once.
+    config: regorus::Value,
     /// Prepared engines, reset between evaluations rather than cloned for each: shared by the
     /// library's clones, one taken per evaluation, so concurrent evaluations never share one.
     pool: Arc<Mutex<Vec<Engine>>>,
@@ -322,6 +326,24 @@ impl Library {
     /// The user objects are judged as submitted by, if any.
     pub fn user(&self) -> Option<&serde_json::Value> {
         self.user.as_deref()
+    }
+
+    /// The same library judging with `authority`: who the platform, the committee and govkh
+    /// are, and which namespaces no ministry holds (`input.config` of every evaluation).
+    pub fn with_authority(mut self, authority: crate::fence::Authority) -> Self {
+        self.config = regorus::Value::from(authority.config());
+        self.authority = Arc::new(authority);
+        self
+    }
+
+    /// Who the platform, the committee and govkh are for this library.
+    pub fn authority(&self) -> &crate::fence::Authority {
+        &self.authority
+    }
+
+    /// `authority` as the policies read it.
+    pub fn config(&self) -> &regorus::Value {
+        &self.config
     }
 
     /// The same library running every policy on every object, whatever kinds and operations
@@ -425,7 +447,15 @@ mod tests {
                 }
             }
         }
-        assert_eq!(rewritten, 9, "every built-in policy imports the helpers");
+        let policies = sources
+            .iter()
+            .filter(|s| s.path.ends_with("/policy.rego"))
+            .count();
+        assert!(policies >= 15, "{policies} built-in policies");
+        assert_eq!(
+            rewritten, policies,
+            "every built-in policy imports the helpers"
+        );
         assert_eq!(rewrite_helpers(&sources, Helpers::AsWritten), sources);
     }
 

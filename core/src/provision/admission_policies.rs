@@ -27,6 +27,7 @@ use k8s_openapi::{
 
 use crate::{
     api::{CloudTenancySpec, LABEL_DATA_CLASS, LABEL_MINISTRY, LABEL_PLACEMENT, Placement},
+    fence::Authority,
     finding::Action,
     inventory::Inventory,
     policy::{Library, Operation, PolicyMeta},
@@ -43,9 +44,6 @@ pub const ANNOTATION_DOMAIN: &str = "digital.gov.kh/domain";
 /// Annotation of a provisioned namespace: other ministries' domains inside (or around) its
 /// ministry's, where it may not publish, comma-separated.
 pub const ANNOTATION_FOREIGN_DOMAINS: &str = "digital.gov.kh/foreign-domains";
-
-/// The groups whose members write Approvals (the `approval-authority` policy's default).
-pub const COMMITTEE_GROUPS: &[&str] = &["digital-government-committee"];
 
 /// Namespaces no generated policy judges (with govkh's own, added by the caller): the system's.
 pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
@@ -161,10 +159,105 @@ pub fn twins() -> Vec<Twin> {
         Twin {
             policy: "approval-authority",
             needs: &[],
-            variables: &[],
+            variables: &[
+                (
+                    "isCommittee",
+                    "has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in variables.committeeGroups)",
+                ),
+                (
+                    "decides",
+                    "request.operation == 'CREATE' ? has(object.spec.decision) : (request.operation == 'DELETE' ? has(oldObject.spec.decision) : (has(object.spec.decision) != has(oldObject.spec.decision) || (has(object.spec.decision) && object.spec.decision != oldObject.spec.decision) || has(object.spec.validUntil) != has(oldObject.spec.validUntil) || (has(object.spec.validUntil) && object.spec.validUntil != oldObject.spec.validUntil)))",
+                ),
+            ],
             checks: &[(
-                "has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in @COMMITTEE@)",
-                "(has(request.userInfo.username) ? request.userInfo.username : 'this user') + ' may not ' + request.operation.lowerAscii() + ' Approval ' + variables.name + ': only the Digital Government Committee (groups ' + @COMMITTEE@.join(', ') + ') decides on requests'",
+                "!variables.decides || variables.isCommittee",
+                "variables.user + ' may not ' + request.operation.lowerAscii() + ' the decision of Approval ' + variables.name + ': only the Digital Government Committee (groups ' + variables.committeeGroups.join(', ') + ') decides on requests'",
+            )],
+        },
+        Twin {
+            policy: "platform-authority",
+            needs: &[],
+            variables: &[
+                (
+                    "isPlatform",
+                    "has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in variables.platformGroups)",
+                ),
+                (
+                    "wholly",
+                    "request.kind.kind in ['GovernmentCloud', 'DataClass'] || (request.kind.kind == 'Ministry' && request.operation in ['CREATE', 'DELETE'])",
+                ),
+                (
+                    "protectedChanged",
+                    "request.kind.kind == 'Ministry' && request.operation == 'UPDATE' && (object.spec.domain != oldObject.spec.domain || object.spec.resourceLevel != oldObject.spec.resourceLevel || (has(object.spec.digitalTransformationUnit.groups) ? object.spec.digitalTransformationUnit.groups : []) != (has(oldObject.spec.digitalTransformationUnit.groups) ? oldObject.spec.digitalTransformationUnit.groups : []))",
+                ),
+                (
+                    "notItsOwn",
+                    "request.kind.kind == 'Ministry' && request.operation == 'UPDATE' && !(has(oldObject.spec.digitalTransformationUnit.groups) && has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in oldObject.spec.digitalTransformationUnit.groups))",
+                ),
+                (
+                    "adopts",
+                    "request.kind.kind == 'CloudTenancy' && request.operation != 'DELETE' && has(object.spec.namespaces) && object.spec.namespaces.exists(n, has(n.adopt) && n.adopt && (request.operation != 'UPDATE' || !has(oldObject.spec.namespaces) || !oldObject.spec.namespaces.exists(o, o.name == n.name && has(o.adopt) && o.adopt)))",
+                ),
+            ],
+            checks: &[
+                (
+                    "!variables.wholly || variables.isPlatform",
+                    "variables.user + ' may not ' + request.operation.lowerAscii() + ' ' + request.kind.kind + ' ' + variables.name + ': only the platform of the government cloud (groups ' + variables.platformGroups.join(', ') + ') may'",
+                ),
+                (
+                    "!variables.protectedChanged || variables.isPlatform",
+                    "variables.user + ' may not change the domain, resource level or DTU groups of Ministry ' + variables.name + ': only the platform of the government cloud (groups ' + variables.platformGroups.join(', ') + ') may'",
+                ),
+                (
+                    "!variables.notItsOwn || variables.isPlatform",
+                    "variables.user + ' may not change Ministry ' + variables.name + ', which is not theirs: only its DTU or the platform (groups ' + variables.platformGroups.join(', ') + ') may'",
+                ),
+                (
+                    "!variables.adopts || variables.isPlatform",
+                    "variables.user + ' may not hand a namespace over to CloudTenancy ' + variables.name + ' (adopt): only the platform of the government cloud (groups ' + variables.platformGroups.join(', ') + ') may'",
+                ),
+            ],
+        },
+        Twin {
+            policy: "reserved-namespaces",
+            needs: &[],
+            variables: &[(
+                "reserved",
+                "has(object.spec.namespaces) ? object.spec.namespaces.filter(n, n.name.startsWith('kube-') || n.name in variables.reservedNamespaces).map(n, n.name) : []",
+            )],
+            checks: &[(
+                "size(variables.reserved) == 0",
+                "'CloudTenancy ' + variables.name + ' declares namespace ' + variables.reserved.join(', ') + ', which is reserved (the system\\'s, default, govkh\\'s own or exempt) and never a ministry\\'s'",
+            )],
+        },
+        Twin {
+            policy: "derived-labels",
+            needs: &[],
+            variables: &[
+                (
+                    "newLabels",
+                    "has(object.metadata.labels) ? object.metadata.labels : {}",
+                ),
+                (
+                    "oldLabels",
+                    "request.operation == 'UPDATE' && has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}",
+                ),
+                (
+                    "newAnnotations",
+                    "has(object.metadata.annotations) ? object.metadata.annotations : {}",
+                ),
+                (
+                    "oldAnnotations",
+                    "request.operation == 'UPDATE' && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}",
+                ),
+                (
+                    "changed",
+                    "variables.newLabels.exists(k, k.startsWith('digital.gov.kh/') && (!(k in variables.oldLabels) || variables.oldLabels[k] != variables.newLabels[k])) || variables.oldLabels.exists(k, k.startsWith('digital.gov.kh/') && !(k in variables.newLabels)) || variables.newAnnotations.exists(k, k.startsWith('digital.gov.kh/') && (!(k in variables.oldAnnotations) || variables.oldAnnotations[k] != variables.newAnnotations[k])) || variables.oldAnnotations.exists(k, k.startsWith('digital.gov.kh/') && !(k in variables.newAnnotations))",
+                ),
+            ],
+            checks: &[(
+                "!variables.changed || (has(request.userInfo.username) && request.userInfo.username in variables.operatorUsers)",
+                "variables.user + ' may not set or change the digital.gov.kh/ labels or annotations of namespace ' + variables.name + ': govkh alone derives them from the CloudTenancy that holds it'",
             )],
         },
         Twin {
@@ -179,22 +272,44 @@ pub fn twins() -> Vec<Twin> {
     ]
 }
 
-/// Where the generated objects point and what they leave alone.
-#[derive(Clone, Debug)]
+/// Where the generated objects point and what they leave alone, and who the platform, the
+/// committee and govkh are (the twins of the fence read them as list variables, which the
+/// chart sets from its values: `AUTHORITY_VARIABLES`).
+#[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// govkh's own namespace, exempt.
-    pub namespace: String,
-    /// More namespaces no policy judges (the system's are always exempt).
-    pub exempt: Vec<String>,
+    /// govkh's own namespace (exempt, and reserved), the exempt namespaces and the groups.
+    pub authority: Authority,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            namespace: "govkh-system".into(),
-            exempt: Vec::new(),
-        }
+/// The variables of the twins that hold the installation's authority, as lists, with the
+/// `Authority` each comes from: a twin that reads one (`variables.<name>`) gets it as its first
+/// variables, and the chart's template sets each from its values.
+pub const AUTHORITY_VARIABLES: &[&str] = &[
+    "platformGroups",
+    "committeeGroups",
+    "operatorUsers",
+    "reservedNamespaces",
+];
+
+fn authority_list(authority: &Authority, name: &str) -> Vec<String> {
+    match name {
+        "platformGroups" => authority.platform_groups.clone(),
+        "committeeGroups" => authority.committee_groups.clone(),
+        "operatorUsers" => authority.operator_users.clone(),
+        _ => authority.reserved_names(),
     }
+}
+
+/// A CEL list literal of strings.
+fn list_literal(items: &[String]) -> String {
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|i| quoted(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Why the generated policies cannot be made.
@@ -237,19 +352,9 @@ fn namespace_label(key: &str) -> String {
 }
 
 /// `expr` with the twin's placeholders filled: `@HOSTS(p)` — `p` holds for every host an
-/// Ingress or HTTPRoute publishes (as `h`); `@DNS@` — the DNS-name pattern; `@COMMITTEE@` — the
-/// committee's groups.
+/// Ingress or HTTPRoute publishes (as `h`); `@DNS@` — the DNS-name pattern.
 fn expand(expr: &str) -> String {
     let mut out = expr.replace("@DNS@", DNS_NAME);
-    let committee = format!(
-        "[{}]",
-        COMMITTEE_GROUPS
-            .iter()
-            .map(|g| quoted(g))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    out = out.replace("@COMMITTEE@", &committee);
     while let Some(start) = out.find("@HOSTS(") {
         let body_start = start + "@HOSTS(".len();
         let mut depth = 1;
@@ -287,11 +392,23 @@ fn variable(name: &str, expression: String) -> Variable {
 
 /// The variables every twin has: the object's name; for namespaced ones, whether the
 /// namespace is governed and what its labels say.
-fn common_variables(twin: &Twin) -> Vec<Variable> {
-    let mut v = vec![variable(
+fn common_variables(twin: &Twin, opts: &Options) -> Vec<Variable> {
+    let mut v: Vec<Variable> = AUTHORITY_VARIABLES
+        .iter()
+        .filter(|name| twin_reads(twin, &format!("variables.{name}")))
+        .map(|name| variable(name, list_literal(&authority_list(&opts.authority, name))))
+        .collect();
+    // A deletion's request has no object (only oldObject): its name is the request's.
+    v.push(variable(
         "name",
-        "has(object.metadata.name) ? object.metadata.name : request.name".into(),
-    )];
+        "object != null && has(object.metadata.name) ? object.metadata.name : request.name".into(),
+    ));
+    if twin_reads(twin, "variables.user") {
+        v.push(variable(
+            "user",
+            "(has(request.userInfo.username) ? request.userInfo.username : 'this user') + ' (groups ' + (has(request.userInfo.groups) && size(request.userInfo.groups) > 0 ? request.userInfo.groups.join(', ') : 'none') + ')'".into(),
+        ));
+    }
     if !twin.needs.is_empty() {
         let mut governed = vec!["has(namespaceObject.metadata.labels)".to_string()];
         if twin.needs.iter().any(|k| is_annotation(k)) {
@@ -314,6 +431,15 @@ fn common_variables(twin: &Twin) -> Vec<Variable> {
         ));
     }
     v
+}
+
+/// Whether any expression of `twin` mentions `needle`.
+fn twin_reads(twin: &Twin, needle: &str) -> bool {
+    twin.variables.iter().any(|(_, e)| e.contains(needle))
+        || twin
+            .checks
+            .iter()
+            .any(|(e, m)| e.contains(needle) || m.contains(needle))
 }
 
 /// Whether a key a twin needs is one of the annotations (else a label).
@@ -360,7 +486,7 @@ fn rules(meta: &PolicyMeta) -> Result<Vec<NamedRuleWithOperations>, Error> {
     } else {
         meta.operations
             .iter()
-            .filter(|o| matches!(o, Operation::Create | Operation::Update))
+            .filter(|o| matches!(o, Operation::Create | Operation::Update | Operation::Delete))
             .map(|o| o.as_str().to_string())
             .collect()
     };
@@ -402,8 +528,12 @@ fn rules(meta: &PolicyMeta) -> Result<Vec<NamedRuleWithOperations>, Error> {
 }
 
 /// The policy of one twin.
-pub fn policy(twin: &Twin, meta: &PolicyMeta) -> Result<ValidatingAdmissionPolicy, Error> {
-    let mut variables = common_variables(twin);
+pub fn policy(
+    twin: &Twin,
+    meta: &PolicyMeta,
+    opts: &Options,
+) -> Result<ValidatingAdmissionPolicy, Error> {
+    let mut variables = common_variables(twin, opts);
     variables.extend(twin.variables.iter().map(|(n, e)| variable(n, expand(e))));
     let mut validations = Vec::new();
     if !twin.needs.is_empty() {
@@ -481,8 +611,8 @@ pub fn validation_actions(action: Action) -> Vec<String> {
 /// The binding of one twin's policy: every namespace but the exempt ones.
 pub fn binding(twin: &Twin, meta: &PolicyMeta, opts: &Options) -> ValidatingAdmissionPolicyBinding {
     let mut exempt: Vec<String> = SYSTEM_NAMESPACES.iter().map(|s| s.to_string()).collect();
-    exempt.push(opts.namespace.clone());
-    exempt.extend(opts.exempt.iter().cloned());
+    exempt.push(opts.authority.namespace.clone());
+    exempt.extend(opts.authority.exempt.iter().cloned());
     exempt.dedup();
     let name = object_name(&meta.id);
     ValidatingAdmissionPolicyBinding {
@@ -528,7 +658,7 @@ pub fn generate(
                 .find(|p| p.meta.id == t.policy)
                 .ok_or_else(|| Error::NoPolicy(t.policy.to_string()))?
                 .meta;
-            Ok((policy(t, meta)?, binding(t, meta, opts)))
+            Ok((policy(t, meta, opts)?, binding(t, meta, opts)))
         })
         .collect()
 }
@@ -657,10 +787,13 @@ pub fn namespace_object(inv: &Inventory, name: &str) -> serde_json::Value {
 /// One request, offline.
 #[derive(Clone, Debug, Default)]
 pub struct Request {
-    /// `CREATE` or `UPDATE`.
+    /// `CREATE`, `UPDATE` or `DELETE`.
     pub operation: String,
     /// The object.
     pub object: serde_json::Value,
+    /// The object before the change (an update), or the object deleted (a deletion, whose
+    /// `object` is then bound as null, as the API server binds it).
+    pub old_object: Option<serde_json::Value>,
     /// Its namespace, as the cluster holds it (`namespace_object`); none if cluster-scoped.
     pub namespace: Option<serde_json::Value>,
     /// The requesting user's name and groups.
@@ -668,7 +801,8 @@ pub struct Request {
 }
 
 /// A CEL context with the Kubernetes libraries and the variables the API server binds for
-/// `request`: `object`, `oldObject` (none: a create), `request`, `namespaceObject`.
+/// `request`: `object` (null for a deletion), `oldObject` (null for a creation), `request`,
+/// `namespaceObject`.
 fn bound(request: &Request) -> Result<kube_cel::cel::Context<'static>, String> {
     use kube_cel::{KubeCelExt, cel::Context};
     let object = &request.object;
@@ -685,9 +819,10 @@ fn bound(request: &Request) -> Result<kube_cel::cel::Context<'static>, String> {
     let mut ctx = Context::default();
     ctx.register_all();
     let none = serde_json::Value::Null;
+    let deleted = request.operation == "DELETE";
     for (name, v) in [
-        ("object", object),
-        ("oldObject", &none),
+        ("object", if deleted { &none } else { object }),
+        ("oldObject", request.old_object.as_ref().unwrap_or(&none)),
         ("request", &req),
         (
             "namespaceObject",

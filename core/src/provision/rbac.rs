@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::{admissionregistration::v1::RuleWithOperations, rbac::v1::PolicyRule};
 
-use crate::resources::RESOURCES;
+use crate::{
+    api::{DERIVED_PREFIX, GROUP, VERSION},
+    resources::RESOURCES,
+};
 
 const READ: &[&str] = &["get", "list", "watch"];
 const APPLY: &[&str] = &["get", "list", "watch", "create", "patch", "update"];
@@ -181,12 +184,90 @@ pub fn to_yaml<R: serde::Serialize>(rules: &[R]) -> Result<String, serde_saphyr:
     Ok(format!("{HEADER}{}", serde_saphyr::to_string(&rules)?))
 }
 
+/// The three roles of the fence (docs/authorization.md), and reading: the ClusterRoles the
+/// chart ships for people, bound to the groups its values name. RBAC says which verbs each may
+/// use on govkh's kinds; whose objects they may use them on is admission's to say (all seven
+/// kinds are cluster-scoped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserRole {
+    /// The platform of the government cloud: every govkh kind.
+    Platform,
+    /// The Digital Government Committee: Approvals and DataAccessGrants, and reading.
+    Committee,
+    /// A ministry's Digital Transformation Unit: tenancies, links, grants and requests, its
+    /// Ministry's own fields, and reading.
+    Ministry,
+    /// Reading govkh's kinds (aggregated into `view`).
+    View,
+}
+
+impl UserRole {
+    /// Every role, in the chart's order.
+    pub const ALL: [UserRole; 4] = [
+        UserRole::Platform,
+        UserRole::Committee,
+        UserRole::Ministry,
+        UserRole::View,
+    ];
+
+    /// Its name: the chart's ClusterRole is `<release>-<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            UserRole::Platform => "platform",
+            UserRole::Committee => "committee",
+            UserRole::Ministry => "ministry",
+            UserRole::View => "view",
+        }
+    }
+}
+
+/// The rules of `role` on govkh's kinds.
+pub fn user_role_rules(role: UserRole) -> Vec<PolicyRule> {
+    const WRITE: &[&str] = &[
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ];
+    let all: Vec<&str> = RESOURCES
+        .iter()
+        .filter(|r| r.group == GROUP)
+        .map(|r| r.plural)
+        .collect();
+    let mut rules = vec![rule(GROUP, &all, READ, &[])];
+    match role {
+        UserRole::Platform => rules = vec![rule(GROUP, &all, WRITE, &[])],
+        UserRole::Committee => {
+            rules.push(rule(GROUP, &["approvals", "dataaccessgrants"], WRITE, &[]))
+        }
+        UserRole::Ministry => {
+            rules.push(rule(
+                GROUP,
+                &[
+                    "approvals",
+                    "cloudtenancies",
+                    "dataaccessgrants",
+                    "privatenetworklinks",
+                ],
+                WRITE,
+                &[],
+            ));
+            // Its own Ministry's names, contact and accounts (admission keeps it to its own,
+            // and to those fields).
+            rules.push(rule(GROUP, &["ministries"], &["update", "patch"], &[]));
+        }
+        UserRole::View => {}
+    }
+    rules
+}
+
 /// The rules of the ValidatingWebhookConfiguration: creates and updates of every kind the
 /// policies judge (what the live index watches), except Secrets and ConfigMaps — their
-/// contents are never sent to the webhook.
+/// contents are never sent to the webhook — and except govkh's own kinds and Namespaces, which
+/// the fence's webhook receives (`fence_webhook_rules`).
 pub fn webhook_rules() -> Vec<RuleWithOperations> {
     let mut by_group_version: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
-    for r in RESOURCES.iter().filter(|r| !r.metadata_only) {
+    for r in RESOURCES
+        .iter()
+        .filter(|r| !r.metadata_only && r.group != GROUP && r.kind != "Namespace")
+    {
         by_group_version
             .entry((r.group, r.version))
             .or_default()
@@ -205,6 +286,61 @@ pub fn webhook_rules() -> Vec<RuleWithOperations> {
             }
         })
         .collect()
+}
+
+/// The rules of the fence's webhook (docs/authorization.md): every create, update and deletion
+/// of govkh's own kinds — who writes what is decided there — and creates and updates of
+/// Namespaces, narrowed by `fence_match_conditions` to those that carry or carried the labels
+/// govkh derives. Its failure policy is always `Fail`: these are few, written by people, and
+/// none may pass unjudged.
+pub fn fence_webhook_rules() -> Vec<RuleWithOperations> {
+    let mut ours: Vec<String> = RESOURCES
+        .iter()
+        .filter(|r| r.group == GROUP)
+        .map(|r| r.plural.to_string())
+        .collect();
+    ours.sort();
+    vec![
+        RuleWithOperations {
+            api_groups: Some(vec![GROUP.to_string()]),
+            api_versions: Some(vec![VERSION.to_string()]),
+            operations: Some(vec!["CREATE".into(), "UPDATE".into(), "DELETE".into()]),
+            resources: Some(ours),
+            scope: Some("Cluster".into()),
+        },
+        RuleWithOperations {
+            api_groups: Some(vec![String::new()]),
+            api_versions: Some(vec!["v1".into()]),
+            operations: Some(vec!["CREATE".into(), "UPDATE".into()]),
+            resources: Some(vec!["namespaces".into()]),
+            scope: Some("Cluster".into()),
+        },
+    ]
+}
+
+/// The match condition of the fence's webhook: govkh's kinds always; a Namespace only when it
+/// carries, or carried, a `digital.gov.kh/` label or annotation (what the `derived-labels`
+/// policy judges), so that no other namespace's change waits on govkh.
+pub fn fence_match_conditions() -> Vec<k8s_openapi::api::admissionregistration::v1::MatchCondition>
+{
+    let touches = |o: &str, map: &str| {
+        format!(
+            "({o} != null && has({o}.metadata.{map}) && {o}.metadata.{map}.exists(k, k.startsWith('{DERIVED_PREFIX}')))"
+        )
+    };
+    let expression = format!(
+        "request.resource.group == '{GROUP}' || {} || {} || {} || {}",
+        touches("object", "labels"),
+        touches("object", "annotations"),
+        touches("oldObject", "labels"),
+        touches("oldObject", "annotations"),
+    );
+    vec![
+        k8s_openapi::api::admissionregistration::v1::MatchCondition {
+            name: "govkh-kinds-or-derived-labels".into(),
+            expression,
+        },
+    ]
 }
 
 /// The webhook that sends the cloud resources of the catalogue (`policies/clouds.yaml`) to
@@ -243,6 +379,30 @@ pub fn chart_files() -> Result<Vec<(&'static str, String)>, Box<dyn std::error::
             to_yaml(&namespaced_reader_rules())?,
         ),
         ("files/webhook-rules.yaml", to_yaml(&webhook_rules())?),
+        (
+            "files/webhook-fence-rules.yaml",
+            to_yaml(&fence_webhook_rules())?,
+        ),
+        (
+            "files/role-platform-rules.yaml",
+            to_yaml(&user_role_rules(UserRole::Platform))?,
+        ),
+        (
+            "files/role-committee-rules.yaml",
+            to_yaml(&user_role_rules(UserRole::Committee))?,
+        ),
+        (
+            "files/role-ministry-rules.yaml",
+            to_yaml(&user_role_rules(UserRole::Ministry))?,
+        ),
+        (
+            "files/role-view-rules.yaml",
+            to_yaml(&user_role_rules(UserRole::View))?,
+        ),
+        (
+            "files/webhook-fence-conditions.yaml",
+            to_yaml(&fence_match_conditions())?,
+        ),
         (
             "files/webhook-cloud-conditions.yaml",
             to_yaml(&cloud_match_conditions(
@@ -327,15 +487,66 @@ mod tests {
     }
 
     #[test]
+    fn each_role_may_write_only_its_kinds_and_everyone_reads() {
+        let writes = |role, resource| allows(&user_role_rules(role), GROUP, resource, "create");
+        let reads = |role, resource| allows(&user_role_rules(role), GROUP, resource, "list");
+        for role in UserRole::ALL {
+            assert!(
+                reads(role, "cloudtenancies") && reads(role, "ministries"),
+                "{role:?}"
+            );
+            assert!(
+                !allows(
+                    &user_role_rules(role),
+                    GROUP,
+                    "cloudtenancies/status",
+                    "patch"
+                ),
+                "{role:?} writes no status"
+            );
+        }
+        assert!(writes(UserRole::Platform, "governmentclouds"));
+        assert!(writes(UserRole::Platform, "ministries"));
+        assert!(!writes(UserRole::Ministry, "ministries"));
+        assert!(allows(
+            &user_role_rules(UserRole::Ministry),
+            GROUP,
+            "ministries",
+            "patch"
+        ));
+        assert!(!writes(UserRole::Ministry, "dataclasses"));
+        assert!(writes(UserRole::Ministry, "cloudtenancies"));
+        assert!(writes(UserRole::Committee, "approvals"));
+        assert!(!writes(UserRole::Committee, "cloudtenancies"));
+        assert!(!writes(UserRole::View, "approvals"));
+    }
+
+    #[test]
     fn the_webhook_sees_what_the_policies_judge_but_never_secrets() {
         let rules = webhook_rules();
         let all: Vec<&String> = rules
             .iter()
             .flat_map(|r| r.resources.iter().flatten())
             .collect();
+        let fence = fence_webhook_rules();
+        let fenced: Vec<&String> = fence
+            .iter()
+            .flat_map(|r| r.resources.iter().flatten())
+            .collect();
         for r in RESOURCES.iter().filter(|r| !r.metadata_only) {
-            assert!(all.contains(&&r.plural.to_string()), "{}", r.plural);
+            assert!(
+                all.contains(&&r.plural.to_string()) != fenced.contains(&&r.plural.to_string()),
+                "{} in exactly one webhook",
+                r.plural
+            );
         }
+        assert!(fenced.contains(&&"namespaces".to_string()));
+        assert!(fenced.contains(&&"cloudtenancies".to_string()));
+        assert_eq!(
+            fence[0].operations,
+            Some(vec!["CREATE".into(), "UPDATE".into(), "DELETE".into()]),
+            "who deletes govkh's objects is judged too"
+        );
         assert!(!all.iter().any(|r| *r == "secrets" || *r == "configmaps"));
         assert!(
             rules

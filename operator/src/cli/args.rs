@@ -52,6 +52,77 @@ impl PolicyEngine {
     }
 }
 
+/// Who the platform, the committee and govkh itself are (the fence, docs/authorization.md):
+/// the flags of the commands that judge who writes what (run, check, vap).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuthorityArgs {
+    /// A group of the platform of the government cloud: it writes the GovernmentCloud,
+    /// DataClasses and Ministries, hands existing namespaces over to tenancies, and may write
+    /// tenancies and links for any ministry. Repeatable (or comma-separated). Default:
+    /// govkh-platform and system:masters.
+    #[arg(
+        long = "platform-group",
+        env = "GOVKH_PLATFORM_GROUPS",
+        value_name = "GROUP",
+        value_delimiter = ','
+    )]
+    pub platform_groups: Vec<String>,
+    /// A group of the Digital Government Committee: it decides Approvals and may authorise
+    /// DataAccessGrants. Repeatable (or comma-separated). Default: digital-government-committee.
+    #[arg(
+        long = "committee-group",
+        env = "GOVKH_COMMITTEE_GROUPS",
+        value_name = "GROUP",
+        value_delimiter = ','
+    )]
+    pub committee_groups: Vec<String>,
+    /// A user that is govkh itself (its service account): only it writes the `digital.gov.kh/`
+    /// labels and annotations of namespaces. Repeatable. `govkh run` adds the user it runs as.
+    /// Default: system:serviceaccount:<namespace>:govkh.
+    #[arg(
+        long = "operator-user",
+        env = "GOVKH_OPERATOR_USERS",
+        value_name = "USER",
+        value_delimiter = ','
+    )]
+    pub operator_users: Vec<String>,
+    /// A namespace no ministry may hold and no generated admission policy judges (beside
+    /// kube-*, default and govkh's own). Repeatable (or comma-separated).
+    #[arg(
+        long = "exempt-namespace",
+        visible_alias = "exempt",
+        env = "GOVKH_EXEMPT_NAMESPACES",
+        value_name = "NAMESPACE",
+        value_delimiter = ','
+    )]
+    pub exempt: Vec<String>,
+}
+
+impl AuthorityArgs {
+    /// The authority these flags describe, for govkh in `namespace`.
+    pub fn authority(&self, namespace: &str) -> govkh_core::fence::Authority {
+        use govkh_core::fence::{Authority, service_account_user};
+        let or = |given: &[String], default: Vec<String>| {
+            if given.is_empty() {
+                default
+            } else {
+                given.to_vec()
+            }
+        };
+        let defaults = Authority::default();
+        Authority {
+            platform_groups: or(&self.platform_groups, defaults.platform_groups),
+            committee_groups: or(&self.committee_groups, defaults.committee_groups),
+            operator_users: or(
+                &self.operator_users,
+                vec![service_account_user(namespace, "govkh")],
+            ),
+            namespace: namespace.to_string(),
+            exempt: self.exempt.clone(),
+        }
+    }
+}
+
 /// How to reach the cluster: the kubeconfig and its context.
 #[derive(Debug, clap::Args)]
 pub struct ClusterArgs {
@@ -136,6 +207,9 @@ pub struct RunArgs {
     /// How policies run.
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// Who the platform, the committee and govkh are.
+    #[command(flatten)]
+    pub authority: AuthorityArgs,
     /// Address of the plain-HTTP /healthz, /readyz and /metrics endpoints.
     #[arg(long, env = "GOVKH_PROBE_ADDR", default_value = "0.0.0.0:8080")]
     pub probe_addr: std::net::SocketAddr,
@@ -239,6 +313,12 @@ pub struct RunArgs {
     /// The most results one report holds (the most serious kept; its summary counts all).
     #[arg(long, env = "GOVKH_REPORT_MAX_RESULTS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub report_max_results: u32,
+    /// Run the operator's clock from this instant (RFC 3339, or a day: its first instant in
+    /// Phnom Penh) instead of the wall clock's; it advances with real time. For rehearsing what
+    /// happens at a deadline on a test cluster — never with other replicas (their Lease times
+    /// would disagree).
+    #[arg(long, env = "GOVKH_CLOCK_START", value_name = "INSTANT", value_parser = parse_now, hide = true)]
+    pub clock_start: Option<Timestamp>,
 }
 
 /// The reports `govkh run --reports` writes.
@@ -382,6 +462,16 @@ pub struct CheckArgs {
     /// How policies run.
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// Who the platform, the committee and govkh are (with --as-user).
+    #[command(flatten)]
+    pub authority: AuthorityArgs,
+    /// govkh's own namespace, which no ministry may hold.
+    #[arg(
+        long = "govkh-namespace",
+        default_value = "govkh-system",
+        value_name = "NAMESPACE"
+    )]
+    pub govkh_namespace: String,
     /// Files or directories of manifests (.yaml, .yml, .json; directories recursively), or `-`
     /// for standard input.
     #[arg(required = true, value_name = "PATH")]
@@ -467,10 +557,11 @@ pub struct VapArgs {
     /// govkh's own namespace, which the policies leave alone.
     #[arg(long, default_value = "govkh-system")]
     pub namespace: String,
-    /// Another namespace the policies leave alone (repeatable); kube-system, kube-public and
-    /// kube-node-lease always are.
-    #[arg(long = "exempt", value_name = "NAMESPACE")]
-    pub exempt: Vec<String>,
+    /// Who the platform, the committee and govkh are, and the namespaces the policies leave
+    /// alone (`--exempt-namespace`, or `--exempt`; kube-system, kube-public and kube-node-lease
+    /// always are).
+    #[command(flatten)]
+    pub authority: AuthorityArgs,
     /// Write `files/admission-policies.yaml` into this chart directory instead of printing.
     #[arg(long, value_name = "CHART_DIR")]
     pub chart_dir: Option<PathBuf>,

@@ -41,7 +41,8 @@ pub(crate) fn check(
         Ok(p) => p
             .with_mode(engine)
             .with_deadline(args.timeout.map(|t| started + t))
-            .as_user(user),
+            .as_user(user)
+            .with_authority(args.authority.authority(&args.govkh_namespace)),
         Err(e) => return fail(stderr, e),
     };
     let unjudged_kinds = govkh_core::evaluate::unjudged_kinds(&loaded.objects, &policies);

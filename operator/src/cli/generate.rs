@@ -49,8 +49,7 @@ pub(crate) fn rbac(args: RbacArgs, stdout: &mut dyn Write, stderr: &mut dyn Writ
 pub(crate) fn vap(args: VapArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
     use govkh_core::provision::admission_policies as vap;
     let opts = vap::Options {
-        namespace: args.namespace,
-        exempt: args.exempt,
+        authority: args.authority.authority(&args.namespace),
     };
     let result = govkh_core::policy::Library::builtin()
         .map_err(|e| e.to_string())

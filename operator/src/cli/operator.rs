@@ -74,6 +74,8 @@ pub(crate) fn run_operator(
             max_results: args.report_max_results as usize,
         }),
         secrets_reader: args.secrets_reader,
+        authority: args.authority.authority(&args.leader_election_namespace),
+        clock_start: args.clock_start,
         leader_election: args.leader_elect.then_some(crate::run::LeaderElection {
             namespace: args.leader_election_namespace,
             name: args.leader_election_name,

@@ -1,7 +1,9 @@
 //! The PrivateNetworkLink reconciler (Art. 9, 28): while the link is permitted — over the
 //! government private network, or over an alternative network with the committee's Approval in
-//! force for it — NetworkPolicies in both ministries' namespaces allow exactly the declared
-//! ports between exactly those namespaces (or to the declared CIDRs). When it stops being
+//! force for it; between namespaces that are its ministries' own (or to CIDRs inside the
+//! private network), never into top-secret data; and agreed to by the receiving ministry
+//! (`verdict::link_plan`) — NetworkPolicies in both ministries' namespaces allow exactly the
+//! declared ports between exactly those namespaces (or to the declared CIDRs). When it stops being
 //! permitted (approval pending, denied, expired or deleted; a ministry gone) they are removed and
 //! the state says why. Requeued when the approval ends. The policies are owned by the link, so
 //! deleting the link removes them.
@@ -11,11 +13,10 @@ use std::sync::Arc;
 use kube::runtime::controller::Action;
 
 use super::{
-    Conclusion, Context, Error, NAMESPACE_MISSING, conclude, instrumented, namespaces_of,
-    sync_network_policies,
+    Conclusion, Context, Error, NAMESPACE_MISSING, conclude, instrumented, sync_network_policies,
 };
 use govkh_core::{
-    api::{Day, LinkNetwork, LinkState, PrivateNetworkLink, conditions as cond},
+    api::{Day, LinkState, PrivateNetworkLink, conditions as cond},
     law::verdict,
     message,
     provision::desired,
@@ -35,23 +36,14 @@ pub async fn reconcile(link: Arc<PrivateNetworkLink>, ctx: Arc<Context>) -> Resu
 async fn reconcile_inner(link: &PrivateNetworkLink, ctx: &Context) -> Result<Action, Error> {
     let now = (ctx.now)();
     let today = Day::in_phnom_penh(now);
-    let inv = ctx.index.inventory();
-    let exist = inv.ministries_exist(&link.spec.from.ministry, link.spec.to.ministry.as_deref());
-    let approval = match &link.spec.approval {
-        Some(a) if link.spec.network == LinkNetwork::Alternative => {
-            inv.approvals.get(a).map(|e| e.object.clone())
-        }
-        _ => None,
-    };
-    let verdict = verdict::link(link, exist, approval.as_ref(), today);
+    // What it may open: the network and its approval, then the fence (its namespaces its
+    // ministries', its CIDRs inside the private network, no top-secret data) and the receiving
+    // ministry's agreement.
+    let plan = verdict::link_plan(&ctx.index.inventory(), link, today);
+    let verdict = plan.verdict;
     let established = verdict.state == LinkState::Established;
     let desired = if established {
-        let from = namespaces_of(ctx, &link.spec.from.ministry, &link.spec.from.namespaces);
-        let to = match &link.spec.to.ministry {
-            Some(m) => namespaces_of(ctx, m, &link.spec.to.namespaces),
-            None => Vec::new(),
-        };
-        desired::link_policies(link, &from, &to)
+        desired::link_policies(link, &plan.from, &plan.to)
     } else {
         Vec::new()
     };

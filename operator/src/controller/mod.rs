@@ -160,14 +160,14 @@ pub fn succeeded<K: Resource<DynamicType = ()>>(obj: &K, ctx: &Context) {
     ctx.succeeded(&format!("{}/{}", K::kind(&()), obj.name_any()));
 }
 
-/// Server-side apply of one object we own, under govkh's field manager.
-pub(crate) async fn apply_one<K>(api: kube::Api<K>, obj: &K) -> Result<(), Error>
+/// Server-side apply of one object we own, under the field manager of its owner
+/// (`desired::field_manager`): each tenancy, link and grant owns its own fields.
+pub(crate) async fn apply_as<K>(api: kube::Api<K>, obj: &K, manager: &str) -> Result<(), Error>
 where
     K: Resource + Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
 {
     let name = obj.meta().name.clone().unwrap_or_default();
-    let params =
-        kube::api::PatchParams::apply(govkh_core::provision::desired::FIELD_MANAGER).force();
+    let params = kube::api::PatchParams::apply(manager).force();
     api.patch(&name, &params, &kube::api::Patch::Apply(obj))
         .await?;
     Ok(())
@@ -271,13 +271,15 @@ pub(crate) async fn sync_network_policies(
             namespace_object(&inv, np.metadata.namespace.as_deref().unwrap_or_default()).is_some()
         })
     };
+    let manager = govkh_core::provision::desired::field_manager(owner.0, owner.1);
     for np in &present {
-        apply_one(
+        apply_as(
             Api::<NetworkPolicy>::namespaced(
                 ctx.client.clone(),
                 np.metadata.namespace.as_deref().unwrap_or_default(),
             ),
             *np,
+            &manager,
         )
         .await?;
     }

@@ -1,8 +1,13 @@
 //! The CloudTenancy reconciler: provisions the tenancy's namespaces and what they hold
-//! (`desired::tenancy_objects`), releases namespaces it no longer declares, and reports the
+//! (`desired::tenancy_objects`) — only those the fence lets it hold (`fence::claim`: made for
+//! it, or handed over by the platform; never a reserved, contested or another's namespace,
+//! which it reports in its `NamespacesClaimed` and `Ready` conditions and never touches) —
+//! under its own field manager, releases namespaces it no longer holds, and reports the
 //! statutory clock in status, requeueing exactly when the state changes by time alone.
-//! The finalizer exists only to release the namespaces (label them orphaned, drop the owner
-//! reference) before a `Retain` tenancy goes; with `Delete` the garbage collector removes them.
+//! The finalizer exists to release the namespaces (labelled orphaned, its owner reference and
+//! its other fields taken off, nobody else's) before a tenancy goes: all of them with `Retain`;
+//! with `Delete`, those the platform handed over, while the garbage collector removes the ones
+//! govkh created for it.
 //! It is added and removed by server-side apply of `metadata.finalizers` alone (a set), not by
 //! a JSON patch testing the current list: a reconcile of a cached object older than the
 //! finalizer it just added applied the same again instead of failing with 422 Invalid.
@@ -20,13 +25,15 @@ use kube::{
     runtime::controller::Action,
 };
 
-use super::{Conclusion, Context, Error, apply_one, conclude, instrumented, keys, prune};
+use super::{Conclusion, Context, Error, apply_as, conclude, instrumented, keys, prune};
 use govkh_core::{
     api::{
         ClockState, CloudTenancy, DeletionPolicy, GOVERNMENT_CLOUD_NAME, SubjectKind,
         conditions as cond,
     },
     evaluate::approvals_of,
+    fence::{self, Authority, Claim, ClaimRefusal},
+    inventory::Inventory,
     law::clock,
     law::verdict::Reason,
     message,
@@ -129,22 +136,37 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
             return missing(t, reason, ctx, now).await;
         }
     };
-    // Build and apply.
-    let mut d = desired::tenancy_objects(t, &ministry, &cloud);
+    // The fence: which of its namespaces the tenancy may create, keep or take over, and which
+    // it may not touch (reserved, contested, another's, not handed over).
+    let claims = Claims::of(&inv.with_tenancy(t), &ctx.authority, t, &name);
+    let mut held = t.clone();
+    held.spec
+        .namespaces
+        .retain(|n| claims.held.iter().any(|(h, _)| h == &n.name));
+    // Build and apply, under this tenancy's own field manager.
+    let mut d = desired::tenancy_objects(&held, &ministry, &cloud);
     if let Some(reader) = &ctx.secrets_reader {
-        desired::bind_secrets_reader(&mut d, t, reader);
+        desired::bind_secrets_reader(&mut d, &held, reader);
     }
+    desired::hand_over(&mut d, &claims.adopted());
     // What the generated admission policies read on each namespace, from the catalogue.
     admission_policies::annotate(&mut d.namespaces, &inv, &t.spec);
-    apply_all(client, &d).await?;
+    let manager = desired::field_manager("CloudTenancy", &name);
+    for (ns, claim) in &claims.held {
+        if *claim == Claim::Create && !create_namespace(ctx, ns, &name).await? {
+            // Made by someone else a moment ago: judged again once the index holds it.
+            return Ok(Action::requeue(std::time::Duration::from_secs(2)));
+        }
+    }
+    apply_all(client, &d, &manager).await?;
     if ctx.secrets_reader.is_some() {
         // The reader role is bound in each namespace now: a Secrets watch there that RBAC
         // refused tries again at once, not at its next backoff (up to 5 minutes away).
-        for ns in &t.spec.namespaces {
+        for ns in &held.spec.namespaces {
             ctx.index.retry_refused_in(&ns.name);
         }
     }
-    let current = take_back(t, &name, &d, ctx).await?;
+    let current = take_back(t, &name, &d, &claims, ctx).await?;
     // Status: the statutory clock as of now.
     let named = approvals_of(&inv, SubjectKind::CloudTenancy, &name);
     let today = govkh_core::api::Day::in_phnom_penh(now);
@@ -163,16 +185,42 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     status.approval = v.approval_in_force.clone();
     status.namespaces = current;
     let message = message::en::clock(&v);
+    let (claimed, claim_reason, claim_message) = claims.condition();
+    if !claimed {
+        let was = t
+            .status
+            .as_ref()
+            .and_then(|s| {
+                s.conditions
+                    .iter()
+                    .find(|c| c.type_ == cond::NAMESPACES_CLAIMED)
+            })
+            .map(|c| c.message.as_str());
+        if was != Some(claim_message.as_str()) {
+            ctx.event(t, true, claim_reason, &claim_message).await;
+        }
+    }
+    let refused = !claims.refused.is_empty();
     let conclusion = Conclusion {
         state: Some(v.state),
         conditions: vec![
-            (
-                cond::READY,
-                true,
-                "Reconciled",
-                "namespaces, quotas, network policies and role bindings applied",
-            ),
+            if refused {
+                (cond::READY, false, claim_reason, claim_message.as_str())
+            } else {
+                (
+                    cond::READY,
+                    true,
+                    "Reconciled",
+                    "namespaces, quotas, network policies and role bindings applied",
+                )
+            },
             (cond::SYNCED, true, "Applied", ""),
+            (
+                cond::NAMESPACES_CLAIMED,
+                claimed,
+                claim_reason,
+                claim_message.as_str(),
+            ),
             (
                 cond::COMPLIANT,
                 v.state == ClockState::Compliant,
@@ -188,12 +236,114 @@ async fn apply(t: &CloudTenancy, ctx: &Context) -> Result<Action, Error> {
     conclude(t, status, conclusion, ctx, now).await
 }
 
+/// What the fence lets a tenancy do with each namespace it declares.
+struct Claims {
+    /// Namespaces it may create, keep or take over, with which.
+    held: Vec<(String, Claim)>,
+    /// Namespaces it may not touch, with why.
+    refused: Vec<(String, ClaimRefusal)>,
+    /// Namespaces it holds that other tenancies declare too.
+    contested: Vec<(String, Vec<String>)>,
+}
+
+impl Claims {
+    fn of(inv: &Inventory, authority: &Authority, t: &CloudTenancy, name: &str) -> Self {
+        let mut c = Claims {
+            held: Vec::new(),
+            refused: Vec::new(),
+            contested: Vec::new(),
+        };
+        for ns in &t.spec.namespaces {
+            match fence::claim(inv, authority, name, &ns.name) {
+                Ok(claim) => {
+                    let others = fence::rivals(inv, name, &ns.name);
+                    if !others.is_empty() {
+                        c.contested.push((ns.name.clone(), others));
+                    }
+                    c.held.push((ns.name.clone(), claim));
+                }
+                Err(refusal) => c.refused.push((ns.name.clone(), refusal)),
+            }
+        }
+        c
+    }
+
+    /// The namespaces it holds that the platform handed over (not made for it).
+    fn adopted(&self) -> Vec<String> {
+        self.held
+            .iter()
+            .filter(|(_, c)| matches!(c, Claim::Adopt | Claim::Keep { created: false }))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// The `NamespacesClaimed` condition: whether every namespace it declares is its own and
+    /// uncontested, the reason, and a sentence naming each that is not.
+    fn condition(&self) -> (bool, &'static str, String) {
+        if self.refused.is_empty() && self.contested.is_empty() {
+            return (
+                true,
+                "Held",
+                "every namespace it declares is its own".into(),
+            );
+        }
+        let mut parts: Vec<String> = self
+            .refused
+            .iter()
+            .map(|(ns, r)| message::en::claim_refusal(ns, r))
+            .collect();
+        parts.extend(self.contested.iter().map(|(ns, others)| {
+            format!(
+                "namespace {ns} is declared by CloudTenancy {} too, which is refused it",
+                others.join(", ")
+            )
+        }));
+        let reason = self
+            .refused
+            .first()
+            .map(|(_, r)| r.as_str())
+            .unwrap_or("NamespaceConflict");
+        (false, reason, parts.join("; "))
+    }
+}
+
+/// Create namespace `ns` for tenancy `tenancy`, recording that govkh made it for it (the rest
+/// of what it carries is applied next, by the tenancy's field manager). `false`: it exists
+/// already (someone made it since the index last saw), and is not the tenancy's to take.
+async fn create_namespace(ctx: &Context, ns: &str, tenancy: &str) -> Result<bool, Error> {
+    let api = Api::<Namespace>::all(ctx.client.clone());
+    let bare = Namespace {
+        metadata: kube::api::ObjectMeta {
+            name: Some(ns.to_string()),
+            annotations: Some(std::collections::BTreeMap::from([(
+                desired::ANNOTATION_CREATED_BY.to_string(),
+                tenancy.to_string(),
+            )])),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let params = kube::api::PostParams {
+        field_manager: Some(desired::FIELD_MANAGER.into()),
+        ..Default::default()
+    };
+    match api.create(&params, &bare).await {
+        Ok(_) => {
+            tracing::info!(namespace = ns, "created the namespace for the tenancy");
+            Ok(true)
+        }
+        Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Take back what the tenancy no longer asks for: its children no longer desired (pruned) and
-/// the namespaces dropped from its spec (released). Returns the namespaces it still has.
+/// the namespaces it no longer holds (released). Returns the namespaces it holds.
 async fn take_back(
     t: &CloudTenancy,
     name: &str,
     d: &desired::TenancyObjects,
+    claims: &Claims,
     ctx: &Context,
 ) -> Result<Vec<String>, Error> {
     // Prune what is no longer desired (a quota removed, DTU groups emptied): found by the
@@ -203,60 +353,69 @@ async fn take_back(
     prune::<LimitRange>(ctx, owner, &keys(&d.limit_ranges)).await?;
     prune::<NetworkPolicy>(ctx, owner, &keys(&d.network_policies)).await?;
     prune::<RoleBinding>(ctx, owner, &keys(&d.role_bindings)).await?;
-    let current: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
+    let current: Vec<String> = claims.held.iter().map(|(n, _)| n.clone()).collect();
     let previous = t
         .status
         .as_ref()
         .map(|s| s.namespaces.clone())
         .unwrap_or_default();
     for gone in previous.iter().filter(|n| !current.contains(n)) {
-        release(gone, ctx).await?;
+        release(gone, name, ctx).await?;
     }
     Ok(current)
 }
 
-/// Apply every object the tenancy provisions, server-side, in dependency order.
-async fn apply_all(client: &kube::Client, d: &desired::TenancyObjects) -> Result<(), Error> {
+/// Apply every object the tenancy provisions, server-side under its own field manager, in
+/// dependency order.
+async fn apply_all(
+    client: &kube::Client,
+    d: &desired::TenancyObjects,
+    manager: &str,
+) -> Result<(), Error> {
     for ns in &d.namespaces {
-        apply_one(Api::<Namespace>::all(client.clone()), ns).await?;
+        apply_as(Api::<Namespace>::all(client.clone()), ns, manager).await?;
     }
     for q in &d.quotas {
-        apply_one(
+        apply_as(
             Api::<ResourceQuota>::namespaced(
                 client.clone(),
                 q.metadata.namespace.as_deref().unwrap_or_default(),
             ),
             q,
+            manager,
         )
         .await?;
     }
     for l in &d.limit_ranges {
-        apply_one(
+        apply_as(
             Api::<LimitRange>::namespaced(
                 client.clone(),
                 l.metadata.namespace.as_deref().unwrap_or_default(),
             ),
             l,
+            manager,
         )
         .await?;
     }
     for n in &d.network_policies {
-        apply_one(
+        apply_as(
             Api::<NetworkPolicy>::namespaced(
                 client.clone(),
                 n.metadata.namespace.as_deref().unwrap_or_default(),
             ),
             n,
+            manager,
         )
         .await?;
     }
     for r in &d.role_bindings {
-        apply_one(
+        apply_as(
             Api::<RoleBinding>::namespaced(
                 client.clone(),
                 r.metadata.namespace.as_deref().unwrap_or_default(),
             ),
             r,
+            manager,
         )
         .await?;
     }
@@ -283,31 +442,63 @@ async fn missing(
     conclude(t, status, conclusion, ctx, now).await
 }
 
-async fn release(namespace: &str, ctx: &Context) -> Result<(), Error> {
+/// Let go of `namespace`, which `tenancy` held: applied under the tenancy's own field manager
+/// with only the labels that keep its data attributed and classified, and `orphaned`
+/// (`desired::released_namespace`) — what else the tenancy applied there goes, what others put
+/// there stays. A namespace the index no longer holds is gone already.
+async fn release(namespace: &str, tenancy: &str, ctx: &Context) -> Result<(), Error> {
+    let labels = {
+        let inv = ctx.index.inventory();
+        let key = govkh_core::inventory::other_key("v1", "Namespace", None, namespace);
+        match inv.others.get(&key) {
+            Some(o) => o.raw["metadata"]["labels"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                        .collect::<std::collections::BTreeMap<_, _>>()
+                })
+                .unwrap_or_default(),
+            None => return Ok(()),
+        }
+    };
     let api = Api::<Namespace>::all(ctx.client.clone());
-    match api
-        .patch(
-            namespace,
-            &PatchParams::default(),
-            &Patch::Merge(desired::orphan_patch()),
-        )
-        .await
+    let manager = desired::field_manager("CloudTenancy", tenancy);
+    match apply_as(
+        api,
+        &desired::released_namespace(namespace, &labels),
+        &manager,
+    )
+    .await
     {
-        Ok(_) => Ok(()),
-        // Already gone: nothing to keep.
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
-        Err(e) => Err(e.into()),
+        Ok(()) => Ok(()),
+        // Gone meanwhile: nothing to keep.
+        Err(Error::Kube(kube::Error::Api(s))) if s.code == 404 => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
+/// Before a tenancy goes: with `Retain`, release every namespace it holds (they stay, with
+/// their data); with `Delete`, release only those the platform handed over — the ones govkh
+/// created for it carry its owner reference, and the garbage collector deletes them after it.
 async fn cleanup(t: &CloudTenancy, ctx: &Context) -> Result<(), Error> {
-    if t.spec.deletion_policy == DeletionPolicy::Retain {
-        let mut names: Vec<String> = t.spec.namespaces.iter().map(|n| n.name.clone()).collect();
-        names.extend(t.status.iter().flat_map(|s| s.namespaces.clone()));
-        names.sort();
-        names.dedup();
-        for n in &names {
-            release(n, ctx).await?;
+    let name = t.name_any();
+    let mut names: Vec<String> = t.status.iter().flat_map(|s| s.namespaces.clone()).collect();
+    names.extend(t.spec.namespaces.iter().map(|n| n.name.clone()));
+    names.sort();
+    names.dedup();
+    let inv = ctx.index.inventory();
+    for n in &names {
+        let Some(info) = inv.namespaces.get(n) else {
+            continue;
+        };
+        // Only what this tenancy holds is its to let go of.
+        if info.recorded.as_deref() != Some(name.as_str()) || !info.exists {
+            continue;
+        }
+        let created = info.created_by.as_deref() == Some(name.as_str());
+        if t.spec.deletion_policy == DeletionPolicy::Retain || !created {
+            release(n, &name, ctx).await?;
         }
     }
     Ok(())

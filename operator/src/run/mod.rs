@@ -108,6 +108,12 @@ pub struct RunOptions {
     pub reports: Option<govkh_core::render::openreports::Options>,
     /// Who is given the reading of Secrets in the tenancies' namespaces (`--secrets-reader`).
     pub secrets_reader: Option<govkh_core::provision::desired::SecretsReader>,
+    /// Who the platform, the committee and govkh are (the fence); `run` adds the user it runs
+    /// as to the operator users.
+    pub authority: govkh_core::fence::Authority,
+    /// Run the clock from this instant instead of the wall clock's (`--clock-start`: a
+    /// rehearsal or a test of what happens at a deadline); it advances with real time.
+    pub clock_start: Option<Timestamp>,
 }
 
 /// Where and with which certificate the admission webhook listens.
@@ -253,7 +259,48 @@ pub async fn run(options: RunOptions) -> Result<(), Error> {
     };
     let config = with_user_agent(config, &options.identity);
     let client = Client::try_from(config).map_err(Error::Connect)?;
-    run_with(client, Arc::new(Timestamp::now), options).await
+    let mut options = options;
+    // govkh's own writes (the labels it derives on namespaces) are its own, whatever account
+    // it runs as: the fence knows it by the name the API server gives it.
+    match whoami(&client).await {
+        Some(me) => {
+            tracing::info!(user = %me, "govkh acts as this user");
+            if !options.authority.operator_users.contains(&me) {
+                options.authority.operator_users.push(me);
+            }
+        }
+        None => tracing::info!(
+            users = ?options.authority.operator_users,
+            "the API server did not say who govkh runs as (SelfSubjectReview); the configured operator users stand"
+        ),
+    }
+    let clock: Arc<dyn Fn() -> Timestamp + Send + Sync> = match options.clock_start {
+        None => Arc::new(Timestamp::now),
+        Some(start) => {
+            tracing::info!(%start, "the clock runs from this instant (--clock-start), not the wall clock's");
+            let began = std::time::Instant::now();
+            Arc::new(move || {
+                let elapsed = k8s_openapi::jiff::SignedDuration::try_from(began.elapsed())
+                    .unwrap_or(k8s_openapi::jiff::SignedDuration::ZERO);
+                start.checked_add(elapsed).unwrap_or(start)
+            })
+        }
+    };
+    run_with(client, clock, options).await
+}
+
+/// The user name the API server gives this client (a SelfSubjectReview), if it says.
+async fn whoami(client: &Client) -> Option<String> {
+    use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+    let api: kube::Api<SelfSubjectReview> = kube::Api::all(client.clone());
+    let review = api
+        .create(
+            &kube::api::PostParams::default(),
+            &SelfSubjectReview::default(),
+        )
+        .await
+        .ok()?;
+    review.status?.user_info?.username
 }
 
 /// Every request names govkh, its version and this replica (`govkh/0.1.0 (govkh-7d9f-x2)`), as
@@ -276,7 +323,11 @@ pub async fn run_with(
     clock: Arc<dyn Fn() -> Timestamp + Send + Sync>,
     options: RunOptions,
 ) -> Result<(), Error> {
-    let policies = Arc::new(Library::builtin()?.with_mode(options.engine));
+    let policies = Arc::new(
+        Library::builtin()?
+            .with_mode(options.engine)
+            .with_authority(options.authority.clone()),
+    );
     let ready = Arc::new(AtomicBool::new(false));
     let ctx = Arc::new(
         Context::with_reporter(
@@ -284,7 +335,8 @@ pub async fn run_with(
             clock.clone(),
             Some(options.identity.clone()),
         )
-        .with_secrets_reader(options.secrets_reader.clone()),
+        .with_secrets_reader(options.secrets_reader.clone())
+        .with_authority(options.authority.clone()),
     );
     let probe_server = probe_server(&options, &ctx, &ready).await?;
     wait_for_crds(&client, options.crd_timeout).await?;

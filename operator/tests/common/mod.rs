@@ -79,18 +79,58 @@ pub fn index_of(objects: &[serde_json::Value]) -> std::sync::Arc<govkh::index::I
 /// namespace a tenancy provisions (the operator creates them).
 pub fn examples_in_cluster() -> Vec<serde_json::Value> {
     let mut out: Vec<serde_json::Value> = examples().objects.into_iter().map(|o| o.raw).collect();
-    let tenancies: Vec<serde_json::Value> = out
+    let made = provisioned_namespaces(&out);
+    out.extend(made);
+    out
+}
+
+/// The Namespaces govkh would have created for the tenancies among `objects`, as it labels and
+/// annotates them: one for each namespace a tenancy declares that no other declares, that does
+/// not exist already and is no system namespace (those the fence leaves alone).
+#[allow(dead_code)]
+pub fn provisioned_namespaces(objects: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    let existing: std::collections::BTreeSet<&str> = objects
         .iter()
-        .filter(|o| o["kind"] == "CloudTenancy")
-        .cloned()
+        .filter(|o| o["kind"] == "Namespace")
+        .filter_map(|o| o["metadata"]["name"].as_str())
         .collect();
-    for t in tenancies {
+    let mut declared: std::collections::BTreeMap<&str, Vec<&serde_json::Value>> =
+        std::collections::BTreeMap::new();
+    for t in objects.iter().filter(|o| o["kind"] == "CloudTenancy") {
         for ns in t["spec"]["namespaces"].as_array().into_iter().flatten() {
-            out.push(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": ns["name"], "labels": {"digital.gov.kh/ministry": t["spec"]["ministry"]}}}));
+            if let Some(name) = ns["name"].as_str() {
+                declared.entry(name).or_default().push(t);
+            }
         }
     }
-    out
+    declared
+        .into_iter()
+        .filter(|(name, by)| {
+            by.len() == 1
+                && !existing.contains(name)
+                && *name != "default"
+                && !name.starts_with("kube-")
+        })
+        .map(|(name, by)| {
+            let t = by[0];
+            let tenancy = t["metadata"]["name"].as_str().unwrap_or_default();
+            let class = t["spec"]["namespaces"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|n| n["name"] == name)
+                .and_then(|n| n["dataClass"].as_str());
+            let mut labels = serde_json::json!({"digital.gov.kh/ministry": t["spec"]["ministry"],
+                "digital.gov.kh/tenancy": tenancy, "digital.gov.kh/placement": t["spec"]["placement"]});
+            if let Some(c) = class {
+                labels["digital.gov.kh/data-class"] = serde_json::json!(c);
+            }
+            serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": name, "labels": labels,
+                    "annotations": {"digital.gov.kh/created-by": tenancy},
+                    "managedFields": [{"manager": format!("govkh/cloudtenancy/{tenancy}")}]}})
+        })
+        .collect()
 }
 
 /// An AdmissionReview body as the API server posts it: `operation` of `object` by `username`

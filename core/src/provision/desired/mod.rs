@@ -20,7 +20,7 @@ use k8s_openapi::{
     },
 };
 
-pub use crate::api::{FIELD_MANAGER, LABEL_MANAGED_BY};
+pub use crate::api::{ANNOTATION_CREATED_BY, FIELD_MANAGER, LABEL_MANAGED_BY, LABEL_TENANCY};
 
 mod network;
 mod tenancy;
@@ -29,8 +29,6 @@ mod webhook;
 pub use network::*;
 pub use tenancy::*;
 pub use webhook::*;
-/// Label naming the tenancy that provisioned a namespace.
-pub const LABEL_TENANCY: &str = "digital.gov.kh/tenancy";
 /// Label set on a namespace kept after its tenancy let go of it (`deletionPolicy: Retain`).
 pub const LABEL_ORPHANED: &str = "digital.gov.kh/orphaned";
 /// The kind of the object that provisioned a child (`CloudTenancy`, `PrivateNetworkLink`,
@@ -44,14 +42,31 @@ pub const LABEL_OWNER_NAME: &str = "digital.gov.kh/owner-name";
 /// characters, `-` and 8 hex digits of its FNV-1a hash — stable, so the same owner always
 /// finds its children.
 pub fn label_value(s: &str) -> String {
-    if s.len() <= 63 {
+    bounded(s, 63)
+}
+
+/// `s` within `max` characters: itself when it fits, else its head, `-` and 8 hex digits of the
+/// FNV-1a hash of the whole — stable, and two long names that share their head still differ.
+pub fn bounded(s: &str, max: usize) -> String {
+    if s.len() <= max {
         return s.to_string();
     }
     let hash = s.bytes().fold(0x811c_9dc5_u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
-    let head: String = s.chars().take(54).collect();
+    let head: String = s.chars().take(max.saturating_sub(9)).collect();
     format!("{}-{hash:08x}", head.trim_end_matches(['-', '.']))
+}
+
+/// The field manager under which the `kind` object `name` applies what it provisions,
+/// `govkh/<kind>/<name>` (e.g. `govkh/cloudtenancy/mef-core`), within Kubernetes' 128
+/// characters: each owner owns its own fields, so one owner's apply never takes or drops
+/// another's (two tenancies, a tenancy and a link in one namespace).
+pub fn field_manager(kind: &str, name: &str) -> String {
+    bounded(
+        &format!("{FIELD_MANAGER}/{}/{name}", kind.to_lowercase()),
+        128,
+    )
 }
 
 /// The labels that tie a child to its owner.

@@ -14,8 +14,9 @@ use super::*;
 
 /// Name of the NetworkPolicy carrying link `link` in each namespace it touches.
 pub fn link_policy_name(link: &str) -> String {
-    // NetworkPolicy names are DNS subdomains of at most 253 characters; link names are too.
-    format!("govkh-link-{link}")
+    // NetworkPolicy names are DNS subdomains of at most 253 characters; so are link names, so
+    // a long one is shortened (stably, with a hash: two long names never collide).
+    bounded(&format!("govkh-link-{link}"), 253)
 }
 
 /// A peer: the addresses of `cidr`.
@@ -66,22 +67,27 @@ pub fn link_policies(
 
 /// Name of the NetworkPolicy carrying grant `grant` in each namespace it touches.
 pub fn grant_policy_name(grant: &str) -> String {
-    format!("govkh-grant-{grant}")
+    bounded(&format!("govkh-grant-{grant}"), 253)
 }
 
 /// The NetworkPolicies that open an active DataAccessGrant's network path (Art. 26, 29): egress
-/// from every grantee namespace to exactly the owner's listed namespaces, ingress into those
-/// from exactly the grantee's namespaces, on exactly the granted ports. Empty when the grant
-/// opens no path (no `access`, or a person rather than a ministry is the grantee). Owned by the
-/// grant, so they go with it.
+/// from every grantee namespace to exactly the owner's namespaces the fence opens
+/// (`owner_namespaces`, of those the grant lists), ingress into those from exactly the
+/// grantee's namespaces, on exactly the granted ports. Empty when the grant opens no path (no
+/// `access`, or a person rather than a ministry is the grantee). Owned by the grant, so they go
+/// with it.
 pub fn grant_policies(
     grant: &crate::api::DataAccessGrant,
     grantee_namespaces: &[String],
+    owner_namespaces: &[String],
 ) -> Vec<NetworkPolicy> {
     let Some(access) = &grant.spec.access else {
         return Vec::new();
     };
-    if grant.spec.grantee.ministry.is_none() || grantee_namespaces.is_empty() {
+    if grant.spec.grantee.ministry.is_none()
+        || grantee_namespaces.is_empty()
+        || owner_namespaces.is_empty()
+    {
         return Vec::new();
     }
     let grant_name = grant.metadata.name.clone().unwrap_or_default();
@@ -92,7 +98,7 @@ pub fn grant_policies(
         label: (LABEL_GRANT, &grant_name),
         ports: &access.ports,
         from_namespaces: grantee_namespaces,
-        to_namespaces: &grant.spec.namespaces,
+        to_namespaces: owner_namespaces,
         to_cidrs: &[],
     })
 }
@@ -271,7 +277,7 @@ mod link_tests {
     #[test]
     fn a_grant_opens_egress_from_the_grantee_and_ingress_at_the_owner_on_its_ports() {
         let g = grant(serde_json::json!({"ministry": "mef"}), true);
-        let p = grant_policies(&g, &["mef-tax".into()]);
+        let p = grant_policies(&g, &["mef-tax".into()], &["gdt-declarations".into()]);
         let where_: Vec<(&str, &str)> = p
             .iter()
             .map(|n| {
@@ -304,14 +310,55 @@ mod link_tests {
     #[test]
     fn a_grant_without_access_or_to_a_person_opens_nothing() {
         let ns = ["mef-tax".to_string()];
+        let owner = ["gdt-declarations".to_string()];
+        let mef = grant(serde_json::json!({"ministry": "mef"}), true);
         assert!(
-            grant_policies(&grant(serde_json::json!({"ministry": "mef"}), false), &ns).is_empty()
+            grant_policies(
+                &grant(serde_json::json!({"ministry": "mef"}), false),
+                &ns,
+                &owner
+            )
+            .is_empty()
         );
         assert!(
-            grant_policies(&grant(serde_json::json!({"person": "Sok Dara"}), true), &ns).is_empty()
+            grant_policies(
+                &grant(serde_json::json!({"person": "Sok Dara"}), true),
+                &ns,
+                &owner
+            )
+            .is_empty()
         );
+        assert!(grant_policies(&mef, &[], &owner).is_empty());
         assert!(
-            grant_policies(&grant(serde_json::json!({"ministry": "mef"}), true), &[]).is_empty()
+            grant_policies(&mef, &ns, &[]).is_empty(),
+            "nothing the fence lets it open at the owner's"
+        );
+    }
+
+    #[test]
+    fn long_names_are_shortened_stably_and_never_collide() {
+        let a = format!("{}-a", "x".repeat(250));
+        let b = format!("{}-b", "x".repeat(250));
+        let (pa, pb) = (link_policy_name(&a), link_policy_name(&b));
+        assert!(
+            pa.len() <= 253 && pb.len() <= 253,
+            "{} {}",
+            pa.len(),
+            pb.len()
+        );
+        assert_ne!(pa, pb);
+        assert_eq!(pa, link_policy_name(&a), "stable");
+        assert_eq!(link_policy_name("mef-to-gdt"), "govkh-link-mef-to-gdt");
+        assert!(grant_policy_name(&a).len() <= 253);
+        let m = field_manager("CloudTenancy", &a);
+        assert!(
+            m.len() <= 128 && m.starts_with("govkh/cloudtenancy/xxx"),
+            "{m}"
+        );
+        assert_ne!(m, field_manager("CloudTenancy", &b));
+        assert_eq!(
+            field_manager("CloudTenancy", "mef-core"),
+            "govkh/cloudtenancy/mef-core"
         );
     }
 }

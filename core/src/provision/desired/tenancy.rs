@@ -211,8 +211,56 @@ pub(crate) fn namespace(
     if ns.personal_data {
         extra.push((LABEL_PERSONAL_DATA, "true"));
     }
+    let mut metadata = meta(&ns.name, None, owner, &extra);
+    // Made by govkh for this tenancy (`hand_over` takes it off a namespace the platform handed
+    // over): only such a namespace goes with a `deletionPolicy: Delete` tenancy.
+    metadata.annotations = Some(BTreeMap::from([(
+        ANNOTATION_CREATED_BY.to_string(),
+        tenancy.to_string(),
+    )]));
     Namespace {
-        metadata: meta(&ns.name, None, owner, &extra),
+        metadata,
+        ..Default::default()
+    }
+}
+
+/// Mark the `adopted` namespaces of `objects` as handed over rather than made by govkh: no
+/// owner reference (the garbage collector never deletes them with the tenancy) and no
+/// `digital.gov.kh/created-by`.
+pub fn hand_over(objects: &mut TenancyObjects, adopted: &[String]) {
+    for ns in objects.namespaces.iter_mut().filter(|n| {
+        n.metadata
+            .name
+            .as_ref()
+            .is_some_and(|n| adopted.contains(n))
+    }) {
+        ns.metadata.owner_references = None;
+        if let Some(a) = ns.metadata.annotations.as_mut() {
+            a.remove(ANNOTATION_CREATED_BY);
+        }
+    }
+}
+
+/// What a tenancy applies, under its own field manager, to let go of namespace `name` (dropped
+/// from its spec, or the tenancy deleted with `Retain`; or handed over and the tenancy deleted):
+/// only the labels that keep its data attributed and classified (ministry, data class, personal
+/// data, tenancy — so no data becomes unclassified by a release) and `digital.gov.kh/orphaned`.
+/// By server-side apply, the fields this tenancy applied before and does not apply now (its
+/// placement, the admission policies' annotations, its owner reference) are removed; no one
+/// else's label, annotation or owner reference is touched.
+pub fn released_namespace(name: &str, labels: &BTreeMap<String, String>) -> Namespace {
+    let mut keep: Vec<(&str, &str)> = [
+        LABEL_MINISTRY,
+        LABEL_DATA_CLASS,
+        LABEL_PERSONAL_DATA,
+        LABEL_TENANCY,
+    ]
+    .iter()
+    .filter_map(|k| labels.get(*k).map(|v| (*k, v.as_str())))
+    .collect();
+    keep.push((LABEL_ORPHANED, "true"));
+    Namespace {
+        metadata: meta(name, None, &None, &keep),
         ..Default::default()
     }
 }
@@ -284,13 +332,6 @@ pub(crate) fn network_policies(
             }),
         },
     ]
-}
-
-/// The JSON merge patch that releases a namespace a tenancy no longer provisions
-/// (`deletionPolicy: Retain`): labelled orphaned, no longer owned — so deleting the tenancy
-/// never deletes its data — and every other label (ministry, data class) kept.
-pub fn orphan_patch() -> serde_json::Value {
-    serde_json::json!({"metadata": {"labels": {LABEL_ORPHANED: "true"}, "ownerReferences": null}})
 }
 
 #[cfg(test)]
@@ -535,14 +576,48 @@ spec: {establishedOn: '2026-03-01', operator: mptc, privateNetwork: {cidrs: [10.
     }
 
     #[test]
-    fn an_orphaned_namespace_is_labelled_and_released() {
-        let p = orphan_patch();
-        assert_eq!(p["metadata"]["labels"][LABEL_ORPHANED], "true");
-        assert!(p["metadata"]["ownerReferences"].is_null());
+    fn a_released_namespace_keeps_its_data_classified_and_nothing_else_of_govkhs() {
+        let labels = BTreeMap::from([
+            (LABEL_MINISTRY.to_string(), "mef".to_string()),
+            (LABEL_DATA_CLASS.to_string(), "top-secret".to_string()),
+            (
+                LABEL_PLACEMENT.to_string(),
+                "government-private".to_string(),
+            ),
+            (LABEL_TENANCY.to_string(), "mef-core".to_string()),
+            ("team".to_string(), "tax".to_string()),
+        ]);
+        let ns = released_namespace("mef-vault", &labels);
+        let l = ns.metadata.labels.unwrap();
+        assert_eq!(l[LABEL_ORPHANED], "true");
+        assert_eq!(l[LABEL_DATA_CLASS], "top-secret", "still classified");
+        assert_eq!(l[LABEL_MINISTRY], "mef");
+        assert!(!l.contains_key(LABEL_PLACEMENT), "given up");
+        assert!(!l.contains_key("team"), "not govkh's to apply");
+        assert!(ns.metadata.owner_references.is_none());
+        assert!(ns.metadata.annotations.is_none());
+    }
+
+    #[test]
+    fn a_namespace_made_for_the_tenancy_says_so_and_a_handed_over_one_is_not_owned() {
+        let (t, m, c) = objects(FIXTURE);
+        let mut o = tenancy_objects(&t, &m, &c);
+        let created = |o: &TenancyObjects, i: usize| {
+            o.namespaces[i]
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(ANNOTATION_CREATED_BY).cloned())
+        };
+        assert_eq!(created(&o, 0).as_deref(), Some("mef-core"));
+        assert!(o.namespaces[0].metadata.owner_references.is_some());
+        hand_over(&mut o, &["mef-tax".to_string()]);
+        assert_eq!(created(&o, 0), None);
+        assert!(o.namespaces[0].metadata.owner_references.is_none());
         assert_eq!(
-            p["metadata"]["labels"].as_object().unwrap().len(),
-            1,
-            "other labels untouched"
+            created(&o, 1).as_deref(),
+            Some("mef-core"),
+            "the other is made"
         );
     }
 }

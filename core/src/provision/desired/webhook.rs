@@ -50,10 +50,20 @@ pub fn webhook_configuration(
         }),
         ..Default::default()
     };
-    let mut webhooks = vec![ValidatingWebhook {
-        rules: Some(crate::provision::rbac::webhook_rules()),
-        ..base("validate.digital.gov.kh")
-    }];
+    let mut webhooks = vec![
+        ValidatingWebhook {
+            rules: Some(crate::provision::rbac::webhook_rules()),
+            ..base("validate.digital.gov.kh")
+        },
+        // The fence: govkh's kinds (and Namespaces with the labels govkh derives), every
+        // namespace, always Fail.
+        ValidatingWebhook {
+            rules: Some(crate::provision::rbac::fence_webhook_rules()),
+            match_conditions: Some(crate::provision::rbac::fence_match_conditions()),
+            namespace_selector: None,
+            ..base("fence.validate.digital.gov.kh")
+        },
+    ];
     // The cloud resources of the catalogue (which the built-in library's loading has already
     // checked).
     if let Ok(catalogue) = crate::clouds::Catalogue::builtin() {
@@ -96,8 +106,18 @@ mod webhook_tests {
             w["namespaceSelector"]["matchExpressions"][0]["values"],
             serde_json::json!(["kube-system", "kube-public", "kube-node-lease"])
         );
+        // The fence: govkh's kinds, created, changed and deleted, and Namespaces, in every
+        // namespace.
+        let f = &v["webhooks"][1];
+        assert_eq!(f["name"], "fence.validate.digital.gov.kh");
+        assert_eq!(f["failurePolicy"], "Fail");
+        assert!(f.get("namespaceSelector").is_none());
+        assert_eq!(
+            f["rules"],
+            serde_json::to_value(crate::provision::rbac::fence_webhook_rules()).unwrap()
+        );
         // The cloud resources, by the catalogue's groups.
-        let c = &v["webhooks"][1];
+        let c = &v["webhooks"][2];
         assert_eq!(c["name"], "clouds.validate.digital.gov.kh");
         assert_eq!(c["clientConfig"]["url"], "https://127.0.0.1:18443/validate");
         let e = c["matchConditions"][0]["expression"].as_str().unwrap();
