@@ -37,7 +37,7 @@ code=${PIPESTATUS[0]}
 awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$log"
 [ "$code" -eq 0 ] || exit "$code"
 # The suites that need a cluster must have run on one, not said they had none.
-for ran in "test e2e::examples_on_a_real_cluster ... ok" "test chaos::faults_on_the_real_control_plane ... ok" "test chart_cluster::"; do
+for ran in "test e2e::examples_on_a_real_cluster ... ok" "test authz::the_fence_on_a_real_cluster ... ok" "test chaos::faults_on_the_real_control_plane ... ok" "test chart_cluster::"; do
   if ! grep -qF "$ran" "$log"; then
     echo "tests/all.sh: no '$ran' line: the real-cluster suite did not run" >&2
     exit 1

@@ -748,24 +748,30 @@ fn only_the_policies_that_declare_a_kind_and_operation_run_on_it() {
         ["approval-authority", "ministry-authority", "official-email"]
     );
     // Deleting a decided Approval is a revocation, the committee's; deleting a request, its
-    // ministry's; its request's sender is still judged.
+    // ministry's; a policy that declares no operations judges creations and updates only.
     assert_eq!(
         ids("Approval", Operation::Delete),
-        ["approval-authority", "ministry-authority", "official-email"]
+        ["approval-authority", "ministry-authority"]
     );
     // A kind no built-in policy names: none runs (and no input is built for it).
     assert!(ids("Lease", Operation::Create).is_empty());
     // Every policy declares the kinds it judges.
     assert!(lib.policies().iter().all(|p| !p.meta.kinds.is_empty()));
-    // A user policy that declares none runs on every kind, beside the built-in ones.
+    // A user policy that declares none runs on every kind, beside the built-in ones, on their
+    // creations and updates.
     let mut sources = policy::builtin_sources();
     sources.push(mine("", "false"));
     let lib = Library::load(&sources).unwrap();
     let mine = lib.policies().len() - 1;
     assert!(lib.applicable("Lease", Operation::Create) == [mine]);
     assert!(
-        lib.applicable("Deployment", Operation::Delete)
+        lib.applicable("Deployment", Operation::Update)
             .contains(&mine)
+    );
+    assert!(
+        !lib.applicable("Deployment", Operation::Delete)
+            .contains(&mine),
+        "a deletion is judged only by a policy that declares DELETE"
     );
 }
 

@@ -63,7 +63,13 @@ pub(crate) fn plan(
     let applies = |p: &Policy, kind: Option<&str>, op: Operation| {
         let kind_ok =
             p.meta.kinds.is_empty() || kind.is_some_and(|k| p.meta.kinds.iter().any(|x| x == k));
-        let op_ok = p.meta.operations.is_empty() || p.meta.operations.contains(&op);
+        // None declared: creations and updates (a deletion breaches no rule unless a policy
+        // says so, as who may delete does).
+        let op_ok = if p.meta.operations.is_empty() {
+            matches!(op, Operation::Create | Operation::Update)
+        } else {
+            p.meta.operations.contains(&op)
+        };
         kind_ok && op_ok
     };
     let members = |kind: Option<&str>, op: Operation| -> Vec<usize> {

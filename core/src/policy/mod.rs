@@ -144,7 +144,8 @@ pub struct PolicyMeta {
     /// kinds. None declared: it runs on every object.
     #[serde(default)]
     pub kinds: Vec<String>,
-    /// The operations it judges (`CREATE`, `UPDATE`, `DELETE`, `CONNECT`). None declared: all.
+    /// The operations it judges (`CREATE`, `UPDATE`, `DELETE`, `CONNECT`). None declared:
+    /// `CREATE` and `UPDATE`.
     #[serde(default)]
     pub operations: Vec<Operation>,
 }
