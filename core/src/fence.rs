@@ -160,7 +160,9 @@ pub fn claim(
     match holder {
         Some(h) if h == tenancy => Ok(if !exists {
             Claim::Create
-        } else if info.and_then(|i| i.recorded.as_deref()) == Some(tenancy) {
+        } else if info.and_then(|i| i.recorded.as_deref())
+            == Some(crate::api::label_value(tenancy).as_str())
+        {
             Claim::Keep {
                 created: info.and_then(|i| i.created_by.as_deref()) == Some(tenancy),
             }

@@ -45,8 +45,8 @@ pub struct NamespaceInfo {
     pub exists: bool,
     /// The tenancies that declare it, by name (more than one is a conflict).
     pub claimants: Vec<String>,
-    /// The tenancy govkh recorded on the Namespace as holding it (its `digital.gov.kh/tenancy`
-    /// label, which only govkh writes).
+    /// The tenancy govkh recorded on the Namespace as holding it: its `digital.gov.kh/tenancy`
+    /// label, which only govkh writes (the name, shortened by `api::label_value` when long).
     pub recorded: Option<String>,
     /// The tenancy govkh created the Namespace for (`digital.gov.kh/created-by`).
     pub created_by: Option<String>,
@@ -381,8 +381,14 @@ impl Inventory {
                             .is_none_or(|m| m == t.object.spec.ministry)
                     })
                 };
-                match &info.recorded {
-                    Some(r) if info.claimants.contains(r) && same_ministry(r) => Some(r.clone()),
+                // The label holds the tenancy's name, shortened when longer than a label.
+                let recorded = info.recorded.as_deref().and_then(|r| {
+                    info.claimants
+                        .iter()
+                        .find(|c| crate::api::label_value(c) == r)
+                });
+                match recorded {
+                    Some(r) if same_ministry(r) => Some(r.clone()),
                     _ => match adopting.get(name).map(Vec::as_slice) {
                         Some([one]) => Some(one.clone()),
                         _ => None,

@@ -371,3 +371,70 @@ fn each_source_declared_undeclared_expired_and_top_secret() {
         );
     }
 }
+
+#[test]
+fn an_unknown_class_on_a_cloud_resource_is_a_denial_not_a_skipped_check() {
+    let v2 = "apiVersion: s3.aws.m.upbound.io/v1beta1\nkind: Bucket\nmetadata: {name: files, namespace: mef-open-budget, labels: {digital.gov.kh/data-class: secretish}}\n";
+    let f = judged(v2, "files", &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        (f[0].action, f[0].articles.as_slice()),
+        (Action::Deny, &["25".to_string()][..])
+    );
+    assert!(
+        f[0].message.contains("\"secretish\", which does not exist"),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
+fn only_the_platform_assigns_a_cluster_scoped_cloud_resource_to_a_ministry() {
+    use govkh_core::evaluate::{Evaluator, Operation, Review};
+    let (inv, _) = Inventory::build(common::examples().objects);
+    let lib = Library::builtin().unwrap();
+    let evaluator = Evaluator::new(&inv, &lib, now(), &[]);
+    let config: serde_json::Value = serde_yaml_value(
+        "apiVersion: aws.upbound.io/v1beta1\nkind: ProviderConfig\nmetadata: {name: mef-aws, labels: {digital.gov.kh/ministry: mef}}\n",
+    );
+    let review = |groups: &[&str], old: Option<serde_json::Value>| Review {
+        operation: if old.is_some() {
+            Operation::Update
+        } else {
+            Operation::Create
+        },
+        object: config.clone(),
+        old_object: old,
+        user_info: Some(serde_json::json!({"username": "sok", "groups": groups})),
+        source: None,
+    };
+    let assigned = |r: &Review| {
+        evaluator
+            .review(r)
+            .into_iter()
+            .filter(|f| f.policy == POLICY_CLOUD && f.message.contains("may not assign"))
+            .collect::<Vec<_>>()
+    };
+    let by_dtu = assigned(&review(&["moeys-dtu"], None));
+    assert_eq!(by_dtu.len(), 1, "{by_dtu:?}");
+    assert_eq!(by_dtu[0].action, Action::Deny);
+    assert!(
+        by_dtu[0].message.contains("groups moeys-dtu"),
+        "{}",
+        by_dtu[0].message
+    );
+    assert!(assigned(&review(&["govkh-platform"], None)).is_empty());
+    // Left as it was: anyone may update the rest of it.
+    assert!(assigned(&review(&["moeys-dtu"], Some(config.clone()))).is_empty());
+    // A file has no submitter: nothing to judge.
+    assert!(
+        evaluator
+            .review(&Review::create(config.clone(), None))
+            .iter()
+            .all(|f| !f.message.contains("may not assign"))
+    );
+}
+
+fn serde_yaml_value(text: &str) -> serde_json::Value {
+    load(text).objects.into_iter().next().unwrap().raw
+}

@@ -87,6 +87,7 @@ fn the_broken_fixtures_are_refused_by_the_schema_exactly_where_intended() {
             "Ministry/mot",
             "PrivateNetworkLink/unapproved-alternative",
             "GovernmentCloud/second",
+            "Ministry/open-to-all",
         ]
     );
 }

@@ -309,6 +309,11 @@ fn broken_manifests_give_one_clear_error_each_and_exit_2() {
             "needs the committee's approval: set spec.approval",
         ),
         ("cel-rules.yaml", "must be named 'national'"),
+        ("cel-rules.yaml", "a DTU group cannot be a system: group"),
+        (
+            "too-many-namespaces.yaml",
+            "spec.namespaces: Too many: 200: must have at most 64 items",
+        ),
         (
             "not-an-object.yaml",
             "expected a Kubernetes object (a mapping), found a list",
@@ -325,7 +330,7 @@ fn broken_manifests_give_one_clear_error_each_and_exit_2() {
             "expected one error in {file} saying {needle:?}; errors: {errors:#?}"
         );
     }
-    assert_eq!(errors.len(), 16, "one error per problem: {errors:#?}");
+    assert_eq!(errors.len(), 18, "one error per problem: {errors:#?}");
     // The valid document after the broken one in bad-yaml.yaml was still loaded.
     assert!(!errors.iter().any(|e| e.contains("mfa")), "{errors:#?}");
     assert_eq!(v["summary"]["objects"], 5);

@@ -1645,3 +1645,33 @@ async fn a_grant_of_top_secret_data_opens_nothing() {
         (Some("False"), Some("TopSecretData"))
     );
 }
+
+#[tokio::test]
+async fn a_tenancy_of_a_long_name_and_a_namespace_of_63_characters_is_provisioned_within_the_limits()
+ {
+    let long = format!("nssf-{}", "c".repeat(195));
+    let ns = format!("n{}", "x".repeat(62));
+    let mut t = tenancy_json(true);
+    t["metadata"]["name"] = json!(long);
+    t["spec"]["namespaces"][0]["name"] = json!(ns);
+    let (result, requests) = reconcile(t, server(), "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    let applied: Vec<&(String, Value)> = requests
+        .iter()
+        .filter(|(r, _)| r.starts_with("PATCH") && r.contains(&ns))
+        .collect();
+    assert!(applied.len() >= 7, "{requests:#?}");
+    for (r, body) in applied {
+        let manager = r.split("fieldManager=").nth(1).unwrap();
+        let manager = manager.replace("%2F", "/");
+        assert!(manager.len() <= 128, "{manager}");
+        assert!(
+            manager.starts_with("govkh/cloudtenancy/nssf-ccc"),
+            "{manager}"
+        );
+        for v in body["metadata"]["labels"].as_object().unwrap().values() {
+            assert!(v.as_str().unwrap().len() <= 63, "{r}: {v}");
+        }
+    }
+    assert_eq!(last_status(&requests)["namespaces"], json!([ns]));
+}

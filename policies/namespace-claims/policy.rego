@@ -38,11 +38,17 @@ violation contains {"msg": msg, "msg_km": msg_km} if {
 	msg_km := sprintf("CloudTenancy %s ប្រកាស namespace %s ដែល CloudTenancy %s ក៏បានប្រកាសដែរ៖ namespace មួយជារបស់ tenancy តែមួយ ហើយគ្មាននរណាទទួលបានវាទេ ខណៈដែលទាំងពីរទាមទារ (មាត្រា 10, 25)", [name, ns.name, concat(", ", sort(others))])
 }
 
-# The namespace exists, and govkh did not record it for this tenancy (of this ministry).
+# The namespace exists, and govkh did not record it for this tenancy (of this ministry): the
+# tenancy holding it (`tenancy`, when the inventory holds this one), else the label govkh
+# recorded on it (`recorded`: the name, shortened past 63 characters).
+recorded_for_it(info) if info.tenancy == name
+
+recorded_for_it(info) if info.recorded == name
+
 not_its_own(ns) if {
 	info := input.inventory.namespaces[ns.name]
 	info.exists
-	not info.recorded == name
+	not recorded_for_it(info)
 }
 
 not_its_own(ns) if {

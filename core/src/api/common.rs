@@ -28,7 +28,8 @@ pub const LABEL_PLACEMENT: &str = "digital.gov.kh/placement";
 /// provisions is applied under that owner's manager (`provision::desired::field_manager`), so
 /// two owners never take each other's fields.
 pub const FIELD_MANAGER: &str = "govkh";
-/// Label naming the CloudTenancy that holds a namespace (written by govkh alone).
+/// Label naming the CloudTenancy that holds a namespace (written by govkh alone; a name longer
+/// than a label allows is shortened by `label_value`).
 pub const LABEL_TENANCY: &str = "digital.gov.kh/tenancy";
 /// Annotation govkh writes on a namespace it created for a tenancy, naming that tenancy: only
 /// such a namespace is deleted with a `deletionPolicy: Delete` tenancy; a namespace handed over
@@ -43,6 +44,26 @@ pub const ANNOTATION_ACCEPTED_GENERATION: &str = "digital.gov.kh/accepted-genera
 pub const DERIVED_PREFIX: &str = "digital.gov.kh/";
 /// `app.kubernetes.io/managed-by` on everything govkh applies.
 pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+
+/// `s` as a label value: itself when it fits a label (63 characters), else its first 54
+/// characters, `-` and 8 hex digits of its FNV-1a hash — stable, so the same owner always
+/// finds its children.
+pub fn label_value(s: &str) -> String {
+    bounded(s, 63)
+}
+
+/// `s` within `max` characters: itself when it fits, else its head, `-` and 8 hex digits of the
+/// FNV-1a hash of the whole — stable, and two long names that share their head still differ.
+pub fn bounded(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let hash = s.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let head: String = s.chars().take(max.saturating_sub(9)).collect();
+    format!("{}-{hash:08x}", head.trim_end_matches(['-', '.']))
+}
 
 /// Names of the status conditions govkh sets, in one place so every writer agrees.
 pub mod conditions {

@@ -40,8 +40,10 @@ use super::common::{Day, Port};
 #[x_kube(validation = Rule::new("!has(self.grantee.ministry) || self.grantee.ministry != self.owner").message("a ministry needs no grant to use its own data: grantee and owner are the same").field_path(".grantee.ministry"))]
 #[serde(rename_all = "camelCase")]
 pub struct DataAccessGrantSpec {
-    /// Code of the Ministry that owns the data.
+    /// Code of the Ministry that owns the data (its DTU, or the committee, authorises the grant).
+    /// Cannot be changed: create a new grant.
     #[schemars(length(min = 1, max = 63))]
+    #[x_kube(validation = Rule::new("self == oldSelf").message("spec.owner is immutable: create a new DataAccessGrant for another owner"))]
     pub owner: String,
     /// Who receives access: a ministry, or a named person (Art. 29).
     pub grantee: Grantee,

@@ -54,11 +54,13 @@ pub struct PrivateNetworkLinkSpec {
 }
 
 /// The connecting side of a link.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkSource {
-    /// Code of the Ministry.
+    /// Code of the Ministry whose link it is (its DTU writes it). Cannot be changed: create a
+    /// new link.
     #[schemars(length(min = 1, max = 63))]
+    #[x_kube(validation = Rule::new("self == oldSelf").message("spec.from.ministry is immutable: create a new PrivateNetworkLink for another ministry"))]
     pub ministry: String,
     /// Some of the ministry's namespaces; empty means all of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

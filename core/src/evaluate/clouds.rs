@@ -96,7 +96,8 @@ pub fn clouds_in_use(
 
 /// The ministry a cloud object belongs to: a namespaced one its namespace's (as every finding's
 /// `ministry_of`; a label cannot move it to a ministry with an approved tenancy), a
-/// cluster-scoped one its `digital.gov.kh/ministry` label.
+/// cluster-scoped one its `digital.gov.kh/ministry` label, which only the platform may set at
+/// admission (`assignment`).
 fn owner(inv: &Inventory, object: &Json) -> Option<String> {
     if object["metadata"]["namespace"].is_string() {
         return super::input::ministry_of(inv, object);
@@ -296,7 +297,12 @@ fn class_draft(
                 .and_then(|ns| inv.namespaces.get(ns))
                 .and_then(|i| i.data_class.clone())
         })?;
-    let spec = &inv.data_classes.get(&class)?.object.spec;
+    let Some(entry) = inv.data_classes.get(&class) else {
+        // Against a known catalogue of classes only (as `data-placement` judges): a class that
+        // is not in it is no pass.
+        return (!inv.data_classes.is_empty()).then(|| unknown_class(name, ministry, &class));
+    };
+    let spec = &entry.object.spec;
     if spec.allowed_placements.contains(&placement) {
         return None;
     }
@@ -320,6 +326,108 @@ fn class_draft(
         fix_km: FIX_CLASS_KM,
     })
 }
+
+/// The Art. 25 refusal of an object labelled with a data class that does not exist.
+fn unknown_class(name: &str, ministry: &str, class: &str) -> Draft {
+    Draft {
+        action: Action::Deny,
+        severity: Severity::Critical,
+        articles: &["25"],
+        message: format!(
+            "{name} of Ministry {ministry} is labelled with data class \"{class}\", which does not exist: its data cannot be placed by a class no DataClass defines (Art. 25)"
+        ),
+        km: format!(
+            "{name} របស់ក្រសួង {ministry} មានស្លាកថ្នាក់ទិន្នន័យ \"{class}\" ដែលមិនមាន៖ ទិន្នន័យរបស់វាមិនអាចដាក់តាមថ្នាក់ដែលគ្មាន DataClass កំណត់បានទេ (មាត្រា 25)"
+        ),
+        deadline: None,
+        state: None,
+        fix: FIX_CLASS,
+        fix_km: FIX_CLASS_KM,
+    }
+}
+
+/// At admission: the refusal of a cluster-scoped cloud object whose `digital.gov.kh/ministry`
+/// label (the ministry it is attributed to) is set or changed by someone outside the
+/// platform's groups — the platform assigns such objects to ministries, not whoever makes them.
+/// None for a namespaced object (its namespace says whose it is, whatever its labels), for a
+/// file (no submitter), or when the label is left as it was.
+pub(crate) fn assignment(
+    catalogue: &Catalogue,
+    object: &Json,
+    old: Option<&Json>,
+    user: Option<&Json>,
+    platform_groups: &[String],
+    source: Option<&Source>,
+) -> Option<Finding> {
+    let user = user?;
+    if object["metadata"]["namespace"].is_string() {
+        return None;
+    }
+    catalogue.classify(
+        object["apiVersion"].as_str().unwrap_or_default(),
+        object["kind"].as_str().unwrap_or_default(),
+        &object["metadata"],
+    )?;
+    let label = |o: &Json| {
+        o["metadata"]["labels"][LABEL_MINISTRY]
+            .as_str()
+            .map(str::to_string)
+    };
+    let now = label(object);
+    if now == old.and_then(label) || now.is_none() {
+        return None;
+    }
+    let groups: Vec<&str> = user["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g.as_str())
+        .collect();
+    if groups
+        .iter()
+        .any(|g| platform_groups.iter().any(|p| p == g))
+    {
+        return None;
+    }
+    let who = user["username"].as_str().unwrap_or("this user");
+    let name = format!(
+        "{} {}",
+        object["kind"].as_str().unwrap_or_default(),
+        object["metadata"]["name"].as_str().unwrap_or("?")
+    );
+    let ministry = now.unwrap_or_default();
+    Some(Finding {
+        policy: POLICY_CLOUD.into(),
+        action: Action::Deny,
+        severity: Severity::Critical,
+        articles: vec!["5".into(), "10".into()],
+        resource: resource_of(object),
+        source: source.cloned(),
+        ministry: Some(ministry.clone()),
+        message: format!(
+            "{who} (groups {}) may not assign {name}, a cluster-scoped cloud resource, to Ministry {ministry}: only the platform of the government cloud (groups {}) assigns those to ministries (Art. 5, 10)",
+            groups.join(", "),
+            platform_groups.join(", ")
+        ),
+        state: None,
+        deadline: None,
+        penalty: None,
+        excused_by: None,
+        fix: Some(FIX_ASSIGN.into()),
+        km: Some(Khmer {
+            message: format!(
+                "{who} (ក្រុម {}) គ្មានសិទ្ធិចាត់ {name} ដែលជាធនធានក្លោដនៅកម្រិតចង្កោម ទៅក្រសួង {ministry} ទេ៖ មានតែវេទិកានៃពពករដ្ឋាភិបាល (ក្រុម {}) ទេ ដែលចាត់ធនធានទាំងនោះទៅក្រសួង (មាត្រា 5, 10)",
+                groups.join(", "),
+                platform_groups.join(", ")
+            ),
+            fix: Some(FIX_ASSIGN_KM.into()),
+        }),
+    })
+}
+
+const FIX_ASSIGN: &str = "ask the platform to label the resource digital.gov.kh/ministry, or create it in one of the ministry's namespaces";
+const FIX_ASSIGN_KM: &str =
+    "សូមស្នើវេទិកាឱ្យដាក់ស្លាក digital.gov.kh/ministry លើធនធាននោះ ឬបង្កើតវាក្នុង namespace មួយរបស់ក្រសួង";
 
 fn join(p: &[Placement]) -> String {
     p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")

@@ -133,13 +133,22 @@ impl<'a> Evaluator<'a> {
         let kind = review.object["kind"].as_str().unwrap_or_default();
         // Cloud resources the catalogue knows, judged by the core beside the policies.
         let mut clouds = if matches!(review.operation, Operation::Create | Operation::Update) {
-            super::clouds::judge(
+            let mut found = super::clouds::judge(
                 self.inventory,
                 self.policies.clouds(),
                 self.today,
                 review.object,
                 review.source,
-            )
+            );
+            found.extend(super::clouds::assignment(
+                self.policies.clouds(),
+                review.object,
+                review.old_object,
+                review.user_info,
+                &self.policies.authority().platform_groups,
+                review.source,
+            ));
+            found
         } else {
             Vec::new()
         };

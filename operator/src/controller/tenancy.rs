@@ -492,8 +492,10 @@ async fn cleanup(t: &CloudTenancy, ctx: &Context) -> Result<(), Error> {
         let Some(info) = inv.namespaces.get(n) else {
             continue;
         };
-        // Only what this tenancy holds is its to let go of.
-        if info.recorded.as_deref() != Some(name.as_str()) || !info.exists {
+        // Only what govkh recorded as this tenancy's is its to let go of.
+        if info.recorded.as_deref() != Some(govkh_core::api::label_value(&name).as_str())
+            || !info.exists
+        {
             continue;
         }
         let created = info.created_by.as_deref() == Some(name.as_str());

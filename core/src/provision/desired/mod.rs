@@ -20,7 +20,9 @@ use k8s_openapi::{
     },
 };
 
-pub use crate::api::{ANNOTATION_CREATED_BY, FIELD_MANAGER, LABEL_MANAGED_BY, LABEL_TENANCY};
+pub use crate::api::{
+    ANNOTATION_CREATED_BY, FIELD_MANAGER, LABEL_MANAGED_BY, LABEL_TENANCY, bounded, label_value,
+};
 
 mod network;
 mod tenancy;
@@ -37,26 +39,6 @@ pub const LABEL_ORPHANED: &str = "digital.gov.kh/orphaned";
 pub const LABEL_OWNER_KIND: &str = "digital.gov.kh/owner-kind";
 /// The name of the object that provisioned a child (see `label_value` for long names).
 pub const LABEL_OWNER_NAME: &str = "digital.gov.kh/owner-name";
-
-/// `s` as a label value: itself when it fits a label (63 characters), else its first 54
-/// characters, `-` and 8 hex digits of its FNV-1a hash — stable, so the same owner always
-/// finds its children.
-pub fn label_value(s: &str) -> String {
-    bounded(s, 63)
-}
-
-/// `s` within `max` characters: itself when it fits, else its head, `-` and 8 hex digits of the
-/// FNV-1a hash of the whole — stable, and two long names that share their head still differ.
-pub fn bounded(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let hash = s.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    let head: String = s.chars().take(max.saturating_sub(9)).collect();
-    format!("{}-{hash:08x}", head.trim_end_matches(['-', '.']))
-}
 
 /// The field manager under which the `kind` object `name` applies what it provisions,
 /// `govkh/<kind>/<name>` (e.g. `govkh/cloudtenancy/mef-core`), within Kubernetes' 128

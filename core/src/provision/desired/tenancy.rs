@@ -200,10 +200,11 @@ pub(crate) fn namespace(
     tenancy: &str,
     owner: &Option<OwnerReference>,
 ) -> Namespace {
+    let recorded = label_value(tenancy);
     let mut extra = vec![
         (LABEL_MINISTRY, ministry),
         (LABEL_PLACEMENT, placement),
-        (LABEL_TENANCY, tenancy),
+        (LABEL_TENANCY, recorded.as_str()),
     ];
     if let Some(dc) = &ns.data_class {
         extra.push((LABEL_DATA_CLASS, dc.as_str()));
