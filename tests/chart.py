@@ -15,10 +15,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import traceback
 
 import helm_python as helm
 import yaml
+
+import harness
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHART = os.path.join(ROOT, "charts", "govkh")
@@ -336,20 +337,7 @@ def test_admission_policies_can_be_left_out():
 
 
 def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            print(f"test chart::{name} ... ok")
-            passed += 1
-        except Exception:  # noqa: BLE001 - every failure is reported, then counted
-            print(f"test chart::{name} ... FAILED")
-            traceback.print_exc()
-            failed += 1
-    status = "ok" if failed == 0 else "FAILED"
-    print(f"\ntest result: {status}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out")
-    return 1 if failed else 0
+    return harness.run("chart", globals())
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ Prints one line per test and a summary in the form cargo prints, and exits 1 on 
 import os
 import re
 import sys
-import traceback
+
+import harness
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -161,20 +162,7 @@ def test_the_check_would_see_a_program_nobody_wrote_down():
 
 
 def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    passed = failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            print(f"test prerequisites::{name} ... ok")
-            passed += 1
-        except Exception:  # noqa: BLE001 - every failure is reported, then counted
-            print(f"test prerequisites::{name} ... FAILED")
-            traceback.print_exc()
-            failed += 1
-    status = "ok" if failed == 0 else "FAILED"
-    print(f"\ntest result: {status}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out")
-    return 1 if failed else 0
+    return harness.run("prerequisites", globals())
 
 
 if __name__ == "__main__":
