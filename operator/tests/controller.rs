@@ -1675,3 +1675,16 @@ async fn a_tenancy_of_a_long_name_and_a_namespace_of_63_characters_is_provisione
     }
     assert_eq!(last_status(&requests)["namespaces"], json!([ns]));
 }
+
+#[tokio::test]
+async fn a_namespace_deleted_while_its_tenancy_holds_it_is_made_again() {
+    // The tenancy held nssf-claims (its status says so); someone deleted the namespace and the
+    // index no longer holds it: it is the tenancy's to create again, recorded anew.
+    let mut t = tenancy_json(true);
+    t["status"] = json!({"namespaces": ["nssf-claims"]});
+    let (result, requests) = reconcile(t, server(), "2026-11-26T03:00:00Z").await;
+    result.unwrap();
+    assert_eq!(requests[0].0, CREATE_NAMESPACE);
+    assert_eq!(requests[0].1["metadata"]["name"], "nssf-claims");
+    assert_eq!(last_status(&requests)["namespaces"], json!(["nssf-claims"]));
+}
