@@ -1,6 +1,7 @@
 //! Admission, pure: the `Snapshot` of the cluster a request is judged against, the decision
-//! for one request (deny, warn, allow — or refuse unjudged when there is no snapshot yet: fail
-//! closed), and the count of refusals over the last day. The webhook turns a Kubernetes
+//! for one request (deny, warn, allow — or refuse unjudged when there is no snapshot yet, or
+//! when a policy that denies failed on it: fail closed), and the count of refusals over the
+//! last day. The webhook turns a Kubernetes
 //! AdmissionReview into a `Review` and the `Decision` back into a response; no kube type is
 //! here.
 
@@ -96,9 +97,10 @@ pub struct Decision {
     pub outcome: Outcome,
     /// The reason it is refused, when it is.
     pub denial: Option<String>,
-    /// The warnings returned with it (warn findings and policy errors), one line each.
+    /// The warnings returned with it (warn findings, and errors of policies that only warn),
+    /// one line each.
     pub warnings: Vec<String>,
-    /// The findings that refused it.
+    /// The findings that refused it (denials, and errors of policies whose action is deny).
     pub denied: Vec<Finding>,
 }
 
@@ -172,14 +174,21 @@ pub fn decide(
         Evaluator::new(&snapshot.inventory, policies, now, &snapshot.tenancies)
     };
     let findings = evaluator.review(review);
-    let denials: Vec<String> = findings
-        .iter()
-        .filter(|f| f.action == Action::Deny)
-        .map(line)
-        .collect();
+    // A policy that refuses what it finds, and that failed on this object (an error, a time or
+    // memory limit reached), refuses the request: it was not judged, and unjudged is not
+    // lawful. Any other error is a warning.
+    let refuses = |f: &Finding| {
+        f.action == Action::Deny
+            || (f.action == Action::Error
+                && policies
+                    .policies()
+                    .iter()
+                    .any(|p| p.meta.id == f.policy && p.meta.action == Action::Deny))
+    };
+    let denials: Vec<String> = findings.iter().filter(|f| refuses(f)).map(line).collect();
     let warnings: Vec<String> = findings
         .iter()
-        .filter(|f| matches!(f.action, Action::Warn | Action::Error))
+        .filter(|f| !refuses(f) && matches!(f.action, Action::Warn | Action::Error))
         .map(line)
         .collect();
     let outcome = if !denials.is_empty() {
@@ -195,10 +204,7 @@ pub fn decide(
             denials.join("; ")
         )
     });
-    let denied = findings
-        .into_iter()
-        .filter(|f| f.action == Action::Deny)
-        .collect();
+    let denied = findings.into_iter().filter(|f| refuses(f)).collect();
     Decision {
         outcome,
         denial,
@@ -251,6 +257,44 @@ impl Refusals {
             })
             .filter(|(_, n)| *n > 0)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod decision_tests {
+    use super::*;
+    use crate::policy::SourceFile;
+
+    /// A library of one policy, `action`, that fails on every ConfigMap (a type error).
+    fn failing(action: &str) -> Library {
+        Library::load(&[SourceFile {
+            path: "mine/policy.rego".into(),
+            text: format!(
+                "package govkh.mine\nmetadata := {{\"id\": \"mine\", \"title\": \"t\", \"articles\": [\"25\"], \"severity\": \"high\", \"action\": \"{action}\", \"kinds\": [\"ConfigMap\"]}}\nviolation contains {{\"msg\": \"x\"}} if {{ to_number(input.review.object.metadata.name) > 1 }}\n"
+            ),
+        }])
+        .unwrap()
+    }
+
+    #[test]
+    fn a_denying_policy_that_fails_refuses_and_a_warning_one_warns() {
+        let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+        let snapshot = Snapshot::of(now, Arc::new(Inventory::default()));
+        let review = Review::create(
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ledger", "namespace": "mef-tax"}}),
+            None,
+        );
+        let d = decide(Some(&review), Some(&snapshot), &failing("deny"), now);
+        assert_eq!(d.outcome, Outcome::Denied, "{d:?}");
+        let denial = d.denial.unwrap();
+        assert!(
+            denial.contains("[mine] policy mine failed on this object"),
+            "{denial}"
+        );
+        assert_eq!(d.denied.len(), 1);
+        let w = decide(Some(&review), Some(&snapshot), &failing("warn"), now);
+        assert_eq!(w.outcome, Outcome::Warned, "{w:?}");
+        assert!(w.denial.is_none());
     }
 }
 

@@ -2,9 +2,9 @@
 //! judges the object with the same evaluation core as `govkh check` and the audit
 //! (`Evaluator::review`, with the request's `userInfo`, against the live index), and answers:
 //! refused when a policy denies, with every denial's message and articles; allowed with a
-//! warning per `warn` finding. A policy that fails at run time does not refuse the request (it
-//! is reported as a warning and in the metrics): the operator must not lock ministries out of
-//! their namespaces because of a bug in a policy.
+//! warning per `warn` finding. A policy whose action is deny that fails at run time (an error,
+//! its time or memory limit) refuses the request, naming the policy and the error: an object it
+//! could not judge is not lawful for want of a verdict; a failing `warn` policy warns.
 //!
 //! The index follows the cluster by watch, but a request can outrun it (a claim that clones a
 //! volume created a moment ago in the same `kubectl apply`). So before judging, `review` reads
@@ -41,8 +41,15 @@ use govkh_core::{
     policy::Library,
 };
 
-/// Largest AdmissionReview read: an object and its old version, 1.5 MiB each, and the envelope.
-pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Largest AdmissionReview read: the API server's own limits bound what it sends — an object and
+/// its old version of at most 1.5 MiB each (etcd's request limit, which the API server applies
+/// to what it stores) — and the envelope (request, user, kind) beside them.
+pub const MAX_BODY: usize = 3 * 1024 * 1024 + 256 * 1024;
+
+/// How long one request may take to arrive whole, head and body: the API server gives up on a
+/// webhook after its `timeoutSeconds`, at most 30 s; a client still sending after that is no
+/// API server's.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The path the API server posts to.
 pub const PATH: &str = "/validate";
@@ -182,6 +189,9 @@ impl Admission {
     ) -> Result<(AdmissionReview<DynamicObject>, AdmissionOutcome), Error> {
         let started = tokio::time::Instant::now();
         let req = request_of(body)?;
+        // A dry run changes nothing, so its review has no side effect either: no read through
+        // to the API server, no Event, no refusal counted (`sideEffects: None`).
+        let dry_run = req.dry_run;
         let now = (self.ctx.now)();
         let index = &self.ctx.index;
         let snapshot = if index.is_synced() {
@@ -190,7 +200,7 @@ impl Admission {
             None
         };
         let snapshot = match (snapshot, req.object.as_ref().or(req.old_object.as_ref())) {
-            (Some(snap), Some(object)) => {
+            (Some(snap), Some(object)) if !dry_run => {
                 let object = object_json(&req, object);
                 match self.read_through(&snap, &object, started).await {
                     Ok(None) => Some(snap),
@@ -222,7 +232,7 @@ impl Admission {
         .await
         .map_err(|e| Error::Evaluation(e.to_string()))?;
         let (response, outcome, denials, req) = judged;
-        if outcome == AdmissionOutcome::Denied {
+        if outcome == AdmissionOutcome::Denied && !dry_run {
             self.refused(&req, &denials, now);
         }
         Ok((response.into_review(), outcome))
@@ -304,12 +314,16 @@ impl Admission {
         object: &serde_json::Value,
         started: tokio::time::Instant,
     ) -> Result<Option<Snapshot>, String> {
+        // Only names an object can have are looked for: one that cannot exist is absent, and
+        // the path of a GET is never built from text a request made up.
         let missing: Vec<_> = govkh_core::dependents::admission_needs(object)
             .into_iter()
             .filter(|n| {
-                !snap
-                    .inventory
-                    .holds(n.api_version, n.kind, n.namespace.as_deref(), &n.name)
+                valid_name(&n.name)
+                    && n.namespace.as_deref().is_none_or(valid_namespace)
+                    && !snap
+                        .inventory
+                        .holds(n.api_version, n.kind, n.namespace.as_deref(), &n.name)
             })
             .collect();
         if missing.is_empty() {
@@ -361,6 +375,23 @@ impl Admission {
         }
         Ok(Some(Snapshot::of(snap.at, Arc::new(inventory))))
     }
+}
+
+/// Whether `name` can be an object's name: a DNS subdomain (lower-case letters, digits, `-` and
+/// `.`, at most 253 characters), the widest of Kubernetes' name rules.
+fn valid_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 253
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'.')
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+}
+
+/// Whether `name` can be a namespace's name: a DNS label (at most 63 characters, no `.`).
+fn valid_namespace(name: &str) -> bool {
+    name.len() <= 63 && !name.contains('.') && valid_name(name)
 }
 
 /// Why the webhook cannot serve, or a request cannot be answered.
@@ -461,13 +492,29 @@ async fn handle(
     if req.method() != http::Method::POST {
         return Ok(reply(405, "text/plain", b"POST only\n".to_vec()));
     }
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
+    let body = match tokio::time::timeout(
+        REQUEST_DEADLINE,
+        Limited::new(req.into_body(), MAX_BODY).collect(),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(e)) => {
             return Ok(reply(
                 413,
                 "text/plain",
                 format!("cannot read the request: {e}\n").into_bytes(),
+            ));
+        }
+        Err(_) => {
+            return Ok(reply(
+                408,
+                "text/plain",
+                format!(
+                    "the request did not arrive within {} s\n",
+                    REQUEST_DEADLINE.as_secs()
+                )
+                .into_bytes(),
             ));
         }
     };
@@ -552,4 +599,30 @@ pub async fn serve(
             }
         },
     ))
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn only_names_an_object_can_have_are_looked_for() {
+        for ok in ["registry-data", "a", "db.v1", "x".repeat(253).as_str()] {
+            assert!(valid_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "../secrets",
+            "a/b",
+            "Upper",
+            "-a",
+            "a-",
+            "a?b=c",
+            &"x".repeat(254),
+        ] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+        assert!(valid_namespace("mef-tax"));
+        assert!(!valid_namespace("mef.tax") && !valid_namespace(&"n".repeat(64)));
+    }
 }

@@ -208,6 +208,53 @@ spec:
     }
 }
 
+/// A refused `kubectl create --dry-run=server` (a LoadBalancer Service in a confidential
+/// namespace) leaves no trace: refused as the real request would be, but no `PolicyViolation`
+/// Event (the webhook declares `sideEffects: None`).
+fn dry_run_leaves_no_trace(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+    let file = dir.join("dry-run.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1
+kind: Service
+metadata: {name: e2e-dry-run-public, namespace: mef-tax}
+spec: {type: LoadBalancer, selector: {app: tax}, ports: [{port: 443}]}
+",
+    )
+    .map_err(|e| e.to_string())?;
+    let refused = kubectl(
+        kubeconfig,
+        &["create", "--dry-run=server", "-f", file.to_str().unwrap()],
+    );
+    match refused {
+        Err(e) if e.contains("[no-dissemination]") => {}
+        other => {
+            return Err(format!(
+                "a dry run of a public Service in mef-tax: {other:?}"
+            ));
+        }
+    }
+    // An Event is published off the answer's path: give one time to appear.
+    std::thread::sleep(Duration::from_secs(3));
+    let events = kubectl(
+        kubeconfig,
+        &[
+            "get",
+            "events.events.k8s.io",
+            "-n",
+            "mef-tax",
+            "--field-selector",
+            "reason=PolicyViolation",
+            "-o",
+            "jsonpath={.items[*].note}",
+        ],
+    )?;
+    if events.contains("e2e-dry-run-public") {
+        return Err(format!("a refused dry run left an Event: {events}"));
+    }
+    Ok(())
+}
+
 /// MoEYS's DTU groups emptied: the `admin` binding in its tenancy's namespace is taken back.
 async fn revocation(kubeconfig: &Path, client: &Client) -> Result<(), String> {
     kubectl(
@@ -662,7 +709,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     // Once every object has arrived and been judged, a healthy start has said nothing alarming.
     let quiet = quiet_start(&dir.join("operator.log"));
     let admitted = match wait_ready().await {
-        Ok(()) => admission(&kubeconfig, &dir),
+        Ok(()) => admission(&kubeconfig, &dir).and(dry_run_leaves_no_trace(&kubeconfig, &dir)),
         Err(e) => Err(e),
     };
     let clouds = clouds::cloud_resources_at_admission(&kubeconfig, &dir).await;

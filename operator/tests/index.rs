@@ -1117,3 +1117,34 @@ async fn a_refused_namespace_is_read_at_once_when_its_reader_role_is_bound() {
     assert!(index.unread_namespaces().is_empty());
     task.abort();
 }
+
+#[tokio::test]
+async fn a_refused_dry_run_has_no_side_effect() {
+    // `kubectl apply --dry-run=server` of the clone of a top-secret volume the index does not
+    // hold: refused all the same, but nothing read through, no Event, no refusal counted.
+    let index = common::index_of(&common::examples_in_cluster());
+    let (client, log) = mocked(|_, _| (404, json!({"kind": "Status", "code": 404})));
+    let mut a = admission(client, index.clone());
+    a.events = true;
+    handle_event(
+        &index,
+        kind("PersistentVolumeClaim"),
+        Event::Apply(volume("registry-keys", Some("top-secret"), None)),
+        &mut None,
+    );
+    let clone = volume("registry-keys-copy", None, Some("registry-keys"));
+    let mut body: Value = serde_json::from_slice(&review("CREATE", &clone, &[])).unwrap();
+    body["request"]["dryRun"] = json!(true);
+    let (allowed, message, _) = answer(&a, &serde_json::to_vec(&body).unwrap()).await;
+    assert!(!allowed, "a dry run is judged as the real request would be");
+    assert!(message.contains("[no-reproduction]"), "{message}");
+    // A dry run of a clone of a volume the index lacks: judged on the index alone.
+    let unknown = volume("copy-of-unknown", None, Some("not-in-the-index"));
+    let mut body: Value = serde_json::from_slice(&review("CREATE", &unknown, &[])).unwrap();
+    body["request"]["dryRun"] = json!(true);
+    answer(&a, &serde_json::to_vec(&body).unwrap()).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(log.lock().unwrap().is_empty(), "{:?}", log.lock().unwrap());
+    let now: Timestamp = NOW.parse().unwrap();
+    assert!(index.refused_last_day(now).is_empty());
+}
