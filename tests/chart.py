@@ -129,6 +129,26 @@ def test_the_fences_roles_are_generated_and_bound_to_the_groups_in_the_values():
         raise AssertionError("a system: group was accepted as a DTU group")
 
 
+def test_replicas_on_two_nodes_critical_and_only_the_two_ports_let_in():
+    objects = render()
+    spec = objects[("Deployment", "govkh")]["spec"]["template"]["spec"]
+    assert spec["priorityClassName"] == "system-cluster-critical"
+    required = spec["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert required[0]["topologyKey"] == "kubernetes.io/hostname"
+    assert required[0]["labelSelector"]["matchLabels"] == objects[("Deployment", "govkh")]["spec"]["selector"]["matchLabels"]
+    preferred = render({"podAntiAffinity": "preferred"})[("Deployment", "govkh")]["spec"]["template"]["spec"]["affinity"]
+    assert "preferredDuringSchedulingIgnoredDuringExecution" in preferred["podAntiAffinity"]
+    np = objects[("NetworkPolicy", "govkh")]["spec"]
+    assert np["policyTypes"] == ["Ingress"]
+    assert [r["ports"][0]["port"] for r in np["ingress"]] == [8443, 8080]
+    assert all("from" not in r for r in np["ingress"]), "from anywhere unless told"
+    api = [{"ipBlock": {"cidr": "10.0.0.10/32"}}]
+    monitoring = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    narrowed = render({"networkPolicy": {"webhookFrom": api, "metricsFrom": monitoring}})[("NetworkPolicy", "govkh")]["spec"]
+    assert narrowed["ingress"][0]["from"] == api and narrowed["ingress"][1]["from"] == monitoring
+    assert ("NetworkPolicy", "govkh") not in render({"networkPolicy": {"enabled": False}})
+
+
 def test_cloud_api_groups_are_granted_for_reading_and_checked():
     groups = ["s3.aws.upbound.io", "s3.services.k8s.aws"]
     rules = render({"cloudApiGroups": groups})[("ClusterRole", "govkh")]["rules"]
@@ -200,7 +220,7 @@ def test_the_webhook_is_registered_with_the_certificate_it_serves():
     vwc = objects[("ValidatingWebhookConfiguration", "govkh")]
     hook = vwc["webhooks"][0]
     assert hook["admissionReviewVersions"] == ["v1"] and hook["sideEffects"] == "None"
-    assert hook["failurePolicy"] == "Ignore"
+    assert hook["failurePolicy"] == "Fail", "nothing of a ministry's goes in unjudged by default"
     assert base64.b64decode(hook["clientConfig"]["caBundle"]).decode() == pem["ca.crt"]
     assert hook["clientConfig"]["service"] == {"name": "govkh-webhook", "namespace": "govkh-system",
                                                "path": "/validate", "port": 443}
