@@ -221,6 +221,7 @@ def test_the_webhook_is_registered_with_the_certificate_it_serves():
     hook = vwc["webhooks"][0]
     assert hook["admissionReviewVersions"] == ["v1"] and hook["sideEffects"] == "None"
     assert hook["failurePolicy"] == "Fail", "nothing of a ministry's goes in unjudged by default"
+    assert "--shutdown-delay=8" in container(objects)["args"], "routing sees the drain first"
     assert base64.b64decode(hook["clientConfig"]["caBundle"]).decode() == pem["ca.crt"]
     assert hook["clientConfig"]["service"] == {"name": "govkh-webhook", "namespace": "govkh-system",
                                                "path": "/validate", "port": 443}

@@ -278,6 +278,7 @@ async fn run_an_hour(optional_served: bool, forbidden: Option<&'static str>) -> 
         secrets_reader: Some("govkh-secrets-reader=govkh-system/govkh".parse().unwrap()),
         authority: Default::default(),
         clock_start: None,
+        shutdown_delay: Duration::ZERO,
     };
     let running = tokio::spawn(run_with(client, Arc::new(move || now), options));
     if forbidden.is_some() {

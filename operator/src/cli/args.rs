@@ -319,6 +319,11 @@ pub struct RunArgs {
     /// would disagree).
     #[arg(long, env = "GOVKH_CLOCK_START", value_name = "INSTANT", value_parser = parse_now, hide = true)]
     pub clock_start: Option<Timestamp>,
+    /// Seconds the webhook goes on accepting on SIGTERM after `/readyz` has turned false,
+    /// before it drains: long enough for the Service's endpoints (or a balancer) to stop
+    /// sending it requests. Keep it below the pod's termination grace period.
+    #[arg(long, env = "GOVKH_SHUTDOWN_DELAY", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=120))]
+    pub shutdown_delay: u64,
 }
 
 /// The reports `govkh run --reports` writes.

@@ -76,6 +76,7 @@ pub(crate) fn run_operator(
         secrets_reader: args.secrets_reader,
         authority: args.authority.authority(&args.leader_election_namespace),
         clock_start: args.clock_start,
+        shutdown_delay: std::time::Duration::from_secs(args.shutdown_delay),
         leader_election: args.leader_elect.then_some(crate::run::LeaderElection {
             namespace: args.leader_election_namespace,
             name: args.leader_election_name,

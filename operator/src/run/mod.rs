@@ -114,6 +114,10 @@ pub struct RunOptions {
     /// Run the clock from this instant instead of the wall clock's (`--clock-start`: a
     /// rehearsal or a test of what happens at a deadline); it advances with real time.
     pub clock_start: Option<Timestamp>,
+    /// How long, on a termination signal, the webhook goes on accepting after `/readyz` has
+    /// turned false, before it drains (`--shutdown-delay`): time for the endpoints that route
+    /// the API server's requests to take this replica out.
+    pub shutdown_delay: Duration,
 }
 
 /// Where and with which certificate the admission webhook listens.
@@ -350,6 +354,7 @@ pub async fn run_with(
         ready: ready.clone(),
         webhook: webhook_server,
         probes: probe_server,
+        delay: options.shutdown_delay,
     };
     // Registered once the index can judge: before that every request would be refused.
     let registered = match options.webhook.as_ref().and_then(|w| w.register.as_ref()) {
@@ -536,6 +541,8 @@ struct Servers {
     ready: Arc<AtomicBool>,
     webhook: Option<crate::connections::Server>,
     probes: crate::connections::Server,
+    /// How long the webhook goes on accepting once not ready, before it drains.
+    delay: Duration,
 }
 
 impl Servers {
@@ -545,11 +552,21 @@ impl Servers {
         self.shutdown().await;
     }
 
-    /// Not ready any more; the webhook stops accepting and answers what it has in flight; then
-    /// the probe server does the same.
+    /// Not ready any more; the webhook goes on accepting for `delay` — the endpoints that route
+    /// the API server's requests here (a Service's, a balancer's) take a moment to see the
+    /// readiness change, and the API server does not retry a request refused at the door —
+    /// then stops accepting and answers what it has in flight; then the probe server does the
+    /// same.
     async fn shutdown(self) {
         self.ready.store(false, Ordering::Relaxed);
         if let Some(w) = self.webhook {
+            if !self.delay.is_zero() {
+                tracing::info!(
+                    delay_s = self.delay.as_secs_f64(),
+                    "not ready; accepting until the endpoints have taken this replica out"
+                );
+                tokio::time::sleep(self.delay).await;
+            }
             w.shutdown().await;
             tracing::info!("the webhook answered its requests in flight and stopped");
         }

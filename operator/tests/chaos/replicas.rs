@@ -9,7 +9,12 @@
 //!   the leader had in flight (none starts failing 2 s after the kill);
 //! - counted from the API server's own audit log (each replica names itself in its user agent):
 //!   the two never both write — every write of the killed leader comes before the first of its
-//!   successor, and the standby writes nothing while it waits.
+//!   successor, and the standby writes nothing while it waits;
+//! - **a rolling restart** behind a second balancer that routes as a Service's endpoints do — a
+//!   replica taken out only once its `/readyz` has failed (checked every second) and a refused
+//!   connection never retried on the other: each replica in turn SIGTERMed and started again,
+//!   under the same load — not one admission fails, because a replica goes on accepting for its
+//!   `--shutdown-delay` after `/readyz` turns false.
 
 use std::{
     path::{Path, PathBuf},
@@ -44,6 +49,11 @@ use crate::{
 
 /// The balancer's port (the webhook's URL) and each replica's webhook and probe ports.
 const BALANCER: u16 = 18448;
+/// The second balancer's port: routing as a Service's endpoints do (no retry).
+const ROUTER: u16 = 18449;
+/// Each replica's `--shutdown-delay`: longer than the router's health check takes to see a
+/// replica not ready (1 s).
+const SHUTDOWN_DELAY: &str = "3";
 const A: Replica = Replica {
     identity: "chaos-a",
     hook: 18446,
@@ -108,6 +118,8 @@ impl Replica {
                 cert,
                 "--tls-key-file",
                 key,
+                "--shutdown-delay",
+                SHUTDOWN_DELAY,
             ],
         )
     }
@@ -136,22 +148,40 @@ impl Drop for Killed {
 /// taken out when its `/readyz` fails (false from the start of a shutdown) and a connection it
 /// refuses is tried on the other.
 fn balancer(dir: &Path) -> Result<Killed, String> {
+    haproxy(
+        dir,
+        "haproxy",
+        BALANCER,
+        "300ms",
+        "retries 3\n  option redispatch 1\n",
+    )
+}
+
+/// haproxy on `ROUTER`, routing as a Service's endpoints do: a replica taken out only once its
+/// `/readyz` has failed, checked every second; a connection it refuses is not tried again.
+fn router(dir: &Path) -> Result<Killed, String> {
+    haproxy(dir, "router", ROUTER, "1s", "retries 0\n")
+}
+
+/// haproxy named `name` on `port`, TCP mode, round robin over the two replicas, checking their
+/// `/readyz` every `inter`, with `retry` (its retry settings).
+fn haproxy(dir: &Path, name: &str, port: u16, inter: &str, retry: &str) -> Result<Killed, String> {
     let server = |r: Replica| {
         format!(
-            "  server {} 127.0.0.1:{} check port {} inter 300ms fall 1 rise 1\n",
+            "  server {} 127.0.0.1:{} check port {} inter {inter} fall 1 rise 1\n",
             r.identity, r.hook, r.probe
         )
     };
     let config = format!(
         "global\n  maxconn 2000\n\
          defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 200s\n  timeout server 200s\n  \
-         retries 3\n  option redispatch 1\n\
-         frontend webhook\n  bind 127.0.0.1:{BALANCER}\n  default_backend replicas\n\
+         {retry}\
+         frontend webhook\n  bind 127.0.0.1:{port}\n  default_backend replicas\n\
          backend replicas\n  balance roundrobin\n  option httpchk GET /readyz\n{}{}",
         server(A),
         server(B)
     );
-    let file = dir.join("haproxy.cfg");
+    let file = dir.join(format!("{name}.cfg"));
     std::fs::write(&file, config).map_err(|e| e.to_string())?;
     let child = Command::new("haproxy")
         .arg("-db")
@@ -159,7 +189,7 @@ fn balancer(dir: &Path) -> Result<Killed, String> {
         .arg(&file)
         .stdout(Stdio::null())
         .stderr(Stdio::from(
-            std::fs::File::create(dir.join("haproxy.log")).map_err(|e| e.to_string())?,
+            std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| e.to_string())?,
         ))
         .spawn()
         .map_err(|e| {
@@ -168,8 +198,8 @@ fn balancer(dir: &Path) -> Result<Killed, String> {
     Ok(Killed(child))
 }
 
-/// The webhook registered at the balancer, for Service creates in `NAMESPACE` only.
-fn registration(ca: &[u8]) -> ValidatingWebhookConfiguration {
+/// The webhook registered at the balancer on `port`, for Service creates in `NAMESPACE` only.
+fn registration(ca: &[u8], port: u16) -> ValidatingWebhookConfiguration {
     ValidatingWebhookConfiguration {
         metadata: kube::api::ObjectMeta {
             name: Some(WEBHOOK_CONFIGURATION.into()),
@@ -179,7 +209,7 @@ fn registration(ca: &[u8]) -> ValidatingWebhookConfiguration {
             name: "replicas.validate.digital.gov.kh".into(),
             admission_review_versions: vec!["v1".into()],
             client_config: WebhookClientConfig {
-                url: Some(format!("https://127.0.0.1:{BALANCER}/validate")),
+                url: Some(format!("https://127.0.0.1:{port}/validate")),
                 ca_bundle: Some(ByteString(ca.to_vec())),
                 ..Default::default()
             },
@@ -361,12 +391,17 @@ pub async fn two_replicas_behind_a_balancer(
     let ca = std::fs::read(&tls.0).map_err(|e| e.to_string())?;
     let hooks: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
     hooks
-        .create(&PostParams::default(), &registration(&ca))
+        .create(&PostParams::default(), &registration(&ca, BALANCER))
         .await
         .map_err(|e| format!("registering the webhook at the balancer: {e}"))?;
-    let result = under_load(kubeconfig, client, dir, audit_log, tls, a, b, keep)
+    let mut result = under_load(kubeconfig, client, dir, audit_log, tls, a, b, keep)
         .await
         .map_err(|e| format!("{e}\n{}", last_lines(dir)));
+    if result.is_ok() {
+        result = rolling_restart(kubeconfig, client, dir, tls, &hooks, &ca, keep)
+            .await
+            .map_err(|e| format!("rolling restart: {e}\n{}", last_lines(dir)));
+    }
     let _ = hooks
         .delete(WEBHOOK_CONFIGURATION, &DeleteParams::default())
         .await;
@@ -385,6 +420,100 @@ pub async fn two_replicas_behind_a_balancer(
         );
     }
     result
+}
+
+/// SIGTERM `replica` (`op`), wait until it has exited (within 30 s), and start it again as its
+/// `run`-th run, ready.
+async fn restart(
+    kubeconfig: &Path,
+    dir: &Path,
+    tls: &(PathBuf, PathBuf),
+    replica: Replica,
+    mut op: Operator,
+    run: u32,
+) -> Result<Operator, String> {
+    Command::new("kill")
+        .args(["-TERM", &op.0.id().to_string()])
+        .status()
+        .map_err(|e| e.to_string())?;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok(Some(_)) = op.0.try_wait() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .map_err(|_| format!("{} did not stop within 30 s of SIGTERM", replica.identity))?;
+    // Exited and reaped: its pid may be another process's now, so nothing is sent to it.
+    std::mem::forget(op);
+    let started = replica.start(kubeconfig, dir, tls, run)?;
+    wait_for(&format!("{} ready again", replica.identity), || {
+        replica.ready()
+    })
+    .await?;
+    Ok(started)
+}
+
+/// A rolling restart behind the router (no retry, readiness seen within a second), under
+/// load: each replica SIGTERMed and started again in turn; not one admission may fail.
+async fn rolling_restart(
+    kubeconfig: &Path,
+    client: &Client,
+    dir: &Path,
+    tls: &(PathBuf, PathBuf),
+    hooks: &Api<ValidatingWebhookConfiguration>,
+    ca: &[u8],
+    keep: &mut Vec<Operator>,
+) -> Result<(), String> {
+    // The leader (chaos-b) is in `keep`; chaos-a, killed, starts again.
+    let b = keep.pop().ok_or("no surviving replica")?;
+    let a = A.start(kubeconfig, dir, tls, 3)?;
+    wait_for("chaos-a ready", || A.ready()).await?;
+    let _router = router(dir)?;
+    hooks
+        .delete(WEBHOOK_CONFIGURATION, &DeleteParams::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    hooks
+        .create(&PostParams::default(), &registration(ca, ROUTER))
+        .await
+        .map_err(|e| format!("registering the webhook at the router: {e}"))?;
+    // The router's first health checks.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let began = Instant::now();
+    let load = load(client.clone(), stop.clone());
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let steps = async {
+        let a = restart(kubeconfig, dir, tls, A, a, 4).await?;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let b = restart(kubeconfig, dir, tls, B, b, 3).await?;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        Ok::<_, String>((a, b))
+    }
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outcomes = load.await.map_err(|e| e.to_string())?;
+    let (a, b) = steps?;
+    keep.push(a);
+    keep.push(b);
+    let failed = failures(&outcomes, |_| true);
+    let total = outcomes.len();
+    if total < 500 || !failed.is_empty() {
+        return Err(format!(
+            "{} of {total} creates failed while each replica was restarted in turn: {:?}",
+            failed.len(),
+            failed.iter().take(5).collect::<Vec<_>>()
+        ));
+    }
+    println!(
+        "  rolling restart: {total} creates at {:.0}/s through a router that does not retry, each \
+         replica SIGTERMed and started again in turn ({SHUTDOWN_DELAY} s shutdown delay): 0 failed",
+        total as f64 / began.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// The last lines (not DEBUG) of each replica's logs and of the balancer's, to say why a step
