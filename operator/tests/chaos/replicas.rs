@@ -246,9 +246,11 @@ struct Outcome {
 
 /// Creates headless Services (open data) at `RATE` a second until `stop` is set, each in a
 /// task of its own (a slow answer does not slow the next request) while fewer than `IN_FLIGHT`
-/// are unanswered; a tick missed waiting for one is skipped, never made up in a burst.
+/// are unanswered; a tick missed waiting for one is skipped, never made up in a burst. Each
+/// load names its Services `<prefix>-<n>`, so two loads never collide.
 fn load(
     client: Client,
+    prefix: &'static str,
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> tokio::task::JoinHandle<Vec<Outcome>> {
     tokio::spawn(async move {
@@ -269,9 +271,9 @@ fn load(
             tasks.spawn(async move {
                 let _slot = slot;
                 let service: Service = serde_json::from_value(serde_json::json!({
-                    "metadata": {"name": format!("replicas-{i}"),
+                    "metadata": {"name": format!("{prefix}-{i}"),
                                  "labels": {"digital.gov.kh/data-class": "open"}},
-                    "spec": {"clusterIP": "None", "selector": {"app": format!("replicas-{i}")},
+                    "spec": {"clusterIP": "None", "selector": {"app": format!("{prefix}-{i}")},
                              "ports": [{"port": 8080}]}
                 }))
                 .unwrap();
@@ -484,7 +486,7 @@ async fn rolling_restart(
     tokio::time::sleep(Duration::from_secs(3)).await;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let began = Instant::now();
-    let load = load(client.clone(), stop.clone());
+    let load = load(client.clone(), "rolling", stop.clone());
     tokio::time::sleep(Duration::from_secs(5)).await;
     let steps = async {
         let a = restart(kubeconfig, dir, tls, A, a, 4).await?;
@@ -553,7 +555,7 @@ async fn under_load(
     reconciled(kubeconfig, "mef-replica-0", A.identity).await?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let began = Instant::now();
-    let load = load(client.clone(), stop.clone());
+    let load = load(client.clone(), "replicas", stop.clone());
     tokio::time::sleep(Duration::from_secs(5)).await;
 
     // SIGTERM to the standby, under load: a graceful drain.
