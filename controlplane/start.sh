@@ -70,6 +70,18 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
 sign admin "/O=system:masters/CN=govkh-test-admin" "$client_ext"
 sign controller-manager "/CN=system:kube-controller-manager" "$client_ext"
+# The API server's identity toward admission webhooks (mutual TLS), from a CA of its own so a
+# webhook that trusts it trusts nobody else the test CA signed: pki/webhook-client-ca.crt is what
+# `govkh run --webhook-client-ca-file` is given.
+ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=govkh-test-webhook-client-ca" \
+  -keyout "$pki/webhook-client-ca.key" -out "$pki/webhook-client-ca.crt" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+ossl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver-webhook-client" \
+  -keyout "$pki/webhook-client.key" -out "$pki/webhook-client.csr"
+printf '%s\n' "$client_ext" >"$pki/webhook-client.ext"
+ossl x509 -req -in "$pki/webhook-client.csr" -CA "$pki/webhook-client-ca.crt" \
+  -CAkey "$pki/webhook-client-ca.key" -CAcreateserial -days 2 \
+  -out "$pki/webhook-client.crt" -extfile "$pki/webhook-client.ext"
 ossl genrsa -out "$pki/sa.key" 2048
 ossl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
 
@@ -143,6 +155,32 @@ rules:
     resources: [{group: "", resources: [events]}, {group: events.k8s.io, resources: [events]}]
   - level: Metadata
 POLICY
+# The certificate the API server presents to every webhook (user `*`: any host), as a cluster
+# whose webhooks require mutual TLS configures it.
+cat >"$state/webhook-client.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+users:
+- name: "*"
+  user:
+    client-certificate: $pki/webhook-client.crt
+    client-key: $pki/webhook-client.key
+EOF
+cat >"$state/admission-config.yaml" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: ValidatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: $state/webhook-client.kubeconfig
+- name: MutatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: $state/webhook-client.kubeconfig
+EOF
 launch kube-apiserver "$bin/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$etcd_port" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
@@ -158,6 +196,7 @@ launch kube-apiserver "$bin/kube-apiserver" \
   --enable-aggregator-routing \
   --endpoint-reconciler-type none \
   --audit-policy-file "$state/audit-policy.yaml" \
+  --admission-control-config-file "$state/admission-config.yaml" \
   --audit-log-path "$state/logs/audit.log" --audit-log-format json \
   --audit-log-maxsize 500 --audit-log-maxbackup 1 \
   --v 1

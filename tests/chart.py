@@ -208,7 +208,8 @@ def test_values_reach_the_arguments():
 
 def test_the_binary_accepts_every_flag_the_chart_passes():
     help_text = subprocess.run([BINARY, "run", "--help"], check=True, capture_output=True, text=True).stdout
-    for arg in container(render())["args"][1:]:
+    everything = {"webhook": {"clientCAConfigMap": "apiserver-client-ca"}}
+    for arg in container(render(everything))["args"][1:]:
         flag = arg.split("=", 1)[0]
         assert flag in help_text, f"govkh run does not know {flag}"
 
@@ -269,6 +270,23 @@ def test_the_webhook_is_registered_with_the_certificate_it_serves():
     assert f"--tls-cert-file={mount}/tls.crt" in c["args"] and f"--tls-key-file={mount}/tls.key" in c["args"]
     pod = objects[("Deployment", "govkh")]["spec"]["template"]["spec"]
     assert pod["volumes"][0]["secret"]["secretName"] == "govkh-webhook-tls"
+
+
+def test_mutual_tls_mounts_the_client_ca_where_the_flag_points():
+    assert not any(a.startswith("--webhook-client-ca-file") for a in container(render())["args"])
+    objects = render({"webhook": {"clientCAConfigMap": "apiserver-client-ca"}})
+    c = container(objects)
+    assert "--webhook-client-ca-file=/etc/govkh/client-ca/ca.crt" in c["args"], c["args"]
+    mount = next(m for m in c["volumeMounts"] if m["name"] == "webhook-client-ca")
+    assert mount["mountPath"] == "/etc/govkh/client-ca" and mount["readOnly"]
+    pod = objects[("Deployment", "govkh")]["spec"]["template"]["spec"]
+    volume = next(v for v in pod["volumes"] if v["name"] == "webhook-client-ca")
+    assert volume["configMap"] == {"name": "apiserver-client-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
+    try:
+        render({"webhook": {"clientCAConfigMap": "Not A Name"}})
+    except helm.HelmError:
+        return
+    raise AssertionError("accepted a ConfigMap name that cannot be")
 
 
 def test_without_the_webhook_nothing_of_it_is_rendered():

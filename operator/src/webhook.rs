@@ -430,6 +430,10 @@ pub struct TlsFiles {
     pub cert: PathBuf,
     /// PEM private key.
     pub key: PathBuf,
+    /// PEM certificate(s) of the CA that signs the API server's client certificate: when given,
+    /// only a client presenting a certificate it signed is served (mutual TLS), so nobody else
+    /// who can reach the port can post reviews.
+    pub client_ca: Option<PathBuf>,
 }
 
 /// Build the TLS configuration from the files.
@@ -452,14 +456,32 @@ pub fn tls_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Error> 
         key: files.key.clone(),
         source,
     };
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(tls)?
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .map_err(tls)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(tls)?;
+    let builder = match &files.client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_file_iter(ca).map_err(|e| bad(ca, e.to_string()))? {
+                roots
+                    .add(c.map_err(|e| bad(ca, e.to_string()))?)
+                    .map_err(|e| bad(ca, e.to_string()))?;
+            }
+            if roots.is_empty() {
+                return Err(bad(ca, "no CA certificate".into()));
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| bad(ca, e.to_string()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder.with_single_cert(certs, key).map_err(tls)?;
     // HTTP/1.1 only, as controller-runtime's, knative's and operator-framework's webhook servers
     // by default since the HTTP/2 Rapid Reset and stream-cancellation advisories
     // (CVE-2023-44487, kubernetes/kubernetes#121197); HTTP/2 would also pin all of the API
@@ -468,9 +490,13 @@ pub fn tls_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, Error> 
     Ok(Arc::new(config))
 }
 
-fn modified(files: &TlsFiles) -> Option<(SystemTime, SystemTime)> {
+fn modified(files: &TlsFiles) -> Option<(SystemTime, SystemTime, Option<SystemTime>)> {
     let m = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    Some((m(&files.cert)?, m(&files.key)?))
+    Some((
+        m(&files.cert)?,
+        m(&files.key)?,
+        files.client_ca.as_deref().and_then(m),
+    ))
 }
 
 fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Response<Full<Bytes>> {

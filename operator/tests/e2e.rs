@@ -15,7 +15,9 @@
 //! stay, labelled orphaned — and cleans up everything it created.
 //!
 //! Admission too: the operator serves its webhook on loopback with a certificate made for the
-//! run and registers it by URL (`--webhook-url`, failurePolicy Fail). One `kubectl apply` of a
+//! run and registers it by URL (`--webhook-url`, failurePolicy Fail), over mutual TLS: it serves
+//! only the certificate the API server presents to webhooks (`--webhook-client-ca-file`; the
+//! control plane's AdmissionConfiguration), not a client without one nor the cluster admin. One `kubectl apply` of a
 //! top-secret volume and a second claim cloning it must be refused — the clone judged with the
 //! volume created a moment before (the index, or a read through to the API server), leaving a
 //! `PolicyViolation` Event on the namespace. Then the compliance reports: with the webhook
@@ -709,7 +711,9 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     // Once every object has arrived and been judged, a healthy start has said nothing alarming.
     let quiet = quiet_start(&dir.join("operator.log"));
     let admitted = match wait_ready().await {
-        Ok(()) => admission(&kubeconfig, &dir).and(dry_run_leaves_no_trace(&kubeconfig, &dir)),
+        Ok(()) => admission(&kubeconfig, &dir)
+            .and(dry_run_leaves_no_trace(&kubeconfig, &dir))
+            .and(only_the_api_server_is_served(&cert).await),
         Err(e) => Err(e),
     };
     let clouds = clouds::cloud_resources_at_admission(&kubeconfig, &dir).await;
@@ -779,6 +783,61 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         .and(crds_gone.map(|_| ()))
 }
 
+/// Mutual TLS on a real API server: every admission above reached the webhook with the
+/// certificate the API server presents to webhooks (its AdmissionConfiguration, from a CA of its
+/// own); anyone else who reaches the port — without a certificate, or with the cluster admin's,
+/// which the API server's own CA signed — is not served, and the API server's certificate, from
+/// here, is.
+async fn only_the_api_server_is_served(server_cert: &Path) -> Result<(), String> {
+    let pki = common::cluster::state_dir().join("pki");
+    let answer = |identity: Option<&str>| {
+        let pki = pki.clone();
+        let identity = identity.map(str::to_string);
+        async move { https_answer(server_cert, identity.map(|n| pki.join(n))).await }
+    };
+    if let Ok(status) = answer(None).await {
+        return Err(format!(
+            "the webhook answered {status} to a client without a certificate"
+        ));
+    }
+    if let Ok(status) = answer(Some("admin")).await {
+        return Err(format!(
+            "the webhook answered {status} to the admin's certificate, which its CA did not sign"
+        ));
+    }
+    match answer(Some("webhook-client")).await {
+        // A GET of /validate: the webhook served it, and said the method is wrong.
+        Ok(405) => Ok(()),
+        other => Err(format!(
+            "the API server's webhook client certificate was not served as it should be: {other:?}"
+        )),
+    }
+}
+
+/// `GET /validate` on the webhook, trusting `server_cert`, presenting `identity` (the stem of a
+/// `.crt`/`.key` pair) if given: the HTTP status, or how the exchange failed.
+async fn https_answer(server_cert: &Path, identity: Option<PathBuf>) -> Result<u16, String> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let pem = |e: rustls::pki_types::pem::Error| e.to_string();
+    let identity = match identity {
+        None => None,
+        Some(stem) => Some((
+            CertificateDer::from_pem_file(stem.with_extension("crt")).map_err(pem)?,
+            PrivateKeyDer::from_pem_file(stem.with_extension("key")).map_err(pem)?,
+        )),
+    };
+    let request = b"GET /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let (status, _) = common::tls::exchange(
+        ([127, 0, 0, 1], 18443).into(),
+        CertificateDer::from_pem_file(server_cert).map_err(pem)?,
+        "127.0.0.1",
+        identity,
+        request,
+    )
+    .await?;
+    Ok(status)
+}
+
 /// `govkh run` against the cluster: webhook on loopback registered by URL, its log in
 /// `dir/log`.
 fn start_operator(
@@ -813,6 +872,9 @@ fn start_operator(
             .arg(cert)
             .arg("--tls-key-file")
             .arg(key)
+            // Mutual TLS: only the API server's webhook client certificate (controlplane/start.sh).
+            .arg("--webhook-client-ca-file")
+            .arg(common::cluster::state_dir().join("pki/webhook-client-ca.crt"))
             .arg("--kubeconfig")
             .arg(kubeconfig)
             .stdout(Stdio::null())

@@ -6,6 +6,7 @@ mod common;
 
 use std::{path::PathBuf, sync::Arc};
 
+use common::tls::Identity;
 use govkh::{
     context::Context,
     webhook::{self, AdmissionOutcome, TlsFiles},
@@ -13,7 +14,6 @@ use govkh::{
 use govkh_core::{admission::Snapshot, evaluate::evaluate_loaded, policy::Library};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const NOW: &str = "2026-11-26T03:00:00Z";
 
@@ -162,6 +162,7 @@ fn certificate(dir: &std::path::Path) -> (TlsFiles, Vec<u8>) {
     let files = TlsFiles {
         cert: dir.join("tls.crt"),
         key: dir.join("tls.key"),
+        client_ca: None,
     };
     std::fs::write(&files.cert, cert.pem()).unwrap();
     std::fs::write(&files.key, key.serialize_pem()).unwrap();
@@ -176,36 +177,26 @@ async fn https(
     path: &str,
     body: &[u8],
 ) -> (u16, Vec<u8>) {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(rustls::pki_types::CertificateDer::from(ca.to_vec()))
-        .unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let mut tls = connector.connect(name, tcp).await.unwrap();
-    let head = format!(
+    https_as(addr, ca, None, method, path, body).await.unwrap()
+}
+
+/// One HTTPS request, presenting `identity` if given; `Err` says how the exchange failed.
+async fn https_as(
+    addr: std::net::SocketAddr,
+    ca: &[u8],
+    identity: Option<Identity>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<(u16, Vec<u8>), String> {
+    let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
-    );
-    tls.write_all(head.as_bytes()).await.unwrap();
-    tls.write_all(body).await.unwrap();
-    let mut out = Vec::new();
-    tls.read_to_end(&mut out).await.unwrap_or_default();
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status: u16 = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.as_bytes().to_vec())
-        .unwrap_or_default();
-    (status, body)
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    let ca = rustls::pki_types::CertificateDer::from(ca.to_vec());
+    common::tls::exchange(addr, ca, "localhost", identity, &request).await
 }
 
 async fn server(files: TlsFiles) -> (std::net::SocketAddr, Arc<Context>) {
@@ -294,6 +285,90 @@ async fn a_rotated_certificate_is_served_without_a_restart() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A certificate authority, and a client certificate it signed.
+fn client_ca(dir: &std::path::Path, name: &str) -> (PathBuf, Identity) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, format!("{name} client CA"));
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "kube-apiserver");
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &ca).unwrap();
+    let path = dir.join(format!("{name}-ca.crt"));
+    std::fs::write(&path, ca.pem()).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+    (path, (cert.der().clone(), key))
+}
+
+#[tokio::test]
+async fn with_a_client_ca_only_the_api_servers_certificate_is_served() {
+    let dir = tempdir("mtls");
+    let (mut files, server_ca) = certificate(&dir);
+    let (ca_file, apiserver) = client_ca(&dir, "apiserver");
+    let (_, stranger) = client_ca(&dir, "stranger");
+    files.client_ca = Some(ca_file);
+    let (addr, ctx) = server(files).await;
+    let body = review(
+        "CREATE",
+        ingress("moeys-elearning", "elearning-moeys.example.com"),
+        &[],
+    );
+    // The API server, with the certificate the configured CA signed: judged.
+    let (status, out) = https_as(
+        addr,
+        &server_ca,
+        Some(apiserver),
+        "POST",
+        "/validate",
+        &body,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(r["response"]["allowed"], false);
+    // Anyone else who reaches the port: no certificate, or one another CA signed.
+    let none = https_as(addr, &server_ca, None, "POST", "/validate", &body).await;
+    assert!(
+        none.is_err(),
+        "served without a client certificate: {none:?}"
+    );
+    let other = https_as(addr, &server_ca, Some(stranger), "POST", "/validate", &body).await;
+    assert!(other.is_err(), "served a stranger's certificate: {other:?}");
+    // Only the API server's review was judged.
+    let metrics = ctx.metrics.render();
+    assert!(
+        metrics.contains("govkh_admission_reviews_total{result=\"denied\"} 1"),
+        "{metrics}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_client_ca_that_is_not_a_certificate_stops_the_start() {
+    let dir = tempdir("mtls-bad");
+    let (mut files, _) = certificate(&dir);
+    let bad = dir.join("ca.crt");
+    std::fs::write(&bad, "not a certificate").unwrap();
+    files.client_ca = Some(bad.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ctx = Arc::new(Context::new(offline_client(), Arc::new(Timestamp::now)));
+    let admission = webhook::Admission::new(ctx, Arc::new(Library::builtin().unwrap()));
+    let err = webhook::serve(listener, files, Arc::new(admission))
+        .await
+        .expect_err("a client CA file without a certificate must stop the start")
+        .to_string();
+    assert!(err.contains(&bad.display().to_string()), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[tokio::test]
 async fn a_missing_certificate_stops_the_start() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -302,6 +377,7 @@ async fn a_missing_certificate_stops_the_start() {
     let files = TlsFiles {
         cert: PathBuf::from("/nonexistent/tls.crt"),
         key: PathBuf::from("/nonexistent/tls.key"),
+        client_ca: None,
     };
     let admission = webhook::Admission::new(ctx, Arc::new(Library::builtin().unwrap()));
     let err = webhook::serve(listener, files, Arc::new(admission))

@@ -272,6 +272,16 @@ pub struct RunArgs {
     /// PEM private key of the webhook; re-read when the file changes.
     #[arg(long, env = "GOVKH_TLS_KEY_FILE", value_name = "FILE")]
     pub tls_key_file: Option<PathBuf>,
+    /// Mutual TLS: serve the webhook only to clients presenting a certificate signed by this CA
+    /// (PEM) — the API server's, configured in its AdmissionConfiguration (docs/install.md) —
+    /// so that nobody else who can reach the port posts reviews. Re-read when the file changes.
+    #[arg(
+        long,
+        env = "GOVKH_WEBHOOK_CLIENT_CA_FILE",
+        value_name = "FILE",
+        requires = "webhook_addr"
+    )]
+    pub webhook_client_ca_file: Option<PathBuf>,
     /// Register this process's webhook with the cluster at this HTTPS URL (a
     /// ValidatingWebhookConfiguration `govkh-<identity>`, failurePolicy Fail), for an operator
     /// running outside the cluster; removed on shutdown. In a cluster the chart registers it.

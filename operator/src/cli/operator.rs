@@ -58,7 +58,11 @@ pub(crate) fn run_operator(
                     url,
                     ca_file: args.webhook_ca_file.unwrap_or_else(|| cert.clone()),
                 }),
-                tls: crate::webhook::TlsFiles { cert, key },
+                tls: crate::webhook::TlsFiles {
+                    cert,
+                    key,
+                    client_ca: args.webhook_client_ca_file.clone(),
+                },
             }),
             _ => None,
         },

@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 pub mod cluster;
 pub mod mock;
+pub mod tls;
 
 // `root()` and `examples()`: the core's test helpers, one copy for both crates.
 #[path = "../../../core/tests/common/mod.rs"]
