@@ -185,7 +185,7 @@ def test_two_replicas_without_leader_election_are_refused():
 
 def test_unknown_or_invalid_values_are_refused_by_the_schema():
     for bad in ({"replicaCount": 0}, {"log": {"format": "xml"}}, {"leaderElekshun": True},
-                {"policyMemoryLimit": "lots"}, {"policyEngine": "fast"}):
+                {"policyMemoryLimit": "lots"}, {"policyEvaluationMemoryLimit": "lots"}, {"policyEngine": "fast"}):
         try:
             render(bad)
         except helm.HelmError:
@@ -195,11 +195,13 @@ def test_unknown_or_invalid_values_are_refused_by_the_schema():
 
 def test_values_reach_the_arguments():
     objects = render({"concurrency": 9, "auditIntervalSeconds": 60, "policyMemoryLimit": "1Gi",
+                      "policyEvaluationMemoryLimit": "64Mi",
                       "policyEngine": "interpreter",
                       "log": {"format": "text", "level": "debug"},
                       "image": {"repository": "example.org/govkh", "tag": "9.9.9", "pullPolicy": "Always"}})
     c = container(objects)
     for arg in ("--concurrency=9", "--audit-interval=60", "--memory-limit=1Gi",
+                "--evaluation-memory-limit=64Mi",
                 "--policy-engine=interpreter", "--log-format=text",
                 "--log-level=debug"):
         assert arg in c["args"], (arg, c["args"])

@@ -1409,15 +1409,7 @@ fn status_and_trace_say_when_the_cluster_cannot_be_reached() {
 /// A policy that doubles a string seventeen times: 131 MB held at the end, and every step kept
 /// (rule values are), quickly enough that the time limit does not come first.
 fn hungry_policy(dir: &std::path::Path) {
-    let mut rego = String::from(
-        "package govkh.hungry\n\nmetadata := {\"id\": \"hungry\", \"title\": \"Hungry\", \"articles\": [\"25\"], \"severity\": \"low\", \"action\": \"warn\", \"kinds\": [\"Deployment\"]}\n\ns0 := sprintf(\"%0999d\", [0])\n",
-    );
-    for i in 1..=17 {
-        rego.push_str(&format!("s{i} := concat(\"\", [s{}, s{}])\n", i - 1, i - 1));
-    }
-    rego.push_str(
-        "\nviolation contains {\"msg\": sprintf(\"built %d\", [count(s17)])} if count(s17) > 0\n",
-    );
+    let rego = common::hungry_rego("warn", "\"Deployment\"", 17, "true");
     std::fs::create_dir_all(dir.join("hungry")).unwrap();
     std::fs::write(dir.join("hungry/policy.rego"), rego).unwrap();
 }
@@ -1460,6 +1452,33 @@ fn a_policy_past_the_memory_limit_is_an_error_finding_and_the_run_goes_on() {
         assert_eq!(out.status.code(), Some(2), "{bad}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("--memory-limit"), "{bad}: {stderr}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_policy_past_its_evaluations_budget_is_an_error_finding_naming_it() {
+    let dir = scratch("hungry-evaluation");
+    hungry_policy(&dir);
+    // The process may hold 2 GiB (the default); the one evaluation, 16 MiB.
+    let out = check_with_only(&dir, &["--evaluation-memory-limit", "16Mi"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("[hungry]")
+            && text.contains("exceeded memory budget")
+            && text.contains("budget=16777216 bytes"),
+        "{text}"
+    );
+    assert!(text.contains("3 objects checked"), "{text}");
+    for bad in ["512Ki", "lots", "2Pi"] {
+        let out = common::govkh(&["check", "examples", "--evaluation-memory-limit", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--evaluation-memory-limit"),
+            "{bad}: {stderr}"
+        );
     }
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -16,6 +16,8 @@ pub(crate) fn run_vm(
     let mut vm = regorus::rvm::RegoVM::new();
     vm.load_program(program.clone());
     vm.set_execution_timer_config(Some(timer()));
+    // Its own memory budget: a huge object or a hungry policy fails alone (limits.rs).
+    vm.set_memory_budget_config(evaluation_budget());
     // A builtin's error, or any error in a rule body, must surface (and be re-run on the
     // interpreter for its message), never be undefined: the second switch is govkh's patch.
     vm.set_strict_builtin_errors(true);

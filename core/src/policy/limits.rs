@@ -4,7 +4,15 @@
 
 use crate::printable;
 use regorus::Value;
-use std::{collections::BTreeMap, num::NonZeroU32, sync::Mutex, time::Duration};
+use std::{
+    collections::BTreeMap,
+    num::{NonZeroU32, NonZeroU64},
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 /// Time one policy may take on one object before it is stopped and reported.
 pub const EVALUATION_TIME_LIMIT: Duration = Duration::from_millis(500);
@@ -21,6 +29,30 @@ pub const DEFAULT_MEMORY_LIMIT: u64 = 2 << 30;
 /// catches one that only loops.
 pub fn limit_memory(bytes: Option<u64>) {
     regorus::set_global_memory_limit(bytes);
+}
+
+/// The memory one evaluation — one object under the policies of its kind, on the RVM — may
+/// build, unless told otherwise (`--evaluation-memory-limit`): 256 MiB. Ten times what the
+/// largest object the API server stores (3 MiB) takes as the policies' input, many times what
+/// any built-in policy builds on it.
+pub const DEFAULT_EVALUATION_MEMORY_LIMIT: u64 = 256 << 20;
+
+static EVALUATION_MEMORY_LIMIT: AtomicU64 = AtomicU64::new(DEFAULT_EVALUATION_MEMORY_LIMIT);
+
+/// Bound what one evaluation may build: past `bytes` — counted on its own thread from its
+/// start, so what other evaluations hold does not count — that evaluation stops with an error
+/// finding and frees what it built, while the others go on. Without it, one huge request would
+/// bring the whole process to `limit_memory`'s ceiling, and every evaluation running beside it
+/// would fail with it. The RVM keeps this budget; the interpreter (`--policy-engine
+/// interpreter`) has only the process's ceiling. `None` lifts it.
+pub fn limit_evaluation_memory(bytes: Option<u64>) {
+    EVALUATION_MEMORY_LIMIT.store(bytes.unwrap_or(0), Ordering::Relaxed);
+}
+
+/// The budget of the next evaluation on the RVM, if one is set.
+pub(crate) fn evaluation_budget() -> Option<regorus::MemoryBudgetConfig> {
+    NonZeroU64::new(EVALUATION_MEMORY_LIMIT.load(Ordering::Relaxed))
+        .map(|limit| regorus::MemoryBudgetConfig { limit })
 }
 
 /// Time-outs of one policy an evaluation tolerates before it stops running that policy.
@@ -56,9 +88,10 @@ pub(crate) fn is_time_out(error: &str) -> bool {
     error.contains("exceeded time limit")
 }
 
-/// Whether an evaluation's error is the memory limit (`--memory-limit`), in either engine.
+/// Whether an evaluation's error is the memory limit (`--memory-limit`), in either engine, or
+/// its own budget (`--evaluation-memory-limit`) on the RVM.
 pub(crate) fn is_out_of_memory(error: &str) -> bool {
-    error.contains("exceeded memory limit")
+    error.contains("exceeded memory limit") || error.contains("exceeded memory budget")
 }
 
 pub(crate) fn timer() -> regorus::utils::limits::ExecutionTimerConfig {

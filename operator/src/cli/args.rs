@@ -17,6 +17,12 @@ pub struct EngineArgs {
     /// Keep it below the container's memory limit.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "2Gi")]
     pub memory_limit: u64,
+    /// The memory one evaluation — one object under the policies of its kind — may build on
+    /// the RVM (bytes, or with Ki, Mi, Gi), counted apart from every other: past it that
+    /// evaluation alone stops with an error finding, so one huge request does not make the ones
+    /// beside it fail. Below --memory-limit. The interpreter has only --memory-limit.
+    #[arg(long, value_name = "SIZE", value_parser = parse_evaluation_size, default_value = "256Mi")]
+    pub evaluation_memory_limit: u64,
     /// How policies are executed: `rvm`, regorus's compiled virtual machine (govkh's build
     /// reports errors inside policies, which the interpreter then re-runs for their message),
     /// or `interpreter`, regorus's interpreter alone (about half the speed). Both find the
@@ -29,6 +35,7 @@ impl EngineArgs {
     /// Bound the process's memory as asked, and return the policy library's mode.
     pub fn apply(self) -> govkh_core::policy::Mode {
         govkh_core::policy::limit_memory(Some(self.memory_limit));
+        govkh_core::policy::limit_evaluation_memory(Some(self.evaluation_memory_limit));
         self.policy_engine.mode()
     }
 }
@@ -590,6 +597,26 @@ pub fn parse_lang(s: &str) -> Result<Lang, String> {
 /// Parse a `--memory-limit`: a number of bytes, or a number with `Ki`, `Mi`, `Gi` or `Ti` (as
 /// Kubernetes writes memory).
 pub fn parse_size(s: &str) -> Result<u64, String> {
+    let bytes = parse_bytes(s)?;
+    if bytes < 64 << 20 {
+        return Err(format!(
+            "{s:?}: less than 64Mi would stop every evaluation (the process itself needs that much)"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Parse an `--evaluation-memory-limit`: a size as `parse_size` reads it, at least 1Mi (what
+/// the policies' context of a small object takes).
+pub fn parse_evaluation_size(s: &str) -> Result<u64, String> {
+    let bytes = parse_bytes(s)?;
+    if bytes < 1 << 20 {
+        return Err(format!("{s:?}: less than 1Mi would stop every evaluation"));
+    }
+    Ok(bytes)
+}
+
+fn parse_bytes(s: &str) -> Result<u64, String> {
     let bad = || format!("{s:?}: expected a size like 512Mi or 2Gi");
     let (number, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => s.split_at(i),
@@ -604,16 +631,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "Ti" => 40,
         _ => return Err(bad()),
     };
-    let bytes = n
-        .checked_shl(shift)
+    n.checked_shl(shift)
         .filter(|b| b >> shift == n)
-        .ok_or_else(bad)?;
-    if bytes < 64 << 20 {
-        return Err(format!(
-            "{s:?}: less than 64Mi would stop every evaluation (the process itself needs that much)"
-        ));
-    }
-    Ok(bytes)
+        .ok_or_else(bad)
 }
 
 /// Parse a `--timeout`: a number of seconds, or a number with `s`, `m` or `h`.

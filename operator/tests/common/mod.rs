@@ -11,6 +11,9 @@ pub mod tls;
 #[path = "../../../core/tests/common/mod.rs"]
 mod core_common;
 pub use core_common::{examples, root};
+// Only the CLI's tests build hungry policies; the other binaries leave it unused.
+#[allow(unused_imports)]
+pub use core_common::hungry_rego;
 
 /// Run the `govkh` binary from the repository's root, with no date taken from the
 /// environment (`--now`/`--as-of` are given explicitly by the tests).
