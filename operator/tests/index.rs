@@ -149,6 +149,52 @@ async fn a_volume_created_then_cloned_in_the_next_request_is_refused() {
 }
 
 #[tokio::test]
+async fn a_new_claim_leaves_the_shared_context_as_it_was_and_its_clone_is_still_judged() {
+    let index = common::index_of(&common::examples_in_cluster());
+    let a = admission(silent(), index.clone());
+    let now: Timestamp = NOW.parse().unwrap();
+    let before = index.snapshot(now);
+    // A thousand claims, the last top-secret: none of them is the policies' shared context,
+    // which stays the one computed before them; each review looks its source up alone.
+    for i in 0..1000 {
+        let class = (i == 999).then_some("top-secret");
+        handle_event(
+            &index,
+            kind("PersistentVolumeClaim"),
+            Event::Apply(volume(&format!("claim-{i}"), class, None)),
+            &mut None,
+        );
+    }
+    let after = index.snapshot(now);
+    assert!(
+        after.prepared.is_shared_with(&before.prepared),
+        "a volume claim made the shared context be computed again"
+    );
+    assert!(after.inventory.others.len() >= before.inventory.others.len() + 1000);
+    let clone = volume("claim-copy", None, Some("claim-999"));
+    let (allowed, message, _) = answer(&a, &review("CREATE", &clone, &[])).await;
+    assert!(!allowed, "the clone of a top-secret volume was admitted");
+    assert!(message.contains("claim-999"), "{message}");
+    let open = volume("claim-copy", None, Some("claim-5"));
+    let (allowed, message, _) = answer(&a, &review("CREATE", &open, &[])).await;
+    assert!(allowed, "{message}");
+    // A Namespace is context: a change of one is computed again.
+    handle_event(
+        &index,
+        kind("Namespace"),
+        Event::Apply(json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "moh-records", "labels": {"team": "records"}}})),
+        &mut None,
+    );
+    assert!(
+        !index
+            .snapshot(now)
+            .prepared
+            .is_shared_with(&before.prepared)
+    );
+}
+
+#[tokio::test]
 async fn a_clone_of_a_volume_the_index_has_not_seen_reads_it_through() {
     let index = common::index_of(&common::examples_in_cluster());
     let (client, log) = mocked(|method, path| {

@@ -200,7 +200,7 @@ async fn https_as(
 }
 
 async fn server(files: TlsFiles) -> (std::net::SocketAddr, Arc<Context>) {
-    let client = offline_client();
+    let client = common::offline_client();
     let now: Timestamp = NOW.parse().unwrap();
     let ctx = Arc::new(
         Context::new(client, Arc::new(move || now))
@@ -213,18 +213,6 @@ async fn server(files: TlsFiles) -> (std::net::SocketAddr, Arc<Context>) {
         .await
         .unwrap();
     (addr, ctx)
-}
-
-/// A client whose API server never answers: the webhook needs none.
-fn offline_client() -> kube::Client {
-    kube::Client::new(
-        tower_test::mock::pair::<
-            http::Request<kube::client::Body>,
-            http::Response<kube::client::Body>,
-        >()
-        .0,
-        "default",
-    )
 }
 
 fn tempdir(name: &str) -> PathBuf {
@@ -359,7 +347,10 @@ async fn a_client_ca_that_is_not_a_certificate_stops_the_start() {
     std::fs::write(&bad, "not a certificate").unwrap();
     files.client_ca = Some(bad.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let ctx = Arc::new(Context::new(offline_client(), Arc::new(Timestamp::now)));
+    let ctx = Arc::new(Context::new(
+        common::offline_client(),
+        Arc::new(Timestamp::now),
+    ));
     let admission = webhook::Admission::new(ctx, Arc::new(Library::builtin().unwrap()));
     let err = webhook::serve(listener, files, Arc::new(admission))
         .await
@@ -372,7 +363,7 @@ async fn a_client_ca_that_is_not_a_certificate_stops_the_start() {
 #[tokio::test]
 async fn a_missing_certificate_stops_the_start() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = offline_client();
+    let client = common::offline_client();
     let ctx = Arc::new(Context::new(client, Arc::new(Timestamp::now)));
     let files = TlsFiles {
         cert: PathBuf::from("/nonexistent/tls.crt"),

@@ -114,7 +114,16 @@ impl<'a> Evaluator<'a> {
             im.insert("now".into(), self.now.to_string().as_str().into());
             im.insert("today".into(), self.today.to_string().as_str().into());
             im.insert("config".into(), self.policies.config().clone());
-            im.insert("inventory".into(), self.shared.clone());
+            // The shared context, with the volumes this object copies looked up for it alone
+            // (a copy of the context's top level only: its members stay shared).
+            let mut inventory = self.shared.clone();
+            if let (Some(volumes), Ok(m)) = (
+                volumes_for(self.inventory, review.object),
+                inventory.as_object_mut(),
+            ) {
+                m.insert("volumes".into(), to_rego(&volumes));
+            }
+            im.insert("inventory".into(), inventory);
         }
         if let Ok(im) = input.as_object_mut() {
             im.insert("review".into(), r);

@@ -33,6 +33,14 @@ impl PreparedInventory {
             value: regorus::Value::from(policy_inventory(inv, today, tenancies)),
         }
     }
+
+    /// Whether `other` is this very preparation (shared, not computed again).
+    pub fn is_shared_with(&self, other: &PreparedInventory) -> bool {
+        match (&self.value, &other.value) {
+            (regorus::Value::Object(a), regorus::Value::Object(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 /// A JSON value as the policies read it, converted without copying it first.
@@ -167,7 +175,6 @@ pub fn policy_inventory(inv: &Inventory, today: Day, tenancies: &[TenancyClock])
             "exists": info.exists, "claimants": info.claimants, "recorded": info.recorded,
         });
     }
-    volumes_into(&mut out, inv);
     strip_nulls(&mut out);
     out
 }
@@ -216,36 +223,63 @@ fn grants_into(out: &mut Json, inv: &Inventory, today: Day) {
     out["consentGrants"] = json!(consented);
 }
 
-/// The data class of every volume claim and snapshot (`<namespace>/<name>`): its label, else
-/// its namespace's; a snapshot without a label holds what its claim held.
-fn volumes_into(out: &mut Json, inv: &Inventory) {
-    for o in inv
-        .others
-        .values()
-        .filter(|o| o.kind == "PersistentVolumeClaim")
-    {
-        let ns = o.namespace.clone().unwrap_or_default();
-        let class = o.raw["metadata"]["labels"][crate::api::LABEL_DATA_CLASS]
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| inv.namespaces.get(&ns).and_then(|n| n.data_class.clone()));
-        out["volumes"][format!("{ns}/{}", o.name)] = json!({"dataClass": class});
+/// The data class of the volume claims and snapshots `object` copies (`<namespace>/<name>`,
+/// as `dependents::admission_needs` names them): looked up for this object alone — a few map
+/// lookups — so a review's cost does not grow with the claims the cluster holds, nor does a
+/// new claim change every review's context. A claim's class is its label, else its namespace's;
+/// a snapshot's, its label, else its claim's (a volume restored from it copies that claim's
+/// data). One that is not held, or has no class, is left out: the policies then read its
+/// namespace's.
+pub(crate) fn volumes_for(inv: &Inventory, object: &Json) -> Option<Json> {
+    if !matches!(
+        object["kind"].as_str(),
+        Some("PersistentVolumeClaim" | "VolumeSnapshot")
+    ) {
+        return None;
     }
-    // A snapshot holds what its claim held: a volume restored from it copies that claim's data.
-    for o in inv.others.values().filter(|o| o.kind == "VolumeSnapshot") {
-        let ns = o.namespace.clone().unwrap_or_default();
-        let claim = o.raw["spec"]["source"]["persistentVolumeClaimName"]
-            .as_str()
-            .unwrap_or_default();
-        let class = o.raw["metadata"]["labels"][crate::api::LABEL_DATA_CLASS]
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| {
-                out["volumes"][format!("{ns}/{claim}")]["dataClass"]
-                    .as_str()
-                    .map(str::to_string)
-            })
-            .or_else(|| inv.namespaces.get(&ns).and_then(|n| n.data_class.clone()));
-        out["volumes"][format!("{ns}/{}", o.name)] = json!({"dataClass": class});
+    let mut out = serde_json::Map::new();
+    for need in crate::dependents::admission_needs(object) {
+        let Some(ns) = need.namespace.as_deref() else {
+            continue;
+        };
+        let class = match need.kind {
+            "PersistentVolumeClaim" => claim_class(inv, ns, &need.name),
+            "VolumeSnapshot" => snapshot_class(inv, need.api_version, ns, &need.name),
+            _ => continue,
+        };
+        if let Some(class) = class {
+            out.insert(format!("{ns}/{}", need.name), json!({ "dataClass": class }));
+        }
     }
+    (!out.is_empty()).then_some(Json::Object(out))
+}
+
+fn namespace_class(inv: &Inventory, ns: &str) -> Option<String> {
+    inv.namespaces.get(ns).and_then(|n| n.data_class.clone())
+}
+
+fn label_class(o: &crate::loading::manifest::Loaded) -> Option<String> {
+    o.raw["metadata"]["labels"][crate::api::LABEL_DATA_CLASS]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// A held claim's class: its label, else its namespace's.
+fn claim_class(inv: &Inventory, ns: &str, name: &str) -> Option<String> {
+    let key = crate::inventory::other_key("v1", "PersistentVolumeClaim", Some(ns), name);
+    let claim = inv.others.get(&key)?;
+    label_class(claim).or_else(|| namespace_class(inv, ns))
+}
+
+/// A held snapshot's class: its label, else its claim's, else its namespace's.
+fn snapshot_class(inv: &Inventory, api_version: &str, ns: &str, name: &str) -> Option<String> {
+    let key = crate::inventory::other_key(api_version, "VolumeSnapshot", Some(ns), name);
+    let snapshot = inv.others.get(&key)?;
+    label_class(snapshot)
+        .or_else(|| {
+            snapshot.raw["spec"]["source"]["persistentVolumeClaimName"]
+                .as_str()
+                .and_then(|claim| claim_class(inv, ns, claim))
+        })
+        .or_else(|| namespace_class(inv, ns))
 }

@@ -4,7 +4,7 @@
 
 use govkh_core::{
     inventory::{Inventory, other_key},
-    loading::manifest::{LoadError, Loaded, shapes_context},
+    loading::manifest::{LoadError, Loaded, read_by_others, shapes_context},
     resources::Resource,
 };
 use serde_json::Value;
@@ -59,7 +59,7 @@ impl Index {
         };
         let fp = fingerprint(&loaded.raw);
         let announce = announced(r).then(|| loaded.raw.clone());
-        let object = if r.namespaced && !shapes_context(&loaded.kind, &loaded.api_version) {
+        let object = if r.namespaced && !read_by_others(&loaded.kind, &loaded.api_version) {
             let key = key_of(&loaded);
             PreparedObject::Compact(
                 key,

@@ -164,3 +164,15 @@ pub fn admission_review(
     }))
     .unwrap()
 }
+
+/// A kube client whose API server never answers: for what needs a client but must not use it.
+pub fn offline_client() -> kube::Client {
+    kube::Client::new(
+        tower_test::mock::pair::<
+            http::Request<kube::client::Body>,
+            http::Response<kube::client::Body>,
+        >()
+        .0,
+        "default",
+    )
+}

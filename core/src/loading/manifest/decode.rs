@@ -323,7 +323,7 @@ impl Loader {
                 ObjectMeta::deserialize(meta)
                     .map_err(|e| err(Some(id.clone()), format!("malformed object: {e}")))?;
             }
-            let compact = (self.compact && !shapes_context(kind, api_version))
+            let compact = (self.compact && !read_by_others(kind, api_version))
                 .then(|| super::Packed::of(&value));
             return Ok(Loaded {
                 source: source.clone(),

@@ -27,15 +27,19 @@ pub use decode::*;
 pub use packed::Packed;
 pub use walk::*;
 
-/// Kinds whose objects shape the policies' context (`input.inventory`): ours, Namespaces, and
-/// the volumes and snapshots a copy is judged by. Every other object is only judged, so it can
-/// be held compactly and decoded when its turn comes.
+/// Kinds whose objects shape the policies' shared context (`input.inventory`, computed once
+/// and shared by every review until one of them changes): ours and Namespaces.
 pub fn shapes_context(kind: &str, api_version: &str) -> bool {
-    api_version == crate::api::API_VERSION
-        || matches!(
-            kind,
-            "Namespace" | "PersistentVolumeClaim" | "VolumeSnapshot"
-        )
+    api_version == crate::api::API_VERSION || kind == "Namespace"
+}
+
+/// Kinds whose objects other objects' reviews read: those that shape the context, and the
+/// volumes and snapshots a copy is judged by — looked up for that copy's review alone
+/// (`input.inventory.volumes`), so thousands of claims do not make every review's context
+/// grow. Held decoded; every other object is only judged, so it can be held compactly and
+/// decoded when its turn comes.
+pub fn read_by_others(kind: &str, api_version: &str) -> bool {
+    shapes_context(kind, api_version) || matches!(kind, "PersistentVolumeClaim" | "VolumeSnapshot")
 }
 
 /// Largest manifest file read, in bytes. Larger files are refused unread.
