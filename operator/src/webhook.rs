@@ -188,17 +188,22 @@ impl Admission {
         body: &[u8],
     ) -> Result<(AdmissionReview<DynamicObject>, AdmissionOutcome), Error> {
         let started = tokio::time::Instant::now();
-        let req = request_of(body)?;
+        let now = (self.ctx.now)();
+        // Parsing a body of up to MAX_BODY, and computing the policies' context when it has
+        // changed, are CPU work: done on the blocking pool, off the runtime's workers that
+        // renew the Lease and answer the probes.
+        let index = self.ctx.index.clone();
+        let body = body.to_vec();
+        let (req, snapshot) = tokio::task::spawn_blocking(move || {
+            let req = request_of(&body)?;
+            let snapshot = index.is_synced().then(|| index.snapshot(now));
+            Ok::<_, Error>((req, snapshot))
+        })
+        .await
+        .map_err(|e| Error::Evaluation(e.to_string()))??;
         // A dry run changes nothing, so its review has no side effect either: no read through
         // to the API server, no Event, no refusal counted (`sideEffects: None`).
         let dry_run = req.dry_run;
-        let now = (self.ctx.now)();
-        let index = &self.ctx.index;
-        let snapshot = if index.is_synced() {
-            Some(index.snapshot(now))
-        } else {
-            None
-        };
         let snapshot = match (snapshot, req.object.as_ref().or(req.old_object.as_ref())) {
             (Some(snap), Some(object)) if !dry_run => {
                 let object = object_json(&req, object);
