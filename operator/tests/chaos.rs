@@ -18,7 +18,10 @@
 //! 3. **Two replicas behind a balancer** (`chaos/replicas.rs`; needs Debian's `haproxy`): the
 //!    standby SIGTERMed under 150 admissions a second (none fails), the leader SIGKILLed while
 //!    new tenancies reconcile (the standby takes the Lease and finishes; the two never both
-//!    write, counted from the API server's audit log).
+//!    write, counted from the API server's audit log); a rolling restart behind a balancer that
+//!    does not retry (none fails); 2,000 idle TLS connections and 200 slowloris clients held
+//!    against the webhooks under the same load (none fails, the Lease renewed, `/readyz` within
+//!    1 s).
 //!
 //! A custom harness (no libtest): without a cluster it prints one line and no "test result".
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
