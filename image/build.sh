@@ -62,6 +62,6 @@ if [ "$code" -ne 1 ]; then
   cat "$context/check.err" >&2
   exit 1
 fi
-python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print("check in the image:", s["objects"], "objects,", s["findings"]); assert s["findings"]["deny"] == 12, s' "$context/check.json"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print("check in the image:", s["objects"], "objects,", s["findings"]); assert s["findings"]["deny"] == 14, s' "$context/check.json"
 size=$(stat -c %s "$out")
 echo "image: $out, $((size / 1024 / 1024)) MiB (OCI archive), binary $(( $(stat -c %s target/x86_64-unknown-linux-gnu/release/govkh) / 1024 / 1024 )) MiB"

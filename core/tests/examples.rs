@@ -88,6 +88,7 @@ fn the_broken_fixtures_are_refused_by_the_schema_exactly_where_intended() {
             "PrivateNetworkLink/unapproved-alternative",
             "GovernmentCloud/second",
             "Ministry/open-to-all",
+            "GovernmentCloud/national",
         ]
     );
 }

@@ -85,7 +85,7 @@ fn examples_on_the_demo_date() {
     assert_eq!(mef["approval"], "mef-aws-continuation");
     assert_eq!(mef["nextBoundary"], "2027-05-11");
     assert_eq!(v["summary"]["findings"]["warn"], 8);
-    assert_eq!(v["summary"]["findings"]["deny"], 12);
+    assert_eq!(v["summary"]["findings"]["deny"], 14);
     for f in v["findings"]
         .as_array()
         .unwrap()
@@ -130,6 +130,8 @@ fn examples_on_the_demo_date() {
             "personal-data-consent PrivateNetworkLink/moh-to-nssf-claims [\"29\"]",
             "private-network PrivateNetworkLink/moeys-satellite [\"9\"]",
             "reserved-namespaces CloudTenancy/moeys-overreach [\"10\",\"25\"]",
+            "social-media-accounts Ministry/mlvt [\"22\"]",
+            "social-media-accounts Ministry/mptc [\"22\"]",
         ]
     );
     // The demo shows every policy of the catalogue but those that judge who sends a request
@@ -215,9 +217,9 @@ fn examples_after_the_migration_deadline_are_denied() {
     }
     assert_eq!(state_of(&v, "mef-analytics"), "ExceptionExpired");
     assert_eq!(state_of(&v, "mef-workloads"), "Compliant");
-    // The clock's four, the policies' eleven, and the cloud check's two: the top-secret bucket
+    // The clock's four, the policies' thirteen, and the cloud check's two: the top-secret bucket
     // and the undeclared one, whose migration is now overdue.
-    assert_eq!(v["summary"]["findings"]["deny"], 4 + 11 + 2);
+    assert_eq!(v["summary"]["findings"]["deny"], 4 + 13 + 2);
 }
 
 #[test]
@@ -236,7 +238,7 @@ fn text_output_is_grouped_by_ministry_with_a_summary() {
     assert!(text.contains("Statutory clock (Art. 10)"));
     assert!(
         text.trim_end()
-            .contains("objects checked: 12 deny, 8 warn, 0 dryrun, 0 error"),
+            .contains("objects checked: 14 deny, 8 warn, 0 dryrun, 0 error"),
         "{text}"
     );
 }
@@ -309,6 +311,10 @@ fn broken_manifests_give_one_clear_error_each_and_exit_2() {
             "needs the committee's approval: set spec.approval",
         ),
         ("cel-rules.yaml", "must be named 'national'"),
+        (
+            "cel-rules.yaml",
+            "the windows of Art. 10 are the law's: 90 days to apply, 12 months to migrate",
+        ),
         ("cel-rules.yaml", "a DTU group cannot be a system: group"),
         (
             "too-many-namespaces.yaml",
@@ -330,7 +336,7 @@ fn broken_manifests_give_one_clear_error_each_and_exit_2() {
             "expected one error in {file} saying {needle:?}; errors: {errors:#?}"
         );
     }
-    assert_eq!(errors.len(), 18, "one error per problem: {errors:#?}");
+    assert_eq!(errors.len(), 19, "one error per problem: {errors:#?}");
     // The valid document after the broken one in bad-yaml.yaml was still loaded.
     assert!(!errors.iter().any(|e| e.contains("mfa")), "{errors:#?}");
     assert_eq!(v["summary"]["objects"], 5);
@@ -479,7 +485,7 @@ violation contains {"msg": "image not pinned"} if {
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        v["summary"]["findings"]["deny"], 12,
+        v["summary"]["findings"]["deny"], 14,
         "built-in policies still run"
     );
     let out = govkh(&[
@@ -551,10 +557,10 @@ fn deeply_nested_input_is_refused_clearly_and_the_rest_is_checked() {
         "{errors:?}"
     );
     assert_eq!(
-        v["summary"]["objects"], 53,
+        v["summary"]["objects"], 54,
         "the examples and ok.json were checked"
     );
-    assert_eq!(v["summary"]["findings"]["deny"], 12);
+    assert_eq!(v["summary"]["findings"]["deny"], 14);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -1497,7 +1503,7 @@ fn both_policy_engines_judge_alike_and_report_a_policy_error_with_its_line() {
     let default = judged(&[]);
     assert_eq!(default, judged(&["--policy-engine", "rvm"]));
     assert_eq!(default, judged(&["--policy-engine", "interpreter"]));
-    assert_eq!(default.1, 12);
+    assert_eq!(default.1, 14);
     // A policy that errs on an object: an error finding naming its file and line, whichever
     // engine runs it (the RVM reports the error; the interpreter words it).
     let dir = scratch("erring-policy");

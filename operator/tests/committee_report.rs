@@ -158,7 +158,7 @@ fn every_format_tells_the_same_story() {
     let json: serde_json::Value = serde_json::from_str(&render("json")).unwrap();
     assert_eq!(json["schemaVersion"], "govkh.digital.gov.kh/report/v1");
     assert_eq!(json["asOf"], "2026-11-26");
-    assert_eq!(json["summary"]["findings"]["deny"], 12);
+    assert_eq!(json["summary"]["findings"]["deny"], 14);
     let moh = json["ministries"]
         .as_array()
         .unwrap()
@@ -191,6 +191,19 @@ fn every_format_tells_the_same_story() {
         fines,
         [("no-dissemination", "40"), ("no-reproduction", "40")]
     );
+    // MPTC's Telegram channel, declared again by MLVT: a high denial on both, with Art. 39's
+    // fines (Art. 22 cites Art. 40; the offence is Art. 39's).
+    for code in ["mptc", "mlvt"] {
+        let m = json["ministries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["code"] == code)
+            .unwrap();
+        assert_eq!(m["score"], 85, "{code}: one high denial, 100 - 15");
+        assert_eq!(m["fines"][0]["policy"], "social-media-accounts", "{code}");
+        assert_eq!(m["fines"][0]["article"], "39", "{code}");
+    }
     let md = render("md");
     assert!(
         md.contains("| Ministry of Health (moh) | 0 | 4 | 0 | 0 |"),
@@ -198,7 +211,7 @@ fn every_format_tells_the_same_story() {
     );
     let csv = render("csv");
     let rows: Vec<&str> = csv.lines().collect();
-    assert_eq!(rows.len(), 1 + 20, "a header and one row per finding");
+    assert_eq!(rows.len(), 1 + 22, "a header and one row per finding");
     assert!(
         rows.iter().any(|r| r.contains(
             ",moh,no-reproduction,deny,critical,26,VolumeSnapshot,moh-registry,registry-data-copy,"
@@ -502,7 +515,7 @@ fn the_khmer_report_holds_no_english_sentence() {
         .filter(|f| contains_words(&text, f))
         .collect();
     assert!(found.is_empty(), "check: English in Khmer: {found:#?}");
-    assert!(text.contains("បានពិនិត្យ 52 វត្ថុ៖ បដិសេធ 12 ព្រមាន 8"), "{text}");
+    assert!(text.contains("បានពិនិត្យ 53 វត្ថុ៖ បដិសេធ 14 ព្រមាន 8"), "{text}");
     // The language follows the locale when not given.
     let by_locale = std::process::Command::new(env!("CARGO_BIN_EXE_govkh"))
         .current_dir(common::root())
@@ -512,7 +525,7 @@ fn the_khmer_report_holds_no_english_sentence() {
         .env("LANG", "km_KH.UTF-8")
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&by_locale.stdout).contains("បានពិនិត្យ 52 វត្ថុ"));
+    assert!(String::from_utf8_lossy(&by_locale.stdout).contains("បានពិនិត្យ 53 វត្ថុ"));
 }
 
 /// Whether `text` holds `words` as words, not inside a name (`10-tenancies.yaml`,

@@ -1215,7 +1215,7 @@ async fn the_government_cloud_counts_tenancies_and_warns_when_some_fall_overdue(
     .await;
     result.unwrap();
     let status = last_status(&requests);
-    assert_eq!(status["ministries"], 7);
+    assert_eq!(status["ministries"], 8);
     assert_eq!(status["tenancies"], serde_json::to_value(&counts).unwrap());
     assert!(counts.overdue >= 1);
     assert_eq!(

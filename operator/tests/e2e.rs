@@ -20,7 +20,9 @@
 //! control plane's AdmissionConfiguration), not a client without one nor the cluster admin. One `kubectl apply` of a
 //! top-secret volume and a second claim cloning it must be refused — the clone judged with the
 //! volume created a moment before (the index, or a read through to the API server), leaving a
-//! `PolicyViolation` Event on the namespace. Then the compliance reports: with the webhook
+//! `PolicyViolation` Event on the namespace. A Ministry declaring another's social-media
+//! account is refused by the webhook (Art. 22), and a GovernmentCloud moving Art. 10's windows
+//! by the API server's CEL rule. Then the compliance reports: with the webhook
 //! unregistered, the breaching example workloads are applied, and the OpenReports reports
 //! (CRDs from `govkh crds --openreports`) must show a `fail` result with its article for each
 //! object the core denies. And what
@@ -207,6 +209,57 @@ spec:
                 std::thread::sleep(Duration::from_secs(1));
             }
         }
+    }
+}
+
+/// The law's own rules on a real API server: MLVT declaring MPTC's Telegram channel is refused
+/// by the webhook (`social-media-accounts`, Art. 22) and never stored; a GovernmentCloud that
+/// moves Art. 10's windows is refused by the API server itself (the CRD's CEL rule).
+fn the_laws_numbers_and_accounts(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+    let accounts = root().join("examples/workloads/mlvt-accounts.yaml");
+    match kubectl(kubeconfig, &["apply", "-f", accounts.to_str().unwrap()]) {
+        Ok(out) => {
+            let _ = kubectl(
+                kubeconfig,
+                &["delete", "ministry", "mlvt", "--ignore-not-found"],
+            );
+            return Err(format!(
+                "MPTC's channel declared again by MLVT was admitted: {out}"
+            ));
+        }
+        Err(e) if !(e.contains("[social-media-accounts]") && e.contains("mptcofficial")) => {
+            return Err(format!(
+                "MLVT's accounts refused, but not as MPTC's channel: {e}"
+            ));
+        }
+        Err(_) => {}
+    }
+    if kubectl(kubeconfig, &["get", "ministry", "mlvt"]).is_ok() {
+        return Err("MLVT's Ministry was refused, yet it exists".into());
+    }
+    let file = dir.join("amended-windows.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: digital.gov.kh/v1alpha1
+kind: GovernmentCloud
+metadata: {name: national}
+spec:
+  establishedOn: \"2026-03-01\"
+  operator: mptc
+  privateNetwork: {cidrs: [\"10.80.0.0/12\"]}
+  approvedLeasedProviders: [camcloud]
+  windows: {applicationDays: 3650, migrationMonths: 120}
+",
+    )
+    .map_err(|e| e.to_string())?;
+    match kubectl(kubeconfig, &["apply", "-f", file.to_str().unwrap()]) {
+        Ok(out) => Err(format!(
+            "Art. 10's windows moved to ten years were admitted: {out}"
+        )),
+        Err(e) if !e.contains("the windows of Art. 10 are the law's") => Err(format!(
+            "the amended windows refused, but not by the law's rule: {e}"
+        )),
+        Err(_) => Ok(()),
     }
 }
 
@@ -713,6 +766,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     let admitted = match wait_ready().await {
         Ok(()) => admission(&kubeconfig, &dir)
             .and(dry_run_leaves_no_trace(&kubeconfig, &dir))
+            .and(the_laws_numbers_and_accounts(&kubeconfig, &dir))
             .and(only_the_api_server_is_served(&cert).await),
         Err(e) => Err(e),
     };

@@ -69,12 +69,12 @@ async fn the_leader_records_each_day_once_and_an_unchanged_day_writes_nothing() 
     let (client, log) = api_server(Vec::new());
     let mut keeper = Keeper::default();
     let day = observations("2026-11-26");
-    assert_eq!(day.len(), 7);
+    assert_eq!(day.len(), 8);
     let written = keeper
         .record(client.clone(), "govkh-system", &day)
         .await
         .unwrap();
-    assert_eq!(written, 7);
+    assert_eq!(written, 8);
     // The same day again: nothing to write.
     assert_eq!(
         keeper
@@ -89,7 +89,7 @@ async fn the_leader_records_each_day_once_and_an_unchanged_day_writes_nothing() 
             .record(client, "govkh-system", &observations("2026-11-27"))
             .await
             .unwrap(),
-        7
+        8
     );
     let log = log.lock().unwrap();
     let lines: Vec<&str> = log.iter().map(|(l, _)| l.as_str()).collect();
@@ -97,7 +97,7 @@ async fn the_leader_records_each_day_once_and_an_unchanged_day_writes_nothing() 
         lines[0],
         "GET /api/v1/namespaces/govkh-system/configmaps?&labelSelector=digital.gov.kh%2Fhistory%3Dtrue"
     );
-    assert_eq!(lines.len(), 1 + 7 + 7, "{lines:#?}");
+    assert_eq!(lines.len(), 1 + 8 + 8, "{lines:#?}");
     assert_eq!(
         lines[1],
         "PATCH /api/v1/namespaces/govkh-system/configmaps/govkh-history-gdt-2026?&force=true&fieldManager=govkh"

@@ -53,6 +53,12 @@ active_grant(owner, grantee, ns) := input.inventory.activeGrants[sprintf("%s/%s/
 # The namespaces of a ministry (indexed once per evaluation).
 ministry_namespaces(ministry) := object.get(input.inventory, ["ministryNamespaces", ministry], [])
 
+# The ministry an Approval o is about: the one whose tenancy, or whose link (its `from` side),
+# is its subject. Undefined when the subject is in no inventory.
+approval_ministry(o) := input.inventory.tenancies[o.spec.subject.name].spec.ministry if o.spec.subject.kind == "CloudTenancy"
+
+approval_ministry(o) := input.inventory.links[o.spec.subject.name].spec.from.ministry if o.spec.subject.kind == "PrivateNetworkLink"
+
 # Whether host is the domain itself or inside it.
 in_domain(host, domain) if host == domain
 

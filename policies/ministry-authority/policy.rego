@@ -117,20 +117,16 @@ needs contains ["grant-revoke", m] if {
 
 # === Approvals: the ministry whose tenancy or link it is about, or the committee ===
 
-subject_ministry(o) := input.inventory.tenancies[o.spec.subject.name].spec.ministry if o.spec.subject.kind == "CloudTenancy"
-
-subject_ministry(o) := input.inventory.links[o.spec.subject.name].spec.from.ministry if o.spec.subject.kind == "PrivateNetworkLink"
-
 needs contains ["request", m] if {
 	lib.obj.kind == "Approval"
 	some v in versions
-	m := subject_ministry(v)
+	m := lib.approval_ministry(v)
 }
 
 needs contains ["request", ""] if {
 	lib.obj.kind == "Approval"
 	some v in versions
-	not subject_ministry(v)
+	not lib.approval_ministry(v)
 }
 
 # === Who may, for each need ===

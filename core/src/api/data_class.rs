@@ -55,7 +55,9 @@ pub struct DataClassSpec {
     /// Ingress). Never for top-secret or confidential data (Art. 26).
     #[serde(default)]
     pub public_exposure: bool,
-    /// Whether the data must be backed up to the National Data Repository (Art. 12).
+    /// Whether the data must be backed up to the National Data Repository (Art. 12). Declared
+    /// only: no policy checks it yet (the report's annex does not cite Art. 12; see
+    /// docs/status.md).
     #[serde(default)]
     pub backup_to_national_repository: bool,
 }

@@ -51,10 +51,12 @@ pub struct GovernmentCloudSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 64))]
     pub approved_leased_providers: Vec<String>,
-    /// The statutory windows of Art. 10. Leave the defaults (90 days, 12 months) unless the law
-    /// is amended.
-    #[serde(default)]
-    pub windows: StatutoryWindows,
+    /// Deprecated: the windows of Art. 10 are the law's numbers (90 days, 12 months), not a
+    /// setting; govkh counts with those whatever is written here. Kept so that a government
+    /// cloud written before (its CRD filled in these defaults) still reads; any other number is
+    /// refused. Leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<StatutoryWindows>,
 }
 
 /// The government private network (Art. 9).
@@ -70,37 +72,18 @@ pub struct PrivateNetwork {
     pub cidrs: Vec<String>,
 }
 
-/// The windows Art. 10 gives ministries outside the government cloud.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+/// Deprecated: the windows Art. 10 gives ministries outside the government cloud, once a field;
+/// only the law's own numbers are accepted.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("(!has(self.applicationDays) || self.applicationDays == 90) && (!has(self.migrationMonths) || self.migrationMonths == 12)").message("the windows of Art. 10 are the law's: 90 days to apply, 12 months to migrate; they are not a setting (an amendment of the law comes as a new version of govkh): leave spec.windows out"))]
 pub struct StatutoryWindows {
-    /// Days after establishment within which a ministry must apply in writing to continue
-    /// outside the government cloud (Art. 10: 90). The last day counts as inside the window.
-    #[serde(default = "default_application_days")]
-    #[schemars(range(min = 1, max = 3650))]
-    pub application_days: u32,
-    /// Calendar months after establishment by which a ministry must have migrated into the
-    /// government cloud (Art. 10: one year, 12).
-    #[serde(default = "default_migration_months")]
-    #[schemars(range(min = 1, max = 120))]
-    pub migration_months: u32,
-}
-
-fn default_application_days() -> u32 {
-    90
-}
-
-fn default_migration_months() -> u32 {
-    12
-}
-
-impl Default for StatutoryWindows {
-    fn default() -> Self {
-        StatutoryWindows {
-            application_days: default_application_days(),
-            migration_months: default_migration_months(),
-        }
-    }
+    /// Deprecated: the law's 90 days to apply in writing (Art. 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_days: Option<u32>,
+    /// Deprecated: the law's 12 months to migrate (Art. 10: one year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration_months: Option<u32>,
 }
 
 /// Observed state of the government cloud.

@@ -8,8 +8,10 @@
 //!
 //! The reading of the law encoded here:
 //! - E is `GovernmentCloud.spec.establishedOn`. The application deadline is E + 90 days and the
-//!   migration deadline E + 12 calendar months (both configurable in `spec.windows`). A
-//!   deadline day counts as inside its window until it ends.
+//!   migration deadline E + 12 calendar months: the law's numbers ([`APPLICATION_DAYS`],
+//!   [`MIGRATION_MONTHS`]), not a cluster's setting — an amendment of the law is a new version
+//!   of govkh, not a field someone edits. A deadline day counts as inside its window until it
+//!   ends.
 //! - "One year" is counted in calendar months: when the month reached has no such day (E = 29
 //!   February), the deadline is that month's last day, 28 February. The period then never runs
 //!   past the anniversary month, the same rule civil-law codes apply to periods in months and
@@ -176,12 +178,20 @@ pub fn outside_reason(
     }
 }
 
+/// Art. 10 para. 4: a ministry outside the government cloud applies in writing "within 90
+/// (ninety) days" of the government cloud's establishment.
+pub const APPLICATION_DAYS: i64 = 90;
+
+/// Art. 10 para. 4: otherwise it moves into the government cloud "within 1 (one) year", counted
+/// here in calendar months.
+pub const MIGRATION_MONTHS: i64 = 12;
+
 /// The application and migration deadlines of Art. 10 for this government cloud.
 pub fn deadlines(cloud: &GovernmentCloudSpec) -> (Day, Day) {
     let e = cloud.established_on;
     (
-        e.plus_days(i64::from(cloud.windows.application_days)),
-        e.plus_months(i64::from(cloud.windows.migration_months)),
+        e.plus_days(APPLICATION_DAYS),
+        e.plus_months(MIGRATION_MONTHS),
     )
 }
 
@@ -404,7 +414,7 @@ mod tests {
     use super::*;
     use crate::api::{
         ApprovalArticle, ApprovalDecision, ApprovalRequest, ApprovalSubject, DeletionPolicy,
-        PrivateNetwork, StatutoryWindows, SubjectKind,
+        PrivateNetwork, SubjectKind,
     };
 
     fn day(s: &str) -> Day {
@@ -419,7 +429,7 @@ mod tests {
                 cidrs: vec!["10.80.0.0/12".into()],
             },
             approved_leased_providers: vec!["camcloud".into()],
-            windows: StatutoryWindows::default(),
+            windows: None,
         }
     }
 
@@ -845,16 +855,6 @@ mod tests {
         assert_eq!(v.state, ClockState::ApplicationWindowMissed);
         let v = run(&external(), ResourceLevel::Full, &[], &c, "2029-03-01");
         assert_eq!(v.state, ClockState::MigrationOverdue);
-    }
-
-    #[test]
-    fn amended_windows_are_honoured() {
-        let mut c = cloud("2026-03-01");
-        c.windows = StatutoryWindows {
-            application_days: 30,
-            migration_months: 24,
-        };
-        assert_eq!(deadlines(&c), (day("2026-03-31"), day("2028-03-01")));
     }
 
     #[test]

@@ -453,4 +453,35 @@ mod tests {
             "apiVersion digital.gov.kh/v1 is not served: use digital.gov.kh/v1alpha1"
         );
     }
+
+    #[test]
+    fn a_government_cloud_with_the_old_default_windows_still_reads_and_other_numbers_do_not() {
+        // Written when the CRD filled in `windows` (90 days, 12 months): it still reads, and
+        // the deadlines are the law's whatever it says.
+        let doc = |days: u32, months: u32| {
+            format!(
+                "apiVersion: digital.gov.kh/v1alpha1\nkind: GovernmentCloud\nmetadata: {{name: national}}\n\
+                 spec: {{establishedOn: \"2026-03-01\", operator: mptc, privateNetwork: {{cidrs: [10.80.0.0/12]}}, \
+                 windows: {{applicationDays: {days}, migrationMonths: {months}}}}}\n"
+            )
+        };
+        let loader = Loader::new();
+        let mut r = LoadResult::default();
+        loader.load_text("old.yaml", &doc(90, 12), false, &mut r);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.objects.len(), 1);
+        let mut r = LoadResult::default();
+        loader.load_text("amended.yaml", &doc(3650, 12), false, &mut r);
+        assert!(r.objects.is_empty());
+        assert!(
+            r.errors[0]
+                .message
+                .contains("the windows of Art. 10 are the law's"),
+            "{:?}",
+            r.errors
+        );
+        let mut r = LoadResult::default();
+        loader.load_text("amended.yaml", &doc(90, 120), false, &mut r);
+        assert!(r.objects.is_empty(), "{:?}", r.objects.len());
+    }
 }
