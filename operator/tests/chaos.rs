@@ -385,6 +385,9 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         }
     }
     drop(operators);
+    // The loads leave some 20,000 Services in mef-tax (two replicas, the rolling restart, held
+    // against), which the namespace controller deletes before the namespace goes: past 120 s on
+    // a busy CI machine.
     if let Err(e) = kubectl(
         &kubeconfig,
         &[
@@ -393,7 +396,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
             "-l",
             "app.kubernetes.io/managed-by=govkh",
             "--wait=true",
-            "--timeout=120s",
+            "--timeout=600s",
         ],
     ) {
         cleanup = Err(e);
