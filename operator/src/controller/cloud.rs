@@ -1,7 +1,7 @@
 //! The GovernmentCloud reconciler: checks the singleton (one object, named `national`, operated
 //! by an existing Ministry) and writes the counts the committee reads at a glance — ministries,
 //! tenancies inside and outside the government cloud, tenancies overdue — from the last audit.
-//! A change of `establishedOn` or of the windows re-judges every tenancy: the CloudTenancy
+//! A change of `establishedOn` or of the approved leased providers re-judges every tenancy: the CloudTenancy
 //! controller watches this object and maps it to all tenancies.
 
 use std::sync::Arc;
