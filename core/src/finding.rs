@@ -70,6 +70,22 @@ pub struct Penalty {
     /// Maximum fine for each legal person involved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal_person_max_riel: Option<u64>,
+    /// Maximum fine for any person, natural or legal, where the law does not tell them apart
+    /// (Art. 38: "a person … not exceed the maximum of 200,000 Riels").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_max_riel: Option<u64>,
+}
+
+impl Penalty {
+    /// The most a natural person may be fined: its own amount, or the one for any person.
+    pub fn natural_max(&self) -> Option<u64> {
+        self.natural_person_max_riel.or(self.person_max_riel)
+    }
+
+    /// The most a legal person may be fined: its own amount, or the one for any person.
+    pub fn legal_max(&self) -> Option<u64> {
+        self.legal_person_max_riel.or(self.person_max_riel)
+    }
 }
 
 /// Riels with thousands separators: 20000000 -> "20,000,000".

@@ -170,8 +170,16 @@ fn sample_request(sample: &Path) -> SampleRequest {
 }
 
 /// The findings of `policy_id` about the last document of `sample`, evaluated with the samples
-/// context.
+/// context: their messages.
 fn sample_findings(policy_id: &str, sample: &Path) -> Vec<String> {
+    sample_findings_whole(policy_id, sample)
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
+}
+
+/// The findings of `policy_id` about the last document of `sample`, whole.
+fn sample_findings_whole(policy_id: &str, sample: &Path) -> Vec<govkh_core::finding::Finding> {
     let SampleRequest {
         inventory: inv,
         operation,
@@ -214,8 +222,57 @@ fn sample_findings(policy_id: &str, sample: &Path) -> Vec<String> {
                 sample.display()
             );
         })
-        .map(|f| f.message)
         .collect()
+}
+
+#[test]
+fn art_38_fines_only_a_name_outside_the_ministrys_own_domain() {
+    let denied = policies_dir().join("official-domain/samples/denied");
+    let penalties = |file: &str| -> Vec<(Option<govkh_core::finding::Penalty>, String)> {
+        let found = sample_findings_whole("official-domain", &denied.join(file));
+        assert!(!found.is_empty(), "{file}: no finding");
+        found.into_iter().map(|f| (f.penalty, f.message)).collect()
+    };
+    // A commercial host: Art. 38's fine, for "a person" (neither natural nor legal).
+    for (p, msg) in penalties("ingress-on-commercial-domain.yaml") {
+        let p = p.unwrap_or_else(|| panic!("no penalty: {msg}"));
+        assert_eq!(
+            (
+                p.article.as_str(),
+                p.person_max_riel,
+                p.natural_person_max_riel
+            ),
+            ("38", Some(200_000), None),
+            "{msg}"
+        );
+    }
+    // Serving every host, or a name that is no DNS name, breaches Art. 20/21 without using a
+    // domain outside .gov.kh: no fine printed.
+    for file in [
+        "ingress-with-a-rule-without-host.yaml",
+        "ingress-with-look-alike-letter.yaml",
+    ] {
+        for (p, msg) in penalties(file) {
+            assert_eq!(p, None, "{file}: {msg}");
+        }
+    }
+    // Another ministry's host: fined as outside the ministry's own domain, once; the "inside
+    // another's domain" finding beside it carries no second fine.
+    let other = penalties("httproute-on-another-ministrys-domain.yaml");
+    let fined: Vec<_> = other.iter().filter(|(p, _)| p.is_some()).collect();
+    assert_eq!(fined.len(), 1, "{other:#?}");
+    assert!(
+        fined[0]
+            .1
+            .contains("outside the ministry's official domain"),
+        "{other:#?}"
+    );
+    assert!(
+        other
+            .iter()
+            .any(|(p, m)| p.is_none() && m.contains("inside Ministry")),
+        "{other:#?}"
+    );
 }
 
 /// The groups a sample says its submitter has (admission-only policies; samples only).

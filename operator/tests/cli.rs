@@ -1266,7 +1266,7 @@ fn policy_list_prints_the_catalogue_with_header_and_amounts() {
     let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(header, ["ID", "ARTICLES", "SEVERITY", "ACTION", "TITLE"]);
     assert!(
-        text.contains("penalty: Art. 38: up to 200,000 riels per natural person"),
+        text.contains("penalty: Art. 38: up to 200,000 riels per person"),
         "{text}"
     );
     assert!(text.contains("20,000,000 (top-secret) / 10,000,000 (confidential)"));
@@ -1297,7 +1297,9 @@ fn policy_list_prints_the_catalogue_with_header_and_amounts() {
         .iter()
         .find(|p| p["id"] == "official-domain")
         .unwrap();
-    assert_eq!(domain["penalty"]["naturalPerson"], 200000);
+    // Art. 38 fines "a person": neither natural nor legal.
+    assert_eq!(domain["penalty"]["person"], 200000);
+    assert!(domain["penalty"]["naturalPerson"].is_null(), "{domain}");
 }
 
 #[test]

@@ -363,6 +363,7 @@ pub fn large_report() -> report::Report {
                 article: "40".into(),
                 natural_person_max_riel: Some(10_000_000),
                 legal_person_max_riel: Some(100_000_000),
+                person_max_riel: None,
             }),
             excused_by: None,
             fix: None,

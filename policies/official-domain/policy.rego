@@ -15,7 +15,7 @@ metadata := {
 	"articles": ["20", "21"],
 	"severity": "high",
 	"action": "deny",
-	"penalty": {"article": "38", "naturalPerson": 200000},
+	"penalty": {"article": "38", "person": 200000},
 	"kinds": ["Ingress", "HTTPRoute"],
 }
 
@@ -39,7 +39,10 @@ hosts contains h if {
 # (U+212A), which lower() turns into "k" — would slip past the domain comparison.
 dns_name := `^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 
-violation contains {"msg": msg, "msg_km": msg_km} if {
+# Art. 38 punishes not using a .gov.kh domain; the breaches below are of Art. 20/21 alone (a
+# name that is not a DNS name, a host inside another ministry's .gov.kh domain, a rule that
+# names no host), so they carry no fine: `"penalty": false`.
+violation contains {"msg": msg, "msg_km": msg_km, "penalty": false} if {
 	some host in hosts
 	not regex.match(dns_name, host)
 	msg := sprintf("%s %s publishes host %q, which is not a DNS name in lowercase ASCII (letters, digits, '-', '.'): the API server refuses it, and a look-alike letter or a space would slip past the domain check; write an internationalised name in punycode (xn--...) (Art. 20, 21)", [lib.obj.kind, lib.obj.metadata.name, host])
@@ -55,7 +58,7 @@ violation contains {"msg": msg, "msg_km": msg_km} if {
 	msg_km := sprintf("%s %s ផ្សាយឈ្មោះម៉ាស៊ីន %q នៅក្រៅដែនផ្លូវការរបស់ក្រសួង %s៖ គេហទំព័រផ្លូវការប្រើដែន .gov.kh របស់ក្រសួង (មាត្រា 20, 21)", [lib.obj.kind, lib.obj.metadata.name, host, domain])
 }
 
-violation contains {"msg": msg, "msg_km": msg_km} if {
+violation contains {"msg": msg, "msg_km": msg_km, "penalty": false} if {
 	some host in hosts
 	regex.match(dns_name, host)
 	some other, m in input.inventory.ministries
@@ -80,7 +83,7 @@ every_host contains "a defaultBackend" if {
 
 every_host_km := {"a rule without host": "ច្បាប់ (rule) ដែលគ្មានឈ្មោះម៉ាស៊ីន", "a defaultBackend": "defaultBackend"}
 
-violation contains {"msg": msg, "msg_km": msg_km} if {
+violation contains {"msg": msg, "msg_km": msg_km, "penalty": false} if {
 	some what in every_host
 	lib.ministry_spec
 	msg := sprintf("Ingress %s has %s, which serves every host name, not only the ministry's domain %s: name the hosts (Art. 20, 21)", [lib.obj.metadata.name, what, lib.ministry_spec.domain])

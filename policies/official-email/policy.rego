@@ -14,7 +14,7 @@ metadata := {
 	"articles": ["21"],
 	"severity": "medium",
 	"action": "deny",
-	"penalty": {"article": "38", "naturalPerson": 200000},
+	"penalty": {"article": "38", "person": 200000},
 	"kinds": ["Ministry", "Approval"],
 }
 

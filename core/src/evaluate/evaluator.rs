@@ -233,6 +233,7 @@ impl<'a> Evaluator<'a> {
                         let penalty = meta
                             .penalty
                             .as_ref()
+                            .filter(|_| v.penalised)
                             .map(|p| p.for_level(v.level.as_deref()));
                         // A host with a look-alike letter is shown as DNS carries it too.
                         let ascii = |m: String| printable::with_ascii_hosts(&m).into_owned();

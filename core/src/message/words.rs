@@ -90,6 +90,8 @@ catalogue! {
     severity_low: "low", "ទាប";
     /// A penalty with amounts.
     penalty_up_to: "Art. {article}: up to {amounts}", "មាត្រា {article}៖ រហូតដល់ {amounts}";
+    /// An amount for any person, where the law names no kind (Art. 38: "a person").
+    per_person: "{amount} per person", "{amount} ចំពោះជនម្នាក់ៗ";
     /// An amount per natural person.
     per_natural_person: "{amount} per natural person", "{amount} ចំពោះរូបវន្តបុគ្គលម្នាក់ៗ";
     /// An amount per legal person.
@@ -352,6 +354,9 @@ impl Words {
             Lang::Km => super::km::riels(n),
         };
         let mut parts = Vec::new();
+        if let Some(n) = p.person_max_riel {
+            parts.push(fill(self.per_person, &[("amount", &money(n))]));
+        }
         if let Some(n) = p.natural_person_max_riel {
             parts.push(fill(self.per_natural_person, &[("amount", &money(n))]));
         }
@@ -440,6 +445,7 @@ mod tests {
             article: "40".into(),
             natural_person_max_riel: Some(20_000_000),
             legal_person_max_riel: Some(500_000_000),
+            person_max_riel: None,
         };
         assert_eq!(
             EN.penalty_of(&p, Lang::En),
@@ -448,6 +454,26 @@ mod tests {
         assert_eq!(
             KM.penalty_of(&p, Lang::Km),
             "មាត្រា 40៖ រហូតដល់ 20.000.000 រៀល ចំពោះរូបវន្តបុគ្គលម្នាក់ៗ, 500.000.000 រៀល ចំពោះនីតិបុគ្គលម្នាក់ៗ"
+        );
+        // Art. 38 names "a person", neither natural nor legal: the words say so, and the
+        // report's columns give the amount to both kinds.
+        let any = Penalty {
+            article: "38".into(),
+            natural_person_max_riel: None,
+            legal_person_max_riel: None,
+            person_max_riel: Some(200_000),
+        };
+        assert_eq!(
+            EN.penalty_of(&any, Lang::En),
+            "Art. 38: up to 200,000 riels per person"
+        );
+        assert_eq!(
+            KM.penalty_of(&any, Lang::Km),
+            "មាត្រា 38៖ រហូតដល់ 200.000 រៀល ចំពោះជនម្នាក់ៗ"
+        );
+        assert_eq!(
+            (any.natural_max(), any.legal_max()),
+            (Some(200_000), Some(200_000))
         );
     }
 }

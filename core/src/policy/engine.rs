@@ -43,7 +43,8 @@ pub(crate) fn violations(v: &Value) -> PolicyResult {
 }
 
 pub(crate) fn violation(item: &Value) -> std::result::Result<Violation, String> {
-    let wrong = |why: &str| format!("violation {item} is not {{msg, level?, action?}}: {why}");
+    let wrong =
+        |why: &str| format!("violation {item} is not {{msg, level?, action?, penalty?}}: {why}");
     let object = item.as_object().map_err(|_| wrong("not an object"))?;
     let text = |key: &str| -> std::result::Result<Option<String>, String> {
         match object.get(&Value::from(key)) {
@@ -65,11 +66,20 @@ pub(crate) fn violation(item: &Value) -> std::result::Result<Violation, String> 
             )));
         }
     };
+    // `"penalty": false`: a breach of the policy's articles that is not the offence its
+    // penalty article punishes (an Ingress rule without a host serves every name, but uses no
+    // domain outside .gov.kh: Art. 21 is breached, Art. 38 is not).
+    let penalised = match object.get(&Value::from("penalty")) {
+        None | Some(Value::Undefined) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => return Err(wrong(&format!("penalty is {other}, not a boolean"))),
+    };
     Ok(Violation {
         msg,
         msg_km: text("msg_km")?,
         level: text("level")?,
         action,
+        penalised,
     })
 }
 
@@ -193,5 +203,27 @@ impl Library {
             }
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> std::result::Result<Violation, String> {
+        violation(&Value::from_json_str(json).unwrap())
+    }
+
+    #[test]
+    fn a_violation_says_whether_its_penalty_applies_and_nothing_else_is_a_boolean() {
+        assert!(parse(r#"{"msg": "m"}"#).unwrap().penalised);
+        assert!(
+            !parse(r#"{"msg": "m", "penalty": false}"#)
+                .unwrap()
+                .penalised
+        );
+        assert!(parse(r#"{"msg": "m", "penalty": true}"#).unwrap().penalised);
+        let e = parse(r#"{"msg": "m", "penalty": "no"}"#).unwrap_err();
+        assert!(e.contains("penalty is \"no\", not a boolean"), "{e}");
     }
 }

@@ -36,10 +36,13 @@ pub struct PenaltyMeta {
     /// Maximum for each legal person.
     #[serde(default)]
     pub legal_person: Option<Amount>,
+    /// Maximum for any person, where the law names no kind of person (Art. 38: "a person").
+    #[serde(default)]
+    pub person: Option<Amount>,
 }
 
 impl PenaltyMeta {
-    /// The penalty for people: `Art. 38: up to 200,000 riels per natural person`, amounts by
+    /// The penalty for people: `Art. 38: up to 200,000 riels per person`, amounts by
     /// level where they depend on the data (`20,000,000 (top-secret) / 10,000,000
     /// (confidential)`).
     pub fn describe(&self) -> String {
@@ -59,6 +62,9 @@ impl PenaltyMeta {
             }
         }
         let mut parts = Vec::new();
+        if let Some(a) = &self.person {
+            parts.push(format!("{} riels per person", amount(a)));
+        }
         if let Some(a) = &self.natural_person {
             parts.push(format!("{} riels per natural person", amount(a)));
         }
@@ -81,6 +87,7 @@ impl PenaltyMeta {
                 .as_ref()
                 .and_then(|a| a.for_level(level)),
             legal_person_max_riel: self.legal_person.as_ref().and_then(|a| a.for_level(level)),
+            person_max_riel: self.person.as_ref().and_then(|a| a.for_level(level)),
         }
     }
 }

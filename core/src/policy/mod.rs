@@ -162,7 +162,7 @@ pub struct Policy {
 }
 
 /// One breach reported by a policy.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Violation {
     /// The message for the ministry.
     pub msg: String,
@@ -175,6 +175,14 @@ pub struct Violation {
     /// An action overriding the policy's default for this breach.
     #[serde(default)]
     pub action: Option<Action>,
+    /// Whether the policy's penalty applies to this breach (`"penalty": false` in the policy
+    /// says it does not).
+    #[serde(default = "penalised")]
+    pub penalised: bool,
+}
+
+fn penalised() -> bool {
+    true
 }
 
 /// The outcome of one policy on one object.

@@ -71,6 +71,7 @@ pub fn json(lib: &Library) -> Result<String, serde_json::Error> {
                     "article": pen.article,
                     "naturalPerson": pen.natural_person,
                     "legalPerson": pen.legal_person,
+                    "person": pen.person,
                     "description": pen.describe(),
                 })),
             })

@@ -393,6 +393,7 @@ fn from_finding(f: &Finding, uid: Option<&String>) -> ReportResult {
             "legalPersonMaxRiel",
             p.legal_person_max_riel.map(|n| n.to_string()),
         );
+        put("personMaxRiel", p.person_max_riel.map(|n| n.to_string()));
     }
     let outcome = outcome(f.action);
     ReportResult {

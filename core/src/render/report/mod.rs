@@ -66,7 +66,8 @@ pub struct FineLine {
     pub article: String,
     /// How many findings of this kind.
     pub findings: usize,
-    /// Maximum per natural person involved, in riels.
+    /// Maximum per natural person involved, in riels (an amount the law sets for any person
+    /// counts for both kinds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub natural_person_max_riel: Option<u64>,
     /// Maximum per legal person involved, in riels.
@@ -421,8 +422,8 @@ fn ministry_report(
                 .entry((
                     f.policy.clone(),
                     p.article.clone(),
-                    p.natural_person_max_riel,
-                    p.legal_person_max_riel,
+                    p.natural_max(),
+                    p.legal_max(),
                 ))
                 .or_default() += 1;
         }

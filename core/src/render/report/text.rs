@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::{MinistryReport, Report};
 use crate::{
-    finding::Finding,
+    finding::{Finding, Penalty},
     message::Lang,
     message::words::{Words, fill, number, words},
 };
@@ -490,10 +490,10 @@ pub fn csv(r: &Report) -> String {
             f.state.clone().unwrap_or_default(),
             f.deadline.map(|d| d.to_string()).unwrap_or_default(),
             p.map(|p| p.article.clone()).unwrap_or_default(),
-            p.and_then(|p| p.natural_person_max_riel)
+            p.and_then(Penalty::natural_max)
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
-            p.and_then(|p| p.legal_person_max_riel)
+            p.and_then(Penalty::legal_max)
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
             f.source
