@@ -304,6 +304,97 @@ fn report_history_shows_the_change_and_the_first_day_of_each_breach() {
 }
 
 #[test]
+fn an_offence_found_again_after_a_clean_day_is_a_repeat_in_every_format_and_language() {
+    let dir = std::env::temp_dir().join(format!("govkh-repeats-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // 2026-04-01: MoEYS publishes a commercial host and writes from webmail (Art. 38, twice).
+    let out = govkh(&["report", "examples/", "--as-of", "2026-04-01", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    std::fs::write(dir.join("report-2026-04-01.json"), &out.stdout).unwrap();
+    // 2026-06-01: the same report with MoEYS's Art. 38 findings gone — the day it complied.
+    let mut clean = first.clone();
+    clean["asOf"] = "2026-06-01".into();
+    let mut removed = 0;
+    for m in clean["ministries"].as_array_mut().unwrap() {
+        if m["code"] != "moeys" {
+            continue;
+        }
+        for findings in m["findingsByArticle"].as_object_mut().unwrap().values_mut() {
+            let list = findings.as_array_mut().unwrap();
+            let before = list.len();
+            list.retain(|f| f["penalty"]["article"] != "38");
+            removed += before - list.len();
+        }
+    }
+    assert_eq!(removed, 2, "MoEYS's Ingress and its request from webmail");
+    std::fs::write(dir.join("report-2026-06-01.json"), clean.to_string()).unwrap();
+    let history = dir.to_str().unwrap();
+    let render = |format: &str, lang: &str| {
+        let out = govkh(&[
+            "report",
+            "examples/",
+            "--as-of",
+            "2026-11-26",
+            "-f",
+            format,
+            "--lang",
+            lang,
+            "--history",
+            history,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Today (the examples as they are) the offence is back: a repeat of Art. 38, found twice.
+    let v: Value = serde_json::from_str(&render("json", "en")).unwrap();
+    let repeats = |code: &str| {
+        v["ministries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["code"] == code)
+            .unwrap()["history"]["repeats"]
+            .clone()
+    };
+    assert_eq!(
+        repeats("moeys"),
+        serde_json::json!([{"article": "38", "firstFound": "2026-04-01", "times": 2, "againSince": "2026-11-26"}])
+    );
+    // MoH's Art. 40 offences never ended: not a repeat.
+    assert!(repeats("moh").is_null(), "{}", repeats("moh"));
+    let md = render("md", "en");
+    assert!(md.contains("### Repeat offences (Art. 42)"), "{md}");
+    assert!(
+        md.contains(
+            "- Art. 38 offence found again since 2026-11-26: 2 separate times since 2026-04-01"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("imprisonment from 6 days to 2 years"), "{md}");
+    let html = render("html", "km");
+    assert!(html.contains("បទល្មើសដដែលៗ (មាត្រា 42)"), "a Khmer heading");
+    assert!(
+        html.contains("បទល្មើសមាត្រា 38 រកឃើញម្តងទៀតចាប់ពីថ្ងៃ 2026-11-26"),
+        "a Khmer line"
+    );
+    let md_km = render("md", "km");
+    assert!(
+        md_km.contains("មាត្រា 42៖ រូបវន្តបុគ្គល"),
+        "Art. 42's penalties in Khmer"
+    );
+    // The annex cites Art. 42, and says it is read from the history.
+    assert!(md.contains("The same offence committed again"), "{md}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn histories_are_bounded() {
     let mut h = History::default();
     let lib = Library::builtin().unwrap();

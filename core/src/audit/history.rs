@@ -1,6 +1,7 @@
 //! Each ministry's compliance over time (Art. 34: the committee surveys digital government every
-//! two years): a compact record per day — score, findings by action and by article, tenancies by
-//! state — and, for every breach still open, the first day it was seen. Recorded from each day's
+//! two years): a compact record per day — score, findings by action, by article and by offence
+//! (the penalty article), tenancies by state — and, for every breach still open, the first day
+//! it was seen; from the offences, the repeats Art. 42 punishes more heavily. Recorded from each day's
 //! audit (the operator records one a day; `govkh report --history DIR` replays saved JSON
 //! reports, `render::report::saved`), bounded, and drawn by the report as a trend and a
 //! two-year view. Pure.
@@ -40,6 +41,11 @@ pub struct DayRecord {
     /// Tenancies by clock state.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tenancies: BTreeMap<String, u32>,
+    /// Deny, warn and error findings that carry a penalty, by penalty article (`"38"`, `"40"`):
+    /// the offences of Chapter 10. `None` on a day recorded before govkh kept them: such a day
+    /// says neither that an offence was found nor that none was (no repeat is read from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offences: Option<BTreeMap<String, u32>>,
 }
 
 /// Findings by action, as stored.
@@ -106,10 +112,14 @@ impl Observation {
     /// `tenancies`' clock states.
     pub fn new(day: Day, score: u8, findings: &[&Finding], tenancies: &[TenancyClock]) -> Self {
         let mut articles: BTreeMap<String, u32> = BTreeMap::new();
+        let mut offences: BTreeMap<String, u32> = BTreeMap::new();
         let mut open = Vec::new();
         for f in findings.iter().filter(|f| f.action != Action::Dryrun) {
             for a in &f.articles {
                 *articles.entry(a.clone()).or_default() += 1;
+            }
+            if let Some(p) = &f.penalty {
+                *offences.entry(p.article.clone()).or_default() += 1;
             }
             open.push(key_of(f));
         }
@@ -125,6 +135,7 @@ impl Observation {
                 findings: Counts::from(&counts),
                 articles,
                 tenancies: states,
+                offences: Some(offences),
             },
             open,
         }
@@ -189,14 +200,74 @@ impl History {
         })
     }
 
+    /// The offences found on the last day that were found before, then not found on a later
+    /// day, and are found again (Art. 42: "still commits the same offense"). An offence is a
+    /// penalty article (38, 39, 40): the law punishes its repeat, whatever the object. Days
+    /// recorded without offences (before govkh kept them) are skipped, not read as clean.
+    pub fn repeats(&self) -> Vec<Repeat> {
+        let known: Vec<(Day, &BTreeMap<String, u32>)> = self
+            .days
+            .iter()
+            .filter_map(|r| Some((r.day, r.offences.as_ref()?)))
+            .collect();
+        let Some((_, last)) = known.last() else {
+            return Vec::new();
+        };
+        let found = |o: &BTreeMap<String, u32>, a: &str| o.get(a).is_some_and(|n| *n > 0);
+        let mut out = Vec::new();
+        for article in last.keys().filter(|a| found(last, a)) {
+            // Runs of days with the offence, in order: (first day, last day).
+            let mut runs: Vec<(Day, Day)> = Vec::new();
+            let mut in_run = false;
+            for (day, o) in &known {
+                match (found(o, article), in_run) {
+                    (true, false) => runs.push((*day, *day)),
+                    (true, true) => {
+                        if let Some(r) = runs.last_mut() {
+                            r.1 = *day;
+                        }
+                    }
+                    _ => {}
+                }
+                in_run = found(o, article);
+            }
+            if let (Some(first), Some(current)) = (runs.first(), runs.last())
+                && runs.len() > 1
+            {
+                out.push(Repeat {
+                    article: article.clone(),
+                    first_found: first.0,
+                    times: runs.len(),
+                    again_since: current.0,
+                });
+            }
+        }
+        out
+    }
+
     /// What the report draws of this history.
     pub fn trend(&self) -> Trend {
         Trend {
             scores: self.days.iter().map(|r| (r.day, r.score)).collect(),
             first_seen: self.open.clone(),
             biennial: self.biennial(),
+            repeats: self.repeats(),
         }
     }
+}
+
+/// An offence found again after it had ended (Art. 42).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Repeat {
+    /// The penalty article of the offence (`"38"`, `"39"`, `"40"`).
+    pub article: String,
+    /// The first day it was ever found, in the history.
+    pub first_found: Day,
+    /// How many separate times it has been found (runs of days), this one included.
+    pub times: usize,
+    /// The first day of the present run.
+    pub again_since: Day,
 }
 
 /// A ministry's history as the report draws it.
@@ -210,6 +281,9 @@ pub struct Trend {
     /// Then and now, two years apart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub biennial: Option<Biennial>,
+    /// Offences committed again (Art. 42).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repeats: Vec<Repeat>,
 }
 
 impl Trend {
@@ -237,4 +311,73 @@ pub struct Biennial {
     pub denials_then: u32,
     /// Denials now.
     pub denials_now: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> Day {
+        s.parse().unwrap()
+    }
+
+    /// A day on which `offences` (penalty article, count) were found; `None`: a record of
+    /// before govkh kept offences.
+    fn record(h: &mut History, d: &str, offences: Option<&[(&str, u32)]>) {
+        h.record(Observation {
+            record: DayRecord {
+                day: day(d),
+                score: 100,
+                findings: Counts::default(),
+                articles: BTreeMap::new(),
+                tenancies: BTreeMap::new(),
+                offences: offences.map(|o| o.iter().map(|(a, n)| ((*a).to_string(), *n)).collect()),
+            },
+            open: Vec::new(),
+        });
+    }
+
+    #[test]
+    fn an_offence_found_again_after_it_ended_is_a_repeat_and_a_lasting_one_is_not() {
+        let mut h = History::default();
+        record(&mut h, "2026-01-01", Some(&[("38", 1), ("40", 2)]));
+        record(&mut h, "2026-01-02", Some(&[("38", 1), ("40", 2)]));
+        record(&mut h, "2026-02-01", Some(&[("40", 1)]));
+        record(&mut h, "2026-03-01", Some(&[("38", 2), ("40", 1)]));
+        // Art. 40 never ended: no repeat. Art. 38 ended on 2026-02-01 and came back.
+        assert_eq!(
+            h.repeats(),
+            [Repeat {
+                article: "38".into(),
+                first_found: day("2026-01-01"),
+                times: 2,
+                again_since: day("2026-03-01"),
+            }]
+        );
+        // Ended again, then a third time; the trend carries it.
+        record(&mut h, "2026-04-01", Some(&[("40", 1)]));
+        record(&mut h, "2026-05-01", Some(&[("38", 1), ("40", 1)]));
+        let t = h.trend();
+        assert_eq!(t.repeats.len(), 1);
+        assert_eq!(
+            (t.repeats[0].times, t.repeats[0].again_since),
+            (3, day("2026-05-01"))
+        );
+        // Not found on the last day: nothing to mark today.
+        record(&mut h, "2026-06-01", Some(&[]));
+        assert_eq!(h.repeats(), []);
+    }
+
+    #[test]
+    fn days_recorded_before_offences_were_kept_are_not_read_as_clean() {
+        let mut h = History::default();
+        record(&mut h, "2026-01-01", Some(&[("39", 1)]));
+        record(&mut h, "2026-01-02", None);
+        record(&mut h, "2026-01-03", Some(&[("39", 1)]));
+        assert_eq!(h.repeats(), []);
+        // A stored day without the field reads as unknown, not as zero offences.
+        let old: DayRecord =
+            serde_json::from_str(r#"{"day": "2026-01-02", "score": 90, "findings": {}}"#).unwrap();
+        assert_eq!(old.offences, None);
+    }
 }

@@ -241,6 +241,12 @@ catalogue! {
     md_score: "score {score}", "ពិន្ទុ {score}";
     /// The score's explanation in Markdown.
     md_score_label: "Score.", "ពិន្ទុ។";
+    /// Heading of a ministry's repeat offences.
+    repeat_offences: "Repeat offences (Art. 42)", "បទល្មើសដដែលៗ (មាត្រា 42)";
+    /// One repeat offence.
+    repeat_line: "Art. {article} offence found again since {since}: {times} separate times since {first}", "បទល្មើសមាត្រា {article} រកឃើញម្តងទៀតចាប់ពីថ្ងៃ {since}៖ {times} លើកដាច់ដោយឡែក ចាប់តាំងពីថ្ងៃ {first}";
+    /// Art. 42's penalties, beside the repeats.
+    art_42: "Art. 42: a natural person who still commits the same offence is punishable by imprisonment from 6 days to 2 years and a fine up to 10,000,000 riels; a legal person, by a fine up to 100,000,000 riels and one or more additional penalties of Art. 168 of the Code of Criminal Procedure. A repeat is read from the history: the offence (its penalty article) was found, then not found on a later day, and is found again.", "មាត្រា 42៖ រូបវន្តបុគ្គលដែលនៅតែប្រព្រឹត្តបទល្មើសដដែល ត្រូវផ្តន្ទាទោសដាក់ពន្ធនាគារពី 6 ថ្ងៃ ដល់ 2 ឆ្នាំ និងពិន័យជាប្រាក់រហូតដល់ 10.000.000 រៀល; នីតិបុគ្គល ត្រូវពិន័យជាប្រាក់រហូតដល់ 100.000.000 រៀល និងទោសបន្ថែមមួយ ឬច្រើន នៃមាត្រា 168 នៃក្រមនីតិវិធីព្រហ្មទណ្ឌ។ បទល្មើសដដែលៗ អានចេញពីប្រវត្តិ៖ បទល្មើស (មាត្រាពិន័យរបស់វា) ត្រូវបានរកឃើញ បន្ទាប់មកមិនរកឃើញនៅថ្ងៃក្រោយ ហើយរកឃើញម្តងទៀត។";
     /// A ministry's trend.
     trend: "Score over time: {first} on {from}, {last} on {to} ({change}); {days} days recorded.", "ពិន្ទុតាមពេលវេលា៖ {first} នៅថ្ងៃ {from}, {last} នៅថ្ងៃ {to} ({change}); បានកត់ត្រា {days} ថ្ងៃ។";
     /// When an open breach was first seen.

@@ -321,6 +321,13 @@ const ANNEX: &[(&str, &str, &str, &str, &str)] = &[
         "explained in this report",
         "ពន្យល់ក្នុងរបាយការណ៍នេះ",
     ),
+    (
+        "42",
+        "The same offence committed again: imprisonment and heavier fines",
+        "ការប្រព្រឹត្តបទល្មើសដដែលម្តងទៀត៖ ពន្ធនាគារ និងពិន័យធ្ងន់ជាងមុន",
+        "the history: an offence of Art. 38-40 found, then not found, then found again (repeat offences, per ministry)",
+        "ប្រវត្តិ៖ បទល្មើសនៃមាត្រា 38-40 ដែលរកឃើញ បន្ទាប់មកមិនរកឃើញ ហើយរកឃើញម្តងទៀត (បទល្មើសដដែលៗ តាមក្រសួង)",
+    ),
 ];
 
 /// Art. 41, explained once in the report.
@@ -646,6 +653,19 @@ pub fn trend_sentence(trend: &history::Trend, w: &crate::message::words::Words) 
             ("days", &trend.scores.len()),
         ],
     ))
+}
+
+/// A repeat offence in one sentence (Art. 42).
+pub fn repeat_sentence(r: &history::Repeat, w: &crate::message::words::Words) -> String {
+    crate::message::words::fill(
+        w.repeat_line,
+        &[
+            ("article", &r.article),
+            ("since", &r.again_since),
+            ("times", &r.times),
+            ("first", &r.first_found),
+        ],
+    )
 }
 
 /// The JSON report.

@@ -73,6 +73,15 @@ struct SavedFinding {
     /// The same object as a live finding's, so the breach key is the same.
     #[serde(default)]
     resource: crate::finding::ResourceRef,
+    /// Its penalty article, where the law attaches one: the offence (Art. 42 counts repeats).
+    #[serde(default)]
+    penalty: Option<SavedPenalty>,
+}
+
+/// A saved finding's penalty: its article.
+#[derive(Deserialize)]
+struct SavedPenalty {
+    article: String,
 }
 
 /// A saved tenancy: its clock state.
@@ -88,6 +97,7 @@ impl SavedMinistry {
             return Err(format!("ministry {}: no score from 0 to 100", self.code));
         };
         let mut articles: BTreeMap<String, u32> = BTreeMap::new();
+        let mut offences: BTreeMap<String, u32> = BTreeMap::new();
         let mut open = Vec::new();
         for f in self.findings_by_article.into_values().flatten() {
             if f.action == Action::Dryrun {
@@ -95,6 +105,9 @@ impl SavedMinistry {
             }
             for a in f.articles {
                 *articles.entry(a).or_default() += 1;
+            }
+            if let Some(p) = f.penalty {
+                *offences.entry(p.article).or_default() += 1;
             }
             open.push(breach_key(&f.policy, &f.resource.display()));
         }
@@ -108,6 +121,7 @@ impl SavedMinistry {
             findings: self.findings,
             articles,
             tenancies,
+            offences: Some(offences),
         };
         Ok((self.code, Observation { record, open }))
     }

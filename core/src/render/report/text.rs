@@ -232,6 +232,19 @@ fn ministry_md(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
         }
     }
     fines_md(o, m, w, lang);
+    repeats_md(o, m, w);
+}
+
+/// The offences a ministry commits again (Art. 42), from its history.
+fn repeats_md(o: &mut String, m: &MinistryReport, w: &Words) {
+    let Some(h) = m.history.as_ref().filter(|h| !h.repeats.is_empty()) else {
+        return;
+    };
+    let _ = writeln!(o, "### {}\n", w.repeat_offences);
+    for r in &h.repeats {
+        let _ = writeln!(o, "- {}", md(&super::repeat_sentence(r, w)));
+    }
+    let _ = writeln!(o, "\n{}\n", md(w.art_42));
 }
 
 /// A ministry's tenancies and their clocks, as a table.

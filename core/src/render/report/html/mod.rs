@@ -168,6 +168,24 @@ fn ministry_html(o: &mut String, m: &MinistryReport, w: &Words, lang: Lang) {
         }
     }
     fines_html(o, m, w, lang);
+    repeats_html(o, m, w);
+}
+
+/// The offences a ministry commits again (Art. 42), from its history, with the article's
+/// penalties.
+fn repeats_html(o: &mut String, m: &MinistryReport, w: &Words) {
+    let Some(h) = m.history.as_ref().filter(|h| !h.repeats.is_empty()) else {
+        return;
+    };
+    let _ = write!(o, "<h3>{}</h3><ul>", w.repeat_offences);
+    for r in &h.repeats {
+        let _ = write!(
+            o,
+            "<li class=\"deny\">{}</li>",
+            esc(&super::repeat_sentence(r, w))
+        );
+    }
+    let _ = write!(o, "</ul><p class=\"muted\">{}</p>", esc(w.art_42));
 }
 
 /// The cloud providers a ministry uses: declared by its tenancies, observed in its resources.
