@@ -89,6 +89,9 @@ fn the_broken_fixtures_are_refused_by_the_schema_exactly_where_intended() {
             "GovernmentCloud/second",
             "Ministry/open-to-all",
             "GovernmentCloud/national",
+            "DataAccessGrant/public-and-ministry",
+            "DataAccessGrant/public-with-a-path",
+            "DataAccessGrant/nobody",
         ]
     );
 }

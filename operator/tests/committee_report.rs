@@ -539,3 +539,36 @@ fn contains_words(text: &str, words: &str) -> bool {
         !before.is_some_and(name) && !after.is_some_and(name)
     })
 }
+
+#[test]
+fn a_grant_to_the_public_is_shown_as_such_and_its_exposure_is_not_a_finding() {
+    let sample = "policies/no-dissemination/samples/allowed/ingress-for-confidential-data-granted-to-the-public.yaml";
+    let report = |lang: &str| {
+        let out = govkh(&[
+            "report",
+            "examples/",
+            sample,
+            "--as-of",
+            "2026-11-26",
+            "-f",
+            "md",
+            "--lang",
+            lang,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let en = report("en");
+    assert!(
+        en.contains("| moh-records-to-the-public | moh | the public | no | active |"),
+        "{en}"
+    );
+    // MoH's Ingress over confidential records, authorised to the public: no dissemination finding.
+    assert!(!en.contains("Ingress/moh-records/beds"), "{en}");
+    assert!(report("km").contains("| moh-records-to-the-public | moh | សាធារណជន |"));
+}

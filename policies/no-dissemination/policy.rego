@@ -1,6 +1,7 @@
 # Art. 26, 28: top-secret data is not disseminated; confidential data only with authorisation,
 # and sharing is done securely. Workloads whose data class forbids public exposure are not
-# exposed (Service LoadBalancer/NodePort, Ingress, HTTPRoute); a PrivateNetworkLink from
+# exposed (Service LoadBalancer/NodePort, Ingress, HTTPRoute) unless, for confidential data,
+# the owner granted it to the public; a PrivateNetworkLink from
 # another ministry into namespaces holding data whose sharing is Prohibited is refused, and
 # into WithGrant data only with an active DataAccessGrant; and no DataAccessGrant is made of
 # data whose sharing is Prohibited (top-secret), or into a namespace holding such data.
@@ -38,13 +39,29 @@ exposure_km := sprintf("Service ប្រភេទ %s", [lib.obj.spec.type]) if 
 
 exposure_km := lib.obj.kind if lib.obj.kind in {"Ingress", "HTTPRoute"}
 
+# Public exposure of data that may be shared with a grant (confidential) is the owner's to
+# authorise (Art. 26 para. 3): an active DataAccessGrant to the public (grantee.public) for
+# the namespace, with the subjects' consent where the namespace holds personal data (Art. 29).
+# Data that is never shared (top-secret) is never exposed, whatever is granted.
+publicly_authorised if {
+	spec := lib.class_spec(lib.data_class)
+	spec.sharing == "WithGrant"
+	grants := object.get(input.inventory, [public_grants_key, sprintf("%s/%s", [lib.ministry, lib.namespace])], [])
+	count(grants) > 0
+}
+
+public_grants_key := "publicConsentGrants" if input.inventory.namespaces[lib.namespace].personalData
+
+public_grants_key := "publicGrants" if not input.inventory.namespaces[lib.namespace].personalData
+
 violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level} if {
 	exposure
 	class := lib.data_class
 	spec := lib.class_spec(class)
 	not spec.publicExposure
-	msg := sprintf("%s %s exposes namespace %s, which holds %s data, to the public (%s): dissemination of this data is prohibited or needs authorisation (Art. 26, 28)", [lib.obj.kind, lib.obj.metadata.name, lib.namespace, class, exposure])
-	msg_km := sprintf("%s %s បើក namespace %s ដែលផ្ទុកទិន្នន័យ %s ជាសាធារណៈ (%s)៖ ការផ្សព្វផ្សាយទិន្នន័យនេះត្រូវហាមឃាត់ ឬត្រូវមានការអនុញ្ញាត (មាត្រា 26, 28)", [lib.obj.kind, lib.obj.metadata.name, lib.namespace, class, exposure_km])
+	not publicly_authorised
+	msg := sprintf("%s %s exposes namespace %s, which holds %s data, to the public (%s): dissemination of this data is prohibited or needs authorisation — for confidential data, an active DataAccessGrant from its owner to the public (grantee.public: true) for this namespace, with consent where it holds personal data (Art. 26, 28)", [lib.obj.kind, lib.obj.metadata.name, lib.namespace, class, exposure])
+	msg_km := sprintf("%s %s បើក namespace %s ដែលផ្ទុកទិន្នន័យ %s ជាសាធារណៈ (%s)៖ ការផ្សព្វផ្សាយទិន្នន័យនេះត្រូវហាមឃាត់ ឬត្រូវមានការអនុញ្ញាត — សម្រាប់ទិន្នន័យសម្ងាត់ គឺ DataAccessGrant ដែលនៅមានសុពលភាពពីម្ចាស់ទៅសាធារណជន (grantee.public: true) សម្រាប់ namespace នេះ ជាមួយការយល់ព្រម ប្រសិនបើវាផ្ទុកទិន្នន័យផ្ទាល់ខ្លួន (មាត្រា 26, 28)", [lib.obj.kind, lib.obj.metadata.name, lib.namespace, class, exposure_km])
 }
 
 link := lib.obj.spec if lib.obj.kind == "PrivateNetworkLink"

@@ -80,3 +80,29 @@ test_an_unknown_class_named_top_secret_is_taken_at_its_word if {
 	i := object.union(grant("top-secret", []), {"inventory": {"dataClasses": {}}})
 	count(no_dissemination.violation) == 1 with input as i
 }
+
+public_inventory(personal, consented) := object.union(inventory, {
+	"namespaces": object.union(inventory.namespaces, {"moh-records": {"ministry": "moh", "dataClass": "confidential", "personalData": personal}}),
+	"publicGrants": {"moh/moh-records": ["p"], "moh/moh-registry": ["p"]},
+	"publicConsentGrants": {k: v | some k, v in {"moh/moh-records": ["p"]}; consented},
+})
+
+exposed(ns, personal, consented) := {"review": {"object": {"kind": "Service", "metadata": {"name": "s", "namespace": ns}, "spec": {"type": "LoadBalancer"}}}, "inventory": public_inventory(personal, consented)}
+
+test_confidential_exposed_under_a_grant_to_the_public_allowed if {
+	count(no_dissemination.violation) == 0 with input as exposed("moh-records", false, false)
+}
+
+test_personal_data_exposed_only_under_a_consented_public_grant if {
+	count(no_dissemination.violation) == 1 with input as exposed("moh-records", true, false)
+	count(no_dissemination.violation) == 0 with input as exposed("moh-records", true, true)
+}
+
+test_top_secret_never_exposed_whatever_is_granted if {
+	count(no_dissemination.violation) == 1 with input as exposed("moh-registry", false, false)
+}
+
+test_a_grant_to_the_public_of_another_ministry_authorises_nothing if {
+	inv := object.union(inventory, {"publicGrants": {"mef/moh-records": ["p"]}})
+	count(no_dissemination.violation) == 1 with input as {"review": {"object": {"kind": "Service", "metadata": {"name": "s", "namespace": "moh-records"}, "spec": {"type": "NodePort"}}}, "inventory": inv}
+}

@@ -52,7 +52,8 @@ pub struct DataClassSpec {
     /// Access by other ministries (Art. 26, 28): `Prohibited`, `WithGrant` or `Allowed`.
     pub sharing: Sharing,
     /// Whether workloads holding this data may be exposed publicly (LoadBalancer, NodePort,
-    /// Ingress). Never for top-secret or confidential data (Art. 26).
+    /// Ingress) without more. Never for top-secret or confidential data (Art. 26): confidential
+    /// data is exposed only under its owner's DataAccessGrant to the public (`grantee.public`).
     #[serde(default)]
     pub public_exposure: bool,
     /// Whether the data must be backed up to the National Data Repository (Art. 12). Declared

@@ -38,6 +38,7 @@ use super::common::{Day, Port};
 #[x_kube(validation = Rule::new("!has(self.personalData) || !self.personalData || (has(self.consentReference) && size(self.consentReference) > 0)").message("access to personal data needs the data subject's consent: set spec.consentReference (Art. 29)").field_path(".consentReference"))]
 #[x_kube(validation = Rule::new("self.validUntil >= self.validFrom").message("spec.validUntil cannot be before spec.validFrom (Art. 29: a grant names its time period)").field_path(".validUntil"))]
 #[x_kube(validation = Rule::new("!has(self.grantee.ministry) || self.grantee.ministry != self.owner").message("a ministry needs no grant to use its own data: grantee and owner are the same").field_path(".grantee.ministry"))]
+#[x_kube(validation = Rule::new("!has(self.grantee.public) || !self.grantee.public || !has(self.access)").message("a grant to the public opens no network path: it lets the owner's Services and Ingresses expose the data; remove spec.access").field_path(".access"))]
 #[serde(rename_all = "camelCase")]
 pub struct DataAccessGrantSpec {
     /// Code of the Ministry that owns the data (its DTU, or the committee, authorises the grant).
@@ -82,7 +83,7 @@ pub struct DataAccessGrantSpec {
 
 /// Who receives access.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[x_kube(validation = Rule::new("has(self.ministry) != has(self.person)").message("spec.grantee names either a ministry or a person, exactly one"))]
+#[x_kube(validation = Rule::new("(has(self.ministry) ? 1 : 0) + (has(self.person) ? 1 : 0) + ((has(self.public) && self.public) ? 1 : 0) == 1").message("spec.grantee names a ministry, a person, or the public (public: true): exactly one"))]
 #[serde(rename_all = "camelCase")]
 pub struct Grantee {
     /// Code of the receiving Ministry.
@@ -93,6 +94,13 @@ pub struct Grantee {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 253))]
     pub person: Option<String>,
+    /// The public: the owner (or the committee) authorises exposing the data publicly (Art. 26
+    /// para. 3: dissemination of confidential data with authorisation). While the grant is
+    /// active, a LoadBalancer or NodePort Service, Ingress or HTTPRoute in its namespaces may
+    /// expose their data; it opens no network path. Never for data whose sharing is
+    /// `Prohibited` (top-secret).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 /// Who authorised a grant (Art. 26 para. 3).

@@ -193,24 +193,40 @@ pub(crate) fn strip_nulls(v: &mut Json) {
 
 /// The grants with their states, and the lookups the policies make per object, built once
 /// here so no rule scans every grant: the active grants by "<owner>/<grantee>/<namespace>"
-/// (and those for personal data with the subjects' consent).
+/// (and those for personal data with the subjects' consent), and the active grants to the
+/// public by "<owner>/<namespace>" (likewise).
 fn grants_into(out: &mut Json, inv: &Inventory, today: Day) {
     let mut active: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut consented: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut public: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut public_consented: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (n, e) in &inv.grants {
         let spec = &e.object.spec;
         let state = clock::grant_state(spec, today);
         out["grants"][n] = json!({"spec": spec_of(&e.object), "state": serde_json::to_value(state).unwrap_or_default()});
-        // A grant to a person, not a ministry, opens no path between ministries.
-        let (crate::api::GrantState::Active, Some(grantee)) = (state, &spec.grantee.ministry)
-        else {
+        if state != crate::api::GrantState::Active {
             continue;
-        };
+        }
         let consent = spec.personal_data
             && spec
                 .consent_reference
                 .as_deref()
                 .is_some_and(|c| !c.trim().is_empty());
+        // A grant to the public: "<owner>/<namespace>", what public exposure looks up.
+        if spec.grantee.public {
+            for ns in &spec.namespaces {
+                let key = format!("{}/{ns}", spec.owner);
+                if consent {
+                    public_consented.entry(key.clone()).or_default().push(n);
+                }
+                public.entry(key).or_default().push(n);
+            }
+            continue;
+        }
+        // A grant to a person, not a ministry, opens no path between ministries.
+        let Some(grantee) = &spec.grantee.ministry else {
+            continue;
+        };
         for ns in &spec.namespaces {
             let key = format!("{}/{grantee}/{ns}", spec.owner);
             if consent {
@@ -221,6 +237,8 @@ fn grants_into(out: &mut Json, inv: &Inventory, today: Day) {
     }
     out["activeGrants"] = json!(active);
     out["consentGrants"] = json!(consented);
+    out["publicGrants"] = json!(public);
+    out["publicConsentGrants"] = json!(public_consented);
 }
 
 /// The data class of the volume claims and snapshots `object` copies (`<namespace>/<name>`,

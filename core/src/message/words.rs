@@ -223,6 +223,8 @@ catalogue! {
     h_owner: "Owner", "ម្ចាស់";
     /// Column.
     h_grantee: "Grantee", "អ្នកទទួល";
+    /// A grant's grantee when it is the public.
+    the_public: "the public", "សាធារណជន";
     /// Column.
     h_personal_data: "Personal data", "ទិន្នន័យផ្ទាល់ខ្លួន";
     /// Column.

@@ -145,8 +145,11 @@ pub struct GrantLine {
     pub name: String,
     /// The owning ministry.
     pub owner: String,
-    /// The grantee (ministry or person).
+    /// The grantee (ministry or person); empty for the public.
     pub grantee: String,
+    /// Whether the grantee is the public (public exposure authorised, Art. 26).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
     /// Whether personal data is involved.
     pub personal_data: bool,
     /// `Pending`, `Active` or `Expired`.
@@ -511,6 +514,7 @@ fn grant_lines(inv: &Inventory, today: Day) -> Vec<GrantLine> {
                     .clone()
                     .or_else(|| s.grantee.person.clone())
                     .unwrap_or_default(),
+                public: s.grantee.public,
                 personal_data: s.personal_data,
                 state: format!("{state:?}"),
                 valid_from: s.valid_from,
@@ -653,6 +657,11 @@ pub fn trend_sentence(trend: &history::Trend, w: &crate::message::words::Words) 
             ("days", &trend.scores.len()),
         ],
     ))
+}
+
+/// Who a grant is to, in words: the ministry or person, or the public.
+pub fn grantee_words<'a>(g: &'a GrantLine, w: &'a crate::message::words::Words) -> &'a str {
+    if g.public { w.the_public } else { &g.grantee }
 }
 
 /// A repeat offence in one sentence (Art. 42).

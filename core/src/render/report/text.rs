@@ -410,7 +410,7 @@ fn approvals_md(o: &mut String, r: &Report, w: &Words, lang: Lang) {
             "| {} | {} | {} | {} | {} | {} – {} | {} |",
             md(&g.name),
             md(&g.owner),
-            md(&g.grantee),
+            md(super::grantee_words(g, w)),
             if g.personal_data { w.yes } else { w.no },
             w.state(&g.state, lang),
             g.valid_from,

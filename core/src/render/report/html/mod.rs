@@ -396,7 +396,7 @@ fn approvals_html(o: &mut String, r: &Report, w: &Words, lang: Lang) {
             vec![
                 Cell::text(&g.name),
                 Cell::text(&g.owner),
-                Cell::text(&g.grantee),
+                Cell::text(super::grantee_words(g, w)),
                 Cell::text(if g.personal_data { w.yes } else { w.no }),
                 Cell::text(&w.state(&g.state, lang)),
                 Cell::text(&format!("{} – {}", g.valid_from, g.valid_until)),
