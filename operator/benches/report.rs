@@ -5,7 +5,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stdout,
-    dead_code
+    dead_code,
+    unused_imports
 )]
 
 #[path = "../tests/committee_report.rs"]

@@ -14,14 +14,14 @@ use govkh_core::{
     render::report,
 };
 
-use common::govkh;
+use common::{govkh, govkh_stdout};
 
 fn render(format: &str) -> String {
     render_in(format, "en")
 }
 
 fn render_in(format: &str, lang: &str) -> String {
-    let out = govkh(&[
+    govkh_stdout(&[
         "report",
         "examples",
         "--as-of",
@@ -30,14 +30,7 @@ fn render_in(format: &str, lang: &str) -> String {
         format,
         "--lang",
         lang,
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    ])
 }
 
 #[test]

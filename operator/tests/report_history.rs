@@ -332,7 +332,7 @@ fn an_offence_found_again_after_a_clean_day_is_a_repeat_in_every_format_and_lang
     std::fs::write(dir.join("report-2026-06-01.json"), clean.to_string()).unwrap();
     let history = dir.to_str().unwrap();
     let render = |format: &str, lang: &str| {
-        let out = govkh(&[
+        common::govkh_stdout(&[
             "report",
             "examples/",
             "--as-of",
@@ -343,14 +343,7 @@ fn an_offence_found_again_after_a_clean_day_is_a_repeat_in_every_format_and_lang
             lang,
             "--history",
             history,
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        ])
     };
     // Today (the examples as they are) the offence is back: a repeat of Art. 38, found twice.
     let v: Value = serde_json::from_str(&render("json", "en")).unwrap();

@@ -31,6 +31,19 @@ pub fn govkh(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Run `govkh` as [`govkh`] does, expecting success: its standard output (stderr shown when it
+/// fails).
+pub fn govkh_stdout(args: &[&str]) -> String {
+    let out = govkh(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "govkh {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A live index fed as its watches would feed it on start: one complete list per watched
 /// kind, holding `objects` (JSON, as the API server returns them).
 pub fn index_of(objects: &[serde_json::Value]) -> std::sync::Arc<govkh::index::Index> {
