@@ -317,6 +317,18 @@ fn broken_manifests_give_one_clear_error_each_and_exit_2() {
         ),
         ("cel-rules.yaml", "a DTU group cannot be a system: group"),
         (
+            "cel-rules.yaml",
+            "public-with-a-path spec.access: a grant to the public opens no network path",
+        ),
+        (
+            "cel-rules.yaml",
+            "public-and-ministry spec.grantee: spec.grantee names a ministry, a person, or the public",
+        ),
+        (
+            "cel-rules.yaml",
+            "nobody spec.grantee: spec.grantee names a ministry, a person, or the public",
+        ),
+        (
             "too-many-namespaces.yaml",
             "spec.namespaces: Too many: 200: must have at most 64 items",
         ),
@@ -336,7 +348,7 @@ fn broken_manifests_give_one_clear_error_each_and_exit_2() {
             "expected one error in {file} saying {needle:?}; errors: {errors:#?}"
         );
     }
-    assert_eq!(errors.len(), 19, "one error per problem: {errors:#?}");
+    assert_eq!(errors.len(), 22, "one error per problem: {errors:#?}");
     // The valid document after the broken one in bad-yaml.yaml was still loaded.
     assert!(!errors.iter().any(|e| e.contains("mfa")), "{errors:#?}");
     assert_eq!(v["summary"]["objects"], 5);
