@@ -263,6 +263,156 @@ spec:
     }
 }
 
+/// Art. 26 on the real API server: a top-secret Secret offered to Reflector is reported as a
+/// reproduction (a fail result in its namespace's report: Secrets never reach the webhook); MOH's confidential records are exposed by a LoadBalancer only once a grant to
+/// the public (written with the committee's authority) is in force — and such a grant with a
+/// network path is refused by the CRD's own rule.
+fn copies_and_public_exposure(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+    let write = |name: &str, text: &str| -> Result<String, String> {
+        let file = dir.join(name);
+        std::fs::write(&file, text).map_err(|e| e.to_string())?;
+        Ok(file.to_string_lossy().into_owned())
+    };
+    let reflected = write(
+        "reflected-secret.yaml",
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: e2e-registry-credentials
+  namespace: moh-registry
+  annotations: {reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"}
+stringData: {password: not-really}
+",
+    )?;
+    // Secrets never reach the webhook (their contents stay in the API server): the copy is an
+    // audit finding, reported where the Secret lives.
+    kubectl(kubeconfig, &["create", "-f", &reflected])?;
+    let mut reported = Err(String::from("no report read"));
+    for _ in 0..90 {
+        reported = kubectl(
+            kubeconfig,
+            &[
+                "get",
+                "reports.openreports.io",
+                "-n",
+                "moh-registry",
+                "-o",
+                "json",
+            ],
+        )
+        .and_then(|out| {
+            let list: serde_json::Value = serde_json::from_str(&out).map_err(|e| e.to_string())?;
+            let found = list["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["results"].as_array().into_iter().flatten())
+                .any(|x| {
+                    x["policy"] == "no-reproduction"
+                        && x["result"] == "fail"
+                        && x["resources"][0]["name"] == "e2e-registry-credentials"
+                });
+            if found {
+                Ok(())
+            } else {
+                Err("not reported yet".into())
+            }
+        });
+        if reported.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let _ = kubectl(
+        kubeconfig,
+        &["delete", "-f", &reflected, "--ignore-not-found"],
+    );
+    reported.map_err(|e| {
+        format!("a top-secret Secret offered to Reflector, not reported as a reproduction: {e}")
+    })?;
+    let service = write(
+        "public-beds.yaml",
+        "apiVersion: v1
+kind: Service
+metadata: {name: e2e-public-beds, namespace: moh-records}
+spec: {type: LoadBalancer, selector: {app: beds}, ports: [{port: 443}]}
+",
+    )?;
+    match kubectl(kubeconfig, &["create", "-f", &service]) {
+        Err(e) if e.contains("[no-dissemination]") => {}
+        other => {
+            let _ = kubectl(
+                kubeconfig,
+                &["delete", "-f", &service, "--ignore-not-found"],
+            );
+            return Err(format!(
+                "a public Service over confidential records without a grant: {other:?}"
+            ));
+        }
+    }
+    let grant = |name: &str, access: &str| {
+        format!(
+            "apiVersion: digital.gov.kh/v1alpha1
+kind: DataAccessGrant
+metadata: {{name: {name}}}
+spec:
+  owner: moh
+  grantee: {{public: true}}
+  dataClass: confidential
+  namespaces: [moh-records]
+  dataTypes: [\"hospital bed availability\"]
+  reason: the public dashboard of bed availability
+  authorizedBy: committee
+  document: DGC/2026/777
+  validFrom: \"2026-01-01\"
+  validUntil: \"2030-12-31\"
+{access}"
+        )
+    };
+    let committee = [
+        "--as=e2e-committee",
+        "--as-group=system:masters",
+        "--as-group=digital-government-committee",
+    ];
+    let with_path = write(
+        "public-grant-with-path.yaml",
+        &grant("e2e-public-with-path", "  access: {ports: [{port: 443}]}\n"),
+    )?;
+    let mut args = vec!["apply", "-f", with_path.as_str()];
+    args.extend(committee);
+    match kubectl(kubeconfig, &args) {
+        Err(e) if e.contains("a grant to the public opens no network path") => {}
+        other => {
+            return Err(format!(
+                "a grant to the public with a network path: {other:?}"
+            ));
+        }
+    }
+    let public = write("public-grant.yaml", &grant("e2e-beds-to-the-public", ""))?;
+    let mut args = vec!["apply", "-f", public.as_str()];
+    args.extend(committee);
+    kubectl(kubeconfig, &args)?;
+    // The webhook sees the grant through its watch: moments, not a fixed wait.
+    let mut admitted = Err(String::new());
+    for _ in 0..30 {
+        admitted = kubectl(kubeconfig, &["create", "-f", &service]);
+        if admitted.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let _ = kubectl(
+        kubeconfig,
+        &["delete", "-f", &service, "--ignore-not-found"],
+    );
+    let mut args = vec!["delete", "-f", public.as_str(), "--ignore-not-found"];
+    args.extend(committee);
+    let _ = kubectl(kubeconfig, &args);
+    admitted
+        .map(|_| ())
+        .map_err(|e| format!("the public Service under an active grant to the public: {e}"))
+}
+
 /// A refused `kubectl create --dry-run=server` (a LoadBalancer Service in a confidential
 /// namespace) leaves no trace: refused as the real request would be, but no `PolicyViolation`
 /// Event (the webhook declares `sideEffects: None`).
@@ -767,6 +917,7 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
         Ok(()) => admission(&kubeconfig, &dir)
             .and(dry_run_leaves_no_trace(&kubeconfig, &dir))
             .and(the_laws_numbers_and_accounts(&kubeconfig, &dir))
+            .and(copies_and_public_exposure(&kubeconfig, &dir))
             .and(only_the_api_server_is_served(&cert).await),
         Err(e) => Err(e),
     };
