@@ -346,7 +346,8 @@ pub fn link_sides(inv: &Inventory, link: &PrivateNetworkLink) -> Result<(Side, S
     let spec = &link.spec;
     let from = side(inv, &spec.from.ministry, &spec.from.namespaces, false)?;
     let to = match &spec.to.ministry {
-        Some(m) => side(inv, m, &spec.to.namespaces, m != &spec.from.ministry)?,
+        // Within one ministry too: top-secret data leaves its namespace by no path (Art. 26).
+        Some(m) => side(inv, m, &spec.to.namespaces, true)?,
         None => {
             let private: Vec<String> = inv
                 .government_cloud
@@ -575,5 +576,37 @@ metadata: {name: handed}
             Some(1),
             json!({"cidrs": ["10.80.4.0/24"]})
         )));
+    }
+
+    #[test]
+    fn no_link_reaches_top_secret_data_not_even_from_its_own_ministry() {
+        let inv = inventory(CLUSTER);
+        let link = |to: Json| -> PrivateNetworkLink {
+            serde_json::from_value(json!({"apiVersion": "digital.gov.kh/v1alpha1", "kind": "PrivateNetworkLink",
+                "metadata": {"name": "l"},
+                "spec": {"from": {"ministry": "mef", "namespaces": ["mef-tax"]}, "to": to, "ports": [{"protocol": "TCP", "port": 443}], "network": "government-private"}}))
+            .unwrap()
+        };
+        let refused = Err(PathRefusal::TopSecret {
+            what: "mef-vault".into(),
+        });
+        assert_eq!(
+            link_sides(
+                &inv,
+                &link(json!({"ministry": "mef", "namespaces": ["mef-vault"]}))
+            ),
+            refused
+        );
+        assert_eq!(
+            link_sides(&inv, &link(json!({"ministry": "mef"}))),
+            refused,
+            "all of MEF's namespaces include its vault"
+        );
+        let (_, to) = link_sides(
+            &inv,
+            &link(json!({"ministry": "mef", "namespaces": ["mef-tax"]})),
+        )
+        .unwrap();
+        assert_eq!(to.open, ["mef-tax"]);
     }
 }

@@ -2,8 +2,9 @@
 # and sharing is done securely. Workloads whose data class forbids public exposure are not
 # exposed (Service LoadBalancer/NodePort, Ingress, HTTPRoute) unless, for confidential data,
 # the owner granted it to the public; a PrivateNetworkLink from
-# another ministry into namespaces holding data whose sharing is Prohibited is refused, and
-# into WithGrant data only with an active DataAccessGrant; and no DataAccessGrant is made of
+# any namespace (of another ministry, or of the same) into namespaces holding data whose
+# sharing is Prohibited is refused, and from another ministry into WithGrant data only with an
+# active DataAccessGrant; and no DataAccessGrant is made of
 # data whose sharing is Prohibited (top-secret), or into a namespace holding such data.
 package govkh.no_dissemination
 
@@ -76,8 +77,9 @@ target_namespaces contains ns if {
 	some ns in lib.ministry_namespaces(link.to.ministry)
 }
 
+# Into top-secret data no path opens, not even from the owner's other namespaces: the data
+# would leave its namespace (Art. 26 para. 2), as the link reconciler reads it too.
 violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level} if {
-	link.to.ministry != link.from.ministry
 	some ns in target_namespaces
 	class := input.inventory.namespaces[ns].dataClass
 	spec := lib.class_spec(class)

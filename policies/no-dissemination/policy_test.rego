@@ -106,3 +106,10 @@ test_a_grant_to_the_public_of_another_ministry_authorises_nothing if {
 	inv := object.union(inventory, {"publicGrants": {"mef/moh-records": ["p"]}})
 	count(no_dissemination.violation) == 1 with input as {"review": {"object": {"kind": "Service", "metadata": {"name": "s", "namespace": "moh-records"}, "spec": {"type": "NodePort"}}}, "inventory": inv}
 }
+
+own_link(to) := {"review": {"object": {"kind": "PrivateNetworkLink", "metadata": {"name": "l"}, "spec": {"from": {"ministry": "moh", "namespaces": ["moh-records"]}, "to": {"ministry": "moh", "namespaces": to}}}}, "inventory": inventory}
+
+test_a_link_within_a_ministry_into_its_top_secret_namespace_denied if {
+	count(no_dissemination.violation) == 1 with input as own_link(["moh-registry"])
+	count(no_dissemination.violation) == 0 with input as own_link(["moh-portal"])
+}
