@@ -1169,3 +1169,100 @@ fn a_namespace_govkh_did_not_make_is_refused_as_not_governed() {
         "{messages:?}"
     );
 }
+
+/// docs/law.md, the article table: every article once, with a status the table's header names;
+/// every article a built-in policy cites is `checked` and names it; every policy or rule a
+/// `checked` row names exists and cites the article (or carries it as its penalty, Art. 38-40);
+/// every article of the report's annex is `checked` or `supported`. No article is called
+/// implemented that no code checks.
+#[test]
+fn the_article_table_holds_to_the_code() {
+    let text = std::fs::read_to_string(policies_dir().join("../docs/law.md")).unwrap();
+    let mut rows: std::collections::BTreeMap<u32, (String, String)> = Default::default();
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Art."))
+    {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        assert_eq!(cells.len(), 4, "{line}");
+        let article: u32 = cells[0].parse().unwrap_or_else(|_| panic!("{line}"));
+        assert!(
+            ["checked", "supported", "not yet", "outside"].contains(&cells[2]),
+            "{line}: status {:?}",
+            cells[2]
+        );
+        let old = rows.insert(article, (cells[2].to_string(), cells[3].to_string()));
+        assert!(old.is_none(), "Art. {article} twice");
+    }
+    assert_eq!(
+        rows.keys().copied().collect::<Vec<_>>(),
+        (1..=45).collect::<Vec<_>>()
+    );
+    let lib = Library::builtin().unwrap();
+    let rules = [
+        govkh_core::evaluate::POLICY_CLOCK,
+        govkh_core::evaluate::POLICY_REFERENCES,
+        govkh_core::evaluate::POLICY_CLOUD,
+    ];
+    // What each policy cites, and the penalty article it carries.
+    for p in lib.policies() {
+        for a in &p.meta.articles {
+            let (status, place) = &rows[&a.parse::<u32>().unwrap()];
+            assert_eq!(status, "checked", "Art. {a}: {} cites it", p.meta.id);
+            assert!(
+                place.contains(&format!("`{}`", p.meta.id)),
+                "Art. {a} does not name {}",
+                p.meta.id
+            );
+        }
+        if let Some(pen) = &p.meta.penalty {
+            let (status, place) = &rows[&pen.article.parse::<u32>().unwrap()];
+            assert_eq!(
+                status, "checked",
+                "Art. {}: penalty of {}",
+                pen.article, p.meta.id
+            );
+            assert!(place.contains(&format!("`{}`", p.meta.id)), "{place}");
+        }
+    }
+    // Every name a checked row gives is a policy citing the article (or penalised under it),
+    // or one of govkh's own rules.
+    for (article, (status, place)) in &rows {
+        let names: Vec<&str> = place
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+            .collect();
+        if status != "checked" {
+            continue;
+        }
+        assert!(
+            !names.is_empty(),
+            "Art. {article}: checked by nothing named"
+        );
+        for n in names {
+            if rules.contains(&n) {
+                continue;
+            }
+            let p = lib
+                .policies()
+                .iter()
+                .find(|p| p.meta.id == n)
+                .unwrap_or_else(|| panic!("Art. {article}: no policy {n}"));
+            let cites = p.meta.articles.iter().any(|a| a == &article.to_string())
+                || p.meta
+                    .penalty
+                    .as_ref()
+                    .is_some_and(|pen| pen.article == article.to_string());
+            assert!(cites, "Art. {article} names {n}, which does not cite it");
+        }
+    }
+    for a in govkh_core::render::report::annex_articles() {
+        let (status, _) = &rows[&a.parse::<u32>().unwrap()];
+        assert!(
+            status == "checked" || status == "supported",
+            "the report's annex cites Art. {a}, which docs/law.md calls {status}"
+        );
+    }
+}

@@ -592,6 +592,11 @@ fn summary_of(inv: &Inventory, eval: &Evaluation, today: Day) -> ReportSummary {
 }
 
 /// The annex: each article, what it requires, the policies that check it, the API.
+/// The articles the annex cites (docs/law.md must call each checked or supported).
+pub fn annex_articles() -> Vec<&'static str> {
+    ANNEX.iter().map(|a| a.0).collect()
+}
+
 fn annex_lines(policies: &Library, lang: Lang) -> Vec<AnnexLine> {
     ANNEX
         .iter()
