@@ -9,6 +9,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod apis;
 pub mod audit;
 pub mod clouds;
 pub mod dependents;

@@ -84,7 +84,7 @@ fn examples_on_the_demo_date() {
         .unwrap();
     assert_eq!(mef["approval"], "mef-aws-continuation");
     assert_eq!(mef["nextBoundary"], "2027-05-11");
-    assert_eq!(v["summary"]["findings"]["warn"], 8);
+    assert_eq!(v["summary"]["findings"]["warn"], 9);
     assert_eq!(v["summary"]["findings"]["deny"], 14);
     for f in v["findings"]
         .as_array()
@@ -238,7 +238,7 @@ fn text_output_is_grouped_by_ministry_with_a_summary() {
     assert!(text.contains("Statutory clock (Art. 10)"));
     assert!(
         text.trim_end()
-            .contains("objects checked: 14 deny, 8 warn, 0 dryrun, 0 error"),
+            .contains("objects checked: 14 deny, 9 warn, 0 dryrun, 0 error"),
         "{text}"
     );
 }
@@ -459,7 +459,7 @@ fn sarif_output_names_rules_articles_and_locations() {
     );
     assert_eq!(
         results.iter().filter(|r| r["level"] == "warning").count(),
-        8
+        9
     );
     for r in results {
         assert!(
@@ -911,7 +911,8 @@ fn a_ministrys_files_alone_say_what_they_lack_and_with_the_national_set_are_judg
         .iter()
         .map(|f| f["policy"].as_str().unwrap())
         .collect();
-    assert_eq!(policies, ["official-domain"], "{v:#}");
+    // Its Ingress publishes a commercial host (denied) and an API without its specification.
+    assert_eq!(policies, ["api-register", "official-domain"], "{v:#}");
     assert_eq!(v["summary"]["objects"], 1);
 }
 
@@ -1157,11 +1158,12 @@ fn text_output_puts_denials_before_warnings_within_a_ministry() {
         }
     }
     // MoEYS has both: its denials (an Ingress, two links, an approval, the tenancy reaching
-    // past its fence twice) before its warnings (its tenancy, an undeclared S3 bucket).
+    // past its fence twice) before its warnings (its tenancy, an undeclared S3 bucket, an API
+    // without its specification).
     assert_eq!(
         moeys,
         [
-            "DENY", "DENY", "DENY", "DENY", "DENY", "DENY", "WARN", "WARN"
+            "DENY", "DENY", "DENY", "DENY", "DENY", "DENY", "WARN", "WARN", "WARN"
         ],
         "{text}"
     );
@@ -1673,4 +1675,98 @@ fn govkh_vap_prints_a_policy_and_a_binding_per_cel_twin_with_the_namespaces_it_i
         placement["spec"]["validationActions"],
         serde_json::json!(["Deny"])
     );
+}
+
+#[test]
+fn apis_lists_the_register_as_a_table_and_as_json_and_names_bad_input() {
+    let out = govkh(&["apis", "examples/"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "API",
+            "MINISTRY",
+            "EXPOSED-BY",
+            "VERSIONS",
+            "LIFECYCLE",
+            "SPECIFICATION"
+        ]
+    );
+    // By ministry: GDT's registered API, MoEYS's without a specification.
+    let row = |i: usize| lines[i].split_whitespace().collect::<Vec<_>>();
+    assert_eq!(
+        row(1),
+        [
+            "tax-filing",
+            "gdt",
+            "gdt-api/Service/api-public",
+            "v1,v2,v3",
+            "stable",
+            "https://api.tax.gov.kh/filing/openapi.json"
+        ]
+    );
+    assert_eq!(
+        row(2)[..5],
+        [
+            "elearning-courses",
+            "moeys",
+            "moeys-elearning/Ingress/elearning",
+            "v1",
+            "beta"
+        ]
+    );
+    assert!(lines[2].ends_with("none (Art. 27)"), "{text}");
+    let json = govkh(&["apis", "examples/", "-f", "json"]);
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        v[1]["specification"],
+        serde_json::json!({"state": "missing"})
+    );
+    assert_eq!(v[0]["versions"], serde_json::json!(["v1", "v2", "v3"]));
+    // A specification in a ConfigMap that is not there: in the register, and a finding of
+    // `check` naming the ConfigMap.
+    let dir = std::env::temp_dir().join(format!("govkh-apis-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("api.yaml"),
+        "apiVersion: v1
+kind: Service
+metadata:
+  name: records
+  namespace: moh-records
+  annotations:
+    digital.gov.kh/api: hospital-records
+    digital.gov.kh/api-specification: configmap:records-openapi
+    digital.gov.kh/api-versions: v1
+    digital.gov.kh/api-lifecycle: stable
+spec: {ports: [{port: 443}]}
+",
+    )
+    .unwrap();
+    let api = dir.join("api.yaml");
+    let api = api.to_str().unwrap();
+    let out = govkh(&["apis", "examples/", api]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "configmap:records-openapi: ConfigMap moh-records/records-openapi does not exist"
+        ),
+        "{text}"
+    );
+    let check = govkh(&["check", "examples/", api, "--now", "2026-11-26"]);
+    let found = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        found.contains("[api-register]")
+            && found.contains("ConfigMap moh-records/records-openapi does not exist"),
+        "{found}"
+    );
+    // Unreadable input: named, exit 2.
+    std::fs::write(dir.join("bad.yaml"), "kind: [").unwrap();
+    let bad = govkh(&["apis", dir.join("bad.yaml").to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("bad.yaml"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -140,6 +140,7 @@ pub fn evaluate_with(
     let mut findings = references(inv);
     findings.extend(domain_clashes(inv));
     findings.extend(unknown_namespaces(inv));
+    findings.extend(crate::apis::findings(inv));
     let tenancies = statutory_clock(inv, today, &mut findings);
     let evaluator = Evaluator::new(inv, policies, now, &tenancies);
     let ours = our_objects(inv);

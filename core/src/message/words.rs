@@ -223,6 +223,28 @@ catalogue! {
     h_owner: "Owner", "ម្ចាស់";
     /// Column.
     h_grantee: "Grantee", "អ្នកទទួល";
+    /// Heading of the register of APIs.
+    api_register: "Register of APIs (Art. 27)", "បញ្ជី API (មាត្រា 27)";
+    /// Under it.
+    api_register_intro: "Each API a ministry exposes, as its Service, Ingress or HTTPRoute declares it (digital.gov.kh/api): the committee keeps this register, and ministries make the specifications available.", "API នីមួយៗដែលក្រសួងបើកចំហ តាមដែល Service, Ingress ឬ HTTPRoute របស់វាប្រកាស (digital.gov.kh/api)៖ គណៈកម្មាធិការរក្សាបញ្ជីនេះ ហើយក្រសួងផ្តល់លក្ខណៈបច្ចេកទេស។";
+    /// When no API is declared.
+    no_apis: "No API is declared.", "គ្មាន API ត្រូវបានប្រកាសទេ។";
+    /// Column.
+    h_exposed_by: "Exposed by", "បើកចំហដោយ";
+    /// Column.
+    h_versions: "Versions", "កំណែ";
+    /// Column.
+    h_lifecycle: "Life-cycle", "វដ្តជីវិត";
+    /// Column.
+    h_specification: "Specification", "លក្ខណៈបច្ចេកទេស";
+    /// No specification.
+    spec_missing: "none (Art. 27)", "គ្មាន (មាត្រា 27)";
+    /// A specification found in a ConfigMap.
+    spec_found: "OpenAPI document {at}", "ឯកសារ OpenAPI {at}";
+    /// A ConfigMap not read.
+    spec_not_read: "{configmap} (a ConfigMap whose contents were not read)", "{configmap} (ConfigMap ដែលមិនបានអានខ្លឹមសាររបស់វា)";
+    /// A specification named but unusable.
+    spec_broken: "{named}: {reason}", "{named}៖ {reason}";
     /// A grant's grantee when it is the public.
     the_public: "the public", "សាធារណជន";
     /// Column.

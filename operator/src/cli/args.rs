@@ -367,12 +367,9 @@ pub enum ReportFormat {
     Csv,
 }
 
-/// Arguments of `govkh report`.
+/// Manifests or the live cluster, as `report` and `apis` read them.
 #[derive(Debug, clap::Args)]
-pub struct ReportArgs {
-    /// How policies run.
-    #[command(flatten)]
-    pub engine: EngineArgs,
+pub struct SourceArgs {
     /// Files or directories of manifests, or `-` for standard input (as for `check`).
     #[arg(
         required_unless_present = "cluster",
@@ -391,6 +388,17 @@ pub struct ReportArgs {
     /// Kubeconfig context for --cluster.
     #[arg(long, value_name = "NAME", requires = "cluster")]
     pub context: Option<String>,
+}
+
+/// Arguments of `govkh report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// How policies run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// What is read: manifests or the live cluster.
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// The day the report describes (YYYY-MM-DD, Asia/Phnom_Penh) or an RFC 3339 instant.
     /// Defaults to now. `--now` is the same flag (as in `check`).
     #[arg(long, visible_alias = "now", env = "GOVKH_AS_OF", value_name = "DATE")]
@@ -425,6 +433,20 @@ pub struct ReportArgs {
         requires = "cluster"
     )]
     pub history_namespace: String,
+}
+
+/// Arguments of `govkh apis`.
+#[derive(Debug, clap::Args)]
+pub struct ApisArgs {
+    /// What is read: manifests or the live cluster.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `govkh policy` commands.

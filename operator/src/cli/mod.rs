@@ -60,6 +60,10 @@ pub enum Command {
     /// The Digital Government Committee's compliance report: per-ministry scores, the
     /// statutory clock, findings by article with their fines, approvals, grants, deadlines.
     Report(ReportArgs),
+    /// The committee's register of APIs (Art. 27): each API a ministry's Service, Ingress or
+    /// HTTPRoute declares (`digital.gov.kh/api`), with its versions, life-cycle and
+    /// specification. Exit code 2 on usage or load errors.
+    Apis(ApisArgs),
     /// Each ministry's compliance from the cluster's Ministry and CloudTenancy statuses (as
     /// `kubectl govkh status`).
     Status(StatusArgs),
@@ -130,6 +134,7 @@ pub fn run(
             let engine = args.engine.apply();
             report(args, engine, stdin, stdout, stderr)
         }
+        Command::Apis(args) => apis(args, stdin, stdout, stderr),
         Command::Run(args) => {
             let engine = args.engine.apply();
             run_operator(args, engine, stderr)

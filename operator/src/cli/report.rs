@@ -11,6 +11,26 @@ use std::{
 
 use super::*;
 
+/// The manifests, or the live cluster (the cloud catalogue says which cloud APIs to read).
+fn load_source(
+    source: &SourceArgs,
+    catalogue: &govkh_core::clouds::Catalogue,
+    stdin: &mut dyn Read,
+) -> Result<govkh_core::loading::manifest::LoadResult, String> {
+    let loader = Loader::new().compacting();
+    if source.cluster {
+        read_cluster(
+            &loader,
+            catalogue,
+            source.kubeconfig.as_deref(),
+            source.context.as_deref(),
+        )
+        .map_err(|e| e.to_string())
+    } else {
+        Ok(loader.load_paths(&source.paths, stdin))
+    }
+}
+
 pub(crate) fn report(
     args: ReportArgs,
     engine: govkh_core::policy::Mode,
@@ -34,19 +54,9 @@ pub(crate) fn report(
         Ok(p) => p.with_mode(engine).with_deadline(deadline),
         Err(e) => return fail(stderr, e),
     };
-    let loader = Loader::new().compacting();
-    let loaded = if args.cluster {
-        match read_cluster(
-            &loader,
-            policies.clouds(),
-            args.kubeconfig.as_deref(),
-            args.context.as_deref(),
-        ) {
-            Ok(l) => l,
-            Err(e) => return fail(stderr, e),
-        }
-    } else {
-        loader.load_paths(&args.paths, stdin)
+    let loaded = match load_source(&args.source, policies.clouds(), stdin) {
+        Ok(l) => l,
+        Err(e) => return fail(stderr, e),
     };
     let (inventory, eval, problems) = evaluate_loaded(loaded, &policies, now);
     let mut report = govkh_core::render::report::build_in(
@@ -162,13 +172,13 @@ fn histories(
     as_of: Day,
     stderr: &mut dyn Write,
 ) -> Result<Option<History>, String> {
-    match (&args.history, args.cluster) {
+    match (&args.history, args.source.cluster) {
         (Some(dir), _) => read_history_dir(dir, as_of).map(Some),
         // The records are the operator's (kept only with --history-namespace): without them, or
         // without the right to read them, the report is today's alone, and says so.
         (None, true) => match read_cluster_history(
-            args.kubeconfig.as_deref(),
-            args.context.as_deref(),
+            args.source.kubeconfig.as_deref(),
+            args.source.context.as_deref(),
             &args.history_namespace,
         ) {
             Ok(h) => Ok(Some(h)),
@@ -182,4 +192,102 @@ fn histories(
         },
         (None, false) => Ok(None),
     }
+}
+
+/// `govkh apis`: the register of APIs (Art. 27) from manifests or the live cluster, as a table
+/// or JSON. A file that cannot be read is named and the exit code is 2 (the register is still
+/// printed from the rest).
+pub(crate) fn apis(
+    args: ApisArgs,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let policies = match load_policies(&[], false) {
+        Ok(p) => p,
+        Err(e) => return fail(stderr, e),
+    };
+    let loaded = match load_source(&args.source, policies.clouds(), stdin) {
+        Ok(l) => l,
+        Err(e) => return fail(stderr, e),
+    };
+    let mut problems: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    let (inventory, errors) = govkh_core::inventory::Inventory::build(loaded.objects);
+    problems.extend(errors.iter().map(|e| e.to_string()));
+    let register = govkh_core::apis::register(&inventory);
+    let text = match args.format {
+        ListFormat::Text => apis_table(&register),
+        ListFormat::Json => match serde_json::to_string_pretty(&register) {
+            Ok(j) => j + "\n",
+            Err(e) => return fail(stderr, format_args!("cannot render the register: {e}")),
+        },
+    };
+    if !write_output(args.output.as_deref(), &text, stdout, stderr) {
+        return failed();
+    }
+    for p in &problems {
+        let _ = writeln!(stderr, "error: {p}");
+    }
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        failed()
+    }
+}
+
+/// The register as a table for people, one API a line.
+fn apis_table(register: &[govkh_core::apis::ApiEntry]) -> String {
+    let w = govkh_core::message::words::words(Lang::En);
+    // Annotations are anyone's text: control characters are shown, never sent to a terminal.
+    let shown = |s: &str| govkh_core::printable::printable(s).into_owned();
+    let rows: Vec<[String; 6]> = register
+        .iter()
+        .map(|a| {
+            [
+                shown(&a.api),
+                shown(&a.ministry),
+                shown(&format!("{}/{}", a.namespace, a.exposed_by)),
+                shown(&a.versions.join(",")),
+                shown(&a.lifecycle),
+                shown(&govkh_core::render::report::specification_words(
+                    &a.specification,
+                    w,
+                )),
+            ]
+        })
+        .collect();
+    let header = [
+        "API",
+        "MINISTRY",
+        "EXPOSED-BY",
+        "VERSIONS",
+        "LIFECYCLE",
+        "SPECIFICATION",
+    ];
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate().take(5) {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| -> String {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i < 5 {
+                l.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            } else {
+                l.push_str(c);
+            }
+        }
+        l.trim_end().to_string() + "\n"
+    };
+    let mut out = line(&header);
+    for r in &rows {
+        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+        out.push_str(&line(&cells));
+    }
+    if rows.is_empty() {
+        out.push_str("(no API is declared)\n");
+    }
+    out
 }

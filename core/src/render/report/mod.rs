@@ -216,6 +216,8 @@ pub struct Report {
     pub approvals: Vec<ApprovalLine>,
     /// Data-access grants.
     pub grants: Vec<GrantLine>,
+    /// The register of APIs (Art. 27).
+    pub apis: Vec<crate::apis::ApiEntry>,
     /// Statutory deadlines and ends of permissions, in date order.
     pub deadlines: Vec<DeadlineLine>,
     /// Articles, and what implements them.
@@ -281,6 +283,13 @@ const ANNEX: &[(&str, &str, &str, &str, &str)] = &[
         "គ្មានការថតចម្លង ឬផ្សព្វផ្សាយទិន្នន័យសម្ងាត់បំផុត; ទិន្នន័យសម្ងាត់តែនៅពេលមានការអនុញ្ញាត",
         "DataClass.spec.reproduction/sharing/publicExposure (schema: never weaker than the law); DataAccessGrant",
         "DataClass.spec.reproduction/sharing/publicExposure (schema៖ មិនដែលខ្សោយជាងច្បាប់); DataAccessGrant",
+    ),
+    (
+        "27",
+        "APIs' specifications made available to the committee; its register of APIs",
+        "លក្ខណៈបច្ចេកទេសនៃ API ផ្តល់ដល់គណៈកម្មាធិការ; បញ្ជី API របស់គណៈកម្មាធិការ",
+        "annotations digital.gov.kh/api, api-specification, api-versions, api-lifecycle; the register in this report and govkh apis",
+        "annotation digital.gov.kh/api, api-specification, api-versions, api-lifecycle; បញ្ជីក្នុងរបាយការណ៍នេះ និង govkh apis",
     ),
     (
         "28",
@@ -386,6 +395,7 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
         .map(|g| g.object.spec.established_on);
     let approvals = approval_lines(inv, today);
     let grants = grant_lines(inv, today);
+    let apis = crate::apis::register(inv);
     let deadlines = deadline_lines(inv, w, today);
     let summary = summary_of(inv, eval, today);
     let annex = annex_lines(policies, lang);
@@ -400,6 +410,7 @@ pub fn build_in(inv: &Inventory, eval: &Evaluation, policies: &Library, lang: La
         other_findings,
         approvals,
         grants,
+        apis,
         deadlines,
         annex,
     }
@@ -667,6 +678,22 @@ pub fn trend_sentence(trend: &history::Trend, w: &crate::message::words::Words) 
 /// Who a grant is to, in words: the ministry or person, or the public.
 pub fn grantee_words<'a>(g: &'a GrantLine, w: &'a crate::message::words::Words) -> &'a str {
     if g.public { w.the_public } else { &g.grantee }
+}
+
+/// An API's specification, in words: the URL, the ConfigMap's document, or what is wrong.
+pub fn specification_words(
+    s: &crate::apis::Specification,
+    w: &crate::message::words::Words,
+) -> String {
+    use crate::apis::Specification as S;
+    use crate::message::words::fill;
+    match s {
+        S::Missing => w.spec_missing.to_string(),
+        S::Url { url } => url.clone(),
+        S::Found { at } => fill(w.spec_found, &[("at", at)]),
+        S::NotRead { configmap } => fill(w.spec_not_read, &[("configmap", configmap)]),
+        S::Broken { named, reason } => fill(w.spec_broken, &[("named", named), ("reason", reason)]),
+    }
 }
 
 /// A repeat offence in one sentence (Art. 42).

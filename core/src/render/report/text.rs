@@ -418,6 +418,34 @@ fn approvals_md(o: &mut String, r: &Report, w: &Words, lang: Lang) {
             if g.expiring_soon { w.yes } else { "" }
         );
     }
+    apis_md(o, r, w);
+}
+
+/// The register of APIs (Art. 27).
+fn apis_md(o: &mut String, r: &Report, w: &Words) {
+    let _ = writeln!(o, "\n## {}\n\n{}\n", w.api_register, w.api_register_intro);
+    if r.apis.is_empty() {
+        let _ = writeln!(o, "{}", w.no_apis);
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "| {} | {} | {} | {} | {} | {} |",
+        w.h_api, w.h_ministry, w.h_exposed_by, w.h_versions, w.h_lifecycle, w.h_specification
+    );
+    let _ = writeln!(o, "|---|---|---|---|---|---|");
+    for a in &r.apis {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} |",
+            md(&a.api),
+            md(&a.ministry),
+            md(&format!("{}/{}", a.namespace, a.exposed_by)),
+            md(&a.versions.join(", ")),
+            md(&a.lifecycle),
+            md(&super::specification_words(&a.specification, w))
+        );
+    }
 }
 
 /// The deadlines, nearest first.

@@ -418,6 +418,54 @@ fn approvals_html(o: &mut String, r: &Report, w: &Words, lang: Lang) {
         ],
         rows,
     );
+    apis_html(o, r, w);
+}
+
+/// The register of APIs (Art. 27).
+fn apis_html(o: &mut String, r: &Report, w: &Words) {
+    let _ = write!(
+        o,
+        "<h2>{}</h2><p class=\"muted\">{}</p>",
+        w.api_register,
+        esc(w.api_register_intro)
+    );
+    if r.apis.is_empty() {
+        let _ = write!(o, "<p>{}</p>", w.no_apis);
+        return;
+    }
+    let rows =
+        r.apis
+            .iter()
+            .map(|a| {
+                let spec = Cell::text(&super::specification_words(&a.specification, w));
+                let spec = match a.specification {
+                    crate::apis::Specification::Missing
+                    | crate::apis::Specification::Broken { .. } => spec.class("warn"),
+                    _ => spec,
+                };
+                vec![
+                    Cell::text(&a.api),
+                    Cell::text(&a.ministry),
+                    Cell::text(&format!("{}/{}", a.namespace, a.exposed_by)),
+                    Cell::text(&a.versions.join(", ")),
+                    Cell::text(&a.lifecycle),
+                    spec,
+                ]
+            })
+            .collect();
+    table(
+        o,
+        false,
+        &[
+            (w.h_api, ""),
+            (w.h_ministry, ""),
+            (w.h_exposed_by, ""),
+            (w.h_versions, ""),
+            (w.h_lifecycle, ""),
+            (w.h_specification, ""),
+        ],
+        rows,
+    );
 }
 
 /// The annex: each article, what it requires, the policies that check it, the API.
