@@ -377,6 +377,53 @@ def test_admission_policies_can_be_left_out():
     assert not any(kind.startswith("ValidatingAdmissionPolicy") for kind, _ in objects)
 
 
+def exposed_metrics():
+    """The metric names `govkh run` exposes, read from its registry (operator/src/metrics.rs):
+    `govkh_<name>`, counters also as `_total`, histograms as `_bucket`, `_sum`, `_count`."""
+    import re
+    text = open(os.path.join(ROOT, "operator", "src", "metrics.rs")).read()
+    names = set()
+    for name in re.findall(r'register\(\s*"([a-z_]+)"', text):
+        base = "govkh_" + name
+        names |= {base, base + "_total", base + "_bucket", base + "_sum", base + "_count"}
+    return names
+
+
+def test_alerts_are_opt_in_name_only_exposed_metrics_and_speak_both_languages():
+    import re
+    assert not any(kind == "PrometheusRule" for kind, _ in render())
+    objects = render({"metrics": {"prometheusRule": {"enabled": True, "deadlineDays": 45,
+                                                     "labels": {"release": "kube-prometheus"}}}})
+    rule = objects[("PrometheusRule", "govkh")]
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus"
+    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    assert set(alerts) == {
+        "GovkhStatutoryDeadlineNear", "GovkhStatutoryDeadlinePassed", "GovkhWebhookUnreachable",
+        "GovkhForgedAdmissionReviews", "GovkhAdmissionRefusals", "GovkhAuditFailing",
+        "GovkhAuditNotRunning",
+    }, sorted(alerts)
+    assert alerts["GovkhStatutoryDeadlineNear"]["expr"].endswith("<= 45"), alerts["GovkhStatutoryDeadlineNear"]
+    exposed = exposed_metrics()
+    assert "govkh_deadline_days" in exposed and "govkh_audits_total" in exposed, sorted(exposed)
+    khmer = re.compile("[\u1780-\u17ff]")
+    for name, r in alerts.items():
+        for metric in re.findall(r"\bgovkh_[a-z_]+", r["expr"]):
+            assert metric in exposed, f"{name}: {metric} is not a metric govkh exposes"
+        assert r["labels"]["severity"] in ("info", "warning", "critical"), name
+        a = r["annotations"]
+        assert a["summary"] and a["description"], name
+        assert khmer.search(a["summary_km"]), f"{name}: summary_km is not Khmer"
+        # Prometheus's templates, left for Prometheus: Helm must not have eaten them.
+        if "$labels" in r["expr"] or "{{" in a["summary"]:
+            assert "{{ $" in a["summary"] and "{{ $" in a["summary_km"], name
+    for bad in ({"deadlineDays": 0}, {"deadlineDays": "soon"}, {"enabled": True, "extra": 1}):
+        try:
+            render({"metrics": {"prometheusRule": bad}})
+        except helm.HelmError:
+            continue
+        raise AssertionError(f"accepted {bad}")
+
+
 def main():
     return harness.run("chart", globals())
 
