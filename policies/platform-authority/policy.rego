@@ -13,7 +13,7 @@ metadata := {
 	"title": "Only the platform writes the national objects and hands namespaces over",
 	"fix": "ask the platform team of the government cloud (its groups: govkh-platform): they write the GovernmentCloud, DataClasses and Ministries and hand existing namespaces over; a ministry's DTU may amend only its own Ministry's names, contact and accounts",
 	"titleKm": "មានតែវេទិកាទេ ដែលសរសេរវត្ថុជាតិ និងប្រគល់ namespace",
-	"fixKm": "សូមទាក់ទងក្រុមវេទិកានៃពពករដ្ឋាភិបាល (ក្រុម govkh-platform)៖ ពួកគេសរសេរ GovernmentCloud, DataClass និងក្រសួង ហើយប្រគល់ namespace ដែលមានស្រាប់; អង្គភាពបំប្លែងឌីជីថលនៃក្រសួងអាចកែប្រែបានតែឈ្មោះ ទំនាក់ទំនង និងគណនីរបស់ក្រសួងខ្លួនប៉ុណ្ណោះ",
+	"fixKm": "សូមទាក់ទងក្រុមវេទិកានៃក្លោដរាជរដ្ឋាភិបាល (ក្រុម govkh-platform)៖ ពួកគេសរសេរ GovernmentCloud, DataClass និងក្រសួង ហើយប្រគល់ namespace ដែលមានស្រាប់; អង្គភាពផ្លាស់ប្តូរឌីជីថលនៃក្រសួងអាចកែប្រែបានតែឈ្មោះ ទំនាក់ទំនង និងគណនីរបស់ក្រសួងខ្លួនប៉ុណ្ណោះ",
 	"articles": ["4", "5", "10", "25"],
 	"severity": "critical",
 	"action": "deny",
@@ -83,5 +83,5 @@ violation contains {"msg": msg, "msg_km": msg_km} if {
 	some pair in platform_only
 	[what, what_km] := pair
 	msg := sprintf("%s (groups %s) may not %s: only the platform of the government cloud (groups %s) may (Art. 4, 5, 10, 25)", [lib.user_name, lib.groups_text, what, concat(", ", lib.platform_groups)])
-	msg_km := sprintf("%s (ក្រុម %s) គ្មានសិទ្ធិ%s ទេ៖ មានតែវេទិកានៃពពករដ្ឋាភិបាល (ក្រុម %s) ទេ ដែលមានសិទ្ធិ (មាត្រា 4, 5, 10, 25)", [lib.user_name, lib.groups_text, what_km, concat(", ", lib.platform_groups)])
+	msg_km := sprintf("%s (ក្រុម %s) គ្មានសិទ្ធិ%s ទេ៖ មានតែវេទិកានៃក្លោដរាជរដ្ឋាភិបាល (ក្រុម %s) ទេ ដែលមានសិទ្ធិ (មាត្រា 4, 5, 10, 25)", [lib.user_name, lib.groups_text, what_km, concat(", ", lib.platform_groups)])
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::finding::Finding;
 
 pub mod en;
+pub mod glossary;
 pub mod km;
 pub mod words;
 
