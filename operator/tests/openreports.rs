@@ -421,3 +421,32 @@ fn a_namespace_no_ministry_holds_gets_no_report_of_passes() {
             .is_some_and(|c| c.starts_with("Art. "))
     }));
 }
+
+#[test]
+fn a_namespace_gone_or_being_deleted_is_no_failure_to_write_and_anything_else_is() {
+    use govkh::writers::openreports::namespace_going;
+    let api = |status: Value| {
+        kube::Error::Api(Box::new(
+            serde_json::from_value::<kube::core::Status>(status).unwrap(),
+        ))
+    };
+    // As the API server answers a create in a terminating namespace (seen in the e2e suite).
+    let terminating = api(
+        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403,
+        "reason": "Forbidden",
+        "message": "reports.openreports.io \"govkh\" is forbidden: unable to create new content in namespace gdt-e2e-later because it is being terminated",
+        "details": {"name": "govkh", "group": "openreports.io", "kind": "reports",
+            "causes": [{"reason": "NamespaceTerminating", "message": "namespace gdt-e2e-later is being terminated", "field": "metadata.namespace"}]}}),
+    );
+    assert!(namespace_going(&terminating));
+    let gone = api(
+        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404, "reason": "NotFound"}),
+    );
+    assert!(namespace_going(&gone));
+    // Forbidden for want of a permission is a failure to say out loud.
+    let rbac = api(
+        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403, "reason": "Forbidden",
+        "message": "reports.openreports.io is forbidden: User cannot create resource"}),
+    );
+    assert!(!namespace_going(&rbac));
+}

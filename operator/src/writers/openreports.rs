@@ -224,8 +224,9 @@ impl Writer {
                     written.insert(namespace, text);
                     done.applied += 1;
                 }
-                // The namespace was deleted since the audit: its results go with it.
-                Err(kube::Error::Api(s)) if s.code == 404 && namespace.is_some() => {
+                // The namespace was deleted since the audit, or is being deleted (the API
+                // server refuses new content there): its results go with it.
+                Err(e) if namespace.is_some() && namespace_going(&e) => {
                     done.skipped += 1;
                 }
                 Err(source) => {
@@ -302,5 +303,20 @@ impl Writer {
                 }
             }
         }
+    }
+}
+
+/// Whether a write failed because its namespace is gone (404) or going: a namespace being
+/// deleted refuses new objects with 403 and the cause `NamespaceTerminating`.
+pub fn namespace_going(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::Api(s) => {
+            s.code == 404
+                || (s.code == 403
+                    && s.details.as_ref().is_some_and(|d| {
+                        d.causes.iter().any(|c| c.reason == "NamespaceTerminating")
+                    }))
+        }
+        _ => false,
     }
 }
