@@ -742,6 +742,18 @@ fn refusals(s: &Suite) -> Vec<Result<(), String>> {
             dtu,
         ),
         refused(
+            "MoEYS grants MEF's data to the public",
+            s.apply(
+                "r-public",
+                &grant("mef-to-the-public", "mef", "confidential", "[mef-authz-data]", "2099-12-31")
+                    .replace("grantee: {ministry: moeys}", "grantee: {public: true}")
+                    .replace("  access: {ports: [{protocol: TCP, port: 5432}]}\n", ""),
+                MOEYS,
+            ),
+            "ministry-authority",
+            dtu,
+        ),
+        refused(
             "MEF grants top-secret data",
             s.apply("r-top-secret", &grant("mef-secret", "mef", "top-secret", "[mef-authz-data]", "2099-12-31"), MEF),
             "no-dissemination",

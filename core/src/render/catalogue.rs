@@ -1,6 +1,7 @@
 //! The policy catalogue as people and tools read it (`govkh policy list`): a table with each
 //! policy's articles, severity, action and penalty, or JSON with the same metadata.
 
+use super::columns::Columns;
 use crate::policy::Library;
 
 /// The catalogue as a table: one row per policy, its penalty (with the amounts) on the line
@@ -24,24 +25,12 @@ pub fn table(lib: &Library) -> String {
             )
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for (r, _) in &rows {
-        for (w, c) in widths.iter_mut().zip(r.iter()) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[&str]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths.iter())
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    let indent = widths[..4].iter().map(|w| w + 2).sum::<usize>();
-    let mut out = line(&header) + "\n";
+    let plain: Vec<&[String; 5]> = rows.iter().map(|(r, _)| r).collect();
+    let columns = Columns::fit(&header, &plain);
+    let indent = columns.start_of(4);
+    let mut out = columns.line(&header) + "\n";
     for (r, penalty) in &rows {
-        out += &line(&r.each_ref().map(String::as_str));
+        out += &columns.line(r);
         out.push('\n');
         if let Some(p) = penalty {
             out += &format!("{:indent$}penalty: {p}\n", "");

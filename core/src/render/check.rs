@@ -15,6 +15,8 @@ use crate::{
     printable::printable,
 };
 
+use super::columns::Columns;
+
 /// The `schemaVersion` of `govkh check --output json`. Bumped on any incompatible change.
 pub const CHECK_SCHEMA_VERSION: &str = "govkh.digital.gov.kh/check/v1";
 
@@ -173,23 +175,10 @@ fn clock_table(out: &mut String, eval: &Evaluation, w: &Words, lang: Lang) {
                 ]
             })
             .collect();
-        let mut widths = header.map(|h| h.chars().count());
+        let columns = Columns::fit(&header, &rows);
+        let _ = writeln!(out, "  {}", columns.line(&header));
         for r in &rows {
-            for (w, c) in widths.iter_mut().zip(r.iter()) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-        let line = |cells: Vec<&str>| {
-            let padded: Vec<String> = cells
-                .iter()
-                .zip(widths.iter())
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            format!("  {}", padded.join("  ").trim_end())
-        };
-        let _ = writeln!(out, "{}", line(header.to_vec()));
-        for r in &rows {
-            let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
+            let _ = writeln!(out, "  {}", columns.line(r));
         }
     }
 }

@@ -264,27 +264,11 @@ fn apis_table(register: &[govkh_core::apis::ApiEntry]) -> String {
         "LIFECYCLE",
         "SPECIFICATION",
     ];
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let columns = govkh_core::render::columns::Columns::fit(&header, &rows);
+    let mut out = columns.line(&header) + "\n";
     for r in &rows {
-        for (i, c) in r.iter().enumerate().take(5) {
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: &[&str]| -> String {
-        let mut l = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i < 5 {
-                l.push_str(&format!("{c:<w$}  ", w = widths[i]));
-            } else {
-                l.push_str(c);
-            }
-        }
-        l.trim_end().to_string() + "\n"
-    };
-    let mut out = line(&header);
-    for r in &rows {
-        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-        out.push_str(&line(&cells));
+        out += &columns.line(r);
+        out.push('\n');
     }
     if rows.is_empty() {
         out.push_str("(no API is declared)\n");
