@@ -404,7 +404,7 @@ def test_alerts_are_opt_in_name_only_exposed_metrics_and_speak_both_languages():
     }, sorted(alerts)
     assert alerts["GovkhStatutoryDeadlineNear"]["expr"].endswith("<= 45"), alerts["GovkhStatutoryDeadlineNear"]
     exposed = exposed_metrics()
-    assert "govkh_deadline_days" in exposed and "govkh_audits_total" in exposed, sorted(exposed)
+    assert "govkh_tenancy_deadline_days" in exposed and "govkh_audits_total" in exposed, sorted(exposed)
     khmer = re.compile("[\u1780-\u17ff]")
     for name, r in alerts.items():
         for metric in re.findall(r"\bgovkh_[a-z_]+", r["expr"]):

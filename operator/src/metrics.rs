@@ -1,6 +1,8 @@
 //! Prometheus metrics, in a registry owned by the operator's context (so tests can read it),
 //! never in globals. Label values come from bounded sets — controller names, ministry codes,
-//! article numbers, actions, clock states — never from the names of workloads or namespaces.
+//! article numbers, actions, clock states, and the names of CloudTenancies and Approvals (a
+//! series each, only while a statutory deadline runs) — never from the names of workloads or
+//! namespaces.
 
 use std::sync::Mutex;
 
@@ -35,6 +37,19 @@ pub struct MinistryLabels {
     pub ministry: String,
 }
 
+/// Labels of the per-tenancy deadline gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeadlineLabels {
+    /// The tenancy's ministry.
+    pub ministry: String,
+    /// The CloudTenancy.
+    pub tenancy: String,
+    /// `application`, `migration` or `approval-expiry`.
+    pub deadline: String,
+    /// The approval in force whose end it is (`approval-expiry`), else empty.
+    pub approval: String,
+}
+
 /// Labels of the tenancy-state gauge.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabels {
@@ -66,6 +81,7 @@ pub struct Metrics {
     duration: Family<ControllerLabels, Histogram>,
     findings: Family<FindingLabels, Gauge>,
     deadline_days: Family<MinistryLabels, Gauge>,
+    tenancy_deadline_days: Family<DeadlineLabels, Gauge>,
     score: Family<MinistryLabels, Gauge>,
     undeclared_clouds: Family<MinistryLabels, Gauge>,
     tenancies: Family<StateLabels, Gauge>,
@@ -127,6 +143,12 @@ impl Metrics {
             "deadline_days",
             "Days from the last audit's day to the ministry's nearest running statutory deadline",
             deadline_days.clone(),
+        );
+        let tenancy_deadline_days = Family::<DeadlineLabels, Gauge>::default();
+        registry.register(
+            "tenancy_deadline_days",
+            "Days from the last audit's day to each tenancy's nearest running statutory deadline: the last day to apply, to have migrated, or of the approval in force (Art. 10)",
+            tenancy_deadline_days.clone(),
         );
         let score = Family::<MinistryLabels, Gauge>::default();
         registry.register(
@@ -201,6 +223,7 @@ impl Metrics {
             duration,
             findings,
             deadline_days,
+            tenancy_deadline_days,
             score,
             undeclared_clouds,
             tenancies,
@@ -241,6 +264,17 @@ impl Metrics {
             self.deadline_days
                 .get_or_create(&MinistryLabels { ministry })
                 .set(days);
+        }
+        self.tenancy_deadline_days.clear();
+        for d in &audit.deadlines {
+            self.tenancy_deadline_days
+                .get_or_create(&DeadlineLabels {
+                    ministry: d.ministry.clone(),
+                    tenancy: d.tenancy.clone(),
+                    deadline: d.kind.as_str().to_string(),
+                    approval: d.approval.clone().unwrap_or_default(),
+                })
+                .set(d.days_left);
         }
         self.score.clear();
         self.undeclared_clouds.clear();
@@ -397,9 +431,18 @@ mod tests {
                 ..Default::default()
             },
         );
+        a.deadlines.push(govkh_core::audit::Deadline {
+            ministry: "mef".into(),
+            tenancy: "mef-workloads".into(),
+            kind: govkh_core::law::clock::DeadlineKind::ApprovalExpiry,
+            approval: Some("mef-aws".into()),
+            day: "2027-05-10".parse().unwrap(),
+            days_left: 165,
+        });
         m.audited(&a);
         let text = m.render();
         for line in [
+            "govkh_tenancy_deadline_days{ministry=\"mef\",tenancy=\"mef-workloads\",deadline=\"approval-expiry\",approval=\"mef-aws\"} 165",
             "govkh_findings{ministry=\"mef\",article=\"10\",action=\"deny\"} 2",
             "govkh_tenancies{state=\"MigrationOverdue\"} 1",
             "govkh_deadline_days{ministry=\"mef\"} 95",
@@ -411,8 +454,10 @@ mod tests {
         }
         a.findings.clear();
         a.findings.insert(("moh".into(), "29".into(), "warn"), 1);
+        a.deadlines.clear();
         m.audited(&a);
         let text = m.render();
+        assert!(!text.contains("tenancy=\"mef-workloads\""), "{text}");
         assert!(!text.contains("ministry=\"mef\",article=\"10\""), "{text}");
         assert!(text.contains("govkh_findings{ministry=\"moh\",article=\"29\",action=\"warn\"} 1"));
     }

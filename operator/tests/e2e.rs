@@ -267,7 +267,7 @@ spec:
 /// reproduction (a fail result in its namespace's report: Secrets never reach the webhook); MOH's confidential records are exposed by a LoadBalancer only once a grant to
 /// the public (written with the committee's authority) is in force — and such a grant with a
 /// network path is refused by the CRD's own rule.
-fn copies_and_public_exposure(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+async fn copies_and_public_exposure(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
     let write = |name: &str, text: &str| -> Result<String, String> {
         let file = dir.join(name);
         std::fs::write(&file, text).map_err(|e| e.to_string())?;
@@ -287,20 +287,22 @@ stringData: {password: not-really}
     // Secrets never reach the webhook (their contents stay in the API server): the copy is an
     // audit finding, reported where the Secret lives.
     kubectl(kubeconfig, &["create", "-f", &reflected])?;
-    let mut reported = Err(String::from("no report read"));
-    for _ in 0..90 {
-        reported = kubectl(
-            kubeconfig,
-            &[
-                "get",
-                "reports.openreports.io",
-                "-n",
-                "moh-registry",
-                "-o",
-                "json",
-            ],
-        )
-        .and_then(|out| {
+    let reported = wait_until(
+        "the Secret's no-reproduction result in moh-registry's report",
+        Duration::from_secs(90),
+        Duration::from_secs(1),
+        || async {
+            let out = kubectl(
+                kubeconfig,
+                &[
+                    "get",
+                    "reports.openreports.io",
+                    "-n",
+                    "moh-registry",
+                    "-o",
+                    "json",
+                ],
+            )?;
             let list: serde_json::Value = serde_json::from_str(&out).map_err(|e| e.to_string())?;
             let found = list["items"]
                 .as_array()
@@ -312,17 +314,12 @@ stringData: {password: not-really}
                         && x["result"] == "fail"
                         && x["resources"][0]["name"] == "e2e-registry-credentials"
                 });
-            if found {
-                Ok(())
-            } else {
-                Err("not reported yet".into())
-            }
-        });
-        if reported.is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_secs(1));
-    }
+            found
+                .then_some(())
+                .ok_or_else(|| "not reported yet".to_string())
+        },
+    )
+    .await;
     let _ = kubectl(
         kubeconfig,
         &["delete", "-f", &reflected, "--ignore-not-found"],
@@ -393,14 +390,13 @@ spec:
     args.extend(committee);
     kubectl(kubeconfig, &args)?;
     // The webhook sees the grant through its watch: moments, not a fixed wait.
-    let mut admitted = Err(String::new());
-    for _ in 0..30 {
-        admitted = kubectl(kubeconfig, &["create", "-f", &service]);
-        if admitted.is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_secs(1));
-    }
+    let admitted = wait_until(
+        "the public Service admitted under the grant to the public",
+        Duration::from_secs(30),
+        Duration::from_secs(1),
+        || async { kubectl(kubeconfig, &["create", "-f", &service]).map(|_| ()) },
+    )
+    .await;
     let _ = kubectl(
         kubeconfig,
         &["delete", "-f", &service, "--ignore-not-found"],
@@ -409,8 +405,93 @@ spec:
     args.extend(committee);
     let _ = kubectl(kubeconfig, &args);
     admitted
-        .map(|_| ())
-        .map_err(|e| format!("the public Service under an active grant to the public: {e}"))
+}
+
+/// Art. 10's deadlines reach the ministry: an approval the committee gives NSSF's private
+/// cloud until five days from today makes its end the tenancy's nearest deadline — a
+/// `govkh_tenancy_deadline_days` series of 5 naming the approval, and a `Warning`
+/// `DeadlineApproaching` Event (the week's notice, English then Khmer) on the Ministry. The
+/// approval is deleted afterwards and the series goes back to the migration deadline.
+async fn deadline_notices(kubeconfig: &Path, dir: &Path) -> Result<(), String> {
+    let today = Day::in_phnom_penh(Timestamp::now());
+    let mut until = today;
+    for _ in 0..5 {
+        until = until.next();
+    }
+    let file = dir.join("nssf-short-approval.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "apiVersion: digital.gov.kh/v1alpha1
+kind: Approval
+metadata: {{name: e2e-nssf-short}}
+spec:
+  subject: {{kind: CloudTenancy, name: nssf-claims}}
+  article: \"10\"
+  request: {{requestedOn: \"2026-04-20\", requestedBy: dtu@nssf.gov.kh, document: NSSF/DTU/2026/9}}
+  decision: {{verdict: Approved, decidedOn: \"2026-05-01\", document: DGC/2026/909, reviewer: Digital Government Committee}}
+  validUntil: \"{until}\"
+"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let path = file.to_string_lossy().into_owned();
+    let committee = [
+        "--as=e2e-committee",
+        "--as-group=system:masters",
+        "--as-group=digital-government-committee",
+    ];
+    let mut args = vec!["apply", "-f", path.as_str()];
+    args.extend(committee);
+    kubectl(kubeconfig, &args)?;
+    let series = "govkh_tenancy_deadline_days{ministry=\"nssf\",tenancy=\"nssf-claims\",deadline=\"approval-expiry\",approval=\"e2e-nssf-short\"} 5";
+    let metric = wait_for(
+        "the approval's end as nssf-claims' deadline metric",
+        || async {
+            let text = get("127.0.0.1:18080", "/metrics").await?;
+            text.contains(series)
+                .then_some(())
+                .ok_or_else(|| format!("no {series}"))
+        },
+    )
+    .await;
+    let event = wait_for("a DeadlineApproaching Event on Ministry nssf", || async {
+        let out = kubectl(
+            kubeconfig,
+            &[
+                "get",
+                "events.events.k8s.io",
+                "-A",
+                "--field-selector",
+                "reason=DeadlineApproaching,regarding.name=nssf",
+                "-o",
+                "json",
+            ],
+        )?;
+        let list: serde_json::Value = serde_json::from_str(&out).map_err(|e| e.to_string())?;
+        let found = list["items"].as_array().into_iter().flatten().any(|e| {
+            let note = e["note"].as_str().unwrap_or_default();
+            e["type"] == "Warning"
+                && e["regarding"]["kind"] == "Ministry"
+                && note.contains("e2e-nssf-short")
+                && note.contains(&format!("5 days are left (until {until})"))
+                && note.contains("នៅសល់ 5 ថ្ងៃទៀត")
+        });
+        found.then_some(()).ok_or_else(|| format!("not yet: {out}"))
+    })
+    .await;
+    let mut args = vec!["delete", "-f", path.as_str(), "--ignore-not-found"];
+    args.extend(committee);
+    let deleted = kubectl(kubeconfig, &args).map(|_| ());
+    let back = wait_for("nssf-claims' deadline back to the migration", || async {
+        let text = get("127.0.0.1:18080", "/metrics").await?;
+        (!text.contains("approval=\"e2e-nssf-short\"")
+            && text.contains("tenancy=\"nssf-claims\",deadline=\"migration\""))
+        .then_some(())
+        .ok_or_else(|| "the approval's series is still there".to_string())
+    })
+    .await;
+    metric.and(event).and(deleted).and(back)
 }
 
 /// A refused `kubectl create --dry-run=server` (a LoadBalancer Service in a confidential
@@ -914,11 +995,18 @@ async fn run(kubeconfig: PathBuf) -> Result<(), String> {
     // Once every object has arrived and been judged, a healthy start has said nothing alarming.
     let quiet = quiet_start(&dir.join("operator.log"));
     let admitted = match wait_ready().await {
-        Ok(()) => admission(&kubeconfig, &dir)
-            .and(dry_run_leaves_no_trace(&kubeconfig, &dir))
-            .and(the_laws_numbers_and_accounts(&kubeconfig, &dir))
-            .and(copies_and_public_exposure(&kubeconfig, &dir))
-            .and(only_the_api_server_is_served(&cert).await),
+        Ok(()) => {
+            // Every step runs, whichever fails first: the first error is the one reported.
+            let refusals = admission(&kubeconfig, &dir)
+                .and(dry_run_leaves_no_trace(&kubeconfig, &dir))
+                .and(the_laws_numbers_and_accounts(&kubeconfig, &dir));
+            let copies = copies_and_public_exposure(&kubeconfig, &dir).await;
+            let notices = deadline_notices(&kubeconfig, &dir).await;
+            refusals
+                .and(copies)
+                .and(notices)
+                .and(only_the_api_server_is_served(&cert).await)
+        }
         Err(e) => Err(e),
     };
     let clouds = clouds::cloud_resources_at_admission(&kubeconfig, &dir).await;

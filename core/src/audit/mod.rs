@@ -15,7 +15,7 @@ use crate::{
     evaluate::{Evaluation, TenancyClock},
     finding::{Action, ActionCounts, Finding, Severity},
     inventory::Inventory,
-    law::clock::days_between,
+    law::clock::{DeadlineKind, days_between},
 };
 
 /// What one audit found.
@@ -40,6 +40,61 @@ pub struct Audit {
     /// Requests refused at admission in the 24 hours before the audit, by ministry (this
     /// replica's count: each counts the requests it answered).
     pub refused_last_day: BTreeMap<String, u32>,
+    /// Each tenancy's nearest running statutory deadline (`deadlines`).
+    pub deadlines: Vec<Deadline>,
+}
+
+/// A tenancy's nearest running statutory deadline, as the audited day sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    /// The tenancy's ministry.
+    pub ministry: String,
+    /// The tenancy.
+    pub tenancy: String,
+    /// Which deadline it is.
+    pub kind: DeadlineKind,
+    /// The approval in force whose end it is (`ApprovalExpiry` only).
+    pub approval: Option<String>,
+    /// The deadline: the last day on which the tenancy is still in time.
+    pub day: Day,
+    /// Days from the audited day to it (0: today is the last day).
+    pub days_left: i64,
+}
+
+/// The days before a deadline on which the Ministry is told (`notice_due`): a month, a week,
+/// and the last day.
+pub const NOTICE_DAYS: [i64; 3] = [30, 7, 0];
+
+/// The notice a deadline `days_left` away is due: the nearest of `NOTICE_DAYS` it has
+/// reached (5 days left: the 7-day notice), none while more than 30 days are left.
+pub fn notice_due(days_left: i64) -> Option<i64> {
+    NOTICE_DAYS.iter().rev().copied().find(|t| days_left <= *t)
+}
+
+/// Each tenancy's nearest running deadline on the evaluated day, in the evaluation's order.
+pub fn deadlines(eval: &Evaluation) -> Vec<Deadline> {
+    eval.tenancies
+        .iter()
+        .filter_map(|t| {
+            let day = t.next_deadline?;
+            // With an approval in force the clock's next deadline is the approval's end.
+            let kind = if t.approval.is_some() {
+                DeadlineKind::ApprovalExpiry
+            } else if t.application_deadline == Some(day) {
+                DeadlineKind::Application
+            } else {
+                DeadlineKind::Migration
+            };
+            Some(Deadline {
+                ministry: t.ministry.clone(),
+                tenancy: t.name.clone(),
+                kind,
+                approval: t.approval.clone(),
+                day,
+                days_left: days_between(eval.today, day),
+            })
+        })
+        .collect()
 }
 
 /// Every clock state, so a metric series drops to 0 instead of disappearing.
@@ -130,6 +185,7 @@ pub fn summarize(inv: &Inventory, eval: &Evaluation, problems: usize) -> Audit {
         problems,
         observations,
         refused_last_day: BTreeMap::new(),
+        deadlines: deadlines(eval),
     }
 }
 
@@ -333,6 +389,62 @@ mod tests {
         assert_eq!(
             after.tenancy_states["MigrationOverdue"],
             after.tenancies.overdue
+        );
+    }
+
+    #[test]
+    fn a_notice_is_due_a_month_a_week_and_on_the_last_day() {
+        assert_eq!(notice_due(31), None);
+        assert_eq!(notice_due(30), Some(30));
+        assert_eq!(notice_due(8), Some(30));
+        assert_eq!(notice_due(7), Some(7));
+        assert_eq!(notice_due(1), Some(7));
+        assert_eq!(notice_due(0), Some(0));
+    }
+
+    #[test]
+    fn each_running_deadline_is_named_with_its_kind_and_days_left() {
+        let a = examples_audit("2026-11-26T03:00:00Z");
+        let shown: Vec<String> = a
+            .deadlines
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}/{} {} {} {} {:?}",
+                    d.ministry,
+                    d.tenancy,
+                    d.kind.as_str(),
+                    d.day,
+                    d.days_left,
+                    d.approval
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "gdt/gdt-efiling migration 2027-03-01 95 None",
+                "gdt/gdt-legacy migration 2027-03-01 95 None",
+                "mef/mef-analytics migration 2027-03-01 95 None",
+                "mef/mef-workloads approval-expiry 2027-05-10 165 Some(\"mef-aws-continuation\")",
+                "moeys/moeys-elearning migration 2027-03-01 95 None",
+                "nssf/nssf-claims migration 2027-03-01 95 None",
+            ]
+        );
+        // Inside the application window the nearest deadline is the last day to apply.
+        let early = examples_audit("2026-04-01T03:00:00Z");
+        let applying: Vec<_> = early
+            .deadlines
+            .iter()
+            .filter(|d| d.kind == DeadlineKind::Application)
+            .map(|d| (d.tenancy.as_str(), d.day.to_string(), d.days_left))
+            .collect();
+        assert_eq!(applying.len(), 6, "{applying:?}");
+        assert!(
+            applying
+                .iter()
+                .all(|(_, day, left)| day == "2026-05-30" && *left == 59),
+            "{applying:?}"
         );
     }
 }

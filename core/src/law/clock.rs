@@ -50,6 +50,30 @@ pub struct NamedApproval<'a> {
     pub spec: &'a ApprovalSpec,
 }
 
+/// Which statutory deadline a tenancy's nearest one is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DeadlineKind {
+    /// The last day to apply to the committee for an exception (Art. 10: 90 days after the
+    /// government cloud's establishment).
+    Application,
+    /// The last day to have migrated to the government cloud (Art. 10: 12 months).
+    Migration,
+    /// The last day of the approval in force (its `validUntil`): after it the tenancy is
+    /// outside without an exception.
+    ApprovalExpiry,
+}
+
+impl DeadlineKind {
+    /// The name metrics and Events use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::Application => "application",
+            DeadlineKind::Migration => "migration",
+            DeadlineKind::ApprovalExpiry => "approval-expiry",
+        }
+    }
+}
+
 /// The clock's verdict on one tenancy on one day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClockVerdict {

@@ -7,7 +7,7 @@ use crate::{
         SubjectKind,
     },
     fence::{ClaimRefusal, PathRefusal},
-    law::clock::{ClockReason, ClockVerdict, Outside},
+    law::clock::{ClockReason, ClockVerdict, DeadlineKind, Outside},
     law::references::MissingReference,
     law::verdict::Reason,
 };
@@ -28,6 +28,34 @@ pub fn outside(why: &Outside) -> String {
 
 fn day(d: Option<Day>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// The notice on a Ministry that a tenancy's statutory deadline is near (`days_left` days
+/// away, 0: today is its last day) or that its approval ends.
+pub fn deadline_notice(
+    tenancy: &str,
+    kind: DeadlineKind,
+    approval: Option<&str>,
+    deadline: Day,
+    days_left: i64,
+) -> String {
+    let when = match days_left {
+        0 => format!("today ({deadline}) is the last day"),
+        1 => format!("1 day is left (until {deadline})"),
+        n => format!("{n} days are left (until {deadline})"),
+    };
+    match kind {
+        DeadlineKind::Application => format!(
+            "CloudTenancy {tenancy} runs outside the government cloud: to stay outside, the ministry must apply in writing to the Digital Government Committee; {when} (Art. 10)"
+        ),
+        DeadlineKind::Migration => format!(
+            "CloudTenancy {tenancy} runs outside the government cloud without an exception in force: it must have migrated to the government cloud; {when} (Art. 10)"
+        ),
+        DeadlineKind::ApprovalExpiry => format!(
+            "the committee's approval {} of CloudTenancy {tenancy} ends: {when}; after it the tenancy is outside the government cloud without an exception — migrate or request a new approval (Art. 10)",
+            approval.unwrap_or("-")
+        ),
+    }
 }
 
 /// The statutory clock's verdict on a tenancy: what the state means and what to do (Art. 10).

@@ -5,7 +5,7 @@
 
 use crate::{
     api::{ClockState, Day},
-    law::clock::{ClockReason, ClockVerdict, Outside},
+    law::clock::{ClockReason, ClockVerdict, DeadlineKind, Outside},
     law::references::MissingReference,
 };
 
@@ -24,6 +24,32 @@ pub fn outside(why: &Outside) -> String {
 
 fn day(d: Option<Day>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// `en::deadline_notice` in Khmer.
+pub fn deadline_notice(
+    tenancy: &str,
+    kind: DeadlineKind,
+    approval: Option<&str>,
+    deadline: Day,
+    days_left: i64,
+) -> String {
+    let when = match days_left {
+        0 => format!("ថ្ងៃនេះ ({deadline}) ជាថ្ងៃចុងក្រោយ"),
+        n => format!("នៅសល់ {n} ថ្ងៃទៀត (ត្រឹម {deadline})"),
+    };
+    match kind {
+        DeadlineKind::Application => format!(
+            "CloudTenancy {tenancy} ដំណើរការនៅក្រៅក្លោដរាជរដ្ឋាភិបាល៖ ដើម្បីបន្តនៅខាងក្រៅ ក្រសួងត្រូវដាក់សំណើជាលាយលក្ខណ៍អក្សរទៅគណៈកម្មាធិការរដ្ឋាភិបាលឌីជីថល; {when} (មាត្រា 10)"
+        ),
+        DeadlineKind::Migration => format!(
+            "CloudTenancy {tenancy} ដំណើរការនៅក្រៅក្លោដរាជរដ្ឋាភិបាល ដោយគ្មានការលើកលែងណាមួយមានសុពលភាព៖ ត្រូវផ្ទេរចូលក្លោដរាជរដ្ឋាភិបាល; {when} (មាត្រា 10)"
+        ),
+        DeadlineKind::ApprovalExpiry => format!(
+            "ការអនុម័តរបស់គណៈកម្មាធិការ `{}` សម្រាប់ CloudTenancy {tenancy} ជិតផុតសុពលភាព៖ {when}; ក្រោយនោះ ត្រូវផ្ទេរចូលក្លោដរាជរដ្ឋាភិបាល ឬស្នើសុំការអនុម័តថ្មី (មាត្រា 10)",
+            approval.unwrap_or("-")
+        ),
+    }
 }
 
 /// The statutory clock's verdict on a tenancy: what the state means and what to do (Art. 10).

@@ -1,7 +1,8 @@
 //! When the audit runs: when something it depends on changed (paced: at least `AUDIT_MIN_GAP`
 //! and `AUDIT_DUTY` times the last audit's duration apart), when the day turns in Phnom Penh,
 //! and looking again every interval — never on an unchanged cluster. The loop keeps the result
-//! in the context and has the leader write the history and the compliance reports.
+//! in the context and has the leader write the history and the compliance reports, and say the
+//! deadline notices due.
 
 use crate::{
     audit,
@@ -36,6 +37,7 @@ pub async fn audit_loop(
     let mut n = 0u64;
     let mut keeper = crate::writers::history::Keeper::default();
     let mut writer = reports.map(|o| crate::writers::openreports::Writer::new(o.flavour));
+    let mut notices = crate::writers::deadlines::Notices::default();
     // An audit of an index that has not listed every kind would report an empty cluster.
     while !ctx.index.is_synced() {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -76,6 +78,9 @@ pub async fn audit_loop(
                     "audit complete"
                 );
                 let observations = a.observations.clone();
+                if leading.load(Ordering::Relaxed) {
+                    notices.publish(&ctx, &a.deadlines).await;
+                }
                 // Every replica counts the requests it answered: each publishes its own.
                 ctx.metrics.refused_last_day(&a.refused_last_day);
                 ctx.set_audit(a, leading.load(Ordering::Relaxed));
