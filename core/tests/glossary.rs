@@ -88,3 +88,32 @@ fn every_term_of_the_glossary_is_in_use_and_no_variant_is_its_own_form() {
         }
     }
 }
+
+/// An English abbreviation in a Khmer sentence reads as a word the reader must guess: "DTU"
+/// touching Khmer text (not in parentheses after the Khmer term, not in a document number like
+/// `MEF/DTU/2026/041`) is refused; the glossary's Khmer term is written instead.
+#[test]
+fn no_khmer_sentence_says_dtu() {
+    let khmer = |c: char| ('\u{1780}'..='\u{17ff}').contains(&c);
+    let mut wrong = Vec::new();
+    for (path, text) in khmer_files() {
+        for (n, line) in text.lines().enumerate() {
+            for (at, _) in line.match_indices("DTU") {
+                let before = line[..at].trim_end().chars().next_back();
+                let after = line[at + 3..].trim_start().chars().next();
+                if before.is_some_and(khmer) || after.is_some_and(khmer) {
+                    wrong.push(format!(
+                        "{}:{}",
+                        path.strip_prefix(root()).unwrap_or(&path).display(),
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "write «អង្គភាពផ្លាស់ប្តូរឌីជីថល» for DTU in Khmer: {}",
+        wrong.join(", ")
+    );
+}

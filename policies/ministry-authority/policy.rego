@@ -17,7 +17,7 @@ metadata := {
 	"title": "Each ministry writes only in its own name",
 	"fix": "write objects only for your own ministry, as a member of its DTU groups (its Ministry's digitalTransformationUnit.groups); a receiving ministry agrees to a link itself, and the committee or the data owner authorises a grant",
 	"titleKm": "ក្រសួងនីមួយៗសរសេរតែក្នុងនាមខ្លួនប៉ុណ្ណោះ",
-	"fixKm": "សរសេរវត្ថុសម្រាប់តែក្រសួងរបស់អ្នក ក្នុងនាមជាសមាជិកក្រុម DTU របស់ក្រសួងនោះ (digitalTransformationUnit.groups); ក្រសួងដែលទទួលយល់ព្រមលើតំណដោយខ្លួនឯង ហើយគណៈកម្មាធិការ ឬម្ចាស់ទិន្នន័យផ្តល់ការអនុញ្ញាតចូលប្រើ",
+	"fixKm": "សរសេរវត្ថុសម្រាប់តែក្រសួងរបស់អ្នក ក្នុងនាមជាសមាជិកក្រុមអង្គភាពផ្លាស់ប្តូរឌីជីថលរបស់ក្រសួងនោះ (digitalTransformationUnit.groups); ក្រសួងដែលទទួលយល់ព្រមលើតំណដោយខ្លួនឯង ហើយគណៈកម្មាធិការ ឬម្ចាស់ទិន្នន័យផ្តល់ការអនុញ្ញាតចូលប្រើ",
 	"articles": ["5", "26"],
 	"severity": "critical",
 	"action": "deny",
@@ -154,21 +154,21 @@ allowed("request", m) if lib.in_dtu(m)
 allowed("request", _) if lib.is_committee
 
 # What each need means, in both languages.
-what("tenancy", m) := [sprintf("write a CloudTenancy of Ministry %s: only its DTU or the platform (groups %s) may", [m, concat(", ", lib.platform_groups)]), sprintf("សរសេរ CloudTenancy របស់ក្រសួង %s ទេ៖ មានតែ DTU របស់ក្រសួងនោះ ឬវេទិកា (ក្រុម %s) ទេ ដែលមានសិទ្ធិ", [m, concat(", ", lib.platform_groups)])]
+what("tenancy", m) := [sprintf("write a CloudTenancy of Ministry %s: only its DTU or the platform (groups %s) may", [m, concat(", ", lib.platform_groups)]), sprintf("សរសេរ CloudTenancy របស់ក្រសួង %s ទេ៖ មានតែអង្គភាពផ្លាស់ប្តូរឌីជីថលរបស់ក្រសួងនោះ ឬវេទិកា (ក្រុម %s) ទេ ដែលមានសិទ្ធិ", [m, concat(", ", lib.platform_groups)])]
 
-what("link", m) := [sprintf("write a PrivateNetworkLink from Ministry %s: only its DTU or the platform (groups %s) may", [m, concat(", ", lib.platform_groups)]), sprintf("សរសេរ PrivateNetworkLink ពីក្រសួង %s ទេ៖ មានតែ DTU របស់ក្រសួងនោះ ឬវេទិកា (ក្រុម %s) ទេ ដែលមានសិទ្ធិ", [m, concat(", ", lib.platform_groups)])]
+what("link", m) := [sprintf("write a PrivateNetworkLink from Ministry %s: only its DTU or the platform (groups %s) may", [m, concat(", ", lib.platform_groups)]), sprintf("សរសេរ PrivateNetworkLink ពីក្រសួង %s ទេ៖ មានតែអង្គភាពផ្លាស់ប្តូរឌីជីថលរបស់ក្រសួងនោះ ឬវេទិកា (ក្រុម %s) ទេ ដែលមានសិទ្ធិ", [m, concat(", ", lib.platform_groups)])]
 
-what("acceptance", m) := [sprintf("agree to this link (%s) for Ministry %s: only the receiving ministry's DTU may", [acceptance_key, m]), sprintf("យល់ព្រមលើតំណនេះ (%s) ជំនួសក្រសួង %s ទេ៖ មានតែ DTU របស់ក្រសួងដែលទទួលទេ ដែលមានសិទ្ធិ", [acceptance_key, m])] if m != ""
+what("acceptance", m) := [sprintf("agree to this link (%s) for Ministry %s: only the receiving ministry's DTU may", [acceptance_key, m]), sprintf("យល់ព្រមលើតំណនេះ (%s) ជំនួសក្រសួង %s ទេ៖ មានតែអង្គភាពផ្លាស់ប្តូរឌីជីថលរបស់ក្រសួងដែលទទួលទេ ដែលមានសិទ្ធិ", [acceptance_key, m])] if m != ""
 
 what("acceptance", "") := [sprintf("annotate %s on a link to CIDRs, which no ministry receives", [acceptance_key]), sprintf("ដាក់ %s លើតំណទៅកាន់ CIDR ដែលគ្មានក្រសួងណាទទួល", [acceptance_key])]
 
-what("grant-owner", m) := [sprintf("write a DataAccessGrant authorised by Ministry %s, the data's owner: only its DTU may (or the committee, with authorizedBy: committee)", [m]), sprintf("សរសេរ DataAccessGrant ដែលអនុញ្ញាតដោយក្រសួង %s ជាម្ចាស់ទិន្នន័យទេ៖ មានតែ DTU របស់ក្រសួងនោះទេ ដែលមានសិទ្ធិ (ឬគណៈកម្មាធិការ ជាមួយ authorizedBy: committee)", [m])]
+what("grant-owner", m) := [sprintf("write a DataAccessGrant authorised by Ministry %s, the data's owner: only its DTU may (or the committee, with authorizedBy: committee)", [m]), sprintf("សរសេរ DataAccessGrant ដែលអនុញ្ញាតដោយក្រសួង %s ជាម្ចាស់ទិន្នន័យទេ៖ មានតែអង្គភាពផ្លាស់ប្តូរឌីជីថលរបស់ក្រសួងនោះទេ ដែលមានសិទ្ធិ (ឬគណៈកម្មាធិការ ជាមួយ authorizedBy: committee)", [m])]
 
 what("grant-committee", _) := [sprintf("write a DataAccessGrant authorised by the committee: only the committee (groups %s) may", [concat(", ", lib.committee_groups)]), sprintf("សរសេរ DataAccessGrant ដែលអនុញ្ញាតដោយគណៈកម្មាធិការទេ៖ មានតែគណៈកម្មាធិការ (ក្រុម %s) ទេ ដែលមានសិទ្ធិ", [concat(", ", lib.committee_groups)])]
 
-what("grant-revoke", m) := [sprintf("revoke a DataAccessGrant of Ministry %s's data: only its DTU or the committee may", [m]), sprintf("ដកហូត DataAccessGrant នៃទិន្នន័យរបស់ក្រសួង %s ទេ៖ មានតែ DTU របស់ក្រសួងនោះ ឬគណៈកម្មាធិការទេ ដែលមានសិទ្ធិ", [m])]
+what("grant-revoke", m) := [sprintf("revoke a DataAccessGrant of Ministry %s's data: only its DTU or the committee may", [m]), sprintf("ដកហូត DataAccessGrant នៃទិន្នន័យរបស់ក្រសួង %s ទេ៖ មានតែអង្គភាពផ្លាស់ប្តូរឌីជីថលរបស់ក្រសួងនោះ ឬគណៈកម្មាធិការទេ ដែលមានសិទ្ធិ", [m])]
 
-what("request", m) := [sprintf("file or change a request of Ministry %s: only its DTU or the committee may", [m]), sprintf("ដាក់ ឬកែប្រែសំណើរបស់ក្រសួង %s ទេ៖ មានតែ DTU របស់ក្រសួងនោះ ឬគណៈកម្មាធិការទេ ដែលមានសិទ្ធិ", [m])] if m != ""
+what("request", m) := [sprintf("file or change a request of Ministry %s: only its DTU or the committee may", [m]), sprintf("ដាក់ ឬកែប្រែសំណើរបស់ក្រសួង %s ទេ៖ មានតែអង្គភាពផ្លាស់ប្តូរឌីជីថលរបស់ក្រសួងនោះ ឬគណៈកម្មាធិការទេ ដែលមានសិទ្ធិ", [m])] if m != ""
 
 what("request", "") := ["file a request about a tenancy or link that does not exist, so whose ministry it is cannot be told: only the committee may", "ដាក់សំណើអំពី tenancy ឬតំណដែលមិនមាន ដូច្នេះមិនអាចដឹងថាជារបស់ក្រសួងណាទេ៖ មានតែគណៈកម្មាធិការទេ ដែលមានសិទ្ធិ"]
 

@@ -44,7 +44,7 @@ platform_only contains [sprintf("%s Ministry %s", [lower(lib.operation), lib.obj
 	lib.operation in {"CREATE", "DELETE"}
 }
 
-platform_only contains [sprintf("change the domain, resource level or DTU groups of Ministry %s", [lib.obj.metadata.name]), sprintf("ផ្លាស់ប្តូរដែន កម្រិតធនធាន ឬក្រុម DTU នៃក្រសួង %s", [lib.obj.metadata.name])] if {
+platform_only contains [sprintf("change the domain, resource level or DTU groups of Ministry %s", [lib.obj.metadata.name]), sprintf("ផ្លាស់ប្តូរដែន កម្រិតធនធាន ឬក្រុមអង្គភាពផ្លាស់ប្តូរឌីជីថលនៃក្រសួង %s", [lib.obj.metadata.name])] if {
 	lib.obj.kind == "Ministry"
 	lib.operation == "UPDATE"
 	protected(lib.obj) != protected(lib.old)
