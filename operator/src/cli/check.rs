@@ -21,11 +21,11 @@ pub(crate) fn check(
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> ExitCode {
+) -> Outcome {
     let now = match args.now.as_deref().map(parse_now).transpose() {
         Ok(Some(ts)) => ts,
         Ok(None) => Timestamp::now(),
-        Err(e) => return fail(stderr, named_source(&e, "--now", "GOVKH_NOW")),
+        Err(e) => return Err(Failure::new(named_source(&e, "--now", "GOVKH_NOW"))),
     };
     let (format, file) = check_format(args.format, args.output, stderr);
     // Elapsed time is reported, never used to decide anything.
@@ -37,27 +37,25 @@ pub(crate) fn check(
         .as_user
         .as_ref()
         .map(|name| serde_json::json!({"username": name, "groups": args.as_group}));
-    let policies = match load_policies(&args.policies, args.no_builtin_policies) {
-        Ok(p) => p
-            .with_mode(engine)
-            .with_deadline(args.timeout.map(|t| started + t))
-            .as_user(user)
-            .with_authority(args.authority.authority(&args.govkh_namespace)),
-        Err(e) => return fail(stderr, e),
-    };
+    let policies = load_policies(&args.policies, args.no_builtin_policies)
+        .map_err(Failure::new)?
+        .with_mode(engine)
+        .with_deadline(args.timeout.map(|t| started + t))
+        .as_user(user)
+        .with_authority(args.authority.authority(&args.govkh_namespace));
     let unjudged_kinds = govkh_core::evaluate::unjudged_kinds(&loaded.objects, &policies);
     // Context (the national manifests, or the live cluster): it tells whose each namespace
     // is; only the files checked are judged.
     let context = if args.cluster {
-        match read_cluster(
-            &loader,
-            policies.clouds(),
-            args.kubeconfig.as_deref(),
-            args.context.as_deref(),
-        ) {
-            Ok(c) => Some(c),
-            Err(e) => return fail(stderr, e),
-        }
+        Some(
+            read_cluster(
+                &loader,
+                policies.clouds(),
+                args.kubeconfig.as_deref(),
+                args.context.as_deref(),
+            )
+            .map_err(Failure::new)?,
+        )
     } else if !args.inventory.is_empty() {
         Some(loader.load_paths(&args.inventory, &mut std::io::empty()))
     } else {
@@ -91,21 +89,17 @@ pub(crate) fn check(
             output::sarif(&eval, &output::sarif_rules(&policies)).map(|j| j + "\n")
         }
     };
-    match rendered {
-        Ok(s) => {
-            if !write_output(file.as_deref(), &s, stdout, stderr) {
-                return failed();
-            }
-        }
-        Err(e) => return fail(stderr, format_args!("cannot render the findings: {e}")),
-    }
-    exit_code(&summary.findings)
+    let rendered =
+        rendered.map_err(|e| Failure::new(format_args!("cannot render the findings: {e}")))?;
+    write_output(file.as_deref(), &rendered, stdout)?;
+    Ok(exit_code(&summary.findings))
 }
 
-/// 2 when anything could not be evaluated, 1 when something is denied, 0 otherwise.
+/// 2 when anything could not be evaluated (the findings say what), 1 when something is
+/// denied, 0 otherwise.
 pub fn exit_code(c: &ActionCounts) -> ExitCode {
     if c.error > 0 {
-        failed()
+        ExitCode::from(2)
     } else if c.deny > 0 {
         ExitCode::from(1)
     } else {

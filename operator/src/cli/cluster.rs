@@ -7,7 +7,7 @@ use std::{io::Write, process::ExitCode};
 
 use super::*;
 
-pub(crate) fn status(args: StatusArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+pub(crate) fn status(args: StatusArgs, stdout: &mut dyn Write) -> Outcome {
     let rows = with_client(
         args.cluster.kubeconfig.as_deref(),
         args.cluster.context.as_deref(),
@@ -32,34 +32,29 @@ pub(crate) fn status(args: StatusArgs, stdout: &mut dyn Write, stderr: &mut dyn 
         },
         Err(e) => Err(e),
     };
-    print_or_fail(text, stdout, stderr)
+    print(&text.map_err(Failure::new)?, stdout)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn trace(
     args: TraceArgs,
     engine: govkh_core::policy::Mode,
     stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> ExitCode {
+) -> Outcome {
     let now = match args.now.as_deref().map(parse_now).transpose() {
         Ok(Some(ts)) => ts,
         Ok(None) => Timestamp::now(),
-        Err(e) => return fail(stderr, e),
+        Err(e) => return Err(Failure::new(e)),
     };
-    let policies = match Library::builtin() {
-        Ok(p) => p.with_mode(engine),
-        Err(e) => return fail(stderr, e),
-    };
+    let policies = Library::builtin().map_err(Failure::new)?.with_mode(engine);
     let loader = Loader::new().compacting();
-    let loaded = match read_cluster(
+    let loaded = read_cluster(
         &loader,
         policies.clouds(),
         args.cluster.kubeconfig.as_deref(),
         args.cluster.context.as_deref(),
-    ) {
-        Ok(l) => l,
-        Err(e) => return fail(stderr, e),
-    };
+    )
+    .map_err(Failure::new)?;
     let (inventory, eval, _) = evaluate_loaded(loaded, &policies, now);
     let text =
         govkh_core::trace::trace(&inventory, &eval, &args.target).and_then(|node| {
@@ -71,43 +66,17 @@ pub(crate) fn trace(
                     .map_err(|e| e.to_string()),
             }
         });
-    print_or_fail(text, stdout, stderr)
+    print(&text.map_err(Failure::new)?, stdout)?;
+    Ok(ExitCode::SUCCESS)
 }
 
-/// Print `text`, or its error on stderr (exit 2).
-pub(crate) fn print_or_fail(
-    text: Result<String, String>,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> ExitCode {
-    match text {
-        Ok(t) if stdout.write_all(t.as_bytes()).is_ok() => ExitCode::SUCCESS,
-        Ok(_) => failed(),
-        Err(e) => fail(stderr, e),
-    }
-}
-
-pub(crate) fn plugin_install(
-    args: PluginInstallArgs,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> ExitCode {
-    let exe = match std::env::current_exe() {
-        Ok(e) => e,
-        Err(e) => return fail(stderr, format_args!("cannot find this binary: {e}")),
-    };
-    let dir = match args
+pub(crate) fn plugin_install(args: PluginInstallArgs, stdout: &mut dyn Write) -> Outcome {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::new(format_args!("cannot find this binary: {e}")))?;
+    let dir = args
         .dir
         .or_else(|| exe.parent().map(std::path::Path::to_path_buf))
-    {
-        Some(d) => d,
-        None => {
-            return fail(
-                stderr,
-                format_args!("give --dir: this binary has no directory"),
-            );
-        }
-    };
+        .ok_or_else(|| Failure::new("give --dir: this binary has no directory"))?;
     match crate::plugin::install(&dir, &exe) {
         Ok(link) => {
             let _ = writeln!(
@@ -117,12 +86,12 @@ pub(crate) fn plugin_install(
                 exe.display(),
                 dir.display()
             );
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-        Err(e) => fail(
-            stderr,
-            format_args!("cannot link {}/kubectl-govkh: {e}", dir.display()),
-        ),
+        Err(e) => Err(Failure::new(format_args!(
+            "cannot link {}/kubectl-govkh: {e}",
+            dir.display()
+        ))),
     }
 }
 

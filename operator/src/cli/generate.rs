@@ -6,7 +6,7 @@ use std::{io::Write, process::ExitCode};
 
 use super::*;
 
-pub(crate) fn crds(args: CrdsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+pub(crate) fn crds(args: CrdsArgs, stdout: &mut dyn Write) -> Outcome {
     let result = match (&args.out_dir, args.openreports) {
         (None, false) => crdgen::all_yaml()
             .map_err(|e| e.to_string())
@@ -14,13 +14,10 @@ pub(crate) fn crds(args: CrdsArgs, stdout: &mut dyn Write, stderr: &mut dyn Writ
         (Some(dir), false) => write_crds(dir),
         (dir, true) => write_openreports_crds(dir.as_deref(), stdout),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(stderr, e),
-    }
+    result.map(|()| ExitCode::SUCCESS).map_err(Failure::new)
 }
 
-pub(crate) fn rbac(args: RbacArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+pub(crate) fn rbac(args: RbacArgs, stdout: &mut dyn Write) -> Outcome {
     let result = govkh_core::provision::rbac::chart_files()
         .map_err(|e| e.to_string())
         .and_then(|files| {
@@ -40,13 +37,10 @@ pub(crate) fn rbac(args: RbacArgs, stdout: &mut dyn Write, stderr: &mut dyn Writ
             }
             Ok(())
         });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(stderr, e),
-    }
+    result.map(|()| ExitCode::SUCCESS).map_err(Failure::new)
 }
 
-pub(crate) fn vap(args: VapArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
+pub(crate) fn vap(args: VapArgs, stdout: &mut dyn Write) -> Outcome {
     use govkh_core::provision::admission_policies as vap;
     let opts = vap::Options {
         authority: args.authority.authority(&args.namespace),
@@ -67,10 +61,7 @@ pub(crate) fn vap(args: VapArgs, stdout: &mut dyn Write, stderr: &mut dyn Write)
                 stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())
             }
         });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(stderr, e),
-    }
+    result.map(|()| ExitCode::SUCCESS).map_err(Failure::new)
 }
 
 pub(crate) fn write_crds(dir: &std::path::Path) -> Result<(), String> {

@@ -1,7 +1,8 @@
 //! The `govkh` command line: the commands, one file each (`check`, `report`, `policy`,
 //! `generate` for crds and rbac, `cluster` for status, trace and the plugin, `operator` for
-//! run), their flags (`args`), and here the dispatch and the one place an error becomes exit
-//! code 2 (`fail`). The wall clock is read at this edge, and only when `--now` is not given.
+//! run), their flags (`args`), and here the dispatch and the one place a command's failure is
+//! said and becomes exit code 2 (`Failure`, in `run`). The wall clock is read at this edge,
+//! and only when `--now` is not given.
 
 use std::{
     io::{Read, Write},
@@ -109,6 +110,29 @@ pub fn lang_or_locale(asked: Option<Lang>) -> Lang {
     })
 }
 
+/// Why a command could not do its work. `run` alone says it on stderr (`error: …`, one line
+/// each) and turns it into exit code 2, as cargo and ripgrep do: a command returns its
+/// failure, it never prints one or picks the code itself.
+#[derive(Debug)]
+pub enum Failure {
+    /// What went wrong, one or more lines.
+    Message(Vec<String>),
+    /// Standard output is closed (a pipe whose reader left): nothing to say, nowhere useful
+    /// to say it.
+    OutputClosed,
+}
+
+impl Failure {
+    /// A failure saying `message`.
+    pub fn new(message: impl std::fmt::Display) -> Self {
+        Failure::Message(vec![message.to_string()])
+    }
+}
+
+/// What a command ends with: its exit code (0, or 1 where it decided something fails: a
+/// denial, a failing policy test), or why it could not do its work.
+pub type Outcome = Result<ExitCode, Failure>;
+
 /// Run the command line; returns the process exit code.
 pub fn run(
     cli: Cli,
@@ -116,35 +140,45 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> ExitCode {
-    match cli.command {
+    let outcome = match cli.command {
         Command::Check(args) => {
             let engine = args.engine.apply();
             check(args, engine, stdin, stdout, stderr)
         }
-        Command::Crds(args) => crds(args, stdout, stderr),
-        Command::Rbac(args) => rbac(args, stdout, stderr),
-        Command::Vap(args) => vap(args, stdout, stderr),
+        Command::Crds(args) => crds(args, stdout),
+        Command::Rbac(args) => rbac(args, stdout),
+        Command::Vap(args) => vap(args, stdout),
         Command::Policy(PolicyCommand::Test(args)) => {
             // The Rego tests run policies too: bounded as `check` is by default.
             govkh_core::policy::limit_memory(Some(DEFAULT_MEMORY_LIMIT));
-            policy_test(args, stdout, stderr)
+            policy_test(args, stdout)
         }
-        Command::Policy(PolicyCommand::List(args)) => policy_list(args, stdout, stderr),
+        Command::Policy(PolicyCommand::List(args)) => policy_list(args, stdout),
         Command::Report(args) => {
             let engine = args.engine.apply();
             report(args, engine, stdin, stdout, stderr)
         }
-        Command::Apis(args) => apis(args, stdin, stdout, stderr),
+        Command::Apis(args) => apis(args, stdin, stdout),
         Command::Run(args) => {
             let engine = args.engine.apply();
-            run_operator(args, engine, stderr)
+            run_operator(args, engine)
         }
-        Command::Status(args) => status(args, stdout, stderr),
+        Command::Status(args) => status(args, stdout),
         Command::Trace(args) => {
             let engine = args.engine.apply();
-            trace(args, engine, stdout, stderr)
+            trace(args, engine, stdout)
         }
-        Command::Plugin(PluginCommand::Install(args)) => plugin_install(args, stdout, stderr),
+        Command::Plugin(PluginCommand::Install(args)) => plugin_install(args, stdout),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(Failure::Message(lines)) => {
+            for line in lines {
+                let _ = writeln!(stderr, "error: {line}");
+            }
+            ExitCode::from(2)
+        }
+        Err(Failure::OutputClosed) => ExitCode::from(2),
     }
 }
 
@@ -159,23 +193,24 @@ fn named_source(message: &str, flag: &str, env: &str) -> String {
     }
 }
 
-/// Write `text` to `file` (atomically) or to standard output; false (said on stderr) if not.
+/// Write `text` to `file` (atomically) or to standard output.
 fn write_output(
     file: Option<&std::path::Path>,
     text: &str,
     stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> bool {
+) -> Result<(), Failure> {
     match file {
-        None => stdout.write_all(text.as_bytes()).is_ok(),
-        Some(path) => match write_atomically(path, text.as_bytes()) {
-            Ok(()) => true,
-            Err(e) => {
-                let _ = writeln!(stderr, "error: cannot write {}: {e}", path.display());
-                false
-            }
-        },
+        None => print(text, stdout),
+        Some(path) => write_atomically(path, text.as_bytes())
+            .map_err(|e| Failure::new(format_args!("cannot write {}: {e}", path.display()))),
     }
+}
+
+/// Write `text` to standard output.
+fn print(text: &str, stdout: &mut dyn Write) -> Result<(), Failure> {
+    stdout
+        .write_all(text.as_bytes())
+        .map_err(|_| Failure::OutputClosed)
 }
 
 /// Write a file so that readers see the old content or the new, never a half-written one.
@@ -195,14 +230,74 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
     })
 }
 
-/// Exit code 2: the command could not do its work (stderr says what).
-fn failed() -> ExitCode {
-    ExitCode::from(2)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Say `error: {message}` on stderr and fail with exit code 2: the one place a command's error
-/// becomes its exit code.
-fn fail(stderr: &mut dyn Write, message: impl std::fmt::Display) -> ExitCode {
-    let _ = writeln!(stderr, "error: {message}");
-    failed()
+    /// Standard output whose reader has left.
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn govkh(args: &[&str], stdout: &mut dyn Write) -> (String, String) {
+        let cli = Cli::parse_from(std::iter::once("govkh").chain(args.iter().copied()));
+        let mut stderr = Vec::new();
+        let code = run(cli, &mut std::io::empty(), stdout, &mut stderr);
+        (
+            format!("{code:?}"),
+            String::from_utf8_lossy(&stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    fn a_failure_is_said_once_on_stderr_and_is_exit_code_2() {
+        let missing = std::env::temp_dir()
+            .join(format!("govkh-no-such-dir-{}", std::process::id()))
+            .join("catalogue.json");
+        let (code, said) = govkh(
+            &["policy", "list", "-o", missing.to_str().unwrap()],
+            &mut Vec::new(),
+        );
+        assert_eq!(code, format!("{:?}", ExitCode::from(2)));
+        assert_eq!(said.lines().count(), 1, "{said}");
+        assert!(
+            said.starts_with(&format!("error: cannot write {}: ", missing.display())),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_closed_output_fails_quietly() {
+        let (code, said) = govkh(&["policy", "list"], &mut Closed);
+        assert_eq!(code, format!("{:?}", ExitCode::from(2)));
+        assert_eq!(said, "");
+    }
+
+    #[test]
+    fn several_problems_are_each_their_own_error_line() {
+        let dir = std::env::temp_dir().join(format!("govkh-apis-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.yaml"), "kind: [").unwrap();
+        std::fs::write(dir.join("b.yaml"), "apiVersion: v1\nkind: Service\n").unwrap();
+        let mut out = Vec::new();
+        let (code, said) = govkh(&["apis", dir.to_str().unwrap()], &mut out);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(code, format!("{:?}", ExitCode::from(2)));
+        // The register is printed from the rest, then each problem named.
+        assert!(String::from_utf8_lossy(&out).starts_with("API"), "{out:?}");
+        let errors: Vec<&str> = said.lines().collect();
+        assert_eq!(errors.len(), 2, "{said}");
+        assert!(errors.iter().all(|l| l.starts_with("error: ")), "{said}");
+        assert!(
+            errors[0].contains("a.yaml") && errors[1].contains("b.yaml"),
+            "{said}"
+        );
+    }
 }

@@ -1,24 +1,13 @@
 //! `govkh run`: the operator's flags turned into its options, its logging set up, and the runtime
 //! started.
 
-use std::{io::Write, process::ExitCode};
+use std::process::ExitCode;
 
 use super::*;
 
-pub(crate) fn run_operator(
-    args: RunArgs,
-    engine: govkh_core::policy::Mode,
-    stderr: &mut dyn Write,
-) -> ExitCode {
-    let filter = match tracing_subscriber::EnvFilter::try_new(&args.log_level) {
-        Ok(f) => f,
-        Err(e) => {
-            return fail(
-                stderr,
-                format_args!("--log-level {:?}: {e}", args.log_level),
-            );
-        }
-    };
+pub(crate) fn run_operator(args: RunArgs, engine: govkh_core::policy::Mode) -> Outcome {
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
+        .map_err(|e| Failure::new(format_args!("--log-level {:?}: {e}", args.log_level)))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -28,21 +17,16 @@ pub(crate) fn run_operator(
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
-    if let Err(e) = installed {
-        return fail(stderr, format_args!("cannot set up logging: {e}"));
-    }
+    installed.map_err(|e| Failure::new(format_args!("cannot set up logging: {e}")))?;
     // Before the runtime's threads and the index allocate: what is faulted in from here on is
     // backed by 4 KiB pages unless asked otherwise.
     if let Err(e) = crate::run::huge_pages(args.transparent_huge_pages) {
         tracing::warn!(error = %e, "cannot set whether transparent huge pages back this process's memory");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => return fail(stderr, format_args!("cannot start the runtime: {e}")),
-    };
+        .map_err(|e| Failure::new(format_args!("cannot start the runtime: {e}")))?;
     let options = crate::run::RunOptions {
         engine,
         probe_addr: args.probe_addr,
@@ -86,12 +70,12 @@ pub(crate) fn run_operator(
             name: args.leader_election_name,
         }),
     };
-    match runtime.block_on(crate::run::run(options)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    runtime
+        .block_on(crate::run::run(options))
+        .map(|()| ExitCode::SUCCESS)
+        .map_err(|e| {
+            // In the log for whoever reads it there, and said on stderr by the command line.
             tracing::error!(error = %e, "govkh run failed");
-            let _ = writeln!(stderr, "error: {e}");
-            ExitCode::from(1)
-        }
-    }
+            Failure::new(e)
+        })
 }

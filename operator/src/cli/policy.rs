@@ -5,11 +5,7 @@ use std::{io::Write, process::ExitCode};
 
 use super::*;
 
-pub(crate) fn policy_test(
-    args: PolicyTestArgs,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> ExitCode {
+pub(crate) fn policy_test(args: PolicyTestArgs, stdout: &mut dyn Write) -> Outcome {
     let sources = match &args.dir {
         None => Ok(govkh_core::policy::builtin_sources()),
         Some(dir) => govkh_core::policy::dir_sources(dir).map(|mut own| {
@@ -22,10 +18,9 @@ pub(crate) fn policy_test(
             all
         }),
     };
-    let results = match sources.and_then(|s| govkh_core::policy::run_tests(&s)) {
-        Ok(r) => r,
-        Err(e) => return fail(stderr, e),
-    };
+    let results = sources
+        .and_then(|s| govkh_core::policy::run_tests(&s))
+        .map_err(Failure::new)?;
     let mut failed = 0;
     for r in &results {
         match &r.outcome {
@@ -45,34 +40,22 @@ pub(crate) fn policy_test(
         failed
     );
     if results.is_empty() {
-        return fail(stderr, format_args!("no test_* rules found"));
+        return Err(Failure::new("no test_* rules found"));
     }
-    if failed > 0 {
+    Ok(if failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
-pub(crate) fn policy_list(
-    args: PolicyListArgs,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> ExitCode {
-    let lib = match Library::builtin() {
-        Ok(lib) => lib,
-        Err(e) => return fail(stderr, e),
-    };
+pub(crate) fn policy_list(args: PolicyListArgs, stdout: &mut dyn Write) -> Outcome {
+    let lib = Library::builtin().map_err(Failure::new)?;
     let text = match args.format {
         ListFormat::Text => catalogue::table(&lib),
-        ListFormat::Json => match catalogue::json(&lib) {
-            Ok(j) => j,
-            Err(e) => return fail(stderr, format_args!("cannot render the catalogue: {e}")),
-        },
+        ListFormat::Json => catalogue::json(&lib)
+            .map_err(|e| Failure::new(format_args!("cannot render the catalogue: {e}")))?,
     };
-    if write_output(args.output.as_deref(), &text, stdout, stderr) {
-        ExitCode::SUCCESS
-    } else {
-        failed()
-    }
+    write_output(args.output.as_deref(), &text, stdout)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -37,27 +37,25 @@ pub(crate) fn report(
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> ExitCode {
+) -> Outcome {
     let now = match args.as_of.as_deref().map(parse_now).transpose() {
         Ok(Some(ts)) => ts,
         Ok(None) => Timestamp::now(),
         Err(e) => {
-            return fail(
-                stderr,
-                named_source(&e.replace("--now", "--as-of"), "--as-of", "GOVKH_AS_OF"),
-            );
+            return Err(Failure::new(named_source(
+                &e.replace("--now", "--as-of"),
+                "--as-of",
+                "GOVKH_AS_OF",
+            )));
         }
     };
     // The budget counts from here: reading the cluster or the files is part of the run.
     let deadline = args.timeout.map(|t| std::time::Instant::now() + t);
-    let policies = match load_policies(&args.policies, false) {
-        Ok(p) => p.with_mode(engine).with_deadline(deadline),
-        Err(e) => return fail(stderr, e),
-    };
-    let loaded = match load_source(&args.source, policies.clouds(), stdin) {
-        Ok(l) => l,
-        Err(e) => return fail(stderr, e),
-    };
+    let policies = load_policies(&args.policies, false)
+        .map_err(Failure::new)?
+        .with_mode(engine)
+        .with_deadline(deadline);
+    let loaded = load_source(&args.source, policies.clouds(), stdin).map_err(Failure::new)?;
     let (inventory, eval, problems) = evaluate_loaded(loaded, &policies, now);
     let mut report = govkh_core::render::report::build_in(
         &inventory,
@@ -65,11 +63,8 @@ pub(crate) fn report(
         &policies,
         lang_or_locale(args.lang),
     );
-    let histories = histories(&args, report.as_of, stderr);
-    match histories {
-        Ok(Some(mut h)) => govkh_core::render::report::with_history(&mut report, &mut h),
-        Ok(None) => {}
-        Err(e) => return fail(stderr, e),
+    if let Some(mut h) = histories(&args, report.as_of, stderr).map_err(Failure::new)? {
+        govkh_core::render::report::with_history(&mut report, &mut h);
     }
     let text = match args.format {
         ReportFormat::Html => Ok(govkh_core::render::report::html(&report)),
@@ -77,25 +72,17 @@ pub(crate) fn report(
         ReportFormat::Json => govkh_core::render::report::json(&report),
         ReportFormat::Csv => Ok(govkh_core::render::report::csv(&report)),
     };
-    let text = match text {
-        Ok(t) => t,
-        Err(e) => return fail(stderr, format_args!("cannot render the report: {e}")),
-    };
-    if !write_output(args.output.as_deref(), &text, stdout, stderr) {
-        return failed();
-    }
+    let text = text.map_err(|e| Failure::new(format_args!("cannot render the report: {e}")))?;
+    write_output(args.output.as_deref(), &text, stdout)?;
     // The report is written either way; but one that could not judge everything is not a
     // clean run: a pipeline publishing it must see that (exit 2, as for check).
     let errors = ActionCounts::of(&eval.findings).error;
     if errors > 0 {
-        return fail(
-            stderr,
-            format_args!(
-                "{errors} finding(s) say something could not be evaluated ({problems} manifest problem(s) among them); the report lists them"
-            ),
-        );
+        return Err(Failure::new(format_args!(
+            "{errors} finding(s) say something could not be evaluated ({problems} manifest problem(s) among them); the report lists them"
+        )));
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Each ministry's history, by code.
@@ -197,41 +184,24 @@ fn histories(
 /// `govkh apis`: the register of APIs (Art. 27) from manifests or the live cluster, as a table
 /// or JSON. A file that cannot be read is named and the exit code is 2 (the register is still
 /// printed from the rest).
-pub(crate) fn apis(
-    args: ApisArgs,
-    stdin: &mut dyn Read,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> ExitCode {
-    let policies = match load_policies(&[], false) {
-        Ok(p) => p,
-        Err(e) => return fail(stderr, e),
-    };
-    let loaded = match load_source(&args.source, policies.clouds(), stdin) {
-        Ok(l) => l,
-        Err(e) => return fail(stderr, e),
-    };
+pub(crate) fn apis(args: ApisArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Outcome {
+    let policies = load_policies(&[], false).map_err(Failure::new)?;
+    let loaded = load_source(&args.source, policies.clouds(), stdin).map_err(Failure::new)?;
     let mut problems: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     let (inventory, errors) = govkh_core::inventory::Inventory::build(loaded.objects);
     problems.extend(errors.iter().map(|e| e.to_string()));
     let register = govkh_core::apis::register(&inventory);
     let text = match args.format {
         ListFormat::Text => apis_table(&register),
-        ListFormat::Json => match serde_json::to_string_pretty(&register) {
-            Ok(j) => j + "\n",
-            Err(e) => return fail(stderr, format_args!("cannot render the register: {e}")),
-        },
+        ListFormat::Json => serde_json::to_string_pretty(&register)
+            .map(|j| j + "\n")
+            .map_err(|e| Failure::new(format_args!("cannot render the register: {e}")))?,
     };
-    if !write_output(args.output.as_deref(), &text, stdout, stderr) {
-        return failed();
-    }
-    for p in &problems {
-        let _ = writeln!(stderr, "error: {p}");
-    }
+    write_output(args.output.as_deref(), &text, stdout)?;
     if problems.is_empty() {
-        ExitCode::SUCCESS
+        Ok(ExitCode::SUCCESS)
     } else {
-        failed()
+        Err(Failure::Message(problems))
     }
 }
 
