@@ -7,7 +7,7 @@
 use kube::ResourceExt;
 
 use crate::{
-    api::{Approval, DataAccessGrant, LABEL_MINISTRY, PrivateNetworkLink, SubjectKind},
+    api::{Approval, DataAccessGrant, Kind, LABEL_MINISTRY, PrivateNetworkLink, SubjectKind},
     inventory::Inventory,
 };
 
@@ -134,27 +134,31 @@ pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dep
     let grants = || inv.grants.values().map(|e| &e.object);
     let approvals = || inv.approvals.values().map(|e| &e.object);
     let mut d = Dependents::default();
-    match kind {
+    // Our kinds by the enum (every one has its arm); of the others only a Namespace matters.
+    match Kind::named(kind) {
         // Every tenancy: its namespaces carry the other ministries' domains inside its own
         // (for the generated admission policies), and its ministry.
-        "Ministry" => {
+        Some(Kind::Ministry) => {
             d.tenancies = inv.tenancies.keys().cloned().collect();
             d.links = links_of_ministry(links(), name);
             d.grants = grants_of_ministry(grants(), name);
             d.cloud = true;
         }
-        "Approval" => {
+        Some(Kind::Approval) => {
             let subject = &object["spec"]["subject"];
             let target = subject["name"].as_str().unwrap_or_default().to_string();
-            match subject["kind"].as_str() {
-                Some("CloudTenancy") => d.tenancies.push(target),
-                Some("PrivateNetworkLink") => d.links.push(target),
+            match subject["kind"].as_str().and_then(Kind::named) {
+                Some(Kind::CloudTenancy) => d.tenancies.push(target),
+                Some(Kind::PrivateNetworkLink) => d.links.push(target),
+                // The CRD's enum allows no other subject.
                 _ => {}
             }
         }
         // A data class's placements are annotated on every tenancy's namespaces too.
-        "GovernmentCloud" | "DataClass" => d.tenancies = inv.tenancies.keys().cloned().collect(),
-        "Namespace" => {
+        Some(Kind::GovernmentCloud | Kind::DataClass) => {
+            d.tenancies = inv.tenancies.keys().cloned().collect();
+        }
+        None if kind == "Namespace" => {
             if let Some(m) = object["metadata"]["labels"][LABEL_MINISTRY].as_str() {
                 d.links = links_of_ministry(links(), m);
                 d.grants = grants_of_ministry(grants(), m);
@@ -174,7 +178,7 @@ pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dep
         // The tenancies declaring a namespace it declares (a conflict begins or ends on both),
         // and the links and grants of its ministry and of its namespaces (which namespaces are
         // the ministry's, and so where their paths may open, changes with it).
-        "CloudTenancy" => {
+        Some(Kind::CloudTenancy) => {
             d.approvals = approvals_about(approvals(), SubjectKind::CloudTenancy, name);
             let declared: Vec<&str> = object["spec"]["namespaces"]
                 .as_array()
@@ -197,10 +201,11 @@ pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dep
                 list.dedup();
             }
         }
-        "PrivateNetworkLink" => {
+        Some(Kind::PrivateNetworkLink) => {
             d.approvals = approvals_about(approvals(), SubjectKind::PrivateNetworkLink, name);
         }
-        _ => {}
+        // A grant is reconciled on its own change; nothing else depends on it.
+        Some(Kind::DataAccessGrant) | None => {}
     }
     d
 }

@@ -121,10 +121,10 @@ pub struct ResourceRef {
 
 impl ResourceRef {
     /// A cluster-scoped object of ours.
-    pub fn ours(kind: &str, name: &str) -> Self {
+    pub fn ours(kind: crate::api::Kind, name: &str) -> Self {
         ResourceRef {
             api_version: Some(crate::api::API_VERSION.to_string()),
-            kind: Some(kind.to_string()),
+            kind: Some(kind.name().to_string()),
             name: Some(name.to_string()),
             namespace: None,
         }

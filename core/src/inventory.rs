@@ -13,8 +13,8 @@ use std::{collections::BTreeMap, sync::Arc};
 use crate::{
     api::{
         ANNOTATION_CREATED_BY, Approval, CloudTenancy, DataAccessGrant, DataClass, GovernmentCloud,
-        LABEL_DATA_CLASS, LABEL_MINISTRY, LABEL_PERSONAL_DATA, LABEL_TENANCY, Ministry, Placement,
-        PrivateNetworkLink,
+        Kind, LABEL_DATA_CLASS, LABEL_MINISTRY, LABEL_PERSONAL_DATA, LABEL_TENANCY, Ministry,
+        Placement, PrivateNetworkLink,
     },
     loading::manifest::{LoadError, Loaded, Object, Source},
 };
@@ -234,21 +234,21 @@ impl Inventory {
         namespace: Option<&str>,
         name: &str,
     ) -> bool {
-        let ours = api_version == crate::api::API_VERSION;
-        let removed = match kind {
-            "GovernmentCloud" if ours => self.government_cloud.take().is_some(),
-            "Ministry" if ours => self.ministries.remove(name).is_some(),
-            "CloudTenancy" if ours => self.tenancies.remove(name).is_some(),
-            "PrivateNetworkLink" if ours => self.links.remove(name).is_some(),
-            "DataClass" if ours => self.data_classes.remove(name).is_some(),
-            "DataAccessGrant" if ours => self.grants.remove(name).is_some(),
-            "Approval" if ours => self.approvals.remove(name).is_some(),
-            _ => self
+        let ours = Kind::of(api_version, kind);
+        let removed = match ours {
+            Some(Kind::GovernmentCloud) => self.government_cloud.take().is_some(),
+            Some(Kind::Ministry) => self.ministries.remove(name).is_some(),
+            Some(Kind::CloudTenancy) => self.tenancies.remove(name).is_some(),
+            Some(Kind::PrivateNetworkLink) => self.links.remove(name).is_some(),
+            Some(Kind::DataClass) => self.data_classes.remove(name).is_some(),
+            Some(Kind::DataAccessGrant) => self.grants.remove(name).is_some(),
+            Some(Kind::Approval) => self.approvals.remove(name).is_some(),
+            None => self
                 .others
                 .remove(&other_key(api_version, kind, namespace, name))
                 .is_some(),
         };
-        if removed && (kind == "CloudTenancy" || kind == "Namespace") {
+        if removed && (ours == Some(Kind::CloudTenancy) || kind == "Namespace") {
             self.reindex_namespaces();
         }
         removed
@@ -295,16 +295,15 @@ impl Inventory {
         namespace: Option<&str>,
         name: &str,
     ) -> bool {
-        let ours = api_version == crate::api::API_VERSION;
-        match kind {
-            "GovernmentCloud" if ours => self.government_cloud.is_some(),
-            "Ministry" if ours => self.ministries.contains_key(name),
-            "CloudTenancy" if ours => self.tenancies.contains_key(name),
-            "PrivateNetworkLink" if ours => self.links.contains_key(name),
-            "DataClass" if ours => self.data_classes.contains_key(name),
-            "DataAccessGrant" if ours => self.grants.contains_key(name),
-            "Approval" if ours => self.approvals.contains_key(name),
-            _ => {
+        match Kind::of(api_version, kind) {
+            Some(Kind::GovernmentCloud) => self.government_cloud.is_some(),
+            Some(Kind::Ministry) => self.ministries.contains_key(name),
+            Some(Kind::CloudTenancy) => self.tenancies.contains_key(name),
+            Some(Kind::PrivateNetworkLink) => self.links.contains_key(name),
+            Some(Kind::DataClass) => self.data_classes.contains_key(name),
+            Some(Kind::DataAccessGrant) => self.grants.contains_key(name),
+            Some(Kind::Approval) => self.approvals.contains_key(name),
+            None => {
                 self.others
                     .contains_key(&other_key(api_version, kind, namespace, name))
                     || (kind == "Namespace"

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::{
-    api::{GROUP, VERSION},
+    api::{GROUP, Kind, VERSION},
     loading::manifest::Source,
 };
 
@@ -39,12 +39,12 @@ pub struct Resource {
     pub per_namespace: bool,
 }
 
-const fn ours(kind: &'static str, plural: &'static str) -> Resource {
+const fn ours(kind: Kind) -> Resource {
     Resource {
         group: GROUP,
         version: VERSION,
-        kind,
-        plural,
+        kind: kind.name(),
+        plural: kind.plural(),
         namespaced: false,
         metadata_only: false,
         optional: false,
@@ -74,13 +74,13 @@ const fn theirs(
 
 /// Everything read, in this order.
 pub const RESOURCES: &[Resource] = &[
-    ours("GovernmentCloud", "governmentclouds"),
-    ours("Ministry", "ministries"),
-    ours("CloudTenancy", "cloudtenancies"),
-    ours("PrivateNetworkLink", "privatenetworklinks"),
-    ours("DataClass", "dataclasses"),
-    ours("DataAccessGrant", "dataaccessgrants"),
-    ours("Approval", "approvals"),
+    ours(Kind::GovernmentCloud),
+    ours(Kind::Ministry),
+    ours(Kind::CloudTenancy),
+    ours(Kind::PrivateNetworkLink),
+    ours(Kind::DataClass),
+    ours(Kind::DataAccessGrant),
+    ours(Kind::Approval),
     Resource {
         group: "",
         version: "v1",
@@ -252,6 +252,22 @@ impl Resource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_of_ours_is_read_and_nothing_else_of_our_group() {
+        let ours: Vec<&str> = RESOURCES
+            .iter()
+            .filter(|r| r.is_ours())
+            .map(|r| r.kind)
+            .collect();
+        assert_eq!(ours, Kind::ALL.map(Kind::name));
+        for r in RESOURCES.iter().filter(|r| r.is_ours()) {
+            assert_eq!(
+                Kind::of(&r.api_version(), r.kind).map(Kind::plural),
+                Some(r.plural)
+            );
+        }
+    }
 
     #[test]
     fn served_objects_are_typed_and_slimmed_but_ours_keep_their_status() {

@@ -3,7 +3,7 @@
 //! between objects that do not resolve.
 
 use crate::{
-    api::{ClockState, Day, ResourceLevel, SubjectKind},
+    api::{ClockState, Day, Kind, ResourceLevel, SubjectKind},
     finding::{Action, Finding, Khmer, ResourceRef, Severity},
     inventory::Inventory,
     law::clock::{self, NamedApproval},
@@ -51,7 +51,7 @@ pub(crate) fn statutory_clock(
                 action,
                 severity,
                 articles: vec!["10".into()],
-                resource: ResourceRef::ours("CloudTenancy", name),
+                resource: ResourceRef::ours(Kind::CloudTenancy, name),
                 source: entry.source.clone(),
                 ministry: Some(spec.ministry.clone()),
                 message: message::en::clock(&v),
@@ -140,7 +140,7 @@ pub(crate) fn domain_clashes(inv: &Inventory) -> Vec<Finding> {
             action: Action::Deny,
             severity: Severity::High,
             articles: vec!["20".into(), "21".into()],
-            resource: ResourceRef::ours("Ministry", &c.ministry),
+            resource: ResourceRef::ours(Kind::Ministry, &c.ministry),
             source: inv
                 .ministries
                 .get(&c.ministry)
@@ -198,7 +198,7 @@ fn no_government_cloud(tenancies: usize) -> Finding {
         action: Action::Error,
         severity: Severity::High,
         articles: vec!["10".into()],
-        resource: ResourceRef::ours("GovernmentCloud", crate::api::GOVERNMENT_CLOUD_NAME),
+        resource: ResourceRef::ours(Kind::GovernmentCloud, crate::api::GOVERNMENT_CLOUD_NAME),
         source: None,
         ministry: None,
         message: format!(

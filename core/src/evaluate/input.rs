@@ -3,7 +3,7 @@
 //! facts.
 
 use crate::{
-    api::Day,
+    api::{Day, Kind},
     finding::ResourceRef,
     inventory::Inventory,
     law::clock::{self},
@@ -103,25 +103,35 @@ pub(crate) fn ministry_of(inv: &Inventory, object: &Json) -> Option<String> {
         return inv.namespaces.get(ns).and_then(|n| n.ministry.clone());
     }
     let spec = &object["spec"];
-    match object["kind"].as_str()? {
-        "Ministry" => s(&object["metadata"]["name"]),
-        "CloudTenancy" => s(&spec["ministry"]),
-        "PrivateNetworkLink" => s(&spec["from"]["ministry"]),
-        "DataAccessGrant" => s(&spec["owner"]),
-        "Approval" => {
+    // Only the served version's objects have these fields; another group's `Ministry` is
+    // not ours and concerns no ministry by its spec.
+    let kind = Kind::of(object["apiVersion"].as_str()?, object["kind"].as_str()?)?;
+    match kind {
+        Kind::Ministry => s(&object["metadata"]["name"]),
+        Kind::CloudTenancy => s(&spec["ministry"]),
+        Kind::PrivateNetworkLink => s(&spec["from"]["ministry"]),
+        Kind::DataAccessGrant => s(&spec["owner"]),
+        Kind::Approval => {
             let subject = spec["subject"]["name"].as_str()?;
-            match spec["subject"]["kind"].as_str()? {
-                "CloudTenancy" => inv
+            match Kind::named(spec["subject"]["kind"].as_str()?)? {
+                Kind::CloudTenancy => inv
                     .tenancies
                     .get(subject)
                     .map(|t| t.object.spec.ministry.clone()),
-                _ => inv
+                Kind::PrivateNetworkLink => inv
                     .links
                     .get(subject)
                     .map(|l| l.object.spec.from.ministry.clone()),
+                // An approval's subject is a tenancy or a link (the CRD's enum).
+                Kind::GovernmentCloud
+                | Kind::Ministry
+                | Kind::DataClass
+                | Kind::DataAccessGrant
+                | Kind::Approval => None,
             }
         }
-        _ => None,
+        // The national objects concern no one ministry.
+        Kind::GovernmentCloud | Kind::DataClass => None,
     }
 }
 

@@ -5,7 +5,7 @@
 //! in the messages module.
 
 use crate::{
-    api::SubjectKind,
+    api::{Kind, SubjectKind},
     finding::Action,
     inventory::{Entry, Inventory},
     loading::manifest::Source,
@@ -16,11 +16,11 @@ use crate::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReferenceField {
     /// The kind holding the field.
-    pub kind: &'static str,
+    pub kind: Kind,
     /// The field's path (`[]` for every item of a list).
     pub field: &'static str,
     /// The kind the field names.
-    pub target_kind: &'static str,
+    pub target_kind: Kind,
     /// The articles a dangling name breaks.
     pub articles: &'static [&'static str],
     /// `error` when nothing can be judged without the target; `warn` when it is only stale.
@@ -28,9 +28,9 @@ pub struct ReferenceField {
 }
 
 const fn field(
-    kind: &'static str,
+    kind: Kind,
     field: &'static str,
-    target_kind: &'static str,
+    target_kind: Kind,
     articles: &'static [&'static str],
     action: Action,
 ) -> ReferenceField {
@@ -47,79 +47,79 @@ const fn field(
 /// migrated and deleted): that is only worth a warning.
 pub const REFERENCE_FIELDS: &[ReferenceField] = &[
     field(
-        "GovernmentCloud",
+        Kind::GovernmentCloud,
         "spec.operator",
-        "Ministry",
+        Kind::Ministry,
         &["10"],
         Action::Error,
     ),
     field(
-        "CloudTenancy",
+        Kind::CloudTenancy,
         "spec.ministry",
-        "Ministry",
+        Kind::Ministry,
         &["10"],
         Action::Error,
     ),
     field(
-        "CloudTenancy",
+        Kind::CloudTenancy,
         "spec.namespaces[].dataClass",
-        "DataClass",
+        Kind::DataClass,
         &["25"],
         Action::Error,
     ),
     field(
-        "PrivateNetworkLink",
+        Kind::PrivateNetworkLink,
         "spec.from.ministry",
-        "Ministry",
+        Kind::Ministry,
         &["9"],
         Action::Error,
     ),
     field(
-        "PrivateNetworkLink",
+        Kind::PrivateNetworkLink,
         "spec.to.ministry",
-        "Ministry",
+        Kind::Ministry,
         &["9"],
         Action::Error,
     ),
     field(
-        "PrivateNetworkLink",
+        Kind::PrivateNetworkLink,
         "spec.approval",
-        "Approval",
+        Kind::Approval,
         &["9"],
         Action::Error,
     ),
     field(
-        "DataAccessGrant",
+        Kind::DataAccessGrant,
         "spec.owner",
-        "Ministry",
+        Kind::Ministry,
         &["26", "29"],
         Action::Error,
     ),
     field(
-        "DataAccessGrant",
+        Kind::DataAccessGrant,
         "spec.grantee.ministry",
-        "Ministry",
+        Kind::Ministry,
         &["26", "29"],
         Action::Error,
     ),
     field(
-        "DataAccessGrant",
+        Kind::DataAccessGrant,
         "spec.dataClass",
-        "DataClass",
+        Kind::DataClass,
         &["25"],
         Action::Error,
     ),
     field(
-        "Approval",
+        Kind::Approval,
         "spec.subject.name",
-        "CloudTenancy",
+        Kind::CloudTenancy,
         &["10"],
         Action::Warn,
     ),
     field(
-        "Approval",
+        Kind::Approval,
         "spec.subject.name",
-        "PrivateNetworkLink",
+        Kind::PrivateNetworkLink,
         &["9"],
         Action::Warn,
     ),
@@ -132,28 +132,23 @@ pub struct MissingReference {
     /// The field, as in `REFERENCE_FIELDS`.
     pub field: &'static str,
     /// The kind it names.
-    pub target_kind: &'static str,
+    pub target_kind: Kind,
     /// The name that resolves to nothing.
     pub target: String,
 }
 
 /// One of our objects and the names in its reference fields.
 struct Referrer<'a> {
-    kind: &'static str,
+    kind: Kind,
     name: &'a str,
     source: Option<&'a Source>,
     ministry: Option<&'a str>,
     /// (field, target kind, the name it holds).
-    names: Vec<(&'static str, &'static str, &'a str)>,
+    names: Vec<(&'static str, Kind, &'a str)>,
 }
 
 impl<'a> Referrer<'a> {
-    fn new<T>(
-        kind: &'static str,
-        name: &'a str,
-        entry: &'a Entry<T>,
-        ministry: Option<&'a str>,
-    ) -> Self {
+    fn new<T>(kind: Kind, name: &'a str, entry: &'a Entry<T>, ministry: Option<&'a str>) -> Self {
         Referrer {
             kind,
             name,
@@ -163,12 +158,7 @@ impl<'a> Referrer<'a> {
         }
     }
 
-    fn names(
-        mut self,
-        field: &'static str,
-        target_kind: &'static str,
-        target: Option<&'a str>,
-    ) -> Self {
+    fn names(mut self, field: &'static str, target_kind: Kind, target: Option<&'a str>) -> Self {
         self.names.extend(target.map(|t| (field, target_kind, t)));
         self
     }
@@ -180,23 +170,23 @@ fn referrers(inv: &Inventory) -> Vec<Referrer<'_>> {
     let mut out = Vec::new();
     if let Some(gc) = &inv.government_cloud {
         let name = gc.object.metadata.name.as_deref().unwrap_or("national");
-        out.push(Referrer::new("GovernmentCloud", name, gc, None).names(
+        out.push(Referrer::new(Kind::GovernmentCloud, name, gc, None).names(
             "spec.operator",
-            "Ministry",
+            Kind::Ministry,
             Some(&gc.object.spec.operator),
         ));
     }
     for (name, t) in &inv.tenancies {
         let s = &t.object.spec;
-        let mut r = Referrer::new("CloudTenancy", name, t, Some(&s.ministry)).names(
+        let mut r = Referrer::new(Kind::CloudTenancy, name, t, Some(&s.ministry)).names(
             "spec.ministry",
-            "Ministry",
+            Kind::Ministry,
             Some(&s.ministry),
         );
         for ns in &s.namespaces {
             r = r.names(
                 "spec.namespaces[].dataClass",
-                "DataClass",
+                Kind::DataClass,
                 ns.data_class.as_deref(),
             );
         }
@@ -205,32 +195,32 @@ fn referrers(inv: &Inventory) -> Vec<Referrer<'_>> {
     for (name, l) in &inv.links {
         let s = &l.object.spec;
         out.push(
-            Referrer::new("PrivateNetworkLink", name, l, Some(&s.from.ministry))
-                .names("spec.from.ministry", "Ministry", Some(&s.from.ministry))
-                .names("spec.to.ministry", "Ministry", s.to.ministry.as_deref())
-                .names("spec.approval", "Approval", s.approval.as_deref()),
+            Referrer::new(Kind::PrivateNetworkLink, name, l, Some(&s.from.ministry))
+                .names("spec.from.ministry", Kind::Ministry, Some(&s.from.ministry))
+                .names("spec.to.ministry", Kind::Ministry, s.to.ministry.as_deref())
+                .names("spec.approval", Kind::Approval, s.approval.as_deref()),
         );
     }
     for (name, g) in &inv.grants {
         let s = &g.object.spec;
         out.push(
-            Referrer::new("DataAccessGrant", name, g, Some(&s.owner))
-                .names("spec.owner", "Ministry", Some(&s.owner))
+            Referrer::new(Kind::DataAccessGrant, name, g, Some(&s.owner))
+                .names("spec.owner", Kind::Ministry, Some(&s.owner))
                 .names(
                     "spec.grantee.ministry",
-                    "Ministry",
+                    Kind::Ministry,
                     s.grantee.ministry.as_deref(),
                 )
-                .names("spec.dataClass", "DataClass", Some(&s.data_class)),
+                .names("spec.dataClass", Kind::DataClass, Some(&s.data_class)),
         );
     }
     for (name, a) in &inv.approvals {
         let s = &a.object.spec;
         let target_kind = match s.subject.kind {
-            SubjectKind::CloudTenancy => "CloudTenancy",
-            SubjectKind::PrivateNetworkLink => "PrivateNetworkLink",
+            SubjectKind::CloudTenancy => Kind::CloudTenancy,
+            SubjectKind::PrivateNetworkLink => Kind::PrivateNetworkLink,
         };
-        out.push(Referrer::new("Approval", name, a, None).names(
+        out.push(Referrer::new(Kind::Approval, name, a, None).names(
             "spec.subject.name",
             target_kind,
             Some(&s.subject.name),
@@ -243,7 +233,7 @@ fn referrers(inv: &Inventory) -> Vec<Referrer<'_>> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dangling {
     /// The kind of the object holding the reference.
-    pub kind: &'static str,
+    pub kind: Kind,
     /// Its name.
     pub name: String,
     /// Where it was read from.
@@ -338,14 +328,15 @@ pub fn domain_clashes(inv: &Inventory) -> Vec<DomainClash> {
     out
 }
 
-fn exists(inv: &Inventory, kind: &str, name: &str) -> bool {
+fn exists(inv: &Inventory, kind: Kind, name: &str) -> bool {
     match kind {
-        "Ministry" => inv.ministries.contains_key(name),
-        "DataClass" => inv.data_classes.contains_key(name),
-        "Approval" => inv.approvals.contains_key(name),
-        "CloudTenancy" => inv.tenancies.contains_key(name),
-        "PrivateNetworkLink" => inv.links.contains_key(name),
-        _ => false,
+        Kind::GovernmentCloud => inv.government_cloud.is_some(),
+        Kind::Ministry => inv.ministries.contains_key(name),
+        Kind::DataClass => inv.data_classes.contains_key(name),
+        Kind::Approval => inv.approvals.contains_key(name),
+        Kind::CloudTenancy => inv.tenancies.contains_key(name),
+        Kind::PrivateNetworkLink => inv.links.contains_key(name),
+        Kind::DataAccessGrant => inv.grants.contains_key(name),
     }
 }
 

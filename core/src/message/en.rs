@@ -508,7 +508,7 @@ mod tests {
     fn a_missing_reference_names_field_kind_and_name() {
         let r = MissingReference {
             field: "spec.owner",
-            target_kind: "Ministry",
+            target_kind: crate::api::Kind::Ministry,
             target: "mfa".into(),
         };
         assert_eq!(

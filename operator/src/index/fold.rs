@@ -3,6 +3,7 @@
 //! joining or leaving the inventory as their namespace becomes, or stops being, a ministry's.
 
 use govkh_core::{
+    api::Kind,
     inventory::{Inventory, other_key},
     loading::manifest::{LoadError, Loaded, read_by_others, shapes_context},
     resources::Resource,
@@ -293,8 +294,12 @@ impl Index {
                 .map(|o| (None, o.name.clone(), o.raw.clone()))
                 .collect();
         }
-        match r.kind {
-            "GovernmentCloud" => inv
+        let Some(kind) = Kind::of(&r.api_version(), r.kind) else {
+            // Of our group but not a served kind: the table of what is read holds none.
+            return Vec::new();
+        };
+        match kind {
+            Kind::GovernmentCloud => inv
                 .government_cloud
                 .iter()
                 .map(|e| {
@@ -305,13 +310,12 @@ impl Index {
                     )
                 })
                 .collect(),
-            "Ministry" => ours(&inv.ministries),
-            "CloudTenancy" => ours(&inv.tenancies),
-            "PrivateNetworkLink" => ours(&inv.links),
-            "DataClass" => ours(&inv.data_classes),
-            "DataAccessGrant" => ours(&inv.grants),
-            "Approval" => ours(&inv.approvals),
-            _ => Vec::new(),
+            Kind::Ministry => ours(&inv.ministries),
+            Kind::CloudTenancy => ours(&inv.tenancies),
+            Kind::PrivateNetworkLink => ours(&inv.links),
+            Kind::DataClass => ours(&inv.data_classes),
+            Kind::DataAccessGrant => ours(&inv.grants),
+            Kind::Approval => ours(&inv.approvals),
         }
     }
 }

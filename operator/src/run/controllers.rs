@@ -10,8 +10,8 @@ use crate::{
 use futures::StreamExt;
 use govkh_core::{
     api::{
-        Approval, CloudTenancy, DataAccessGrant, GOVERNMENT_CLOUD_NAME, GovernmentCloud, Ministry,
-        PrivateNetworkLink,
+        Approval, CloudTenancy, DataAccessGrant, GOVERNMENT_CLOUD_NAME, GovernmentCloud, Kind,
+        Ministry, PrivateNetworkLink,
     },
     dependents::{Dependents, of_change},
 };
@@ -101,14 +101,17 @@ where
 pub(crate) fn every<K: kube::Resource<DynamicType = ()>>(
     inv: &govkh_core::inventory::Inventory,
 ) -> Vec<String> {
-    match K::kind(&()).as_ref() {
-        "CloudTenancy" => inv.tenancies.keys().cloned().collect(),
-        "PrivateNetworkLink" => inv.links.keys().cloned().collect(),
-        "DataAccessGrant" => inv.grants.keys().cloned().collect(),
-        "Approval" => inv.approvals.keys().cloned().collect(),
-        "Ministry" => inv.ministries.keys().cloned().collect(),
-        "GovernmentCloud" => vec![GOVERNMENT_CLOUD_NAME.to_string()],
-        _ => Vec::new(),
+    let Some(kind) = Kind::of(&K::api_version(&()), &K::kind(&())) else {
+        return Vec::new();
+    };
+    match kind {
+        Kind::CloudTenancy => inv.tenancies.keys().cloned().collect(),
+        Kind::PrivateNetworkLink => inv.links.keys().cloned().collect(),
+        Kind::DataAccessGrant => inv.grants.keys().cloned().collect(),
+        Kind::Approval => inv.approvals.keys().cloned().collect(),
+        Kind::Ministry => inv.ministries.keys().cloned().collect(),
+        Kind::DataClass => inv.data_classes.keys().cloned().collect(),
+        Kind::GovernmentCloud => vec![GOVERNMENT_CLOUD_NAME.to_string()],
     }
 }
 

@@ -3,7 +3,7 @@
 //! and decoded into its type.
 
 use crate::{
-    api::{API_VERSION, GROUP},
+    api::{API_VERSION, GROUP, Kind},
     loading::yaml,
     printable,
 };
@@ -308,7 +308,7 @@ impl Loader {
                 format!("apiVersion {api_version} is not served: did you mean {API_VERSION}?"),
             ));
         }
-        if group != GROUP && OUR_KINDS.contains(&kind.as_str()) {
+        if group != GROUP && Kind::named(kind).is_some() {
             return Err(err(
                 Some(id),
                 format!(
@@ -363,12 +363,12 @@ impl Loader {
                 "apiVersion {api_version} is not served: use {API_VERSION}"
             )));
         }
-        if !OUR_KINDS.contains(&kind.as_str()) {
+        let Some(ours) = Kind::named(kind) else {
             return Err(err(format!(
                 "unknown kind {kind:?} in {API_VERSION}; the kinds are {}",
-                OUR_KINDS.join(", ")
+                Kind::ALL.map(Kind::name).join(", ")
             )));
-        }
+        };
         if head.namespace.is_some() {
             return Err(err(format!(
                 "{kind} is cluster-scoped: remove metadata.namespace"
@@ -379,14 +379,14 @@ impl Loader {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
             return Err(err(list.join("; ")));
         }
-        let object = match kind.as_str() {
-            "GovernmentCloud" => Object::GovernmentCloud(typed(&value, source, &id)?),
-            "Ministry" => Object::Ministry(typed(&value, source, &id)?),
-            "CloudTenancy" => Object::CloudTenancy(typed(&value, source, &id)?),
-            "PrivateNetworkLink" => Object::PrivateNetworkLink(typed(&value, source, &id)?),
-            "DataClass" => Object::DataClass(typed(&value, source, &id)?),
-            "DataAccessGrant" => Object::DataAccessGrant(typed(&value, source, &id)?),
-            _ => Object::Approval(typed(&value, source, &id)?),
+        let object = match ours {
+            Kind::GovernmentCloud => Object::GovernmentCloud(typed(&value, source, &id)?),
+            Kind::Ministry => Object::Ministry(typed(&value, source, &id)?),
+            Kind::CloudTenancy => Object::CloudTenancy(typed(&value, source, &id)?),
+            Kind::PrivateNetworkLink => Object::PrivateNetworkLink(typed(&value, source, &id)?),
+            Kind::DataClass => Object::DataClass(typed(&value, source, &id)?),
+            Kind::DataAccessGrant => Object::DataAccessGrant(typed(&value, source, &id)?),
+            Kind::Approval => Object::Approval(typed(&value, source, &id)?),
         };
         Ok(Loaded {
             source: source.clone(),

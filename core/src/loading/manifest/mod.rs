@@ -116,17 +116,6 @@ pub enum Object {
     Other,
 }
 
-/// Kinds of the `digital.gov.kh` API.
-pub const OUR_KINDS: [&str; 7] = [
-    "GovernmentCloud",
-    "Ministry",
-    "CloudTenancy",
-    "PrivateNetworkLink",
-    "DataClass",
-    "DataAccessGrant",
-    "Approval",
-];
-
 /// A loaded object with where it came from and its raw form.
 #[derive(Clone, Debug)]
 pub struct Loaded {
