@@ -366,7 +366,8 @@ async fn take_back(
 }
 
 /// Apply every object the tenancy provisions, server-side under its own field manager, in
-/// dependency order.
+/// dependency order: its namespaces, then in them the quotas, limit ranges, network policies
+/// and role bindings.
 async fn apply_all(
     client: &kube::Client,
     d: &desired::TenancyObjects,
@@ -375,49 +376,28 @@ async fn apply_all(
     for ns in &d.namespaces {
         apply_as(Api::<Namespace>::all(client.clone()), ns, manager).await?;
     }
-    for q in &d.quotas {
-        apply_as(
-            Api::<ResourceQuota>::namespaced(
-                client.clone(),
-                q.metadata.namespace.as_deref().unwrap_or_default(),
-            ),
-            q,
-            manager,
-        )
-        .await?;
-    }
-    for l in &d.limit_ranges {
-        apply_as(
-            Api::<LimitRange>::namespaced(
-                client.clone(),
-                l.metadata.namespace.as_deref().unwrap_or_default(),
-            ),
-            l,
-            manager,
-        )
-        .await?;
-    }
-    for n in &d.network_policies {
-        apply_as(
-            Api::<NetworkPolicy>::namespaced(
-                client.clone(),
-                n.metadata.namespace.as_deref().unwrap_or_default(),
-            ),
-            n,
-            manager,
-        )
-        .await?;
-    }
-    for r in &d.role_bindings {
-        apply_as(
-            Api::<RoleBinding>::namespaced(
-                client.clone(),
-                r.metadata.namespace.as_deref().unwrap_or_default(),
-            ),
-            r,
-            manager,
-        )
-        .await?;
+    apply_in_their_namespaces(client, &d.quotas, manager).await?;
+    apply_in_their_namespaces(client, &d.limit_ranges, manager).await?;
+    apply_in_their_namespaces(client, &d.network_policies, manager).await?;
+    apply_in_their_namespaces(client, &d.role_bindings, manager).await
+}
+
+/// Apply each of `objects` in the namespace its metadata names.
+async fn apply_in_their_namespaces<K>(
+    client: &kube::Client,
+    objects: &[K],
+    manager: &str,
+) -> Result<(), Error>
+where
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + serde::Serialize
+        + std::fmt::Debug,
+{
+    for o in objects {
+        let ns = o.meta().namespace.as_deref().unwrap_or_default();
+        apply_as(Api::<K>::namespaced(client.clone(), ns), o, manager).await?;
     }
     Ok(())
 }
