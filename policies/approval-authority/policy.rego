@@ -16,6 +16,7 @@ metadata := {
 	"titleKm": "មានតែគណៈកម្មាធិការទេ ដែលសម្រេចលើសំណើ",
 	"fixKm": "ដាក់សំណើដោយគ្មានការសម្រេច ហើយស្នើទៅគណៈកម្មាធិការរដ្ឋាភិបាលឌីជីថល៖ មានតែសមាជិកក្រុមរបស់ខ្លួន (digital-government-committee) ទេ ដែលសរសេរ កែប្រែ ឬដកហូតការសម្រេច",
 	"articles": ["4", "9", "10"],
+	"configuration": ["groups"],
 	"severity": "critical",
 	"action": "deny",
 	"kinds": ["Approval"],

@@ -12,6 +12,7 @@ metadata := {
 	"titleKm": "ទិន្នន័យស្ថិតតែលើទីតាំងដែលថ្នាក់របស់វាអនុញ្ញាត",
 	"fixKm": "ដំណើរការវាក្នុង namespace ដែលទីតាំងរបស់វាត្រូវបានអនុញ្ញាតដោយថ្នាក់ទិន្នន័យ ឬកែស្លាក digital.gov.kh/data-class របស់វា",
 	"articles": ["10", "25"],
+	"configuration": ["data-class-placements"],
 	"severity": "critical",
 	"action": "deny",
 	"kinds": ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "PersistentVolumeClaim"],

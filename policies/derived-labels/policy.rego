@@ -15,6 +15,7 @@ metadata := {
 	"titleKm": "មានតែ govkh ទេ ដែលសរសេរស្លាកដែលធ្វើឱ្យ namespace ជារបស់ក្រសួង",
 	"fixKm": "ទុកស្លាក និង annotation digital.gov.kh/ នៃ namespace ឱ្យ govkh៖ ប្រកាស namespace ក្នុង CloudTenancy (ឬស្នើវេទិកាឱ្យប្រគល់) ហើយ govkh នឹងដាក់ស្លាកវា",
 	"articles": ["5", "25"],
+	"configuration": ["groups"],
 	"severity": "critical",
 	"action": "deny",
 	"kinds": ["Namespace"],

@@ -19,6 +19,7 @@ metadata := {
 	"titleKm": "ក្រសួងនីមួយៗសរសេរតែក្នុងនាមខ្លួនប៉ុណ្ណោះ",
 	"fixKm": "សរសេរវត្ថុសម្រាប់តែក្រសួងរបស់អ្នក ក្នុងនាមជាសមាជិកក្រុមអង្គភាពផ្លាស់ប្តូរឌីជីថលរបស់ក្រសួងនោះ (digitalTransformationUnit.groups); ក្រសួងដែលទទួលយល់ព្រមលើតំណដោយខ្លួនឯង ហើយគណៈកម្មាធិការ ឬម្ចាស់ទិន្នន័យផ្តល់ការអនុញ្ញាតចូលប្រើ",
 	"articles": ["5", "26"],
+	"configuration": ["groups"],
 	"severity": "critical",
 	"action": "deny",
 	"kinds": ["CloudTenancy", "PrivateNetworkLink", "DataAccessGrant", "Approval"],

@@ -14,6 +14,7 @@ metadata := {
 	"titleKm": "tenancy យកបានតែ namespace ដែលជារបស់ខ្លួន",
 	"fixKm": "ប្រកាស namespace ដែលមិនទាន់មាន (govkh បង្កើតវា) ឬស្នើវេទិកាឱ្យប្រគល់ namespace ដែលមានស្រាប់ (adopt); ដក namespace ដែល tenancy ផ្សេងទៀតបានប្រកាសចេញ",
 	"articles": ["10", "25"],
+	"configuration": ["groups"],
 	"severity": "critical",
 	"action": "deny",
 	"kinds": ["CloudTenancy"],

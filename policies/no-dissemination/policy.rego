@@ -17,6 +17,8 @@ metadata := {
 	"titleKm": "គ្មានការបើកជាសាធារណៈ ឬផ្លូវឆ្លងក្រសួងទៅកាន់ទិន្នន័យដែលត្រូវការពារ ដោយគ្មានការអនុញ្ញាត",
 	"fixKm": "ដកការបើកជាសាធារណៈចេញ (Service ប្រភេទ ClusterIP គ្មាន Ingress ឬ route) ឬដកតំណចេញ; សម្រាប់ទិន្នន័យសម្ងាត់ ត្រូវមាន DataAccessGrant ដែលនៅមានសុពលភាពជាមុនសិន",
 	"articles": ["26", "28"],
+	"configuration": ["data-class-handling"],
+	"readings": ["top-secret-use", "public-grant"],
 	"severity": "critical",
 	"action": "deny",
 	"penalty": {

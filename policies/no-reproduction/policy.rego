@@ -21,6 +21,8 @@ metadata := {
 	"titleKm": "គ្មានការថតចម្លងទិន្នន័យសម្ងាត់បំផុត; ទិន្នន័យសម្ងាត់តែនៅពេលមានការអនុញ្ញាត",
 	"fixKm": "លុបច្បាប់ចម្លងចោល៖ ទិន្នន័យសម្ងាត់បំផុតមិនត្រូវថតចម្លងឡើយ; ទិន្នន័យសម្ងាត់ តែក្រោម DataAccessGrant ដែលនៅមានសុពលភាព",
 	"articles": ["26"],
+	"configuration": ["data-class-handling"],
+	"readings": ["top-secret-use", "copies-by-annotation"],
 	"severity": "critical",
 	"action": "deny",
 	"penalty": {

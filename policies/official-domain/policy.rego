@@ -13,6 +13,8 @@ metadata := {
 	"titleKm": "គេហទំព័រផ្លូវការនៅក្រោមដែន .gov.kh របស់ក្រសួងផ្ទាល់",
 	"fixKm": "បម្រើគេហទំព័រក្រោមដែនរបស់ក្រសួងផ្ទាល់ (spec.domain នៃ Ministry) មួយឈ្មោះម៉ាស៊ីនជាអក្សរ ASCII តូចក្នុងមួយច្បាប់",
 	"articles": ["20", "21"],
+	"configuration": ["ministry-domains"],
+	"readings": ["art-38-outside-domain", "art-38-a-person"],
 	"severity": "high",
 	"action": "deny",
 	"penalty": {"article": "38", "person": 200000},

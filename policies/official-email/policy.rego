@@ -12,6 +12,8 @@ metadata := {
 	"titleKm": "អ៊ីមែលផ្លូវការនៅក្រោមដែន .gov.kh របស់ក្រសួងផ្ទាល់",
 	"fixKm": "ប្រើអាសយដ្ឋានក្នុងដែនរបស់ក្រសួងផ្ទាល់ សម្រាប់ទំនាក់ទំនងអង្គភាពផ្លាស់ប្តូរឌីជីថល និងសម្រាប់សំណើទៅគណៈកម្មាធិការ",
 	"articles": ["21"],
+	"configuration": ["ministry-domains"],
+	"readings": ["own-domain-request"],
 	"severity": "medium",
 	"action": "deny",
 	"penalty": {"article": "38", "person": 200000},

@@ -13,6 +13,7 @@ metadata := {
 	"titleKm": "ទិន្នន័យផ្ទាល់ខ្លួនតែនៅពេលមានការអនុញ្ញាត និងការយល់ព្រមពីម្ចាស់ទិន្នន័យ",
 	"fixKm": "កត់ត្រាការយល់ព្រមរបស់ម្ចាស់ទិន្នន័យក្នុងការអនុញ្ញាត (spec.consentReference) ហើយភ្ជាប់តំណតែក្រោមការអនុញ្ញាតដែលនៅមានសុពលភាព និងមានការយល់ព្រម",
 	"articles": ["29"],
+	"readings": ["public-grant"],
 	"severity": "critical",
 	"action": "deny",
 	"kinds": ["DataAccessGrant", "PrivateNetworkLink"],

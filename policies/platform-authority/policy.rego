@@ -15,6 +15,7 @@ metadata := {
 	"titleKm": "មានតែវេទិកាទេ ដែលសរសេរវត្ថុជាតិ និងប្រគល់ namespace",
 	"fixKm": "សូមទាក់ទងក្រុមវេទិកានៃក្លោដរាជរដ្ឋាភិបាល (ក្រុម govkh-platform)៖ ពួកគេសរសេរ GovernmentCloud, DataClass និងក្រសួង ហើយប្រគល់ namespace ដែលមានស្រាប់; អង្គភាពផ្លាស់ប្តូរឌីជីថលនៃក្រសួងអាចកែប្រែបានតែឈ្មោះ ទំនាក់ទំនង និងគណនីរបស់ក្រសួងខ្លួនប៉ុណ្ណោះ",
 	"articles": ["4", "5", "10", "25"],
+	"configuration": ["groups"],
 	"severity": "critical",
 	"action": "deny",
 	"kinds": ["GovernmentCloud", "DataClass", "Ministry", "CloudTenancy"],

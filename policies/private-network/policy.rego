@@ -13,6 +13,8 @@ metadata := {
 	"titleKm": "បណ្តាញឯកជនរបស់រាជរដ្ឋាភិបាល ឬបណ្តាញជំនួសដែលបានអនុម័ត",
 	"fixKm": "ភ្ជាប់តាមបណ្តាញឯកជនរបស់រាជរដ្ឋាភិបាល ឬស្នើសុំការអនុម័តពីគណៈកម្មាធិការសម្រាប់បណ្តាញជំនួសជាមុនសិន",
 	"articles": ["9"],
+	"configuration": ["private-network-addresses"],
+	"readings": ["approval-end"],
 	"severity": "high",
 	"action": "deny",
 	"kinds": ["PrivateNetworkLink", "NetworkPolicy"],

@@ -42,6 +42,23 @@ pub use input::*;
 
 /// Policy id of the statutory clock's findings.
 pub const POLICY_CLOCK: &str = "statutory-clock";
+
+/// What the checks written in Rust rest on besides the law's text, by the ids of
+/// docs/interpretations.md, as a policy declares its own in its metadata: (check, the
+/// configuration it reads, the readings of the law it applies).
+pub const CHECK_BASIS: &[(&str, &[&str], &[&str])] = &[
+    (
+        POLICY_CLOCK,
+        &["established-on", "approved-leased-providers"],
+        &[
+            "approval-end",
+            "ministry-private-outside",
+            "one-year-from-establishment",
+            "phnom-penh-days",
+        ],
+    ),
+    (POLICY_CLOUD, &["approved-leased-providers"], &[]),
+];
 /// Policy id of findings about references to objects that do not exist.
 pub const POLICY_REFERENCES: &str = "references";
 /// Policy id of findings about manifests that could not be loaded.

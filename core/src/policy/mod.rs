@@ -148,6 +148,15 @@ pub struct PolicyMeta {
     /// `CREATE` and `UPDATE`.
     #[serde(default)]
     pub operations: Vec<Operation>,
+    /// The configuration of this cluster its findings rest on besides the law's text, by the
+    /// ids of docs/interpretations.md ("Configuration, not the law"), e.g.
+    /// `data-class-handling`.
+    #[serde(default)]
+    pub configuration: Vec<String>,
+    /// govkh's readings of the law its findings rest on, by the ids of
+    /// docs/interpretations.md ("govkh's readings"), e.g. `top-secret-use`.
+    #[serde(default)]
+    pub readings: Vec<String>,
 }
 
 /// A loaded policy.

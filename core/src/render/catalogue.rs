@@ -56,6 +56,8 @@ pub fn json(lib: &Library) -> Result<String, serde_json::Error> {
                 "action": m.action.as_str(),
                 "kinds": m.kinds,
                 "operations": m.operations,
+                "configuration": m.configuration,
+                "readings": m.readings,
                 "penalty": m.penalty.as_ref().map(|pen| serde_json::json!({
                     "article": pen.article,
                     "naturalPerson": pen.natural_person,

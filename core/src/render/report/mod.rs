@@ -189,7 +189,15 @@ pub struct AnnexLine {
     pub policies: Vec<String>,
     /// The API fields and checks that carry it.
     pub api: String,
+    /// The configuration of this cluster its rules rest on (docs/interpretations.md ids).
+    pub configuration: Vec<String>,
+    /// govkh's readings of the law its rules rest on (docs/interpretations.md ids).
+    pub readings: Vec<String>,
 }
+
+/// Readings of the law the report itself applies, by article (docs/interpretations.md ids):
+/// the history's sections, not any policy, rest on them.
+pub const REPORT_READINGS: &[(&str, &str)] = &[("42", "repeat-offence"), ("34", "two-year-survey")];
 
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
@@ -611,39 +619,79 @@ pub fn annex_articles() -> Vec<&'static str> {
 fn annex_lines(policies: &Library, lang: Lang) -> Vec<AnnexLine> {
     ANNEX
         .iter()
-        .map(
-            |(article, subject_en, subject_km, api_en, api_km)| AnnexLine {
+        .map(|(article, subject_en, subject_km, api_en, api_km)| {
+            let implementing: Vec<&crate::policy::Policy> = policies
+                .policies()
+                .iter()
+                .filter(|p| {
+                    p.meta.articles.iter().any(|a| a == article)
+                        || p.meta
+                            .penalty
+                            .as_ref()
+                            .is_some_and(|x| x.article == *article)
+                })
+                .collect();
+            let checks: Vec<&str> = [
+                (*article == "10").then_some(crate::evaluate::POLICY_CLOCK),
+                ["10", "25", "26"]
+                    .contains(article)
+                    .then_some(crate::evaluate::POLICY_CLOUD),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            // The ids of one side of the basis (`readings` or not: the configuration) of
+            // the policies and checks that implement the article, with the report's own.
+            let basis = |readings: bool, own: &[&str]| {
+                let mut ids: Vec<String> = implementing
+                    .iter()
+                    .flat_map(|p| {
+                        if readings {
+                            p.meta.readings.iter()
+                        } else {
+                            p.meta.configuration.iter()
+                        }
+                    })
+                    .cloned()
+                    .chain(
+                        crate::evaluate::CHECK_BASIS
+                            .iter()
+                            .filter(|c| checks.contains(&c.0))
+                            .flat_map(|c| if readings { c.2 } else { c.1 })
+                            .chain(own)
+                            .map(|s| s.to_string()),
+                    )
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            };
+            let report_readings: Vec<&str> = REPORT_READINGS
+                .iter()
+                .filter(|(a, _)| a == article)
+                .map(|(_, r)| *r)
+                .collect();
+            AnnexLine {
                 article: article.to_string(),
                 subject: match lang {
                     Lang::En => subject_en,
                     Lang::Km => subject_km,
                 }
                 .to_string(),
-                policies: policies
-                    .policies()
+                configuration: basis(false, &[]),
+                readings: basis(true, &report_readings),
+                policies: implementing
                     .iter()
-                    .filter(|p| {
-                        p.meta.articles.iter().any(|a| a == article)
-                            || p.meta
-                                .penalty
-                                .as_ref()
-                                .is_some_and(|x| x.article == *article)
-                    })
                     .map(|p| p.meta.id.clone())
-                    .chain((*article == "10").then(|| crate::evaluate::POLICY_CLOCK.to_string()))
-                    .chain(
-                        ["10", "25", "26"]
-                            .contains(article)
-                            .then(|| crate::evaluate::POLICY_CLOUD.to_string()),
-                    )
+                    .chain(checks.iter().map(|c| c.to_string()))
                     .collect(),
                 api: match lang {
                     Lang::En => api_en,
                     Lang::Km => api_km,
                 }
                 .to_string(),
-            },
-        )
+            }
+        })
         .collect()
 }
 

@@ -471,20 +471,22 @@ fn annex_md(o: &mut String, r: &Report, w: &Words) {
     let _ = writeln!(o, "\n## {}\n", w.annex);
     let _ = writeln!(
         o,
-        "| {} | {} | {} | {} |",
-        w.h_article, w.h_what_it_requires, w.h_policies, w.h_api
+        "| {} | {} | {} | {} | {} |",
+        w.h_article, w.h_what_it_requires, w.h_policies, w.h_api, w.h_rests_on
     );
-    let _ = writeln!(o, "|---|---|---|---|");
+    let _ = writeln!(o, "|---|---|---|---|---|");
     for a in &r.annex {
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             fill(w.article, &[("n", &a.article)]),
             md(&a.subject),
             a.policies.join(", "),
-            md(&a.api)
+            md(&a.api),
+            md(&w.rests_on(&a.configuration, &a.readings))
         );
     }
+    let _ = writeln!(o, "\n{}", w.rests_on_note);
 }
 
 /// A CSV field: quoted when needed (RFC 4180), and made inert for spreadsheets when it would

@@ -480,6 +480,7 @@ fn annex_html(o: &mut String, r: &Report, w: &Words) {
                 Cell::text(&a.subject),
                 Cell::text(&a.policies.join(", ")),
                 Cell::text(&a.api),
+                Cell::text(&w.rests_on(&a.configuration, &a.readings)),
             ]
         })
         .collect();
@@ -491,7 +492,9 @@ fn annex_html(o: &mut String, r: &Report, w: &Words) {
             (w.h_what_it_requires, ""),
             (w.h_policies, ""),
             (w.h_api, ""),
+            (w.h_rests_on, ""),
         ],
         rows,
     );
+    let _ = write!(o, "<p>{}</p>", page::esc(w.rests_on_note));
 }
