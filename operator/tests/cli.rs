@@ -1771,3 +1771,88 @@ spec: {ports: [{port: 443}]}
     assert!(String::from_utf8_lossy(&bad.stderr).contains("bad.yaml"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The block of `doc` that opens after `heading` with the fence `fence` (```` ``` ```` or
+/// ```` ```json ````): (where its text starts, where it ends).
+fn block_after(doc: &str, heading: &str, fence: &str) -> (usize, usize) {
+    let at = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?}"));
+    let open = at + doc[at..].find(fence).unwrap() + fence.len();
+    let close = open + doc[open..].find("```\n").unwrap();
+    (open, close)
+}
+
+/// docs/cli.md's examples are what the commands print on the examples: the `apis` table
+/// word for word, and `check --format json`'s summary, finding fields and tenancy as they
+/// are (the example's comments aside). `GOVKH_UPDATE_DOCS=1` rewrites the table and the
+/// summary line.
+#[test]
+fn docs_cli_md_shows_what_the_commands_print() {
+    let path = root().join("docs/cli.md");
+    let mut doc = std::fs::read_to_string(&path).unwrap();
+    let update = std::env::var_os("GOVKH_UPDATE_DOCS").is_some();
+    // The register of APIs, as printed.
+    let apis = String::from_utf8(common::govkh(&["apis", "examples/"]).stdout).unwrap();
+    let (open, close) = block_after(&doc, "## `apis`", "```\n");
+    if update {
+        doc.replace_range(open..close, &apis);
+    } else {
+        assert_eq!(
+            doc[open..close],
+            apis,
+            "docs/cli.md's apis table differs: rerun with GOVKH_UPDATE_DOCS=1"
+        );
+    }
+    // check's JSON: the summary's counts (its duration aside) as printed.
+    let out = common::govkh(&["check", "examples/", "--now", "2026-11-26", "-f", "json"]);
+    let real: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (open, close) = block_after(&doc, "## `check --format json`", "```json\n");
+    let example = doc[open..close].to_string();
+    let summary_at = example.find("  \"summary\": ").unwrap();
+    let summary_end = summary_at + example[summary_at..].find('\n').unwrap();
+    let f = &real["summary"]["findings"];
+    let summary = format!(
+        "  \"summary\": {{\"objects\": {}, \"findings\": {{\"deny\": {}, \"warn\": {}, \"dryrun\": {}, \"error\": {}}}, \"durationMs\": 283}},",
+        real["summary"]["objects"], f["deny"], f["warn"], f["dryrun"], f["error"]
+    );
+    if update {
+        doc.replace_range(open + summary_at..open + summary_end, &summary);
+        std::fs::write(&path, doc).unwrap();
+        return;
+    }
+    assert_eq!(
+        &example[summary_at..summary_end],
+        summary,
+        "docs/cli.md's check JSON summary differs: rerun with GOVKH_UPDATE_DOCS=1"
+    );
+    // Every field the example's finding shows is a field findings have.
+    let fields: Vec<&str> = example[example.find("\"findings\": [{").unwrap()..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with("}]"))
+        .filter_map(|l| l.trim_start().strip_prefix('"')?.split('"').next())
+        .collect();
+    assert!(fields.len() >= 10, "{fields:?}");
+    let findings = real["findings"].as_array().unwrap();
+    for field in fields {
+        assert!(
+            findings.iter().any(|x| x.get(field).is_some()),
+            "docs/cli.md shows a finding field {field:?} that no finding has"
+        );
+    }
+    // The tenancy shown is the examples' mef-workloads as printed.
+    let shown = &example[example.find("\"tenancies\": [").unwrap() + "\"tenancies\": ".len()..];
+    let shown: serde_json::Value =
+        serde_json::from_str(&shown[..shown.rfind(']').unwrap() + 1]).unwrap();
+    let printed = real["tenancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "mef-workloads")
+        .unwrap();
+    assert_eq!(
+        &shown[0], printed,
+        "docs/cli.md's tenancy differs from check's"
+    );
+}
