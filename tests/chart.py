@@ -56,6 +56,22 @@ def test_lints_clean_in_strict_mode():
     assert serious == [], serious
 
 
+def test_the_chart_accepts_the_kubernetes_versions_the_docs_name():
+    """README and docs/install.md name the oldest Kubernetes supported; the chart's kubeVersion
+    is the same range (Helm refuses to install it on an older API server), and the chart lints
+    clean as that version."""
+    import re
+    stated = set()
+    for doc in ("README.md", os.path.join("docs", "install.md")):
+        text = open(os.path.join(ROOT, doc)).read()
+        stated |= set(re.findall(r"Kubernetes \*\*1\.(\d+) or later\*\*", text))
+    assert len(stated) == 1, stated
+    minor = int(stated.pop())
+    chart = yaml.safe_load(open(os.path.join(CHART, "Chart.yaml")))
+    assert chart["kubeVersion"] == f">=1.{minor}.0-0", chart["kubeVersion"]
+    assert helm.lint(CHART, strict=True, kube_version=f"v1.{minor}.0")["errors"] == []
+
+
 def test_defaults_run_two_replicas_with_leader_election():
     objects = render()
     deployment = objects[("Deployment", "govkh")]
