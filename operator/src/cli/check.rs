@@ -1,4 +1,5 @@
-//! `govkh check`: manifests judged before they are applied, as text, JSON or SARIF.
+//! `govkh check` and its flags: manifests judged before they are applied, as text, JSON or
+//! SARIF.
 
 use clap::ValueEnum;
 use govkh_core::{
@@ -14,6 +15,90 @@ use std::{
 };
 
 use super::*;
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckOutput {
+    /// Readable in a terminal, grouped by ministry.
+    Text,
+    /// A stable JSON document (see the README).
+    Json,
+    /// SARIF 2.1.0, for CI systems and editors.
+    Sarif,
+}
+
+/// Arguments of `govkh check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// How policies run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Who the platform, the committee and govkh are (with --as-user).
+    #[command(flatten)]
+    pub authority: AuthorityArgs,
+    /// govkh's own namespace, which no ministry may hold.
+    #[arg(
+        long = "govkh-namespace",
+        default_value = "govkh-system",
+        value_name = "NAMESPACE"
+    )]
+    pub govkh_namespace: String,
+    /// Files or directories of manifests (.yaml, .yml, .json; directories recursively), or `-`
+    /// for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Evaluate as of this day (YYYY-MM-DD, in Asia/Phnom_Penh) or instant (RFC 3339).
+    /// Defaults to now. `--as-of` is the same flag (as in `report`).
+    #[arg(long, visible_alias = "as-of", env = "GOVKH_NOW", value_name = "DATE")]
+    pub now: Option<String>,
+    /// Output format (default: text).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<CheckOutput>,
+    /// The language of the text output: `en` or `km` (Khmer). Default: from LC_ALL,
+    /// LC_MESSAGES or LANG (`km_KH.UTF-8` is Khmer), else English. JSON and SARIF carry both.
+    #[arg(long, value_name = "en|km", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    /// Write to this file (replaced atomically) instead of standard output. (Until 0.2,
+    /// `--output` named the format: `--output json` still means `--format json`, with a
+    /// warning; write `./json` for a file of that name.)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A directory of Rego policies (policy.rego with metadata, as in policies/) to use in
+    /// addition to the built-in library. Repeatable.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Do not use the built-in library (only the --policies directories).
+    #[arg(long)]
+    pub no_builtin_policies: bool,
+    /// Take the context from the live cluster instead (what `report --cluster` reads): judge
+    /// local files against the cluster's ministries, tenancies, classes, grants and
+    /// namespaces. Needs list permission on them.
+    #[arg(long, conflicts_with = "inventory")]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster (default: $KUBECONFIG, ~/.kube/config, or in-cluster).
+    #[arg(long, env = "KUBECONFIG", value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
+    /// A budget for the whole run (`90s`, `10m`, `1h`, or seconds): objects not judged when it
+    /// runs out get an error finding each (exit 2). Default: no budget.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Judge the files as if this user had submitted them (what admission sees): the
+    /// policies that judge who writes an object (approval-authority) judge them too.
+    #[arg(long, value_name = "NAME")]
+    pub as_user: Option<String>,
+    /// A group of the --as-user user. Repeatable.
+    #[arg(long, value_name = "GROUP", requires = "as_user")]
+    pub as_group: Vec<String>,
+    /// Manifests read for context only (the national set: the GovernmentCloud, Ministries,
+    /// tenancies, classes, grants, approvals): they tell whose each namespace is, but their
+    /// own findings are not reported. Repeatable. How a ministry checks its own repository:
+    /// `govkh check ./ --inventory national-manifests/`.
+    #[arg(long = "inventory", value_name = "PATH")]
+    pub inventory: Vec<PathBuf>,
+}
 
 pub(crate) fn check(
     args: CheckArgs,

@@ -1,11 +1,71 @@
-//! The commands that read a live cluster: `status`, `trace`, `plugin install`, and the client
-//! and inventory they share with `check --cluster` and `report --cluster`.
+//! The commands that read a live cluster, with their flags: `status`, `trace`, `plugin
+//! install`, and the client and inventory they share with `check --cluster` and `report
+//! --cluster`.
 
 use govkh_core::{evaluate::evaluate_loaded, loading::manifest::Loader, policy::Library};
 use k8s_openapi::jiff::Timestamp;
 use std::{io::Write, process::ExitCode};
 
 use super::*;
+use clap::ValueEnum;
+
+/// Arguments of `govkh status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Output formats of `trace`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// A tree of objects and states.
+    Text,
+    /// The tree with each finding's message.
+    Wide,
+    /// The tree as JSON.
+    Json,
+}
+
+/// Arguments of `govkh trace`.
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// How policies run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// What to trace: `ministry/NAME`, `cloudtenancy/NAME`, `privatenetworklink/NAME` or
+    /// `dataaccessgrant/NAME`.
+    #[arg(value_name = "KIND/NAME")]
+    pub target: String,
+    /// The cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+    /// Judge as of this day (YYYY-MM-DD) or instant; default now.
+    #[arg(long, visible_alias = "as-of", env = "GOVKH_NOW", value_name = "DATE")]
+    pub now: Option<String>,
+}
+
+/// `govkh plugin` commands.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Link `kubectl-govkh` to this binary so that `kubectl govkh` runs it.
+    Install(PluginInstallArgs),
+}
+
+/// Arguments of `govkh plugin install`.
+#[derive(Debug, clap::Args)]
+pub struct PluginInstallArgs {
+    /// Where to put the link (a directory on PATH); default: this binary's directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
 
 pub(crate) fn status(args: StatusArgs, stdout: &mut dyn Write) -> Outcome {
     let rows = with_client(

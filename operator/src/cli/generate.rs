@@ -1,10 +1,49 @@
-//! `govkh crds`, `govkh rbac` and `govkh vap`: the generated CRDs, the operator's permissions
-//! and the admission policies, printed or written where the chart and `crds/` keep them.
+//! `govkh crds`, `govkh rbac` and `govkh vap` with their flags: the generated CRDs, the
+//! operator's permissions and the admission policies, printed or written where the chart and
+//! `crds/` keep them.
 
 use govkh_core::api::crdgen;
 use std::{io::Write, process::ExitCode};
 
 use super::*;
+
+/// Arguments of `govkh crds`.
+#[derive(Debug, clap::Args)]
+pub struct CrdsArgs {
+    /// Write one file per CRD into this directory instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// The OpenReports CRDs (`reports.openreports.io`, `clusterreports.openreports.io`) instead,
+    /// generated from the report types govkh writes: for a cluster where no other tool
+    /// installed them (the chart's `openreports.installCRDs`).
+    #[arg(long)]
+    pub openreports: bool,
+}
+
+/// Arguments of `govkh rbac`.
+#[derive(Debug, clap::Args)]
+pub struct RbacArgs {
+    /// Write `files/clusterrole-rules.yaml` and `files/role-rules.yaml` into this chart
+    /// directory instead of printing them.
+    #[arg(long, value_name = "CHART_DIR")]
+    pub chart_dir: Option<PathBuf>,
+}
+
+/// Arguments of `govkh vap`.
+#[derive(Debug, clap::Args)]
+pub struct VapArgs {
+    /// govkh's own namespace, which the policies leave alone.
+    #[arg(long, default_value = "govkh-system")]
+    pub namespace: String,
+    /// Who the platform, the committee and govkh are, and the namespaces the policies leave
+    /// alone (`--exempt-namespace`, or `--exempt`; kube-system, kube-public and kube-node-lease
+    /// always are).
+    #[command(flatten)]
+    pub authority: AuthorityArgs,
+    /// Write `files/admission-policies.yaml` into this chart directory instead of printing.
+    #[arg(long, value_name = "CHART_DIR")]
+    pub chart_dir: Option<PathBuf>,
+}
 
 pub(crate) fn crds(args: CrdsArgs, stdout: &mut dyn Write) -> Outcome {
     let result = match (&args.out_dir, args.openreports) {

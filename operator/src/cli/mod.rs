@@ -1,8 +1,8 @@
-//! The `govkh` command line: the commands, one file each (`check`, `report`, `policy`,
-//! `generate` for crds and rbac, `cluster` for status, trace and the plugin, `operator` for
-//! run), their flags (`args`), and here the dispatch and the one place a command's failure is
-//! said and becomes exit code 2 (`Failure`, in `run`). The wall clock is read at this edge,
-//! and only when `--now` is not given.
+//! The `govkh` command line: the commands, one file each with its own flags (`check`,
+//! `report`, `policy`, `generate` for crds and rbac, `cluster` for status, trace and the
+//! plugin, `operator` for run), the flags they share (`args`), and here the dispatch and the
+//! one place a command's failure is said and becomes exit code 2 (`Failure`, in `run`). The
+//! wall clock is read at this edge, and only when `--now` is not given.
 
 use std::{
     io::{Read, Write},

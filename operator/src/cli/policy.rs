@@ -1,9 +1,41 @@
-//! `govkh policy test` and `govkh policy list`: the library's Rego tests, and its catalogue.
+//! `govkh policy test` and `govkh policy list` with their flags: the library's Rego tests,
+//! and its catalogue.
 
 use govkh_core::{policy::Library, render::catalogue};
 use std::{io::Write, process::ExitCode};
 
 use super::*;
+
+/// `govkh policy` commands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run every `test_*` rule of the built-in library, or of a directory of policies (with the
+    /// built-in helpers in `lib/`). Exit code 1 when a test fails, 2 when the library does not
+    /// load.
+    Test(PolicyTestArgs),
+    /// List the policies with their articles, severity, action and penalty (with the amounts),
+    /// as the README's catalogue table; `--format json` for tools.
+    List(PolicyListArgs),
+}
+
+/// Arguments of `govkh policy list`.
+#[derive(Debug, clap::Args)]
+pub struct PolicyListArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `govkh policy test`.
+#[derive(Debug, clap::Args)]
+pub struct PolicyTestArgs {
+    /// A directory of policies and their `*_test.rego` files; default: the built-in library.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
 
 pub(crate) fn policy_test(args: PolicyTestArgs, stdout: &mut dyn Write) -> Outcome {
     let sources = match &args.dir {

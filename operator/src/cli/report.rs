@@ -1,4 +1,5 @@
-//! `govkh report`: the committee's report from manifests or the live cluster, with its history.
+//! `govkh report` and `govkh apis` with their flags: the committee's report from manifests or
+//! the live cluster, with its history, and the register of APIs.
 
 use govkh_core::{
     api::Day, evaluate::evaluate_loaded, finding::ActionCounts, loading::manifest::Loader,
@@ -10,6 +11,102 @@ use std::{
 };
 
 use super::*;
+use clap::ValueEnum;
+
+/// Formats of `govkh report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page (charts, sortable table, printable).
+    Html,
+    /// Markdown, for pasting into documents.
+    Md,
+    /// JSON, schema `govkh.digital.gov.kh/report/v1`.
+    Json,
+    /// CSV, one row per finding.
+    Csv,
+}
+
+/// Manifests or the live cluster, as `report` and `apis` read them.
+#[derive(Debug, clap::Args)]
+pub struct SourceArgs {
+    /// Files or directories of manifests, or `-` for standard input (as for `check`).
+    #[arg(
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        value_name = "PATH"
+    )]
+    pub paths: Vec<PathBuf>,
+    /// Read the live cluster instead of manifests: our kinds, the Namespaces and, in the
+    /// ministries' namespaces, the objects the policies judge (Secrets and ConfigMaps by
+    /// metadata only). Needs list permission on them.
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster (default: $KUBECONFIG, ~/.kube/config, or in-cluster).
+    #[arg(long, env = "KUBECONFIG", value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
+}
+
+/// Arguments of `govkh report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// How policies run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// What is read: manifests or the live cluster.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The day the report describes (YYYY-MM-DD, Asia/Phnom_Penh) or an RFC 3339 instant.
+    /// Defaults to now. `--now` is the same flag (as in `check`).
+    #[arg(long, visible_alias = "now", env = "GOVKH_AS_OF", value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// The report's language: `en` or `km` (Khmer), in every format. Default: from LC_ALL,
+    /// LC_MESSAGES or LANG (`km_KH.UTF-8` is Khmer), else English.
+    #[arg(long, value_name = "en|km", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Additional policy directories, as for `check`.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+    /// A budget for the whole run, as for `check`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// A directory of saved JSON reports of earlier days (`govkh report -f json`): each
+    /// ministry's trend, the first day each open breach was seen, and the two-year view
+    /// (Art. 34). Reports dated after the report's day are left out.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+    /// With --cluster: the namespace of the operator's daily records (ConfigMaps
+    /// `govkh-history-<ministry>-<year>`), drawn as with --history.
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        default_value = "govkh-system",
+        requires = "cluster"
+    )]
+    pub history_namespace: String,
+}
+
+/// Arguments of `govkh apis`.
+#[derive(Debug, clap::Args)]
+pub struct ApisArgs {
+    /// What is read: manifests or the live cluster.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
 /// The manifests, or the live cluster (the cloud catalogue says which cloud APIs to read).
 fn load_source(
