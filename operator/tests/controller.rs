@@ -318,10 +318,14 @@ async fn first_reconcile_provisions_everything_and_writes_the_clock_into_status(
         requests.last().unwrap().1["reportingController"],
         "digital.gov.kh/govkh"
     );
-    // Created bare, recorded as made by govkh for the tenancy; then applied in full.
+    // Created recorded as made by govkh for the tenancy and held by it; then applied in full.
     assert_eq!(
         requests[0].1["metadata"]["annotations"]["digital.gov.kh/created-by"],
         "nssf-claims"
+    );
+    assert_eq!(
+        requests[0].1["metadata"]["labels"],
+        json!({"digital.gov.kh/tenancy": "nssf-claims"})
     );
     let ns = &requests[1].1;
     assert_eq!(ns["metadata"]["labels"]["digital.gov.kh/ministry"], "nssf");
@@ -380,6 +384,45 @@ async fn a_second_reconcile_of_an_unchanged_tenancy_writes_no_status() {
     result.unwrap();
     let got: Vec<&str> = requests.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(got, reconcile_requests());
+}
+
+/// CI on 8d1d411: a reconcile that read the namespace as created (the index not yet holding
+/// the apply that followed) found it held by nobody, released it, and so took the tenancy's
+/// labels off its own namespace for good (Ready False for the rest of the run).
+#[tokio::test]
+async fn a_reconcile_that_sees_the_namespace_only_as_created_keeps_it() {
+    let (_, requests) = reconcile(tenancy_json(true), server(), "2026-11-26T03:00:00Z").await;
+    assert_eq!(requests[0].0, CREATE_NAMESPACE);
+    let mut created = requests[0].1.clone();
+    created["apiVersion"] = json!("v1");
+    created["kind"] = json!("Namespace");
+    let mut t = tenancy_json(true);
+    t["status"] = last_status(&requests).clone();
+    let mut s = server();
+    s.namespaces = vec![created];
+    let (result, requests) = reconcile(t, s, "2026-11-26T03:00:05Z").await;
+    result.unwrap();
+    let ns = requests
+        .iter()
+        .find(|(r, _)| r.starts_with("PATCH /api/v1/namespaces/nssf-claims?"))
+        .map(|(_, b)| b)
+        .expect("the namespace is applied");
+    assert_eq!(
+        ns["metadata"]["labels"]["digital.gov.kh/tenancy"], "nssf-claims",
+        "applied in full, not released: {ns}"
+    );
+    assert!(ns["metadata"]["labels"]["digital.gov.kh/orphaned"].is_null());
+    assert!(
+        !requests
+            .iter()
+            .any(|(r, _)| r.starts_with("POST /api/v1/namespaces?")),
+        "it exists: not created again"
+    );
+    // Nothing changed for the tenancy: its status (Ready, NamespacesClaimed) stands unwritten.
+    assert!(
+        !requests.iter().any(|(r, _)| r.contains("/status")),
+        "the status changed: {requests:?}"
+    );
 }
 
 #[tokio::test]

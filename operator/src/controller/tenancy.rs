@@ -307,14 +307,25 @@ impl Claims {
     }
 }
 
-/// Create namespace `ns` for tenancy `tenancy`, recording that govkh made it for it (the rest
-/// of what it carries is applied next, by the tenancy's field manager). `false`: it exists
-/// already (someone made it since the index last saw), and is not the tenancy's to take.
+/// Create namespace `ns` for tenancy `tenancy`, recording that govkh made it for it and that
+/// the tenancy holds it (the rest of what it carries is applied next, by the tenancy's field
+/// manager). `false`: it exists already (someone made it since the index last saw), and is
+/// not the tenancy's to take.
+///
+/// The holder is recorded in the creation itself, not only by the apply after it: a reconcile
+/// that reads the namespace as created (the index not yet holding the apply) must find it the
+/// tenancy's. Created without the label, such a reconcile found a namespace nobody held, and
+/// released it — taking the tenancy's labels off its own namespace for good. The label is the
+/// one `released_namespace` keeps, so owning it here as well takes nothing from a release.
 async fn create_namespace(ctx: &Context, ns: &str, tenancy: &str) -> Result<bool, Error> {
     let api = Api::<Namespace>::all(ctx.client.clone());
     let bare = Namespace {
         metadata: kube::api::ObjectMeta {
             name: Some(ns.to_string()),
+            labels: Some(std::collections::BTreeMap::from([(
+                govkh_core::api::LABEL_TENANCY.to_string(),
+                govkh_core::api::label_value(tenancy),
+            )])),
             annotations: Some(std::collections::BTreeMap::from([(
                 desired::ANNOTATION_CREATED_BY.to_string(),
                 tenancy.to_string(),
