@@ -177,8 +177,11 @@ pub fn decide(
     // A policy that refuses what it finds, and that failed on this object (an error, a time or
     // memory limit reached), refuses the request: it was not judged, and unjudged is not
     // lawful. Any other error is a warning.
+    // A denial that only waits for another object (`Finding::awaits`: a link applied before its
+    // grant or approval, which opens nothing until they arrive) is admitted with a warning, so
+    // that objects applied together need no order — the Kubernetes way; the audit counts it.
     let refuses = |f: &Finding| {
-        f.action == Action::Deny
+        (f.action == Action::Deny && f.awaits.is_none())
             || (f.action == Action::Error
                 && policies
                     .policies()
@@ -188,8 +191,14 @@ pub fn decide(
     let denials: Vec<String> = findings.iter().filter(|f| refuses(f)).map(line).collect();
     let warnings: Vec<String> = findings
         .iter()
-        .filter(|f| !refuses(f) && matches!(f.action, Action::Warn | Action::Error))
-        .map(line)
+        .filter(|f| !refuses(f) && matches!(f.action, Action::Warn | Action::Error | Action::Deny))
+        .map(|f| match &f.awaits {
+            Some(kind) if f.action == Action::Deny => format!(
+                "{} — admitted, waiting for its {kind}: it opens nothing until then",
+                line(f)
+            ),
+            _ => line(f),
+        })
         .collect();
     let outcome = if !denials.is_empty() {
         Outcome::Denied

@@ -267,6 +267,7 @@ pub fn findings(inv: &Inventory) -> Vec<Finding> {
                 state: None,
                 deadline: None,
                 penalty: None,
+                awaits: None,
                 excused_by: None,
                 fix: Some(
                     "put the OpenAPI document in the ConfigMap the annotation names (key openapi.yaml or openapi.json), or name an https URL".into(),

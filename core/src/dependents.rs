@@ -127,7 +127,7 @@ fn claimants(inv: &Inventory, name: &str) -> Vec<String> {
 /// namespaces), and any Namespace the links and grants that name it (they wait for it) and the
 /// tenancies that declare it; a tenancy the approvals about it, the other tenancies declaring
 /// its namespaces, and the links and grants its namespaces concern; a link the approvals about
-/// it.
+/// it; a grant the links from its grantee into its owner (they may wait for it).
 pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dependents {
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
     let links = || inv.links.values().map(|e| &e.object);
@@ -204,8 +204,21 @@ pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dep
         Some(Kind::PrivateNetworkLink) => {
             d.approvals = approvals_about(approvals(), SubjectKind::PrivateNetworkLink, name);
         }
-        // A grant is reconciled on its own change; nothing else depends on it.
-        Some(Kind::DataAccessGrant) | None => {}
+        // The links from its grantee into its owner: whether they wait for a grant changes
+        // with it.
+        Some(Kind::DataAccessGrant) => {
+            let owner = object["spec"]["owner"].as_str().unwrap_or_default();
+            if let Some(grantee) = object["spec"]["grantee"]["ministry"].as_str() {
+                d.links = links()
+                    .filter(|l| {
+                        l.spec.from.ministry == grantee
+                            && l.spec.to.ministry.as_deref() == Some(owner)
+                    })
+                    .map(|l| l.name_any())
+                    .collect();
+            }
+        }
+        None => {}
     }
     d
 }
@@ -214,12 +227,7 @@ pub fn of_change(inv: &Inventory, kind: &str, object: &serde_json::Value) -> Dep
 mod tests {
     use super::*;
 
-    fn examples() -> Inventory {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-        let loaded =
-            crate::loading::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
-        Inventory::build(loaded.objects).0
-    }
+    use crate::inventory::examples;
 
     #[test]
     fn a_change_reaches_what_depends_on_it() {
@@ -232,6 +240,13 @@ mod tests {
             inv.tenancies.keys().cloned().collect::<Vec<_>>()
         );
         assert_eq!(d.links, ["mef-gdt-microwave", "mef-to-gdt"]);
+        // A grant: the links from its grantee into its owner, which may wait for it.
+        let grant = serde_json::json!({"metadata": {"name": "gdt-declarations-to-mef"},
+            "spec": {"owner": "gdt", "grantee": {"ministry": "mef"}}});
+        assert_eq!(
+            of_change(&inv, "DataAccessGrant", &grant).links,
+            ["mef-gdt-microwave", "mef-to-gdt"]
+        );
         let class = serde_json::json!({"metadata": {"name": "open"}});
         assert_eq!(
             of_change(&inv, "DataClass", &class).tenancies,

@@ -172,6 +172,12 @@ pub struct Finding {
     /// The fine the law attaches, where it names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub penalty: Option<Penalty>,
+    /// The kind of object whose arrival would make it lawful, where nothing happens until one
+    /// arrives (a link waits for its grant or approval and opens nothing meanwhile): admission
+    /// admits it with a warning, so objects applied together need no order; the audit and
+    /// `check` count it as its action says, for as long as it waits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awaits: Option<String>,
     /// The Approval or DataAccessGrant that excused or decided it, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excused_by: Option<String>,

@@ -447,6 +447,14 @@ fn put<T: Clone>(map: &mut BTreeMap<String, Entry<T>>, loaded: &Loaded, object: 
     false
 }
 
+/// The bundled national example set (`examples/`) as an inventory: the unit tests' fixture.
+#[cfg(test)]
+pub(crate) fn examples() -> Inventory {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let loaded = crate::loading::manifest::Loader::new().load_paths(&[dir], &mut std::io::empty());
+    Inventory::build(loaded.objects).0
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

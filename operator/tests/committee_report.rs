@@ -366,6 +366,7 @@ pub fn large_report() -> report::Report {
                 legal_person_max_riel: Some(100_000_000),
                 person_max_riel: None,
             }),
+            awaits: None,
             excused_by: None,
             fix: None,
             km: None,

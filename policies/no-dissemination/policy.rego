@@ -90,7 +90,9 @@ violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level} if {
 	msg_km := sprintf("PrivateNetworkLink %s បើកផ្លូវពី %s ចូលទៅ namespace របស់ %s ឈ្មោះ %s ដែលផ្ទុកទិន្នន័យ %s៖ ការផ្សព្វផ្សាយទិន្នន័យនេះត្រូវហាមឃាត់ (មាត្រា 26)", [lib.obj.metadata.name, link.from.ministry, link.to.ministry, ns, class])
 }
 
-violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level} if {
+# The link reconciler opens nothing until such a grant is active (AwaitingGrant): admission
+# admits the link, so a link and its grant need no order.
+violation contains {"msg": msg, "msg_km": msg_km, "level": spec.level, "awaits": "DataAccessGrant"} if {
 	link.to.ministry != link.from.ministry
 	some ns in target_namespaces
 	class := input.inventory.namespaces[ns].dataClass

@@ -50,13 +50,20 @@ approval_state_km := {
 	"Expired": "ផុតសុពលភាពហើយ",
 }
 
-violation contains {"msg": msg, "msg_km": msg_km} if {
+violation contains object.union({"msg": msg, "msg_km": msg_km}, awaiting(state)) if {
 	link.network == "alternative"
 	not approved
 	state := approval_state
 	msg := sprintf("PrivateNetworkLink %s runs over an alternative network, but its approval %q is %s (not in force for this link): use the government private network or obtain the committee's approval (Art. 9)", [lib.obj.metadata.name, object.get(link, "approval", ""), state])
 	msg_km := sprintf("PrivateNetworkLink %s ដំណើរការលើបណ្តាញជំនួស ប៉ុន្តែការអនុម័ត %q របស់វា %s (មិនមានសុពលភាពសម្រាប់តំណនេះ)៖ សូមប្រើបណ្តាញឯកជនរបស់រាជរដ្ឋាភិបាល ឬស្នើសុំការអនុម័តពីគណៈកម្មាធិការ (មាត្រា 9)", [lib.obj.metadata.name, object.get(link, "approval", ""), object.get(approval_state_km, state, state)])
 }
+
+# A link whose approval is not there yet or not yet decided opens nothing (the link reconciler
+# waits, AwaitingApproval): admission admits it, so a link and its approval need no order. A
+# denied or ended approval is a decision: the link is refused.
+awaiting(state) := {"awaits": "Approval"} if {
+	{"missing", "not yet requested", "Pending"}[state]
+} else := {}
 
 cidrs := input.inventory.governmentCloud.spec.privateNetwork.cidrs
 

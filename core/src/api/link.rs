@@ -111,6 +111,9 @@ pub enum LinkState {
     /// Permitted, but the receiving ministry has not agreed to it yet (its DTU annotates the
     /// link `digital.gov.kh/accepted-generation` with the generation it agrees to).
     AwaitingAcceptance,
+    /// Into another ministry's confidential or personal data, and no active DataAccessGrant
+    /// from that ministry covers it (Art. 26, 28, 29): nothing opens until one does.
+    AwaitingGrant,
     /// Not permitted (approval denied or expired, ministry gone).
     Refused,
 }
@@ -125,7 +128,7 @@ pub struct PrivateNetworkLinkStatus {
     /// The `metadata.generation` this status describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// `Established`, `AwaitingApproval`, `AwaitingAcceptance` or `Refused`.
+    /// `Established`, `AwaitingApproval`, `AwaitingGrant`, `AwaitingAcceptance` or `Refused`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<LinkState>,
     /// The NetworkPolicies (namespace/name) that carry the link.

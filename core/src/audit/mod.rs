@@ -325,6 +325,7 @@ mod tests {
             state: None,
             deadline: None,
             penalty: None,
+            awaits: None,
             excused_by: None,
             fix: None,
             km: None,

@@ -58,6 +58,7 @@ pub(crate) fn statutory_clock(
                 state: Some(v.state.to_string()),
                 deadline: v.next_deadline,
                 penalty: None,
+                awaits: None,
                 excused_by: v
                     .decisive_approval
                     .as_ref()
@@ -121,6 +122,7 @@ pub(crate) fn unknown_namespaces(inv: &Inventory) -> Vec<Finding> {
             state: None,
             deadline: None,
             penalty: None,
+            awaits: None,
             excused_by: None,
             fix: None,
             km: Some(Khmer {
@@ -150,6 +152,7 @@ pub(crate) fn domain_clashes(inv: &Inventory) -> Vec<Finding> {
             state: None,
             deadline: None,
             penalty: None,
+            awaits: None,
             excused_by: None,
             fix: Some(message::en::DOMAIN_CLASH_FIX.to_string()),
             km: Some(Khmer {
@@ -181,6 +184,7 @@ pub(crate) fn references(inv: &Inventory) -> Vec<Finding> {
             state: None,
             deadline: None,
             penalty: None,
+            awaits: None,
             excused_by: None,
             fix: Some(message::en::MISSING_REFERENCE_FIX.to_string()),
             km: Some(Khmer {
@@ -207,6 +211,7 @@ fn no_government_cloud(tenancies: usize) -> Finding {
         state: None,
         deadline: None,
         penalty: None,
+        awaits: None,
         excused_by: None,
         fix: None,
         km: Some(Khmer {

@@ -163,6 +163,7 @@ pub(crate) fn judge(
             state: d.state,
             deadline: d.deadline,
             penalty: None,
+            awaits: None,
             excused_by: None,
             fix: Some(d.fix.into()),
             km: Some(Khmer {
@@ -412,6 +413,7 @@ pub(crate) fn assignment(
         state: None,
         deadline: None,
         penalty: None,
+        awaits: None,
         excused_by: None,
         fix: Some(FIX_ASSIGN.into()),
         km: Some(Khmer {

@@ -180,6 +180,7 @@ impl<'a> Evaluator<'a> {
                 state: None,
                 deadline: None,
                 penalty: None,
+                awaits: None,
                 excused_by: None,
                 fix: None,
                 km: Some(Khmer {
@@ -220,6 +221,7 @@ impl<'a> Evaluator<'a> {
                 state: None,
                 deadline: None,
                 penalty,
+                awaits: None,
                 excused_by: None,
                 fix: meta.fix.clone(),
                 km: km.map(|message| Khmer {
@@ -237,13 +239,16 @@ impl<'a> Evaluator<'a> {
                             .map(|p| p.for_level(v.level.as_deref()));
                         // A host with a look-alike letter is shown as DNS carries it too.
                         let ascii = |m: String| printable::with_ascii_hosts(&m).into_owned();
-                        out.push(finding(
-                            v.action.unwrap_or(meta.action),
-                            meta.severity,
-                            ascii(v.msg),
-                            v.msg_km.map(ascii),
-                            penalty,
-                        ));
+                        out.push(Finding {
+                            awaits: v.awaits,
+                            ..finding(
+                                v.action.unwrap_or(meta.action),
+                                meta.severity,
+                                ascii(v.msg),
+                                v.msg_km.map(ascii),
+                                penalty,
+                            )
+                        });
                     }
                 }
                 Err(e) => out.push(finding(

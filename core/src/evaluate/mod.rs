@@ -297,6 +297,7 @@ pub fn load_error_findings(errors: &[LoadError]) -> Vec<Finding> {
                 state: None,
                 deadline: None,
                 penalty: None,
+                awaits: None,
                 excused_by: None,
                 fix: None,
                 km: None,

@@ -9,7 +9,7 @@ use crate::{
     api::{
         Approval, ApprovalSpec, ApprovalState, AuthorizedBy, ClockState, DataAccessGrant,
         DataAccessGrantSpec, Day, GOVERNMENT_CLOUD_NAME, GovernmentCloud, GrantState, LinkNetwork,
-        LinkState, PrivateNetworkLink, SubjectKind,
+        LinkState, PrivateNetworkLink, Sharing, SubjectKind,
     },
     fence::{self, PathRefusal},
     inventory::Inventory,
@@ -152,6 +152,15 @@ pub enum Reason {
         /// The link's generation, which its DTU agrees to.
         generation: i64,
     },
+    /// A link into another ministry's data that no active grant of that ministry covers.
+    AwaitingGrant {
+        /// The namespace whose data needs the grant.
+        namespace: String,
+        /// The ministry that owns it, and must grant.
+        owner: String,
+        /// Whether it holds personal data (the grant must be for personal data, with consent).
+        personal_data: bool,
+    },
 }
 
 impl Reason {
@@ -182,6 +191,7 @@ impl Reason {
             Reason::OperatorNotFound { .. } => "OperatorNotFound",
             Reason::PathRefused(r) => r.as_str(),
             Reason::AwaitingAcceptance { .. } => "AwaitingAcceptance",
+            Reason::AwaitingGrant { .. } => "AwaitingGrant",
         }
     }
 
@@ -221,6 +231,7 @@ impl StateEvent for LinkState {
             LinkState::Established => (false, "LinkEstablished"),
             LinkState::AwaitingApproval => (true, "LinkAwaitingApproval"),
             LinkState::AwaitingAcceptance => (false, "LinkAwaitingAcceptance"),
+            LinkState::AwaitingGrant => (true, "LinkAwaitingGrant"),
             LinkState::Refused => (true, "LinkRefused"),
         }
     }
@@ -361,6 +372,25 @@ pub fn link_plan(inv: &Inventory, link: &PrivateNetworkLink, today: Day) -> Plan
             });
         }
     };
+    // Into another ministry's data that is shared only with a grant: each namespace reached
+    // needs an active grant from its ministry to the source's (for personal data, one with the
+    // subjects' consent) — read as the `no-dissemination` and `personal-data-consent` policies
+    // read it (Art. 26, 28, 29). The link is re-judged the day such a grant ends or begins.
+    // Those not made yet too: their tenancy says what they will hold.
+    let reached: Vec<String> = to.open.iter().chain(&to.missing).cloned().collect();
+    let (waiting, boundary) = grants_for(inv, link, &reached, today);
+    let next_boundary = match (v.next_boundary, boundary) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let v = Verdict { next_boundary, ..v };
+    if let Some(reason) = waiting {
+        return Plan::closed(Verdict {
+            state: LinkState::AwaitingGrant,
+            reason,
+            next_boundary,
+        });
+    }
     if !fence::accepted(link) {
         return Plan::closed(Verdict {
             state: LinkState::AwaitingAcceptance,
@@ -372,6 +402,69 @@ pub fn link_plan(inv: &Inventory, link: &PrivateNetworkLink, today: Day) -> Plan
         });
     }
     Plan::open(v, from, to)
+}
+
+/// Whether `link` into the namespaces `reached` waits for a grant (the first namespace that
+/// lacks one, as a reason), and the next day a grant between its two ministries that covers
+/// one of them begins or ends (when the answer may change by time alone).
+fn grants_for(
+    inv: &Inventory,
+    link: &PrivateNetworkLink,
+    reached: &[String],
+    today: Day,
+) -> (Option<Reason>, Option<Day>) {
+    let (from, Some(owner)) = (&link.spec.from.ministry, link.spec.to.ministry.as_deref()) else {
+        return (None, None);
+    };
+    if owner == from {
+        return (None, None);
+    }
+    let between: Vec<&DataAccessGrantSpec> = inv
+        .grants
+        .values()
+        .map(|e| &e.object.spec)
+        .filter(|g| g.owner == owner && g.grantee.ministry.as_deref() == Some(from.as_str()))
+        .collect();
+    let mut waiting = None;
+    let mut boundary: Option<Day> = None;
+    for ns in reached {
+        let Some(info) = inv.namespaces.get(ns) else {
+            continue;
+        };
+        let shared_with_grant = info.data_class.as_deref().is_some_and(|c| {
+            inv.data_classes
+                .get(c)
+                .is_some_and(|e| e.object.spec.sharing == Sharing::WithGrant)
+        });
+        if !shared_with_grant && !info.personal_data {
+            continue;
+        }
+        let covering: Vec<&&DataAccessGrantSpec> = between
+            .iter()
+            .filter(|g| g.namespaces.iter().any(|n| n == ns))
+            .collect();
+        for g in &covering {
+            if let Some(b) = grant(g, true, today).next_boundary {
+                boundary = Some(boundary.map_or(b, |d| d.min(b)));
+            }
+        }
+        let active = |g: &&&DataAccessGrantSpec| {
+            clock::grant_state(g, today) == GrantState::Active
+                && (!info.personal_data
+                    || (g.personal_data
+                        && g.consent_reference
+                            .as_deref()
+                            .is_some_and(|c| !c.trim().is_empty())))
+        };
+        if waiting.is_none() && !covering.iter().any(active) {
+            waiting = Some(Reason::AwaitingGrant {
+                namespace: ns.clone(),
+                owner: owner.to_string(),
+                personal_data: info.personal_data,
+            });
+        }
+    }
+    (waiting, boundary)
 }
 
 /// What `grant` opens on `today`: its verdict (dates, ministries), then the fence — the owner's
@@ -547,6 +640,59 @@ mod tests {
                      "validFrom": "2026-06-01", "validUntil": "2026-12-31", "access": {"ports": [{"protocol": "TCP", "port": 5432}]}}}))
         .unwrap();
         g.spec
+    }
+
+    use crate::inventory::examples;
+
+    #[test]
+    fn a_link_into_data_shared_with_a_grant_waits_for_an_active_one() {
+        let inv = examples();
+        let plan = |name: &str, on: &str| link_plan(&inv, &inv.links[name].object, day(on));
+        // GDT's grant to MEF runs 2026-07-01 to 2027-06-30: before and after it, MEF's link into
+        // gdt-api opens nothing; the link is judged again the day the grant begins or ends.
+        let before = plan("mef-to-gdt", "2026-06-15");
+        assert_eq!(before.verdict.state, LinkState::AwaitingGrant);
+        assert_eq!(
+            before.verdict.reason,
+            Reason::AwaitingGrant {
+                namespace: "gdt-api".into(),
+                owner: "gdt".into(),
+                personal_data: false
+            }
+        );
+        assert_eq!(before.verdict.next_boundary, Some(day("2026-07-01")));
+        assert!(before.to.is_empty(), "nothing opened while waiting");
+        let during = plan("mef-to-gdt", "2026-11-26");
+        assert_ne!(during.verdict.state, LinkState::AwaitingGrant);
+        assert_eq!(during.verdict.next_boundary, Some(day("2027-07-01")));
+        assert_eq!(
+            plan("mef-to-gdt", "2027-07-01").verdict.state,
+            LinkState::AwaitingGrant
+        );
+        // Personal data: NSSF's consented grant to MoH ended on 2026-06-30.
+        let claims = plan("moh-to-nssf-claims", "2026-11-26");
+        assert_eq!(
+            (claims.verdict.state, claims.verdict.reason),
+            (
+                LinkState::AwaitingGrant,
+                Reason::AwaitingGrant {
+                    namespace: "nssf-claims".into(),
+                    owner: "nssf".into(),
+                    personal_data: true
+                }
+            )
+        );
+        assert_ne!(
+            plan("moh-to-nssf-claims", "2026-04-01").verdict.state,
+            LinkState::AwaitingGrant
+        );
+        // To addresses, not a ministry's data: no grant needed.
+        assert_ne!(
+            plan("moh-to-national-data-repository", "2026-11-26")
+                .verdict
+                .state,
+            LinkState::AwaitingGrant
+        );
     }
 
     #[test]

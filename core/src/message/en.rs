@@ -287,6 +287,19 @@ pub fn reason(r: &Reason) -> String {
         } => format!(
             "waiting for Ministry {ministry} to agree: its DTU annotates this link {ANNOTATION_ACCEPTED_GENERATION}={generation} (nothing is opened until then)"
         ),
+        Reason::AwaitingGrant {
+            namespace,
+            owner,
+            personal_data,
+        } => format!(
+            "waiting for an active DataAccessGrant from Ministry {owner} covering namespace {namespace}{} (Art. 26, 28{}): nothing is opened until then",
+            if *personal_data {
+                ", for personal data with the data subjects' consent"
+            } else {
+                ""
+            },
+            if *personal_data { ", 29" } else { "" }
+        ),
     }
 }
 

@@ -43,8 +43,9 @@ pub(crate) fn violations(v: &Value) -> PolicyResult {
 }
 
 pub(crate) fn violation(item: &Value) -> std::result::Result<Violation, String> {
-    let wrong =
-        |why: &str| format!("violation {item} is not {{msg, level?, action?, penalty?}}: {why}");
+    let wrong = |why: &str| {
+        format!("violation {item} is not {{msg, level?, action?, penalty?, awaits?}}: {why}")
+    };
     let object = item.as_object().map_err(|_| wrong("not an object"))?;
     let text = |key: &str| -> std::result::Result<Option<String>, String> {
         match object.get(&Value::from(key)) {
@@ -80,6 +81,7 @@ pub(crate) fn violation(item: &Value) -> std::result::Result<Violation, String> 
         level: text("level")?,
         action,
         penalised,
+        awaits: text("awaits")?,
     })
 }
 

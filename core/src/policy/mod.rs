@@ -184,6 +184,10 @@ pub struct Violation {
     /// An action overriding the policy's default for this breach.
     #[serde(default)]
     pub action: Option<Action>,
+    /// The kind of object whose arrival would make it lawful, where the breach does nothing
+    /// until then (`"awaits": "DataAccessGrant"`): see `Finding::awaits`.
+    #[serde(default)]
+    pub awaits: Option<String>,
     /// Whether the policy's penalty applies to this breach (`"penalty": false` in the policy
     /// says it does not).
     #[serde(default = "penalised")]
