@@ -145,6 +145,20 @@ def test_the_fences_roles_are_generated_and_bound_to_the_groups_in_the_values():
         raise AssertionError("a system: group was accepted as a DTU group")
 
 
+def test_the_example_sets_values_bind_exactly_the_dtu_groups_its_ministries_name():
+    """charts/govkh/ci/examples-values.yaml (docs/install.md installs with it for the examples):
+    its ministry groups are the DTU groups of examples/02-ministries.yaml, each bound."""
+    with open(os.path.join(CHART, "ci", "examples-values.yaml")) as f:
+        values = yaml.safe_load(f)
+    with open(os.path.join(ROOT, "examples", "02-ministries.yaml")) as f:
+        named = [g for m in yaml.safe_load_all(f) if m
+                 for g in m["spec"]["digitalTransformationUnit"]["groups"]]
+    assert sorted(values["authorization"]["ministryGroups"]) == sorted(named), (values, named)
+    objects = render(values)
+    bound = [s["name"] for s in objects[("ClusterRoleBinding", "govkh-ministry")]["subjects"]]
+    assert sorted(bound) == sorted(named)
+
+
 def test_replicas_on_two_nodes_critical_and_only_the_two_ports_let_in():
     objects = render()
     spec = objects[("Deployment", "govkh")]["spec"]["template"]["spec"]

@@ -12,18 +12,30 @@ result" line, so it is never counted as passed).
    deletes what a chart's crds/ installed: deleting them would delete every ministry's objects);
 4. a fresh install straight to openreports.installCRDs=true, then uninstall;
 5. the release's service account reads no Secret anywhere until it binds its reader role in a
-   namespace (as the operator does in each tenancy's), which `bind` alone lets it do.
+   namespace (as the operator does in each tenancy's), which `bind` alone lets it do;
+6. the documented install path (docs/install.md): the chart installed with the example set's
+   values, `govkh run` with the arguments of the chart's Deployment as the release's service
+   account (only its addresses and certificate moved to loopback, and the chart's webhook
+   registration pointed there: no pod runs), then install.md's block that applies the examples
+   as the roles that write them, run as written; it ends with `kubectl get govkh` listing every
+   example object and `kubectl govkh status` every ministry audited.
 
 No kubelet runs, so the pods never start: what is tested is that the API server takes every
 object. kubectl (the control plane's, first on PATH) reads the cluster back.
 """
 
+import base64
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
+import urllib.error
+import urllib.request
 
 import helm_python as helm
 import yaml
@@ -34,6 +46,13 @@ NAMESPACE = "govkh-chart-test"
 RELEASE = "govkh"
 KUBECONFIG = os.environ.get("GOVKH_E2E_KUBECONFIG")
 OPENREPORTS_CRDS = ["reports.openreports.io", "clusterreports.openreports.io"]
+INSTALL_MD = os.path.join(ROOT, "docs", "install.md")
+INSTALL_BLOCK = "<!-- tests/chart_cluster.py runs this block as written"
+EXAMPLES_VALUES = os.path.join(CHART, "ci", "examples-values.yaml")
+# Where the install-path test serves govkh's probes and webhook (loopback: no kubelet runs).
+PROBE = "127.0.0.1:18082"
+WEBHOOK_ADDR = "127.0.0.1:18445"
+IDENTITY = "install-path"
 
 
 def kubectl(*args, check=True):
@@ -200,11 +219,244 @@ def test_the_operator_reads_secrets_only_where_it_binds_its_reader_role():
         cfg.close()
 
 
+# === The documented install path ===
+
+
+def documented_commands():
+    """The shell commands of install.md's block that applies the example set, one per command
+    (continuation lines joined), comments left out."""
+    with open(INSTALL_MD) as fh:
+        text = fh.read()
+    at = text.index(INSTALL_BLOCK)
+    start = text.index("```sh\n", at) + len("```sh\n")
+    block = text[start:text.index("```", start)]
+    commands, current = [], ""
+    for line in block.splitlines():
+        if not current and line.lstrip().startswith("#"):
+            continue
+        current += line.rstrip("\\").rstrip() + " " if line.endswith("\\") else line
+        if not line.endswith("\\"):
+            commands.append(" ".join(current.split()))
+            current = ""
+    assert commands, f"no commands under the marker in {INSTALL_MD}"
+    return commands
+
+
+def example_objects(files):
+    """(kind, name) of every object in the example files the block applies."""
+    objects = []
+    for f in files:
+        with open(os.path.join(ROOT, f)) as fh:
+            objects += [(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(fh) if d]
+    return objects
+
+
+def govkh_binary():
+    path = os.environ.get("GOVKH_BIN", os.path.join(ROOT, "target", "debug", "govkh"))
+    assert os.access(path, os.X_OK), f"{path}: no govkh binary (cargo build --locked, or set GOVKH_BIN)"
+    return path
+
+
+def loopback_certificate(d):
+    cert, key = os.path.join(d, "tls.crt"), os.path.join(d, "tls.key")
+    out = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, text=True)
+    assert out.returncode == 0, f"openssl: {out.stderr.strip()}"
+    return cert, key
+
+
+def service_account_kubeconfig(d):
+    """A kubeconfig of the release's service account (a TokenRequest token): govkh runs with
+    exactly the RBAC the chart gives it."""
+    token = kubectl("create", "token", RELEASE, "-n", NAMESPACE, "--duration=2h").stdout.strip()
+    q = lambda path: kubectl("config", "view", "--raw", "--minify", "-o", f"jsonpath={path}").stdout
+    path = os.path.join(d, "service-account.kubeconfig")
+    with open(path, "w") as fh:
+        yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "govkh",
+            "clusters": [{"name": "c", "cluster": {
+                "server": q("{.clusters[0].cluster.server}"),
+                "certificate-authority-data": q("{.clusters[0].cluster.certificate-authority-data}")}}],
+            "users": [{"name": "govkh", "user": {"token": token}}],
+            "contexts": [{"name": "govkh", "context": {"cluster": "c", "user": "govkh"}}],
+        }, fh)
+    return path
+
+
+def deployment_args(release, cert, key):
+    """The arguments the chart's Deployment gives govkh, its addresses on loopback and its
+    serving certificate one for 127.0.0.1 (the chart's names the Service)."""
+    moved = {"--probe-addr": PROBE, "--webhook-addr": WEBHOOK_ADDR, "--tls-cert-file": cert,
+             "--tls-key-file": key}
+    for doc in yaml.safe_load_all(release["manifest"]):
+        if doc and doc["kind"] == "Deployment":
+            args = doc["spec"]["template"]["spec"]["containers"][0]["args"]
+            flags = {a.split("=", 1)[0] for a in args}
+            assert set(moved) <= flags, f"the Deployment's arguments lack {set(moved) - flags}: {args}"
+            return [f"{a.split('=', 1)[0]}={moved[a.split('=', 1)[0]]}" if a.split("=", 1)[0] in moved
+                    else a for a in args]
+    raise AssertionError("the release rendered no Deployment")
+
+
+def route_the_webhook_to_loopback(cert):
+    """The chart's ValidatingWebhookConfiguration, each webhook sent to the loopback address
+    instead of the Service (whose pods never start here), trusting the loopback certificate."""
+    with open(cert, "rb") as fh:
+        ca = base64.b64encode(fh.read()).decode()
+    hook = json.loads(kubectl("get", "validatingwebhookconfiguration", RELEASE, "-o", "json").stdout)
+    for w in hook["webhooks"]:
+        path = w["clientConfig"]["service"].get("path", "/")
+        w["clientConfig"] = {"url": f"https://{WEBHOOK_ADDR}{path}", "caBundle": ca}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(hook, fh)
+    kubectl("replace", "-f", fh.name)
+    os.unlink(fh.name)
+
+
+def wait_for(what, check, timeout=180):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = check()
+            if last is True:
+                return
+        except AssertionError as e:
+            last = str(e)
+        time.sleep(1)
+    raise AssertionError(f"{what}: not so after {timeout} s ({last})")
+
+
+def ready():
+    try:
+        with urllib.request.urlopen(f"http://{PROBE}/readyz", timeout=5) as r:
+            return r.status == 200 or r.status
+    except (urllib.error.URLError, OSError) as e:
+        return str(e)
+
+
+def cleanup_examples(files):
+    """Revoke and delete the example objects while govkh runs (its finalizers release the
+    namespaces) — as the platform and the committee at once, whose the revocations are."""
+    for f in reversed(files):
+        kubectl("delete", "--ignore-not-found", "--wait=true", "--timeout=120s", "-f", os.path.join(ROOT, f),
+                "--as=install-path-cleanup", "--as-group=system:masters",
+                "--as-group=digital-government-committee", check=False)
+
+
+def test_the_documented_install_path():
+    """install.md word for word: the chart with the example set's values, govkh as the chart
+    runs it, the examples applied by the roles that write them, then what the docs say shows."""
+    commands = documented_commands()
+    files = [w for c in commands for w in c.split() if w.startswith("examples/")]
+    objects = example_objects(files)
+    namespaces = sorted({n for f in files if f.endswith("10-tenancies.yaml")
+                         for d in yaml.safe_load_all(open(os.path.join(ROOT, f))) if d
+                         for n in (x["name"] for x in d["spec"]["namespaces"])})
+    # The real-cluster suites before this one applied the same examples: their namespaces must be
+    # gone (the namespace controller deletes them), or the tenancies would find them taken.
+    wait_for("the earlier suites' example namespaces are gone",
+             lambda: not [n for n in namespaces if exists("namespace", None, n)] or
+             [n for n in namespaces if exists("namespace", None, n)], timeout=240)
+    cfg = config()
+    d = tempfile.mkdtemp(prefix="govkh-install-path-")
+    with open(EXAMPLES_VALUES) as fh:
+        values = yaml.safe_load(fh)
+    operator = None
+    try:
+        release = cfg.install(CHART, RELEASE, values, namespace=NAMESPACE, create_namespace=True, timeout=120)
+        cert, key = loopback_certificate(d)
+        route_the_webhook_to_loopback(cert)
+        args = deployment_args(release, cert, key) + ["--kubeconfig", service_account_kubeconfig(d)]
+        env = dict(os.environ, POD_NAMESPACE=NAMESPACE, POD_NAME=IDENTITY, MIMALLOC_PURGE_DELAY="0")
+        env.pop("KUBECONFIG", None)
+        log = open(os.path.join(d, "operator.log"), "w")
+        operator = subprocess.Popen([govkh_binary(), *args], stdout=subprocess.DEVNULL, stderr=log, env=env)
+
+        def up():
+            assert operator.poll() is None, f"govkh run exited {operator.returncode}: {tail(d)}"
+            return ready()
+        wait_for("govkh /readyz", up)
+
+        # The block, as written, from the repository's root, as the cluster's administrator.
+        admin = dict(os.environ, KUBECONFIG=KUBECONFIG)
+        out, said = None, ""
+        for c in commands:
+            out = subprocess.run(["bash", "-c", c], cwd=ROOT, env=admin, capture_output=True, text=True, timeout=180)
+            assert out.returncode == 0, f"{c}\n{out.stderr.strip()}\n(govkh: {tail(d)})"
+            said += out.stderr
+        # The links came before their grant and approval: admitted, each warned that it waits.
+        assert "admitted, waiting for its DataAccessGrant" in said, said
+        assert "admitted, waiting for its Approval" in said, said
+        assert commands[-1] == "kubectl get govkh", commands[-1]
+        missing = [o for o in objects if o[1] not in out.stdout]
+        assert not missing, f"kubectl get govkh does not show {missing}:\n{out.stdout}"
+
+        # govkh, as the release's service account, reconciles every tenancy.
+        def tenancies_ready():
+            items = json.loads(kubectl("get", "cloudtenancies", "-o", "json").stdout)["items"]
+            waiting = [t["metadata"]["name"] for t in items
+                       if not (t.get("status", {}).get("state") and any(
+                           c["type"] == "Ready" and c["status"] == "True"
+                           for c in t.get("status", {}).get("conditions", [])))]
+            return not waiting or waiting
+        wait_for("every CloudTenancy has its clock state and is Ready", tenancies_ready)
+
+        # Once their grant, approval and agreement arrived, MEF's links into GDT opened.
+        def links_established():
+            items = json.loads(kubectl("get", "privatenetworklinks", "-o", "json").stdout)["items"]
+            states = {l["metadata"]["name"]: l.get("status", {}).get("state") for l in items}
+            want = {"mef-to-gdt": "Established", "mef-gdt-microwave": "Established"}
+            return all(states.get(k) == v for k, v in want.items()) or f"states {states}"
+        wait_for("MEF's links into GDT are Established", links_established)
+
+        # kubectl govkh status: every ministry, audited.
+        plugins = os.path.join(d, "bin")
+        os.makedirs(plugins)
+        subprocess.run([govkh_binary(), "plugin", "install", "--dir", plugins], check=True, capture_output=True)
+        ministries = sorted(n for k, n in objects if k == "Ministry")
+
+        def audited():
+            out = subprocess.run(["kubectl", "govkh", "status", "-o", "json"], env=dict(
+                admin, PATH=f"{plugins}:{os.environ['PATH']}"), capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, f"kubectl govkh status: {out.stderr.strip()}"
+            rows = json.loads(out.stdout)
+            shown = sorted(r["ministry"] for r in rows if r["score"] is not None)
+            return shown == ministries or f"audited: {shown}"
+        wait_for("kubectl govkh status shows every ministry audited", audited)
+    finally:
+        if operator is not None:
+            cleanup_examples(files)
+            operator.send_signal(signal.SIGTERM)
+            try:
+                operator.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                operator.kill()
+        uninstall(cfg)
+        cfg.close()
+        for n in namespaces:
+            kubectl("delete", "namespace", n, "--ignore-not-found", "--wait=false", check=False)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def tail(d, lines=15):
+    try:
+        with open(os.path.join(d, "operator.log")) as fh:
+            return "".join(fh.readlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 def main():
     if not KUBECONFIG:
         print("chart_cluster: GOVKH_E2E_KUBECONFIG is not set; the chart was not installed on a cluster")
         return 0
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    # `tests/chart_cluster.py WORD...`: only the tests whose names hold one of the words.
+    if sys.argv[1:]:
+        tests = [(n, f) for n, f in tests if any(w in n for w in sys.argv[1:])]
     passed = failed = 0
     try:
         for name, fn in tests:

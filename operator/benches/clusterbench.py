@@ -9,7 +9,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = ["00-government-cloud.yaml", "01-data-classes.yaml", "02-ministries.yaml",
-            "10-tenancies.yaml", "20-approvals.yaml", "30-links.yaml", "40-grants.yaml"]
+            "10-tenancies.yaml", "20-approvals.yaml", "30-links.yaml",
+            "40-grants-by-moh.yaml", "41-grants-by-gdt.yaml", "42-grants-by-the-committee.yaml"]
 
 
 def operator_env():

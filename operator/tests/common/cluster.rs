@@ -9,14 +9,16 @@ use std::{
 
 /// The example files the real-cluster suites apply (not `workloads/`, whose VolumeSnapshot
 /// needs a CRD a bare cluster lacks), in order.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 9] = [
     "00-government-cloud.yaml",
     "01-data-classes.yaml",
     "02-ministries.yaml",
     "10-tenancies.yaml",
     "20-approvals.yaml",
     "30-links.yaml",
-    "40-grants.yaml",
+    "40-grants-by-moh.yaml",
+    "41-grants-by-gdt.yaml",
+    "42-grants-by-the-committee.yaml",
 ];
 
 /// A client of the cluster `kubeconfig` describes.
