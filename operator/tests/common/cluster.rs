@@ -73,13 +73,35 @@ pub fn kubectl(kubeconfig: &Path, args: &[&str]) -> Result<String, String> {
 /// How long one kubectl call may take. `kubectl delete` waits a week by default for what it
 /// deletes to be gone: a CRD whose objects keep a finalizer nobody removes (the operator
 /// stopped by a failed check) would hold the whole suite, and CI, until its limit.
-const KUBECTL_LIMIT: &str = "180";
+const KUBECTL_LIMIT: u64 = 180;
+
+/// The bound of one call: `KUBECTL_LIMIT`, or 30 s more than the `--timeout=Ns` the call gives
+/// kubectl when that is longer. The bound must not cut short a wait a step chose: the fault
+/// suite's `delete namespace … --timeout=600s` (some 20,000 Services to delete) was cut at 180 s
+/// with one core of the machine busy.
+fn limit_of(args: &[&str]) -> u64 {
+    args.iter()
+        .filter_map(|a| {
+            a.strip_prefix("--timeout=")?
+                .strip_suffix('s')?
+                .parse::<u64>()
+                .ok()
+        })
+        .map(|asked| asked + 30)
+        .fold(KUBECTL_LIMIT, u64::max)
+}
 
 /// kubectl's standard output and standard error (where the API server's warnings are shown).
-/// Bounded by `KUBECTL_LIMIT` seconds (coreutils `timeout`).
+/// Bounded by `limit_of(args)` seconds (coreutils `timeout`).
 pub fn kubectl_with_stderr(kubeconfig: &Path, args: &[&str]) -> Result<(String, String), String> {
+    let limit = limit_of(args);
     let out = Command::new("timeout")
-        .args(["--kill-after=5", KUBECTL_LIMIT, "kubectl", "--kubeconfig"])
+        .args([
+            "--kill-after=5",
+            &limit.to_string(),
+            "kubectl",
+            "--kubeconfig",
+        ])
         .arg(kubeconfig)
         .args(args)
         .output()
@@ -87,7 +109,7 @@ pub fn kubectl_with_stderr(kubeconfig: &Path, args: &[&str]) -> Result<(String, 
     // `timeout` exits 124 when it stopped the command (137 when it had to kill it).
     if matches!(out.status.code(), Some(124) | Some(137)) {
         return Err(format!(
-            "kubectl {}: did not finish within {KUBECTL_LIMIT} s",
+            "kubectl {}: did not finish within {limit} s",
             args.join(" ")
         ));
     }
