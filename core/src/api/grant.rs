@@ -81,6 +81,19 @@ pub struct DataAccessGrantSpec {
     pub access: Option<GrantAccess>,
 }
 
+impl DataAccessGrantSpec {
+    /// Whether it is a grant of personal data with the data subjects' consent on record (a
+    /// non-blank `consentReference`, Art. 29): what a path into personal data needs. The one
+    /// reading of it for the policies' input and the link reconciler.
+    pub fn consented_personal_data(&self) -> bool {
+        self.personal_data
+            && self
+                .consent_reference
+                .as_deref()
+                .is_some_and(|c| !c.trim().is_empty())
+    }
+}
+
 /// Who receives access.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[x_kube(validation = Rule::new("(has(self.ministry) ? 1 : 0) + (has(self.person) ? 1 : 0) + ((has(self.public) && self.public) ? 1 : 0) == 1").message("spec.grantee names a ministry, a person, or the public (public: true): exactly one"))]

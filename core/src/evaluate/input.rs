@@ -217,11 +217,7 @@ fn grants_into(out: &mut Json, inv: &Inventory, today: Day) {
         if state != crate::api::GrantState::Active {
             continue;
         }
-        let consent = spec.personal_data
-            && spec
-                .consent_reference
-                .as_deref()
-                .is_some_and(|c| !c.trim().is_empty());
+        let consent = spec.consented_personal_data();
         // A grant to the public: "<owner>/<namespace>", what public exposure looks up.
         if spec.grantee.public {
             for ns in &spec.namespaces {

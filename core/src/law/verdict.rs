@@ -450,11 +450,7 @@ fn grants_for(
         }
         let active = |g: &&&DataAccessGrantSpec| {
             clock::grant_state(g, today) == GrantState::Active
-                && (!info.personal_data
-                    || (g.personal_data
-                        && g.consent_reference
-                            .as_deref()
-                            .is_some_and(|c| !c.trim().is_empty())))
+                && (!info.personal_data || g.consented_personal_data())
         };
         if waiting.is_none() && !covering.iter().any(active) {
             waiting = Some(Reason::AwaitingGrant {
